@@ -1,0 +1,183 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::CheckoutResult;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sprout",
+    version,
+    about = "The service-pack rollout deck: fleet compliance, hot fixes, rollout phases and their gates",
+    long_about = "The service-pack rollout deck.\n\nWith no command, sprout shows the state of the rollout. The data directory is\n--data DIR, else $SPROUT_DATA, else your per-user data directory, which is seeded\nwith a sample fleet the first time.",
+    after_help = "Examples:\n  sprout status                      the rollout at a glance\n  sprout server BOS-IMS01            one server: levels, hot fixes, soak, history\n  sprout record checkout BOS-IMS01 pass --note \"queues normal\"\n  sprout advance --override \"change board approved\" --approver mtracy"
+)]
+pub struct Cli {
+    /// Data directory holding catalog.ron, fleet.ron, rollout.ron and journal.ron.
+    #[arg(long, global = true, env = "SPROUT_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Pin the clock (RFC 3339, e.g. 2026-11-24T12:00:00Z) for every rule and record.
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub now: Option<DateTime<Utc>>,
+    /// Record nothing: every write is refused.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// The rollout to show or act on (default: the first in rollout.ron).
+    #[arg(long, global = true, value_name = "ID")]
+    pub rollout: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a data directory: syntax and cross-references, every problem listed.
+    Check,
+    /// The rollout at a glance: roles by behind level, hot fixes, phase and gates.
+    Status {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// One server: levels, hot fixes with reasons, risk, soak and its journal.
+    Server {
+        name: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// The rebuild manifest of a server: what a replacement must install, in order.
+    Manifest {
+        name: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Record what happened (appended to the journal after the rules allow it).
+    #[command(subcommand)]
+    Record(Record),
+    /// Open the next phase of the rollout; refused while a gate is unmet unless overridden.
+    Advance {
+        /// Open the phase although a gate is unmet, saying why.
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
+        /// Who approved the override.
+        #[arg(long, value_name = "NAME")]
+        approver: Option<String>,
+    },
+    /// Check the journal's whole chain and report the first damaged line.
+    Verify,
+    /// Write the sample fleet to DIR (which must not already hold sprout data).
+    Init { dir: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct Note {
+    /// A note kept with the event.
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ResultArg {
+    Pass,
+    Concern,
+    Fail,
+}
+
+impl From<ResultArg> for CheckoutResult {
+    fn from(r: ResultArg) -> Self {
+        match r {
+            ResultArg::Pass => CheckoutResult::Pass,
+            ResultArg::Concern => CheckoutResult::Concern,
+            ResultArg::Fail => CheckoutResult::Fail,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Record {
+    /// A service pack installed on a server (default: the rollout's target).
+    Install {
+        server: String,
+        /// Product id from catalog.ron (default: the rollout's product).
+        #[arg(long)]
+        product: Option<String>,
+        /// Service-pack level (default: the rollout's target).
+        #[arg(long)]
+        level: Option<u8>,
+        /// What winver showed, if the install was verified.
+        #[arg(long, value_name = "TEXT")]
+        verified: Option<String>,
+    },
+    /// Verification of an installed service pack (what winver showed).
+    Verify {
+        server: String,
+        winver: String,
+        #[arg(long)]
+        product: Option<String>,
+        #[arg(long)]
+        level: Option<u8>,
+    },
+    /// A full backup of the server, confirmed before an install.
+    Backup {
+        server: String,
+        #[command(flatten)]
+        note: Note,
+    },
+    /// A checkout of a soaking server: pass, concern or fail.
+    Checkout {
+        server: String,
+        #[arg(value_enum)]
+        result: ResultArg,
+        #[command(flatten)]
+        note: Note,
+    },
+    /// A group's sign-off for a phase (default: the current phase).
+    Signoff {
+        group: String,
+        #[arg(long)]
+        phase: Option<String>,
+        #[command(flatten)]
+        note: Note,
+    },
+    /// Extend a phase's soak window (default: the current phase).
+    Extend {
+        days: u32,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        phase: Option<String>,
+    },
+    /// Exclude a server from the rollout.
+    Exclude {
+        server: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Back out a failed install: the server returns to its previous level.
+    Backout {
+        server: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        product: Option<String>,
+    },
+    /// A hot fix applied to a server.
+    Hotfix { server: String, hot_fix: String },
+    /// Override a server's derived upgrade priority.
+    Priority {
+        server: String,
+        priority: u8,
+        #[arg(long)]
+        reason: String,
+    },
+}

@@ -1,0 +1,182 @@
+//! Headless commands: the same rules and write path as the dashboard, printed as text.
+
+pub mod args;
+mod record;
+mod server;
+mod status;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::store::{self, Loaded};
+
+pub use args::{Cli, Command, Format};
+
+/// What every command needs: where the data is, what time it is, what may be written.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub dir: PathBuf,
+    pub now: DateTime<Utc>,
+    pub read_only: bool,
+    pub rollout: Option<String>,
+}
+
+/// A command's failure: the message to print and the exit code.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+/// The data directory: `--data`/`SPROUT_DATA`, else the per-user one, seeded on first use.
+pub fn data_dir(
+    explicit: Option<PathBuf>,
+    now: DateTime<Utc>,
+    err: &mut dyn Write,
+) -> Result<PathBuf, Failure> {
+    if let Some(dir) = explicit {
+        return Ok(dir);
+    }
+    let Some(base) = dirs::data_dir() else {
+        return Err(Failure(
+            "no per-user data directory is known here: pass --data DIR or set SPROUT_DATA".into(),
+        ));
+    };
+    let dir = base.join("sprout");
+    if !dir.join(store::FLEET).exists() {
+        store::sample::seed(&dir, now)?;
+        let _ = writeln!(
+            err,
+            "sprout: first run: wrote the sample fleet to {} (use --data DIR for your own)",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+pub fn load(ctx: &Context, err: &mut dyn Write) -> Result<Loaded, Failure> {
+    let loaded = store::load(&ctx.dir)?;
+    for w in loaded.warnings() {
+        let _ = writeln!(err, "{w}");
+    }
+    Ok(loaded)
+}
+
+/// The selected rollout's index, by `--rollout` or the first one.
+pub fn rollout_index(loaded: &Loaded, wanted: Option<&str>) -> Result<Option<usize>, Failure> {
+    let rollouts = &loaded.data.plan.rollouts;
+    match wanted {
+        None => Ok((!rollouts.is_empty()).then_some(0)),
+        Some(id) => rollouts
+            .iter()
+            .position(|r| r.id == id)
+            .map(Some)
+            .ok_or_else(|| {
+                let known: Vec<&str> = rollouts.iter().map(|r| r.id.as_str()).collect();
+                Failure(format!(
+                    "unknown rollout '{id}' (rollout.ron has: {})",
+                    known.join(", ")
+                ))
+            }),
+    }
+}
+
+/// Run a command; the caller turns `Err` into exit status 1.
+pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    match command {
+        Command::Check => check(ctx, out),
+        Command::Status { format } => status::run(ctx, format, out, err),
+        Command::Server { name, format } => server::server(ctx, &name, format, out, err),
+        Command::Manifest { name, format } => server::manifest(ctx, &name, format, out, err),
+        Command::Record(r) => record::record(ctx, r, out, err),
+        Command::Advance {
+            override_reason,
+            approver,
+        } => record::advance(ctx, override_reason, approver, out, err),
+        Command::Verify => verify(&ctx.dir, out),
+        Command::Init { dir } => {
+            store::sample::seed(&dir, ctx.now)?;
+            writeln!(
+                out,
+                "wrote the sample fleet to {}; try: sprout --data {} status",
+                dir.display(),
+                dir.display()
+            )?;
+            Ok(())
+        }
+    }
+}
+
+fn check(ctx: &Context, out: &mut dyn Write) -> Outcome {
+    match store::dir::check(&ctx.dir, ctx.now) {
+        Ok(loaded) => {
+            let d = &loaded.data;
+            writeln!(
+                out,
+                "{}: ok: {} products, {} servers, {} rollouts, {} journal events",
+                ctx.dir.display(),
+                d.catalog.products.len(),
+                d.fleet.servers.len(),
+                d.plan.rollouts.len(),
+                d.journal.len()
+            )?;
+            for w in loaded.warnings() {
+                writeln!(out, "{w}")?;
+            }
+            Ok(())
+        }
+        Err(problems) => {
+            let n = problems.len();
+            Err(Failure(format!(
+                "{}\n{n} problem{} found",
+                problems.join("\n"),
+                if n == 1 { "" } else { "s" }
+            )))
+        }
+    }
+}
+
+fn verify(dir: &Path, out: &mut dyn Write) -> Outcome {
+    let path = dir.join(store::JOURNAL);
+    let text = match store::dir::read(&path) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            writeln!(out, "{}: no journal yet", path.display())?;
+            return Ok(());
+        }
+        Err(e) => return Err(Failure(e)),
+    };
+    match store::journal::parse(&text) {
+        Ok(p) => {
+            let last = p.entries.last().map_or(0, |e| e.seq);
+            writeln!(
+                out,
+                "{}: chain ok: {} events, sequence 1..{last}",
+                path.display(),
+                p.entries.len()
+            )?;
+            match p.torn {
+                Some((line, _, e)) => Err(Failure(format!(
+                    "{}:{line}: the last line is incomplete ({}); the next record sets it aside in journal.ron.broken",
+                    path.display(),
+                    e.message
+                ))),
+                None => Ok(()),
+            }
+        }
+        Err(e) => Err(Failure(format!(
+            "{}:{}:{}: {}",
+            path.display(),
+            e.line,
+            e.col,
+            e.message
+        ))),
+    }
+}

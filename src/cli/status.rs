@@ -1,0 +1,431 @@
+//! `sprout status`: the rollout at a glance, as text, markdown or JSON.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::model::Data;
+use crate::rules::{self, FleetView, State};
+
+use super::{Context, Format, Outcome, load, rollout_index};
+
+#[derive(Debug, Serialize)]
+struct Report {
+    data: String,
+    now: String,
+    servers: usize,
+    violations: Vec<String>,
+    at_limit: Vec<String>,
+    roles: Vec<RoleLine>,
+    hot_fixes: Vec<FixLine>,
+    advice: Vec<String>,
+    rollout: Option<RolloutReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct RoleLine {
+    role: String,
+    servers: usize,
+    /// Servers 0, 1, 2 and 3+ behind.
+    behind: [usize; 4],
+    ready: usize,
+    blocked: usize,
+    superseded: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct FixLine {
+    id: String,
+    title: String,
+    status: &'static str,
+    reason: String,
+    servers: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct PhaseLine {
+    number: usize,
+    name: String,
+    state: &'static str,
+    members: usize,
+    window: &'static str,
+    soak: String,
+}
+
+#[derive(Debug, Serialize)]
+struct GateLine {
+    gate: &'static str,
+    met: bool,
+    unmet: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct RolloutReport {
+    id: String,
+    title: String,
+    bundle: Vec<String>,
+    phases: Vec<PhaseLine>,
+    current: Option<usize>,
+    gates: Vec<GateLine>,
+    halted: Option<String>,
+    waiting_on: Vec<String>,
+    can_advance: bool,
+}
+
+fn build(ctx: &Context, data: &Data, rollout: Option<usize>) -> Report {
+    let state = State::replay(data);
+    let view = FleetView::build(data, &state, rollout, ctx.now);
+    let today = ctx.now.date_naive();
+    // Roles in fleet.ron's order, so the report reads the way the operator wrote the fleet.
+    let order = |role: &str| {
+        data.fleet
+            .roles
+            .iter()
+            .position(|r| r.id == role)
+            .unwrap_or(usize::MAX)
+    };
+    let mut roles: BTreeMap<(usize, &str), RoleLine> = BTreeMap::new();
+    let mut waiting: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut fixes: BTreeMap<(String, &'static str, String), (String, usize)> = BTreeMap::new();
+    let (mut violations, mut at_limit, mut advice): (Vec<String>, Vec<String>, Vec<String>) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for row in &view.rows {
+        let server = &state.servers[row.index];
+        let line = roles
+            .entry((order(&server.role), server.role.as_str()))
+            .or_insert_with(|| RoleLine {
+                role: data.fleet.role_name(&server.role).to_string(),
+                servers: 0,
+                behind: [0; 4],
+                ready: 0,
+                blocked: 0,
+                superseded: 0,
+            });
+        line.servers += 1;
+        line.behind[usize::from(row.behind.min(3))] += 1;
+        line.ready += usize::from(row.ready);
+        line.blocked += usize::from(row.blocked);
+        line.superseded += usize::from(row.superseded);
+        let pending = rules::hotfix::pending(&data.catalog, server, today);
+        for cell in &row.levels {
+            let Some(p) = data.catalog.product(&cell.product) else {
+                continue;
+            };
+            let text = format!(
+                "{} {} {}/{}",
+                server.name,
+                p.name,
+                p.level_name(cell.installed),
+                p.level_name(cell.latest)
+            );
+            match cell.behind {
+                0 | 1 => {}
+                2 => at_limit.push(text),
+                _ => violations.push(text),
+            }
+            if let Some(a) = rules::advice::wait_for_release(p, cell.behind, &pending, today) {
+                waiting.entry(a).or_default().push(server.name.clone());
+            }
+        }
+        for f in pending {
+            let key = (f.id.clone(), f.status.word(), f.status.reason());
+            fixes.entry(key).or_insert_with(|| (f.title.clone(), 0)).1 += 1;
+        }
+    }
+    for (a, names) in waiting {
+        advice.push(format!(
+            "{} server{}: {a} ({})",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        ));
+    }
+    let hot_fixes = fixes
+        .into_iter()
+        .map(|((id, status, reason), (title, servers))| FixLine {
+            id,
+            title,
+            status,
+            reason,
+            servers,
+        })
+        .collect();
+    Report {
+        data: ctx.dir.display().to_string(),
+        now: ctx.now.format("%Y-%m-%d %H:%M UTC").to_string(),
+        servers: state.servers.len(),
+        violations,
+        at_limit,
+        roles: roles.into_values().collect(),
+        hot_fixes,
+        advice,
+        rollout: view.rollout.as_ref().map(|v| rollout_report(data, v)),
+    }
+}
+
+fn rollout_report(data: &Data, v: &rules::RolloutView) -> RolloutReport {
+    let ro = &data.plan.rollouts[v.rollout];
+    let phases = ro
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PhaseLine {
+            number: i + 1,
+            name: p.name.clone(),
+            state: match v.current {
+                Some(c) if i < c => "done",
+                Some(c) if i == c => "current",
+                _ => "waiting",
+            },
+            members: v.members[i].len(),
+            window: p.window.label(),
+            soak: format!("{}..{} days", p.soak.min_days, p.soak.max_days),
+        })
+        .collect();
+    let gates = v
+        .gates
+        .iter()
+        .map(|g| GateLine {
+            gate: g.gate.label(),
+            met: g.met(),
+            unmet: g.unmet.clone(),
+        })
+        .collect();
+    RolloutReport {
+        id: ro.id.clone(),
+        title: ro.title.clone(),
+        bundle: ro.bundle.clone(),
+        phases,
+        current: v.current.map(|c| c + 1),
+        gates,
+        halted: v.halted.clone(),
+        waiting_on: v.waiting.clone(),
+        can_advance: v.gates_met() && v.current.is_some_and(|c| c + 1 < ro.phases.len()),
+    }
+}
+
+pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    let loaded = load(ctx, err)?;
+    let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
+    let report = build(ctx, &loaded.data, r);
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Text => text(&report, false),
+        Format::Markdown => text(&report, true),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// Text and markdown share one layout; markdown adds headings and table rules.
+fn text(r: &Report, md: bool) -> String {
+    let mut o = String::new();
+    let h = |o: &mut String, t: &str| {
+        o.push_str(&if md {
+            format!("\n## {t}\n\n")
+        } else {
+            format!("\n{t}\n")
+        })
+    };
+    let bullet = if md { "- " } else { "  " };
+    o.push_str(&if md {
+        format!(
+            "# sprout status\n\n{} servers in `{}`, {}\n",
+            r.servers, r.data, r.now
+        )
+    } else {
+        format!(
+            "sprout status: {} servers in {} ({})\n",
+            r.servers, r.data, r.now
+        )
+    });
+    if !r.violations.is_empty() {
+        h(
+            &mut o,
+            &format!(
+                "✗ VIOLATIONS: {} 3+ service packs behind (policy: never more than two)",
+                r.violations.len()
+            ),
+        );
+        for v in &r.violations {
+            o.push_str(&format!("{bullet}{v}\n"));
+        }
+    }
+    if !r.at_limit.is_empty() {
+        h(
+            &mut o,
+            &format!(
+                "! At the limit: {} two service packs behind",
+                r.at_limit.len()
+            ),
+        );
+        for v in &r.at_limit {
+            o.push_str(&format!("{bullet}{v}\n"));
+        }
+    }
+    h(
+        &mut o,
+        "Servers by role (worst product behind) and pending hot fixes",
+    );
+    let cols = [
+        "role",
+        "servers",
+        "current",
+        "1 behind",
+        "2 behind",
+        "3+ behind",
+        "hf ready",
+        "hf blocked",
+        "hf in SP",
+    ];
+    let rows: Vec<Vec<String>> = r
+        .roles
+        .iter()
+        .map(|l| {
+            let mut v = vec![l.role.clone(), l.servers.to_string()];
+            v.extend(l.behind.iter().map(usize::to_string));
+            v.extend(
+                [l.ready, l.blocked, l.superseded]
+                    .iter()
+                    .map(usize::to_string),
+            );
+            v
+        })
+        .collect();
+    o.push_str(&table(&cols, &rows, md));
+    h(&mut o, "Pending hot fixes");
+    let rows: Vec<Vec<String>> = r
+        .hot_fixes
+        .iter()
+        .map(|f| {
+            vec![
+                f.id.clone(),
+                f.servers.to_string(),
+                f.reason.clone(),
+                f.title.clone(),
+            ]
+        })
+        .collect();
+    o.push_str(&table(
+        &["hot fix", "servers", "status", "title"],
+        &rows,
+        md,
+    ));
+    if let Some(ro) = &r.rollout {
+        h(&mut o, &format!("Rollout {}: {}", ro.id, ro.title));
+        if !ro.bundle.is_empty() {
+            o.push_str(&format!("{bullet}bundle: {}\n", ro.bundle.join(", ")));
+        }
+        let rows: Vec<Vec<String>> = ro
+            .phases
+            .iter()
+            .map(|p| {
+                let mark = match p.state {
+                    "done" => "✓",
+                    "current" => "▶",
+                    _ => "·",
+                };
+                vec![
+                    format!("{mark} {}", p.number),
+                    p.name.clone(),
+                    p.state.to_string(),
+                    p.members.to_string(),
+                    p.window.to_string(),
+                    p.soak.clone(),
+                ]
+            })
+            .collect();
+        o.push_str(&table(
+            &["phase", "name", "state", "servers", "window", "soak"],
+            &rows,
+            md,
+        ));
+        match ro.current {
+            None => o.push_str(&format!(
+                "{bullet}no phase open yet: `sprout advance` opens phase 1\n"
+            )),
+            Some(c) => {
+                h(
+                    &mut o,
+                    &format!("Gates of phase {c} ({})", ro.phases[c - 1].name),
+                );
+                for g in &ro.gates {
+                    o.push_str(&format!(
+                        "{bullet}{} {}\n",
+                        if g.met { "✓ met  " } else { "✗ UNMET" },
+                        g.gate
+                    ));
+                    for u in &g.unmet {
+                        o.push_str(&format!("{bullet}    - {u}\n"));
+                    }
+                }
+                if let Some(halt) = &ro.halted {
+                    o.push_str(&format!("{bullet}! {halt}\n"));
+                }
+                if !ro.waiting_on.is_empty() {
+                    h(&mut o, "Waiting on");
+                    for w in &ro.waiting_on {
+                        o.push_str(&format!("{bullet}{w}\n"));
+                    }
+                }
+                let unmet = ro.gates.iter().filter(|g| !g.met).count();
+                o.push('\n');
+                o.push_str(&if ro.can_advance {
+                    format!("All gates met: `sprout advance` opens phase {}.\n", c + 1)
+                } else if c == ro.phases.len() {
+                    "This is the last phase.\n".to_string()
+                } else {
+                    format!(
+                        "Cannot advance to phase {}: {unmet} of 4 gates unmet.\n",
+                        c + 1
+                    )
+                });
+            }
+        }
+    }
+    if !r.advice.is_empty() {
+        h(&mut o, "Advice (not enforced)");
+        for a in &r.advice {
+            o.push_str(&format!("{bullet}{a}\n"));
+        }
+    }
+    o
+}
+
+/// A plain aligned table, or a markdown one.
+pub fn table(cols: &[&str], rows: &[Vec<String>], md: bool) -> String {
+    let mut widths: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
+    for r in rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        if md {
+            format!("| {} |\n", padded.join(" | "))
+        } else {
+            format!("  {}\n", padded.join("  ").trim_end())
+        }
+    };
+    let mut o = line(cols.to_vec());
+    if md {
+        o.push_str(&format!(
+            "|{}|\n",
+            widths
+                .iter()
+                .map(|w| "-".repeat(w + 2))
+                .collect::<Vec<_>>()
+                .join("|")
+        ));
+    }
+    for r in rows {
+        o.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    o
+}

@@ -1,0 +1,6 @@
+//! sprout: a terminal dashboard for rolling service packs and hot fixes out across a fleet.
+
+pub mod cli;
+pub mod model;
+pub mod rules;
+pub mod store;

@@ -1,0 +1,246 @@
+//! Journal events: everything that changes state, one line each, append-only.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One journal line. `seq`, `prev` and `sum` make the chain that detects damage:
+/// `sum` is a checksum of the line itself, `prev` the previous line's `sum`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    /// The operator: the OS account of the recording process.
+    pub by: String,
+    /// Where the operator came from (ssh client, sudo user), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub event: Event,
+    pub prev: String,
+    pub sum: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CheckoutResult {
+    Pass,
+    Concern,
+    Fail,
+}
+
+impl CheckoutResult {
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckoutResult::Pass => "Pass",
+            CheckoutResult::Concern => "Concern",
+            CheckoutResult::Fail => "Fail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A service pack installed; `verified` holds what `winver` showed, if checked.
+    Install {
+        server: String,
+        product: String,
+        level: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verified: Option<String>,
+    },
+    /// Verification of an earlier install (seed: `winver`).
+    Verify {
+        server: String,
+        product: String,
+        level: u8,
+        winver: String,
+    },
+    /// A full backup confirmed before an install (seed: "Always do a full backup").
+    Backup {
+        server: String,
+        note: String,
+    },
+    Checkout {
+        rollout: String,
+        server: String,
+        phase: String,
+        result: CheckoutResult,
+        note: String,
+    },
+    SignOff {
+        rollout: String,
+        phase: String,
+        group: String,
+        note: String,
+    },
+    SoakExtended {
+        rollout: String,
+        phase: String,
+        days: u32,
+        reason: String,
+    },
+    Excluded {
+        rollout: String,
+        server: String,
+        reason: String,
+    },
+    PhaseOpened {
+        rollout: String,
+        phase: String,
+        /// Set when a gate was unmet: why it was opened anyway.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<String>,
+        /// The unmet gates at the time, as they were shown.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        overridden: Vec<String>,
+    },
+    /// A failed install backed out: the server returns to `to_level`.
+    BackedOut {
+        server: String,
+        product: String,
+        to_level: u8,
+        reason: String,
+    },
+    HotFixApplied {
+        server: String,
+        hot_fix: String,
+    },
+    /// Override of the derived upgrade priority.
+    RiskOverride {
+        rollout: String,
+        server: String,
+        priority: u8,
+        reason: String,
+    },
+}
+
+impl Event {
+    /// The server the event is about, if any.
+    pub fn server(&self) -> Option<&str> {
+        match self {
+            Event::Install { server, .. }
+            | Event::Verify { server, .. }
+            | Event::Backup { server, .. }
+            | Event::Checkout { server, .. }
+            | Event::Excluded { server, .. }
+            | Event::BackedOut { server, .. }
+            | Event::HotFixApplied { server, .. }
+            | Event::RiskOverride { server, .. } => Some(server),
+            Event::SignOff { .. } | Event::SoakExtended { .. } | Event::PhaseOpened { .. } => None,
+        }
+    }
+
+    pub fn rollout(&self) -> Option<&str> {
+        match self {
+            Event::Checkout { rollout, .. }
+            | Event::SignOff { rollout, .. }
+            | Event::SoakExtended { rollout, .. }
+            | Event::Excluded { rollout, .. }
+            | Event::PhaseOpened { rollout, .. }
+            | Event::RiskOverride { rollout, .. } => Some(rollout),
+            _ => None,
+        }
+    }
+
+    /// The kind word shown in lists and accepted by filters.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Install { .. } => "install",
+            Event::Verify { .. } => "verify",
+            Event::Backup { .. } => "backup",
+            Event::Checkout { .. } => "checkout",
+            Event::SignOff { .. } => "signoff",
+            Event::SoakExtended { .. } => "extend",
+            Event::Excluded { .. } => "exclude",
+            Event::PhaseOpened { .. } => "advance",
+            Event::BackedOut { .. } => "backout",
+            Event::HotFixApplied { .. } => "hotfix",
+            Event::RiskOverride { .. } => "priority",
+        }
+    }
+}
+
+impl Event {
+    /// One line in the operator's words, for history lists.
+    pub fn summary(&self) -> String {
+        match self {
+            Event::Install {
+                server,
+                product,
+                level,
+                verified,
+            } => format!(
+                "{server}: installed {product} level {level}{}",
+                verified
+                    .as_ref()
+                    .map_or(" (not verified)".to_string(), |v| format!(
+                        ", verified: {v}"
+                    ))
+            ),
+            Event::Verify {
+                server,
+                product,
+                level,
+                winver,
+            } => format!("{server}: verified {product} level {level}: {winver}"),
+            Event::Backup { server, note } => {
+                format!("{server}: full backup confirmed{}", suffix(note))
+            }
+            Event::Checkout {
+                server,
+                result,
+                note,
+                ..
+            } => format!("{server}: checkout {}{}", result.label(), suffix(note)),
+            Event::SignOff {
+                phase, group, note, ..
+            } => format!("{group} signed off phase '{phase}'{}", suffix(note)),
+            Event::SoakExtended {
+                phase,
+                days,
+                reason,
+                ..
+            } => format!("soak of phase '{phase}' extended {days} days: {reason}"),
+            Event::Excluded { server, reason, .. } => format!("{server}: excluded: {reason}"),
+            Event::PhaseOpened {
+                phase,
+                override_reason,
+                approver,
+                overridden,
+                ..
+            } => match override_reason {
+                None => format!("phase '{phase}' opened"),
+                Some(r) => format!(
+                    "phase '{phase}' opened by OVERRIDE ({} unmet), approved by {}: {r}",
+                    overridden.len(),
+                    approver.as_deref().unwrap_or("?")
+                ),
+            },
+            Event::BackedOut {
+                server,
+                product,
+                to_level,
+                reason,
+            } => {
+                format!("{server}: BACKED OUT {product} to level {to_level}: {reason}")
+            }
+            Event::HotFixApplied { server, hot_fix } => {
+                format!("{server}: hot fix {hot_fix} applied")
+            }
+            Event::RiskOverride {
+                server,
+                priority,
+                reason,
+                ..
+            } => format!("{server}: priority set to {priority}: {reason}"),
+        }
+    }
+}
+
+fn suffix(note: &str) -> String {
+    if note.is_empty() {
+        String::new()
+    } else {
+        format!(": {note}")
+    }
+}

@@ -1,0 +1,22 @@
+//! Plain serde types for the four data files; no behaviour beyond lookups.
+
+pub mod catalog;
+pub mod fleet;
+pub mod journal;
+pub mod rollout;
+
+pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePack};
+pub use fleet::{Environment, Fleet, Role, Server};
+pub use journal::{CheckoutResult, Entry, Event};
+pub use rollout::{
+    InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak,
+};
+
+/// Everything loaded from one data directory: the baseline plus the journal.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    pub catalog: Catalog,
+    pub fleet: Fleet,
+    pub plan: RolloutPlan,
+    pub journal: Vec<Entry>,
+}

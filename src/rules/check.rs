@@ -1,0 +1,337 @@
+//! Cross-reference checks over a loaded data directory: every problem, not just the first.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Data, Event, Selector};
+
+use super::replay::State;
+use super::view::FleetView;
+
+/// One problem. `near` is text to locate in `file` (the store turns it into line:col).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: &'static str,
+    /// Locate the last occurrence of `near` (a duplicate), not the first.
+    pub last: bool,
+    pub near: Option<String>,
+    /// For the journal, the 1-based line of the event.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+fn at(file: &'static str, near: &str, message: String) -> Problem {
+    Problem {
+        file,
+        last: false,
+        near: Some(format!("\"{near}\"")),
+        line: None,
+        message,
+    }
+}
+
+fn duplicates<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut seen = HashSet::new();
+    names.filter(|n| !seen.insert(*n)).collect()
+}
+
+pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let cat = &data.catalog;
+    let fleet = &data.fleet;
+    let roles: HashSet<&str> = fleet.roles.iter().map(|r| r.id.as_str()).collect();
+    let servers: HashSet<&str> = fleet.servers.iter().map(|s| s.name.as_str()).collect();
+    let sites: HashSet<&str> = fleet.servers.iter().map(|s| s.site.as_str()).collect();
+
+    for d in duplicates(cat.products.iter().map(|p| &p.id)) {
+        out.push(Problem {
+            last: true,
+            ..at("catalog.ron", d, format!("duplicate product '{d}'"))
+        });
+    }
+    for p in &cat.products {
+        for (n, sp) in p.service_packs.iter().enumerate() {
+            if usize::from(sp.level) != n + 1 {
+                out.push(at(
+                    "catalog.ron",
+                    &sp.name,
+                    format!(
+                        "{} {}: levels must run 1, 2, 3... in order; found level {} at position {}",
+                        p.id,
+                        sp.name,
+                        sp.level,
+                        n + 1
+                    ),
+                ));
+            }
+            for req in &sp.requires {
+                match cat.product(&req.product) {
+                    None => out.push(at(
+                        "catalog.ron",
+                        &req.product,
+                        format!(
+                            "{} {} requires unknown product '{}'",
+                            p.id, sp.name, req.product
+                        ),
+                    )),
+                    Some(rp) if rp.service_pack(req.level).is_none() => out.push(at(
+                        "catalog.ron",
+                        &req.product,
+                        format!(
+                            "{} {} requires {} level {}, which the catalog does not list",
+                            p.id, sp.name, req.product, req.level
+                        ),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        for f in &p.hot_fixes {
+            if p.service_pack(f.built_for).is_none() {
+                out.push(at(
+                    "catalog.ron",
+                    &f.id,
+                    format!(
+                        "hot fix {} is built for {} level {}, which the catalog does not list",
+                        f.id, p.id, f.built_for
+                    ),
+                ));
+            }
+            for r in f.roles.iter().filter(|r| !roles.contains(r.as_str())) {
+                out.push(at(
+                    "catalog.ron",
+                    &f.id,
+                    format!("hot fix {} names unknown role '{r}'", f.id),
+                ));
+            }
+        }
+    }
+    for d in duplicates(
+        cat.products
+            .iter()
+            .flat_map(|p| p.hot_fixes.iter().map(|f| &f.id)),
+    ) {
+        out.push(Problem {
+            last: true,
+            ..at("catalog.ron", d, format!("duplicate hot fix '{d}'"))
+        });
+    }
+
+    for d in duplicates(fleet.roles.iter().map(|r| &r.id)) {
+        out.push(Problem {
+            last: true,
+            ..at("fleet.ron", d, format!("duplicate role '{d}'"))
+        });
+    }
+    for d in duplicates(fleet.servers.iter().map(|s| &s.name)) {
+        out.push(Problem {
+            last: true,
+            ..at("fleet.ron", d, format!("duplicate server name '{d}'"))
+        });
+    }
+    for s in &fleet.servers {
+        if !roles.contains(s.role.as_str()) {
+            out.push(at(
+                "fleet.ron",
+                &s.name,
+                format!("server {} has unknown role '{}'", s.name, s.role),
+            ));
+        }
+        for (pid, &level) in &s.products {
+            match cat.product(pid) {
+                None => out.push(at(
+                    "fleet.ron",
+                    &s.name,
+                    format!("server {} runs unknown product '{pid}'", s.name),
+                )),
+                Some(p) if level > 0 && p.service_pack(level).is_none() => out.push(at(
+                    "fleet.ron",
+                    &s.name,
+                    format!(
+                        "server {} has {pid} level {level}, which the catalog does not list",
+                        s.name
+                    ),
+                )),
+                _ => {}
+            }
+        }
+        for h in s.hot_fixes.iter().filter(|h| cat.hot_fix(h).is_none()) {
+            out.push(at(
+                "fleet.ron",
+                &s.name,
+                format!("server {} has unknown hot fix '{h}'", s.name),
+            ));
+        }
+    }
+
+    for d in duplicates(data.plan.rollouts.iter().map(|r| &r.id)) {
+        out.push(Problem {
+            last: true,
+            ..at("rollout.ron", d, format!("duplicate rollout '{d}'"))
+        });
+    }
+    let state = State::replay(data);
+    for (r, ro) in data.plan.rollouts.iter().enumerate() {
+        let mut near = |what: &str, msg: String| out.push(at("rollout.ron", what, msg));
+        let known_product = cat.product(&ro.product).is_some();
+        match cat.product(&ro.product) {
+            None => near(
+                &ro.product,
+                format!("rollout {} targets unknown product '{}'", ro.id, ro.product),
+            ),
+            Some(p) if p.service_pack(ro.target).is_none() => near(
+                &ro.id,
+                format!(
+                    "rollout {} targets {} level {}, which the catalog does not list",
+                    ro.id, ro.product, ro.target
+                ),
+            ),
+            _ => {}
+        }
+        for b in ro.bundle.iter().filter(|b| cat.hot_fix(b).is_none()) {
+            near(
+                b,
+                format!("rollout {} bundles unknown hot fix '{b}'", ro.id),
+            );
+        }
+        for rr in ro
+            .risk
+            .iter()
+            .filter(|rr| !roles.contains(rr.role.as_str()))
+        {
+            near(
+                &rr.role,
+                format!("rollout {} rates unknown role '{}'", ro.id, rr.role),
+            );
+        }
+        for sr in ro
+            .server_risk
+            .iter()
+            .filter(|sr| !servers.contains(sr.server.as_str()))
+        {
+            near(
+                &sr.server,
+                format!("rollout {} rates unknown server '{}'", ro.id, sr.server),
+            );
+        }
+        if ro.phases.is_empty() {
+            near(&ro.id, format!("rollout {} has no phases", ro.id));
+        }
+        let view = FleetView::build(data, &state, Some(r), now);
+        for (p, phase) in ro.phases.iter().enumerate() {
+            let unknown = unknown_in_selector(&phase.members, &roles, &sites, &servers);
+            for u in &unknown {
+                near(
+                    &phase.name,
+                    format!(
+                        "phase '{}' of rollout {} selects unknown {u}",
+                        phase.name, ro.id
+                    ),
+                );
+            }
+            let empty = view
+                .rollout
+                .as_ref()
+                .is_some_and(|v| v.members[p].is_empty());
+            if known_product && unknown.is_empty() && empty {
+                near(
+                    &phase.name,
+                    format!(
+                        "phase '{}' of rollout {} matches no server",
+                        phase.name, ro.id
+                    ),
+                );
+            }
+            if phase.soak.min_days > phase.soak.max_days {
+                near(
+                    &phase.name,
+                    format!(
+                        "phase '{}': soak min_days {} is above max_days {}",
+                        phase.name, phase.soak.min_days, phase.soak.max_days
+                    ),
+                );
+            }
+        }
+    }
+
+    for (n, e) in data.journal.iter().enumerate() {
+        let line = n + 1;
+        let mut push = |message: String| {
+            out.push(Problem {
+                file: "journal.ron",
+                last: false,
+                near: None,
+                line: Some(line),
+                message,
+            })
+        };
+        if let Some(s) = e.event.server().filter(|s| !servers.contains(s)) {
+            push(format!("{} event for unknown server '{s}'", e.event.kind()));
+        }
+        if let Some(id) = e.event.rollout() {
+            match data.plan.rollouts.iter().find(|r| r.id == id) {
+                None => push(format!(
+                    "{} event for unknown rollout '{id}'",
+                    e.event.kind()
+                )),
+                Some(ro) => {
+                    let phase = match &e.event {
+                        Event::Checkout { phase, .. }
+                        | Event::SignOff { phase, .. }
+                        | Event::SoakExtended { phase, .. }
+                        | Event::PhaseOpened { phase, .. } => Some(phase),
+                        _ => None,
+                    };
+                    if let Some(ph) = phase.filter(|ph| ro.phase_index(ph).is_none()) {
+                        push(format!(
+                            "{} event for unknown phase '{ph}' of rollout {id}",
+                            e.event.kind()
+                        ));
+                    }
+                }
+            }
+        }
+        match &e.event {
+            Event::Install { product, .. }
+            | Event::Verify { product, .. }
+            | Event::BackedOut { product, .. }
+                if cat.product(product).is_none() =>
+            {
+                push(format!(
+                    "{} event for unknown product '{product}'",
+                    e.event.kind()
+                ));
+            }
+            Event::HotFixApplied { hot_fix, .. } if cat.hot_fix(hot_fix).is_none() => {
+                push(format!("hotfix event for unknown hot fix '{hot_fix}'"))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn unknown_in_selector(
+    sel: &Selector,
+    roles: &HashSet<&str>,
+    sites: &HashSet<&str>,
+    servers: &HashSet<&str>,
+) -> Vec<String> {
+    let roles = sel
+        .roles
+        .iter()
+        .filter(|r| !roles.contains(r.as_str()))
+        .map(|r| format!("role '{r}'"));
+    let sites = sel
+        .sites
+        .iter()
+        .filter(|s| !sites.contains(s.as_str()))
+        .map(|s| format!("site '{s}'"));
+    let names = sel
+        .servers
+        .iter()
+        .filter(|s| !servers.contains(s.as_str()))
+        .map(|s| format!("server '{s}'"));
+    roles.chain(sites).chain(names).collect()
+}

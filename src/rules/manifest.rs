@@ -1,0 +1,102 @@
+//! The rebuild manifest (seed: SP_HF.BAT): what a replacement server must install to match.
+
+use serde::Serialize;
+
+use crate::model::{Catalog, Server};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    ServicePack {
+        product: String,
+        product_name: String,
+        level: u8,
+        name: String,
+    },
+    HotFix {
+        product: String,
+        id: String,
+        title: String,
+    },
+}
+
+impl Step {
+    pub fn line(&self) -> String {
+        match self {
+            Step::ServicePack {
+                product_name, name, ..
+            } => format!("{product_name} {name}"),
+            Step::HotFix { id, title, .. } => format!("hot fix {id}: {title}"),
+        }
+    }
+}
+
+/// Products in prerequisite order (a product whose packs require another comes after it),
+/// each with its service pack, then every installed hot fix its pack does not supersede.
+pub fn manifest(catalog: &Catalog, server: &Server) -> Vec<Step> {
+    let mut order: Vec<&String> = Vec::new();
+    let mut pending: Vec<&String> = server.products.keys().collect();
+    // Products whose requirements are placed go next; a cycle falls back to name order.
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|id| {
+            requirements(catalog, id, server.products.get(*id).copied().unwrap_or(0))
+                .iter()
+                .all(|req| !pending.contains(req) || *req == *id)
+        });
+        order.push(pending.remove(ready.unwrap_or(0)));
+    }
+    let mut steps = Vec::new();
+    for id in order {
+        let level = server.products.get(id).copied().unwrap_or(0);
+        let Some(product) = catalog.product(id) else {
+            continue;
+        };
+        if level > 0 {
+            steps.push(Step::ServicePack {
+                product: id.clone(),
+                product_name: product.name.clone(),
+                level,
+                name: product.level_name(level),
+            });
+        }
+        for fix_id in &server.hot_fixes {
+            let Some(fix) = product.hot_fixes.iter().find(|f| &f.id == fix_id) else {
+                continue;
+            };
+            if product
+                .superseded_by(fix)
+                .is_some_and(|sp| sp.level <= level)
+            {
+                continue;
+            }
+            steps.push(Step::HotFix {
+                product: id.clone(),
+                id: fix.id.clone(),
+                title: fix.title.clone(),
+            });
+        }
+    }
+    steps
+}
+
+fn requirements<'a>(catalog: &'a Catalog, product: &str, level: u8) -> Vec<&'a String> {
+    catalog
+        .product(product)
+        .map(|p| {
+            p.service_packs
+                .iter()
+                .filter(|sp| sp.level <= level)
+                .flat_map(|sp| sp.requires.iter().map(|r| &r.product))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The text form, one numbered line a step, for `sprout manifest` and export.
+pub fn to_text(server: &Server, steps: &[Step]) -> String {
+    let mut out = format!("Rebuild manifest for {}\n", server.name);
+    for (i, s) in steps.iter().enumerate() {
+        out.push_str(&format!("{:>2}. {}\n", i + 1, s.line()));
+    }
+    out
+}

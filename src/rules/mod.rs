@@ -1,0 +1,21 @@
+//! Pure functions over the model: compliance, hot fixes, risk, gates, manifest. No I/O; `now` is passed in.
+
+pub mod advice;
+pub mod check;
+pub mod gates;
+pub mod hotfix;
+pub mod levels;
+pub mod manifest;
+pub mod phase;
+pub mod record;
+pub mod replay;
+pub mod risk;
+pub mod view;
+
+pub use gates::{Gate, GateStatus};
+pub use hotfix::{HotFixStatus, PendingFix};
+pub use levels::Compliance;
+pub use phase::SoakState;
+pub use replay::State;
+pub use risk::{RatingSource, Ratings};
+pub use view::{FleetView, RolloutView, ServerRow};

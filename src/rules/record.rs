@@ -1,0 +1,455 @@
+//! What the journal may accept: each event checked against the latest state, with the exact refusal.
+
+use chrono::{DateTime, Datelike, Local, Timelike, Utc, Weekday};
+
+use crate::model::{Data, Event, InstallWindow, Rollout};
+
+use super::hotfix::{self, HotFixStatus};
+use super::replay::State;
+use super::view::{FleetView, placement};
+
+/// Why the rules refuse a record; the message says what and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+fn refuse<T>(msg: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal(msg.into()))
+}
+
+fn server_index(state: &State, name: &str) -> Result<usize, Refusal> {
+    state
+        .server_index(name)
+        .ok_or_else(|| Refusal(format!("unknown server '{name}': it is not in fleet.ron")))
+}
+
+fn rollout_index(data: &Data, id: &str) -> Result<usize, Refusal> {
+    data.plan
+        .rollouts
+        .iter()
+        .position(|r| r.id == id)
+        .ok_or_else(|| {
+            let known: Vec<&str> = data.plan.rollouts.iter().map(|r| r.id.as_str()).collect();
+            Refusal(format!(
+                "unknown rollout '{id}' (rollout.ron has: {})",
+                known.join(", ")
+            ))
+        })
+}
+
+fn phase_index(rollout: &Rollout, phase: &str) -> Result<usize, Refusal> {
+    rollout
+        .phase_index(phase)
+        .ok_or_else(|| Refusal(format!("rollout '{}' has no phase '{phase}'", rollout.id)))
+}
+
+fn need_text(what: &str, text: &str) -> Result<(), Refusal> {
+    if text.trim().is_empty() {
+        refuse(format!("{what} is required"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Check `event` against the rules at `now`. `Ok` carries warnings worth showing.
+pub fn check(
+    data: &Data,
+    state: &State,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, Refusal> {
+    let today = now.date_naive();
+    let mut warnings = Vec::new();
+    match event {
+        Event::Install {
+            server,
+            product,
+            level,
+            ..
+        } => {
+            let i = server_index(state, server)?;
+            let s = &state.servers[i];
+            let Some(p) = data.catalog.product(product) else {
+                return refuse(format!(
+                    "unknown product '{product}': it is not in catalog.ron"
+                ));
+            };
+            let Some(&current) = s.products.get(product) else {
+                return refuse(format!("{server} does not run {}", p.name));
+            };
+            let Some(sp) = p.service_pack(*level) else {
+                return refuse(format!(
+                    "{} has no service pack level {level} in catalog.ron",
+                    p.name
+                ));
+            };
+            if sp.released > today {
+                return refuse(format!(
+                    "{} {} is not released until {}",
+                    p.name, sp.name, sp.released
+                ));
+            }
+            if current >= *level {
+                return refuse(format!(
+                    "{server} already has {} {}",
+                    p.name,
+                    p.level_name(current)
+                ));
+            }
+            for req in &sp.requires {
+                let have = s.products.get(&req.product).copied().unwrap_or(0);
+                if have < req.level {
+                    let rp = data.catalog.product(&req.product);
+                    let name = |l| rp.map_or(format!("level {l}"), |rp| rp.level_name(l));
+                    let rname = rp.map_or(req.product.as_str(), |rp| rp.name.as_str());
+                    return refuse(format!(
+                        "blocked: {} {} requires {rname} {} on {server}, which has {}; install that first",
+                        p.name,
+                        sp.name,
+                        name(req.level),
+                        name(have)
+                    ));
+                }
+            }
+            let backed_up =
+                state.last_backup[i].is_some_and(|b| state.last_install[i].is_none_or(|x| b > x));
+            if !backed_up {
+                return refuse(format!(
+                    "no full backup of {server} is confirmed since its last install: confirm one first (sprout record backup {server})"
+                ));
+            }
+            for (r, ro) in data.plan.rollouts.iter().enumerate() {
+                if &ro.product != product || ro.target != *level {
+                    continue;
+                }
+                let record = &state.progress[r].members[i];
+                let (_, _, phase) = placement(ro, record, s);
+                let Some(phase) = phase else {
+                    return refuse(format!("{server} matches no phase of rollout '{}'", ro.id));
+                };
+                if record.excluded.is_some() {
+                    return refuse(format!("{server} is excluded from rollout '{}'", ro.id));
+                }
+                let Some(current) = state.progress[r].current else {
+                    return refuse(format!(
+                        "rollout '{}' has not opened its first phase: run sprout advance",
+                        ro.id
+                    ));
+                };
+                if phase > current {
+                    return refuse(format!(
+                        "{server} is in phase {} ({}), which is not open; the current phase is {} ({})",
+                        phase + 1,
+                        ro.phases[phase].name,
+                        current + 1,
+                        ro.phases[current].name
+                    ));
+                }
+                let view = FleetView::build(data, state, Some(r), now);
+                if let Some(halt) = view.rollout.and_then(|v| v.halted)
+                    && record.backed_out_at.is_none()
+                {
+                    return refuse(format!("phase {} is {halt}", current + 1));
+                }
+                if let Some(w) = window_warning(ro.phases[phase].window, now) {
+                    warnings.push(w);
+                }
+            }
+        }
+        Event::Verify {
+            server,
+            product,
+            level,
+            winver,
+        } => {
+            let i = server_index(state, server)?;
+            need_text("what winver showed", winver)?;
+            if state.servers[i].products.get(product) != Some(level) {
+                return refuse(format!(
+                    "{server} is not at level {level} of '{product}': record the install first"
+                ));
+            }
+        }
+        Event::Backup { server, .. } => {
+            server_index(state, server)?;
+        }
+        Event::HotFixApplied { server, hot_fix } => {
+            let i = server_index(state, server)?;
+            let s = &state.servers[i];
+            let Some((p, fix)) = data.catalog.hot_fix(hot_fix) else {
+                return refuse(format!(
+                    "unknown hot fix '{hot_fix}': it is not in catalog.ron"
+                ));
+            };
+            if !s.products.contains_key(&p.id) {
+                return refuse(format!("{server} does not run {}", p.name));
+            }
+            if s.hot_fixes.contains(hot_fix) {
+                return refuse(format!("{server} already has {hot_fix}"));
+            }
+            match hotfix::status(p, fix, s, today) {
+                Some(HotFixStatus::Ready) => {}
+                Some(HotFixStatus::Blocked { install }) => {
+                    return refuse(format!(
+                        "{hot_fix} is blocked on {server}: install {} {install} first",
+                        p.name
+                    ));
+                }
+                Some(HotFixStatus::Superseded { in_sp }) => {
+                    return refuse(format!(
+                        "{hot_fix} is in {} {in_sp}: install the service pack instead",
+                        p.name
+                    ));
+                }
+                None => {
+                    return refuse(format!(
+                        "{server} does not need {hot_fix}: its level already covers it, or role '{}' does not have the problem and the fix is not publicised",
+                        s.role
+                    ));
+                }
+            }
+        }
+        Event::Checkout {
+            rollout,
+            server,
+            note: _,
+            ..
+        } => {
+            let r = rollout_index(data, rollout)?;
+            let i = server_index(state, server)?;
+            let ro = &data.plan.rollouts[r];
+            let record = &state.progress[r].members[i];
+            if placement(ro, record, &state.servers[i]).2.is_none() {
+                return refuse(format!("{server} is not a member of rollout '{rollout}'"));
+            }
+            if record.excluded.is_some() {
+                return refuse(format!("{server} is excluded from rollout '{rollout}'"));
+            }
+            if record.installed_at.is_none() {
+                return refuse(format!(
+                    "no install of the target is recorded on {server}: nothing is soaking to check out"
+                ));
+            }
+        }
+        Event::SignOff {
+            rollout,
+            phase,
+            group,
+            ..
+        } => {
+            let r = rollout_index(data, rollout)?;
+            let ro = &data.plan.rollouts[r];
+            let p = phase_index(ro, phase)?;
+            let needed = &ro.phases[p].signoffs;
+            if !needed.contains(group) {
+                return refuse(format!(
+                    "phase {} ({}) needs no sign-off from '{group}'; it needs: {}",
+                    p + 1,
+                    ro.phases[p].name,
+                    if needed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        needed.join(", ")
+                    }
+                ));
+            }
+            if let Some(s) = state.progress[r].signoffs[p]
+                .iter()
+                .find(|s| &s.group == group)
+            {
+                return refuse(format!(
+                    "{group} already signed off phase {} ({} by {})",
+                    p + 1,
+                    s.at.format("%Y-%m-%d"),
+                    s.by
+                ));
+            }
+        }
+        Event::SoakExtended {
+            rollout,
+            phase,
+            days,
+            reason,
+        } => {
+            let r = rollout_index(data, rollout)?;
+            phase_index(&data.plan.rollouts[r], phase)?;
+            need_text("a reason to extend the soak", reason)?;
+            if *days == 0 {
+                return refuse("extend the soak by at least one day");
+            }
+        }
+        Event::Excluded {
+            rollout,
+            server,
+            reason,
+        } => {
+            let r = rollout_index(data, rollout)?;
+            let i = server_index(state, server)?;
+            need_text("a reason to exclude a server", reason)?;
+            let ro = &data.plan.rollouts[r];
+            let record = &state.progress[r].members[i];
+            if placement(ro, record, &state.servers[i]).2.is_none() {
+                return refuse(format!("{server} is not a member of rollout '{rollout}'"));
+            }
+            if record.excluded.is_some() {
+                return refuse(format!(
+                    "{server} is already excluded from rollout '{rollout}'"
+                ));
+            }
+        }
+        Event::PhaseOpened {
+            rollout,
+            phase,
+            override_reason,
+            approver,
+            ..
+        } => {
+            let r = rollout_index(data, rollout)?;
+            let ro = &data.plan.rollouts[r];
+            let p = phase_index(ro, phase)?;
+            let current = state.progress[r].current;
+            let next = current.map_or(0, |c| c + 1);
+            if p != next {
+                return match ro.phases.get(next) {
+                    Some(n) => refuse(format!(
+                        "the next phase of '{rollout}' is {} ({}), not '{phase}'",
+                        next + 1,
+                        n.name
+                    )),
+                    None => refuse(format!(
+                        "rollout '{rollout}' is in its last phase; there is no phase to open"
+                    )),
+                };
+            }
+            let view = FleetView::build(data, state, Some(r), now);
+            let unmet = view.rollout.map(|v| v.unmet()).unwrap_or_default();
+            if !unmet.is_empty() {
+                let reason = override_reason.as_deref().unwrap_or("");
+                if reason.trim().is_empty() {
+                    return refuse(format!(
+                        "gate unmet for phase {}: {}; opening anyway needs an override reason and an approver",
+                        next,
+                        unmet.join("; ")
+                    ));
+                }
+                need_text(
+                    "an approver for the override",
+                    approver.as_deref().unwrap_or(""),
+                )?;
+            }
+        }
+        Event::BackedOut {
+            server,
+            product,
+            to_level,
+            reason,
+        } => {
+            let i = server_index(state, server)?;
+            need_text("a reason for the back-out", reason)?;
+            match state.servers[i].products.get(product) {
+                Some(&l) if l > *to_level => {}
+                Some(_) => {
+                    return refuse(format!(
+                        "{server} has no install of '{product}' above level {to_level} to back out"
+                    ));
+                }
+                None => return refuse(format!("{server} does not run '{product}'")),
+            }
+        }
+        Event::RiskOverride {
+            rollout,
+            server,
+            priority,
+            reason,
+        } => {
+            rollout_index(data, rollout)?;
+            server_index(state, server)?;
+            need_text("a reason to override the priority", reason)?;
+            if !(1..=3).contains(priority) {
+                return refuse(format!("priority must be 1, 2 or 3, not {priority}"));
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// The event that opens the next phase of `rollout`, listing what an override overrides.
+pub fn advance(
+    data: &Data,
+    state: &State,
+    rollout: &str,
+    override_reason: Option<String>,
+    approver: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Event, Refusal> {
+    let r = rollout_index(data, rollout)?;
+    let ro = &data.plan.rollouts[r];
+    let next = state.progress[r].current.map_or(0, |c| c + 1);
+    let Some(phase) = ro.phases.get(next) else {
+        return refuse(format!(
+            "rollout '{rollout}' is in its last phase; there is no phase to open"
+        ));
+    };
+    let overridden = FleetView::build(data, state, Some(r), now)
+        .rollout
+        .map(|v| v.unmet())
+        .unwrap_or_default();
+    let (override_reason, approver) = if overridden.is_empty() {
+        (None, None)
+    } else {
+        (override_reason, approver)
+    };
+    Ok(Event::PhaseOpened {
+        rollout: rollout.to_string(),
+        phase: phase.name.clone(),
+        override_reason,
+        approver,
+        overridden,
+    })
+}
+
+/// The back-out event for the most recent install of `product` on `server`.
+pub fn backout(
+    data: &Data,
+    state: &State,
+    server: &str,
+    product: &str,
+    reason: &str,
+) -> Result<Event, Refusal> {
+    let i = server_index(state, server)?;
+    if data.catalog.product(product).is_none() {
+        return refuse(format!(
+            "unknown product '{product}': it is not in catalog.ron"
+        ));
+    }
+    let Some(to_level) = state.previous_level(i, product) else {
+        return refuse(format!(
+            "no install of '{product}' on {server} is in the journal to back out"
+        ));
+    };
+    Ok(Event::BackedOut {
+        server: server.into(),
+        product: product.into(),
+        to_level,
+        reason: reason.into(),
+    })
+}
+
+/// The phase's install window, as a warning when `now` falls outside it.
+fn window_warning(window: InstallWindow, now: DateTime<Utc>) -> Option<String> {
+    let local = now.with_timezone(&Local);
+    let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
+    let after_hours = weekend || !(7..19).contains(&local.hour());
+    let outside = match window {
+        InstallWindow::Any => false,
+        InstallWindow::AfterHours => !after_hours,
+        InstallWindow::Weekend => !weekend,
+    };
+    outside.then(|| {
+        format!(
+            "note: this phase's install window is {}; recorded {}",
+            window.label(),
+            local.format("%a %H:%M")
+        )
+    })
+}

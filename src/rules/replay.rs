@@ -1,0 +1,289 @@
+//! The current state: the fleet baseline with the journal replayed over it.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{CheckoutResult, Data, Event, Rollout, Server};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutRecord {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub result: CheckoutResult,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignOffRecord {
+    pub group: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub override_reason: Option<String>,
+}
+
+/// What the journal says about one server within one rollout.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberRecord {
+    pub installed_at: Option<DateTime<Utc>>,
+    /// What `winver` showed, once verified.
+    pub verified: Option<String>,
+    pub checkouts: Vec<CheckoutRecord>,
+    pub excluded: Option<String>,
+    pub backed_out_at: Option<DateTime<Utc>>,
+    pub priority_override: Option<(u8, String)>,
+}
+
+impl MemberRecord {
+    /// Checkouts recorded since the current install.
+    pub fn checkouts_since_install(&self) -> impl Iterator<Item = &CheckoutRecord> {
+        let since = self.installed_at;
+        self.checkouts
+            .iter()
+            .filter(move |c| since.is_some_and(|i| c.at >= i))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    pub opened: Vec<Option<Opened>>,
+    pub current: Option<usize>,
+    /// Days added to each phase's soak window.
+    pub extra_days: Vec<u32>,
+    pub signoffs: Vec<Vec<SignOffRecord>>,
+    /// Indexed like `State::servers`.
+    pub members: Vec<MemberRecord>,
+}
+
+impl Progress {
+    fn new(rollout: &Rollout, servers: usize) -> Self {
+        let n = rollout.phases.len();
+        Progress {
+            opened: vec![None; n],
+            current: None,
+            extra_days: vec![0; n],
+            signoffs: vec![Vec::new(); n],
+            members: vec![MemberRecord::default(); servers],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub servers: Vec<Server>,
+    index: HashMap<String, usize>,
+    /// One per rollout of the plan, in plan order.
+    pub progress: Vec<Progress>,
+    /// Per server, the positions in the journal of the events about it.
+    pub history: Vec<Vec<usize>>,
+    pub last_backup: Vec<Option<DateTime<Utc>>>,
+    pub last_install: Vec<Option<DateTime<Utc>>>,
+    /// Per server, the level each install replaced, for back-out.
+    previous_levels: Vec<Vec<(String, u8)>>,
+}
+
+impl State {
+    pub fn replay(data: &Data) -> State {
+        let servers = data.fleet.servers.clone();
+        let n = servers.len();
+        let index = servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect();
+        let mut state = State {
+            servers,
+            index,
+            progress: data
+                .plan
+                .rollouts
+                .iter()
+                .map(|r| Progress::new(r, n))
+                .collect(),
+            history: vec![Vec::new(); n],
+            last_backup: vec![None; n],
+            last_install: vec![None; n],
+            previous_levels: vec![Vec::new(); n],
+        };
+        for (pos, entry) in data.journal.iter().enumerate() {
+            state.apply(data, pos, entry);
+        }
+        state
+    }
+
+    pub fn server_index(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    pub fn server(&self, name: &str) -> Option<&Server> {
+        self.server_index(name).map(|i| &self.servers[i])
+    }
+
+    /// The level the most recent install of `product` on the server replaced.
+    pub fn previous_level(&self, server: usize, product: &str) -> Option<u8> {
+        self.previous_levels[server]
+            .iter()
+            .rev()
+            .find(|(p, _)| p == product)
+            .map(|(_, l)| *l)
+    }
+
+    /// Apply one journal entry. Events naming unknown things are skipped here;
+    /// `rules::check` reports them.
+    pub fn apply(&mut self, data: &Data, pos: usize, entry: &crate::model::Entry) {
+        let at = entry.at;
+        let server = entry.event.server().and_then(|s| self.server_index(s));
+        if let Some(i) = server {
+            self.history[i].push(pos);
+        }
+        let rollout = entry
+            .event
+            .rollout()
+            .and_then(|id| data.plan.rollouts.iter().position(|r| r.id == id));
+        match (&entry.event, server, rollout) {
+            (
+                Event::Install {
+                    product,
+                    level,
+                    verified,
+                    ..
+                },
+                Some(i),
+                _,
+            ) => {
+                let old = self.servers[i]
+                    .products
+                    .insert(product.clone(), *level)
+                    .unwrap_or(0);
+                self.previous_levels[i].push((product.clone(), old));
+                self.last_install[i] = Some(at);
+                for (r, rollout) in data.plan.rollouts.iter().enumerate() {
+                    if &rollout.product == product && rollout.target == *level {
+                        let m = &mut self.progress[r].members[i];
+                        m.installed_at = Some(at);
+                        m.verified = verified.clone();
+                        m.backed_out_at = None;
+                        apply_bundle(data, rollout, &mut self.servers[i]);
+                    }
+                }
+            }
+            (
+                Event::Verify {
+                    product,
+                    level,
+                    winver,
+                    ..
+                },
+                Some(i),
+                _,
+            ) => {
+                for (r, rollout) in data.plan.rollouts.iter().enumerate() {
+                    if &rollout.product == product && rollout.target == *level {
+                        self.progress[r].members[i].verified = Some(winver.clone());
+                    }
+                }
+            }
+            (Event::Backup { .. }, Some(i), _) => self.last_backup[i] = Some(at),
+            (Event::Checkout { result, note, .. }, Some(i), Some(r)) => {
+                self.progress[r].members[i].checkouts.push(CheckoutRecord {
+                    at,
+                    by: entry.by.clone(),
+                    result: *result,
+                    note: note.clone(),
+                });
+            }
+            (Event::SignOff { phase, group, .. }, _, Some(r)) => {
+                if let Some(p) = data.plan.rollouts[r].phase_index(phase) {
+                    self.progress[r].signoffs[p].push(SignOffRecord {
+                        group: group.clone(),
+                        by: entry.by.clone(),
+                        at,
+                    });
+                }
+            }
+            (Event::SoakExtended { phase, days, .. }, _, Some(r)) => {
+                if let Some(p) = data.plan.rollouts[r].phase_index(phase) {
+                    self.progress[r].extra_days[p] += days;
+                }
+            }
+            (Event::Excluded { reason, .. }, Some(i), Some(r)) => {
+                self.progress[r].members[i].excluded = Some(reason.clone());
+            }
+            (
+                Event::PhaseOpened {
+                    phase,
+                    override_reason,
+                    ..
+                },
+                _,
+                Some(r),
+            ) => {
+                if let Some(p) = data.plan.rollouts[r].phase_index(phase) {
+                    let progress = &mut self.progress[r];
+                    progress.opened[p] = Some(Opened {
+                        at,
+                        by: entry.by.clone(),
+                        override_reason: override_reason.clone(),
+                    });
+                    progress.current = Some(progress.current.map_or(p, |c| c.max(p)));
+                }
+            }
+            (
+                Event::BackedOut {
+                    product, to_level, ..
+                },
+                Some(i),
+                _,
+            ) => {
+                self.servers[i].products.insert(product.clone(), *to_level);
+                for (r, rollout) in data.plan.rollouts.iter().enumerate() {
+                    if &rollout.product == product && rollout.target > *to_level {
+                        let m = &mut self.progress[r].members[i];
+                        if m.installed_at.is_some() {
+                            m.installed_at = None;
+                            m.verified = None;
+                            m.backed_out_at = Some(at);
+                            self.servers[i]
+                                .hot_fixes
+                                .retain(|h| !rollout.bundle.contains(h));
+                        }
+                    }
+                }
+            }
+            (Event::HotFixApplied { hot_fix, .. }, Some(i), _)
+                if !self.servers[i].hot_fixes.contains(hot_fix) =>
+            {
+                self.servers[i].hot_fixes.push(hot_fix.clone());
+            }
+            (
+                Event::RiskOverride {
+                    priority, reason, ..
+                },
+                Some(i),
+                Some(r),
+            ) => {
+                self.progress[r].members[i].priority_override = Some((*priority, reason.clone()));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The rollout's bundled hot fixes go on with the service pack, where they apply.
+fn apply_bundle(data: &Data, rollout: &Rollout, server: &mut Server) {
+    for id in &rollout.bundle {
+        let Some((_, fix)) = data.catalog.hot_fix(id) else {
+            continue;
+        };
+        let applies = fix.publicised || fix.roles.contains(&server.role);
+        if applies && !server.hot_fixes.contains(id) {
+            server.hot_fixes.push(id.clone());
+        }
+    }
+}

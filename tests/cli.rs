@@ -1,0 +1,332 @@
+//! The real binary on the sample: status, server, manifest, check, and the write path.
+
+mod common;
+
+use common::{NOW, Sample};
+
+#[test]
+fn status_explains_why_the_current_phase_cannot_advance() {
+    let s = Sample::new();
+    let r = s.run(&["status"]);
+    assert!(r.ok, "{}", r.stderr);
+    let out = r.stdout;
+    assert!(out.contains("▶ 3    Local low impact"), "{out}");
+    assert!(
+        out.contains("BOS-IMS01: OVERDUE, no Pass checkout by day 15 (maximum 14)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("MSP-BH01: install not verified (winver)"),
+        "{out}"
+    );
+    assert!(out.contains("MSP-BH01: day 4 of 10, 6 days left"), "{out}");
+    assert!(
+        out.contains("sign-off missing from Network services"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Cannot advance to phase 4: 4 of 4 gates unmet."),
+        "{out}"
+    );
+    assert!(
+        out.contains("✗ VIOLATIONS: 3 3+ service packs behind"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_sample_shows_every_hot_fix_status() {
+    let s = Sample::new();
+    let out = s.run(&["status"]).stdout;
+    for expected in [
+        "ready to apply",
+        "blocked: install SP4 first",
+        "blocked: install SP6a first",
+        "in SP4: install the service pack",
+        "in SP3: install the service pack",
+    ] {
+        assert!(out.contains(expected), "missing '{expected}' in:\n{out}");
+    }
+    // The publicised NT fix reaches every role; role-specific ones only theirs.
+    let server = s.run(&["server", "BOS-NEWS01"]).stdout;
+    assert!(
+        server.contains("Q244599  blocked    TCP/IP SYN flood protection (publicised)"),
+        "{server}"
+    );
+    assert!(
+        !server.contains("Q247869"),
+        "a mailbox-only fix must not show on a news server:\n{server}"
+    );
+}
+
+#[test]
+fn status_formats_markdown_and_json() {
+    let s = Sample::new();
+    let md = s.run(&["status", "--format", "markdown"]).stdout;
+    assert!(md.starts_with("# sprout status"), "{md}");
+    assert!(md.contains("| Mailbox server"), "{md}");
+    let json = s.run(&["status", "--format", "json"]).stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).expect("valid json");
+    assert_eq!(v["rollout"]["current"], 3);
+    assert_eq!(v["rollout"]["can_advance"], false);
+    assert_eq!(v["servers"], 38);
+}
+
+#[test]
+fn server_shows_levels_reasons_soak_and_history() {
+    let s = Sample::new();
+    let r = s.run(&["server", "BOS-IMS01"]);
+    assert!(r.ok, "{}", r.stderr);
+    let out = r.stdout;
+    assert!(out.contains("tier Low, priority 1"), "{out}");
+    assert!(
+        out.contains("soak: overdue: day 15, past the 14-day maximum"),
+        "{out}"
+    );
+    assert!(
+        out.contains("BOS-IMS01: installed ex55 level 4, verified"),
+        "{out}"
+    );
+    let unknown = s.run(&["server", "NOPE01"]);
+    assert!(!unknown.ok);
+    assert!(
+        unknown.stderr.contains("unknown server 'NOPE01'"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn manifest_lists_service_packs_in_prerequisite_order_then_unsuperseded_fixes() {
+    let s = Sample::new();
+    let out = s.run(&["manifest", "BOS-IMS01"]).stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Rebuild manifest for BOS-IMS01",
+            " 1. Windows NT Server 4.0 SP6a",
+            " 2. hot fix Q244599: TCP/IP SYN flood protection",
+            " 3. Exchange Server 5.5 SP4",
+            " 4. hot fix Q275453: IMS stops on a malformed SMTP address",
+        ],
+        "Q248838 was built for SP3 and is folded into SP4, so a rebuild skips it"
+    );
+}
+
+#[test]
+fn a_recorded_checkout_shows_in_status_and_in_the_journal() {
+    let s = Sample::new();
+    let r = s.run(&[
+        "record",
+        "checkout",
+        "BOS-IMS01",
+        "pass",
+        "--note",
+        "queues normal",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(r.stdout.contains("recorded #40"), "{}", r.stdout);
+    let journal = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let last = journal.lines().last().expect("a line");
+    assert!(
+        last.contains("Checkout(rollout:\"ex55-sp4\",server:\"BOS-IMS01\""),
+        "{last}"
+    );
+    assert!(last.contains("note:\"queues normal\""), "{last}");
+    let status = s.run(&["status"]).stdout;
+    assert!(!status.contains("BOS-IMS01: OVERDUE"), "{status}");
+    assert!(s.run(&["verify"]).stdout.contains("chain ok: 40 events"));
+}
+
+#[test]
+fn the_rules_refuse_what_they_forbid_and_nothing_is_written() {
+    let s = Sample::new();
+    let before = std::fs::read(s.file("journal.ron")).expect("journal");
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["record", "hotfix", "BOS-PF02", "Q281220"],
+            "Q281220 is blocked on BOS-PF02: install Exchange Server 5.5 SP4 first",
+        ),
+        (
+            &["record", "install", "MSP-MSM01"],
+            "blocked: Exchange Server 5.5 SP4 requires Windows NT Server 4.0 SP5 on MSP-MSM01, which has SP4",
+        ),
+        (
+            &["record", "install", "BOS-MSM01"],
+            "BOS-MSM01 is in phase 4 (Local high impact), which is not open",
+        ),
+        (
+            &["record", "install", "MSP-PF01"],
+            "no full backup of MSP-PF01 is confirmed",
+        ),
+        (&["advance"], "gate unmet for phase 3"),
+        (
+            &["record", "checkout", "GHOST01", "pass"],
+            "unknown server 'GHOST01'",
+        ),
+    ];
+    for (args, expected) in cases {
+        let r = s.run(args);
+        assert!(!r.ok, "{args:?} should be refused");
+        assert!(
+            r.stderr.contains(expected),
+            "{args:?}: expected '{expected}' in: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        before,
+        std::fs::read(s.file("journal.ron")).expect("journal"),
+        "a refusal must write nothing"
+    );
+}
+
+#[test]
+fn advancing_past_an_unmet_gate_needs_a_reason_and_an_approver() {
+    let s = Sample::new();
+    let no_approver = s.run(&["advance", "--override", "change board said go"]);
+    assert!(!no_approver.ok);
+    assert!(
+        no_approver
+            .stderr
+            .contains("an approver for the override is required"),
+        "{}",
+        no_approver.stderr
+    );
+    let r = s.run(&[
+        "advance",
+        "--override",
+        "change board said go",
+        "--approver",
+        "mtracy",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(r.stdout.contains("opened by OVERRIDE"), "{}", r.stdout);
+    let status = s.run(&["status"]).stdout;
+    assert!(status.contains("▶ 4    Local high impact"), "{status}");
+    let journal = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    assert!(journal.lines().last().is_some_and(
+        |l| l.contains("overridden:[") && l.contains("sign-off missing from Network services")
+    ));
+}
+
+#[test]
+fn meeting_the_gates_by_recording_lets_the_phase_advance() {
+    let s = Sample::new();
+    let later = "2000-12-01T12:00:00Z";
+    let steps: [&[&str]; 6] = [
+        &[
+            "record",
+            "verify",
+            "MSP-BH01",
+            "Exchange 5.5 build 2650.24 (SP4)",
+        ],
+        &["record", "checkout", "BOS-IMS01", "pass"],
+        &["record", "checkout", "BOS-BH01", "pass"],
+        &["record", "checkout", "MSP-BH01", "pass"],
+        &[
+            "record",
+            "signoff",
+            "Network services",
+            "--note",
+            "DHCP unaffected",
+        ],
+        &["advance"],
+    ];
+    for args in steps {
+        let r = s.run_at(later, args);
+        assert!(r.ok, "{args:?}: {}", r.stderr);
+    }
+    let status = s.run_at(later, &["status"]).stdout;
+    assert!(status.contains("✓ 3    Local low impact"), "{status}");
+    assert!(status.contains("▶ 4    Local high impact"), "{status}");
+}
+
+#[test]
+fn read_only_refuses_every_write() {
+    let s = Sample::new();
+    let r = s.run(&["--read-only", "record", "backup", "BOS-PF01"]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("read-only"), "{}", r.stderr);
+}
+
+#[test]
+fn a_damaged_middle_line_is_refused_with_its_location() {
+    let s = Sample::new();
+    let path = s.file("journal.ron");
+    let text = std::fs::read_to_string(&path).expect("journal");
+    std::fs::write(&path, text.replacen("tape P-311", "tape P-999", 1)).expect("write");
+    let r = s.run(&["status"]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("journal.ron:27:"), "{}", r.stderr);
+    assert!(r.stderr.contains("checksum mismatch"), "{}", r.stderr);
+    let v = s.run(&["verify"]);
+    assert!(!v.ok);
+    assert!(v.stderr.contains("journal.ron:27:"), "{}", v.stderr);
+}
+
+#[test]
+fn a_torn_last_line_is_ignored_then_set_aside_by_the_next_record() {
+    let s = Sample::new();
+    let path = s.file("journal.ron");
+    let mut text = std::fs::read_to_string(&path).expect("journal");
+    text.push_str("(seq:40,at:\"2000-11-24T11:00:00Z\",by:\"x\",event:Backup(ser");
+    std::fs::write(&path, &text).expect("write");
+    let r = s.run(&["status"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("journal.ron:40: the last line is incomplete"),
+        "{}",
+        r.stderr
+    );
+    let w = s.run(&["record", "backup", "BOS-PF01", "--note", "tape P-400"]);
+    assert!(w.ok, "{}", w.stderr);
+    assert!(
+        w.stderr.contains("moved to journal.ron.broken"),
+        "{}",
+        w.stderr
+    );
+    let broken = std::fs::read_to_string(s.file("journal.ron.broken")).expect("broken file");
+    assert!(broken.contains("event:Backup(ser"));
+    assert!(s.run(&["verify"]).stdout.contains("chain ok: 40 events"));
+}
+
+#[test]
+fn no_subcommand_prints_status_and_first_use_seeds_the_sample() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["--now", NOW])
+        .env_remove("SPROUT_DATA")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("share"))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("first run: wrote the sample fleet to"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Gates of phase 3"));
+    assert!(home.path().join("share/sprout/journal.ron").exists());
+}
+
+#[test]
+fn the_sample_stays_in_progress_whatever_day_it_is_seeded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("d");
+    let today = "2031-06-09T12:00:00Z";
+    let init = common::run_in(&data, today, &["init", data.to_str().expect("utf8")]);
+    assert!(init.ok, "{}", init.stderr);
+    let out = common::run_in(&data, today, &["status"]).stdout;
+    assert!(
+        out.contains("BOS-IMS01: OVERDUE, no Pass checkout by day 15"),
+        "{out}"
+    );
+    assert!(
+        out.contains("in 111 days"),
+        "next-release advice moves with the sample: {out}"
+    );
+}

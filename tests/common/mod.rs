@@ -1,0 +1,69 @@
+// Shared by the integration tests: a sample data directory and a way to run the binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The day the sample is written for; tests pin the clock here.
+pub const NOW: &str = "2000-11-24T12:00:00Z";
+
+pub struct Sample {
+    pub dir: tempfile::TempDir,
+}
+
+#[allow(clippy::new_without_default)] // each call makes a fresh directory; there is no default one
+impl Sample {
+    pub fn new() -> Sample {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = Command::new(env!("CARGO_BIN_EXE_sprout"))
+            .args(["init", "--now", NOW])
+            .arg(dir.path().join("data"))
+            .output()
+            .expect("run sprout init");
+        assert!(
+            out.status.success(),
+            "init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Sample { dir }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path().join(name)
+    }
+
+    /// Run sprout on this data directory with the clock pinned.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(&self.path(), NOW, args)
+    }
+
+    pub fn run_at(&self, now: &str, args: &[&str]) -> Run {
+        run_in(&self.path(), now, args)
+    }
+}
+
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run_in(dir: &Path, now: &str, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .arg("--data")
+        .arg(dir)
+        .args(["--now", now])
+        .args(args)
+        .env_remove("SPROUT_DATA")
+        .output()
+        .expect("run sprout");
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
