@@ -1,6 +1,8 @@
 //! sprout: a terminal dashboard for rolling service packs and hot fixes out across a fleet.
 
+pub mod app;
 pub mod cli;
 pub mod model;
 pub mod rules;
 pub mod store;
+pub mod ui;

@@ -1,14 +1,23 @@
-//! The `sprout` binary: parse the command line, run a command, set the exit status.
+//! The `sprout` binary: parse the command line, then run a command or the dashboard.
+//! The only module that touches the real terminal.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
+use chrono::{Timelike, Utc};
 use clap::Parser;
-use sprout::cli::{self, Cli, Command, Context, Format};
+use ratatui::crossterm::event::{self, Event};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use sprout::app::App;
+use sprout::cli::{self, Cli, Command, Context, Failure, Format};
+use sprout::store::{self, Operator};
+use sprout::ui::{self, Theme};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let now = cli.now.unwrap_or_else(chrono::Utc::now);
+    let now = cli.now.unwrap_or_else(Utc::now);
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let result = (|| {
@@ -16,24 +25,81 @@ fn main() -> ExitCode {
             Some(Command::Init { dir }) => dir.clone(),
             _ => cli::data_dir(cli.data.clone(), now, &mut err)?,
         };
-        let ctx = Context {
-            dir,
-            now,
-            read_only: cli.read_only,
-            rollout: cli.rollout.clone(),
-        };
-        // The dashboard arrives with the next issue; until then no command means status.
-        let command = cli.command.unwrap_or(Command::Status {
-            format: Format::Text,
-        });
-        cli::run(command, &ctx, &mut out, &mut err)
+        let ctx = Context { dir, now, read_only: cli.read_only, rollout: cli.rollout.clone() };
+        match cli.command {
+            Some(command) => cli::run(command, &ctx, &mut out, &mut err),
+            // Not a terminal (a pipe, a script): print the status instead of drawing.
+            None if !std::io::stdout().is_terminal() => {
+                cli::run(Command::Status { format: Format::Text }, &ctx, &mut out, &mut err)
+            }
+            None => dashboard(&ctx, cli.now.is_some()),
+        }
     })();
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(cli::Failure(msg)) => {
+        Err(Failure(msg)) => {
             let _ = out.flush();
             let _ = writeln!(err, "sprout: {msg}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn dashboard(ctx: &Context, pinned: bool) -> Result<(), Failure> {
+    let loaded = store::load(&ctx.dir)?;
+    let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
+    drop(loaded);
+    let mut app = App::load(ctx.dir.clone(), Operator::current(), ctx.read_only, ctx.now, pinned, rollout)?;
+    let theme = Theme::from_env();
+    // `init` restores the terminal on panic as well as on the way out below.
+    let mut terminal = ratatui::init();
+    let result = run(&mut terminal, &mut app, &theme);
+    ratatui::restore();
+    result.map_err(|e| Failure(format!("terminal: {e}")))
+}
+
+/// Draw, then wait for a key, a resize, a file change or the next minute. No busy loop:
+/// the wait is a poll with a timeout, and nothing is drawn unless something changed.
+fn run(terminal: &mut ratatui::DefaultTerminal, app: &mut App, theme: &Theme) -> std::io::Result<()> {
+    let mut dirty = true;
+    let mut stamp = store::dir::stamp(&app.dir);
+    let mut minute = Utc::now().minute();
+    loop {
+        if dirty {
+            let size = terminal.size()?;
+            app.page = ui::body_height(size.height).saturating_sub(2);
+            // Synchronized update: slow links never show half a frame.
+            execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
+            terminal.draw(|frame| ui::draw(frame, app, theme))?;
+            execute!(std::io::stdout(), EndSynchronizedUpdate)?;
+            dirty = false;
+        }
+        if event::poll(Duration::from_millis(250))? {
+            let ev = event::read()?;
+            match ev {
+                Event::Resize(..) => dirty = true,
+                Event::Key(_) => {
+                    app.handle_event(&ev);
+                    dirty = true;
+                }
+                _ => {}
+            }
+            if app.quit {
+                return Ok(());
+            }
+            continue;
+        }
+        let now_stamp = store::dir::stamp(&app.dir);
+        if now_stamp != stamp {
+            stamp = now_stamp;
+            app.reload_external();
+            dirty = true;
+        }
+        let now = Utc::now();
+        if now.minute() != minute {
+            minute = now.minute();
+            app.tick(now);
+            dirty = true;
         }
     }
 }

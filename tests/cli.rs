@@ -11,27 +11,12 @@ fn status_explains_why_the_current_phase_cannot_advance() {
     assert!(r.ok, "{}", r.stderr);
     let out = r.stdout;
     assert!(out.contains("▶ 3    Local low impact"), "{out}");
-    assert!(
-        out.contains("BOS-IMS01: OVERDUE, no Pass checkout by day 15 (maximum 14)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("MSP-BH01: install not verified (winver)"),
-        "{out}"
-    );
+    assert!(out.contains("BOS-IMS01: OVERDUE, no Pass checkout by day 15 (maximum 14)"), "{out}");
+    assert!(out.contains("MSP-BH01: install not verified (winver)"), "{out}");
     assert!(out.contains("MSP-BH01: day 4 of 10, 6 days left"), "{out}");
-    assert!(
-        out.contains("sign-off missing from Network services"),
-        "{out}"
-    );
-    assert!(
-        out.contains("Cannot advance to phase 4: 4 of 4 gates unmet."),
-        "{out}"
-    );
-    assert!(
-        out.contains("✗ VIOLATIONS: 3 3+ service packs behind"),
-        "{out}"
-    );
+    assert!(out.contains("sign-off missing from Network services"), "{out}");
+    assert!(out.contains("Cannot advance to phase 4: 4 of 4 gates unmet."), "{out}");
+    assert!(out.contains("✗ VIOLATIONS: 3 3+ service packs behind"), "{out}");
 }
 
 #[test]
@@ -49,14 +34,8 @@ fn the_sample_shows_every_hot_fix_status() {
     }
     // The publicised NT fix reaches every role; role-specific ones only theirs.
     let server = s.run(&["server", "BOS-NEWS01"]).stdout;
-    assert!(
-        server.contains("Q244599  blocked    TCP/IP SYN flood protection (publicised)"),
-        "{server}"
-    );
-    assert!(
-        !server.contains("Q247869"),
-        "a mailbox-only fix must not show on a news server:\n{server}"
-    );
+    assert!(server.contains("Q244599  blocked    TCP/IP SYN flood protection (publicised)"), "{server}");
+    assert!(!server.contains("Q247869"), "a mailbox-only fix must not show on a news server:\n{server}");
 }
 
 #[test]
@@ -79,21 +58,11 @@ fn server_shows_levels_reasons_soak_and_history() {
     assert!(r.ok, "{}", r.stderr);
     let out = r.stdout;
     assert!(out.contains("tier Low, priority 1"), "{out}");
-    assert!(
-        out.contains("soak: overdue: day 15, past the 14-day maximum"),
-        "{out}"
-    );
-    assert!(
-        out.contains("BOS-IMS01: installed ex55 level 4, verified"),
-        "{out}"
-    );
+    assert!(out.contains("soak: overdue: day 15, past the 14-day maximum"), "{out}");
+    assert!(out.contains("BOS-IMS01: installed ex55 level 4, verified"), "{out}");
     let unknown = s.run(&["server", "NOPE01"]);
     assert!(!unknown.ok);
-    assert!(
-        unknown.stderr.contains("unknown server 'NOPE01'"),
-        "{}",
-        unknown.stderr
-    );
+    assert!(unknown.stderr.contains("unknown server 'NOPE01'"), "{}", unknown.stderr);
 }
 
 #[test]
@@ -117,22 +86,12 @@ fn manifest_lists_service_packs_in_prerequisite_order_then_unsuperseded_fixes() 
 #[test]
 fn a_recorded_checkout_shows_in_status_and_in_the_journal() {
     let s = Sample::new();
-    let r = s.run(&[
-        "record",
-        "checkout",
-        "BOS-IMS01",
-        "pass",
-        "--note",
-        "queues normal",
-    ]);
+    let r = s.run(&["record", "checkout", "BOS-IMS01", "pass", "--note", "queues normal"]);
     assert!(r.ok, "{}", r.stderr);
     assert!(r.stdout.contains("recorded #40"), "{}", r.stdout);
     let journal = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
     let last = journal.lines().last().expect("a line");
-    assert!(
-        last.contains("Checkout(rollout:\"ex55-sp4\",server:\"BOS-IMS01\""),
-        "{last}"
-    );
+    assert!(last.contains("Checkout(rollout:\"ex55-sp4\",server:\"BOS-IMS01\""), "{last}");
     assert!(last.contains("note:\"queues normal\""), "{last}");
     let status = s.run(&["status"]).stdout;
     assert!(!status.contains("BOS-IMS01: OVERDUE"), "{status}");
@@ -152,34 +111,17 @@ fn the_rules_refuse_what_they_forbid_and_nothing_is_written() {
             &["record", "install", "MSP-MSM01"],
             "blocked: Exchange Server 5.5 SP4 requires Windows NT Server 4.0 SP5 on MSP-MSM01, which has SP4",
         ),
-        (
-            &["record", "install", "BOS-MSM01"],
-            "BOS-MSM01 is in phase 4 (Local high impact), which is not open",
-        ),
-        (
-            &["record", "install", "MSP-PF01"],
-            "no full backup of MSP-PF01 is confirmed",
-        ),
+        (&["record", "install", "BOS-MSM01"], "BOS-MSM01 is in phase 4 (Local high impact), which is not open"),
+        (&["record", "install", "MSP-PF01"], "no full backup of MSP-PF01 is confirmed"),
         (&["advance"], "gate unmet for phase 3"),
-        (
-            &["record", "checkout", "GHOST01", "pass"],
-            "unknown server 'GHOST01'",
-        ),
+        (&["record", "checkout", "GHOST01", "pass"], "unknown server 'GHOST01'"),
     ];
     for (args, expected) in cases {
         let r = s.run(args);
         assert!(!r.ok, "{args:?} should be refused");
-        assert!(
-            r.stderr.contains(expected),
-            "{args:?}: expected '{expected}' in: {}",
-            r.stderr
-        );
+        assert!(r.stderr.contains(expected), "{args:?}: expected '{expected}' in: {}", r.stderr);
     }
-    assert_eq!(
-        before,
-        std::fs::read(s.file("journal.ron")).expect("journal"),
-        "a refusal must write nothing"
-    );
+    assert_eq!(before, std::fs::read(s.file("journal.ron")).expect("journal"), "a refusal must write nothing");
 }
 
 #[test]
@@ -187,28 +129,19 @@ fn advancing_past_an_unmet_gate_needs_a_reason_and_an_approver() {
     let s = Sample::new();
     let no_approver = s.run(&["advance", "--override", "change board said go"]);
     assert!(!no_approver.ok);
-    assert!(
-        no_approver
-            .stderr
-            .contains("an approver for the override is required"),
-        "{}",
-        no_approver.stderr
-    );
-    let r = s.run(&[
-        "advance",
-        "--override",
-        "change board said go",
-        "--approver",
-        "mtracy",
-    ]);
+    assert!(no_approver.stderr.contains("an approver for the override is required"), "{}", no_approver.stderr);
+    let r = s.run(&["advance", "--override", "change board said go", "--approver", "mtracy"]);
     assert!(r.ok, "{}", r.stderr);
     assert!(r.stdout.contains("opened by OVERRIDE"), "{}", r.stdout);
     let status = s.run(&["status"]).stdout;
     assert!(status.contains("▶ 4    Local high impact"), "{status}");
     let journal = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
-    assert!(journal.lines().last().is_some_and(
-        |l| l.contains("overridden:[") && l.contains("sign-off missing from Network services")
-    ));
+    assert!(
+        journal
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("overridden:[") && l.contains("sign-off missing from Network services"))
+    );
 }
 
 #[test]
@@ -216,22 +149,11 @@ fn meeting_the_gates_by_recording_lets_the_phase_advance() {
     let s = Sample::new();
     let later = "2000-12-01T12:00:00Z";
     let steps: [&[&str]; 6] = [
-        &[
-            "record",
-            "verify",
-            "MSP-BH01",
-            "Exchange 5.5 build 2650.24 (SP4)",
-        ],
+        &["record", "verify", "MSP-BH01", "Exchange 5.5 build 2650.24 (SP4)"],
         &["record", "checkout", "BOS-IMS01", "pass"],
         &["record", "checkout", "BOS-BH01", "pass"],
         &["record", "checkout", "MSP-BH01", "pass"],
-        &[
-            "record",
-            "signoff",
-            "Network services",
-            "--note",
-            "DHCP unaffected",
-        ],
+        &["record", "signoff", "Network services", "--note", "DHCP unaffected"],
         &["advance"],
     ];
     for args in steps {
@@ -275,19 +197,10 @@ fn a_torn_last_line_is_ignored_then_set_aside_by_the_next_record() {
     std::fs::write(&path, &text).expect("write");
     let r = s.run(&["status"]);
     assert!(r.ok, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("journal.ron:40: the last line is incomplete"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("journal.ron:40: the last line is incomplete"), "{}", r.stderr);
     let w = s.run(&["record", "backup", "BOS-PF01", "--note", "tape P-400"]);
     assert!(w.ok, "{}", w.stderr);
-    assert!(
-        w.stderr.contains("moved to journal.ron.broken"),
-        "{}",
-        w.stderr
-    );
+    assert!(w.stderr.contains("moved to journal.ron.broken"), "{}", w.stderr);
     let broken = std::fs::read_to_string(s.file("journal.ron.broken")).expect("broken file");
     assert!(broken.contains("event:Backup(ser"));
     assert!(s.run(&["verify"]).stdout.contains("chain ok: 40 events"));
@@ -305,10 +218,7 @@ fn no_subcommand_prints_status_and_first_use_seeds_the_sample() {
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("first run: wrote the sample fleet to"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("first run: wrote the sample fleet to"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("Gates of phase 3"));
     assert!(home.path().join("share/sprout/journal.ron").exists());
 }
@@ -321,12 +231,6 @@ fn the_sample_stays_in_progress_whatever_day_it_is_seeded() {
     let init = common::run_in(&data, today, &["init", data.to_str().expect("utf8")]);
     assert!(init.ok, "{}", init.stderr);
     let out = common::run_in(&data, today, &["status"]).stdout;
-    assert!(
-        out.contains("BOS-IMS01: OVERDUE, no Pass checkout by day 15"),
-        "{out}"
-    );
-    assert!(
-        out.contains("in 111 days"),
-        "next-release advice moves with the sample: {out}"
-    );
+    assert!(out.contains("BOS-IMS01: OVERDUE, no Pass checkout by day 15"), "{out}");
+    assert!(out.contains("in 111 days"), "next-release advice moves with the sample: {out}");
 }

@@ -36,18 +36,12 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type Outcome = Result<(), Failure>;
 
 /// The data directory: `--data`/`SPROUT_DATA`, else the per-user one, seeded on first use.
-pub fn data_dir(
-    explicit: Option<PathBuf>,
-    now: DateTime<Utc>,
-    err: &mut dyn Write,
-) -> Result<PathBuf, Failure> {
+pub fn data_dir(explicit: Option<PathBuf>, now: DateTime<Utc>, err: &mut dyn Write) -> Result<PathBuf, Failure> {
     if let Some(dir) = explicit {
         return Ok(dir);
     }
     let Some(base) = dirs::data_dir() else {
-        return Err(Failure(
-            "no per-user data directory is known here: pass --data DIR or set SPROUT_DATA".into(),
-        ));
+        return Err(Failure("no per-user data directory is known here: pass --data DIR or set SPROUT_DATA".into()));
     };
     let dir = base.join("sprout");
     if !dir.join(store::FLEET).exists() {
@@ -74,17 +68,10 @@ pub fn rollout_index(loaded: &Loaded, wanted: Option<&str>) -> Result<Option<usi
     let rollouts = &loaded.data.plan.rollouts;
     match wanted {
         None => Ok((!rollouts.is_empty()).then_some(0)),
-        Some(id) => rollouts
-            .iter()
-            .position(|r| r.id == id)
-            .map(Some)
-            .ok_or_else(|| {
-                let known: Vec<&str> = rollouts.iter().map(|r| r.id.as_str()).collect();
-                Failure(format!(
-                    "unknown rollout '{id}' (rollout.ron has: {})",
-                    known.join(", ")
-                ))
-            }),
+        Some(id) => rollouts.iter().position(|r| r.id == id).map(Some).ok_or_else(|| {
+            let known: Vec<&str> = rollouts.iter().map(|r| r.id.as_str()).collect();
+            Failure(format!("unknown rollout '{id}' (rollout.ron has: {})", known.join(", ")))
+        }),
     }
 }
 
@@ -96,19 +83,11 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Server { name, format } => server::server(ctx, &name, format, out, err),
         Command::Manifest { name, format } => server::manifest(ctx, &name, format, out, err),
         Command::Record(r) => record::record(ctx, r, out, err),
-        Command::Advance {
-            override_reason,
-            approver,
-        } => record::advance(ctx, override_reason, approver, out, err),
+        Command::Advance { override_reason, approver } => record::advance(ctx, override_reason, approver, out, err),
         Command::Verify => verify(&ctx.dir, out),
         Command::Init { dir } => {
             store::sample::seed(&dir, ctx.now)?;
-            writeln!(
-                out,
-                "wrote the sample fleet to {}; try: sprout --data {} status",
-                dir.display(),
-                dir.display()
-            )?;
+            writeln!(out, "wrote the sample fleet to {}; try: sprout --data {} status", dir.display(), dir.display())?;
             Ok(())
         }
     }
@@ -134,11 +113,7 @@ fn check(ctx: &Context, out: &mut dyn Write) -> Outcome {
         }
         Err(problems) => {
             let n = problems.len();
-            Err(Failure(format!(
-                "{}\n{n} problem{} found",
-                problems.join("\n"),
-                if n == 1 { "" } else { "s" }
-            )))
+            Err(Failure(format!("{}\n{n} problem{} found", problems.join("\n"), if n == 1 { "" } else { "s" })))
         }
     }
 }
@@ -156,12 +131,7 @@ fn verify(dir: &Path, out: &mut dyn Write) -> Outcome {
     match store::journal::parse(&text) {
         Ok(p) => {
             let last = p.entries.last().map_or(0, |e| e.seq);
-            writeln!(
-                out,
-                "{}: chain ok: {} events, sequence 1..{last}",
-                path.display(),
-                p.entries.len()
-            )?;
+            writeln!(out, "{}: chain ok: {} events, sequence 1..{last}", path.display(), p.entries.len())?;
             match p.torn {
                 Some((line, _, e)) => Err(Failure(format!(
                     "{}:{line}: the last line is incomplete ({}); the next record sets it aside in journal.ron.broken",
@@ -171,12 +141,6 @@ fn verify(dir: &Path, out: &mut dyn Write) -> Outcome {
                 None => Ok(()),
             }
         }
-        Err(e) => Err(Failure(format!(
-            "{}:{}:{}: {}",
-            path.display(),
-            e.line,
-            e.col,
-            e.message
-        ))),
+        Err(e) => Err(Failure(format!("{}:{}:{}: {}", path.display(), e.line, e.col, e.message))),
     }
 }

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use crate::model::{Data, Event, Rollout};
+use crate::rules::State;
 use crate::rules::record::{self as rules_record, Refusal};
-use crate::rules::{FleetView, State};
 use crate::store::{self, Operator, write::WriteOptions};
 
 use super::args::Record;
@@ -15,38 +15,18 @@ fn rollout<'a>(data: &'a Data, wanted: Option<&str>) -> Result<&'a Rollout, Refu
         Some(id) => data.plan.rollouts.iter().find(|r| r.id == id),
         None => data.plan.rollouts.first(),
     }
-    .ok_or_else(|| {
-        Refusal(format!(
-            "no rollout '{}' in rollout.ron",
-            wanted.unwrap_or("(any)")
-        ))
-    })
+    .ok_or_else(|| Refusal(format!("no rollout '{}' in rollout.ron", wanted.unwrap_or("(any)"))))
 }
 
-fn current_phase(
-    data: &Data,
-    state: &State,
-    ro: &Rollout,
-    given: Option<String>,
-) -> Result<String, Refusal> {
+fn current_phase(data: &Data, state: &State, ro: &Rollout, given: Option<String>) -> Result<String, Refusal> {
     if let Some(p) = given {
         return Ok(p);
     }
-    let r = data
-        .plan
-        .rollouts
-        .iter()
-        .position(|x| x.id == ro.id)
-        .unwrap_or(0);
+    let r = data.plan.rollouts.iter().position(|x| x.id == ro.id).unwrap_or(0);
     state.progress[r]
         .current
         .map(|c| ro.phases[c].name.clone())
-        .ok_or_else(|| {
-            Refusal(format!(
-                "rollout '{}' has no open phase; name one with --phase",
-                ro.id
-            ))
-        })
+        .ok_or_else(|| Refusal(format!("rollout '{}' has no open phase; name one with --phase", ro.id)))
 }
 
 /// Record through the shared write path and print the confirmation.
@@ -56,151 +36,59 @@ pub fn write(
     err: &mut dyn Write,
     make: impl FnOnce(&Data, &State) -> Result<Event, Refusal>,
 ) -> Outcome {
-    let options = WriteOptions {
-        read_only: ctx.read_only,
-        ..Default::default()
-    };
-    let recorded = store::record(
-        &ctx.dir,
-        &Operator::current(),
-        ctx.now,
-        options,
-        make,
-        |holder| {
-            let _ = writeln!(err, "waiting for the lock held by {holder} ...");
-        },
-    )
+    let options = WriteOptions { read_only: ctx.read_only, ..Default::default() };
+    let recorded = store::record(&ctx.dir, &Operator::current(), ctx.now, options, make, |holder| {
+        let _ = writeln!(err, "waiting for the lock held by {holder} ...");
+    })
     .map_err(|e| Failure(e.to_string()))?;
     for w in &recorded.warnings {
         writeln!(err, "{w}")?;
     }
     let e = &recorded.entry;
-    writeln!(
-        out,
-        "recorded #{} {} by {}: {}",
-        e.seq,
-        e.at.format("%Y-%m-%d %H:%M"),
-        e.by,
-        e.event.summary()
-    )?;
+    writeln!(out, "recorded #{} {} by {}: {}", e.seq, e.at.format("%Y-%m-%d %H:%M"), e.by, e.event.summary())?;
     Ok(())
 }
 
 pub fn record(ctx: &Context, r: Record, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let wanted = ctx.rollout.clone();
     let wanted = wanted.as_deref();
-    let now = ctx.now;
     write(ctx, out, err, move |data, state| {
         Ok(match r {
-            Record::Install {
-                server,
-                product,
-                level,
-                verified,
-            } => {
+            Record::Install { server, product, level, verified } => {
                 let (product, level) = match (product, level) {
                     (Some(p), Some(l)) => (p, l),
                     (p, l) => {
                         let ro = rollout(data, wanted)?;
-                        (
-                            p.unwrap_or_else(|| ro.product.clone()),
-                            l.unwrap_or(ro.target),
-                        )
+                        (p.unwrap_or_else(|| ro.product.clone()), l.unwrap_or(ro.target))
                     }
                 };
-                Event::Install {
-                    server,
-                    product,
-                    level,
-                    verified,
-                }
+                Event::Install { server, product, level, verified }
             }
-            Record::Verify {
-                server,
-                winver,
-                product,
-                level,
-            } => {
+            Record::Verify { server, winver, product, level } => {
                 let ro = rollout(data, wanted).ok();
-                let product = product
-                    .or_else(|| ro.map(|r| r.product.clone()))
-                    .unwrap_or_default();
+                let product = product.or_else(|| ro.map(|r| r.product.clone())).unwrap_or_default();
                 let level = level.or_else(|| ro.map(|r| r.target)).unwrap_or_default();
-                Event::Verify {
-                    server,
-                    product,
-                    level,
-                    winver,
-                }
+                Event::Verify { server, product, level, winver }
             }
-            Record::Backup { server, note } => Event::Backup {
-                server,
-                note: note.note,
-            },
-            Record::Checkout {
-                server,
-                result,
-                note,
-            } => {
+            Record::Backup { server, note } => Event::Backup { server, note: note.note },
+            Record::Checkout { server, result, note } => {
                 let ro = rollout(data, wanted)?;
-                let r = data
-                    .plan
-                    .rollouts
-                    .iter()
-                    .position(|x| x.id == ro.id)
-                    .unwrap_or(0);
-                let i = state.server_index(&server).ok_or_else(|| {
-                    Refusal(format!("unknown server '{server}': it is not in fleet.ron"))
-                })?;
-                let view = FleetView::build(data, state, Some(r), now);
-                let phase = view.rows[i]
-                    .phase
-                    .map(|p| ro.phases[p].name.clone())
-                    .ok_or_else(|| {
-                        Refusal(format!("{server} is not a member of rollout '{}'", ro.id))
-                    })?;
-                Event::Checkout {
-                    rollout: ro.id.clone(),
-                    server,
-                    phase,
-                    result: result.into(),
-                    note: note.note,
-                }
+                rules_record::checkout(data, state, &ro.id, &server, result.into(), &note.note)?
             }
             Record::Signoff { group, phase, note } => {
                 let ro = rollout(data, wanted)?;
                 let phase = current_phase(data, state, ro, phase)?;
-                Event::SignOff {
-                    rollout: ro.id.clone(),
-                    phase,
-                    group,
-                    note: note.note,
-                }
+                Event::SignOff { rollout: ro.id.clone(), phase, group, note: note.note }
             }
-            Record::Extend {
-                days,
-                reason,
-                phase,
-            } => {
+            Record::Extend { days, reason, phase } => {
                 let ro = rollout(data, wanted)?;
                 let phase = current_phase(data, state, ro, phase)?;
-                Event::SoakExtended {
-                    rollout: ro.id.clone(),
-                    phase,
-                    days,
-                    reason,
-                }
+                Event::SoakExtended { rollout: ro.id.clone(), phase, days, reason }
             }
-            Record::Exclude { server, reason } => Event::Excluded {
-                rollout: rollout(data, wanted)?.id.clone(),
-                server,
-                reason,
-            },
-            Record::Backout {
-                server,
-                reason,
-                product,
-            } => {
+            Record::Exclude { server, reason } => {
+                Event::Excluded { rollout: rollout(data, wanted)?.id.clone(), server, reason }
+            }
+            Record::Backout { server, reason, product } => {
                 let product = match product {
                     Some(p) => p,
                     None => rollout(data, wanted)?.product.clone(),
@@ -208,16 +96,9 @@ pub fn record(ctx: &Context, r: Record, out: &mut dyn Write, err: &mut dyn Write
                 rules_record::backout(data, state, &server, &product, &reason)?
             }
             Record::Hotfix { server, hot_fix } => Event::HotFixApplied { server, hot_fix },
-            Record::Priority {
-                server,
-                priority,
-                reason,
-            } => Event::RiskOverride {
-                rollout: rollout(data, wanted)?.id.clone(),
-                server,
-                priority,
-                reason,
-            },
+            Record::Priority { server, priority, reason } => {
+                Event::RiskOverride { rollout: rollout(data, wanted)?.id.clone(), server, priority, reason }
+            }
         })
     })
 }

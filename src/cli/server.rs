@@ -11,27 +11,12 @@ use super::{Context, Failure, Format, Outcome, load, rollout_index};
 fn find<'a>(state: &'a State, name: &str) -> Result<(usize, &'a crate::model::Server), Failure> {
     state
         .server_index(name)
-        .or_else(|| {
-            state
-                .servers
-                .iter()
-                .position(|s| s.name.eq_ignore_ascii_case(name))
-        })
+        .or_else(|| state.servers.iter().position(|s| s.name.eq_ignore_ascii_case(name)))
         .map(|i| (i, &state.servers[i]))
-        .ok_or_else(|| {
-            Failure(format!(
-                "unknown server '{name}': it is not in fleet.ron (try `sprout status`)"
-            ))
-        })
+        .ok_or_else(|| Failure(format!("unknown server '{name}': it is not in fleet.ron (try `sprout status`)")))
 }
 
-pub fn manifest(
-    ctx: &Context,
-    name: &str,
-    format: Format,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Outcome {
+pub fn manifest(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let loaded = load(ctx, err)?;
     let state = State::replay(&loaded.data);
     let (_, server) = find(&state, name)?;
@@ -51,13 +36,7 @@ struct HistoryLine {
     event: String,
 }
 
-pub fn server(
-    ctx: &Context,
-    name: &str,
-    format: Format,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Outcome {
+pub fn server(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let loaded = load(ctx, err)?;
     let data = &loaded.data;
     let state = State::replay(data);
@@ -89,23 +68,13 @@ pub fn server(
             manifest: &'a [manifest::Step],
             history: &'a [HistoryLine],
         }
-        let j = Json {
-            server,
-            row,
-            pending: &pending,
-            manifest: &steps,
-            history: &history,
-        };
+        let j = Json { server, row, pending: &pending, manifest: &steps, history: &history };
         writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         return Ok(());
     }
     let md = matches!(format, Format::Markdown);
     let h = |t: &str| {
-        if md {
-            format!("\n## {t}\n\n")
-        } else {
-            format!("\n{t}\n")
-        }
+        if md { format!("\n## {t}\n\n") } else { format!("\n{t}\n") }
     };
     let mut o = String::new();
     o.push_str(&format!(
@@ -138,11 +107,7 @@ pub fn server(
     }
     o.push_str(&format!(
         "  installed hot fixes: {}\n",
-        if server.hot_fixes.is_empty() {
-            "none".into()
-        } else {
-            server.hot_fixes.join(", ")
-        }
+        if server.hot_fixes.is_empty() { "none".into() } else { server.hot_fixes.join(", ") }
     ));
     o.push_str(&h("Pending hot fixes"));
     if pending.is_empty() {
@@ -193,10 +158,7 @@ pub fn server(
         o.push_str("  no journal events\n");
     }
     for l in &history {
-        o.push_str(&format!(
-            "  #{:<5} {} {:<8} {}\n",
-            l.seq, l.at, l.by, l.event
-        ));
+        o.push_str(&format!("  #{:<5} {} {:<8} {}\n", l.seq, l.at, l.by, l.event));
     }
     out.write_all(o.as_bytes())?;
     Ok(())

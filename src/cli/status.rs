@@ -78,13 +78,7 @@ fn build(ctx: &Context, data: &Data, rollout: Option<usize>) -> Report {
     let view = FleetView::build(data, &state, rollout, ctx.now);
     let today = ctx.now.date_naive();
     // Roles in fleet.ron's order, so the report reads the way the operator wrote the fleet.
-    let order = |role: &str| {
-        data.fleet
-            .roles
-            .iter()
-            .position(|r| r.id == role)
-            .unwrap_or(usize::MAX)
-    };
+    let order = |role: &str| data.fleet.roles.iter().position(|r| r.id == role).unwrap_or(usize::MAX);
     let mut roles: BTreeMap<(usize, &str), RoleLine> = BTreeMap::new();
     let mut waiting: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut fixes: BTreeMap<(String, &'static str, String), (String, usize)> = BTreeMap::new();
@@ -92,16 +86,14 @@ fn build(ctx: &Context, data: &Data, rollout: Option<usize>) -> Report {
         (Vec::new(), Vec::new(), Vec::new());
     for row in &view.rows {
         let server = &state.servers[row.index];
-        let line = roles
-            .entry((order(&server.role), server.role.as_str()))
-            .or_insert_with(|| RoleLine {
-                role: data.fleet.role_name(&server.role).to_string(),
-                servers: 0,
-                behind: [0; 4],
-                ready: 0,
-                blocked: 0,
-                superseded: 0,
-            });
+        let line = roles.entry((order(&server.role), server.role.as_str())).or_insert_with(|| RoleLine {
+            role: data.fleet.role_name(&server.role).to_string(),
+            servers: 0,
+            behind: [0; 4],
+            ready: 0,
+            blocked: 0,
+            superseded: 0,
+        });
         line.servers += 1;
         line.behind[usize::from(row.behind.min(3))] += 1;
         line.ready += usize::from(row.ready);
@@ -112,13 +104,8 @@ fn build(ctx: &Context, data: &Data, rollout: Option<usize>) -> Report {
             let Some(p) = data.catalog.product(&cell.product) else {
                 continue;
             };
-            let text = format!(
-                "{} {} {}/{}",
-                server.name,
-                p.name,
-                p.level_name(cell.installed),
-                p.level_name(cell.latest)
-            );
+            let text =
+                format!("{} {} {}/{}", server.name, p.name, p.level_name(cell.installed), p.level_name(cell.latest));
             match cell.behind {
                 0 | 1 => {}
                 2 => at_limit.push(text),
@@ -143,13 +130,7 @@ fn build(ctx: &Context, data: &Data, rollout: Option<usize>) -> Report {
     }
     let hot_fixes = fixes
         .into_iter()
-        .map(|((id, status, reason), (title, servers))| FixLine {
-            id,
-            title,
-            status,
-            reason,
-            servers,
-        })
+        .map(|((id, status, reason), (title, servers))| FixLine { id, title, status, reason, servers })
         .collect();
     Report {
         data: ctx.dir.display().to_string(),
@@ -183,15 +164,8 @@ fn rollout_report(data: &Data, v: &rules::RolloutView) -> RolloutReport {
             soak: format!("{}..{} days", p.soak.min_days, p.soak.max_days),
         })
         .collect();
-    let gates = v
-        .gates
-        .iter()
-        .map(|g| GateLine {
-            gate: g.gate.label(),
-            met: g.met(),
-            unmet: g.unmet.clone(),
-        })
-        .collect();
+    let gates =
+        v.gates.iter().map(|g| GateLine { gate: g.gate.label(), met: g.met(), unmet: g.unmet.clone() }).collect();
     RolloutReport {
         id: ro.id.clone(),
         title: ro.title.clone(),
@@ -221,75 +195,38 @@ pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Wri
 /// Text and markdown share one layout; markdown adds headings and table rules.
 fn text(r: &Report, md: bool) -> String {
     let mut o = String::new();
-    let h = |o: &mut String, t: &str| {
-        o.push_str(&if md {
-            format!("\n## {t}\n\n")
-        } else {
-            format!("\n{t}\n")
-        })
-    };
+    let h = |o: &mut String, t: &str| o.push_str(&if md { format!("\n## {t}\n\n") } else { format!("\n{t}\n") });
     let bullet = if md { "- " } else { "  " };
     o.push_str(&if md {
-        format!(
-            "# sprout status\n\n{} servers in `{}`, {}\n",
-            r.servers, r.data, r.now
-        )
+        format!("# sprout status\n\n{} servers in `{}`, {}\n", r.servers, r.data, r.now)
     } else {
-        format!(
-            "sprout status: {} servers in {} ({})\n",
-            r.servers, r.data, r.now
-        )
+        format!("sprout status: {} servers in {} ({})\n", r.servers, r.data, r.now)
     });
     if !r.violations.is_empty() {
         h(
             &mut o,
-            &format!(
-                "✗ VIOLATIONS: {} 3+ service packs behind (policy: never more than two)",
-                r.violations.len()
-            ),
+            &format!("✗ VIOLATIONS: {} 3+ service packs behind (policy: never more than two)", r.violations.len()),
         );
         for v in &r.violations {
             o.push_str(&format!("{bullet}{v}\n"));
         }
     }
     if !r.at_limit.is_empty() {
-        h(
-            &mut o,
-            &format!(
-                "! At the limit: {} two service packs behind",
-                r.at_limit.len()
-            ),
-        );
+        h(&mut o, &format!("! At the limit: {} two service packs behind", r.at_limit.len()));
         for v in &r.at_limit {
             o.push_str(&format!("{bullet}{v}\n"));
         }
     }
-    h(
-        &mut o,
-        "Servers by role (worst product behind) and pending hot fixes",
-    );
-    let cols = [
-        "role",
-        "servers",
-        "current",
-        "1 behind",
-        "2 behind",
-        "3+ behind",
-        "hf ready",
-        "hf blocked",
-        "hf in SP",
-    ];
+    h(&mut o, "Servers by role (worst product behind) and pending hot fixes");
+    let cols =
+        ["role", "servers", "current", "1 behind", "2 behind", "3+ behind", "hf ready", "hf blocked", "hf in SP"];
     let rows: Vec<Vec<String>> = r
         .roles
         .iter()
         .map(|l| {
             let mut v = vec![l.role.clone(), l.servers.to_string()];
             v.extend(l.behind.iter().map(usize::to_string));
-            v.extend(
-                [l.ready, l.blocked, l.superseded]
-                    .iter()
-                    .map(usize::to_string),
-            );
+            v.extend([l.ready, l.blocked, l.superseded].iter().map(usize::to_string));
             v
         })
         .collect();
@@ -298,20 +235,9 @@ fn text(r: &Report, md: bool) -> String {
     let rows: Vec<Vec<String>> = r
         .hot_fixes
         .iter()
-        .map(|f| {
-            vec![
-                f.id.clone(),
-                f.servers.to_string(),
-                f.reason.clone(),
-                f.title.clone(),
-            ]
-        })
+        .map(|f| vec![f.id.clone(), f.servers.to_string(), f.reason.clone(), f.title.clone()])
         .collect();
-    o.push_str(&table(
-        &["hot fix", "servers", "status", "title"],
-        &rows,
-        md,
-    ));
+    o.push_str(&table(&["hot fix", "servers", "status", "title"], &rows, md));
     if let Some(ro) = &r.rollout {
         h(&mut o, &format!("Rollout {}: {}", ro.id, ro.title));
         if !ro.bundle.is_empty() {
@@ -336,26 +262,13 @@ fn text(r: &Report, md: bool) -> String {
                 ]
             })
             .collect();
-        o.push_str(&table(
-            &["phase", "name", "state", "servers", "window", "soak"],
-            &rows,
-            md,
-        ));
+        o.push_str(&table(&["phase", "name", "state", "servers", "window", "soak"], &rows, md));
         match ro.current {
-            None => o.push_str(&format!(
-                "{bullet}no phase open yet: `sprout advance` opens phase 1\n"
-            )),
+            None => o.push_str(&format!("{bullet}no phase open yet: `sprout advance` opens phase 1\n")),
             Some(c) => {
-                h(
-                    &mut o,
-                    &format!("Gates of phase {c} ({})", ro.phases[c - 1].name),
-                );
+                h(&mut o, &format!("Gates of phase {c} ({})", ro.phases[c - 1].name));
                 for g in &ro.gates {
-                    o.push_str(&format!(
-                        "{bullet}{} {}\n",
-                        if g.met { "✓ met  " } else { "✗ UNMET" },
-                        g.gate
-                    ));
+                    o.push_str(&format!("{bullet}{} {}\n", if g.met { "✓ met  " } else { "✗ UNMET" }, g.gate));
                     for u in &g.unmet {
                         o.push_str(&format!("{bullet}    - {u}\n"));
                     }
@@ -376,10 +289,7 @@ fn text(r: &Report, md: bool) -> String {
                 } else if c == ro.phases.len() {
                     "This is the last phase.\n".to_string()
                 } else {
-                    format!(
-                        "Cannot advance to phase {}: {unmet} of 4 gates unmet.\n",
-                        c + 1
-                    )
+                    format!("Cannot advance to phase {}: {unmet} of 4 gates unmet.\n", c + 1)
                 });
             }
         }
@@ -402,27 +312,12 @@ pub fn table(cols: &[&str], rows: &[Vec<String>], md: bool) -> String {
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        if md {
-            format!("| {} |\n", padded.join(" | "))
-        } else {
-            format!("  {}\n", padded.join("  ").trim_end())
-        }
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        if md { format!("| {} |\n", padded.join(" | ")) } else { format!("  {}\n", padded.join("  ").trim_end()) }
     };
     let mut o = line(cols.to_vec());
     if md {
-        o.push_str(&format!(
-            "|{}|\n",
-            widths
-                .iter()
-                .map(|w| "-".repeat(w + 2))
-                .collect::<Vec<_>>()
-                .join("|")
-        ));
+        o.push_str(&format!("|{}|\n", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|")));
     }
     for r in rows {
         o.push_str(&line(r.iter().map(String::as_str).collect()));

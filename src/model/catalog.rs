@@ -68,9 +68,7 @@ impl Catalog {
     }
 
     pub fn hot_fix(&self, id: &str) -> Option<(&Product, &HotFix)> {
-        self.products
-            .iter()
-            .find_map(|p| p.hot_fixes.iter().find(|h| h.id == id).map(|h| (p, h)))
+        self.products.iter().find_map(|p| p.hot_fixes.iter().find(|h| h.id == id).map(|h| (p, h)))
     }
 }
 
@@ -83,9 +81,7 @@ impl Product {
     pub fn level_name(&self, level: u8) -> String {
         match level {
             0 => "no SP".to_string(),
-            _ => self
-                .service_pack(level)
-                .map_or_else(|| format!("SP?{level}"), |sp| sp.name.clone()),
+            _ => self.service_pack(level).map_or_else(|| format!("SP?{level}"), |sp| sp.name.clone()),
         }
     }
 

@@ -8,9 +8,7 @@ pub mod rollout;
 pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePack};
 pub use fleet::{Environment, Fleet, Role, Server};
 pub use journal::{CheckoutResult, Entry, Event};
-pub use rollout::{
-    InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak,
-};
+pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak};
 
 /// Everything loaded from one data directory: the baseline plus the journal.
 #[derive(Debug, Clone, Default)]

@@ -95,10 +95,7 @@ pub struct Soak {
 impl Default for Soak {
     /// Seed: "once the service pack has been in production for 10-14 days".
     fn default() -> Self {
-        Soak {
-            min_days: 10,
-            max_days: 14,
-        }
+        Soak { min_days: 10, max_days: 14 }
     }
 }
 
@@ -147,8 +144,6 @@ impl Rollout {
         if let Ok(n) = name_or_number.parse::<usize>() {
             return (1..=self.phases.len()).contains(&n).then(|| n - 1);
         }
-        self.phases
-            .iter()
-            .position(|p| p.name.eq_ignore_ascii_case(name_or_number))
+        self.phases.iter().position(|p| p.name.eq_ignore_ascii_case(name_or_number))
     }
 }

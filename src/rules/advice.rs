@@ -11,12 +11,7 @@ use super::hotfix::PendingFix;
 pub const WAIT_WINDOW_DAYS: i64 = 183;
 
 /// Advice for one product on one server, if waiting for the next release is sensible.
-pub fn wait_for_release(
-    product: &Product,
-    behind: u8,
-    pending: &[PendingFix],
-    today: NaiveDate,
-) -> Option<String> {
+pub fn wait_for_release(product: &Product, behind: u8, pending: &[PendingFix], today: NaiveDate) -> Option<String> {
     let next = product.next_release.as_ref()?;
     let expected = next.expected?;
     let days = (expected - today).num_days();
@@ -56,14 +51,8 @@ mod tests {
     #[test]
     fn suggests_waiting_only_within_six_months_and_without_a_pending_fix() {
         let soon = product("2001-03-01");
-        assert!(
-            wait_for_release(&soon, 1, &[], today()).is_some_and(|a| a.contains("Exchange 2000"))
-        );
-        assert_eq!(
-            wait_for_release(&soon, 0, &[], today()),
-            None,
-            "current servers need no advice"
-        );
+        assert!(wait_for_release(&soon, 1, &[], today()).is_some_and(|a| a.contains("Exchange 2000")));
+        assert_eq!(wait_for_release(&soon, 0, &[], today()), None, "current servers need no advice");
         let fix = PendingFix {
             id: "Q1".into(),
             product: "ex55".into(),
@@ -71,15 +60,7 @@ mod tests {
             publicised: false,
             status: HotFixStatus::Ready,
         };
-        assert_eq!(
-            wait_for_release(&soon, 1, &[fix], today()),
-            None,
-            "a pending problem fix means act now"
-        );
-        assert_eq!(
-            wait_for_release(&product("2001-09-01"), 1, &[], today()),
-            None,
-            "more than six months away"
-        );
+        assert_eq!(wait_for_release(&soon, 1, &[fix], today()), None, "a pending problem fix means act now");
+        assert_eq!(wait_for_release(&product("2001-09-01"), 1, &[], today()), None, "more than six months away");
     }
 }

@@ -22,13 +22,7 @@ pub struct Problem {
 }
 
 fn at(file: &'static str, near: &str, message: String) -> Problem {
-    Problem {
-        file,
-        last: false,
-        near: Some(format!("\"{near}\"")),
-        line: None,
-        message,
-    }
+    Problem { file, last: false, near: Some(format!("\"{near}\"")), line: None, message }
 }
 
 fn duplicates<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
@@ -45,10 +39,7 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
     let sites: HashSet<&str> = fleet.servers.iter().map(|s| s.site.as_str()).collect();
 
     for d in duplicates(cat.products.iter().map(|p| &p.id)) {
-        out.push(Problem {
-            last: true,
-            ..at("catalog.ron", d, format!("duplicate product '{d}'"))
-        });
+        out.push(Problem { last: true, ..at("catalog.ron", d, format!("duplicate product '{d}'")) });
     }
     for p in &cat.products {
         for (n, sp) in p.service_packs.iter().enumerate() {
@@ -70,10 +61,7 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
                     None => out.push(at(
                         "catalog.ron",
                         &req.product,
-                        format!(
-                            "{} {} requires unknown product '{}'",
-                            p.id, sp.name, req.product
-                        ),
+                        format!("{} {} requires unknown product '{}'", p.id, sp.name, req.product),
                     )),
                     Some(rp) if rp.service_pack(req.level).is_none() => out.push(at(
                         "catalog.ron",
@@ -99,87 +87,49 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
                 ));
             }
             for r in f.roles.iter().filter(|r| !roles.contains(r.as_str())) {
-                out.push(at(
-                    "catalog.ron",
-                    &f.id,
-                    format!("hot fix {} names unknown role '{r}'", f.id),
-                ));
+                out.push(at("catalog.ron", &f.id, format!("hot fix {} names unknown role '{r}'", f.id)));
             }
         }
     }
-    for d in duplicates(
-        cat.products
-            .iter()
-            .flat_map(|p| p.hot_fixes.iter().map(|f| &f.id)),
-    ) {
-        out.push(Problem {
-            last: true,
-            ..at("catalog.ron", d, format!("duplicate hot fix '{d}'"))
-        });
+    for d in duplicates(cat.products.iter().flat_map(|p| p.hot_fixes.iter().map(|f| &f.id))) {
+        out.push(Problem { last: true, ..at("catalog.ron", d, format!("duplicate hot fix '{d}'")) });
     }
 
     for d in duplicates(fleet.roles.iter().map(|r| &r.id)) {
-        out.push(Problem {
-            last: true,
-            ..at("fleet.ron", d, format!("duplicate role '{d}'"))
-        });
+        out.push(Problem { last: true, ..at("fleet.ron", d, format!("duplicate role '{d}'")) });
     }
     for d in duplicates(fleet.servers.iter().map(|s| &s.name)) {
-        out.push(Problem {
-            last: true,
-            ..at("fleet.ron", d, format!("duplicate server name '{d}'"))
-        });
+        out.push(Problem { last: true, ..at("fleet.ron", d, format!("duplicate server name '{d}'")) });
     }
     for s in &fleet.servers {
         if !roles.contains(s.role.as_str()) {
-            out.push(at(
-                "fleet.ron",
-                &s.name,
-                format!("server {} has unknown role '{}'", s.name, s.role),
-            ));
+            out.push(at("fleet.ron", &s.name, format!("server {} has unknown role '{}'", s.name, s.role)));
         }
         for (pid, &level) in &s.products {
             match cat.product(pid) {
-                None => out.push(at(
-                    "fleet.ron",
-                    &s.name,
-                    format!("server {} runs unknown product '{pid}'", s.name),
-                )),
+                None => out.push(at("fleet.ron", &s.name, format!("server {} runs unknown product '{pid}'", s.name))),
                 Some(p) if level > 0 && p.service_pack(level).is_none() => out.push(at(
                     "fleet.ron",
                     &s.name,
-                    format!(
-                        "server {} has {pid} level {level}, which the catalog does not list",
-                        s.name
-                    ),
+                    format!("server {} has {pid} level {level}, which the catalog does not list", s.name),
                 )),
                 _ => {}
             }
         }
         for h in s.hot_fixes.iter().filter(|h| cat.hot_fix(h).is_none()) {
-            out.push(at(
-                "fleet.ron",
-                &s.name,
-                format!("server {} has unknown hot fix '{h}'", s.name),
-            ));
+            out.push(at("fleet.ron", &s.name, format!("server {} has unknown hot fix '{h}'", s.name)));
         }
     }
 
     for d in duplicates(data.plan.rollouts.iter().map(|r| &r.id)) {
-        out.push(Problem {
-            last: true,
-            ..at("rollout.ron", d, format!("duplicate rollout '{d}'"))
-        });
+        out.push(Problem { last: true, ..at("rollout.ron", d, format!("duplicate rollout '{d}'")) });
     }
     let state = State::replay(data);
     for (r, ro) in data.plan.rollouts.iter().enumerate() {
         let mut near = |what: &str, msg: String| out.push(at("rollout.ron", what, msg));
         let known_product = cat.product(&ro.product).is_some();
         match cat.product(&ro.product) {
-            None => near(
-                &ro.product,
-                format!("rollout {} targets unknown product '{}'", ro.id, ro.product),
-            ),
+            None => near(&ro.product, format!("rollout {} targets unknown product '{}'", ro.id, ro.product)),
             Some(p) if p.service_pack(ro.target).is_none() => near(
                 &ro.id,
                 format!(
@@ -190,30 +140,13 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
             _ => {}
         }
         for b in ro.bundle.iter().filter(|b| cat.hot_fix(b).is_none()) {
-            near(
-                b,
-                format!("rollout {} bundles unknown hot fix '{b}'", ro.id),
-            );
+            near(b, format!("rollout {} bundles unknown hot fix '{b}'", ro.id));
         }
-        for rr in ro
-            .risk
-            .iter()
-            .filter(|rr| !roles.contains(rr.role.as_str()))
-        {
-            near(
-                &rr.role,
-                format!("rollout {} rates unknown role '{}'", ro.id, rr.role),
-            );
+        for rr in ro.risk.iter().filter(|rr| !roles.contains(rr.role.as_str())) {
+            near(&rr.role, format!("rollout {} rates unknown role '{}'", ro.id, rr.role));
         }
-        for sr in ro
-            .server_risk
-            .iter()
-            .filter(|sr| !servers.contains(sr.server.as_str()))
-        {
-            near(
-                &sr.server,
-                format!("rollout {} rates unknown server '{}'", ro.id, sr.server),
-            );
+        for sr in ro.server_risk.iter().filter(|sr| !servers.contains(sr.server.as_str())) {
+            near(&sr.server, format!("rollout {} rates unknown server '{}'", ro.id, sr.server));
         }
         if ro.phases.is_empty() {
             near(&ro.id, format!("rollout {} has no phases", ro.id));
@@ -222,26 +155,11 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
         for (p, phase) in ro.phases.iter().enumerate() {
             let unknown = unknown_in_selector(&phase.members, &roles, &sites, &servers);
             for u in &unknown {
-                near(
-                    &phase.name,
-                    format!(
-                        "phase '{}' of rollout {} selects unknown {u}",
-                        phase.name, ro.id
-                    ),
-                );
+                near(&phase.name, format!("phase '{}' of rollout {} selects unknown {u}", phase.name, ro.id));
             }
-            let empty = view
-                .rollout
-                .as_ref()
-                .is_some_and(|v| v.members[p].is_empty());
+            let empty = view.rollout.as_ref().is_some_and(|v| v.members[p].is_empty());
             if known_product && unknown.is_empty() && empty {
-                near(
-                    &phase.name,
-                    format!(
-                        "phase '{}' of rollout {} matches no server",
-                        phase.name, ro.id
-                    ),
-                );
+                near(&phase.name, format!("phase '{}' of rollout {} matches no server", phase.name, ro.id));
             }
             if phase.soak.min_days > phase.soak.max_days {
                 near(
@@ -258,23 +176,14 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
     for (n, e) in data.journal.iter().enumerate() {
         let line = n + 1;
         let mut push = |message: String| {
-            out.push(Problem {
-                file: "journal.ron",
-                last: false,
-                near: None,
-                line: Some(line),
-                message,
-            })
+            out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message })
         };
         if let Some(s) = e.event.server().filter(|s| !servers.contains(s)) {
             push(format!("{} event for unknown server '{s}'", e.event.kind()));
         }
         if let Some(id) = e.event.rollout() {
             match data.plan.rollouts.iter().find(|r| r.id == id) {
-                None => push(format!(
-                    "{} event for unknown rollout '{id}'",
-                    e.event.kind()
-                )),
+                None => push(format!("{} event for unknown rollout '{id}'", e.event.kind())),
                 Some(ro) => {
                     let phase = match &e.event {
                         Event::Checkout { phase, .. }
@@ -284,24 +193,16 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
                         _ => None,
                     };
                     if let Some(ph) = phase.filter(|ph| ro.phase_index(ph).is_none()) {
-                        push(format!(
-                            "{} event for unknown phase '{ph}' of rollout {id}",
-                            e.event.kind()
-                        ));
+                        push(format!("{} event for unknown phase '{ph}' of rollout {id}", e.event.kind()));
                     }
                 }
             }
         }
         match &e.event {
-            Event::Install { product, .. }
-            | Event::Verify { product, .. }
-            | Event::BackedOut { product, .. }
+            Event::Install { product, .. } | Event::Verify { product, .. } | Event::BackedOut { product, .. }
                 if cat.product(product).is_none() =>
             {
-                push(format!(
-                    "{} event for unknown product '{product}'",
-                    e.event.kind()
-                ));
+                push(format!("{} event for unknown product '{product}'", e.event.kind()));
             }
             Event::HotFixApplied { hot_fix, .. } if cat.hot_fix(hot_fix).is_none() => {
                 push(format!("hotfix event for unknown hot fix '{hot_fix}'"))
@@ -318,20 +219,8 @@ fn unknown_in_selector(
     sites: &HashSet<&str>,
     servers: &HashSet<&str>,
 ) -> Vec<String> {
-    let roles = sel
-        .roles
-        .iter()
-        .filter(|r| !roles.contains(r.as_str()))
-        .map(|r| format!("role '{r}'"));
-    let sites = sel
-        .sites
-        .iter()
-        .filter(|s| !sites.contains(s.as_str()))
-        .map(|s| format!("site '{s}'"));
-    let names = sel
-        .servers
-        .iter()
-        .filter(|s| !servers.contains(s.as_str()))
-        .map(|s| format!("server '{s}'"));
+    let roles = sel.roles.iter().filter(|r| !roles.contains(r.as_str())).map(|r| format!("role '{r}'"));
+    let sites = sel.sites.iter().filter(|s| !sites.contains(s.as_str())).map(|s| format!("site '{s}'"));
+    let names = sel.servers.iter().filter(|s| !servers.contains(s.as_str())).map(|s| format!("server '{s}'"));
     roles.chain(sites).chain(names).collect()
 }

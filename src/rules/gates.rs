@@ -72,19 +72,13 @@ pub fn evaluate(
         let day = days_since(at, now);
         if day < window.min {
             let left = window.min - day;
-            soaked.push(format!(
-                "{name}: day {day} of {}, {left} day{} left",
-                window.min,
-                plural(left)
-            ));
+            soaked.push(format!("{name}: day {day} of {}, {left} day{} left", window.min, plural(left)));
         }
         match soak_state(record, window, now) {
             SoakState::Ready { .. } => {}
             SoakState::Failed { .. } => checked.push(format!("{name}: latest checkout is Fail")),
             SoakState::Overdue { day, max } => {
-                checked.push(format!(
-                    "{name}: OVERDUE, no Pass checkout by day {day} (maximum {max})"
-                ));
+                checked.push(format!("{name}: OVERDUE, no Pass checkout by day {day} (maximum {max})"));
             }
             _ => {
                 let latest = record.checkouts_since_install().last();
@@ -92,13 +86,10 @@ pub fn evaluate(
                     Some(c) if c.result != CheckoutResult::Pass => {
                         format!(" (latest: {})", c.result.label())
                     }
-                    Some(_) => " (last Pass was before the minimum soak)".to_string(),
+                    Some(_) => " (its Pass came too early)".to_string(),
                     None => String::new(),
                 };
-                checked.push(format!(
-                    "{name}: needs a Pass checkout on or after day {}{note}",
-                    window.min
-                ));
+                checked.push(format!("{name}: needs a Pass checkout on or after day {}{note}", window.min));
             }
         }
     }
@@ -109,22 +100,10 @@ pub fn evaluate(
         .map(|g| format!("sign-off missing from {g}"))
         .collect();
     vec![
-        GateStatus {
-            gate: Gate::Installed,
-            unmet: installed,
-        },
-        GateStatus {
-            gate: Gate::Soaked,
-            unmet: soaked,
-        },
-        GateStatus {
-            gate: Gate::CheckedOut,
-            unmet: checked,
-        },
-        GateStatus {
-            gate: Gate::SignedOff,
-            unmet: signed,
-        },
+        GateStatus { gate: Gate::Installed, unmet: installed },
+        GateStatus { gate: Gate::Soaked, unmet: soaked },
+        GateStatus { gate: Gate::CheckedOut, unmet: checked },
+        GateStatus { gate: Gate::SignedOff, unmet: signed },
     ]
 }
 

@@ -47,12 +47,7 @@ pub struct PendingFix {
 
 /// The status of one fix on one server, or `None` when the fix does not concern it
 /// (installed, already covered by its level, or neither its role nor publicised).
-pub fn status(
-    product: &Product,
-    fix: &HotFix,
-    server: &Server,
-    today: NaiveDate,
-) -> Option<HotFixStatus> {
+pub fn status(product: &Product, fix: &HotFix, server: &Server, today: NaiveDate) -> Option<HotFixStatus> {
     let level = *server.products.get(&product.id)?;
     if server.hot_fixes.iter().any(|h| h == &fix.id) {
         return None;
@@ -65,17 +60,13 @@ pub fn status(
         return None;
     }
     if let Some(sp) = superseding.filter(|sp| sp.released <= today) {
-        return Some(HotFixStatus::Superseded {
-            in_sp: sp.name.clone(),
-        });
+        return Some(HotFixStatus::Superseded { in_sp: sp.name.clone() });
     }
     let latest = latest_released(product, today);
     if level == fix.built_for && fix.built_for == latest {
         Some(HotFixStatus::Ready)
     } else {
-        Some(HotFixStatus::Blocked {
-            install: product.level_name(fix.built_for.max(latest)),
-        })
+        Some(HotFixStatus::Blocked { install: product.level_name(fix.built_for.max(latest)) })
     }
 }
 
@@ -120,12 +111,7 @@ mod tests {
         Product {
             id: "ex55".into(),
             name: "Exchange".into(),
-            service_packs: vec![
-                sp(1, "1998-01-01"),
-                sp(2, "1998-06-01"),
-                sp(3, "1999-01-01"),
-                sp(4, "2030-01-01"),
-            ],
+            service_packs: vec![sp(1, "1998-01-01"), sp(2, "1998-06-01"), sp(3, "1999-01-01"), sp(4, "2030-01-01")],
             hot_fixes: vec![
                 fix("IMS3", 3, &["ims"], false),
                 fix("MBX2", 2, &["mailbox"], false),
@@ -155,15 +141,10 @@ mod tests {
     #[test]
     fn a_fix_for_the_latest_level_is_ready_there_and_blocked_below() {
         let p = product();
-        assert_eq!(
-            status(&p, &p.hot_fixes[0], &server("ims", 3, &[]), today()),
-            Some(HotFixStatus::Ready)
-        );
+        assert_eq!(status(&p, &p.hot_fixes[0], &server("ims", 3, &[]), today()), Some(HotFixStatus::Ready));
         assert_eq!(
             status(&p, &p.hot_fixes[0], &server("ims", 2, &[]), today()),
-            Some(HotFixStatus::Blocked {
-                install: "SP3".into()
-            })
+            Some(HotFixStatus::Blocked { install: "SP3".into() })
         );
     }
 
@@ -172,41 +153,24 @@ mod tests {
         let p = product();
         assert_eq!(
             status(&p, &p.hot_fixes[1], &server("mailbox", 1, &[]), today()),
-            Some(HotFixStatus::Superseded {
-                in_sp: "SP3".into()
-            })
+            Some(HotFixStatus::Superseded { in_sp: "SP3".into() })
         );
         // Already on SP3: the fix is inside it, nothing pending.
-        assert_eq!(
-            status(&p, &p.hot_fixes[1], &server("mailbox", 3, &[]), today()),
-            None
-        );
+        assert_eq!(status(&p, &p.hot_fixes[1], &server("mailbox", 3, &[]), today()), None);
     }
 
     #[test]
     fn an_unreleased_pack_does_not_supersede_yet() {
         let p = product();
         // SP4 is announced for 2030: the SP3 fix is still the one to apply.
-        assert_eq!(
-            status(&p, &p.hot_fixes[0], &server("ims", 3, &[]), today()),
-            Some(HotFixStatus::Ready)
-        );
+        assert_eq!(status(&p, &p.hot_fixes[0], &server("ims", 3, &[]), today()), Some(HotFixStatus::Ready));
     }
 
     #[test]
     fn role_specific_fixes_skip_other_roles_but_publicised_fixes_reach_everyone() {
         let p = product();
-        assert_eq!(
-            status(&p, &p.hot_fixes[0], &server("news", 3, &[]), today()),
-            None
-        );
-        assert_eq!(
-            status(&p, &p.hot_fixes[2], &server("news", 3, &[]), today()),
-            Some(HotFixStatus::Ready)
-        );
-        assert_eq!(
-            status(&p, &p.hot_fixes[2], &server("news", 3, &["ALL3"]), today()),
-            None
-        );
+        assert_eq!(status(&p, &p.hot_fixes[0], &server("news", 3, &[]), today()), None);
+        assert_eq!(status(&p, &p.hot_fixes[2], &server("news", 3, &[]), today()), Some(HotFixStatus::Ready));
+        assert_eq!(status(&p, &p.hot_fixes[2], &server("news", 3, &["ALL3"]), today()), None);
     }
 }

@@ -6,13 +6,7 @@ use crate::model::Product;
 
 /// The highest level released on or before `today` (0 if none).
 pub fn latest_released(product: &Product, today: NaiveDate) -> u8 {
-    product
-        .service_packs
-        .iter()
-        .filter(|sp| sp.released <= today)
-        .map(|sp| sp.level)
-        .max()
-        .unwrap_or(0)
+    product.service_packs.iter().filter(|sp| sp.released <= today).map(|sp| sp.level).max().unwrap_or(0)
 }
 
 pub fn behind(product: &Product, installed: u8, today: NaiveDate) -> u8 {
@@ -64,24 +58,14 @@ mod tests {
     use crate::model::ServicePack;
 
     fn sp(level: u8, released: &str) -> ServicePack {
-        ServicePack {
-            level,
-            name: format!("SP{level}"),
-            released: released.parse().expect("date"),
-            requires: vec![],
-        }
+        ServicePack { level, name: format!("SP{level}"), released: released.parse().expect("date"), requires: vec![] }
     }
 
     fn exchange() -> Product {
         Product {
             id: "ex55".into(),
             name: "Exchange Server 5.5".into(),
-            service_packs: vec![
-                sp(1, "1998-03-01"),
-                sp(2, "1998-12-01"),
-                sp(3, "1999-09-01"),
-                sp(4, "2000-11-01"),
-            ],
+            service_packs: vec![sp(1, "1998-03-01"), sp(2, "1998-12-01"), sp(3, "1999-09-01"), sp(4, "2000-11-01")],
             hot_fixes: vec![],
             next_release: None,
         }

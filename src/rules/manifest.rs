@@ -7,25 +7,14 @@ use crate::model::{Catalog, Server};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
-    ServicePack {
-        product: String,
-        product_name: String,
-        level: u8,
-        name: String,
-    },
-    HotFix {
-        product: String,
-        id: String,
-        title: String,
-    },
+    ServicePack { product: String, product_name: String, level: u8, name: String },
+    HotFix { product: String, id: String, title: String },
 }
 
 impl Step {
     pub fn line(&self) -> String {
         match self {
-            Step::ServicePack {
-                product_name, name, ..
-            } => format!("{product_name} {name}"),
+            Step::ServicePack { product_name, name, .. } => format!("{product_name} {name}"),
             Step::HotFix { id, title, .. } => format!("hot fix {id}: {title}"),
         }
     }
@@ -63,17 +52,10 @@ pub fn manifest(catalog: &Catalog, server: &Server) -> Vec<Step> {
             let Some(fix) = product.hot_fixes.iter().find(|f| &f.id == fix_id) else {
                 continue;
             };
-            if product
-                .superseded_by(fix)
-                .is_some_and(|sp| sp.level <= level)
-            {
+            if product.superseded_by(fix).is_some_and(|sp| sp.level <= level) {
                 continue;
             }
-            steps.push(Step::HotFix {
-                product: id.clone(),
-                id: fix.id.clone(),
-                title: fix.title.clone(),
-            });
+            steps.push(Step::HotFix { product: id.clone(), id: fix.id.clone(), title: fix.title.clone() });
         }
     }
     steps

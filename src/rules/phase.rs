@@ -19,19 +19,11 @@ pub fn matches(selector: &Selector, server: &Server, priority: u8, tier: Rating)
 
 /// The phase a server belongs to: the first whose selector matches, among servers
 /// that run the rollout's product.
-pub fn member_phase(
-    rollout: &Rollout,
-    server: &Server,
-    priority: u8,
-    tier: Rating,
-) -> Option<usize> {
+pub fn member_phase(rollout: &Rollout, server: &Server, priority: u8, tier: Rating) -> Option<usize> {
     if !server.products.contains_key(&rollout.product) {
         return None;
     }
-    rollout
-        .phases
-        .iter()
-        .position(|p| matches(&p.members, server, priority, tier))
+    rollout.phases.iter().position(|p| matches(&p.members, server, priority, tier))
 }
 
 /// The soak window of a phase with its extensions.
@@ -43,10 +35,7 @@ pub struct Window {
 
 impl Window {
     pub fn of(phase: &Phase, extra_days: u32) -> Window {
-        Window {
-            min: phase.soak.min_days + extra_days,
-            max: phase.soak.max_days + extra_days,
-        }
+        Window { min: phase.soak.min_days + extra_days, max: phase.soak.max_days + extra_days }
     }
 }
 
@@ -105,16 +94,10 @@ impl SoakState {
             SoakState::BackedOut => "backed out; not soaking".into(),
             SoakState::NotStarted => "not started (target not installed)".into(),
             SoakState::Soaking { day, min, max } => {
-                format!(
-                    "day {day} of {min}..{max}, {} days to the minimum soak",
-                    min - day
-                )
+                format!("day {day} of {min}..{max}, {} days to the minimum soak", min - day)
             }
             SoakState::CheckoutDue { day, min, max } => {
-                format!(
-                    "day {day} of {min}..{max}: soaked, a Pass checkout is due within {} days",
-                    max - day
-                )
+                format!("day {day} of {min}..{max}: soaked, a Pass checkout is due within {} days", max - day)
             }
             SoakState::Ready { day } => format!("day {day}: soaked and checked out"),
             SoakState::Overdue { day, max } => {
@@ -140,11 +123,7 @@ pub fn soak_state(record: &MemberRecord, window: Window, now: DateTime<Utc>) -> 
         return SoakState::Excluded;
     }
     let Some(installed) = record.installed_at else {
-        return if record.backed_out_at.is_some() {
-            SoakState::BackedOut
-        } else {
-            SoakState::NotStarted
-        };
+        return if record.backed_out_at.is_some() { SoakState::BackedOut } else { SoakState::NotStarted };
     };
     let day = days_since(installed, now);
     let Window { min, max } = window;
@@ -153,9 +132,8 @@ pub fn soak_state(record: &MemberRecord, window: Window, now: DateTime<Utc>) -> 
     if latest.is_some_and(|c| c.result == crate::model::CheckoutResult::Fail) {
         return SoakState::Failed { day };
     }
-    let passed = record
-        .checkouts_since_install()
-        .any(|c| c.result == crate::model::CheckoutResult::Pass && c.at >= soaked_at);
+    let passed =
+        record.checkouts_since_install().any(|c| c.result == crate::model::CheckoutResult::Pass && c.at >= soaked_at);
     if passed {
         SoakState::Ready { day }
     } else if day < min {
@@ -174,19 +152,11 @@ mod tests {
     use crate::rules::replay::CheckoutRecord;
 
     fn at(day: i64) -> DateTime<Utc> {
-        "2000-11-01T09:00:00Z"
-            .parse::<DateTime<Utc>>()
-            .expect("time")
-            + Duration::days(day)
+        "2000-11-01T09:00:00Z".parse::<DateTime<Utc>>().expect("time") + Duration::days(day)
     }
 
     fn checkout(day: i64, result: CheckoutResult) -> CheckoutRecord {
-        CheckoutRecord {
-            at: at(day),
-            by: "op".into(),
-            result,
-            note: String::new(),
-        }
+        CheckoutRecord { at: at(day), by: "op".into(), result, note: String::new() }
     }
 
     const W: Window = Window { min: 10, max: 14 };
@@ -196,43 +166,16 @@ mod tests {
         let mut r = MemberRecord::default();
         assert_eq!(soak_state(&r, W, at(3)), SoakState::NotStarted);
         r.installed_at = Some(at(0));
-        assert_eq!(
-            soak_state(&r, W, at(7)),
-            SoakState::Soaking {
-                day: 7,
-                min: 10,
-                max: 14
-            }
-        );
-        assert_eq!(
-            soak_state(&r, W, at(12)),
-            SoakState::CheckoutDue {
-                day: 12,
-                min: 10,
-                max: 14
-            }
-        );
-        assert_eq!(
-            soak_state(&r, W, at(16)),
-            SoakState::Overdue { day: 16, max: 14 }
-        );
+        assert_eq!(soak_state(&r, W, at(7)), SoakState::Soaking { day: 7, min: 10, max: 14 });
+        assert_eq!(soak_state(&r, W, at(12)), SoakState::CheckoutDue { day: 12, min: 10, max: 14 });
+        assert_eq!(soak_state(&r, W, at(16)), SoakState::Overdue { day: 16, max: 14 });
     }
 
     #[test]
     fn only_a_pass_after_the_minimum_soak_counts() {
-        let mut r = MemberRecord {
-            installed_at: Some(at(0)),
-            ..Default::default()
-        };
+        let mut r = MemberRecord { installed_at: Some(at(0)), ..Default::default() };
         r.checkouts.push(checkout(5, CheckoutResult::Pass));
-        assert_eq!(
-            soak_state(&r, W, at(11)),
-            SoakState::CheckoutDue {
-                day: 11,
-                min: 10,
-                max: 14
-            }
-        );
+        assert_eq!(soak_state(&r, W, at(11)), SoakState::CheckoutDue { day: 11, min: 10, max: 14 });
         r.checkouts.push(checkout(11, CheckoutResult::Pass));
         assert_eq!(soak_state(&r, W, at(11)), SoakState::Ready { day: 11 });
         r.checkouts.push(checkout(12, CheckoutResult::Fail));
@@ -241,11 +184,7 @@ mod tests {
 
     #[test]
     fn exclusion_wins_over_everything() {
-        let r = MemberRecord {
-            installed_at: Some(at(0)),
-            excluded: Some("retired".into()),
-            ..Default::default()
-        };
+        let r = MemberRecord { installed_at: Some(at(0)), excluded: Some("retired".into()), ..Default::default() };
         assert_eq!(soak_state(&r, W, at(30)), SoakState::Excluded);
     }
 }

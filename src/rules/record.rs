@@ -18,83 +18,46 @@ fn refuse<T>(msg: impl Into<String>) -> Result<T, Refusal> {
 }
 
 fn server_index(state: &State, name: &str) -> Result<usize, Refusal> {
-    state
-        .server_index(name)
-        .ok_or_else(|| Refusal(format!("unknown server '{name}': it is not in fleet.ron")))
+    state.server_index(name).ok_or_else(|| Refusal(format!("unknown server '{name}': it is not in fleet.ron")))
 }
 
 fn rollout_index(data: &Data, id: &str) -> Result<usize, Refusal> {
-    data.plan
-        .rollouts
-        .iter()
-        .position(|r| r.id == id)
-        .ok_or_else(|| {
-            let known: Vec<&str> = data.plan.rollouts.iter().map(|r| r.id.as_str()).collect();
-            Refusal(format!(
-                "unknown rollout '{id}' (rollout.ron has: {})",
-                known.join(", ")
-            ))
-        })
+    data.plan.rollouts.iter().position(|r| r.id == id).ok_or_else(|| {
+        let known: Vec<&str> = data.plan.rollouts.iter().map(|r| r.id.as_str()).collect();
+        Refusal(format!("unknown rollout '{id}' (rollout.ron has: {})", known.join(", ")))
+    })
 }
 
 fn phase_index(rollout: &Rollout, phase: &str) -> Result<usize, Refusal> {
-    rollout
-        .phase_index(phase)
-        .ok_or_else(|| Refusal(format!("rollout '{}' has no phase '{phase}'", rollout.id)))
+    rollout.phase_index(phase).ok_or_else(|| Refusal(format!("rollout '{}' has no phase '{phase}'", rollout.id)))
 }
 
 fn need_text(what: &str, text: &str) -> Result<(), Refusal> {
-    if text.trim().is_empty() {
-        refuse(format!("{what} is required"))
-    } else {
-        Ok(())
-    }
+    if text.trim().is_empty() { refuse(format!("{what} is required")) } else { Ok(()) }
 }
 
 /// Check `event` against the rules at `now`. `Ok` carries warnings worth showing.
-pub fn check(
-    data: &Data,
-    state: &State,
-    event: &Event,
-    now: DateTime<Utc>,
-) -> Result<Vec<String>, Refusal> {
+pub fn check(data: &Data, state: &State, event: &Event, now: DateTime<Utc>) -> Result<Vec<String>, Refusal> {
     let today = now.date_naive();
     let mut warnings = Vec::new();
     match event {
-        Event::Install {
-            server,
-            product,
-            level,
-            ..
-        } => {
+        Event::Install { server, product, level, .. } => {
             let i = server_index(state, server)?;
             let s = &state.servers[i];
             let Some(p) = data.catalog.product(product) else {
-                return refuse(format!(
-                    "unknown product '{product}': it is not in catalog.ron"
-                ));
+                return refuse(format!("unknown product '{product}': it is not in catalog.ron"));
             };
             let Some(&current) = s.products.get(product) else {
                 return refuse(format!("{server} does not run {}", p.name));
             };
             let Some(sp) = p.service_pack(*level) else {
-                return refuse(format!(
-                    "{} has no service pack level {level} in catalog.ron",
-                    p.name
-                ));
+                return refuse(format!("{} has no service pack level {level} in catalog.ron", p.name));
             };
             if sp.released > today {
-                return refuse(format!(
-                    "{} {} is not released until {}",
-                    p.name, sp.name, sp.released
-                ));
+                return refuse(format!("{} {} is not released until {}", p.name, sp.name, sp.released));
             }
             if current >= *level {
-                return refuse(format!(
-                    "{server} already has {} {}",
-                    p.name,
-                    p.level_name(current)
-                ));
+                return refuse(format!("{server} already has {} {}", p.name, p.level_name(current)));
             }
             for req in &sp.requires {
                 let have = s.products.get(&req.product).copied().unwrap_or(0);
@@ -111,8 +74,7 @@ pub fn check(
                     ));
                 }
             }
-            let backed_up =
-                state.last_backup[i].is_some_and(|b| state.last_install[i].is_none_or(|x| b > x));
+            let backed_up = state.last_backup[i].is_some_and(|b| state.last_install[i].is_none_or(|x| b > x));
             if !backed_up {
                 return refuse(format!(
                     "no full backup of {server} is confirmed since its last install: confirm one first (sprout record backup {server})"
@@ -131,10 +93,7 @@ pub fn check(
                     return refuse(format!("{server} is excluded from rollout '{}'", ro.id));
                 }
                 let Some(current) = state.progress[r].current else {
-                    return refuse(format!(
-                        "rollout '{}' has not opened its first phase: run sprout advance",
-                        ro.id
-                    ));
+                    return refuse(format!("rollout '{}' has not opened its first phase: run sprout advance", ro.id));
                 };
                 if phase > current {
                     return refuse(format!(
@@ -156,18 +115,11 @@ pub fn check(
                 }
             }
         }
-        Event::Verify {
-            server,
-            product,
-            level,
-            winver,
-        } => {
+        Event::Verify { server, product, level, winver } => {
             let i = server_index(state, server)?;
             need_text("what winver showed", winver)?;
             if state.servers[i].products.get(product) != Some(level) {
-                return refuse(format!(
-                    "{server} is not at level {level} of '{product}': record the install first"
-                ));
+                return refuse(format!("{server} is not at level {level} of '{product}': record the install first"));
             }
         }
         Event::Backup { server, .. } => {
@@ -177,9 +129,7 @@ pub fn check(
             let i = server_index(state, server)?;
             let s = &state.servers[i];
             let Some((p, fix)) = data.catalog.hot_fix(hot_fix) else {
-                return refuse(format!(
-                    "unknown hot fix '{hot_fix}': it is not in catalog.ron"
-                ));
+                return refuse(format!("unknown hot fix '{hot_fix}': it is not in catalog.ron"));
             };
             if !s.products.contains_key(&p.id) {
                 return refuse(format!("{server} does not run {}", p.name));
@@ -190,16 +140,10 @@ pub fn check(
             match hotfix::status(p, fix, s, today) {
                 Some(HotFixStatus::Ready) => {}
                 Some(HotFixStatus::Blocked { install }) => {
-                    return refuse(format!(
-                        "{hot_fix} is blocked on {server}: install {} {install} first",
-                        p.name
-                    ));
+                    return refuse(format!("{hot_fix} is blocked on {server}: install {} {install} first", p.name));
                 }
                 Some(HotFixStatus::Superseded { in_sp }) => {
-                    return refuse(format!(
-                        "{hot_fix} is in {} {in_sp}: install the service pack instead",
-                        p.name
-                    ));
+                    return refuse(format!("{hot_fix} is in {} {in_sp}: install the service pack instead", p.name));
                 }
                 None => {
                     return refuse(format!(
@@ -209,12 +153,7 @@ pub fn check(
                 }
             }
         }
-        Event::Checkout {
-            rollout,
-            server,
-            note: _,
-            ..
-        } => {
+        Event::Checkout { rollout, server, note: _, .. } => {
             let r = rollout_index(data, rollout)?;
             let i = server_index(state, server)?;
             let ro = &data.plan.rollouts[r];
@@ -231,12 +170,7 @@ pub fn check(
                 ));
             }
         }
-        Event::SignOff {
-            rollout,
-            phase,
-            group,
-            ..
-        } => {
+        Event::SignOff { rollout, phase, group, .. } => {
             let r = rollout_index(data, rollout)?;
             let ro = &data.plan.rollouts[r];
             let p = phase_index(ro, phase)?;
@@ -246,17 +180,10 @@ pub fn check(
                     "phase {} ({}) needs no sign-off from '{group}'; it needs: {}",
                     p + 1,
                     ro.phases[p].name,
-                    if needed.is_empty() {
-                        "none".to_string()
-                    } else {
-                        needed.join(", ")
-                    }
+                    if needed.is_empty() { "none".to_string() } else { needed.join(", ") }
                 ));
             }
-            if let Some(s) = state.progress[r].signoffs[p]
-                .iter()
-                .find(|s| &s.group == group)
-            {
+            if let Some(s) = state.progress[r].signoffs[p].iter().find(|s| &s.group == group) {
                 return refuse(format!(
                     "{group} already signed off phase {} ({} by {})",
                     p + 1,
@@ -265,12 +192,7 @@ pub fn check(
                 ));
             }
         }
-        Event::SoakExtended {
-            rollout,
-            phase,
-            days,
-            reason,
-        } => {
+        Event::SoakExtended { rollout, phase, days, reason } => {
             let r = rollout_index(data, rollout)?;
             phase_index(&data.plan.rollouts[r], phase)?;
             need_text("a reason to extend the soak", reason)?;
@@ -278,11 +200,7 @@ pub fn check(
                 return refuse("extend the soak by at least one day");
             }
         }
-        Event::Excluded {
-            rollout,
-            server,
-            reason,
-        } => {
+        Event::Excluded { rollout, server, reason } => {
             let r = rollout_index(data, rollout)?;
             let i = server_index(state, server)?;
             need_text("a reason to exclude a server", reason)?;
@@ -292,18 +210,10 @@ pub fn check(
                 return refuse(format!("{server} is not a member of rollout '{rollout}'"));
             }
             if record.excluded.is_some() {
-                return refuse(format!(
-                    "{server} is already excluded from rollout '{rollout}'"
-                ));
+                return refuse(format!("{server} is already excluded from rollout '{rollout}'"));
             }
         }
-        Event::PhaseOpened {
-            rollout,
-            phase,
-            override_reason,
-            approver,
-            ..
-        } => {
+        Event::PhaseOpened { rollout, phase, override_reason, approver, .. } => {
             let r = rollout_index(data, rollout)?;
             let ro = &data.plan.rollouts[r];
             let p = phase_index(ro, phase)?;
@@ -311,14 +221,10 @@ pub fn check(
             let next = current.map_or(0, |c| c + 1);
             if p != next {
                 return match ro.phases.get(next) {
-                    Some(n) => refuse(format!(
-                        "the next phase of '{rollout}' is {} ({}), not '{phase}'",
-                        next + 1,
-                        n.name
-                    )),
-                    None => refuse(format!(
-                        "rollout '{rollout}' is in its last phase; there is no phase to open"
-                    )),
+                    Some(n) => {
+                        refuse(format!("the next phase of '{rollout}' is {} ({}), not '{phase}'", next + 1, n.name))
+                    }
+                    None => refuse(format!("rollout '{rollout}' is in its last phase; there is no phase to open")),
                 };
             }
             let view = FleetView::build(data, state, Some(r), now);
@@ -332,18 +238,10 @@ pub fn check(
                         unmet.join("; ")
                     ));
                 }
-                need_text(
-                    "an approver for the override",
-                    approver.as_deref().unwrap_or(""),
-                )?;
+                need_text("an approver for the override", approver.as_deref().unwrap_or(""))?;
             }
         }
-        Event::BackedOut {
-            server,
-            product,
-            to_level,
-            reason,
-        } => {
+        Event::BackedOut { server, product, to_level, reason } => {
             let i = server_index(state, server)?;
             need_text("a reason for the back-out", reason)?;
             match state.servers[i].products.get(product) {
@@ -356,12 +254,7 @@ pub fn check(
                 None => return refuse(format!("{server} does not run '{product}'")),
             }
         }
-        Event::RiskOverride {
-            rollout,
-            server,
-            priority,
-            reason,
-        } => {
+        Event::RiskOverride { rollout, server, priority, reason } => {
             rollout_index(data, rollout)?;
             server_index(state, server)?;
             need_text("a reason to override the priority", reason)?;
@@ -386,19 +279,10 @@ pub fn advance(
     let ro = &data.plan.rollouts[r];
     let next = state.progress[r].current.map_or(0, |c| c + 1);
     let Some(phase) = ro.phases.get(next) else {
-        return refuse(format!(
-            "rollout '{rollout}' is in its last phase; there is no phase to open"
-        ));
+        return refuse(format!("rollout '{rollout}' is in its last phase; there is no phase to open"));
     };
-    let overridden = FleetView::build(data, state, Some(r), now)
-        .rollout
-        .map(|v| v.unmet())
-        .unwrap_or_default();
-    let (override_reason, approver) = if overridden.is_empty() {
-        (None, None)
-    } else {
-        (override_reason, approver)
-    };
+    let overridden = FleetView::build(data, state, Some(r), now).rollout.map(|v| v.unmet()).unwrap_or_default();
+    let (override_reason, approver) = if overridden.is_empty() { (None, None) } else { (override_reason, approver) };
     Ok(Event::PhaseOpened {
         rollout: rollout.to_string(),
         phase: phase.name.clone(),
@@ -409,30 +293,15 @@ pub fn advance(
 }
 
 /// The back-out event for the most recent install of `product` on `server`.
-pub fn backout(
-    data: &Data,
-    state: &State,
-    server: &str,
-    product: &str,
-    reason: &str,
-) -> Result<Event, Refusal> {
+pub fn backout(data: &Data, state: &State, server: &str, product: &str, reason: &str) -> Result<Event, Refusal> {
     let i = server_index(state, server)?;
     if data.catalog.product(product).is_none() {
-        return refuse(format!(
-            "unknown product '{product}': it is not in catalog.ron"
-        ));
+        return refuse(format!("unknown product '{product}': it is not in catalog.ron"));
     }
     let Some(to_level) = state.previous_level(i, product) else {
-        return refuse(format!(
-            "no install of '{product}' on {server} is in the journal to back out"
-        ));
+        return refuse(format!("no install of '{product}' on {server} is in the journal to back out"));
     };
-    Ok(Event::BackedOut {
-        server: server.into(),
-        product: product.into(),
-        to_level,
-        reason: reason.into(),
-    })
+    Ok(Event::BackedOut { server: server.into(), product: product.into(), to_level, reason: reason.into() })
 }
 
 /// The phase's install window, as a warning when `now` falls outside it.
@@ -446,10 +315,29 @@ fn window_warning(window: InstallWindow, now: DateTime<Utc>) -> Option<String> {
         InstallWindow::Weekend => !weekend,
     };
     outside.then(|| {
-        format!(
-            "note: this phase's install window is {}; recorded {}",
-            window.label(),
-            local.format("%a %H:%M")
-        )
+        format!("note: this phase's install window is {}; recorded {}", window.label(), local.format("%a %H:%M"))
+    })
+}
+
+/// A checkout event for `server`, naming the phase it belongs to in the latest state.
+pub fn checkout(
+    data: &Data,
+    state: &State,
+    rollout: &str,
+    server: &str,
+    result: crate::model::CheckoutResult,
+    note: &str,
+) -> Result<Event, Refusal> {
+    let r = rollout_index(data, rollout)?;
+    let i = server_index(state, server)?;
+    let ro = &data.plan.rollouts[r];
+    let (_, _, phase) = placement(ro, &state.progress[r].members[i], &state.servers[i]);
+    let phase = phase.ok_or_else(|| Refusal(format!("{server} is not a member of rollout '{rollout}'")))?;
+    Ok(Event::Checkout {
+        rollout: rollout.to_string(),
+        server: server.to_string(),
+        phase: ro.phases[phase].name.clone(),
+        result,
+        note: note.to_string(),
     })
 }

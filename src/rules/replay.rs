@@ -44,9 +44,7 @@ impl MemberRecord {
     /// Checkouts recorded since the current install.
     pub fn checkouts_since_install(&self) -> impl Iterator<Item = &CheckoutRecord> {
         let since = self.installed_at;
-        self.checkouts
-            .iter()
-            .filter(move |c| since.is_some_and(|i| c.at >= i))
+        self.checkouts.iter().filter(move |c| since.is_some_and(|i| c.at >= i))
     }
 }
 
@@ -92,20 +90,11 @@ impl State {
     pub fn replay(data: &Data) -> State {
         let servers = data.fleet.servers.clone();
         let n = servers.len();
-        let index = servers
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.clone(), i))
-            .collect();
+        let index = servers.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
         let mut state = State {
             servers,
             index,
-            progress: data
-                .plan
-                .rollouts
-                .iter()
-                .map(|r| Progress::new(r, n))
-                .collect(),
+            progress: data.plan.rollouts.iter().map(|r| Progress::new(r, n)).collect(),
             history: vec![Vec::new(); n],
             last_backup: vec![None; n],
             last_install: vec![None; n],
@@ -127,11 +116,7 @@ impl State {
 
     /// The level the most recent install of `product` on the server replaced.
     pub fn previous_level(&self, server: usize, product: &str) -> Option<u8> {
-        self.previous_levels[server]
-            .iter()
-            .rev()
-            .find(|(p, _)| p == product)
-            .map(|(_, l)| *l)
+        self.previous_levels[server].iter().rev().find(|(p, _)| p == product).map(|(_, l)| *l)
     }
 
     /// Apply one journal entry. Events naming unknown things are skipped here;
@@ -142,25 +127,10 @@ impl State {
         if let Some(i) = server {
             self.history[i].push(pos);
         }
-        let rollout = entry
-            .event
-            .rollout()
-            .and_then(|id| data.plan.rollouts.iter().position(|r| r.id == id));
+        let rollout = entry.event.rollout().and_then(|id| data.plan.rollouts.iter().position(|r| r.id == id));
         match (&entry.event, server, rollout) {
-            (
-                Event::Install {
-                    product,
-                    level,
-                    verified,
-                    ..
-                },
-                Some(i),
-                _,
-            ) => {
-                let old = self.servers[i]
-                    .products
-                    .insert(product.clone(), *level)
-                    .unwrap_or(0);
+            (Event::Install { product, level, verified, .. }, Some(i), _) => {
+                let old = self.servers[i].products.insert(product.clone(), *level).unwrap_or(0);
                 self.previous_levels[i].push((product.clone(), old));
                 self.last_install[i] = Some(at);
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
@@ -173,16 +143,7 @@ impl State {
                     }
                 }
             }
-            (
-                Event::Verify {
-                    product,
-                    level,
-                    winver,
-                    ..
-                },
-                Some(i),
-                _,
-            ) => {
+            (Event::Verify { product, level, winver, .. }, Some(i), _) => {
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target == *level {
                         self.progress[r].members[i].verified = Some(winver.clone());
@@ -200,11 +161,7 @@ impl State {
             }
             (Event::SignOff { phase, group, .. }, _, Some(r)) => {
                 if let Some(p) = data.plan.rollouts[r].phase_index(phase) {
-                    self.progress[r].signoffs[p].push(SignOffRecord {
-                        group: group.clone(),
-                        by: entry.by.clone(),
-                        at,
-                    });
+                    self.progress[r].signoffs[p].push(SignOffRecord { group: group.clone(), by: entry.by.clone(), at });
                 }
             }
             (Event::SoakExtended { phase, days, .. }, _, Some(r)) => {
@@ -215,32 +172,15 @@ impl State {
             (Event::Excluded { reason, .. }, Some(i), Some(r)) => {
                 self.progress[r].members[i].excluded = Some(reason.clone());
             }
-            (
-                Event::PhaseOpened {
-                    phase,
-                    override_reason,
-                    ..
-                },
-                _,
-                Some(r),
-            ) => {
+            (Event::PhaseOpened { phase, override_reason, .. }, _, Some(r)) => {
                 if let Some(p) = data.plan.rollouts[r].phase_index(phase) {
                     let progress = &mut self.progress[r];
-                    progress.opened[p] = Some(Opened {
-                        at,
-                        by: entry.by.clone(),
-                        override_reason: override_reason.clone(),
-                    });
+                    progress.opened[p] =
+                        Some(Opened { at, by: entry.by.clone(), override_reason: override_reason.clone() });
                     progress.current = Some(progress.current.map_or(p, |c| c.max(p)));
                 }
             }
-            (
-                Event::BackedOut {
-                    product, to_level, ..
-                },
-                Some(i),
-                _,
-            ) => {
+            (Event::BackedOut { product, to_level, .. }, Some(i), _) => {
                 self.servers[i].products.insert(product.clone(), *to_level);
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target > *to_level {
@@ -249,25 +189,15 @@ impl State {
                             m.installed_at = None;
                             m.verified = None;
                             m.backed_out_at = Some(at);
-                            self.servers[i]
-                                .hot_fixes
-                                .retain(|h| !rollout.bundle.contains(h));
+                            self.servers[i].hot_fixes.retain(|h| !rollout.bundle.contains(h));
                         }
                     }
                 }
             }
-            (Event::HotFixApplied { hot_fix, .. }, Some(i), _)
-                if !self.servers[i].hot_fixes.contains(hot_fix) =>
-            {
+            (Event::HotFixApplied { hot_fix, .. }, Some(i), _) if !self.servers[i].hot_fixes.contains(hot_fix) => {
                 self.servers[i].hot_fixes.push(hot_fix.clone());
             }
-            (
-                Event::RiskOverride {
-                    priority, reason, ..
-                },
-                Some(i),
-                Some(r),
-            ) => {
+            (Event::RiskOverride { priority, reason, .. }, Some(i), Some(r)) => {
                 self.progress[r].members[i].priority_override = Some((*priority, reason.clone()));
             }
             _ => {}

@@ -53,18 +53,10 @@ pub fn ratings(rollout: &Rollout, server: &Server) -> Ratings {
         };
     }
     match rollout.risk.iter().find(|r| r.role == server.role) {
-        Some(r) => Ratings {
-            without_sp: r.without_sp,
-            if_fails: r.if_fails,
-            source: RatingSource::Role,
-            note: None,
-        },
-        None => Ratings {
-            without_sp: Rating::Medium,
-            if_fails: Rating::Medium,
-            source: RatingSource::Default,
-            note: None,
-        },
+        Some(r) => Ratings { without_sp: r.without_sp, if_fails: r.if_fails, source: RatingSource::Role, note: None },
+        None => {
+            Ratings { without_sp: Rating::Medium, if_fails: Rating::Medium, source: RatingSource::Default, note: None }
+        }
     }
 }
 
@@ -91,12 +83,7 @@ mod tests {
 
     #[test]
     fn tier_is_the_effect_if_the_install_fails() {
-        let r = Ratings {
-            without_sp: Low,
-            if_fails: High,
-            source: RatingSource::Role,
-            note: None,
-        };
+        let r = Ratings { without_sp: Low, if_fails: High, source: RatingSource::Role, note: None };
         assert_eq!(r.tier(), High);
         assert_eq!(r.priority(), 3);
     }

@@ -67,10 +67,7 @@ impl RolloutView {
     }
 
     pub fn unmet(&self) -> Vec<String> {
-        self.gates
-            .iter()
-            .flat_map(|g| g.unmet.iter().cloned())
-            .collect()
+        self.gates.iter().flat_map(|g| g.unmet.iter().cloned()).collect()
     }
 }
 
@@ -82,17 +79,11 @@ pub struct FleetView {
 
 impl FleetView {
     /// Derive everything once for `state` at `now`, with `rollout` selected.
-    pub fn build(
-        data: &Data,
-        state: &State,
-        rollout: Option<usize>,
-        now: DateTime<Utc>,
-    ) -> FleetView {
+    pub fn build(data: &Data, state: &State, rollout: Option<usize>, now: DateTime<Utc>) -> FleetView {
         let today = now.date_naive();
         let selected = rollout.and_then(|r| data.plan.rollouts.get(r).map(|ro| (r, ro)));
-        let mut members: Vec<Vec<usize>> = selected
-            .map(|(_, ro)| vec![Vec::new(); ro.phases.len()])
-            .unwrap_or_default();
+        let mut members: Vec<Vec<usize>> =
+            selected.map(|(_, ro)| vec![Vec::new(); ro.phases.len()]).unwrap_or_default();
         let mut rows = Vec::with_capacity(state.servers.len());
         for (index, server) in state.servers.iter().enumerate() {
             let levels = level_cells(data, server, today);
@@ -120,9 +111,7 @@ impl FleetView {
                 soak: None,
                 last_checkout: None,
             };
-            if let Some((r, ro)) =
-                selected.filter(|(_, ro)| server.products.contains_key(&ro.product))
-            {
+            if let Some((r, ro)) = selected.filter(|(_, ro)| server.products.contains_key(&ro.product)) {
                 let record = &state.progress[r].members[index];
                 let (rated, priority, phase) = placement(ro, record, server);
                 row.priority_overridden = record.priority_override.is_some();
@@ -141,47 +130,24 @@ impl FleetView {
         let rollout = selected.map(|(r, ro)| {
             let progress = &state.progress[r];
             let current = progress.current;
-            let gates = current
-                .map(|p| gates::evaluate(ro, progress, state, p, &members[p], now))
-                .unwrap_or_default();
+            let gates = current.map(|p| gates::evaluate(ro, progress, state, p, &members[p], now)).unwrap_or_default();
             let halted = current.and_then(|p| {
                 members[p]
                     .iter()
                     .find(|&&i| progress.members[i].backed_out_at.is_some())
-                    .map(|&i| {
-                        format!(
-                            "halted: {} was backed out; re-install or exclude it",
-                            state.servers[i].name
-                        )
-                    })
+                    .map(|&i| format!("halted: {} was backed out; re-install or exclude it", state.servers[i].name))
             });
-            let waiting = current
-                .map(|p| waiting_on(data, state, r, &members[p], &rows, &gates))
-                .unwrap_or_default();
-            RolloutView {
-                rollout: r,
-                members,
-                current,
-                gates,
-                halted,
-                waiting,
-            }
+            let waiting = current.map(|p| waiting_on(data, state, r, &members[p], &rows, &gates)).unwrap_or_default();
+            RolloutView { rollout: r, members, current, gates, halted, waiting }
         });
         FleetView { rows, rollout }
     }
 }
 
 /// A server's ratings, priority (derived or overridden) and phase in one rollout.
-pub fn placement(
-    rollout: &Rollout,
-    record: &MemberRecord,
-    server: &Server,
-) -> (Ratings, u8, Option<usize>) {
+pub fn placement(rollout: &Rollout, record: &MemberRecord, server: &Server) -> (Ratings, u8, Option<usize>) {
     let rated = ratings(rollout, server);
-    let priority = record
-        .priority_override
-        .as_ref()
-        .map_or(rated.priority(), |(p, _)| *p);
+    let priority = record.priority_override.as_ref().map_or(rated.priority(), |(p, _)| *p);
     let phase = member_phase(rollout, server, priority, rated.tier());
     (rated, priority, phase)
 }
@@ -191,15 +157,11 @@ fn level_cells(data: &Data, server: &Server, today: NaiveDate) -> Vec<LevelCell>
         .products
         .iter()
         .map(|(id, &installed)| {
-            let (latest, behind) = data.catalog.product(id).map_or((installed, 0), |p| {
-                (latest_released(p, today), behind(p, installed, today))
-            });
-            LevelCell {
-                product: id.clone(),
-                installed,
-                latest,
-                behind,
-            }
+            let (latest, behind) = data
+                .catalog
+                .product(id)
+                .map_or((installed, 0), |p| (latest_released(p, today), behind(p, installed, today)));
+            LevelCell { product: id.clone(), installed, latest, behind }
         })
         .collect()
 }
@@ -214,10 +176,7 @@ fn waiting_on(
     gates: &[GateStatus],
 ) -> Vec<String> {
     let ro = &data.plan.rollouts[rollout];
-    let target = data
-        .catalog
-        .product(&ro.product)
-        .map_or(String::new(), |p| p.level_name(ro.target));
+    let target = data.catalog.product(&ro.product).map_or(String::new(), |p| p.level_name(ro.target));
     let mut overdue = Vec::new();
     let mut due = Vec::new();
     let mut backups = Vec::new();
@@ -230,31 +189,18 @@ fn waiting_on(
             Some(SoakState::CheckoutDue { day, max, .. }) => {
                 due.push(format!("{name}: checkout due (day {day} of {max})"))
             }
-            Some(SoakState::Failed { .. }) => {
-                overdue.push(format!("{name}: checkout failed; back out or re-check"))
-            }
+            Some(SoakState::Failed { .. }) => overdue.push(format!("{name}: checkout failed; back out or re-check")),
             Some(SoakState::NotStarted | SoakState::BackedOut) => {
-                let backed_up = state.last_backup[i]
-                    .is_some_and(|b| state.last_install[i].is_none_or(|x| b > x));
+                let backed_up = state.last_backup[i].is_some_and(|b| state.last_install[i].is_none_or(|x| b > x));
                 if backed_up {
                     due.push(format!("{name}: backup confirmed, install {target}"));
                 } else {
-                    backups.push(format!(
-                        "{name}: backup not confirmed before installing {target}"
-                    ));
+                    backups.push(format!("{name}: backup not confirmed before installing {target}"));
                 }
             }
             _ => {}
         }
     }
-    let signoffs = gates
-        .iter()
-        .filter(|g| g.gate == gates::Gate::SignedOff)
-        .flat_map(|g| g.unmet.iter().cloned());
-    overdue
-        .into_iter()
-        .chain(due)
-        .chain(backups)
-        .chain(signoffs)
-        .collect()
+    let signoffs = gates.iter().filter(|g| g.gate == gates::Gate::SignedOff).flat_map(|g| g.unmet.iter().cloned());
+    overdue.into_iter().chain(due).chain(backups).chain(signoffs).collect()
 }

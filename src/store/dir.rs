@@ -44,19 +44,13 @@ pub(crate) fn read(path: &Path) -> Result<Option<String>, String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{shown}: {e}")),
         Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return Err(format!(
-                "{shown}: {} bytes is larger than the {MAX_FILE_BYTES}-byte limit",
-                m.len()
-            ));
+            return Err(format!("{shown}: {} bytes is larger than the {MAX_FILE_BYTES}-byte limit", m.len()));
         }
         Ok(_) => {}
     }
     match fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
-            format!(
-                "{shown}: not UTF-8 text (first bad byte at offset {})",
-                e.utf8_error().valid_up_to()
-            )
+            format!("{shown}: not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to())
         }),
         Err(e) => Err(format!("{shown}: {e}")),
     }
@@ -72,11 +66,7 @@ fn parse_file<T: DeserializeOwned + Default>(
         Ok(Some(text)) => match parse::ron::<T>(name, &text, 1) {
             Ok(v) => (v, text),
             Err(e) => {
-                errors.push(format!(
-                    "{}: {}",
-                    dir.join(format!("{name}:{}:{}", e.line, e.col)).display(),
-                    e.message
-                ));
+                errors.push(format!("{}: {}", dir.join(format!("{name}:{}:{}", e.line, e.col)).display(), e.message));
                 (T::default(), text)
             }
         },
@@ -109,19 +99,14 @@ fn load_inner(dir: &Path) -> (Result<Loaded, Vec<String>>, Sources) {
     let (catalog, c) = parse_file(dir, super::CATALOG, true, &mut errors);
     let (fleet, f) = parse_file(dir, super::FLEET, true, &mut errors);
     let (plan, r) = parse_file(dir, super::ROLLOUT, true, &mut errors);
-    let sources = Sources {
-        catalog: c,
-        fleet: f,
-        rollout: r,
-    };
+    let sources = Sources { catalog: c, fleet: f, rollout: r };
     let mut parsed = journal::Parsed::default();
     match read(&dir.join(super::JOURNAL)) {
         Ok(Some(text)) => match journal::parse(&text) {
             Ok(p) => parsed = p,
             Err(e) => errors.push(format!(
                 "{}: {}",
-                dir.join(format!("{}:{}:{}", e.file, e.line, e.col))
-                    .display(),
+                dir.join(format!("{}:{}:{}", e.file, e.line, e.col)).display(),
                 e.message
             )),
         },
@@ -131,20 +116,8 @@ fn load_inner(dir: &Path) -> (Result<Loaded, Vec<String>>, Sources) {
     if !errors.is_empty() {
         return (Err(errors), sources);
     }
-    let data = Data {
-        catalog,
-        fleet,
-        plan,
-        journal: parsed.entries,
-    };
-    (
-        Ok(Loaded {
-            dir: dir.to_path_buf(),
-            data,
-            torn: parsed.torn,
-        }),
-        sources,
-    )
+    let data = Data { catalog, fleet, plan, journal: parsed.entries };
+    (Ok(Loaded { dir: dir.to_path_buf(), data, torn: parsed.torn }), sources)
 }
 
 pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
@@ -171,17 +144,17 @@ pub fn check(dir: &Path, now: DateTime<Utc>) -> Result<Loaded, Vec<String>> {
             let (line, col) = p
                 .line
                 .map(|l| (l, 1))
-                .or_else(|| {
-                    p.near
-                        .as_deref()
-                        .and_then(|n| parse::locate(text, n, p.last))
-                })
+                .or_else(|| p.near.as_deref().and_then(|n| parse::locate(text, n, p.last)))
                 .unwrap_or((1, 1));
-            format!(
-                "{}: {}",
-                dir.join(format!("{}:{line}:{col}", p.file)).display(),
-                p.message
-            )
+            format!("{}: {}", dir.join(format!("{}:{line}:{col}", p.file)).display(), p.message)
         })
         .collect())
+}
+
+/// Size and modification time of the four files: a cheap "did anything change" check.
+pub fn stamp(dir: &Path) -> Vec<Option<(u64, std::time::SystemTime)>> {
+    [super::CATALOG, super::FLEET, super::ROLLOUT, super::JOURNAL]
+        .iter()
+        .map(|name| fs::metadata(dir.join(name)).ok().and_then(|m| Some((m.len(), m.modified().ok()?))))
+        .collect()
 }

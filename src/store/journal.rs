@@ -27,15 +27,7 @@ pub fn encode(
     event: Event,
     prev: &str,
 ) -> Result<(Entry, String), ron::Error> {
-    let mut entry = Entry {
-        seq,
-        at,
-        by: by.to_string(),
-        from,
-        event,
-        prev: prev.to_string(),
-        sum: String::new(),
-    };
+    let mut entry = Entry { seq, at, by: by.to_string(), from, event, prev: prev.to_string(), sum: String::new() };
     let body = ron::to_string(&entry)?;
     entry.sum = checksum(&body);
     let cut = body.len() - 2;
@@ -45,29 +37,18 @@ pub fn encode(
 
 /// Decode one line (1-based `lineno`) and check its own checksum.
 pub fn decode(line: &str, lineno: usize) -> Result<Entry, Located> {
-    let at = |col: usize, message: String| Located {
-        file: super::JOURNAL.into(),
-        line: lineno,
-        col,
-        message,
-    };
+    let at = |col: usize, message: String| Located { file: super::JOURNAL.into(), line: lineno, col, message };
     let entry: Entry = parse::ron(super::JOURNAL, line, lineno)?;
     let Some(open) = line.rfind(SUM_OPEN) else {
         return Err(at(1, "the line has no sum field".into()));
     };
     let hex_start = open + SUM_OPEN.len();
     if line.len() != hex_start + SUM_HEX + 2 || !line.ends_with("\")") {
-        return Err(at(
-            hex_start + 1,
-            "the sum field is not the line's last 32-hex-digit field".into(),
-        ));
+        return Err(at(hex_start + 1, "the sum field is not the line's last 32-hex-digit field".into()));
     }
     let body = format!("{}\")", &line[..hex_start]);
     if checksum(&body) != entry.sum {
-        return Err(at(
-            hex_start + 1,
-            "checksum mismatch: the line was changed after it was written".into(),
-        ));
+        return Err(at(hex_start + 1, "checksum mismatch: the line was changed after it was written".into()));
     }
     Ok(entry)
 }
@@ -76,11 +57,7 @@ pub fn decode(line: &str, lineno: usize) -> Result<Entry, Located> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Damage {
     /// The last line is incomplete (a crash mid-append): safe to set aside.
-    TornTail {
-        line: usize,
-        offset: usize,
-        error: Located,
-    },
+    TornTail { line: usize, offset: usize, error: Located },
     /// A line before the end is damaged: refuse and say where.
     Broken(Located),
 }
@@ -111,10 +88,7 @@ pub fn parse(text: &str) -> Result<Parsed, Located> {
             Ok(e) => entries.push(e),
             // A last line without its newline never finished being written.
             Err(error) if last && !raw.ends_with('\n') => {
-                return Ok(Parsed {
-                    entries,
-                    torn: Some((lineno, start, error)),
-                });
+                return Ok(Parsed { entries, torn: Some((lineno, start, error)) });
             }
             Err(mut error) => {
                 error.message.push_str(if last {
@@ -126,30 +100,17 @@ pub fn parse(text: &str) -> Result<Parsed, Located> {
             }
         }
     }
-    Ok(Parsed {
-        entries,
-        torn: None,
-    })
+    Ok(Parsed { entries, torn: None })
 }
 
 fn link(prev: Option<&Entry>, e: Entry, lineno: usize) -> Result<Entry, Located> {
     let (seq, sum) = prev.map_or((0, ""), |p| (p.seq, p.sum.as_str()));
-    let err = |message: String| Located {
-        file: super::JOURNAL.into(),
-        line: lineno,
-        col: 1,
-        message,
-    };
+    let err = |message: String| Located { file: super::JOURNAL.into(), line: lineno, col: 1, message };
     if e.seq != seq + 1 {
-        return Err(err(format!(
-            "sequence {} follows {seq}: a line is missing or out of order",
-            e.seq
-        )));
+        return Err(err(format!("sequence {} follows {seq}: a line is missing or out of order", e.seq)));
     }
     if e.prev != sum {
-        return Err(err(
-            "prev does not match the previous line's sum: the chain is broken".into(),
-        ));
+        return Err(err("prev does not match the previous line's sum: the chain is broken".into()));
     }
     Ok(e)
 }
@@ -159,10 +120,7 @@ mod tests {
     use super::*;
 
     fn event(note: &str) -> Event {
-        Event::Backup {
-            server: "BOS-MBX01".into(),
-            note: note.into(),
-        }
+        Event::Backup { server: "BOS-MBX01".into(), note: note.into() }
     }
 
     fn now() -> DateTime<Utc> {
@@ -173,15 +131,8 @@ mod tests {
         let mut text = String::new();
         let mut prev = String::new();
         for i in 0..n {
-            let (e, line) = encode(
-                i as u64 + 1,
-                now(),
-                "op",
-                None,
-                event(&format!("tape {i}\nsecond line")),
-                &prev,
-            )
-            .expect("encode");
+            let (e, line) = encode(i as u64 + 1, now(), "op", None, event(&format!("tape {i}\nsecond line")), &prev)
+                .expect("encode");
             prev = e.sum;
             text.push_str(&line);
             text.push('\n');
@@ -192,18 +143,12 @@ mod tests {
     #[test]
     fn a_line_round_trips_and_stays_one_line() {
         let text = journal(3);
-        assert_eq!(
-            text.lines().count(),
-            3,
-            "notes with newlines must not split a line"
-        );
+        assert_eq!(text.lines().count(), 3, "notes with newlines must not split a line");
         let parsed = parse(&text).expect("parse");
         assert_eq!(parsed.entries.len(), 3);
         assert_eq!(parsed.entries[2].seq, 3);
         assert_eq!(parsed.entries[1].prev, parsed.entries[0].sum);
-        assert!(
-            matches!(&parsed.entries[0].event, Event::Backup { note, .. } if note == "tape 0\nsecond line")
-        );
+        assert!(matches!(&parsed.entries[0].event, Event::Backup { note, .. } if note == "tape 0\nsecond line"));
     }
 
     #[test]

@@ -14,28 +14,17 @@ pub struct DirLock {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error("{path}: cannot open the lock file: {source}")]
-    Open {
-        path: String,
-        source: std::io::Error,
-    },
+    Open { path: String, source: std::io::Error },
     #[error(
         "{path}: locking failed ({source}); if the data directory is on a network file system, locks cannot be trusted there: use a local directory"
     )]
-    Unsupported {
-        path: String,
-        source: std::io::Error,
-    },
+    Unsupported { path: String, source: std::io::Error },
     #[error("gave up after {secs} s waiting for the lock held by {holder}")]
     Timeout { secs: u64, holder: String },
 }
 
 /// Take the lock, calling `on_wait` once with the holder's description if we must wait.
-pub fn acquire(
-    dir: &Path,
-    who: &str,
-    timeout: Duration,
-    mut on_wait: impl FnMut(&str),
-) -> Result<DirLock, LockError> {
+pub fn acquire(dir: &Path, who: &str, timeout: Duration, mut on_wait: impl FnMut(&str)) -> Result<DirLock, LockError> {
     let path = dir.join(super::LOCK);
     let shown = path.display().to_string();
     let mut file = OpenOptions::new()
@@ -44,10 +33,7 @@ pub fn acquire(
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|source| LockError::Open {
-            path: shown.clone(),
-            source,
-        })?;
+        .map_err(|source| LockError::Open { path: shown.clone(), source })?;
     let started = Instant::now();
     let mut told = false;
     loop {
@@ -56,10 +42,7 @@ pub fn acquire(
             Err(TryLockError::WouldBlock) => {
                 let holder = holder(&mut file);
                 if started.elapsed() >= timeout {
-                    return Err(LockError::Timeout {
-                        secs: timeout.as_secs(),
-                        holder,
-                    });
+                    return Err(LockError::Timeout { secs: timeout.as_secs(), holder });
                 }
                 if !told {
                     on_wait(&holder);
@@ -68,10 +51,7 @@ pub fn acquire(
                 std::thread::sleep(Duration::from_millis(20));
             }
             Err(TryLockError::Error(source)) => {
-                return Err(LockError::Unsupported {
-                    path: shown,
-                    source,
-                });
+                return Err(LockError::Unsupported { path: shown, source });
             }
         }
     }
@@ -85,12 +65,6 @@ pub fn acquire(
 
 fn holder(file: &mut File) -> String {
     let mut text = String::new();
-    let _ = file
-        .seek(SeekFrom::Start(0))
-        .and_then(|_| file.read_to_string(&mut text));
-    if text.trim().is_empty() {
-        "another sprout process".to_string()
-    } else {
-        text
-    }
+    let _ = file.seek(SeekFrom::Start(0)).and_then(|_| file.read_to_string(&mut text));
+    if text.trim().is_empty() { "another sprout process".to_string() } else { text }
 }

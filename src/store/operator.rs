@@ -13,18 +13,13 @@ impl Operator {
     pub fn current() -> Operator {
         let name = whoami::fallible::username().unwrap_or_else(|_| "unknown".to_string());
         let mut from = Vec::new();
-        if let Some(ip) = std::env::var("SSH_CLIENT")
-            .ok()
-            .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        if let Some(ip) = std::env::var("SSH_CLIENT").ok().and_then(|s| s.split_whitespace().next().map(str::to_string))
         {
             from.push(format!("ssh {ip}"));
         }
         if let Ok(sudo) = std::env::var("SUDO_USER") {
             from.push(format!("sudo {sudo}"));
         }
-        Operator {
-            name,
-            from: (!from.is_empty()).then(|| from.join(", ")),
-        }
+        Operator { name, from: (!from.is_empty()).then(|| from.join(", ")) }
     }
 }

@@ -34,11 +34,7 @@ pub fn ron<T: DeserializeOwned>(file: &str, text: &str, first_line: usize) -> Re
 
 /// 1-based line and column of the first occurrence of `needle` in `text`.
 pub fn locate(text: &str, needle: &str, last: bool) -> Option<(usize, usize)> {
-    let at = if last {
-        text.rfind(needle)?
-    } else {
-        text.find(needle)?
-    };
+    let at = if last { text.rfind(needle)? } else { text.find(needle)? };
     let before = &text[..at];
     let line = before.matches('\n').count() + 1;
     let col = before.rfind('\n').map_or(at, |nl| at - nl - 1) + 1;

@@ -29,10 +29,7 @@ pub enum SeedError {
     #[error("{0}: already holds sprout data; refusing to overwrite it")]
     Exists(String),
     #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("the embedded sample is broken: {0}")]
     Sample(String),
 }
@@ -63,13 +60,9 @@ pub fn seed(dir: &Path, now: DateTime<Utc>) -> Result<(), SeedError> {
     for (name, text) in files(now)? {
         let path = dir.join(name);
         fs::write(&path, text).map_err(io(&path))?;
-        fs::File::open(&path)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&path))?;
+        fs::File::open(&path).and_then(|f| f.sync_all()).map_err(io(&path))?;
     }
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(dir))?;
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
     Ok(())
 }
 
@@ -96,11 +89,10 @@ fn shift_journal(text: &str, days: i64) -> Result<String, SeedError> {
     let mut out = String::new();
     let mut prev = String::new();
     for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let e: Entry = ron::from_str(line)
-            .map_err(|e| SeedError::Sample(format!("journal.ron:{}: {e}", n + 1)))?;
+        let e: Entry = ron::from_str(line).map_err(|e| SeedError::Sample(format!("journal.ron:{}: {e}", n + 1)))?;
         let at = e.at + Duration::days(days);
-        let (entry, line) = journal::encode(e.seq, at, &e.by, e.from, e.event, &prev)
-            .map_err(|e| SeedError::Sample(e.to_string()))?;
+        let (entry, line) =
+            journal::encode(e.seq, at, &e.by, e.from, e.event, &prev).map_err(|e| SeedError::Sample(e.to_string()))?;
         prev = entry.sum;
         out.push_str(&line);
         out.push('\n');
@@ -114,20 +106,15 @@ mod tests {
 
     #[test]
     fn shifting_moves_quoted_dates_only() {
-        let text =
-            "(released: \"2000-11-24\", name: \"SP4\", note: \"2000-11-24 is not quoted alone\")";
+        let text = "(released: \"2000-11-24\", name: \"SP4\", note: \"2000-11-24 is not quoted alone\")";
         let shifted = shift_dates(text, 10);
         assert!(shifted.contains("\"2000-12-04\""), "{shifted}");
-        assert!(
-            shifted.contains("\"2000-11-24 is not quoted alone\""),
-            "{shifted}"
-        );
+        assert!(shifted.contains("\"2000-11-24 is not quoted alone\""), "{shifted}");
     }
 
     #[test]
     fn the_embedded_journal_is_a_valid_chain_at_the_anchor() {
-        let parsed =
-            journal::parse(JOURNAL_RON).expect("assets/journal.ron must verify as written");
+        let parsed = journal::parse(JOURNAL_RON).expect("assets/journal.ron must verify as written");
         assert!(parsed.torn.is_none());
         assert!(parsed.entries.len() > 30);
     }

@@ -32,11 +32,7 @@ pub enum WriteError {
     #[error("refused: {0}")]
     Refused(#[from] Refusal),
     #[error("{path}: {action} failed: {source}; nothing was recorded")]
-    Io {
-        path: String,
-        action: &'static str,
-        source: std::io::Error,
-    },
+    Io { path: String, action: &'static str, source: std::io::Error },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -47,20 +43,13 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions {
-            read_only: false,
-            lock_timeout: Duration::from_secs(30),
-        }
+        WriteOptions { read_only: false, lock_timeout: Duration::from_secs(30) }
     }
 }
 
 fn io_err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> WriteError {
     let path = path.display().to_string();
-    move |source| WriteError::Io {
-        path,
-        action,
-        source,
-    }
+    move |source| WriteError::Io { path, action, source }
 }
 
 /// Build an event from the latest state with `make`, check it, and append it durably.
@@ -82,45 +71,25 @@ pub fn record(
     let path = dir.join(JOURNAL);
     if let Some((line, offset, _)) = &loaded.torn {
         set_aside_torn_tail(&path, *offset as u64)?;
-        warnings.push(format!(
-            "journal.ron:{line}: an incomplete last line was moved to journal.ron.broken"
-        ));
+        warnings.push(format!("journal.ron:{line}: an incomplete last line was moved to journal.ron.broken"));
     }
     let state = State::replay(&loaded.data);
     let event = make(&loaded.data, &state)?;
     warnings.extend(record::check(&loaded.data, &state, &event, now)?);
-    let (seq, prev) = loaded
-        .data
-        .journal
-        .last()
-        .map_or((1, String::new()), |e| (e.seq + 1, e.sum.clone()));
-    let (entry, line) = super::journal::encode(
-        seq,
-        now,
-        &operator.name,
-        operator.from.clone(),
-        event,
-        &prev,
-    )
-    .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
+    let (seq, prev) = loaded.data.journal.last().map_or((1, String::new()), |e| (e.seq + 1, e.sum.clone()));
+    let (entry, line) = super::journal::encode(seq, now, &operator.name, operator.from.clone(), event, &prev)
+        .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
     append_line(dir, &path, &line)?;
     Ok(Recorded { entry, warnings })
 }
 
 fn append_line(dir: &Path, path: &Path, line: &str) -> Result<(), WriteError> {
     let created = !path.exists();
-    let mut file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(io_err(path, "open for append"))?;
-    file.write_all(format!("{line}\n").as_bytes())
-        .map_err(io_err(path, "append"))?;
+    let mut file = OpenOptions::new().append(true).create(true).open(path).map_err(io_err(path, "open for append"))?;
+    file.write_all(format!("{line}\n").as_bytes()).map_err(io_err(path, "append"))?;
     file.sync_data().map_err(io_err(path, "fsync"))?;
     if created {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_err(dir, "fsync of the directory"))?;
+        File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir, "fsync of the directory"))?;
     }
     Ok(())
 }
@@ -130,19 +99,10 @@ fn set_aside_torn_tail(path: &Path, offset: u64) -> Result<(), WriteError> {
     let bytes = fs::read(path).map_err(io_err(path, "read"))?;
     let tail = bytes.get(offset as usize..).unwrap_or_default();
     let broken = path.with_extension("ron.broken");
-    let mut out = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(&broken)
-        .map_err(io_err(&broken, "open"))?;
-    out.write_all(tail)
-        .and_then(|()| out.write_all(b"\n"))
-        .map_err(io_err(&broken, "write"))?;
+    let mut out = OpenOptions::new().append(true).create(true).open(&broken).map_err(io_err(&broken, "open"))?;
+    out.write_all(tail).and_then(|()| out.write_all(b"\n")).map_err(io_err(&broken, "write"))?;
     out.sync_all().map_err(io_err(&broken, "fsync"))?;
-    let file = OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(io_err(path, "open"))?;
+    let file = OpenOptions::new().write(true).open(path).map_err(io_err(path, "open"))?;
     file.set_len(offset).map_err(io_err(path, "truncate"))?;
     file.sync_all().map_err(io_err(path, "fsync"))?;
     Ok(())

@@ -20,11 +20,7 @@ impl Sample {
             .arg(dir.path().join("data"))
             .output()
             .expect("run sprout init");
-        assert!(
-            out.status.success(),
-            "init failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
         Sample { dir }
     }
 

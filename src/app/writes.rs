@@ -1,0 +1,195 @@
+//! Opening a record form and saving it through the one write path.
+
+use crate::model::{CheckoutResult, Event};
+use crate::rules::record::{self, Refusal};
+use crate::store::{self, write::WriteOptions};
+
+use super::{App, Field, Form, Notice, Overlay, Write};
+
+impl App {
+    fn refuse(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice { ok: false, text: text.into() });
+    }
+
+    /// Open the form for `write`, with the target server preselected.
+    pub fn open_form(&mut self, write: Write) {
+        if self.read_only {
+            return self.refuse("read-only: nothing can be recorded here");
+        }
+        let Some(ro) = self.rollout().cloned() else {
+            return self.refuse("no rollout in rollout.ron");
+        };
+        let server = self.target_server().map(|i| self.state.servers[i].name.clone());
+        let fixed = |value: &str| Field::Fixed { label: "server", value: value.to_string() };
+        let target = self
+            .data
+            .catalog
+            .product(&ro.product)
+            .map_or(String::new(), |p| format!("{} {}", p.name, p.level_name(ro.target)));
+        let needs_server = !matches!(write, Write::SignOff | Write::Extend | Write::Advance);
+        let name = match (&server, needs_server) {
+            (Some(s), _) => s.clone(),
+            (None, true) => return self.refuse("select a server first (move the cursor onto a server row)"),
+            (None, false) => String::new(),
+        };
+        let current = self.view.rollout.as_ref().and_then(|v| v.current);
+        let phase_label =
+            current.map_or("no phase open".to_string(), |c| format!("phase {} ({})", c + 1, ro.phases[c].name));
+        let form = match write {
+            Write::Checkout => Form::new(
+                write,
+                format!("Record a checkout of {name}"),
+                vec![
+                    fixed(&name),
+                    Field::Choice {
+                        label: "result",
+                        options: vec!["Pass".into(), "Concern".into(), "Fail".into()],
+                        selected: 0,
+                    },
+                    Field::text("note", false),
+                ],
+            ),
+            Write::Install => Form::new(
+                write,
+                format!("Record an install of {target} on {name}"),
+                vec![fixed(&name), Field::text("winver", false)],
+            )
+            .with_context(vec!["Leave winver empty if the install is not verified yet.".into()]),
+            Write::Verify => {
+                Form::new(write, format!("Verify {target} on {name}"), vec![fixed(&name), Field::text("winver", true)])
+            }
+            Write::Backup => Form::new(
+                write,
+                format!("Confirm a full backup of {name}"),
+                vec![fixed(&name), Field::text("note", false)],
+            ),
+            Write::Exclude => Form::new(
+                write,
+                format!("Exclude {name} from {}", ro.id),
+                vec![fixed(&name), Field::text("reason", true)],
+            ),
+            Write::BackOut => Form::new(
+                write,
+                format!("Back out {} on {name}", ro.product),
+                vec![fixed(&name), Field::text("reason", true)],
+            )
+            .with_context(vec!["The server returns to its previous level and the phase halts.".into()]),
+            Write::SignOff => {
+                let owed: Vec<String> = self
+                    .view
+                    .rollout
+                    .as_ref()
+                    .map(|v| {
+                        v.gates
+                            .iter()
+                            .flat_map(|g| g.unmet.iter())
+                            .filter_map(|u| u.strip_prefix("sign-off missing from "))
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if owed.is_empty() {
+                    return self.refuse(format!("no sign-off is owed for {phase_label}"));
+                }
+                Form::new(
+                    write,
+                    format!("Sign off {phase_label}"),
+                    vec![Field::Choice { label: "group", options: owed, selected: 0 }, Field::text("note", false)],
+                )
+            }
+            Write::Extend => Form::new(
+                write,
+                format!("Extend the soak of {phase_label}"),
+                vec![Field::text("days", true), Field::text("reason", true)],
+            ),
+            Write::Advance => {
+                let unmet = self.view.rollout.as_ref().map(|v| v.unmet()).unwrap_or_default();
+                let next = current.map_or(0, |c| c + 1);
+                let Some(phase) = ro.phases.get(next) else {
+                    return self.refuse(format!("{} is in its last phase; there is no phase to open", ro.id));
+                };
+                let title = format!("Open phase {} ({})", next + 1, phase.name);
+                if unmet.is_empty() {
+                    Form::new(write, title, vec![])
+                        .with_context(vec!["Every gate is met. Enter opens the phase, esc cancels.".into()])
+                } else {
+                    let mut context = vec![format!("OVERRIDE: {} unmet gate item(s) will be overridden:", unmet.len())];
+                    context.extend(unmet.iter().map(|u| format!("  ✗ {u}")));
+                    Form::new(write, title, vec![Field::text("override reason", true), Field::text("approver", true)])
+                        .with_context(context)
+                }
+            }
+        };
+        self.overlay = Some(Overlay::Form(form));
+    }
+
+    /// Save a form: the event is built and checked against the latest state under the lock.
+    pub fn save(&mut self, form: Form) {
+        let Some(ro) = self.rollout().map(|r| r.id.clone()) else { return };
+        let (product, target) = self.rollout().map(|r| (r.product.clone(), r.target)).unwrap_or_default();
+        let server = form.value("server");
+        let now = self.now;
+        let write = form.write;
+        let optional = |s: String| (!s.is_empty()).then_some(s);
+        let make = |data: &crate::model::Data, state: &crate::rules::State| -> Result<Event, Refusal> {
+            Ok(match write {
+                Write::Checkout => {
+                    let result = match form.value("result").as_str() {
+                        "Fail" => CheckoutResult::Fail,
+                        "Concern" => CheckoutResult::Concern,
+                        _ => CheckoutResult::Pass,
+                    };
+                    record::checkout(data, state, &ro, &server, result, &form.value("note"))?
+                }
+                Write::Install => {
+                    Event::Install { server, product, level: target, verified: optional(form.value("winver")) }
+                }
+                Write::Verify => Event::Verify { server, product, level: target, winver: form.value("winver") },
+                Write::Backup => Event::Backup { server, note: form.value("note") },
+                Write::Exclude => Event::Excluded { rollout: ro.clone(), server, reason: form.value("reason") },
+                Write::BackOut => record::backout(data, state, &server, &product, &form.value("reason"))?,
+                Write::SignOff => {
+                    let r = data.plan.rollouts.iter().position(|x| x.id == ro).unwrap_or(0);
+                    let phase = state.progress[r]
+                        .current
+                        .map(|c| data.plan.rollouts[r].phases[c].name.clone())
+                        .unwrap_or_default();
+                    Event::SignOff { rollout: ro.clone(), phase, group: form.value("group"), note: form.value("note") }
+                }
+                Write::Extend => {
+                    let days = form
+                        .value("days")
+                        .parse::<u32>()
+                        .map_err(|_| Refusal(format!("days must be a whole number, not '{}'", form.value("days"))))?;
+                    let r = data.plan.rollouts.iter().position(|x| x.id == ro).unwrap_or(0);
+                    let phase = state.progress[r]
+                        .current
+                        .map(|c| data.plan.rollouts[r].phases[c].name.clone())
+                        .unwrap_or_default();
+                    Event::SoakExtended { rollout: ro.clone(), phase, days, reason: form.value("reason") }
+                }
+                Write::Advance => record::advance(
+                    data,
+                    state,
+                    &ro,
+                    optional(form.value("override reason")),
+                    optional(form.value("approver")),
+                    now,
+                )?,
+            })
+        };
+        let options = WriteOptions { read_only: self.read_only, ..Default::default() };
+        match store::record(&self.dir, &self.operator, now, options, make, |_| {}) {
+            Ok(recorded) => {
+                let mut text = format!("✓ recorded #{}: {}", recorded.entry.seq, recorded.entry.event.summary());
+                for w in &recorded.warnings {
+                    text.push_str(&format!(" ({w})"));
+                }
+                self.notice = Some(Notice { ok: true, text });
+                self.reload();
+                self.seen_events = self.data.journal.len();
+            }
+            Err(e) => self.refuse(format!("✗ {e}")),
+        }
+    }
+}

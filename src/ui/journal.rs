@@ -1,0 +1,43 @@
+//! The journal view: every event, newest first, filterable; events new since the last look marked.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::App;
+
+use super::fit;
+use super::theme::Theme;
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let title = format!(" Journal: {} of {} events, newest first ", app.journal_lines.len(), app.data.journal.len());
+    let block =
+        Block::default().borders(Borders::TOP).border_style(theme.border).title(Span::styled(title, theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let height = usize::from(inner.height);
+    let offset = app.journal_cursor.saturating_sub(height.saturating_sub(1));
+    let width = usize::from(inner.width);
+    let mut lines = Vec::new();
+    for (n, &p) in app.journal_lines.iter().enumerate().skip(offset).take(height) {
+        let e = &app.data.journal[p];
+        let new = p >= app.seen_events;
+        let mut line = Line::from(vec![
+            Span::styled(if new { "● " } else { "  " }, theme.new),
+            Span::styled(format!("#{:<5}", e.seq), theme.dim),
+            Span::raw(format!("{} ", e.at.format("%Y-%m-%d %H:%M"))),
+            Span::styled(fit(&e.by, 9), theme.key),
+            Span::styled(fit(e.event.kind(), 9), theme.dim),
+            Span::raw(fit(&e.event.summary(), width.saturating_sub(42))),
+        ]);
+        if n == app.journal_cursor {
+            line = line.patch_style(theme.selected);
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("  no events match", theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

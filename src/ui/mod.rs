@@ -1,0 +1,162 @@
+//! Drawing: pure functions of `&App`. The only module that touches ratatui widgets.
+
+mod fleet;
+mod journal;
+mod popup;
+mod risk;
+mod rollout;
+mod server;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::{App, Overlay, Tab, action};
+
+pub use theme::Theme;
+
+/// Below this the screen says so instead of drawing a garbled dashboard.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Rows of the body for a terminal of `height` rows (header 2, footer 2).
+pub fn body_height(height: u16) -> usize {
+    usize::from(height.saturating_sub(4))
+}
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "sprout needs at least {MIN_WIDTH}x{MIN_HEIGHT}; this terminal is {}x{}.\nEnlarge it, or use `sprout status` for text.",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [header, tabs, body, notice, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, app, theme, header);
+    draw_tabs(frame, app, theme, tabs);
+    match app.tab {
+        Tab::Fleet => fleet::draw(frame, app, theme, body),
+        Tab::Server => server::draw(frame, app, theme, body),
+        Tab::Rollout => rollout::draw(frame, app, theme, body),
+        Tab::Journal => journal::draw(frame, app, theme, body),
+        Tab::Risk => risk::draw(frame, app, theme, body),
+    }
+    draw_notice(frame, app, theme, notice);
+    draw_footer(frame, app, theme, footer);
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => popup::help(frame, app, theme, *scroll),
+        Some(Overlay::Form(form)) => popup::form(frame, form, theme),
+        _ => {}
+    }
+}
+
+fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let rollout = app.rollout();
+    let phase = match (rollout, app.view.rollout.as_ref().and_then(|v| v.current)) {
+        (Some(r), Some(c)) => format!("phase {}/{} {}", c + 1, r.phases.len(), r.phases[c].name),
+        (Some(_), None) => "no phase open".to_string(),
+        _ => String::new(),
+    };
+    let clock = app.now.format("%Y-%m-%d %H:%M UTC").to_string();
+    let left = format!(" sprout │ {} │ {phase}", rollout.map_or("no rollout", |r| r.title.as_str()));
+    let right = format!("{}{} ", if app.read_only { "READ-ONLY │ " } else { "" }, clock);
+    let room = usize::from(area.width).saturating_sub(right.chars().count());
+    let left: String = if left.chars().count() > room {
+        left.chars().take(room.saturating_sub(1)).chain(['…']).collect()
+    } else {
+        left
+    };
+    let pad = room.saturating_sub(left.chars().count());
+    frame.render_widget(Paragraph::new(format!("{left}{}{right}", " ".repeat(pad))).style(theme.header), area);
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    for t in Tab::ALL {
+        let style = if t == app.tab { theme.tab_active } else { theme.tab };
+        spans.push(Span::styled(format!(" {} {} ", t.number(), t.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let who = format!("{} │ {}", app.operator.name, app.dir.display());
+    let room = usize::from(area.width).saturating_sub(used + 1);
+    if room > 8 {
+        let who: String = if who.chars().count() > room {
+            let skip = who.chars().count() + 1 - room;
+            std::iter::once('…').chain(who.chars().skip(skip)).collect()
+        } else {
+            who
+        };
+        spans.push(Span::raw(" ".repeat(room - who.chars().count())));
+        spans.push(Span::styled(who, theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let line = match &app.overlay {
+        Some(Overlay::Filter(input)) => Line::from(vec![
+            Span::styled("/", theme.key),
+            Span::raw(input.value()),
+            Span::styled("█", theme.dim),
+            Span::styled("  enter keep · esc clear", theme.dim),
+        ]),
+        Some(Overlay::Command(input)) => Line::from(vec![
+            Span::styled(":", theme.key),
+            Span::raw(input.value()),
+            Span::styled("█", theme.dim),
+            Span::styled("  :fleet :server NAME :rollout ID :q", theme.dim),
+        ]),
+        _ => match (&app.notice, app.warnings.first()) {
+            (Some(n), _) => Line::styled(n.text.clone(), if n.ok { theme.ok } else { theme.bad }),
+            (None, Some(w)) => Line::styled(w.clone(), theme.warn),
+            (None, None) => {
+                let filter = if app.tab == Tab::Journal { &app.journal_filter } else { &app.fleet.filter };
+                if filter.is_empty() || !matches!(app.tab, Tab::Fleet | Tab::Journal) {
+                    Line::default()
+                } else {
+                    Line::from(vec![
+                        Span::styled("filter: ", theme.dim),
+                        Span::styled(filter.clone(), theme.key),
+                        Span::styled("  (esc clears)", theme.dim),
+                    ])
+                }
+            }
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Footer hints come from the keymap, so they cannot drift from the keys.
+fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    for b in action::bindings(app.tab, app.read_only).filter(|b| !b.hint.is_empty()) {
+        spans.push(Span::styled(b.shown, theme.key));
+        spans.push(Span::styled(format!(" {}  ", b.hint), theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Pad or cut `text` to exactly `width` columns.
+pub fn fit(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        format!("{text:<width$}")
+    } else if width == 0 {
+        String::new()
+    } else {
+        text.chars().take(width - 1).chain(['…']).collect()
+    }
+}

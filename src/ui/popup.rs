@@ -1,0 +1,94 @@
+//! Popups: the `?` help (from the keymap) and record forms.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::{App, Field, Form, action};
+
+use super::theme::Theme;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(v);
+    h
+}
+
+pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
+    let mut lines = vec![Line::styled(format!("Keys on the {} view", app.tab.title()), theme.title)];
+    for b in action::bindings(app.tab, app.read_only) {
+        lines.push(Line::from(vec![Span::styled(format!("  {:<7}", b.shown), theme.key), Span::raw(b.help)]));
+    }
+    if app.read_only {
+        lines.push(Line::styled("  read-only: recording keys are off", theme.warn));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("Filter words (all must match)", theme.title));
+    for l in [
+        "  a name, role, site or phase:  BOS  mailbox  remote",
+        "  a status word:  overdue due soaking ready failed violation",
+        "  behind>=2  priority=1  tier=high  without=high",
+    ] {
+        lines.push(Line::raw(l));
+    }
+    let area = centered(frame.area(), 70, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.key)
+        .title(Span::styled(" help · esc closes ", theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
+    let mut lines: Vec<Line> = form
+        .context
+        .iter()
+        .map(|c| Line::styled(c.clone(), if c.starts_with("OVERRIDE") { theme.bad } else { theme.base }))
+        .collect();
+    if !lines.is_empty() {
+        lines.push(Line::default());
+    }
+    for (i, f) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let label = Span::styled(
+            format!("{}{:>16}: ", if focused { "▶" } else { " " }, f.label()),
+            if focused { theme.key } else { theme.dim },
+        );
+        let value = match f {
+            Field::Fixed { value, .. } => Span::raw(value.clone()),
+            Field::Choice { options, selected, .. } => {
+                let text = options
+                    .iter()
+                    .enumerate()
+                    .map(|(k, o)| if k == *selected { format!("[{o}]") } else { format!(" {o} ") })
+                    .collect::<Vec<_>>()
+                    .join("");
+                Span::raw(text)
+            }
+            Field::Text { input, required, .. } => {
+                let mut v = input.value().to_string();
+                if focused {
+                    v.push('█');
+                } else if v.is_empty() && *required {
+                    v = "(required)".into();
+                }
+                Span::raw(v)
+            }
+        };
+        lines.push(Line::from(vec![label, value]));
+    }
+    if let Some(p) = &form.problem {
+        lines.push(Line::styled(format!("✗ {p}"), theme.bad));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("enter save · esc cancel · tab next field · ←/→ choose", theme.dim));
+    let area = centered(frame.area(), 72, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.key)
+        .title(Span::styled(format!(" {} ", form.title), theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+}

@@ -1,0 +1,151 @@
+//! The rollout view: phases, the current phase's gates as a checklist, soak gauges, waiting-on.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::app::App;
+use crate::rules::SoakState;
+use crate::rules::phase::Window;
+
+use super::fit;
+use super::theme::{Theme, soak_symbol};
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let (Some(ro), Some(v)) = (app.rollout(), app.view.rollout.as_ref()) else {
+        frame.render_widget(Paragraph::new("No rollout in rollout.ron.").style(theme.dim), area);
+        return;
+    };
+    // The phase strip: done ✓, current ▶, waiting ·.
+    let mut strip = vec![Span::styled("Phases ", theme.title)];
+    for (i, p) in ro.phases.iter().enumerate() {
+        let (mark, style) = match v.current {
+            Some(c) if i < c => ("✓", theme.ok),
+            Some(c) if i == c => ("▶", theme.tab_active),
+            _ => ("·", theme.dim),
+        };
+        // On a narrow terminal only the current phase keeps its whole name.
+        let name = if Some(i) == v.current || area.width >= 120 {
+            p.name.clone()
+        } else {
+            super::fit(&p.name, 14).trim_end().to_string()
+        };
+        strip.push(Span::styled(format!("{mark}{} {name} ({})", i + 1, v.members[i].len()), style));
+        strip.push(Span::raw("  "));
+    }
+    let strip_len: usize = strip.iter().map(|s| s.content.chars().count()).sum();
+    let strip_rows = strip_len.div_ceil(usize::from(area.width.max(1))).clamp(1, 3) as u16;
+    let strip = Paragraph::new(Line::from(strip)).wrap(Wrap { trim: true });
+    let mut gate_lines = Vec::new();
+    let Some(c) = v.current else {
+        let [top, rest] = Layout::vertical([Constraint::Length(strip_rows), Constraint::Min(0)]).areas(area);
+        frame.render_widget(strip, top);
+        frame.render_widget(Paragraph::new("No phase is open yet: A opens phase 1.").style(theme.warn), rest);
+        return;
+    };
+    for g in &v.gates {
+        let (mark, style) = if g.met() { ("✓", theme.ok) } else { ("✗", theme.bad) };
+        gate_lines.push(Line::from(vec![Span::styled(format!("{mark} "), style), Span::styled(g.gate.label(), style)]));
+        for u in &g.unmet {
+            gate_lines.push(Line::raw(format!("    {u}")));
+        }
+    }
+    if let Some(h) = &v.halted {
+        gate_lines.push(Line::styled(format!("! {h}"), theme.bad));
+    }
+    let unmet = v.gates.iter().filter(|g| !g.met()).count();
+    let verdict = if c + 1 == ro.phases.len() {
+        " last phase ".to_string()
+    } else if unmet == 0 {
+        format!(" all gates met: A opens phase {} ", c + 2)
+    } else {
+        format!(" {unmet} of 4 gates unmet: phase {} cannot open ", c + 2)
+    };
+    // The gates are why the phase cannot open: they get the room, the soak list what is left.
+    let members_rows = (v.members[c].len() as u16 + 1).clamp(4, 8);
+    let gates_height = (gate_lines.len() as u16 + 1).min(area.height.saturating_sub(strip_rows + members_rows)).max(3);
+    let [top, gates_area, bottom] =
+        Layout::vertical([Constraint::Length(strip_rows), Constraint::Length(gates_height), Constraint::Min(3)])
+            .areas(area);
+    frame.render_widget(strip, top);
+    let title = Line::from(vec![
+        Span::styled(format!(" Gates of phase {} ({}) ", c + 1, ro.phases[c].name), theme.title),
+        Span::styled(verdict, if unmet == 0 { theme.ok } else { theme.bad }),
+    ]);
+    let block = Block::default().borders(Borders::TOP).border_style(theme.border).title(title);
+    frame.render_widget(Paragraph::new(gate_lines).block(block), gates_area);
+
+    let [members_area, waiting_area] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(bottom);
+    let window = Window::of(&ro.phases[c], app.state.progress[v.rollout].extra_days[c]);
+    let members = app.current_members();
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" Soak {}..{} days, overdue first ", window.min, window.max), theme.title));
+    let inner = block.inner(members_area);
+    frame.render_widget(block, members_area);
+    let height = usize::from(inner.height);
+    let offset = app.member_cursor.saturating_sub(height.saturating_sub(1));
+    let name_width = app.fleet.name_width.clamp(8, 16) + 1;
+    let gauge_width = usize::from(inner.width).saturating_sub(name_width + 17).clamp(4, 20);
+    let mut lines = Vec::new();
+    for (n, &i) in members.iter().enumerate().skip(offset).take(height) {
+        let soak = app.view.rows[i].soak.unwrap_or(SoakState::NotStarted);
+        let day = match soak {
+            SoakState::Soaking { day, .. }
+            | SoakState::CheckoutDue { day, .. }
+            | SoakState::Overdue { day, .. }
+            | SoakState::Ready { day }
+            | SoakState::Failed { day } => day,
+            _ => 0,
+        };
+        let filled = (day as usize * gauge_width / window.max.max(1) as usize).min(gauge_width);
+        let min_mark =
+            (window.min as usize * gauge_width / window.max.max(1) as usize).min(gauge_width.saturating_sub(1));
+        let gauge: String = (0..gauge_width)
+            .map(|k| {
+                if k < filled {
+                    '█'
+                } else if k == min_mark {
+                    '┊'
+                } else {
+                    '░'
+                }
+            })
+            .collect();
+        let mut line = Line::from(vec![
+            Span::raw(fit(&app.state.servers[i].name, name_width)),
+            Span::styled(gauge, theme.soak(&soak)),
+            Span::styled(format!(" {} {}", soak_symbol(&soak), soak.short()), theme.soak(&soak)),
+        ]);
+        if n == app.member_cursor {
+            line = line.patch_style(theme.selected);
+        }
+        lines.push(line);
+    }
+    if members.is_empty() {
+        lines.push(Line::styled("no members", theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+
+    let block = Block::default()
+        .borders(Borders::TOP | Borders::LEFT)
+        .border_style(theme.border)
+        .title(Span::styled(" Waiting on ", theme.title));
+    let waiting: Vec<Line> = if v.waiting.is_empty() {
+        vec![Line::styled("nothing", theme.ok)]
+    } else {
+        v.waiting
+            .iter()
+            .map(|w| {
+                Line::styled(
+                    w.clone(),
+                    if w.contains("OVERDUE") || w.contains("failed") { theme.bad } else { theme.base },
+                )
+            })
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(waiting).block(block).wrap(Wrap { trim: true }), waiting_area);
+}

@@ -1,0 +1,134 @@
+//! The server view: levels, hot fixes with reasons, risk, soak, manifest, history.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::app::App;
+use crate::rules::{self, Compliance, HotFixStatus, RatingSource};
+
+use super::theme::{Theme, soak_symbol};
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let Some(i) = app.selected else {
+        frame.render_widget(
+            Paragraph::new("No server selected: pick one on the fleet view (1) and press enter.").style(theme.dim),
+            area,
+        );
+        return;
+    };
+    let data = &app.data;
+    let server = &app.state.servers[i];
+    let row = &app.view.rows[i];
+    let today = app.now.date_naive();
+    let head = |t: &str| Line::styled(t.to_string(), theme.title);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{} ", server.name), theme.title),
+        Span::raw(format!(
+            "{} · site {}{} · {} · {} users",
+            data.fleet.role_name(&server.role),
+            server.site,
+            if server.remote { " (remote)" } else { "" },
+            server.environment.label(),
+            server.users
+        )),
+    ])];
+    lines.push(Line::default());
+    lines.push(head("Service-pack levels"));
+    let pending = rules::hotfix::pending(&data.catalog, server, today);
+    for cell in &row.levels {
+        let Some(p) = data.catalog.product(&cell.product) else { continue };
+        let c = Compliance::from_behind(cell.behind);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} ", c.symbol()), theme.compliance(c)),
+            Span::raw(format!("{:<24}{} of {}  ", p.name, p.level_name(cell.installed), p.level_name(cell.latest))),
+            Span::styled(c.label(), theme.compliance(c)),
+        ]));
+        if let Some(a) = rules::advice::wait_for_release(p, cell.behind, &pending, today) {
+            lines.push(Line::styled(format!("      advice: {a}"), theme.dim));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(head("Pending hot fixes"));
+    if pending.is_empty() {
+        lines.push(Line::styled("  none", theme.dim));
+    }
+    for f in &pending {
+        let (symbol, style) = match f.status {
+            HotFixStatus::Ready => ("✓", theme.ok),
+            HotFixStatus::Blocked { .. } => ("✗", theme.bad),
+            HotFixStatus::Superseded { .. } => ("→", theme.dim),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {symbol} {:<8} {:<11}", f.id, f.status.word()), style),
+            Span::raw(format!("{}{} ", f.title, if f.publicised { " (publicised)" } else { "" })),
+            Span::styled(format!("— {}", f.status.reason()), theme.dim),
+        ]));
+    }
+    if !server.hot_fixes.is_empty() {
+        lines.push(Line::styled(format!("  installed: {}", server.hot_fixes.join(", ")), theme.dim));
+    }
+    if let (Some(ro), Some(rated)) = (app.rollout(), &row.ratings) {
+        lines.push(Line::default());
+        lines.push(head(&format!("Rollout {}", ro.title)));
+        let source = match rated.source {
+            RatingSource::Role => "the role's ratings".to_string(),
+            RatingSource::Server => format!("a server override: {}", rated.note.as_deref().unwrap_or("")),
+            RatingSource::Default => "no ratings for this role: Medium assumed".to_string(),
+        };
+        lines.push(Line::from(vec![
+            Span::raw("  failure without SP "),
+            Span::styled(rated.without_sp.label(), theme.rating(rated.without_sp)),
+            Span::raw(" · effect if the install fails "),
+            Span::styled(rated.if_fails.label(), theme.rating(rated.if_fails)),
+            Span::styled(format!("  (from {source})"), theme.dim),
+        ]));
+        lines.push(Line::raw(format!(
+            "  risk tier {} · priority {}{}",
+            rated.tier().label(),
+            row.priority.unwrap_or(0),
+            if row.priority_overridden { " (overridden in the journal)" } else { "" }
+        )));
+        match row.phase {
+            Some(p) => lines.push(Line::raw(format!(
+                "  phase {} ({}) · window {}",
+                p + 1,
+                ro.phases[p].name,
+                ro.phases[p].window.label()
+            ))),
+            None => lines.push(Line::styled("  matches no phase", theme.warn)),
+        }
+        if let Some(s) = &row.soak {
+            lines.push(Line::from(vec![
+                Span::raw("  soak: "),
+                Span::styled(format!("{} {}", soak_symbol(s), s.describe()), theme.soak(s)),
+            ]));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(head("Rebuild manifest"));
+    for (n, s) in rules::manifest::manifest(&data.catalog, server).iter().enumerate() {
+        lines.push(Line::raw(format!("  {:>2}. {}", n + 1, s.line())));
+    }
+    lines.push(Line::default());
+    lines.push(head("History (newest first)"));
+    if app.state.history[i].is_empty() {
+        lines.push(Line::styled("  no journal events", theme.dim));
+    }
+    for &p in app.state.history[i].iter().rev() {
+        let e = &data.journal[p];
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), e.by), theme.dim),
+            Span::raw(e.event.summary()),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Span::styled(" Server (esc back, ↑/↓ scroll) ", theme.title));
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((app.server_scroll, 0)),
+        area,
+    );
+}

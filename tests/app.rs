@@ -1,0 +1,239 @@
+//! `App::update` without a terminal: navigation, filter, folds, forms, writes and refusals.
+
+mod common;
+
+use chrono::{DateTime, Utc};
+use common::{NOW, Sample};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sprout::app::{Action, App, Line, Overlay, Tab, Write};
+use sprout::store::Operator;
+
+fn app(s: &Sample, read_only: bool) -> App {
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    let op = Operator { name: "tester".into(), from: None };
+    App::load(s.path(), op, read_only, now, true, Some(0)).expect("load sample")
+}
+
+fn keys(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn selected_name(app: &App) -> String {
+    app.fleet.selected_server().map(|i| app.state.servers[i].name.clone()).unwrap_or_default()
+}
+
+#[test]
+fn the_fleet_opens_grouped_by_role_in_fleet_order() {
+    let s = Sample::new();
+    let a = app(&s, false);
+    let groups: Vec<&str> = a
+        .fleet
+        .lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Group { name, .. } => Some(name.as_str()),
+            Line::Server(_) => None,
+        })
+        .collect();
+    assert_eq!(groups[..3], ["News server", "Internet Mail Server", "Public folder server"]);
+    assert_eq!(a.fleet.lines.len(), 38 + 7);
+}
+
+#[test]
+fn navigation_moves_pages_and_clamps() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.page = 10;
+    a.update(Action::Down);
+    assert_eq!(selected_name(&a), "BOS-NEWS01");
+    a.update(Action::Bottom);
+    assert_eq!(a.fleet.cursor, a.fleet.lines.len() - 1);
+    a.update(Action::Down);
+    assert_eq!(a.fleet.cursor, a.fleet.lines.len() - 1, "stays on the last line");
+    a.update(Action::PageUp);
+    assert_eq!(a.fleet.cursor, a.fleet.lines.len() - 11);
+    assert!(a.fleet.offset <= a.fleet.cursor && a.fleet.cursor < a.fleet.offset + 10, "cursor stays in the window");
+    a.update(Action::Top);
+    assert_eq!((a.fleet.cursor, a.fleet.offset), (0, 0));
+}
+
+#[test]
+fn filter_words_and_comparisons_narrow_the_fleet_and_esc_clears() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    keys(&mut a, "/overdue");
+    assert!(matches!(a.overlay, Some(Overlay::Filter(_))));
+    let servers: Vec<usize> =
+        a.fleet.lines.iter().filter_map(|l| if let Line::Server(i) = l { Some(*i) } else { None }).collect();
+    assert_eq!(servers.len(), 1);
+    assert_eq!(a.state.servers[servers[0]].name, "BOS-IMS01");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.overlay.is_none());
+    assert_eq!(a.fleet.filter, "overdue");
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.fleet.filter, "");
+    keys(&mut a, "/behind>=2 MBX");
+    let n = a.fleet.lines.iter().filter(|l| matches!(l, Line::Server(_))).count();
+    assert_eq!(n, 7, "4 mailbox servers at the limit and 3 in violation");
+}
+
+#[test]
+fn folding_hides_a_group_and_enter_on_a_server_opens_it() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    let before = a.fleet.lines.len();
+    keys(&mut a, " ");
+    assert_eq!(a.fleet.lines.len(), before - 3, "the news group folds away its 3 servers");
+    keys(&mut a, " ");
+    assert_eq!(a.fleet.lines.len(), before);
+    keys(&mut a, "j");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.tab, Tab::Server);
+    assert_eq!(a.selected.map(|i| a.state.servers[i].name.as_str()), Some("BOS-NEWS01"));
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.tab, Tab::Fleet);
+}
+
+#[test]
+fn sorting_by_soak_descending_puts_overdue_first() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    while a.fleet.sort != sprout::app::Column::Soak {
+        a.update(Action::SortNext);
+    }
+    a.update(Action::SortReverse);
+    let ims: Vec<String> = a
+        .fleet
+        .lines
+        .iter()
+        .skip_while(|l| !matches!(l, Line::Group { role, .. } if role == "ims"))
+        .skip(1)
+        .take(4)
+        .filter_map(|l| if let Line::Server(i) = l { Some(a.state.servers[*i].name.clone()) } else { None })
+        .collect();
+    assert_eq!(ims[0], "BOS-IMS01");
+}
+
+#[test]
+fn the_checkout_form_writes_only_on_save_and_the_gate_updates() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.update(Action::Tab(Tab::Rollout));
+    assert_eq!(a.current_members().first().map(|&i| a.state.servers[i].name.as_str()), Some("BOS-IMS01"));
+    let journal = std::fs::read(s.file("journal.ron")).expect("journal");
+    keys(&mut a, "c");
+    key(&mut a, KeyCode::Tab);
+    keys(&mut a, "quiet queues");
+    assert_eq!(std::fs::read(s.file("journal.ron")).expect("journal"), journal, "nothing written before save");
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.notice.as_ref().map(|n| n.text.as_str()), Some("cancelled; nothing recorded"));
+    assert_eq!(std::fs::read(s.file("journal.ron")).expect("journal"), journal, "nothing written on cancel");
+    keys(&mut a, "c");
+    key(&mut a, KeyCode::Tab);
+    keys(&mut a, "quiet queues");
+    key(&mut a, KeyCode::Enter);
+    let notice = a.notice.clone().expect("a confirmation");
+    assert!(notice.ok && notice.text.contains("recorded #40: BOS-IMS01: checkout Pass: quiet queues"), "{notice:?}");
+    let unmet = a.view.rollout.as_ref().map(|v| v.unmet()).unwrap_or_default();
+    assert!(!unmet.iter().any(|u| u.starts_with("BOS-IMS01")), "{unmet:?}");
+    let text = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    assert!(text.lines().last().is_some_and(|l| l.contains("by:\"tester\"") && l.contains("quiet queues")));
+}
+
+#[test]
+fn a_refused_write_says_why_and_writes_nothing() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    let journal = std::fs::read(s.file("journal.ron")).expect("journal");
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Record(Write::Advance));
+    let Some(Overlay::Form(form)) = &a.overlay else { panic!("the advance form opens") };
+    assert!(form.context[0].starts_with("OVERRIDE: 6 unmet"), "{:?}", form.context);
+    key(&mut a, KeyCode::Enter);
+    let Some(Overlay::Form(form)) = &a.overlay else { panic!("still open: the reason is required") };
+    assert_eq!(form.problem.as_deref(), Some("override reason is required"));
+    key(&mut a, KeyCode::Esc);
+    // An install on a server whose phase is not open is refused by the rules.
+    a.update(Action::Tab(Tab::Fleet));
+    keys(&mut a, "/BOS-MSM01");
+    key(&mut a, KeyCode::Enter);
+    a.update(Action::Down);
+    assert_eq!(selected_name(&a), "BOS-MSM01");
+    keys(&mut a, "i");
+    key(&mut a, KeyCode::Enter);
+    let notice = a.notice.clone().expect("a refusal");
+    assert!(!notice.ok && notice.text.contains("is in phase 4 (Local high impact), which is not open"), "{notice:?}");
+    assert_eq!(std::fs::read(s.file("journal.ron")).expect("journal"), journal);
+}
+
+#[test]
+fn read_only_has_no_recording_keys_at_all() {
+    let s = Sample::new();
+    let mut a = app(&s, true);
+    a.update(Action::Tab(Tab::Rollout));
+    keys(&mut a, "csA");
+    assert!(a.overlay.is_none(), "no form opens");
+    assert!(a.notice.is_none());
+}
+
+#[test]
+fn q_types_into_a_note_instead_of_quitting() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.update(Action::Tab(Tab::Rollout));
+    keys(&mut a, "c");
+    key(&mut a, KeyCode::Tab);
+    keys(&mut a, "q");
+    assert!(!a.quit);
+    key(&mut a, KeyCode::Esc);
+    keys(&mut a, "q");
+    assert!(a.quit);
+}
+
+#[test]
+fn the_risk_grid_filters_the_fleet_to_its_cell() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    assert_eq!(a.risk_counts[0][0], 4, "High/Low: the 4 Exchange IMS servers (lab included)");
+    a.update(Action::Tab(Tab::Risk));
+    a.update(Action::Down);
+    a.update(Action::Down);
+    a.update(Action::Right);
+    a.update(Action::Right);
+    a.update(Action::Open);
+    assert_eq!(a.tab, Tab::Fleet);
+    assert_eq!(a.fleet.filter, "without=low tier=high");
+    let n = a.fleet.lines.iter().filter(|l| matches!(l, Line::Server(_))).count();
+    assert_eq!(n, a.risk_counts[2][2]);
+}
+
+#[test]
+fn commands_switch_views_and_find_servers() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    keys(&mut a, ":server den-ims01");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.tab, Tab::Server);
+    assert_eq!(a.selected.map(|i| a.state.servers[i].name.as_str()), Some("DEN-IMS01"));
+    keys(&mut a, ":nonsense");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.notice.as_ref().is_some_and(|n| !n.ok && n.text.contains("unknown command ':nonsense'")));
+}
+
+#[test]
+fn another_process_writing_is_seen_and_marked() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    let r = s.run(&["record", "backup", "BOS-PF01", "--note", "tape P-500"]);
+    assert!(r.ok, "{}", r.stderr);
+    a.reload_external();
+    assert_eq!(a.data.journal.len(), 40);
+    assert!(a.notice.as_ref().is_some_and(|n| n.text.contains("1 new event") && n.text.contains("BOS-PF01")));
+    assert_eq!(a.seen_events, 39, "the new event stays marked until the operator records");
+}

@@ -1,0 +1,102 @@
+//! The real binary in a real terminal (tmux): record a checkout through the form, quit,
+//! and find the event in the journal; the terminal is restored afterwards.
+
+mod common;
+
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use common::Sample;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(name: &str) -> Tmux {
+        let available = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+        assert!(available, "tmux is needed for the end-to-end tests (.ci/run installs it)");
+        Tmux { socket: format!("sprout-test-{name}-{}", std::process::id()) }
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "'{text}' never appeared; the screen:\n{screen}");
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", "t", k]);
+            sleep(Duration::from_millis(60));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+#[test]
+fn record_a_checkout_through_the_form_in_a_real_terminal() {
+    let s = Sample::new();
+    let t = Tmux::new("checkout");
+    let bin = env!("CARGO_BIN_EXE_sprout");
+    // A shell stays behind after sprout exits, so the restored screen can be read.
+    t.cmd(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", "sh"]);
+    t.keys(&["clear", "Enter"]);
+    let command = format!("{bin} --data {} --now {} ; echo sprout-exited-$?", s.path().display(), common::NOW);
+    t.keys(&[&command, "Enter"]);
+    t.wait_for("1 Fleet");
+    t.keys(&["3"]);
+    let screen = t.wait_for("Gates of phase 3");
+    assert!(screen.contains("✗ overdue"), "{screen}");
+    t.keys(&["c"]);
+    t.wait_for("Record a checkout of");
+    t.keys(&["Tab", "-l", "all quiet"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("✓ recorded #40");
+    assert!(screen.contains("all quiet"), "{screen}");
+    t.keys(&["q"]);
+    let screen = t.wait_for("sprout-exited-0");
+    assert!(!screen.contains("1 Fleet"), "the alternate screen is gone after quitting:\n{screen}");
+    let journal = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let last = journal.lines().last().expect("a line");
+    assert!(
+        last.contains("event:Checkout(") && last.contains("result:Pass") && last.contains("note:\"all quiet\""),
+        "{last}"
+    );
+}
+
+#[test]
+fn resizing_below_the_minimum_says_so_and_recovers() {
+    let s = Sample::new();
+    let t = Tmux::new("resize");
+    let bin = env!("CARGO_BIN_EXE_sprout");
+    let command = format!("{bin} --data {} --now {}", s.path().display(), common::NOW);
+    t.cmd(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", &command]);
+    t.wait_for("1 Fleet");
+    t.cmd(&["resize-window", "-t", "t", "-x", "50", "-y", "12"]);
+    t.wait_for("sprout needs at least 60x16");
+    t.cmd(&["resize-window", "-t", "t", "-x", "80", "-y", "24"]);
+    t.wait_for("1 Fleet");
+    t.keys(&["q"]);
+}
