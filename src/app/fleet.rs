@@ -70,6 +70,8 @@ pub struct FleetTable {
     haystack: Vec<String>,
     /// The longest server name, for the name column.
     pub name_width: usize,
+    /// Servers that pass the filter (folded ones included).
+    pub matched: usize,
 }
 
 impl Default for FleetTable {
@@ -84,6 +86,7 @@ impl Default for FleetTable {
             offset: 0,
             haystack: Vec::new(),
             name_width: 8,
+            matched: 0,
         }
     }
 }
@@ -171,6 +174,7 @@ impl FleetTable {
         let keep = self.selected_server();
         let terms: Vec<String> = self.filter.to_lowercase().split_whitespace().map(str::to_string).collect();
         let mut lines = Vec::new();
+        self.matched = 0;
         for role in &data.fleet.roles {
             let mut members: Vec<&ServerRow> = view
                 .rows
@@ -189,6 +193,7 @@ impl FleetTable {
                 let o = if self.descending { o.reverse() } else { o };
                 o.then_with(|| state.servers[a.index].name.cmp(&state.servers[b.index].name))
             });
+            self.matched += members.len();
             let worst = members.iter().map(|r| r.compliance).max().unwrap_or(Compliance::Current);
             let folded = self.folded.contains(&role.id);
             lines.push(Line::Group {

@@ -279,9 +279,10 @@ impl App {
             self.rebuild_journal();
         } else {
             self.fleet.filter = filter;
-            self.fleet.cursor = 0;
             self.fleet.offset = 0;
             self.fleet.rebuild(&self.data, &self.state, &self.view);
+            // Land on the first matching server, not on its group row.
+            self.fleet.cursor = self.fleet.lines.iter().position(|l| matches!(l, Line::Server(_))).unwrap_or(0);
         }
     }
 

@@ -59,12 +59,12 @@ fn specs(app: &App, width: usize) -> Vec<Spec> {
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let t = &app.fleet;
-    let title = format!(
-        " Fleet: {} servers by role · sort {}{} ",
-        app.view.rows.len(),
-        t.sort.title(),
-        if t.descending { " ↓" } else { " ↑" }
-    );
+    let shown = if t.filter.is_empty() {
+        format!("{} servers", app.view.rows.len())
+    } else {
+        format!("{} of {} servers", t.matched, app.view.rows.len())
+    };
+    let title = format!(" Fleet: {shown} by role · sort {}{} ", t.sort.title(), if t.descending { " ↓" } else { " ↑" });
     let block =
         Block::default().borders(Borders::TOP).border_style(theme.border).title(Span::styled(title, theme.title));
     let inner = block.inner(area);
