@@ -148,18 +148,33 @@ fn advancing_past_an_unmet_gate_needs_a_reason_and_an_approver() {
 fn meeting_the_gates_by_recording_lets_the_phase_advance() {
     let s = Sample::new();
     let later = "2000-12-01T12:00:00Z";
-    let steps: [&[&str]; 6] = [
+    let steps: [&[&str]; 4] = [
         &["record", "verify", "MSP-BH01", "Exchange 5.5 build 2650.24 (SP4)"],
         &["record", "checkout", "BOS-IMS01", "pass"],
         &["record", "checkout", "BOS-BH01", "pass"],
         &["record", "checkout", "MSP-BH01", "pass"],
-        &["record", "signoff", "Network services", "--note", "DHCP unaffected"],
-        &["advance"],
     ];
     for args in steps {
         let r = s.run_at(later, args);
         assert!(r.ok, "{args:?}: {}", r.stderr);
     }
+    // Whoever checked out may not sign off: the sign-off comes from another operator.
+    let own = s.run_at(later, &["record", "signoff", "Network services"]);
+    assert!(!own.ok && own.stderr.contains("a sign-off must come from someone else"), "{}", own.stderr);
+    common::record_as(
+        &s,
+        "netops",
+        later,
+        sprout::model::Event::SignOff {
+            rollout: "ex55-sp4".into(),
+            phase: "Local low impact".into(),
+            group: "Network services".into(),
+            note: "DHCP unaffected".into(),
+        },
+    )
+    .expect("another operator signs off");
+    let r = s.run_at(later, &["advance"]);
+    assert!(r.ok, "{}", r.stderr);
     let status = s.run_at(later, &["status"]).stdout;
     assert!(status.contains("✓ 3    Local low impact"), "{status}");
     assert!(status.contains("▶ 4    Local high impact"), "{status}");
@@ -233,4 +248,57 @@ fn the_sample_stays_in_progress_whatever_day_it_is_seeded() {
     let out = common::run_in(&data, today, &["status"]).stdout;
     assert!(out.contains("BOS-IMS01: OVERDUE, no Pass checkout by day 15"), "{out}");
     assert!(out.contains("in 111 days"), "next-release advice moves with the sample: {out}");
+}
+
+#[test]
+fn with_a_team_only_approvers_sign_off_override_and_back_out() {
+    let s = Sample::new();
+    std::fs::write(s.file("team.ron"), "(approvers: [\"mtracy\"])").expect("team.ron");
+    let me = sprout::store::Operator::current().name;
+    for (args, what) in [
+        (&["record", "signoff", "Network services"][..], "sign off for a group"),
+        (&["advance", "--override", "change board"][..], "override a gate"),
+        (&["record", "backout", "BOS-IMS02", "--reason", "store errors"][..], "back out an install"),
+    ] {
+        let r = s.run(args);
+        assert!(!r.ok, "{args:?}");
+        let expected = format!("only an approver may {what}; {me} is not among the approvers in team.ron (mtracy)");
+        assert!(r.stderr.contains(&expected), "{args:?}: {}", r.stderr);
+    }
+    std::fs::write(s.file("team.ron"), format!("(approvers: [\"mtracy\", \"{me}\"])")).expect("team.ron");
+    let r = s.run(&["advance", "--override", "change board"]);
+    assert!(r.ok, "an approver overrides without naming anyone else: {}", r.stderr);
+    let journal = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    assert!(journal.lines().last().is_some_and(|l| l.contains(&format!("approver:Some(\"{me}\")"))));
+}
+
+#[test]
+fn whoever_signed_off_a_phase_may_not_check_it_out() {
+    let s = Sample::new();
+    common::record_as(
+        &s,
+        "tester-a",
+        NOW,
+        sprout::model::Event::SignOff {
+            rollout: "ex55-sp4".into(),
+            phase: "Local low impact".into(),
+            group: "Network services".into(),
+            note: String::new(),
+        },
+    )
+    .expect("sign-off");
+    let r = common::record_as(
+        &s,
+        "tester-a",
+        NOW,
+        sprout::model::Event::Checkout {
+            rollout: "ex55-sp4".into(),
+            server: "BOS-IMS01".into(),
+            phase: "Local low impact".into(),
+            result: sprout::model::CheckoutResult::Pass,
+            note: String::new(),
+        },
+    );
+    let err = r.expect_err("refused");
+    assert!(err.to_string().contains("tester-a signed off this phase for Network services"), "{err}");
 }

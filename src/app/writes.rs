@@ -131,7 +131,7 @@ impl App {
         let now = self.now;
         let write = form.write;
         let optional = |s: String| (!s.is_empty()).then_some(s);
-        let make = |data: &crate::model::Data, state: &crate::rules::State| -> Result<Event, Refusal> {
+        let make = |data: &crate::model::Data, state: &crate::rules::State, operator: &str| -> Result<Event, Refusal> {
             Ok(match write {
                 Write::Checkout => {
                     let result = match form.value("result").as_str() {
@@ -171,6 +171,7 @@ impl App {
                 Write::Advance => record::advance(
                     data,
                     state,
+                    operator,
                     &ro,
                     optional(form.value("override reason")),
                     optional(form.value("approver")),

@@ -34,7 +34,7 @@ pub fn write(
     ctx: &Context,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    make: impl FnOnce(&Data, &State) -> Result<Event, Refusal>,
+    make: impl FnOnce(&Data, &State, &str) -> Result<Event, Refusal>,
 ) -> Outcome {
     let options = WriteOptions { read_only: ctx.read_only, ..Default::default() };
     let recorded = store::record(&ctx.dir, &Operator::current(), ctx.now, options, make, |holder| {
@@ -52,7 +52,7 @@ pub fn write(
 pub fn record(ctx: &Context, r: Record, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let wanted = ctx.rollout.clone();
     let wanted = wanted.as_deref();
-    write(ctx, out, err, move |data, state| {
+    write(ctx, out, err, move |data, state, _operator| {
         Ok(match r {
             Record::Install { server, product, level, verified } => {
                 let (product, level) = match (product, level) {
@@ -112,8 +112,8 @@ pub fn advance(
 ) -> Outcome {
     let wanted = ctx.rollout.clone();
     let now = ctx.now;
-    write(ctx, out, err, move |data, state| {
+    write(ctx, out, err, move |data, state, operator| {
         let id = rollout(data, wanted.as_deref())?.id.clone();
-        rules_record::advance(data, state, &id, override_reason, approver, now)
+        rules_record::advance(data, state, operator, &id, override_reason, approver, now)
     })
 }

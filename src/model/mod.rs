@@ -4,11 +4,13 @@ pub mod catalog;
 pub mod fleet;
 pub mod journal;
 pub mod rollout;
+pub mod team;
 
 pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePack};
 pub use fleet::{Environment, Fleet, Role, Server};
 pub use journal::{CheckoutResult, Entry, Event};
 pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak};
+pub use team::Team;
 
 /// Everything loaded from one data directory: the baseline plus the journal.
 #[derive(Debug, Clone, Default)]
@@ -17,4 +19,6 @@ pub struct Data {
     pub fleet: Fleet,
     pub plan: RolloutPlan,
     pub journal: Vec<Entry>,
+    /// From `team.ron`, when present.
+    pub team: Option<Team>,
 }

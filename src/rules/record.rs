@@ -36,8 +36,59 @@ fn need_text(what: &str, text: &str) -> Result<(), Refusal> {
     if text.trim().is_empty() { refuse(format!("{what} is required")) } else { Ok(()) }
 }
 
-/// Check `event` against the rules at `now`. `Ok` carries warnings worth showing.
-pub fn check(data: &Data, state: &State, event: &Event, now: DateTime<Utc>) -> Result<Vec<String>, Refusal> {
+/// Who may record what: with a `team.ron`, overriding a gate, signing off and backing out
+/// need an approver; nobody signs off a phase in which they recorded a checkout.
+fn check_authority(data: &Data, state: &State, event: &Event, operator: &str) -> Result<(), Refusal> {
+    let needs_approver = match event {
+        Event::PhaseOpened { override_reason: Some(_), .. } => Some("override a gate"),
+        Event::SignOff { .. } => Some("sign off for a group"),
+        Event::BackedOut { .. } => Some("back out an install"),
+        _ => None,
+    };
+    if let (Some(what), Some(team)) = (needs_approver, &data.team)
+        && !team.may_approve(operator)
+    {
+        return refuse(format!(
+            "only an approver may {what}; {operator} is not among the approvers in team.ron ({})",
+            team.approvers.join(", ")
+        ));
+    }
+    if let Event::SignOff { rollout, phase, .. } = event {
+        let r = rollout_index(data, rollout)?;
+        let ro = &data.plan.rollouts[r];
+        let p = phase_index(ro, phase)?;
+        let own = state.progress[r].members.iter().enumerate().find(|(i, m)| {
+            placement(ro, m, &state.servers[*i]).2 == Some(p) && m.checkouts_since_install().any(|c| c.by == operator)
+        });
+        if let Some((i, _)) = own {
+            return refuse(format!(
+                "{operator} recorded the checkout of {} in this phase; a sign-off must come from someone else",
+                state.servers[i].name
+            ));
+        }
+    }
+    if let Event::Checkout { rollout, phase, .. } = event {
+        let r = rollout_index(data, rollout)?;
+        let p = phase_index(&data.plan.rollouts[r], phase)?;
+        if let Some(s) = state.progress[r].signoffs[p].iter().find(|s| s.by == operator) {
+            return refuse(format!(
+                "{operator} signed off this phase for {}; a checkout must come from someone else",
+                s.group
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Check `event`, recorded by `operator`, against the rules at `now`. `Ok` carries warnings.
+pub fn check(
+    data: &Data,
+    state: &State,
+    event: &Event,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, Refusal> {
+    check_authority(data, state, event, operator)?;
     let today = now.date_naive();
     let mut warnings = Vec::new();
     match event {
@@ -238,7 +289,9 @@ pub fn check(data: &Data, state: &State, event: &Event, now: DateTime<Utc>) -> R
                         unmet.join("; ")
                     ));
                 }
-                need_text("an approver for the override", approver.as_deref().unwrap_or(""))?;
+                if data.team.is_none() {
+                    need_text("an approver for the override", approver.as_deref().unwrap_or(""))?;
+                }
             }
         }
         Event::BackedOut { server, product, to_level, reason } => {
@@ -267,9 +320,11 @@ pub fn check(data: &Data, state: &State, event: &Event, now: DateTime<Utc>) -> R
 }
 
 /// The event that opens the next phase of `rollout`, listing what an override overrides.
+#[allow(clippy::too_many_arguments)]
 pub fn advance(
     data: &Data,
     state: &State,
+    operator: &str,
     rollout: &str,
     override_reason: Option<String>,
     approver: Option<String>,
@@ -282,6 +337,8 @@ pub fn advance(
         return refuse(format!("rollout '{rollout}' is in its last phase; there is no phase to open"));
     };
     let overridden = FleetView::build(data, state, Some(r), now).rollout.map(|v| v.unmet()).unwrap_or_default();
+    // With a team, the approver is whoever records the override (checked against team.ron).
+    let approver = if data.team.is_some() { Some(operator.to_string()) } else { approver };
     let (override_reason, approver) = if overridden.is_empty() { (None, None) } else { (override_reason, approver) };
     Ok(Event::PhaseOpened {
         rollout: rollout.to_string(),

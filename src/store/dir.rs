@@ -100,6 +100,7 @@ fn load_inner(dir: &Path) -> (Result<Loaded, Vec<String>>, Sources) {
     let (fleet, f) = parse_file(dir, super::FLEET, true, &mut errors);
     let (plan, r) = parse_file(dir, super::ROLLOUT, true, &mut errors);
     let sources = Sources { catalog: c, fleet: f, rollout: r };
+    let (team, _) = parse_file::<Option<crate::model::Team>>(dir, super::TEAM, false, &mut errors);
     let mut parsed = journal::Parsed::default();
     match read(&dir.join(super::JOURNAL)) {
         Ok(Some(text)) => match journal::parse(&text) {
@@ -116,7 +117,7 @@ fn load_inner(dir: &Path) -> (Result<Loaded, Vec<String>>, Sources) {
     if !errors.is_empty() {
         return (Err(errors), sources);
     }
-    let data = Data { catalog, fleet, plan, journal: parsed.entries };
+    let data = Data { catalog, fleet, plan, journal: parsed.entries, team };
     (Ok(Loaded { dir: dir.to_path_buf(), data, torn: parsed.torn }), sources)
 }
 

@@ -17,3 +17,4 @@ pub const FLEET: &str = "fleet.ron";
 pub const ROLLOUT: &str = "rollout.ron";
 pub const JOURNAL: &str = "journal.ron";
 pub const LOCK: &str = ".sprout.lock";
+pub const TEAM: &str = "team.ron";

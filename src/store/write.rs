@@ -59,7 +59,7 @@ pub fn record(
     operator: &Operator,
     now: DateTime<Utc>,
     options: WriteOptions,
-    make: impl FnOnce(&Data, &State) -> Result<Event, Refusal>,
+    make: impl FnOnce(&Data, &State, &str) -> Result<Event, Refusal>,
     on_wait: impl FnMut(&str),
 ) -> Result<Recorded, WriteError> {
     if options.read_only {
@@ -74,8 +74,8 @@ pub fn record(
         warnings.push(format!("journal.ron:{line}: an incomplete last line was moved to journal.ron.broken"));
     }
     let state = State::replay(&loaded.data);
-    let event = make(&loaded.data, &state)?;
-    warnings.extend(record::check(&loaded.data, &state, &event, now)?);
+    let event = make(&loaded.data, &state, &operator.name)?;
+    warnings.extend(record::check(&loaded.data, &state, &event, &operator.name, now)?);
     let (seq, prev) = loaded.data.journal.last().map_or((1, String::new()), |e| (e.seq + 1, e.sum.clone()));
     let (entry, line) = super::journal::encode(seq, now, &operator.name, operator.from.clone(), event, &prev)
         .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;

@@ -63,3 +63,15 @@ pub fn run_in(dir: &Path, now: &str, args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Record `event` as another operator, through the same write path the CLI uses.
+pub fn record_as(
+    s: &Sample,
+    operator: &str,
+    now: &str,
+    event: sprout::model::Event,
+) -> Result<sprout::store::Recorded, sprout::store::WriteError> {
+    let op = sprout::store::Operator { name: operator.to_string(), from: None };
+    let now = now.parse().expect("time");
+    sprout::store::record(&s.path(), &op, now, Default::default(), move |_, _, _| Ok(event), |_| {})
+}
