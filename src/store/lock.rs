@@ -19,12 +19,15 @@ pub enum LockError {
         "{path}: locking failed ({source}); if the data directory is on a network file system, locks cannot be trusted there: use a local directory"
     )]
     Unsupported { path: String, source: std::io::Error },
+    #[error("{0}")]
+    NotLocal(String),
     #[error("gave up after {secs} s waiting for the lock held by {holder}")]
     Timeout { secs: u64, holder: String },
 }
 
 /// Take the lock, calling `on_wait` once with the holder's description if we must wait.
 pub fn acquire(dir: &Path, who: &str, timeout: Duration, mut on_wait: impl FnMut(&str)) -> Result<DirLock, LockError> {
+    super::atomic::check_local(dir).map_err(LockError::NotLocal)?;
     let path = dir.join(super::LOCK);
     let shown = path.display().to_string();
     let mut file = OpenOptions::new()

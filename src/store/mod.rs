@@ -1,5 +1,6 @@
 //! The only code that touches the disk: load, validate, append under a lock, seed the sample.
 
+pub mod atomic;
 pub mod dir;
 pub mod journal;
 pub mod lock;

@@ -59,10 +59,8 @@ pub fn seed(dir: &Path, now: DateTime<Utc>) -> Result<(), SeedError> {
     }
     for (name, text) in files(now)? {
         let path = dir.join(name);
-        fs::write(&path, text).map_err(io(&path))?;
-        fs::File::open(&path).and_then(|f| f.sync_all()).map_err(io(&path))?;
+        super::atomic::write(&path, text.as_bytes()).map_err(io(&path))?;
     }
-    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
     Ok(())
 }
 
