@@ -237,3 +237,40 @@ fn another_process_writing_is_seen_and_marked() {
     assert!(a.notice.as_ref().is_some_and(|n| n.text.contains("1 new event") && n.text.contains("BOS-PF01")));
     assert_eq!(a.seen_events, 39, "the new event stays marked until the operator records");
 }
+
+#[test]
+fn opening_a_phase_with_an_override_from_the_form_records_it() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Record(Write::Advance));
+    keys(&mut a, "change board approved");
+    key(&mut a, KeyCode::Tab);
+    keys(&mut a, "mtracy");
+    key(&mut a, KeyCode::Enter);
+    let notice = a.notice.clone().expect("a confirmation");
+    assert!(notice.ok, "{notice:?}");
+    assert!(
+        notice.text.contains("phase 'Local high impact' opened by OVERRIDE (6 unmet), approved by mtracy"),
+        "{notice:?}"
+    );
+    assert_eq!(a.view.rollout.as_ref().and_then(|v| v.current), Some(3));
+}
+
+#[test]
+fn a_phase_opened_meanwhile_by_someone_else_is_not_skipped() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Record(Write::Advance));
+    // Another operator opens phase 4 while this form is open.
+    let other = s.run(&["advance", "--override", "already decided", "--approver", "mfinger"]);
+    assert!(other.ok, "{}", other.stderr);
+    keys(&mut a, "change board approved");
+    key(&mut a, KeyCode::Tab);
+    keys(&mut a, "mtracy");
+    key(&mut a, KeyCode::Enter);
+    let notice = a.notice.clone().expect("a refusal");
+    assert!(!notice.ok && notice.text.contains("phase 4 (Local high impact) is already open"), "{notice:?}");
+    assert_eq!(a.view.rollout.as_ref().and_then(|v| v.current), Some(3), "still phase 4, not 5");
+}

@@ -109,14 +109,22 @@ impl App {
                     return self.refuse(format!("{} is in its last phase; there is no phase to open", ro.id));
                 };
                 let title = format!("Open phase {} ({})", next + 1, phase.name);
+                // The form names the phase it showed, so a phase opened meanwhile is not skipped.
+                let shown = Field::Fixed { label: "phase", value: phase.name.clone() };
                 if unmet.is_empty() {
-                    Form::new(write, title, vec![])
+                    Form::new(write, title, vec![shown])
                         .with_context(vec!["Every gate is met. Enter opens the phase, esc cancels.".into()])
                 } else {
                     let mut context = vec![format!("OVERRIDE: {} unmet gate item(s) will be overridden:", unmet.len())];
                     context.extend(unmet.iter().map(|u| format!("  ✗ {u}")));
-                    Form::new(write, title, vec![Field::text("override reason", true), Field::text("approver", true)])
-                        .with_context(context)
+                    let mut fields = vec![shown, Field::text("override reason", true)];
+                    match &self.data.team {
+                        None => fields.push(Field::text("approver", true)),
+                        Some(_) => {
+                            context.push(format!("You ({}) approve it; team.ron says who may.", self.operator.name))
+                        }
+                    }
+                    Form::new(write, title, fields).with_context(context)
                 }
             }
         };
@@ -128,6 +136,8 @@ impl App {
         let Some(ro) = self.rollout().map(|r| r.id.clone()) else { return };
         let (product, target) = self.rollout().map(|r| (r.product.clone(), r.target)).unwrap_or_default();
         let server = form.value("server");
+        // The form names the phase it showed; the rules refuse if another operator opened it first.
+        let phase_shown = form.value("phase");
         let now = self.now;
         let write = form.write;
         let optional = |s: String| (!s.is_empty()).then_some(s);
@@ -173,6 +183,7 @@ impl App {
                     state,
                     operator,
                     &ro,
+                    Some(phase_shown.as_str()),
                     optional(form.value("override reason")),
                     optional(form.value("approver")),
                     now,
@@ -190,7 +201,11 @@ impl App {
                 self.reload();
                 self.seen_events = self.data.journal.len();
             }
-            Err(e) => self.refuse(format!("✗ {e}")),
+            Err(e) => {
+                // The refusal may come from a state newer than the one on screen: show it.
+                self.reload();
+                self.refuse(format!("✗ {e}"));
+            }
         }
     }
 }

@@ -66,6 +66,9 @@ pub enum Command {
     Record(Record),
     /// Open the next phase of the rollout; refused while a gate is unmet unless overridden.
     Advance {
+        /// The phase you mean to open (number or name); refused if it is no longer the next one.
+        #[arg(long)]
+        phase: Option<String>,
         /// Open the phase although a gate is unmet, saying why.
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,

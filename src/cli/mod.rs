@@ -83,7 +83,9 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Server { name, format } => server::server(ctx, &name, format, out, err),
         Command::Manifest { name, format } => server::manifest(ctx, &name, format, out, err),
         Command::Record(r) => record::record(ctx, r, out, err),
-        Command::Advance { override_reason, approver } => record::advance(ctx, override_reason, approver, out, err),
+        Command::Advance { phase, override_reason, approver } => {
+            record::advance(ctx, phase, override_reason, approver, out, err)
+        }
         Command::Verify => verify(&ctx.dir, out),
         Command::Init { dir } => {
             store::sample::seed(&dir, ctx.now)?;

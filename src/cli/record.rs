@@ -105,6 +105,7 @@ pub fn record(ctx: &Context, r: Record, out: &mut dyn Write, err: &mut dyn Write
 
 pub fn advance(
     ctx: &Context,
+    phase: Option<String>,
     override_reason: Option<String>,
     approver: Option<String>,
     out: &mut dyn Write,
@@ -114,6 +115,6 @@ pub fn advance(
     let now = ctx.now;
     write(ctx, out, err, move |data, state, operator| {
         let id = rollout(data, wanted.as_deref())?.id.clone();
-        rules_record::advance(data, state, operator, &id, override_reason, approver, now)
+        rules_record::advance(data, state, operator, &id, phase.as_deref(), override_reason, approver, now)
     })
 }

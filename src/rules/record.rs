@@ -326,6 +326,7 @@ pub fn advance(
     state: &State,
     operator: &str,
     rollout: &str,
+    phase: Option<&str>,
     override_reason: Option<String>,
     approver: Option<String>,
     now: DateTime<Utc>,
@@ -333,6 +334,23 @@ pub fn advance(
     let r = rollout_index(data, rollout)?;
     let ro = &data.plan.rollouts[r];
     let next = state.progress[r].current.map_or(0, |c| c + 1);
+    // The phase the operator saw: if someone else opened it meanwhile, say so instead of
+    // opening the one after it.
+    if let Some(wanted) = phase {
+        let p = phase_index(ro, wanted)?;
+        if p != next {
+            return refuse(match state.progress[r].opened.get(p).and_then(Option::as_ref) {
+                Some(o) => format!(
+                    "phase {} ({}) is already open: {} opened it {}",
+                    p + 1,
+                    ro.phases[p].name,
+                    o.by,
+                    o.at.format("%Y-%m-%d %H:%M")
+                ),
+                None => format!("phase {} ({}) is not the next phase of '{rollout}'", p + 1, ro.phases[p].name),
+            });
+        }
+    }
     let Some(phase) = ro.phases.get(next) else {
         return refuse(format!("rollout '{rollout}' is in its last phase; there is no phase to open"));
     };

@@ -23,7 +23,8 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// File systems whose locks (and often fsync) cannot be trusted across machines.
-const NETWORK_FS: &[&str] = &["nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fuse.sshfs", "davfs", "fuse.rclone"];
+const NETWORK_FS: &[&str] =
+    &["nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fuse.sshfs", "davfs", "fuse.rclone"];
 
 /// The file system type `dir` is on, from a mountinfo text (Linux `/proc/self/mountinfo`).
 pub fn fs_type(mountinfo: &str, dir: &Path) -> Option<String> {

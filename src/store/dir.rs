@@ -50,7 +50,10 @@ pub(crate) fn read(path: &Path) -> Result<Option<String>, String> {
     }
     match fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
-            format!("{shown}: not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to())
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let col = good.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            format!("{shown}:{line}:{col}: not UTF-8 text (a damaged byte?); restore the file from backup")
         }),
         Err(e) => Err(format!("{shown}: {e}")),
     }

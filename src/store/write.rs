@@ -85,13 +85,25 @@ pub fn record(
 
 fn append_line(dir: &Path, path: &Path, line: &str) -> Result<(), WriteError> {
     let created = !path.exists();
+    // A whole last line that lost only its newline (a crash between the two) gets it back
+    // first, so the new line never joins it.
+    let needs_newline = fs::metadata(path).is_ok_and(|m| m.len() > 0) && !ends_with_newline(path)?;
     let mut file = OpenOptions::new().append(true).create(true).open(path).map_err(io_err(path, "open for append"))?;
-    file.write_all(format!("{line}\n").as_bytes()).map_err(io_err(path, "append"))?;
+    let text = if needs_newline { format!("\n{line}\n") } else { format!("{line}\n") };
+    file.write_all(text.as_bytes()).map_err(io_err(path, "append"))?;
     file.sync_data().map_err(io_err(path, "fsync"))?;
     if created {
         File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir, "fsync of the directory"))?;
     }
     Ok(())
+}
+
+fn ends_with_newline(path: &Path) -> Result<bool, WriteError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).map_err(io_err(path, "open"))?;
+    let mut last = [0u8; 1];
+    f.seek(SeekFrom::End(-1)).and_then(|_| f.read_exact(&mut last)).map_err(io_err(path, "read"))?;
+    Ok(last[0] == b'\n')
 }
 
 /// Move a torn last line to `journal.ron.broken` and cut it off, both fsynced.

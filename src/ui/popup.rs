@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::{App, Field, Form, action};
 
@@ -42,10 +42,13 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
 }
 
 pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
+    // Context lines are cut to the popup's width, so its height is exactly its line count.
+    let width = frame.area().width.min(72);
+    let room = usize::from(width.saturating_sub(2));
     let mut lines: Vec<Line> = form
         .context
         .iter()
-        .map(|c| Line::styled(c.clone(), if c.starts_with("OVERRIDE") { theme.bad } else { theme.base }))
+        .map(|c| Line::styled(super::fit(c, room), if c.starts_with("OVERRIDE") { theme.bad } else { theme.base }))
         .collect();
     if !lines.is_empty() {
         lines.push(Line::default());
@@ -84,11 +87,11 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
     }
     lines.push(Line::default());
     lines.push(Line::styled("enter save · esc cancel · tab next field · ←/→ choose", theme.dim));
-    let area = centered(frame.area(), 72, lines.len() as u16 + 2);
+    let area = centered(frame.area(), width, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.key)
         .title(Span::styled(format!(" {} ", form.title), theme.title));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -1,0 +1,207 @@
+//! What sprout promises about its files, tested against the real binary and write path.
+//! Each test prints the figure it checks (`cargo test -- --nocapture` shows them).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{NOW, Sample};
+use sprout::store::{self, journal};
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A small deterministic generator, so a failure can be replayed from its seed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below.max(1)
+    }
+}
+
+fn sprout(s: &Sample) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sprout"));
+    c.arg("--data").arg(s.path()).args(["--now", NOW]).env_remove("SPROUT_DATA");
+    c
+}
+
+#[test]
+fn eight_writers_at_once_lose_nothing_and_keep_the_chain() {
+    let s = Sample::new();
+    let each = env_count("SPROUT_WRITERS_EACH", 500);
+    let started = Instant::now();
+    let children: Vec<_> = (0..8)
+        .map(|w| {
+            let script = format!(
+                "i=0; while [ $i -lt {each} ]; do \"$0\" --data \"$1\" --now {NOW} record checkout BOS-IMS02 pass --note \"w{w} n$i\" >/dev/null || exit 1; i=$((i+1)); done"
+            );
+            Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .arg(env!("CARGO_BIN_EXE_sprout"))
+                .arg(s.path())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn writer")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("wait").success(), "a writer failed");
+    }
+    let loaded = store::load(&s.path()).expect("the journal loads");
+    let added = loaded.data.journal.len() - 39;
+    println!("8 writers x {each}: {added} events in {:.1} s", started.elapsed().as_secs_f64());
+    assert_eq!(added, 8 * each);
+    assert!(loaded.data.journal.windows(2).all(|w| w[1].seq == w[0].seq + 1 && w[1].prev == w[0].sum));
+    let notes: BTreeSet<String> = loaded
+        .data
+        .journal
+        .iter()
+        .filter_map(|e| match &e.event {
+            sprout::model::Event::Checkout { note, .. } if note.starts_with('w') => Some(note.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 8 * each, "every writer's every event, once");
+    assert!(sprout(&s).arg("verify").output().expect("verify").status.success());
+}
+
+#[test]
+fn two_operators_opening_the_same_phase_at_once_exactly_one_succeeds() {
+    for round in 0..5 {
+        let s = Sample::new();
+        let spawn = || {
+            sprout(&s)
+                .args(["advance", "--phase", "4", "--override", "change board", "--approver", "mtracy"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+        let wins = [a.status.success(), b.status.success()].iter().filter(|w| **w).count();
+        assert_eq!(wins, 1, "round {round}: exactly one opens phase 4");
+        let loser = if a.status.success() { &b } else { &a };
+        assert!(String::from_utf8_lossy(&loser.stderr).contains("phase 4 (Local high impact) is already open"));
+        let loaded = store::load(&s.path()).expect("load");
+        assert_eq!(loaded.data.journal.iter().filter(|e| e.event.kind() == "advance").count(), 4);
+    }
+    println!("5 rounds of two simultaneous advances: one winner each");
+}
+
+/// A child records events in a loop and prints "recorded #N" after each fsync; we kill it
+/// with SIGKILL at random moments. Every acknowledged event must survive, every time.
+#[test]
+fn sigkill_at_random_moments_never_loses_an_acknowledged_event() {
+    let s = Sample::new();
+    let rounds = env_count("SPROUT_CRASH_ROUNDS", 200);
+    let mut rng = Lcg(0x5eed ^ rounds as u64);
+    let mut acknowledged = BTreeSet::new();
+    let mut repaired = 0;
+    for round in 0..rounds {
+        let script = "while true; do \"$0\" --data \"$1\" --now 2000-11-24T12:00:00Z record backup BOS-PF01 --note crash || exit 1; done";
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg(env!("CARGO_BIN_EXE_sprout"))
+            .arg(s.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_micros(500 + rng.next(15_000)));
+        // SIGKILL the whole group: the shell and the sprout in the middle of its write.
+        let pid = child.id() as i32;
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{pid}")]).status();
+        let _ = child.wait();
+        let mut out = String::new();
+        let _ = child.stdout.take().expect("stdout").read_to_string(&mut out);
+        for line in out.lines() {
+            if let Some(seq) = line.strip_prefix("recorded #").and_then(|r| r.split_whitespace().next()) {
+                acknowledged.insert(seq.parse::<u64>().expect("seq"));
+            }
+        }
+        let text = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+        let parsed = journal::parse(&text).unwrap_or_else(|e| panic!("round {round}: the journal must load: {e}"));
+        if parsed.torn.is_some() {
+            repaired += 1;
+        }
+        let present: BTreeSet<u64> = parsed.entries.iter().map(|e| e.seq).collect();
+        let lost: Vec<_> = acknowledged.difference(&present).collect();
+        assert!(lost.is_empty(), "round {round}: acknowledged events lost: {lost:?}");
+        assert!(store::load(&s.path()).is_ok(), "round {round}: every file loads");
+    }
+    println!(
+        "{rounds} SIGKILLs: {} acknowledged events all present; {repaired} torn last lines set aside",
+        acknowledged.len()
+    );
+    assert!(!acknowledged.is_empty());
+}
+
+#[test]
+fn a_journal_cut_at_every_byte_of_its_last_line_loads_with_repair() {
+    let s = Sample::new();
+    let text = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let start = text[..text.len() - 1].rfind('\n').expect("lines") + 1;
+    let mut cases = 0;
+    for cut in start..text.len() {
+        let parsed = journal::parse(&text[..cut]).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let whole = cut + 1 >= text.len();
+        let expected = if whole { 39 } else { 38 };
+        assert_eq!(parsed.entries.len(), expected, "cut at {cut}");
+        assert_eq!(parsed.torn.is_some(), !whole && cut > start, "cut at {cut}");
+        cases += 1;
+    }
+    // And the next record repairs it for real, leaving a valid chain.
+    let cut = start + (text.len() - start) / 2;
+    std::fs::write(s.file("journal.ron"), &text[..cut]).expect("write");
+    let r = s.run(&["record", "backup", "BOS-PF01"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(s.run(&["verify"]).stdout.contains("chain ok: 39 events"));
+    // A whole last line that only lost its newline keeps its event and gets the newline back.
+    let full = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    std::fs::write(s.file("journal.ron"), full.trim_end_matches('\n')).expect("write");
+    assert!(s.run(&["record", "backup", "BOS-PF02"]).ok);
+    assert!(s.run(&["verify"]).stdout.contains("chain ok: 40 events"));
+    println!("{cases} cut offsets of the last line: all load, torn ones flagged");
+}
+
+#[test]
+fn a_flipped_byte_in_any_middle_line_is_refused_at_that_line() {
+    let s = Sample::new();
+    let text = std::fs::read(s.file("journal.ron")).expect("journal");
+    let lines: Vec<usize> =
+        std::iter::once(0).chain(text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect();
+    let mut rng = Lcg(7);
+    let mut checked = 0;
+    for n in 0..lines.len() - 2 {
+        let (from, to) = (lines[n], lines[n + 1] - 1);
+        let at = from + rng.next((to - from) as u64) as usize;
+        let mut damaged = text.clone();
+        damaged[at] ^= 0x01;
+        std::fs::write(s.file("journal.ron"), &damaged).expect("write");
+        let err = store::load(&s.path()).expect_err("damage is refused").to_string();
+        assert!(err.contains(&format!("journal.ron:{}:", n + 1)), "byte {at} in line {}: {err}", n + 1);
+        checked += 1;
+    }
+    println!("{checked} middle lines with a flipped byte: each refused at its own line");
+}
+
+#[test]
+fn read_only_opens_no_file_for_writing() {
+    let s = Sample::new();
+    let before: Vec<_> = std::fs::read_dir(s.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
+    let r = s.run(&["--read-only", "record", "checkout", "BOS-IMS01", "pass"]);
+    assert!(!r.ok && r.stderr.contains("read-only"));
+    let after: Vec<_> = std::fs::read_dir(s.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
+    assert_eq!(before, after, "not even the lock file is created");
+}
