@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
 use clap::Parser;
@@ -61,8 +61,10 @@ fn dashboard(ctx: &Context, pinned: bool) -> Result<(), Failure> {
 /// Draw, then wait for a key, a resize, a file change or the next minute. No busy loop:
 /// the wait is a poll with a timeout, and nothing is drawn unless something changed.
 fn run(terminal: &mut ratatui::DefaultTerminal, app: &mut App, theme: &Theme) -> std::io::Result<()> {
+    const WATCH: Duration = Duration::from_millis(250);
     let mut dirty = true;
     let mut stamp = store::dir::stamp(&app.dir);
+    let mut watched = Instant::now();
     let mut minute = Utc::now().minute();
     loop {
         if dirty {
@@ -70,11 +72,18 @@ fn run(terminal: &mut ratatui::DefaultTerminal, app: &mut App, theme: &Theme) ->
             app.page = ui::body_height(size.height).saturating_sub(2);
             // Synchronized update: slow links never show half a frame.
             execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
-            terminal.draw(|frame| ui::draw(frame, app, theme))?;
+            terminal.draw(|frame| {
+                // Debug builds only: lets the tmux test prove a panic mid-draw restores the terminal.
+                #[cfg(debug_assertions)]
+                if std::env::var_os("SPROUT_TEST_PANIC_IN_DRAW").is_some() {
+                    panic!("test panic inside draw");
+                }
+                ui::draw(frame, app, theme)
+            })?;
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
             dirty = false;
         }
-        if event::poll(Duration::from_millis(250))? {
+        if event::poll(WATCH.saturating_sub(watched.elapsed()))? {
             let ev = event::read()?;
             match ev {
                 Event::Resize(..) => dirty = true,
@@ -87,19 +96,22 @@ fn run(terminal: &mut ratatui::DefaultTerminal, app: &mut App, theme: &Theme) ->
             if app.quit {
                 return Ok(());
             }
-            continue;
         }
-        let now_stamp = store::dir::stamp(&app.dir);
-        if now_stamp != stamp {
-            stamp = now_stamp;
-            app.reload_external();
-            dirty = true;
-        }
-        let now = Utc::now();
-        if now.minute() != minute {
-            minute = now.minute();
-            app.tick(now);
-            dirty = true;
+        // Another process's write shows within a second, even while keys keep arriving.
+        if watched.elapsed() >= WATCH {
+            watched = Instant::now();
+            let now_stamp = store::dir::stamp(&app.dir);
+            if now_stamp != stamp {
+                stamp = now_stamp;
+                app.reload_external();
+                dirty = true;
+            }
+            let now = Utc::now();
+            if now.minute() != minute {
+                minute = now.minute();
+                app.tick(now);
+                dirty = true;
+            }
         }
     }
 }

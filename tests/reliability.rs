@@ -205,3 +205,75 @@ fn read_only_opens_no_file_for_writing() {
     let after: Vec<_> = std::fs::read_dir(s.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
     assert_eq!(before, after, "not even the lock file is created");
 }
+
+#[test]
+fn three_dashboards_follow_one_writer_to_the_same_state() {
+    use ratatui::{Terminal, backend::TestBackend};
+    use sprout::app::{Action, App, Tab};
+
+    let s = Sample::new();
+    let events = env_count("SPROUT_LIVE_EVENTS", 1000);
+    let now: chrono::DateTime<chrono::Utc> = NOW.parse().expect("time");
+    let dashboard = |name: &str| {
+        let op = store::Operator { name: name.into(), from: None };
+        App::load(s.path(), op, true, now, true, Some(0)).expect("load")
+    };
+    let mut watchers: Vec<App> = ["a", "b", "c"].iter().map(|n| dashboard(n)).collect();
+    for (k, w) in watchers.iter_mut().enumerate() {
+        w.update(Action::Tab([Tab::Fleet, Tab::Rollout, Tab::Journal][k]));
+    }
+    let dir = s.path();
+    let started = Instant::now();
+    let writer = std::thread::spawn(move || {
+        let op = store::Operator { name: "writer".into(), from: None };
+        for i in 0..events {
+            let event =
+                sprout::model::Event::Backup { server: format!("BOS-PF0{}", 1 + i % 3), note: format!("live {i}") };
+            store::record(&dir, &op, now, Default::default(), move |_, _, _| Ok(event), |_| {}).expect("record");
+        }
+    });
+    let mut stamps = vec![store::dir::stamp(&s.path()); 3];
+    let mut reloads = 0;
+    loop {
+        let done = writer.is_finished();
+        for (w, stamp) in watchers.iter_mut().zip(stamps.iter_mut()) {
+            let now_stamp = store::dir::stamp(&s.path());
+            if now_stamp != *stamp {
+                *stamp = now_stamp;
+                w.reload_external();
+                reloads += 1;
+            }
+        }
+        if done {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    writer.join().expect("writer");
+    println!("1 writer, {events} events, 3 watchers: {reloads} reloads in {:.1} s", started.elapsed().as_secs_f64());
+    let screens: Vec<String> = watchers
+        .iter_mut()
+        .map(|w| {
+            assert_eq!(w.data.journal.len(), 39 + events);
+            w.update(Action::Tab(Tab::Journal));
+            // How many events each watcher's last reload brought differs; the state must not.
+            w.notice = None;
+            assert_eq!(w.view, watchers_view_of(w));
+            let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+            t.draw(|f| sprout::ui::draw(f, w, &sprout::ui::Theme::new(true))).expect("draw");
+            // The operator name differs per watcher; the rest of the screen must not.
+            t.backend().to_string().replace("a │", "? │").replace("b │", "? │").replace("c │", "? │")
+        })
+        .collect();
+    assert_eq!(screens[0], screens[1]);
+    assert!(watchers.windows(2).all(|p| p[0].view == p[1].view && p[0].data.journal == p[1].data.journal));
+    assert_eq!(screens[1], screens[2]);
+    assert!(screens[0].contains(&format!("live {}", events - 1)));
+}
+
+/// The view a fresh load of the same directory derives, to compare a watcher against.
+fn watchers_view_of(w: &sprout::app::App) -> sprout::rules::FleetView {
+    let loaded = store::load(&w.dir).expect("load");
+    let state = sprout::rules::State::replay(&loaded.data);
+    sprout::rules::FleetView::build(&loaded.data, &state, w.rollout, w.now)
+}

@@ -69,6 +69,8 @@ pub struct App {
     pub page: usize,
     /// Journal events seen; more after a reload are marked as new.
     pub seen_events: usize,
+    /// Servers touched by events this operator has not seen yet (another operator's writes).
+    pub changed: std::collections::HashSet<usize>,
     pub warnings: Vec<String>,
     pub quit: bool,
 }
@@ -110,6 +112,7 @@ impl App {
             notice: None,
             page: 10,
             seen_events,
+            changed: Default::default(),
             warnings,
             quit: false,
         };
@@ -169,6 +172,11 @@ impl App {
         let before = self.data.journal.len();
         self.reload();
         let added = self.data.journal.len().saturating_sub(before);
+        for e in self.data.journal.iter().skip(before) {
+            if let Some(i) = e.event.server().and_then(|s| self.state.server_index(s)) {
+                self.changed.insert(i);
+            }
+        }
         if let (true, Some(last)) = (added > 0, self.data.journal.last()) {
             self.notice = Some(Notice {
                 ok: true,

@@ -191,15 +191,20 @@ impl App {
             })
         };
         let options = WriteOptions { read_only: self.read_only, ..Default::default() };
-        match store::record(&self.dir, &self.operator, now, options, make, |_| {}) {
+        let mut waited = None;
+        match store::record(&self.dir, &self.operator, now, options, make, |holder| waited = Some(holder.to_string())) {
             Ok(recorded) => {
                 let mut text = format!("✓ recorded #{}: {}", recorded.entry.seq, recorded.entry.event.summary());
+                if let Some(holder) = waited {
+                    text.push_str(&format!(" (waited for the lock held by {holder})"));
+                }
                 for w in &recorded.warnings {
                     text.push_str(&format!(" ({w})"));
                 }
                 self.notice = Some(Notice { ok: true, text });
                 self.reload();
                 self.seen_events = self.data.journal.len();
+                self.changed.clear();
             }
             Err(e) => {
                 // The refusal may come from a state newer than the one on screen: show it.

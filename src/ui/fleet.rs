@@ -113,6 +113,10 @@ fn server_line<'a>(app: &App, theme: &Theme, specs: &[Spec], row: &ServerRow, to
         .map(|s| {
             let w = s.width;
             match s.col {
+                // ● marks a server another operator just changed.
+                Col::Fixed(Column::Server) if app.changed.contains(&row.index) => {
+                    Span::styled(fit(&format!("● {}", server.name), w), theme.new)
+                }
                 Col::Fixed(Column::Server) => Span::raw(fit(&format!("  {}", server.name), w)),
                 Col::Fixed(Column::Site) => {
                     Span::raw(fit(&format!("{}{}", server.site, if server.remote { "*" } else { "" }), w))
