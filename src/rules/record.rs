@@ -13,71 +13,27 @@ use super::view::{FleetView, placement};
 #[error("{0}")]
 pub struct Refusal(pub String);
 
-fn refuse<T>(msg: impl Into<String>) -> Result<T, Refusal> {
+pub(super) fn refuse<T>(msg: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal(msg.into()))
 }
 
-fn server_index(state: &State, name: &str) -> Result<usize, Refusal> {
+pub(super) fn server_index(state: &State, name: &str) -> Result<usize, Refusal> {
     state.server_index(name).ok_or_else(|| Refusal(format!("unknown server '{name}': it is not in fleet.ron")))
 }
 
-fn rollout_index(data: &Data, id: &str) -> Result<usize, Refusal> {
+pub(super) fn rollout_index(data: &Data, id: &str) -> Result<usize, Refusal> {
     data.plan.rollouts.iter().position(|r| r.id == id).ok_or_else(|| {
         let known: Vec<&str> = data.plan.rollouts.iter().map(|r| r.id.as_str()).collect();
         Refusal(format!("unknown rollout '{id}' (rollout.ron has: {})", known.join(", ")))
     })
 }
 
-fn phase_index(rollout: &Rollout, phase: &str) -> Result<usize, Refusal> {
+pub(super) fn phase_index(rollout: &Rollout, phase: &str) -> Result<usize, Refusal> {
     rollout.phase_index(phase).ok_or_else(|| Refusal(format!("rollout '{}' has no phase '{phase}'", rollout.id)))
 }
 
 fn need_text(what: &str, text: &str) -> Result<(), Refusal> {
     if text.trim().is_empty() { refuse(format!("{what} is required")) } else { Ok(()) }
-}
-
-/// Who may record what: with a `team.ron`, overriding a gate, signing off and backing out
-/// need an approver; nobody signs off a phase in which they recorded a checkout.
-fn check_authority(data: &Data, state: &State, event: &Event, operator: &str) -> Result<(), Refusal> {
-    let needs_approver = match event {
-        Event::PhaseOpened { override_reason: Some(_), .. } => Some("override a gate"),
-        Event::SignOff { .. } => Some("sign off for a group"),
-        Event::BackedOut { .. } => Some("back out an install"),
-        _ => None,
-    };
-    if let (Some(what), Some(team)) = (needs_approver, &data.team)
-        && !team.may_approve(operator)
-    {
-        return refuse(format!(
-            "only an approver may {what}; {operator} is not among the approvers in team.ron ({})",
-            team.approvers.join(", ")
-        ));
-    }
-    if let Event::SignOff { rollout, phase, .. } = event {
-        let r = rollout_index(data, rollout)?;
-        let ro = &data.plan.rollouts[r];
-        let p = phase_index(ro, phase)?;
-        let own = state.progress[r].members.iter().enumerate().find(|(i, m)| {
-            placement(ro, m, &state.servers[*i]).2 == Some(p) && m.checkouts_since_install().any(|c| c.by == operator)
-        });
-        if let Some((i, _)) = own {
-            return refuse(format!(
-                "{operator} recorded the checkout of {} in this phase; a sign-off must come from someone else",
-                state.servers[i].name
-            ));
-        }
-    }
-    if let Event::Checkout { rollout, phase, .. } = event {
-        let r = rollout_index(data, rollout)?;
-        let p = phase_index(&data.plan.rollouts[r], phase)?;
-        if let Some(s) = state.progress[r].signoffs[p].iter().find(|s| s.by == operator) {
-            return refuse(format!(
-                "{operator} signed off this phase for {}; a checkout must come from someone else",
-                s.group
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Check `event`, recorded by `operator`, against the rules at `now`. `Ok` carries warnings.
@@ -88,7 +44,7 @@ pub fn check(
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, Refusal> {
-    check_authority(data, state, event, operator)?;
+    super::authority::check(data, state, event, operator)?;
     let today = now.date_naive();
     let mut warnings = Vec::new();
     match event {
