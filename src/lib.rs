@@ -5,4 +5,5 @@ pub mod cli;
 pub mod model;
 pub mod rules;
 pub mod store;
+pub mod synthetic;
 pub mod ui;

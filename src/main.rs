@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     let mut err = std::io::stderr().lock();
     let result = (|| {
         let dir = match &cli.command {
-            Some(Command::Init { dir }) => dir.clone(),
+            Some(Command::Init { dir } | Command::Gen { dir, .. }) => dir.clone(),
             _ => cli::data_dir(cli.data.clone(), now, &mut err)?,
         };
         let ctx = Context { dir, now, read_only: cli.read_only, rollout: cli.rollout.clone() };

@@ -302,3 +302,28 @@ fn whoever_signed_off_a_phase_may_not_check_it_out() {
     let err = r.expect_err("refused");
     assert!(err.to_string().contains("tester-a signed off this phase for Network services"), "{err}");
 }
+
+#[test]
+fn a_generated_fleet_is_valid_and_renders_a_frame() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("gen");
+    let d = data.to_str().expect("utf8");
+    let made = common::run_in(&data, NOW, &["gen", "--servers", "300", "--events", "2000", d]);
+    assert!(made.ok, "{}", made.stderr);
+    let check = common::run_in(&data, NOW, &["check"]);
+    assert!(check.ok, "{}", check.stderr);
+    assert!(check.stdout.contains("300 servers, 1 rollouts, 2000 journal events"), "{}", check.stdout);
+    let frame = common::run_in(&data, NOW, &["frame", "--width", "80", "--height", "24", "--view", "rollout"]);
+    assert!(frame.ok, "{}", frame.stderr);
+    assert_eq!(frame.stdout.lines().count(), 24);
+    assert!(frame.stdout.contains("Gates of phase 3"), "{}", frame.stdout);
+    // The generator is deterministic: a second run writes the same journal.
+    let again = dir.path().join("again");
+    assert!(
+        common::run_in(&again, NOW, &["gen", "--servers", "300", "--events", "2000", again.to_str().expect("utf8")]).ok
+    );
+    assert_eq!(
+        std::fs::read(data.join("journal.ron")).expect("a"),
+        std::fs::read(again.join("journal.ron")).expect("b")
+    );
+}

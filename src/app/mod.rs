@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::model::{Data, Rating};
-use crate::rules::{FleetView, State};
+use crate::rules::{FleetView, SoakState, State};
 use crate::store::{self, Operator};
 
 pub use action::{Action, Tab, Write};
@@ -54,6 +54,8 @@ pub struct App {
     pub server_scroll: u16,
     /// Cursor in the current phase's member list on the Rollout view.
     pub member_cursor: usize,
+    /// The current phase's members, overdue first (derived).
+    members: Vec<usize>,
     pub journal_cursor: usize,
     pub journal_filter: String,
     /// Journal positions shown, newest first (derived).
@@ -102,6 +104,7 @@ impl App {
             selected: None,
             server_scroll: 0,
             member_cursor: 0,
+            members: Vec::new(),
             journal_cursor: 0,
             journal_filter: String::new(),
             journal_lines: Vec::new(),
@@ -132,7 +135,8 @@ impl App {
             let col = (r.if_fails.weight() - 1) as usize;
             self.risk_counts[row][col] += 1;
         }
-        self.member_cursor = self.member_cursor.min(self.current_members().len().saturating_sub(1));
+        self.members = self.sort_members();
+        self.member_cursor = self.member_cursor.min(self.members.len().saturating_sub(1));
     }
 
     fn rebuild_journal(&mut self) {
@@ -197,20 +201,24 @@ impl App {
         }
     }
 
-    /// Members of the current phase, overdue first, then by name.
-    pub fn current_members(&self) -> Vec<usize> {
+    /// Members of the current phase, overdue first, then by name (derived in `derive`).
+    pub fn current_members(&self) -> &[usize] {
+        &self.members
+    }
+
+    fn sort_members(&self) -> Vec<usize> {
         let Some(v) = &self.view.rollout else { return Vec::new() };
         let Some(c) = v.current else { return Vec::new() };
         let mut m = v.members[c].clone();
-        m.sort_by_key(|&i| {
-            let urgent = match self.view.rows[i].soak {
-                Some(crate::rules::SoakState::Overdue { .. }) | Some(crate::rules::SoakState::Failed { .. }) => 0,
-                Some(crate::rules::SoakState::CheckoutDue { .. }) => 1,
-                Some(crate::rules::SoakState::Soaking { .. }) => 2,
-                Some(crate::rules::SoakState::NotStarted) | Some(crate::rules::SoakState::BackedOut) => 3,
-                _ => 4,
-            };
-            (urgent, self.state.servers[i].name.clone())
+        let urgency = |i: usize| match self.view.rows[i].soak {
+            Some(SoakState::Overdue { .. } | SoakState::Failed { .. }) => 0,
+            Some(SoakState::CheckoutDue { .. }) => 1,
+            Some(SoakState::Soaking { .. }) => 2,
+            Some(SoakState::NotStarted | SoakState::BackedOut) => 3,
+            _ => 4,
+        };
+        m.sort_by(|&a, &b| {
+            urgency(a).cmp(&urgency(b)).then_with(|| self.state.servers[a].name.cmp(&self.state.servers[b].name))
         });
         m
     }

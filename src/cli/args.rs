@@ -80,6 +80,24 @@ pub enum Command {
     Verify,
     /// Write the sample fleet to DIR (which must not already hold sprout data).
     Init { dir: PathBuf },
+    /// Write a synthetic fleet and journal of realistic shape to DIR, for scale tests.
+    Gen {
+        #[arg(long, default_value_t = 1000)]
+        servers: usize,
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        dir: PathBuf,
+    },
+    /// Render one frame of the dashboard as text to stdout and exit (time to first frame).
+    Frame {
+        #[arg(long, default_value_t = 120)]
+        width: u16,
+        #[arg(long, default_value_t = 40)]
+        height: u16,
+        /// fleet, server, rollout, journal or risk.
+        #[arg(long, default_value = "fleet")]
+        view: String,
+    },
 }
 
 #[derive(Debug, Args)]

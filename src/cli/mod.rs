@@ -87,6 +87,22 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
             record::advance(ctx, phase, override_reason, approver, out, err)
         }
         Command::Verify => verify(&ctx.dir, out),
+        Command::Gen { servers, events, dir } => {
+            let files = crate::synthetic::generate(servers, events, ctx.now).map_err(Failure)?;
+            std::fs::create_dir_all(&dir)?;
+            for (name, text) in files {
+                if dir.join(name).exists() {
+                    return Err(Failure(format!(
+                        "{}: already exists; refusing to overwrite it",
+                        dir.join(name).display()
+                    )));
+                }
+                store::atomic::write(&dir.join(name), text.as_bytes())?;
+            }
+            writeln!(out, "wrote {servers} servers and {events} journal events to {}", dir.display())?;
+            Ok(())
+        }
+        Command::Frame { width, height, view } => frame(ctx, width, height, &view, out),
         Command::Init { dir } => {
             store::sample::seed(&dir, ctx.now)?;
             writeln!(out, "wrote the sample fleet to {}; try: sprout --data {} status", dir.display(), dir.display())?;
@@ -145,4 +161,26 @@ fn verify(dir: &Path, out: &mut dyn Write) -> Outcome {
         }
         Err(e) => Err(Failure(format!("{}:{}:{}: {}", path.display(), e.line, e.col, e.message))),
     }
+}
+
+/// One frame of the dashboard, drawn on a test backend and printed: times the whole start-up.
+fn frame(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Write) -> Outcome {
+    use ratatui::{Terminal, backend::TestBackend};
+    let loaded = store::load(&ctx.dir)?;
+    let rollout = rollout_index(&loaded, ctx.rollout.as_deref())?;
+    drop(loaded);
+    let op = store::Operator::current();
+    let mut app = crate::app::App::load(ctx.dir.clone(), op, true, ctx.now, true, rollout)?;
+    let tab = crate::app::Tab::from_name(view)
+        .ok_or_else(|| Failure(format!("unknown view '{view}': fleet, server, rollout, journal or risk")))?;
+    app.update(crate::app::Action::Tab(tab));
+    let mut terminal = Terminal::new(TestBackend::new(width, height))?;
+    app.page = crate::ui::body_height(height).saturating_sub(2);
+    terminal.draw(|f| crate::ui::draw(f, &app, &crate::ui::Theme::new(true)))?;
+    let buffer = terminal.backend().buffer();
+    for y in 0..height {
+        let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
 }

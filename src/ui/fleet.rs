@@ -28,7 +28,7 @@ struct Spec {
 fn specs(app: &App, width: usize) -> Vec<Spec> {
     let name_width = app.fleet.name_width.clamp(8, 24);
     let mut all =
-        vec![Spec { col: Col::Fixed(Column::Server), title: "server".into(), width: name_width + 2, keep: 255 }];
+        vec![Spec { col: Col::Fixed(Column::Server), title: "server".into(), width: name_width + 3, keep: 255 }];
     let fixed = |c: Column, w: usize, keep: u8| Spec { col: Col::Fixed(c), title: c.title().into(), width: w, keep };
     all.push(fixed(Column::Site, 5, 10));
     for (i, p) in app.data.catalog.products.iter().enumerate() {

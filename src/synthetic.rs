@@ -1,0 +1,194 @@
+//! `sprout gen`: a deterministic synthetic fleet and journal of realistic shape, for scale tests.
+//!
+//! Built from the sample's catalog, roles and rollout: N servers spread over 20 sites (4 remote),
+//! levels drawn from a seeded generator, and a journal of M events with the rollout mid-way
+//! (lab and test phases done, the third phase soaking). Valid under `sprout check`.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::model::{CheckoutResult, Event, Fleet, RolloutPlan, Server};
+use crate::store::{journal, parse, sample};
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below.max(1)
+    }
+}
+
+/// The four files' texts for `servers` servers and `events` journal events, dated for `now`.
+pub fn generate(servers: usize, events: usize, now: DateTime<Utc>) -> Result<Vec<(&'static str, String)>, String> {
+    let files = sample::files(now).map_err(|e| e.to_string())?;
+    let text = |name: &str| files.iter().find(|(n, _)| *n == name).map(|(_, t)| t.clone()).unwrap_or_default();
+    let base_fleet: Fleet = parse::ron("fleet.ron", &text("fleet.ron"), 1).map_err(|e| e.to_string())?;
+    let mut plan: RolloutPlan = parse::ron("rollout.ron", &text("rollout.ron"), 1).map_err(|e| e.to_string())?;
+    let mut rng = Lcg(0x5350_524f_5554 ^ servers as u64);
+    let roles = ["news", "ims", "public-folder", "mailbox", "mailbox", "mailbox", "msmail", "bridgehead"];
+    let mut fleet = Fleet { roles: base_fleet.roles.clone(), servers: Vec::with_capacity(servers) };
+    // Keep the sample's lab and test servers so the first two phases have members.
+    fleet.servers.extend(
+        base_fleet.servers.iter().filter(|s| s.name.starts_with("LAB-") || s.name.starts_with("TEST-")).cloned(),
+    );
+    let mut n = 0;
+    while fleet.servers.len() < servers {
+        let role = roles[rng.next(roles.len() as u64) as usize];
+        let site = rng.next(20);
+        let remote = site >= 16;
+        let nt = [4, 5, 5, 6, 6, 6][rng.next(6) as usize];
+        let ex = [1, 2, 3, 3, 3, 4][rng.next(6) as usize].min(if nt >= 5 { 4 } else { 3 });
+        n += 1;
+        fleet.servers.push(Server {
+            name: format!("S{site:02}-{}{n:06}", role_code(role)),
+            role: role.to_string(),
+            site: format!("S{site:02}"),
+            remote,
+            environment: crate::model::Environment::Production,
+            products: [("nt4".to_string(), nt), ("ex55".to_string(), ex)].into(),
+            hot_fixes: Vec::new(),
+            users: if role == "mailbox" { 1000 } else { 0 },
+        });
+    }
+    fleet.servers.truncate(servers.max(1));
+    // Per-server ratings name sample servers that are not generated.
+    if let Some(r) = plan.rollouts.first_mut() {
+        r.server_risk.retain(|o| fleet.servers.iter().any(|s| s.name == o.server));
+    }
+    // Phase 5 names one remote IMS server explicitly, as the sample does.
+    if let Some(remote_ims) = fleet.servers.iter().find(|s| s.remote && s.role == "ims").map(|s| s.name.clone())
+        && let Some(p) = plan.rollouts.first_mut().and_then(|r| r.phases.get_mut(4))
+    {
+        p.members.servers = vec![remote_ims];
+    }
+    let journal = journal_text(&fleet, &plan, events, now, &mut rng)?;
+    let fleet_text =
+        ron::ser::to_string_pretty(&fleet, ron::ser::PrettyConfig::default()).map_err(|e| e.to_string())?;
+    let plan_text = ron::ser::to_string_pretty(&plan, ron::ser::PrettyConfig::default()).map_err(|e| e.to_string())?;
+    Ok(vec![
+        ("catalog.ron", text("catalog.ron")),
+        ("fleet.ron", fleet_text),
+        ("rollout.ron", plan_text),
+        ("journal.ron", journal),
+    ])
+}
+
+fn role_code(role: &str) -> &'static str {
+    match role {
+        "news" => "NEWS",
+        "ims" => "IMS",
+        "public-folder" => "PF",
+        "mailbox" => "MBX",
+        "msmail" => "MSM",
+        _ => "BH",
+    }
+}
+
+/// Appends chained lines.
+struct Chain {
+    seq: u64,
+    prev: String,
+    out: String,
+}
+
+impl Chain {
+    fn emit(&mut self, event: Event, at: DateTime<Utc>) -> Result<(), String> {
+        self.seq += 1;
+        let (entry, line) = journal::encode(self.seq, at, "gen", None, event, &self.prev).map_err(|e| e.to_string())?;
+        self.prev = entry.sum;
+        let _ = writeln!(self.out, "{line}");
+        Ok(())
+    }
+}
+
+fn journal_text(
+    fleet: &Fleet,
+    plan: &RolloutPlan,
+    events: usize,
+    now: DateTime<Utc>,
+    rng: &mut Lcg,
+) -> Result<String, String> {
+    let Some(ro) = plan.rollouts.first() else { return Ok(String::new()) };
+    let rollout = ro.id.clone();
+    let phases: Vec<String> = ro.phases.iter().map(|p| p.name.clone()).collect();
+    let opened = |name: &str| Event::PhaseOpened {
+        rollout: rollout.clone(),
+        phase: name.into(),
+        override_reason: None,
+        approver: None,
+        overridden: vec![],
+    };
+    let verified = Some("Exchange 5.5 build 2650.24 (SP4)".to_string());
+    let mut chain = Chain { seq: 0, prev: String::new(), out: String::with_capacity(events * 200) };
+    let start = now - Duration::days(40);
+    let mut left = events;
+    let mut installed: Vec<(String, String)> = Vec::new();
+    // Lab and test: opened, backed up, installed, verified, checked out.
+    let lab: Vec<&Server> = fleet.servers.iter().filter(|s| s.name.starts_with("LAB-")).collect();
+    let test: Vec<&Server> = fleet.servers.iter().filter(|s| s.name.starts_with("TEST-MBX")).collect();
+    for (k, members) in [lab, test].into_iter().enumerate() {
+        let Some(name) = phases.get(k) else { break };
+        let at = start + Duration::days(10 * k as i64);
+        if left == 0 {
+            break;
+        }
+        left -= 1;
+        chain.emit(opened(name), at)?;
+        for s in members.into_iter().take(left / 3) {
+            left -= 3;
+            chain.emit(Event::Backup { server: s.name.clone(), note: "full backup".into() }, at)?;
+            let install =
+                Event::Install { server: s.name.clone(), product: "ex55".into(), level: 4, verified: verified.clone() };
+            chain.emit(install, at + Duration::hours(1))?;
+            let checkout = Event::Checkout {
+                rollout: rollout.clone(),
+                server: s.name.clone(),
+                phase: name.clone(),
+                result: CheckoutResult::Pass,
+                note: "generated".into(),
+            };
+            chain.emit(checkout, at + Duration::days(8))?;
+            installed.push((s.name.clone(), name.clone()));
+        }
+    }
+    // The third phase opens and soaks: some of its members installed.
+    if let Some(third) = phases.get(2).filter(|_| left > 0) {
+        left -= 1;
+        chain.emit(opened(third), start + Duration::days(25))?;
+        let members = fleet.servers.iter().filter(|s| {
+            !s.remote
+                && matches!(s.role.as_str(), "ims" | "bridgehead")
+                && s.products.get("ex55").is_some_and(|&l| l < 4)
+        });
+        for (k, s) in members.take(50).take(left / 2).enumerate() {
+            left -= 2;
+            let at = start + Duration::days(26 + (k % 10) as i64);
+            chain.emit(Event::Backup { server: s.name.clone(), note: "full backup".into() }, at)?;
+            let install =
+                Event::Install { server: s.name.clone(), product: "ex55".into(), level: 4, verified: verified.clone() };
+            chain.emit(install, at + Duration::hours(1))?;
+        }
+    }
+    // The rest of the history: nightly backups across the fleet and repeat checkouts.
+    let mut t = start + Duration::days(30);
+    for _ in 0..left {
+        t = (t + Duration::seconds(1)).min(now);
+        let event = match installed.get(rng.next(installed.len().max(1) as u64 * 4) as usize) {
+            Some((server, phase)) => Event::Checkout {
+                rollout: rollout.clone(),
+                server: server.clone(),
+                phase: phase.clone(),
+                result: CheckoutResult::Pass,
+                note: "weekly check".into(),
+            },
+            None => {
+                let s = &fleet.servers[rng.next(fleet.servers.len() as u64) as usize];
+                Event::Backup { server: s.name.clone(), note: "nightly full backup".into() }
+            }
+        };
+        chain.emit(event, t)?;
+    }
+    Ok(chain.out)
+}
