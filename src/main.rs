@@ -48,8 +48,7 @@ fn main() -> ExitCode {
 fn dashboard(ctx: &Context, pinned: bool) -> Result<(), Failure> {
     let loaded = store::load(&ctx.dir)?;
     let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
-    drop(loaded);
-    let mut app = App::load(ctx.dir.clone(), Operator::current(), ctx.read_only, ctx.now, pinned, rollout)?;
+    let mut app = App::from_loaded(loaded, Operator::current(), ctx.read_only, ctx.now, pinned, rollout);
     let theme = Theme::from_env();
     // `init` restores the terminal on panic as well as on the way out below.
     let mut terminal = ratatui::init();

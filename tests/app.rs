@@ -274,3 +274,18 @@ fn a_phase_opened_meanwhile_by_someone_else_is_not_skipped() {
     assert!(!notice.ok && notice.text.contains("phase 4 (Local high impact) is already open"), "{notice:?}");
     assert_eq!(a.view.rollout.as_ref().and_then(|v| v.current), Some(3), "still phase 4, not 5");
 }
+
+#[test]
+fn a_sign_off_goes_to_the_phase_the_form_showed() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Record(Write::SignOff));
+    let Some(Overlay::Form(form)) = &a.overlay else { panic!("the sign-off form opens") };
+    assert_eq!(form.value("group"), "Network services", "only the missing sign-off is offered");
+    key(&mut a, KeyCode::Enter);
+    let notice = a.notice.clone().expect("a confirmation");
+    assert!(notice.ok && notice.text.contains("Network services signed off phase 'Local low impact'"), "{notice:?}");
+    a.update(Action::Record(Write::SignOff));
+    assert!(a.notice.as_ref().is_some_and(|n| !n.ok && n.text.contains("no sign-off is owed")), "{:?}", a.notice);
+}

@@ -86,6 +86,19 @@ impl App {
         rollout: Option<usize>,
     ) -> Result<App, store::LoadError> {
         let loaded = store::load(&dir)?;
+        Ok(App::from_loaded(loaded, operator, read_only, now, pinned, rollout))
+    }
+
+    /// Build the dashboard from a directory already loaded (start-up reads it once).
+    pub fn from_loaded(
+        loaded: store::Loaded,
+        operator: Operator,
+        read_only: bool,
+        now: DateTime<Utc>,
+        pinned: bool,
+        rollout: Option<usize>,
+    ) -> App {
+        let dir = loaded.dir.clone();
         let warnings = loaded.warnings();
         let state = State::replay(&loaded.data);
         let seen_events = loaded.data.journal.len();
@@ -120,7 +133,7 @@ impl App {
         };
         app.derive();
         app.selected = app.fleet.selected_server().or_else(|| app.current_members().first().copied());
-        Ok(app)
+        app
     }
 
     /// Recompute everything derived; called on change, never per frame.

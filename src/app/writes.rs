@@ -75,33 +75,37 @@ impl App {
             )
             .with_context(vec!["The server returns to its previous level and the phase halts.".into()]),
             Write::SignOff => {
-                let owed: Vec<String> = self
-                    .view
-                    .rollout
-                    .as_ref()
-                    .map(|v| {
-                        v.gates
-                            .iter()
-                            .flat_map(|g| g.unmet.iter())
-                            .filter_map(|u| u.strip_prefix("sign-off missing from "))
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let (Some(c), Some(v)) = (current, self.view.rollout.as_ref()) else {
+                    return self.refuse("no phase is open to sign off");
+                };
+                let signed = &self.state.progress[v.rollout].signoffs[c];
+                let owed: Vec<String> =
+                    ro.phases[c].signoffs.iter().filter(|g| !signed.iter().any(|s| &s.group == *g)).cloned().collect();
                 if owed.is_empty() {
                     return self.refuse(format!("no sign-off is owed for {phase_label}"));
                 }
                 Form::new(
                     write,
                     format!("Sign off {phase_label}"),
-                    vec![Field::Choice { label: "group", options: owed, selected: 0 }, Field::text("note", false)],
+                    vec![
+                        Field::Fixed { label: "phase", value: ro.phases[c].name.clone() },
+                        Field::Choice { label: "group", options: owed, selected: 0 },
+                        Field::text("note", false),
+                    ],
                 )
             }
-            Write::Extend => Form::new(
-                write,
-                format!("Extend the soak of {phase_label}"),
-                vec![Field::text("days", true), Field::text("reason", true)],
-            ),
+            Write::Extend => {
+                let Some(c) = current else { return self.refuse("no phase is open to extend") };
+                Form::new(
+                    write,
+                    format!("Extend the soak of {phase_label}"),
+                    vec![
+                        Field::Fixed { label: "phase", value: ro.phases[c].name.clone() },
+                        Field::text("days", true),
+                        Field::text("reason", true),
+                    ],
+                )
+            }
             Write::Advance => {
                 let unmet = self.view.rollout.as_ref().map(|v| v.unmet()).unwrap_or_default();
                 let next = current.map_or(0, |c| c + 1);
@@ -136,7 +140,8 @@ impl App {
         let Some(ro) = self.rollout().map(|r| r.id.clone()) else { return };
         let (product, target) = self.rollout().map(|r| (r.product.clone(), r.target)).unwrap_or_default();
         let server = form.value("server");
-        // The form names the phase it showed; the rules refuse if another operator opened it first.
+        // The form names the phase it showed: a sign-off, extension or opening never lands on a
+        // phase another operator opened meanwhile.
         let phase_shown = form.value("phase");
         let now = self.now;
         let write = form.write;
@@ -158,25 +163,23 @@ impl App {
                 Write::Backup => Event::Backup { server, note: form.value("note") },
                 Write::Exclude => Event::Excluded { rollout: ro.clone(), server, reason: form.value("reason") },
                 Write::BackOut => record::backout(data, state, &server, &product, &form.value("reason"))?,
-                Write::SignOff => {
-                    let r = data.plan.rollouts.iter().position(|x| x.id == ro).unwrap_or(0);
-                    let phase = state.progress[r]
-                        .current
-                        .map(|c| data.plan.rollouts[r].phases[c].name.clone())
-                        .unwrap_or_default();
-                    Event::SignOff { rollout: ro.clone(), phase, group: form.value("group"), note: form.value("note") }
-                }
+                Write::SignOff => Event::SignOff {
+                    rollout: ro.clone(),
+                    phase: phase_shown.clone(),
+                    group: form.value("group"),
+                    note: form.value("note"),
+                },
                 Write::Extend => {
                     let days = form
                         .value("days")
                         .parse::<u32>()
                         .map_err(|_| Refusal(format!("days must be a whole number, not '{}'", form.value("days"))))?;
-                    let r = data.plan.rollouts.iter().position(|x| x.id == ro).unwrap_or(0);
-                    let phase = state.progress[r]
-                        .current
-                        .map(|c| data.plan.rollouts[r].phases[c].name.clone())
-                        .unwrap_or_default();
-                    Event::SoakExtended { rollout: ro.clone(), phase, days, reason: form.value("reason") }
+                    Event::SoakExtended {
+                        rollout: ro.clone(),
+                        phase: phase_shown.clone(),
+                        days,
+                        reason: form.value("reason"),
+                    }
                 }
                 Write::Advance => record::advance(
                     data,

@@ -168,9 +168,8 @@ fn frame(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Write
     use ratatui::{Terminal, backend::TestBackend};
     let loaded = store::load(&ctx.dir)?;
     let rollout = rollout_index(&loaded, ctx.rollout.as_deref())?;
-    drop(loaded);
     let op = store::Operator::current();
-    let mut app = crate::app::App::load(ctx.dir.clone(), op, true, ctx.now, true, rollout)?;
+    let mut app = crate::app::App::from_loaded(loaded, op, true, ctx.now, true, rollout);
     let tab = crate::app::Tab::from_name(view)
         .ok_or_else(|| Failure(format!("unknown view '{view}': fleet, server, rollout, journal or risk")))?;
     app.update(crate::app::Action::Tab(tab));

@@ -81,7 +81,7 @@ pub fn check(
                     ));
                 }
             }
-            let backed_up = state.last_backup[i].is_some_and(|b| state.last_install[i].is_none_or(|x| b > x));
+            let backed_up = state.backup_confirmed(i);
             if !backed_up {
                 return refuse(format!(
                     "no full backup of {server} is confirmed since its last install: confirm one first (sprout record backup {server})"

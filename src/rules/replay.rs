@@ -114,6 +114,11 @@ impl State {
         self.server_index(name).map(|i| &self.servers[i])
     }
 
+    /// A full backup is confirmed since the server's last install (seed: "Always do a full backup").
+    pub fn backup_confirmed(&self, server: usize) -> bool {
+        self.last_backup[server].is_some_and(|b| self.last_install[server].is_none_or(|x| b > x))
+    }
+
     /// The level the most recent install of `product` on the server replaced.
     pub fn previous_level(&self, server: usize, product: &str) -> Option<u8> {
         self.previous_levels[server].iter().rev().find(|(p, _)| p == product).map(|(_, l)| *l)

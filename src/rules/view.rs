@@ -191,7 +191,7 @@ fn waiting_on(
             }
             Some(SoakState::Failed { .. }) => overdue.push(format!("{name}: checkout failed; back out or re-check")),
             Some(SoakState::NotStarted | SoakState::BackedOut) => {
-                let backed_up = state.last_backup[i].is_some_and(|b| state.last_install[i].is_none_or(|x| b > x));
+                let backed_up = state.backup_confirmed(i);
                 if backed_up {
                     due.push(format!("{name}: backup confirmed, install {target}"));
                 } else {
