@@ -21,10 +21,17 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let result = (|| {
+        // The first-run notice goes to stderr for commands, and into the dashboard's notice line.
+        let mut first_run = Vec::new();
         let dir = match &cli.command {
             Some(Command::Init { dir } | Command::Gen { dir, .. }) => dir.clone(),
-            _ => cli::data_dir(cli.data.clone(), now, &mut err)?,
+            _ => cli::data_dir(cli.data.clone(), now, &mut first_run)?,
         };
+        let first_run = String::from_utf8_lossy(&first_run).trim().to_string();
+        let dashboard_wanted = cli.command.is_none() && std::io::stdout().is_terminal();
+        if !first_run.is_empty() && !dashboard_wanted {
+            let _ = writeln!(err, "{first_run}");
+        }
         let ctx = Context { dir, now, read_only: cli.read_only, rollout: cli.rollout.clone() };
         match cli.command {
             Some(command) => cli::run(command, &ctx, &mut out, &mut err),
@@ -32,7 +39,7 @@ fn main() -> ExitCode {
             None if !std::io::stdout().is_terminal() => {
                 cli::run(Command::Status { format: Format::Text }, &ctx, &mut out, &mut err)
             }
-            None => dashboard(&ctx, cli.now.is_some()),
+            None => dashboard(&ctx, cli.now.is_some(), first_run),
         }
     })();
     match result {
@@ -45,10 +52,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn dashboard(ctx: &Context, pinned: bool) -> Result<(), Failure> {
+fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failure> {
     let loaded = store::load(&ctx.dir)?;
     let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
     let mut app = App::from_loaded(loaded, Operator::current(), ctx.read_only, ctx.now, pinned, rollout);
+    if !first_run.is_empty() {
+        app.notice = Some(sprout::app::Notice { ok: true, text: first_run.trim_start_matches("sprout: ").to_string() });
+    }
     let theme = Theme::from_env();
     // `init` restores the terminal on panic as well as on the way out below.
     let mut terminal = ratatui::init();
