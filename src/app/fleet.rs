@@ -72,6 +72,9 @@ pub struct FleetTable {
     pub name_width: usize,
     /// Servers that pass the filter (folded ones included).
     pub matched: usize,
+    /// Each role's servers in sort order, and the order they were sorted for (derived).
+    order: Vec<Vec<usize>>,
+    sorted_for: Option<(Column, bool)>,
 }
 
 impl Default for FleetTable {
@@ -87,32 +90,73 @@ impl Default for FleetTable {
             haystack: Vec::new(),
             name_width: 8,
             matched: 0,
+            order: Vec::new(),
+            sorted_for: None,
         }
     }
 }
 
-/// One filter term: `behind>=2`, `priority=1`, `tier=high`, `without=high`, or words.
-fn term_matches(term: &str, row: &ServerRow, hay: &str) -> bool {
-    let num = |s: &str| s.parse::<u8>().ok();
-    let rating = |s: &str| Rating::ALL.into_iter().find(|r| r.label().to_lowercase().starts_with(s));
-    for (op, f) in [(">=", 0), ("<=", 1), (">", 2), ("<", 3), ("=", 4)] {
-        let Some((key, value)) = term.split_once(op) else { continue };
-        let cmp = |a: u8, b: u8| match f {
-            0 => a >= b,
-            1 => a <= b,
-            2 => a > b,
-            3 => a < b,
-            _ => a == b,
-        };
-        return match key {
-            "behind" => num(value).is_some_and(|v| cmp(row.behind, v)),
-            "priority" => num(value).zip(row.priority).is_some_and(|(v, p)| cmp(p, v)),
-            "tier" => rating(value).zip(row.tier()).is_some_and(|(v, t)| v == t),
-            "without" => rating(value).zip(row.ratings.as_ref()).is_some_and(|(v, r)| v == r.without_sp),
-            _ => hay.contains(term),
-        };
+/// One filter term, parsed once per keystroke: `behind>=2`, `priority=1`, `tier=high`,
+/// `without=high`, or a word matched against the server's words.
+enum Term {
+    Behind(Cmp, u8),
+    Priority(Cmp, u8),
+    Tier(Rating),
+    Without(Rating),
+    Word(String),
+    /// A comparison that cannot match (an unknown value): nothing passes.
+    Never,
+}
+
+#[derive(Clone, Copy)]
+enum Cmp {
+    Ge,
+    Le,
+    Gt,
+    Lt,
+    Eq,
+}
+
+impl Cmp {
+    fn test(self, a: u8, b: u8) -> bool {
+        match self {
+            Cmp::Ge => a >= b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Lt => a < b,
+            Cmp::Eq => a == b,
+        }
     }
-    hay.contains(term)
+}
+
+impl Term {
+    fn parse(term: &str) -> Term {
+        let rating = |s: &str| Rating::ALL.into_iter().find(|r| r.label().to_lowercase().starts_with(s));
+        for (op, cmp) in [(">=", Cmp::Ge), ("<=", Cmp::Le), (">", Cmp::Gt), ("<", Cmp::Lt), ("=", Cmp::Eq)] {
+            let Some((key, value)) = term.split_once(op) else { continue };
+            let num = value.parse::<u8>().ok();
+            return match (key, num) {
+                ("behind", Some(v)) => Term::Behind(cmp, v),
+                ("priority", Some(v)) => Term::Priority(cmp, v),
+                ("tier", _) => rating(value).map_or(Term::Never, Term::Tier),
+                ("without", _) => rating(value).map_or(Term::Never, Term::Without),
+                ("behind" | "priority", None) => Term::Never,
+                _ => Term::Word(term.to_string()),
+            };
+        }
+        Term::Word(term.to_string())
+    }
+
+    fn matches(&self, row: &ServerRow, hay: &str) -> bool {
+        match self {
+            Term::Behind(c, v) => c.test(row.behind, *v),
+            Term::Priority(c, v) => row.priority.is_some_and(|p| c.test(p, *v)),
+            Term::Tier(t) => row.tier() == Some(*t),
+            Term::Without(w) => row.ratings.as_ref().is_some_and(|r| r.without_sp == *w),
+            Term::Word(w) => hay.contains(w.as_str()),
+            Term::Never => false,
+        }
+    }
 }
 
 fn soak_word(s: Option<SoakState>) -> &'static str {
@@ -132,6 +176,7 @@ fn soak_word(s: Option<SoakState>) -> &'static str {
 impl FleetTable {
     /// Rebuild the filter words after the data changed.
     pub fn index(&mut self, data: &Data, state: &State, view: &FleetView) {
+        self.sorted_for = None;
         self.name_width = state.servers.iter().map(|s| s.name.chars().count()).max().unwrap_or(8);
         self.haystack = view
             .rows
@@ -170,31 +215,52 @@ impl FleetTable {
     }
 
     /// Rebuild the visible lines after a change of data, filter, sort or folds.
+    /// Sort each role's servers once per change of data or sort order, not per keystroke.
+    fn sort(&mut self, data: &Data, state: &State, view: &FleetView) {
+        if self.sorted_for == Some((self.sort, self.descending)) {
+            return;
+        }
+        let role_of: std::collections::HashMap<&str, usize> =
+            data.fleet.roles.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+        let mut order = vec![Vec::new(); data.fleet.roles.len()];
+        for row in &view.rows {
+            if let Some(&g) = role_of.get(state.servers[row.index].role.as_str()) {
+                order[g].push(row.index);
+            }
+        }
+        for members in &mut order {
+            members.sort_by(|&a, &b| {
+                let (a, b) = (&view.rows[a], &view.rows[b]);
+                let o = compare(self.sort, a, b, state);
+                let o = if self.descending { o.reverse() } else { o };
+                o.then_with(|| state.servers[a.index].name.cmp(&state.servers[b.index].name))
+            });
+        }
+        self.order = order;
+        self.sorted_for = Some((self.sort, self.descending));
+    }
+
+    /// Rebuild the visible lines after a change of data, filter, sort or folds.
     pub fn rebuild(&mut self, data: &Data, state: &State, view: &FleetView) {
+        self.sort(data, state, view);
         let keep = self.selected_server();
-        let terms: Vec<String> = self.filter.to_lowercase().split_whitespace().map(str::to_string).collect();
+        let terms: Vec<Term> = self.filter.to_lowercase().split_whitespace().map(Term::parse).collect();
         let mut lines = Vec::new();
         self.matched = 0;
-        for role in &data.fleet.roles {
-            let mut members: Vec<&ServerRow> = view
-                .rows
+        for (role, order) in data.fleet.roles.iter().zip(&self.order) {
+            let members: Vec<usize> = order
                 .iter()
-                .filter(|r| state.servers[r.index].role == role.id)
-                .filter(|r| {
-                    let hay = self.haystack.get(r.index).map_or("", String::as_str);
-                    terms.iter().all(|t| term_matches(t, r, hay))
+                .copied()
+                .filter(|&i| {
+                    let hay = self.haystack.get(i).map_or("", String::as_str);
+                    terms.iter().all(|t| t.matches(&view.rows[i], hay))
                 })
                 .collect();
             if members.is_empty() {
                 continue;
             }
-            members.sort_by(|a, b| {
-                let o = compare(self.sort, a, b, state);
-                let o = if self.descending { o.reverse() } else { o };
-                o.then_with(|| state.servers[a.index].name.cmp(&state.servers[b.index].name))
-            });
             self.matched += members.len();
-            let worst = members.iter().map(|r| r.compliance).max().unwrap_or(Compliance::Current);
+            let worst = members.iter().map(|&i| view.rows[i].compliance).max().unwrap_or(Compliance::Current);
             let folded = self.folded.contains(&role.id);
             lines.push(Line::Group {
                 role: role.id.clone(),
@@ -204,7 +270,7 @@ impl FleetTable {
                 folded,
             });
             if !folded {
-                lines.extend(members.iter().map(|r| Line::Server(r.index)));
+                lines.extend(members.into_iter().map(Line::Server));
             }
         }
         self.lines = lines;
