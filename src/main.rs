@@ -72,7 +72,6 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failu
 fn run(terminal: &mut ratatui::DefaultTerminal, app: &mut App, theme: &Theme) -> std::io::Result<()> {
     const WATCH: Duration = Duration::from_millis(250);
     let mut dirty = true;
-    let mut stamp = store::dir::stamp(&app.dir);
     let mut watched = Instant::now();
     let mut minute = Utc::now().minute();
     loop {
@@ -109,10 +108,8 @@ fn run(terminal: &mut ratatui::DefaultTerminal, app: &mut App, theme: &Theme) ->
         // Another process's write shows within a second, even while keys keep arriving.
         if watched.elapsed() >= WATCH {
             watched = Instant::now();
-            let now_stamp = store::dir::stamp(&app.dir);
-            if now_stamp != stamp {
-                stamp = now_stamp;
-                app.reload_external();
+            // The app remembers the stamp of its own last load, so its own writes do not reload twice.
+            if app.watch() {
                 dirty = true;
             }
             let now = Utc::now();

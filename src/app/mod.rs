@@ -73,6 +73,8 @@ pub struct App {
     /// Servers touched by events this operator has not seen yet (another operator's writes).
     pub changed: std::collections::HashSet<usize>,
     pub warnings: Vec<String>,
+    /// The data files' size and mtime at the last load, to notice other writers cheaply.
+    pub stamp: Vec<Option<(u64, std::time::SystemTime)>>,
     pub quit: bool,
 }
 
@@ -99,6 +101,7 @@ impl App {
         rollout: Option<usize>,
     ) -> App {
         let dir = loaded.dir.clone();
+        let stamp = loaded.stamp.clone();
         let warnings = loaded.warnings();
         let state = State::replay(&loaded.data);
         let seen_events = loaded.data.journal.len();
@@ -129,6 +132,7 @@ impl App {
             seen_events,
             changed: Default::default(),
             warnings,
+            stamp,
             quit: false,
         };
         app.derive();
@@ -171,16 +175,28 @@ impl App {
     pub fn reload(&mut self) {
         match store::load(&self.dir) {
             Ok(loaded) => {
+                self.stamp = loaded.stamp.clone();
                 self.warnings = loaded.warnings();
                 self.state = State::replay(&loaded.data);
                 self.data = loaded.data;
                 self.derive();
             }
             Err(e) => {
+                // Remember what was seen, so a damaged file is reported once, not every tick.
+                self.stamp = store::dir::stamp(&self.dir);
                 self.notice =
                     Some(Notice { ok: false, text: format!("reload failed, showing the last good state: {e}") })
             }
         }
+    }
+
+    /// Reload if the files changed since the last load (another process wrote); true if so.
+    pub fn watch(&mut self) -> bool {
+        if store::dir::stamp(&self.dir) == self.stamp {
+            return false;
+        }
+        self.reload_external();
+        true
     }
 
     /// Another process changed the data directory: reload, keep the cursor, mark what is new.

@@ -19,6 +19,8 @@ pub struct Loaded {
     pub data: Data,
     /// A torn last journal line: (line number, byte offset, what was wrong).
     pub torn: Option<(usize, usize, parse::Located)>,
+    /// The files' size and mtime, taken before reading: a later change always differs from it.
+    pub stamp: Vec<Option<(u64, std::time::SystemTime)>>,
 }
 
 impl Loaded {
@@ -98,6 +100,7 @@ pub struct Sources {
 }
 
 fn load_inner(dir: &Path) -> (Result<Loaded, Vec<String>>, Sources) {
+    let stamp = stamp(dir);
     let mut errors = Vec::new();
     let (catalog, c) = parse_file(dir, super::CATALOG, true, &mut errors);
     let (fleet, f) = parse_file(dir, super::FLEET, true, &mut errors);
@@ -121,7 +124,7 @@ fn load_inner(dir: &Path) -> (Result<Loaded, Vec<String>>, Sources) {
         return (Err(errors), sources);
     }
     let data = Data { catalog, fleet, plan, journal: parsed.entries, team };
-    (Ok(Loaded { dir: dir.to_path_buf(), data, torn: parsed.torn }), sources)
+    (Ok(Loaded { dir: dir.to_path_buf(), data, torn: parsed.torn, stamp }), sources)
 }
 
 pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
