@@ -63,7 +63,7 @@ fn main() {
             std::fs::write(data.join(name), text).expect("write");
         }
         let (loaded, load) = time(|| store::load(&data).expect("load"));
-        let (state, replay) = time(|| State::replay(&loaded.data));
+        let (state, replay) = time(|| State::replay(&loaded.data, &[]));
         let (_, derive) = time(|| FleetView::build(&loaded.data, &state, Some(0), now));
         drop((loaded, state));
         let op = Operator { name: "bench".into(), from: None };
@@ -91,7 +91,7 @@ fn main() {
             a.update(Action::Back);
         });
         let server =
-            app.state.servers.iter().find(|s| s.name.starts_with("LAB-IMS")).map(|s| s.name.clone()).expect("lab");
+            app.live.state.servers.iter().find(|s| s.name.starts_with("LAB-IMS")).map(|s| s.name.clone()).expect("lab");
         let (_, append) = time(|| {
             let event = Event::Checkout {
                 rollout: "ex55-sp4".into(),

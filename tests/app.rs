@@ -25,7 +25,7 @@ fn key(app: &mut App, code: KeyCode) {
 }
 
 fn selected_name(app: &App) -> String {
-    app.fleet.selected_server().map(|i| app.state.servers[i].name.clone()).unwrap_or_default()
+    app.fleet.selected_server().map(|i| app.live.state.servers[i].name.clone()).unwrap_or_default()
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn filter_words_and_comparisons_narrow_the_fleet_and_esc_clears() {
     let servers: Vec<usize> =
         a.fleet.lines.iter().filter_map(|l| if let Line::Server(i) = l { Some(*i) } else { None }).collect();
     assert_eq!(servers.len(), 1);
-    assert_eq!(a.state.servers[servers[0]].name, "BOS-IMS01");
+    assert_eq!(a.live.state.servers[servers[0]].name, "BOS-IMS01");
     key(&mut a, KeyCode::Enter);
     assert!(a.overlay.is_none());
     assert_eq!(a.fleet.filter, "overdue");
@@ -95,7 +95,7 @@ fn folding_hides_a_group_and_enter_on_a_server_opens_it() {
     keys(&mut a, "j");
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.tab, Tab::Server);
-    assert_eq!(a.selected.map(|i| a.state.servers[i].name.as_str()), Some("BOS-NEWS01"));
+    assert_eq!(a.selected.map(|i| a.live.state.servers[i].name.as_str()), Some("BOS-NEWS01"));
     key(&mut a, KeyCode::Esc);
     assert_eq!(a.tab, Tab::Fleet);
 }
@@ -115,7 +115,7 @@ fn sorting_by_soak_descending_puts_overdue_first() {
         .skip_while(|l| !matches!(l, Line::Group { role, .. } if role == "ims"))
         .skip(1)
         .take(4)
-        .filter_map(|l| if let Line::Server(i) = l { Some(a.state.servers[*i].name.clone()) } else { None })
+        .filter_map(|l| if let Line::Server(i) = l { Some(a.live.state.servers[*i].name.clone()) } else { None })
         .collect();
     assert_eq!(ims[0], "BOS-IMS01");
 }
@@ -125,7 +125,7 @@ fn the_checkout_form_writes_only_on_save_and_the_gate_updates() {
     let s = Sample::new();
     let mut a = app(&s, false);
     a.update(Action::Tab(Tab::Rollout));
-    assert_eq!(a.current_members().first().map(|&i| a.state.servers[i].name.as_str()), Some("BOS-IMS01"));
+    assert_eq!(a.current_members().first().map(|&i| a.live.state.servers[i].name.as_str()), Some("BOS-IMS01"));
     let journal = std::fs::read(s.file("journal.ron")).expect("journal");
     keys(&mut a, "c");
     key(&mut a, KeyCode::Tab);
@@ -220,7 +220,7 @@ fn commands_switch_views_and_find_servers() {
     keys(&mut a, ":server den-ims01");
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.tab, Tab::Server);
-    assert_eq!(a.selected.map(|i| a.state.servers[i].name.as_str()), Some("DEN-IMS01"));
+    assert_eq!(a.selected.map(|i| a.live.state.servers[i].name.as_str()), Some("DEN-IMS01"));
     keys(&mut a, ":nonsense");
     key(&mut a, KeyCode::Enter);
     assert!(a.notice.as_ref().is_some_and(|n| !n.ok && n.text.contains("unknown command ':nonsense'")));
@@ -233,7 +233,7 @@ fn another_process_writing_is_seen_and_marked() {
     let r = s.run(&["record", "backup", "BOS-PF01", "--note", "tape P-500"]);
     assert!(r.ok, "{}", r.stderr);
     a.reload_external();
-    assert_eq!(a.data.journal.len(), 40);
+    assert_eq!(a.live.data.journal.len(), 40);
     assert!(a.notice.as_ref().is_some_and(|n| n.text.contains("1 new event") && n.text.contains("BOS-PF01")));
     assert_eq!(a.seen_events, 39, "the new event stays marked until the operator records");
 }

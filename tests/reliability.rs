@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{NOW, Sample};
+use sprout::model::Event;
 use sprout::store::{self, journal};
 
 fn env_count(name: &str, default: usize) -> usize {
@@ -59,10 +60,10 @@ fn eight_writers_at_once_lose_nothing_and_keep_the_chain() {
     let added = loaded.data.journal.len() - 39;
     println!("8 writers x {each}: {added} events in {:.1} s", started.elapsed().as_secs_f64());
     assert_eq!(added, 8 * each);
-    assert!(loaded.data.journal.windows(2).all(|w| w[1].seq == w[0].seq + 1 && w[1].prev == w[0].sum));
-    let notes: BTreeSet<String> = loaded
-        .data
-        .journal
+    let all: Vec<usize> = (0..loaded.data.journal.len()).collect();
+    let entries = loaded.entries(&all).expect("every event reads back");
+    assert!(entries.windows(2).all(|w| w[1].seq == w[0].seq + 1 && w[1].prev == w[0].sum));
+    let notes: BTreeSet<String> = entries
         .iter()
         .filter_map(|e| match &e.event {
             sprout::model::Event::Checkout { note, .. } if note.starts_with('w') => Some(note.clone()),
@@ -92,7 +93,8 @@ fn two_operators_opening_the_same_phase_at_once_exactly_one_succeeds() {
         let loser = if a.status.success() { &b } else { &a };
         assert!(String::from_utf8_lossy(&loser.stderr).contains("phase 4 (Local high impact) is already open"));
         let loaded = store::load(&s.path()).expect("load");
-        assert_eq!(loaded.data.journal.iter().filter(|e| e.event.kind() == "advance").count(), 4);
+        let advances = loaded.data.journal.lines.iter().filter(|l| Event::KINDS[usize::from(l.kind)] == "advance");
+        assert_eq!(advances.count(), 4);
     }
     println!("5 rounds of two simultaneous advances: one winner each");
 }
@@ -257,7 +259,7 @@ fn three_dashboards_follow_one_writer_to_the_same_state() {
     let screens: Vec<String> = watchers
         .iter_mut()
         .map(|w| {
-            assert_eq!(w.data.journal.len(), 39 + events);
+            assert_eq!(w.live.data.journal.len(), 39 + events);
             w.update(Action::Tab(Tab::Journal));
             // How many events each watcher's last reload brought differs; the state must not.
             w.notice = None;
@@ -269,14 +271,13 @@ fn three_dashboards_follow_one_writer_to_the_same_state() {
         })
         .collect();
     assert_eq!(screens[0], screens[1]);
-    assert!(watchers.windows(2).all(|p| p[0].view == p[1].view && p[0].data.journal == p[1].data.journal));
+    assert!(watchers.windows(2).all(|p| p[0].view == p[1].view && p[0].live.data.journal == p[1].live.data.journal));
     assert_eq!(screens[1], screens[2]);
     assert!(screens[0].contains(&format!("live {}", events - 1)));
 }
 
 /// The view a fresh load of the same directory derives, to compare a watcher against.
 fn watchers_view_of(w: &sprout::app::App) -> sprout::rules::FleetView {
-    let loaded = store::load(&w.dir).expect("load");
-    let state = sprout::rules::State::replay(&loaded.data);
-    sprout::rules::FleetView::build(&loaded.data, &state, w.rollout, w.now)
+    let loaded = store::load(&w.live.dir).expect("load");
+    sprout::rules::FleetView::build(&loaded.data, &loaded.state, w.rollout, w.now)
 }

@@ -17,7 +17,7 @@ fn app(s: &Sample) -> App {
     let op = Operator { name: "operator".into(), from: None };
     let mut app = App::load(s.path(), op, false, now, true, Some(0)).expect("load");
     // The header shows the data directory; pin it so the snapshots do not depend on a temp path.
-    app.dir = "/srv/sprout".into();
+    app.place = "/srv/sprout".into();
     app
 }
 
@@ -56,7 +56,7 @@ fn fleet_filtered_to_overdue() {
 #[test]
 fn server() {
     snapshot("server", |a| {
-        let i = a.state.server_index("BOS-BH01");
+        let i = a.live.state.server_index("BOS-BH01");
         a.selected = i;
         a.update(Action::Tab(Tab::Server));
     });
@@ -146,7 +146,7 @@ fn colour_never_stands_alone() {
     let s = Sample::new();
     for tab in [Tab::Fleet, Tab::Rollout, Tab::Risk, Tab::Server] {
         let mut a = app(&s);
-        a.selected = a.state.server_index("MSP-MBX06");
+        a.selected = a.live.state.server_index("MSP-MBX06");
         a.update(Action::Tab(tab));
         let terminal = render(&mut a, 120, 40, &Theme::new(false));
         let buffer = terminal.backend().buffer();

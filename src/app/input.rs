@@ -70,7 +70,7 @@ impl App {
         } else {
             self.fleet.filter = filter;
             self.fleet.offset = 0;
-            self.fleet.rebuild(&self.data, &self.state, &self.view);
+            self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
             // Land on the first matching server, not on its group row.
             self.fleet.cursor = self.fleet.lines.iter().position(|l| matches!(l, Line::Server(_))).unwrap_or(0);
         }
@@ -87,22 +87,23 @@ impl App {
             self.tab = tab;
         } else if verb == "server" {
             match self
+                .live
                 .state
                 .server_index(&arg)
-                .or_else(|| self.state.servers.iter().position(|s| s.name.eq_ignore_ascii_case(&arg)))
+                .or_else(|| self.live.state.servers.iter().position(|s| s.name.eq_ignore_ascii_case(&arg)))
             {
                 Some(i) => self.open_server(i),
                 None => self.notice = Some(Notice { ok: false, text: format!("unknown server '{arg}'") }),
             }
         } else if verb == "rollout" {
-            match self.data.plan.rollouts.iter().position(|r| r.id == arg) {
+            match self.live.data.plan.rollouts.iter().position(|r| r.id == arg) {
                 Some(r) => {
                     self.rollout = Some(r);
                     self.derive();
                     self.tab = Tab::Rollout;
                 }
                 None => {
-                    let ids: Vec<&str> = self.data.plan.rollouts.iter().map(|r| r.id.as_str()).collect();
+                    let ids: Vec<&str> = self.live.data.plan.rollouts.iter().map(|r| r.id.as_str()).collect();
                     self.notice = Some(Notice {
                         ok: false,
                         text: format!("unknown rollout '{arg}'; rollout.ron has: {}", ids.join(", ")),
@@ -159,11 +160,11 @@ impl App {
             Action::SortNext => {
                 let i = Column::ALL.iter().position(|c| *c == self.fleet.sort).unwrap_or(0);
                 self.fleet.sort = Column::ALL[(i + 1) % Column::ALL.len()];
-                self.fleet.rebuild(&self.data, &self.state, &self.view);
+                self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
             }
             Action::SortReverse => {
                 self.fleet.descending = !self.fleet.descending;
-                self.fleet.rebuild(&self.data, &self.state, &self.view);
+                self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
             }
             Action::Fold => self.fold(),
             Action::Record(w) => self.open_form(w),
@@ -190,7 +191,7 @@ impl App {
                     self.selected = Some(i);
                 }
             }
-            Tab::Journal => self.journal_cursor = step(self.journal_cursor, self.journal_lines.len()),
+            Tab::Journal => self.journal_cursor = step(self.journal_cursor, self.journal_len()),
             Tab::Risk => self.risk_cursor.0 = step(self.risk_cursor.0, 3),
         }
     }
@@ -209,10 +210,9 @@ impl App {
             }
             Tab::Journal => {
                 let server = self
-                    .journal_lines
-                    .get(self.journal_cursor)
-                    .and_then(|&p| self.data.journal[p].event.server())
-                    .and_then(|s| self.state.server_index(s));
+                    .journal_shown(self.journal_cursor)
+                    .and_then(|p| self.live.data.journal.lines.get(p))
+                    .and_then(|l| l.server());
                 if let Some(i) = server {
                     self.open_server(i);
                 }
@@ -243,7 +243,7 @@ impl App {
         if !self.fleet.folded.remove(&role) {
             self.fleet.folded.insert(role.clone());
         }
-        self.fleet.rebuild(&self.data, &self.state, &self.view);
+        self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
         if let Some(i) = self.fleet.lines.iter().position(|l| matches!(l, Line::Group { role: r, .. } if *r == role)) {
             self.fleet.cursor = i;
         }

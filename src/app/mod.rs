@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use tui_input::Input;
 
-use crate::model::{Data, Rating};
-use crate::rules::{FleetView, SoakState, State};
+use crate::model::{Entry, Event, Rating};
+use crate::rules::{FleetView, SoakState};
 use crate::store::{self, Operator};
 
 pub use action::{Action, Tab, Write};
@@ -37,14 +37,15 @@ pub struct Notice {
 
 #[derive(Debug, Clone)]
 pub struct App {
-    pub dir: PathBuf,
     pub operator: Operator,
     pub read_only: bool,
     /// A pinned clock (`--now`) never moves; otherwise `tick` sets the time.
     pub pinned: bool,
     pub now: DateTime<Utc>,
-    pub data: Data,
-    pub state: State,
+    /// The data directory as loaded: files, replayed state, and where in the journal it stands.
+    pub live: store::Loaded,
+    /// The data directory as the header shows it.
+    pub place: String,
     pub view: FleetView,
     pub rollout: Option<usize>,
     pub tab: Tab,
@@ -58,8 +59,10 @@ pub struct App {
     members: Vec<usize>,
     pub journal_cursor: usize,
     pub journal_filter: String,
-    /// Journal positions shown, newest first (derived).
-    pub journal_lines: Vec<usize>,
+    /// Journal positions matching the filter, oldest first (derived); `None`: every event.
+    journal_matches: Option<Vec<u32>>,
+    /// Journal events read for display, by position (the journal itself stays on disk).
+    entries: std::cell::RefCell<std::collections::HashMap<usize, Entry>>,
     /// (without_sp, if_fails) cell of the risk grid.
     pub risk_cursor: (usize, usize),
     /// Servers in each cell of the risk grid (derived), indexed like `risk_cell`.
@@ -73,8 +76,6 @@ pub struct App {
     /// Servers touched by events this operator has not seen yet (another operator's writes).
     pub changed: std::collections::HashSet<usize>,
     pub warnings: Vec<String>,
-    /// The data files' size and mtime at the last load, to notice other writers cheaply.
-    pub stamp: Vec<Option<(u64, std::time::SystemTime)>>,
     pub quit: bool,
 }
 
@@ -100,19 +101,15 @@ impl App {
         pinned: bool,
         rollout: Option<usize>,
     ) -> App {
-        let dir = loaded.dir.clone();
-        let stamp = loaded.stamp.clone();
         let warnings = loaded.warnings();
-        let state = State::replay(&loaded.data);
         let seen_events = loaded.data.journal.len();
         let mut app = App {
-            dir,
             operator,
             read_only,
             pinned,
             now,
-            data: loaded.data,
-            state,
+            place: loaded.dir.display().to_string(),
+            live: loaded,
             view: FleetView::default(),
             rollout,
             tab: Tab::Fleet,
@@ -123,7 +120,8 @@ impl App {
             members: Vec::new(),
             journal_cursor: 0,
             journal_filter: String::new(),
-            journal_lines: Vec::new(),
+            journal_matches: None,
+            entries: Default::default(),
             risk_cursor: (0, 0),
             risk_counts: [[0; 3]; 3],
             overlay: None,
@@ -132,7 +130,6 @@ impl App {
             seen_events,
             changed: Default::default(),
             warnings,
-            stamp,
             quit: false,
         };
         app.derive();
@@ -142,9 +139,9 @@ impl App {
 
     /// Recompute everything derived; called on change, never per frame.
     pub fn derive(&mut self) {
-        self.view = FleetView::build(&self.data, &self.state, self.rollout, self.now);
-        self.fleet.index(&self.data, &self.state, &self.view);
-        self.fleet.rebuild(&self.data, &self.state, &self.view);
+        self.view = FleetView::build(&self.live.data, &self.live.state, self.rollout, self.now);
+        self.fleet.index(&self.live.data, &self.live.state, &self.view);
+        self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
         self.rebuild_journal();
         self.risk_counts = [[0; 3]; 3];
         for r in self.view.rows.iter().filter_map(|r| r.ratings.as_ref()) {
@@ -157,42 +154,71 @@ impl App {
     }
 
     fn rebuild_journal(&mut self) {
-        let f = self.journal_filter.to_lowercase();
-        self.journal_lines = (0..self.data.journal.len())
-            .rev()
-            .filter(|&i| {
-                if f.is_empty() {
-                    return true;
-                }
-                let e = &self.data.journal[i];
-                format!("{} {} {}", e.by, e.event.kind(), e.event.summary()).to_lowercase().contains(&f)
-            })
-            .collect();
-        self.journal_cursor = self.journal_cursor.min(self.journal_lines.len().saturating_sub(1));
+        self.journal_matches = journal_filter(&self.live, &self.journal_filter);
+        self.journal_cursor = self.journal_cursor.min(self.journal_len().saturating_sub(1));
     }
 
-    /// Re-read the data directory (after a write, or another process's write).
-    pub fn reload(&mut self) {
-        match store::load(&self.dir) {
-            Ok(loaded) => {
-                self.stamp = loaded.stamp.clone();
-                self.warnings = loaded.warnings();
-                self.state = State::replay(&loaded.data);
-                self.data = loaded.data;
+    /// Events the journal view lists (all, or those matching the filter).
+    pub fn journal_len(&self) -> usize {
+        self.journal_matches.as_ref().map_or(self.live.data.journal.len(), Vec::len)
+    }
+
+    /// The journal position of the `n`-th event listed, newest first.
+    pub fn journal_shown(&self, n: usize) -> Option<usize> {
+        let len = self.journal_len();
+        let k = len.checked_sub(n + 1)?;
+        Some(self.journal_matches.as_ref().map_or(k, |m| m[k] as usize))
+    }
+
+    /// The events at `positions`, read from the journal when first shown and kept for later
+    /// frames; `None` for one that cannot be read (the journal changed: a reload follows).
+    pub fn entries(&self, positions: &[usize]) -> Vec<Option<Entry>> {
+        let mut cache = self.entries.borrow_mut();
+        let missing: Vec<usize> = positions.iter().copied().filter(|p| !cache.contains_key(p)).collect();
+        if !missing.is_empty() {
+            if cache.len() > 4096 {
+                cache.clear();
+            }
+            if let Ok(read) = self.live.entries(&missing) {
+                cache.extend(missing.into_iter().zip(read));
+            }
+        }
+        positions.iter().map(|p| cache.get(p).cloned()).collect()
+    }
+
+    /// Re-read the data directory (after a write, or another process's write): only the
+    /// journal lines appended since, when that is all that changed.
+    pub fn reload(&mut self) -> Option<store::CatchUp> {
+        match store::refresh(&mut self.live) {
+            Ok(None) => None,
+            Ok(Some(caught)) => {
+                if caught == store::CatchUp::Reloaded {
+                    self.entries.borrow_mut().clear();
+                }
+                self.warnings = self.live.warnings();
                 self.derive();
+                Some(caught)
             }
             Err(e) => {
-                // Remember what was seen, so a damaged file is reported once, not every tick.
-                self.stamp = store::dir::stamp(&self.dir);
                 self.notice =
-                    Some(Notice { ok: false, text: format!("reload failed, showing the last good state: {e}") })
+                    Some(Notice { ok: false, text: format!("reload failed, showing the last good state: {e}") });
+                None
             }
         }
     }
 
+    /// After a write through `live`: events from `first` on are new (`None`: all re-read).
+    pub(crate) fn after_write(&mut self, first: Option<usize>) {
+        if first.is_none() {
+            self.entries.borrow_mut().clear();
+        }
+        self.warnings = self.live.warnings();
+        self.derive();
+    }
+
     /// Reload if the files changed since the last load (another process wrote); true if so.
     pub fn watch(&mut self) -> bool {
-        if store::dir::stamp(&self.dir) == self.stamp {
+        if store::dir::stamp(&self.live.dir) == self.live.stamp {
             return false;
         }
         self.reload_external();
@@ -201,15 +227,16 @@ impl App {
 
     /// Another process changed the data directory: reload, keep the cursor, mark what is new.
     pub fn reload_external(&mut self) {
-        let before = self.data.journal.len();
-        self.reload();
-        let added = self.data.journal.len().saturating_sub(before);
-        for e in self.data.journal.iter().skip(before) {
-            if let Some(i) = e.event.server().and_then(|s| self.state.server_index(s)) {
-                self.changed.insert(i);
-            }
+        let before = self.live.data.journal.len();
+        if self.reload().is_none() {
+            return;
         }
-        if let (true, Some(last)) = (added > 0, self.data.journal.last()) {
+        let index = &self.live.data.journal;
+        let added = index.len().saturating_sub(before);
+        self.changed.extend(index.lines.get(before..).unwrap_or_default().iter().filter_map(|l| l.server()));
+        if added > 0
+            && let Some(Some(last)) = self.entries(&[index.len() - 1]).pop()
+        {
             self.notice = Some(Notice {
                 ok: true,
                 text: format!(
@@ -247,7 +274,9 @@ impl App {
             _ => 4,
         };
         m.sort_by(|&a, &b| {
-            urgency(a).cmp(&urgency(b)).then_with(|| self.state.servers[a].name.cmp(&self.state.servers[b].name))
+            urgency(a)
+                .cmp(&urgency(b))
+                .then_with(|| self.live.state.servers[a].name.cmp(&self.live.state.servers[b].name))
         });
         m
     }
@@ -262,7 +291,7 @@ impl App {
     }
 
     pub fn rollout(&self) -> Option<&crate::model::Rollout> {
-        self.view.rollout.as_ref().map(|v| &self.data.plan.rollouts[v.rollout])
+        self.view.rollout.as_ref().map(|v| &self.live.data.plan.rollouts[v.rollout])
     }
 }
 
@@ -271,4 +300,39 @@ pub fn risk_cell((row, col): (usize, usize)) -> (Rating, Rating) {
     let without = [Rating::High, Rating::Medium, Rating::Low][row.min(2)];
     let if_fails = [Rating::Low, Rating::Medium, Rating::High][col.min(2)];
     (without, if_fails)
+}
+
+/// Journal positions whose operator, kind or server matches every word of `filter`
+/// (case-insensitive); `None` when the filter is empty. Works on the in-memory index only.
+fn journal_filter(live: &store::Loaded, filter: &str) -> Option<Vec<u32>> {
+    let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return None;
+    }
+    let index = &live.data.journal;
+    // Per word: which kinds, operators and servers it matches.
+    let sets: Vec<(u16, Vec<bool>, Vec<bool>)> = words
+        .iter()
+        .map(|w| {
+            let kinds =
+                Event::KINDS.iter().enumerate().filter(|(_, k)| k.contains(w.as_str())).fold(0, |m, (i, _)| m | 1 << i);
+            let ops = index.operators.iter().map(|o| contains_folded(o, w)).collect();
+            let servers = live.state.servers.iter().map(|s| contains_folded(&s.name, w)).collect();
+            (kinds, ops, servers)
+        })
+        .collect();
+    let hits = index.lines.iter().enumerate().filter(|(_, l)| {
+        sets.iter().all(|(kinds, ops, servers)| {
+            kinds & (1 << l.kind) != 0
+                || ops.get(usize::from(l.by)).copied().unwrap_or(false)
+                || l.server().is_some_and(|s| servers.get(s).copied().unwrap_or(false))
+        })
+    });
+    Some(hits.map(|(p, _)| p as u32).collect())
+}
+
+/// `hay` contains `needle` (already lower-case), ignoring ASCII case, without allocating.
+fn contains_folded(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }

@@ -19,9 +19,10 @@ impl App {
         let Some(ro) = self.rollout().cloned() else {
             return self.refuse("no rollout in rollout.ron");
         };
-        let server = self.target_server().map(|i| self.state.servers[i].name.clone());
+        let server = self.target_server().map(|i| self.live.state.servers[i].name.clone());
         let fixed = |value: &str| Field::Fixed { label: "server", value: value.to_string() };
         let target = self
+            .live
             .data
             .catalog
             .product(&ro.product)
@@ -78,7 +79,7 @@ impl App {
                 let (Some(c), Some(v)) = (current, self.view.rollout.as_ref()) else {
                     return self.refuse("no phase is open to sign off");
                 };
-                let signed = &self.state.progress[v.rollout].signoffs[c];
+                let signed = &self.live.state.progress[v.rollout].signoffs[c];
                 let owed: Vec<String> =
                     ro.phases[c].signoffs.iter().filter(|g| !signed.iter().any(|s| &s.group == *g)).cloned().collect();
                 if owed.is_empty() {
@@ -122,7 +123,7 @@ impl App {
                     let mut context = vec![format!("OVERRIDE: {} unmet gate item(s) will be overridden:", unmet.len())];
                     context.extend(unmet.iter().map(|u| format!("  ✗ {u}")));
                     let mut fields = vec![shown, Field::text("override reason", true)];
-                    match &self.data.team {
+                    match &self.live.data.team {
                         None => fields.push(Field::text("approver", true)),
                         Some(_) => {
                             context.push(format!("You ({}) approve it; team.ron says who may.", self.operator.name))
@@ -195,7 +196,10 @@ impl App {
         };
         let options = WriteOptions { read_only: self.read_only, ..Default::default() };
         let mut waited = None;
-        match store::record(&self.dir, &self.operator, now, options, make, |holder| waited = Some(holder.to_string())) {
+        let operator = self.operator.clone();
+        match store::record_in(&mut self.live, &operator, now, options, make, |holder| {
+            waited = Some(holder.to_string())
+        }) {
             Ok(recorded) => {
                 let mut text = format!("✓ recorded #{}: {}", recorded.entry.seq, recorded.entry.event.summary());
                 if let Some(holder) = waited {
@@ -205,13 +209,14 @@ impl App {
                     text.push_str(&format!(" ({w})"));
                 }
                 self.notice = Some(Notice { ok: true, text });
-                self.reload();
-                self.seen_events = self.data.journal.len();
+                // The write path left `live` at the journal's end, this event applied.
+                self.after_write(recorded.first_new);
+                self.seen_events = self.live.data.journal.len();
                 self.changed.clear();
             }
             Err(e) => {
                 // The refusal may come from a state newer than the one on screen: show it.
-                self.reload();
+                self.after_write(None);
                 self.refuse(format!("✗ {e}"));
             }
         }

@@ -18,8 +18,7 @@ fn find<'a>(state: &'a State, name: &str) -> Result<(usize, &'a crate::model::Se
 
 pub fn manifest(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let loaded = load(ctx, err)?;
-    let state = State::replay(&loaded.data);
-    let (_, server) = find(&state, name)?;
+    let (_, server) = find(&loaded.state, name)?;
     let steps = manifest::manifest(&loaded.data.catalog, server);
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&steps)?)?,
@@ -39,24 +38,24 @@ struct HistoryLine {
 pub fn server(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let loaded = load(ctx, err)?;
     let data = &loaded.data;
-    let state = State::replay(data);
-    let (i, server) = find(&state, name)?;
+    let state = &loaded.state;
+    let (i, server) = find(state, name)?;
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
-    let view = FleetView::build(data, &state, r, ctx.now);
+    let view = FleetView::build(data, state, r, ctx.now);
     let row = &view.rows[i];
     let today = ctx.now.date_naive();
     let pending = rules::hotfix::pending(&data.catalog, server, today);
     let steps = manifest::manifest(&data.catalog, server);
-    let history: Vec<HistoryLine> = state.history[i]
-        .iter()
-        .map(|&p| {
-            let e = &data.journal[p];
-            HistoryLine {
-                seq: e.seq,
-                at: e.at.format("%Y-%m-%d %H:%M").to_string(),
-                by: e.by.clone(),
-                event: e.event.summary(),
-            }
+    let positions: Vec<usize> = state.history[i].iter().map(|&p| p as usize).collect();
+    let history: Vec<HistoryLine> = loaded
+        .entries(&positions)
+        .map_err(Failure)?
+        .into_iter()
+        .map(|e| HistoryLine {
+            seq: e.seq,
+            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
+            by: e.by.clone(),
+            event: e.event.summary(),
         })
         .collect();
     if let Format::Json = format {

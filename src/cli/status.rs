@@ -73,9 +73,8 @@ struct RolloutReport {
     can_advance: bool,
 }
 
-fn build(ctx: &Context, data: &Data, rollout: Option<usize>) -> Report {
-    let state = State::replay(data);
-    let view = FleetView::build(data, &state, rollout, ctx.now);
+fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> Report {
+    let view = FleetView::build(data, state, rollout, ctx.now);
     let today = ctx.now.date_naive();
     // Roles in fleet.ron's order, so the report reads the way the operator wrote the fleet.
     let order = |role: &str| data.fleet.roles.iter().position(|r| r.id == role).unwrap_or(usize::MAX);
@@ -182,7 +181,7 @@ fn rollout_report(data: &Data, v: &rules::RolloutView) -> RolloutReport {
 pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let loaded = load(ctx, err)?;
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
-    let report = build(ctx, &loaded.data, r);
+    let report = build(ctx, &loaded.data, &loaded.state, r);
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
         Format::Text => text(&report, false),

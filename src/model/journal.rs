@@ -19,6 +19,77 @@ pub struct Entry {
     pub sum: String,
 }
 
+/// Where each journal line is and the little that lists and filters need about it. The
+/// events themselves stay on disk; the rows on screen are read when shown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JournalIndex {
+    /// One per event, in journal order (position `p` is the event with `seq` `p + 1`).
+    pub lines: Vec<LineRef>,
+    /// Operators by first appearance; `LineRef::by` indexes this.
+    pub operators: Vec<String>,
+    /// Bytes of the journal read: the next line starts here.
+    pub bytes: u64,
+    /// Lines read (blank ones included), for line numbers in messages.
+    pub line_count: usize,
+    /// The last event's `seq` and `sum`, which the next line chains to.
+    pub seq: u64,
+    pub sum: String,
+}
+
+/// One journal line: where it starts and what it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineRef {
+    pub offset: u64,
+    /// Index of the server in `State::servers`, or `LineRef::NO_SERVER`.
+    pub server: u32,
+    /// Index into `Event::KINDS`.
+    pub kind: u8,
+    /// Index into `JournalIndex::operators`.
+    pub by: u16,
+}
+
+impl LineRef {
+    pub const NO_SERVER: u32 = u32::MAX;
+
+    pub fn server(&self) -> Option<usize> {
+        (self.server != Self::NO_SERVER).then_some(self.server as usize)
+    }
+}
+
+impl JournalIndex {
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Note one more whole line that ends at byte `end`.
+    pub fn push(&mut self, entry: &Entry, offset: u64, end: u64, server: Option<usize>) {
+        let by = match self.operators.iter().position(|o| *o == entry.by) {
+            Some(i) => i,
+            None => {
+                self.operators.push(entry.by.clone());
+                self.operators.len() - 1
+            }
+        };
+        self.lines.push(LineRef {
+            offset,
+            server: server.map_or(LineRef::NO_SERVER, |s| s as u32),
+            kind: entry.event.kind_index(),
+            by: by.min(usize::from(u16::MAX)) as u16,
+        });
+        self.bytes = end;
+        self.seq = entry.seq;
+        self.sum.clone_from(&entry.sum);
+    }
+
+    pub fn operator(&self, line: &LineRef) -> &str {
+        self.operators.get(usize::from(line.by)).map_or("?", String::as_str)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CheckoutResult {
     Pass,
@@ -142,20 +213,30 @@ impl Event {
         }
     }
 
+    /// The kind words shown in lists and accepted by filters, indexed by `kind_index`.
+    pub const KINDS: [&'static str; 11] = [
+        "install", "verify", "backup", "checkout", "signoff", "extend", "exclude", "advance", "backout", "hotfix",
+        "priority",
+    ];
+
     /// The kind word shown in lists and accepted by filters.
     pub fn kind(&self) -> &'static str {
+        Event::KINDS[usize::from(self.kind_index())]
+    }
+
+    pub fn kind_index(&self) -> u8 {
         match self {
-            Event::Install { .. } => "install",
-            Event::Verify { .. } => "verify",
-            Event::Backup { .. } => "backup",
-            Event::Checkout { .. } => "checkout",
-            Event::SignOff { .. } => "signoff",
-            Event::SoakExtended { .. } => "extend",
-            Event::Excluded { .. } => "exclude",
-            Event::PhaseOpened { .. } => "advance",
-            Event::BackedOut { .. } => "backout",
-            Event::HotFixApplied { .. } => "hotfix",
-            Event::RiskOverride { .. } => "priority",
+            Event::Install { .. } => 0,
+            Event::Verify { .. } => 1,
+            Event::Backup { .. } => 2,
+            Event::Checkout { .. } => 3,
+            Event::SignOff { .. } => 4,
+            Event::SoakExtended { .. } => 5,
+            Event::Excluded { .. } => 6,
+            Event::PhaseOpened { .. } => 7,
+            Event::BackedOut { .. } => 8,
+            Event::HotFixApplied { .. } => 9,
+            Event::RiskOverride { .. } => 10,
         }
     }
 }

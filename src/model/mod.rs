@@ -8,7 +8,7 @@ pub mod team;
 
 pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePack};
 pub use fleet::{Environment, Fleet, Role, Server};
-pub use journal::{CheckoutResult, Entry, Event};
+pub use journal::{CheckoutResult, Entry, Event, JournalIndex, LineRef};
 pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak};
 pub use team::Team;
 
@@ -18,7 +18,8 @@ pub struct Data {
     pub catalog: Catalog,
     pub fleet: Fleet,
     pub plan: RolloutPlan,
-    pub journal: Vec<Entry>,
+    /// Where each event is; the events stay on disk (`store::journal::read`).
+    pub journal: JournalIndex,
     /// From `team.ron`, when present.
     pub team: Option<Team>,
 }

@@ -30,7 +30,8 @@ fn duplicates<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
     names.filter(|n| !seen.insert(*n)).collect()
 }
 
-pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
+/// Every cross-reference problem of the files (journal events are checked by `event`).
+pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
     let mut out = Vec::new();
     let cat = &data.catalog;
     let fleet = &data.fleet;
@@ -124,7 +125,6 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
     for d in duplicates(data.plan.rollouts.iter().map(|r| &r.id)) {
         out.push(Problem { last: true, ..at("rollout.ron", d, format!("duplicate rollout '{d}'")) });
     }
-    let state = State::replay(data);
     for (r, ro) in data.plan.rollouts.iter().enumerate() {
         let mut near = |what: &str, msg: String| out.push(at("rollout.ron", what, msg));
         let known_product = cat.product(&ro.product).is_some();
@@ -151,7 +151,7 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
         if ro.phases.is_empty() {
             near(&ro.id, format!("rollout {} has no phases", ro.id));
         }
-        let view = FleetView::build(data, &state, Some(r), now);
+        let view = FleetView::build(data, state, Some(r), now);
         for (p, phase) in ro.phases.iter().enumerate() {
             let unknown = unknown_in_selector(&phase.members, &roles, &sites, &servers);
             for u in &unknown {
@@ -173,12 +173,17 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
         }
     }
 
-    for (n, e) in data.journal.iter().enumerate() {
-        let line = n + 1;
+    out
+}
+
+/// Problems of one journal event (on `line` of journal.ron), streamed by the loader.
+pub fn event(data: &Data, state: &State, line: usize, e: &crate::model::Entry, out: &mut Vec<Problem>) {
+    let cat = &data.catalog;
+    {
         let mut push = |message: String| {
             out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message })
         };
-        if let Some(s) = e.event.server().filter(|s| !servers.contains(s)) {
+        if let Some(s) = e.event.server().filter(|s| state.server_index(s).is_none()) {
             push(format!("{} event for unknown server '{s}'", e.event.kind()));
         }
         if let Some(id) = e.event.rollout() {
@@ -210,7 +215,6 @@ pub fn check(data: &Data, now: DateTime<Utc>) -> Vec<Problem> {
             _ => {}
         }
     }
-    out
 }
 
 fn unknown_in_selector(

@@ -1,41 +1,48 @@
 //! The current state: the fleet baseline with the journal replayed over it.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use crate::model::{CheckoutResult, Data, Event, Rollout, Server};
+use crate::model::{CheckoutResult, Data, Entry, Event, Rollout, Server};
 
-#[derive(Debug, Clone, PartialEq)]
+// Times are kept as nanoseconds in the derived-state cache: exact, and quick to read back.
+use chrono::serde::{ts_nanoseconds as nanos, ts_nanoseconds_option as nanos_option};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutRecord {
+    #[serde(with = "nanos")]
     pub at: DateTime<Utc>,
     pub by: String,
     pub result: CheckoutResult,
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignOffRecord {
     pub group: String,
     pub by: String,
+    #[serde(with = "nanos")]
     pub at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Opened {
+    #[serde(with = "nanos")]
     pub at: DateTime<Utc>,
     pub by: String,
     pub override_reason: Option<String>,
 }
 
 /// What the journal says about one server within one rollout.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemberRecord {
+    #[serde(with = "nanos_option")]
     pub installed_at: Option<DateTime<Utc>>,
     /// What `winver` showed, once verified.
     pub verified: Option<String>,
     pub checkouts: Vec<CheckoutRecord>,
     pub excluded: Option<String>,
+    #[serde(with = "nanos_option")]
     pub backed_out_at: Option<DateTime<Utc>>,
     pub priority_override: Option<(u8, String)>,
 }
@@ -48,7 +55,7 @@ impl MemberRecord {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub opened: Vec<Option<Opened>>,
     pub current: Option<usize>,
@@ -72,42 +79,55 @@ impl Progress {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub servers: Vec<Server>,
-    index: HashMap<String, usize>,
+    /// Server indices sorted by name, for lookups without a second copy of every name.
+    by_name: Vec<u32>,
     /// One per rollout of the plan, in plan order.
     pub progress: Vec<Progress>,
     /// Per server, the positions in the journal of the events about it.
-    pub history: Vec<Vec<usize>>,
+    pub history: Vec<Vec<u32>>,
+    #[serde(with = "nanos_vec")]
     pub last_backup: Vec<Option<DateTime<Utc>>>,
+    #[serde(with = "nanos_vec")]
     pub last_install: Vec<Option<DateTime<Utc>>>,
     /// Per server, the level each install replaced, for back-out.
     previous_levels: Vec<Vec<(String, u8)>>,
 }
 
 impl State {
-    pub fn replay(data: &Data) -> State {
+    /// The fleet baseline, before any journal event.
+    pub fn new(data: &Data) -> State {
         let servers = data.fleet.servers.clone();
         let n = servers.len();
-        let index = servers.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
-        let mut state = State {
+        let mut by_name: Vec<u32> = (0..n as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| servers[a as usize].name.cmp(&servers[b as usize].name));
+        State {
             servers,
-            index,
+            by_name,
             progress: data.plan.rollouts.iter().map(|r| Progress::new(r, n)).collect(),
             history: vec![Vec::new(); n],
             last_backup: vec![None; n],
             last_install: vec![None; n],
             previous_levels: vec![Vec::new(); n],
-        };
-        for (pos, entry) in data.journal.iter().enumerate() {
+        }
+    }
+
+    /// The baseline with `entries` applied in order (position = index in `entries`).
+    pub fn replay(data: &Data, entries: &[Entry]) -> State {
+        let mut state = State::new(data);
+        for (pos, entry) in entries.iter().enumerate() {
             state.apply(data, pos, entry);
         }
         state
     }
 
     pub fn server_index(&self, name: &str) -> Option<usize> {
-        self.index.get(name).copied()
+        self.by_name
+            .binary_search_by(|&i| self.servers[i as usize].name.as_str().cmp(name))
+            .ok()
+            .map(|k| self.by_name[k] as usize)
     }
 
     pub fn server(&self, name: &str) -> Option<&Server> {
@@ -124,13 +144,13 @@ impl State {
         self.previous_levels[server].iter().rev().find(|(p, _)| p == product).map(|(_, l)| *l)
     }
 
-    /// Apply one journal entry. Events naming unknown things are skipped here;
-    /// `rules::check` reports them.
-    pub fn apply(&mut self, data: &Data, pos: usize, entry: &crate::model::Entry) {
+    /// Apply one journal entry; returns the server it is about, if known. Events naming
+    /// unknown things are skipped here; `rules::check` reports them.
+    pub fn apply(&mut self, data: &Data, pos: usize, entry: &Entry) -> Option<usize> {
         let at = entry.at;
         let server = entry.event.server().and_then(|s| self.server_index(s));
         if let Some(i) = server {
-            self.history[i].push(pos);
+            self.history[i].push(pos as u32);
         }
         let rollout = entry.event.rollout().and_then(|id| data.plan.rollouts.iter().position(|r| r.id == id));
         match (&entry.event, server, rollout) {
@@ -207,6 +227,23 @@ impl State {
             }
             _ => {}
         }
+        server
+    }
+}
+
+/// `Vec<Option<DateTime>>` as nanoseconds, for the derived-state cache.
+mod nanos_vec {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Option<DateTime<Utc>>], s: S) -> Result<S::Ok, S::Error> {
+        let n: Vec<Option<i64>> = v.iter().map(|t| t.and_then(|t| t.timestamp_nanos_opt())).collect();
+        n.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<DateTime<Utc>>>, D::Error> {
+        let n: Vec<Option<i64>> = Vec::deserialize(d)?;
+        Ok(n.into_iter().map(|t| t.map(DateTime::from_timestamp_nanos)).collect())
     }
 }
 

@@ -6,7 +6,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Entry, Event};
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::model::{Entry, Event, JournalIndex};
 
 use super::parse::{self, Located};
 
@@ -66,31 +69,89 @@ pub enum Damage {
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub entries: Vec<Entry>,
-    pub torn: Option<(usize, usize, Located)>,
+    pub torn: Option<Torn>,
 }
 
-/// Parse and verify the whole chain.
+/// A torn last line: (line number, byte offset, what was wrong).
+pub type Torn = (usize, usize, Located);
+
+/// Where a read of the journal starts: after `bytes` bytes and `lines` lines, chained to
+/// the event `seq` with `sum` (all zero and empty at the start of the file).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Start {
+    pub bytes: u64,
+    pub lines: usize,
+    pub seq: u64,
+    pub sum: String,
+}
+
+impl Start {
+    pub fn after(index: &crate::model::JournalIndex) -> Start {
+        Start { bytes: index.bytes, lines: index.line_count, seq: index.seq, sum: index.sum.clone() }
+    }
+}
+
+/// Parse and verify the whole chain of a journal text.
 pub fn parse(text: &str) -> Result<Parsed, Located> {
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut offset = 0;
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    for (n, raw) in lines.iter().enumerate() {
-        let lineno = n + 1;
-        let last = n + 1 == lines.len();
-        let line = raw.trim_end_matches('\n');
-        let start = offset;
-        offset += raw.len();
-        if line.trim().is_empty() {
-            continue;
+    let mut entries = Vec::new();
+    let (_, torn) = scan(text.as_bytes(), Start::default(), |e, _, _, _| entries.push(e))?;
+    Ok(Parsed { entries, torn })
+}
+
+/// Read journal lines from `reader`, which is positioned at `start`, checking each line's
+/// sum and its link to the line before; `each` gets every entry with its line's start and
+/// end offsets and line count so far. Streams: memory does not grow with the journal.
+/// Returns where the whole lines end, and a torn last line if there is one.
+pub fn scan(
+    mut reader: impl BufRead,
+    start: Start,
+    mut each: impl FnMut(Entry, u64, u64, usize),
+) -> Result<(Start, Option<Torn>), Located> {
+    let Start { bytes: mut offset, lines: mut lineno, mut seq, mut sum } = start;
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        let read = reader.read_until(b'\n', &mut raw).map_err(|e| Located {
+            file: super::JOURNAL.into(),
+            line: lineno + 1,
+            col: 1,
+            message: format!("read failed: {e}"),
+        })?;
+        if read == 0 {
+            return Ok((Start { bytes: offset, lines: lineno, seq, sum }, None));
         }
-        let decoded = decode(line, lineno).and_then(|e| link(entries.last(), e, lineno));
+        lineno += 1;
+        let begin = offset;
+        offset += read as u64;
+        let whole = raw.last() == Some(&b'\n');
+        let decoded = std::str::from_utf8(&raw)
+            .map_err(|e| Located {
+                file: super::JOURNAL.into(),
+                line: lineno,
+                col: e.valid_up_to() + 1,
+                message: "not UTF-8 text (a damaged byte?)".into(),
+            })
+            .and_then(|text| {
+                let line = text.trim_end_matches('\n');
+                if line.trim().is_empty() {
+                    return Ok(None);
+                }
+                decode(line, lineno).and_then(|e| link(seq, &sum, e, lineno)).map(Some)
+            });
         match decoded {
-            Ok(e) => entries.push(e),
+            Ok(None) => {}
+            Ok(Some(e)) => {
+                seq = e.seq;
+                sum.clone_from(&e.sum);
+                each(e, begin, offset, lineno);
+            }
             // A last line without its newline never finished being written.
-            Err(error) if last && !raw.ends_with('\n') => {
-                return Ok(Parsed { entries, torn: Some((lineno, start, error)) });
+            Err(error) if !whole => {
+                let end = Start { bytes: begin, lines: lineno - 1, seq, sum };
+                return Ok((end, Some((lineno, begin as usize, error))));
             }
             Err(mut error) => {
+                let last = reader.fill_buf().map(|b| b.is_empty()).unwrap_or(false);
                 error.message.push_str(if last {
                     "; the last line is damaged although complete: run `sprout verify` and restore journal.ron from backup"
                 } else {
@@ -100,11 +161,34 @@ pub fn parse(text: &str) -> Result<Parsed, Located> {
             }
         }
     }
-    Ok(Parsed { entries, torn: None })
 }
 
-fn link(prev: Option<&Entry>, e: Entry, lineno: usize) -> Result<Entry, Located> {
-    let (seq, sum) = prev.map_or((0, ""), |p| (p.seq, p.sum.as_str()));
+/// Read the events at `positions` (journal order) straight from the file, each checked.
+pub fn read_at(path: &Path, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String> {
+    use std::os::unix::fs::FileExt;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut out = Vec::with_capacity(positions.len());
+    let mut buf = Vec::new();
+    for &p in positions {
+        let Some(line) = index.lines.get(p) else {
+            return Err(format!("{shown}: no event #{} (the journal has {})", p + 1, index.len()));
+        };
+        let end = index.lines.get(p + 1).map_or(index.bytes, |l| l.offset);
+        buf.resize(end.saturating_sub(line.offset) as usize, 0);
+        file.read_exact_at(&mut buf, line.offset).map_err(|e| format!("{shown}: reading event #{}: {e}", p + 1))?;
+        let text = std::str::from_utf8(&buf).map_err(|_| format!("{shown}: event #{} is not UTF-8 text", p + 1))?;
+        let text = text.split('\n').next().unwrap_or_default();
+        let entry = decode(text, p + 1).map_err(|e| format!("{shown}: event #{}: {}", p + 1, e.message))?;
+        if entry.seq != p as u64 + 1 {
+            return Err(format!("{shown}: event #{} has moved (the journal changed): reloading", p + 1));
+        }
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+fn link(seq: u64, sum: &str, e: Entry, lineno: usize) -> Result<Entry, Located> {
     let err = |message: String| Located { file: super::JOURNAL.into(), line: lineno, col: 1, message };
     if e.seq != seq + 1 {
         return Err(err(format!("sequence {} follows {seq}: a line is missing or out of order", e.seq)));

@@ -12,13 +12,17 @@ use crate::model::{Data, Entry, Event};
 use crate::rules::record::{self, Refusal};
 use crate::rules::replay::State;
 
+use super::dir::{FileId, Loaded, catch_up};
 use super::lock::{self, LockError};
-use super::{JOURNAL, LoadError, Operator, load};
+use super::{JOURNAL, LoadError, Operator, cache, load};
 
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub entry: Entry,
     pub warnings: Vec<String>,
+    /// The first event `loaded` had not seen (other writers' or this one), or `None` when
+    /// the write path had to read everything again.
+    pub first_new: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +57,7 @@ fn io_err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> W
 }
 
 /// Build an event from the latest state with `make`, check it, and append it durably.
-/// Returns only after the line is fsynced.
+/// Returns only after the line is fsynced. Loads `dir` first; see `record_in`.
 pub fn record(
     dir: &Path,
     operator: &Operator,
@@ -65,37 +69,84 @@ pub fn record(
     if options.read_only {
         return Err(WriteError::ReadOnly);
     }
-    let _lock = lock::acquire(dir, &operator.name, options.lock_timeout, on_wait)?;
-    let loaded = load(dir)?;
-    let mut warnings = Vec::new();
-    let path = dir.join(JOURNAL);
-    if let Some((line, offset, _)) = &loaded.torn {
-        set_aside_torn_tail(&path, *offset as u64)?;
-        warnings.push(format!("journal.ron:{line}: an incomplete last line was moved to journal.ron.broken"));
-    }
-    let state = State::replay(&loaded.data);
-    let event = make(&loaded.data, &state, &operator.name)?;
-    warnings.extend(record::check(&loaded.data, &state, &event, &operator.name, now)?);
-    let (seq, prev) = loaded.data.journal.last().map_or((1, String::new()), |e| (e.seq + 1, e.sum.clone()));
-    let (entry, line) = super::journal::encode(seq, now, &operator.name, operator.from.clone(), event, &prev)
-        .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
-    append_line(dir, &path, &line)?;
-    Ok(Recorded { entry, warnings })
+    let mut loaded = load(dir)?;
+    record_in(&mut loaded, operator, now, options, make, on_wait)
 }
 
-fn append_line(dir: &Path, path: &Path, line: &str) -> Result<(), WriteError> {
+/// The one write path. Under the directory lock: bring `loaded` up to the journal on disk
+/// (reading only what other writers appended, or everything if anything else changed it),
+/// set a torn last line aside, build the event from that latest state, check it, append it,
+/// fsync, apply it to `loaded` and write the journal head. Cost: independent of the journal's
+/// length when the journal changed only by sprout's appends.
+pub fn record_in(
+    loaded: &mut Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    make: impl FnOnce(&Data, &State, &str) -> Result<Event, Refusal>,
+    on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    if options.read_only {
+        return Err(WriteError::ReadOnly);
+    }
+    let dir = loaded.dir.clone();
+    let _lock = lock::acquire(&dir, &operator.name, options.lock_timeout, on_wait)?;
+    let path = dir.join(JOURNAL);
+    let mut first_new = Some(loaded.data.journal.len());
+    if catch_up(loaded).is_err() || loaded.journal_at != FileId::of(&path) {
+        *loaded = load(&dir)?;
+        first_new = None;
+    }
+    // A new generation when something other than sprout changed the journal since the head.
+    let generation = match cache::read_head(&dir) {
+        Some(h) if Some(h.journal) == loaded.journal_at => h.generation,
+        Some(h) => h.generation + 1,
+        None => 1,
+    };
+    let mut warnings = Vec::new();
+    if let Some((line, offset, _)) = loaded.torn.take() {
+        set_aside_torn_tail(&path, offset as u64)?;
+        warnings.push(format!("journal.ron:{line}: an incomplete last line was moved to journal.ron.broken"));
+    }
+    let event = make(&loaded.data, &loaded.state, &operator.name)?;
+    warnings.extend(record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?);
+    let index = &loaded.data.journal;
+    let (entry, line) =
+        super::journal::encode(index.seq + 1, now, &operator.name, operator.from.clone(), event, &index.sum)
+            .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
+    let offset = append_line(&dir, &path, &line)?;
+    let id = FileId::of(&path);
+    let end = id.map_or(offset + line.len() as u64 + 1, |id| id.len);
+    let Loaded { data, state, .. } = loaded;
+    let pos = data.journal.len();
+    let server = state.apply(data, pos, &entry);
+    data.journal.push(&entry, offset, end, server);
+    data.journal.line_count += 1;
+    loaded.journal_at = id;
+    loaded.stamp[4] = id;
+    loaded.generation = Some(generation);
+    if let Some(journal) = id {
+        // Best effort: without a head the next load is a full one, never a wrong one.
+        let _ = cache::write_head(&dir, cache::Head { journal, generation });
+    }
+    Ok(Recorded { entry, warnings, first_new })
+}
+
+/// Append one line and fsync; returns the offset the line starts at.
+fn append_line(dir: &Path, path: &Path, line: &str) -> Result<u64, WriteError> {
     let created = !path.exists();
     // A whole last line that lost only its newline (a crash between the two) gets it back
     // first, so the new line never joins it.
     let needs_newline = fs::metadata(path).is_ok_and(|m| m.len() > 0) && !ends_with_newline(path)?;
     let mut file = OpenOptions::new().append(true).create(true).open(path).map_err(io_err(path, "open for append"))?;
     let text = if needs_newline { format!("\n{line}\n") } else { format!("{line}\n") };
+    let start = file.metadata().map_err(io_err(path, "stat"))?.len() + u64::from(needs_newline);
     file.write_all(text.as_bytes()).map_err(io_err(path, "append"))?;
     file.sync_data().map_err(io_err(path, "fsync"))?;
     if created {
         File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir, "fsync of the directory"))?;
     }
-    Ok(())
+    Ok(start)
 }
 
 fn ends_with_newline(path: &Path) -> Result<bool, WriteError> {

@@ -31,7 +31,7 @@ fn specs(app: &App, width: usize) -> Vec<Spec> {
         vec![Spec { col: Col::Fixed(Column::Server), title: "server".into(), width: name_width + 3, keep: 255 }];
     let fixed = |c: Column, w: usize, keep: u8| Spec { col: Col::Fixed(c), title: c.title().into(), width: w, keep };
     all.push(fixed(Column::Site, 5, 10));
-    for (i, p) in app.data.catalog.products.iter().enumerate() {
+    for (i, p) in app.live.data.catalog.products.iter().enumerate() {
         all.push(Spec { col: Col::Product(i), title: p.id.clone(), width: 8, keep: 80 });
     }
     all.extend([
@@ -107,7 +107,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 fn server_line<'a>(app: &App, theme: &Theme, specs: &[Spec], row: &ServerRow, today: chrono::NaiveDate) -> Line<'a> {
-    let server = &app.state.servers[row.index];
+    let server = &app.live.state.servers[row.index];
     let spans = specs
         .iter()
         .map(|s| {
@@ -122,7 +122,7 @@ fn server_line<'a>(app: &App, theme: &Theme, specs: &[Spec], row: &ServerRow, to
                     Span::raw(fit(&format!("{}{}", server.site, if server.remote { "*" } else { "" }), w))
                 }
                 Col::Product(p) => {
-                    let product = &app.data.catalog.products[p];
+                    let product = &app.live.data.catalog.products[p];
                     match row.levels.iter().find(|l| l.product == product.id) {
                         Some(l) => {
                             let latest = product.level_name(l.latest);

@@ -11,7 +11,7 @@ use super::fit;
 use super::theme::Theme;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let title = format!(" Journal: {} of {} events, newest first ", app.journal_lines.len(), app.data.journal.len());
+    let title = format!(" Journal: {} of {} events, newest first ", app.journal_len(), app.live.data.journal.len());
     let block =
         Block::default().borders(Borders::TOP).border_style(theme.border).title(Span::styled(title, theme.title));
     let inner = block.inner(area);
@@ -20,8 +20,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let offset = app.journal_cursor.saturating_sub(height.saturating_sub(1));
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
-    for (n, &p) in app.journal_lines.iter().enumerate().skip(offset).take(height) {
-        let e = &app.data.journal[p];
+    let shown: Vec<usize> = (offset..offset + height).map_while(|n| app.journal_shown(n)).collect();
+    for ((n, &p), e) in (offset..).zip(&shown).zip(app.entries(&shown)) {
+        let Some(e) = e else {
+            lines.push(Line::styled(format!("  #{}: cannot be read from journal.ron (changed?)", p + 1), theme.warn));
+            continue;
+        };
         let new = p >= app.seen_events;
         let mut line = Line::from(vec![
             Span::styled(if new { "● " } else { "  " }, theme.new),

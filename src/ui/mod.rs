@@ -90,7 +90,7 @@ fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         spans.push(Span::raw(" "));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let who = format!("{} │ {}", app.operator.name, app.dir.display());
+    let who = format!("{} │ {}", app.operator.name, app.place);
     let room = usize::from(area.width).saturating_sub(used + 1);
     if room > 8 {
         let who: String = if who.chars().count() > room {

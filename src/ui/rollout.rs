@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
     let [members_area, waiting_area] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(bottom);
-    let window = Window::of(&ro.phases[c], app.state.progress[v.rollout].extra_days[c]);
+    let window = Window::of(&ro.phases[c], app.live.state.progress[v.rollout].extra_days[c]);
     let members = app.current_members();
     let block = Block::default()
         .borders(Borders::TOP)
@@ -116,7 +116,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             })
             .collect();
         let mut line = Line::from(vec![
-            Span::raw(fit(&app.state.servers[i].name, name_width)),
+            Span::raw(fit(&app.live.state.servers[i].name, name_width)),
             Span::styled(gauge, theme.soak(&soak)),
             Span::styled(format!(" {} {}", soak_symbol(&soak), soak.short()), theme.soak(&soak)),
         ]);

@@ -10,6 +10,9 @@ use crate::rules::{self, Compliance, HotFixStatus, RatingSource};
 
 use super::theme::{Theme, soak_symbol};
 
+/// History lines shown on the Server view; `sprout server NAME` prints them all.
+const HISTORY_SHOWN: usize = 200;
+
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let Some(i) = app.selected else {
         frame.render_widget(
@@ -18,8 +21,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         );
         return;
     };
-    let data = &app.data;
-    let server = &app.state.servers[i];
+    let data = &app.live.data;
+    let server = &app.live.state.servers[i];
     let row = &app.view.rows[i];
     let today = app.now.date_naive();
     let head = |t: &str| Line::styled(t.to_string(), theme.title);
@@ -113,15 +116,30 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     lines.push(Line::default());
     lines.push(head("History (newest first)"));
-    if app.state.history[i].is_empty() {
+    let history = &app.live.state.history[i];
+    if history.is_empty() {
         lines.push(Line::styled("  no journal events", theme.dim));
     }
-    for &p in app.state.history[i].iter().rev() {
-        let e = &data.journal[p];
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), e.by), theme.dim),
-            Span::raw(e.event.summary()),
-        ]));
+    // The newest events, read from the journal for this frame; the rest is a command away.
+    let shown: Vec<usize> = history.iter().rev().take(HISTORY_SHOWN).map(|&p| p as usize).collect();
+    for (p, e) in shown.iter().zip(app.entries(&shown)) {
+        lines.push(match e {
+            Some(e) => Line::from(vec![
+                Span::styled(format!("  {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), e.by), theme.dim),
+                Span::raw(e.event.summary()),
+            ]),
+            None => Line::styled(format!("  #{}: cannot be read from journal.ron (changed?)", p + 1), theme.warn),
+        });
+    }
+    if history.len() > HISTORY_SHOWN {
+        lines.push(Line::styled(
+            format!(
+                "  … {} older events: sprout server {}",
+                history.len() - HISTORY_SHOWN,
+                app.live.state.servers[i].name
+            ),
+            theme.dim,
+        ));
     }
     let block = Block::default()
         .borders(Borders::TOP)
