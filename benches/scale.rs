@@ -1,5 +1,6 @@
-//! `cargo bench --bench scale`: the figures of docs/performance.md, printed as a table.
+//! `cargo bench --bench scale`: the figures of docs/performance.md, printed as tables.
 //! Sizes from SPROUT_BENCH_SERVERS (default "1000,10000,100000"); events are ten per server.
+//! Each key path is the slowest of several runs of update plus one draw at 120x40.
 
 use std::time::{Duration, Instant};
 
@@ -7,10 +8,9 @@ use chrono::{DateTime, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use sprout::app::{Action, App, Tab};
-use sprout::model::Event;
+use sprout::app::{Action, App, Tab, Write};
 use sprout::rules::{FleetView, State};
-use sprout::store::{self, Operator};
+use sprout::store::{self, Operator, Source};
 use sprout::ui::{self, Theme};
 
 fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
@@ -23,23 +23,31 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-/// The slowest of `n` runs of a key path (update plus one draw at 120x40).
-fn key_path(
-    app: &mut App,
-    terminal: &mut Terminal<TestBackend>,
-    theme: &Theme,
-    n: usize,
-    mut step: impl FnMut(&mut App),
-) -> Duration {
-    let mut worst = Duration::ZERO;
-    for _ in 0..n {
-        let (_, d) = time(|| {
-            step(app);
-            terminal.draw(|f| ui::draw(f, app, theme)).expect("draw");
-        });
-        worst = worst.max(d);
+struct Bench {
+    terminal: Terminal<TestBackend>,
+    theme: Theme,
+}
+
+impl Bench {
+    fn draw(&mut self, app: &App) {
+        self.terminal.draw(|f| ui::draw(f, app, &self.theme)).expect("draw");
     }
-    worst
+
+    /// The slowest of `n` runs of `step` plus a draw.
+    fn key_path(&mut self, app: &mut App, n: usize, mut step: impl FnMut(&mut App)) -> Duration {
+        let mut worst = Duration::ZERO;
+        for _ in 0..n {
+            let start = Instant::now();
+            step(app);
+            self.draw(app);
+            worst = worst.max(start.elapsed());
+        }
+        worst
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::from(code));
 }
 
 fn main() {
@@ -49,11 +57,8 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let now: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().expect("time");
-    let theme = Theme::new(true);
-    println!(
-        "| servers | events | load ms | replay ms | derive ms | first frame ms | move ms | page ms | filter key ms | switch tab ms | open server ms | durable checkout ms |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut start_rows = Vec::new();
+    let mut key_rows = Vec::new();
     for servers in sizes {
         let events = servers * 10;
         let dir = tempfile::tempdir().expect("tempdir");
@@ -62,58 +67,113 @@ fn main() {
         for (name, text) in sprout::synthetic::generate(servers, events, now).expect("generate") {
             std::fs::write(data.join(name), text).expect("write");
         }
-        let (loaded, load) = time(|| store::load(&data).expect("load"));
-        let (state, replay) = time(|| State::replay(&loaded.data, &[]));
-        let (_, derive) = time(|| FleetView::build(&loaded.data, &state, Some(0), now));
-        drop((loaded, state));
+
+        // Loads: without the cache (parse everything, replay, write the cache), then with it.
+        let (full, load_full) = time(|| store::load(&data).expect("load"));
+        assert_eq!(full.source, Source::Full);
+        let (cached, load_cached) = time(|| store::load(&data).expect("load"));
+        assert_eq!(cached.source, Source::Cache { tail: 0 }, "the second load uses the cache");
+        assert_eq!(cached.state, full.state, "the cache restores exactly the replayed state");
+        drop(cached);
+        let text = std::fs::read_to_string(data.join(store::JOURNAL)).expect("journal");
+        let entries = store::journal::parse(&text).expect("parse").entries;
+        drop(text);
+        let (state, replay) = time(|| State::replay(&full.data, &entries));
+        drop(entries);
+        let (_, derive) = time(|| FleetView::build(&full.data, &state, Some(0), now));
+        drop((full, state));
+
+        // First frame: a load with the cache, the dashboard derived, one frame drawn.
         let op = Operator { name: "bench".into(), from: None };
-        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let mut b =
+            Bench { terminal: Terminal::new(TestBackend::new(120, 40)).expect("terminal"), theme: Theme::new(true) };
         let (mut app, first) = time(|| {
-            let mut app = App::load(data.clone(), op.clone(), false, now, true, Some(0)).expect("app");
-            app.page = ui::body_height(40).saturating_sub(2);
-            terminal.draw(|f| ui::draw(f, &app, &theme)).expect("draw");
+            let app = App::load(data.clone(), op.clone(), false, now, true, Some(0)).expect("app");
+            b.draw(&app);
             app
         });
-        let moves = key_path(&mut app, &mut terminal, &theme, 50, |a| a.update(Action::Down));
-        let pages = key_path(&mut app, &mut terminal, &theme, 20, |a| a.update(Action::PageDown));
+        app.page = ui::body_height(40).saturating_sub(2);
+        start_rows.push(format!(
+            "| {servers} | {events} | {} | {} | {} | {} | {} |",
+            ms(load_full),
+            ms(load_cached),
+            ms(replay),
+            ms(derive),
+            ms(first)
+        ));
+
+        let moves = b.key_path(&mut app, 50, |a| a.update(Action::Down));
+        let pages = b.key_path(&mut app, 20, |a| a.update(Action::PageDown));
         app.update(Action::Filter);
-        let filter = key_path(&mut app, &mut terminal, &theme, 5, |a| a.handle_key(KeyEvent::from(KeyCode::Char('m'))));
-        app.handle_key(KeyEvent::from(KeyCode::Esc));
+        let mut typed = "mbx".chars().cycle();
+        let filter = b.key_path(&mut app, 6, |a| key(a, KeyCode::Char(typed.next().expect("char"))));
+        key(&mut app, KeyCode::Esc);
         let mut tab = 0;
-        let switch = key_path(&mut app, &mut terminal, &theme, 10, |a| {
+        let mut switch = Duration::ZERO;
+        let mut views = Vec::new();
+        for _ in 0..Tab::ALL.len() * 2 {
             tab = (tab + 1) % Tab::ALL.len();
-            a.update(Action::Tab(Tab::ALL[tab]));
-        });
+            let d = b.key_path(&mut app, 1, |a| a.update(Action::Tab(Tab::ALL[tab])));
+            switch = switch.max(d);
+            views.push((Tab::ALL[tab], d));
+        }
+        app.update(Action::Tab(Tab::Journal));
+        app.update(Action::Filter);
+        let mut typed = "lab".chars().cycle();
+        let journal_filter = b.key_path(&mut app, 6, |a| key(a, KeyCode::Char(typed.next().expect("char"))));
+        key(&mut app, KeyCode::Esc);
+        let journal_move = b.key_path(&mut app, 50, |a| a.update(Action::Down));
         app.update(Action::Tab(Tab::Fleet));
         app.update(Action::Down);
-        let open = key_path(&mut app, &mut terminal, &theme, 5, |a| {
+        let open = b.key_path(&mut app, 5, |a| {
             a.update(Action::Open);
             a.update(Action::Back);
         });
-        let server =
-            app.live.state.servers.iter().find(|s| s.name.starts_with("LAB-IMS")).map(|s| s.name.clone()).expect("lab");
-        let (_, append) = time(|| {
-            let event = Event::Checkout {
-                rollout: "ex55-sp4".into(),
-                server: server.clone(),
-                phase: "Lab".into(),
-                result: sprout::model::CheckoutResult::Pass,
-                note: "bench".into(),
-            };
-            store::record(&data, &op, now, Default::default(), move |_, _, _| Ok(event), |_| {}).expect("record");
+
+        // A checkout recorded from the Rollout view: lock, catch up, check, append, fsync, apply,
+        // derive, draw. The journal already holds `events` lines.
+        app.update(Action::Tab(Tab::Rollout));
+        let checkout = b.key_path(&mut app, 5, |a| {
+            a.update(Action::Record(Write::Checkout));
+            for _ in 0..4 {
+                if a.overlay.is_none() {
+                    break;
+                }
+                key(a, KeyCode::Enter);
+            }
         });
-        println!(
-            "| {servers} | {events} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            ms(load),
-            ms(replay),
-            ms(derive),
-            ms(first),
+        let notice = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+        assert!(notice.starts_with("✓ recorded"), "the checkout was recorded: {notice}");
+        key_rows.push(format!(
+            "| {servers} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             ms(moves),
             ms(pages),
             ms(filter),
+            ms(journal_filter),
+            ms(journal_move),
             ms(switch),
             ms(open),
-            ms(append)
-        );
+            ms(checkout),
+            views
+                .iter()
+                .take(Tab::ALL.len())
+                .map(|(t, d)| format!("{} {}", t.title(), ms(*d)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    println!("Start-up (ms):\n");
+    println!("| servers | events | load, no cache | load, cache | replay | derive | first frame |");
+    println!("|---|---|---|---|---|---|---|");
+    for r in start_rows {
+        println!("{r}");
+    }
+    println!("\nKeys, update plus draw at 120x40, slowest run (ms):\n");
+    println!(
+        "| servers | move | page | filter key | journal filter key | journal move | switch tab | open server | durable checkout | each view |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for r in key_rows {
+        println!("{r}");
     }
 }

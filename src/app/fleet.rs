@@ -2,9 +2,9 @@
 //! derived once per change; the view builds cells for the visible window only.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::model::{Data, Rating};
+use crate::model::{Data, Environment, Rating};
 use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,8 +66,8 @@ pub struct FleetTable {
     pub lines: Vec<Line>,
     pub cursor: usize,
     pub offset: usize,
-    /// Per server, the lower-case words a filter term is matched against.
-    haystack: Vec<String>,
+    /// What a filter word is matched against, built once per change (derived).
+    words: Words,
     /// The longest server name, for the name column.
     pub name_width: usize,
     /// Servers that pass the filter (folded ones included).
@@ -87,7 +87,7 @@ impl Default for FleetTable {
             lines: Vec::new(),
             cursor: 0,
             offset: 0,
-            haystack: Vec::new(),
+            words: Words::default(),
             name_width: 8,
             matched: 0,
             order: Vec::new(),
@@ -147,13 +147,13 @@ impl Term {
         Term::Word(term.to_string())
     }
 
-    fn matches(&self, row: &ServerRow, hay: &str) -> bool {
+    fn matches(&self, row: &ServerRow, word: Option<&WordHits>, words: &Words) -> bool {
         match self {
             Term::Behind(c, v) => c.test(row.behind, *v),
             Term::Priority(c, v) => row.priority.is_some_and(|p| c.test(p, *v)),
             Term::Tier(t) => row.tier() == Some(*t),
             Term::Without(w) => row.ratings.as_ref().is_some_and(|r| r.without_sp == *w),
-            Term::Word(w) => hay.contains(w.as_str()),
+            Term::Word(_) => word.is_some_and(|h| h.matches(row, words)),
             Term::Never => false,
         }
     }
@@ -173,68 +173,154 @@ fn soak_word(s: Option<SoakState>) -> &'static str {
     }
 }
 
+/// Per server, the few things a filter word can match: its name (in one lower-case buffer,
+/// searched once per word) and small ids of its role and site, whose words are matched once
+/// per distinct value. No string is built per server.
+#[derive(Debug, Clone, Default)]
+struct Words {
+    names: String,
+    /// Where each server's name starts in `names`, by server index, ascending.
+    starts: Vec<u32>,
+    role: Vec<u16>,
+    site: Vec<u32>,
+    environment: Vec<Environment>,
+    /// Lower-case words of each role (id and name) and site.
+    roles: Vec<String>,
+    sites: Vec<String>,
+    /// Lower-case phase names of the selected rollout.
+    phases: Vec<String>,
+}
+
+/// Which values one filter word matches.
+struct WordHits {
+    name: Vec<bool>,
+    role: Vec<bool>,
+    site: Vec<bool>,
+    phase: Vec<bool>,
+    environment: [bool; 3],
+    compliance: [bool; 4],
+    soak: [bool; 8],
+    violation: bool,
+    ready: bool,
+    blocked: bool,
+}
+
+/// The soak words a filter matches, as `soak_word` gives them.
+const SOAK_WORDS: [&str; 8] = ["overdue", "due", "soaking", "ready", "failed", "excluded", "backed-out", "not-started"];
+
+fn soak_slot(s: Option<SoakState>) -> Option<usize> {
+    let w = soak_word(s);
+    SOAK_WORDS.iter().position(|&x| x == w)
+}
+
+impl WordHits {
+    fn new(w: &str, words: &Words, servers: usize) -> WordHits {
+        let has = |s: &str| s.contains(w);
+        let mut name = vec![false; servers];
+        for (at, _) in words.names.match_indices(w) {
+            let i = words.starts.partition_point(|&s| s as usize <= at).saturating_sub(1);
+            if let Some(n) = name.get_mut(i) {
+                *n = true;
+            }
+        }
+        let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
+        let levels = [Compliance::Current, Compliance::Behind, Compliance::AtLimit, Compliance::Violation];
+        WordHits {
+            name,
+            role: words.roles.iter().map(|r| has(r)).collect(),
+            site: words.sites.iter().map(|r| has(r)).collect(),
+            phase: words.phases.iter().map(|r| has(r)).collect(),
+            environment: envs.map(|e| has(e.label())),
+            compliance: levels.map(|c| has(&c.label().to_lowercase())),
+            soak: SOAK_WORDS.map(has),
+            violation: has("violation"),
+            ready: has("hotfix-ready"),
+            blocked: has("hotfix-blocked"),
+        }
+    }
+
+    fn matches(&self, row: &ServerRow, words: &Words) -> bool {
+        let i = row.index;
+        let at = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
+        at(&self.name, i)
+            || words.role.get(i).is_some_and(|&r| at(&self.role, usize::from(r)))
+            || words.site.get(i).is_some_and(|&s| at(&self.site, s as usize))
+            || words.environment.get(i).is_some_and(|&e| self.environment[e as usize])
+            || row.phase.is_some_and(|p| at(&self.phase, p))
+            || self.compliance[row.compliance as usize]
+            || soak_slot(row.soak).is_some_and(|k| self.soak[k])
+            || (self.violation && row.compliance == Compliance::Violation)
+            || (self.ready && row.ready > 0)
+            || (self.blocked && row.blocked > 0)
+    }
+}
+
 impl FleetTable {
-    /// Rebuild the filter words after the data changed.
+    /// Rebuild what filter words match against after the data changed.
     pub fn index(&mut self, data: &Data, state: &State, view: &FleetView) {
         self.sorted_for = None;
         self.name_width = state.servers.iter().map(|s| s.name.chars().count()).max().unwrap_or(8);
-        self.haystack = view
-            .rows
-            .iter()
-            .map(|row| {
-                let s = &state.servers[row.index];
-                let phase = view
-                    .rollout
-                    .as_ref()
-                    .zip(row.phase)
-                    .map(|(v, p)| data.plan.rollouts[v.rollout].phases[p].name.as_str())
-                    .unwrap_or("");
-                let mut words = format!(
-                    "{} {} {} {} {} {} {} {}",
-                    s.name,
-                    s.role,
-                    data.fleet.role_name(&s.role),
-                    s.site,
-                    s.environment.label(),
-                    row.compliance.label(),
-                    soak_word(row.soak),
-                    phase
-                );
-                if row.compliance == Compliance::Violation {
-                    words.push_str(" violation");
-                }
-                if row.ready > 0 {
-                    words.push_str(" hotfix-ready");
-                }
-                if row.blocked > 0 {
-                    words.push_str(" hotfix-blocked");
-                }
-                words.to_lowercase()
-            })
-            .collect();
+        let mut w = Words::default();
+        let roles: HashMap<&str, u16> =
+            data.fleet.roles.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u16)).collect();
+        w.roles = data.fleet.roles.iter().map(|r| format!("{} {}", r.id, r.name).to_lowercase()).collect();
+        let mut sites: HashMap<&str, u32> = HashMap::new();
+        w.starts.reserve(state.servers.len());
+        for s in &state.servers {
+            w.starts.push(w.names.len() as u32);
+            if s.name.is_ascii() {
+                w.names.push_str(&s.name);
+            } else {
+                w.names.push_str(&s.name.to_lowercase());
+            }
+            w.names.push('\n');
+            w.role.push(roles.get(s.role.as_str()).copied().unwrap_or(u16::MAX));
+            let next = sites.len() as u32;
+            let site = *sites.entry(s.site.as_str()).or_insert(next);
+            if site == next {
+                w.sites.push(s.site.to_lowercase());
+            }
+            w.site.push(site);
+            w.environment.push(s.environment);
+        }
+        w.names.make_ascii_lowercase();
+        w.phases = view
+            .rollout
+            .as_ref()
+            .map(|v| data.plan.rollouts[v.rollout].phases.iter().map(|p| p.name.to_lowercase()).collect())
+            .unwrap_or_default();
+        self.words = w;
     }
 
-    /// Rebuild the visible lines after a change of data, filter, sort or folds.
-    /// Sort each role's servers once per change of data or sort order, not per keystroke.
+    /// Some rows changed: sort again unless the order is by name (names never change).
+    pub fn changed(&mut self) {
+        if self.sort != Column::Server {
+            self.sorted_for = None;
+        }
+    }
+
+    /// Each role's servers in sort order, once per change of data or sort order, not per
+    /// keystroke. Starts from the name order the state keeps, so sorting by name (the
+    /// default) compares nothing and other columns sort stably by one small key.
     fn sort(&mut self, data: &Data, state: &State, view: &FleetView) {
         if self.sorted_for == Some((self.sort, self.descending)) {
             return;
         }
-        let role_of: std::collections::HashMap<&str, usize> =
-            data.fleet.roles.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
         let mut order = vec![Vec::new(); data.fleet.roles.len()];
-        for row in &view.rows {
-            if let Some(&g) = role_of.get(state.servers[row.index].role.as_str()) {
-                order[g].push(row.index);
+        for i in state.by_name() {
+            if let Some(members) = self.words.role.get(i).and_then(|&g| order.get_mut(usize::from(g))) {
+                members.push(i);
             }
         }
         for members in &mut order {
-            members.sort_by(|&a, &b| {
-                let (a, b) = (&view.rows[a], &view.rows[b]);
-                let o = compare(self.sort, a, b, state);
-                let o = if self.descending { o.reverse() } else { o };
-                o.then_with(|| state.servers[a.index].name.cmp(&state.servers[b.index].name))
-            });
+            match (self.sort, self.descending) {
+                (Column::Server, false) => {}
+                (Column::Server, true) => members.reverse(),
+                (column, descending) => members.sort_by(|&a, &b| {
+                    let o = compare(column, &view.rows[a], &view.rows[b], state);
+                    if descending { o.reverse() } else { o }
+                }),
+            }
         }
         self.order = order;
         self.sorted_for = Some((self.sort, self.descending));
@@ -245,16 +331,20 @@ impl FleetTable {
         self.sort(data, state, view);
         let keep = self.selected_server();
         let terms: Vec<Term> = self.filter.to_lowercase().split_whitespace().map(Term::parse).collect();
+        let hits: Vec<Option<WordHits>> = terms
+            .iter()
+            .map(|t| match t {
+                Term::Word(w) => Some(WordHits::new(w, &self.words, view.rows.len())),
+                _ => None,
+            })
+            .collect();
         let mut lines = Vec::new();
         self.matched = 0;
         for (role, order) in data.fleet.roles.iter().zip(&self.order) {
             let members: Vec<usize> = order
                 .iter()
                 .copied()
-                .filter(|&i| {
-                    let hay = self.haystack.get(i).map_or("", String::as_str);
-                    terms.iter().all(|t| t.matches(&view.rows[i], hay))
-                })
+                .filter(|&i| terms.iter().zip(&hits).all(|(t, h)| t.matches(&view.rows[i], h.as_ref(), &self.words)))
                 .collect();
             if members.is_empty() {
                 continue;

@@ -143,14 +143,39 @@ impl App {
         self.fleet.index(&self.live.data, &self.live.state, &self.view);
         self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
         self.rebuild_journal();
+        self.count_risk();
+        self.members = self.sort_members();
+        self.member_cursor = self.member_cursor.min(self.members.len().saturating_sub(1));
+    }
+
+    /// Re-derive after the events from position `first` on were applied: when they are all
+    /// about servers, only those servers' rows and the rollout's phases are derived again.
+    pub fn derive_from(&mut self, first: usize) {
+        let new = self.live.data.journal.lines.get(first..).unwrap_or_default();
+        if new.len() > 1000 || new.iter().any(|l| l.server().is_none()) {
+            return self.derive();
+        }
+        let mut servers: Vec<usize> = new.iter().filter_map(|l| l.server()).collect();
+        servers.sort_unstable();
+        servers.dedup();
+        self.view.update(&self.live.data, &self.live.state, &servers, self.now);
+        self.fleet.changed();
+        self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
+        if !self.journal_filter.is_empty() {
+            self.rebuild_journal();
+        }
+        self.count_risk();
+        self.members = self.sort_members();
+        self.member_cursor = self.member_cursor.min(self.members.len().saturating_sub(1));
+    }
+
+    fn count_risk(&mut self) {
         self.risk_counts = [[0; 3]; 3];
         for r in self.view.rows.iter().filter_map(|r| r.ratings.as_ref()) {
             let row = 2 - (r.without_sp.weight() - 1) as usize;
             let col = (r.if_fails.weight() - 1) as usize;
             self.risk_counts[row][col] += 1;
         }
-        self.members = self.sort_members();
-        self.member_cursor = self.member_cursor.min(self.members.len().saturating_sub(1));
     }
 
     fn rebuild_journal(&mut self) {
@@ -192,11 +217,15 @@ impl App {
         match store::refresh(&mut self.live) {
             Ok(None) => None,
             Ok(Some(caught)) => {
-                if caught == store::CatchUp::Reloaded {
-                    self.entries.borrow_mut().clear();
-                }
                 self.warnings = self.live.warnings();
-                self.derive();
+                match caught {
+                    store::CatchUp::Appended(first) => self.derive_from(first),
+                    store::CatchUp::Unchanged => {}
+                    store::CatchUp::Reloaded => {
+                        self.entries.borrow_mut().clear();
+                        self.derive();
+                    }
+                }
                 Some(caught)
             }
             Err(e) => {
@@ -209,11 +238,14 @@ impl App {
 
     /// After a write through `live`: events from `first` on are new (`None`: all re-read).
     pub(crate) fn after_write(&mut self, first: Option<usize>) {
-        if first.is_none() {
-            self.entries.borrow_mut().clear();
-        }
         self.warnings = self.live.warnings();
-        self.derive();
+        match first {
+            Some(first) => self.derive_from(first),
+            None => {
+                self.entries.borrow_mut().clear();
+                self.derive();
+            }
+        }
     }
 
     /// Reload if the files changed since the last load (another process wrote); true if so.

@@ -197,6 +197,7 @@ impl App {
         let options = WriteOptions { read_only: self.read_only, ..Default::default() };
         let mut waited = None;
         let operator = self.operator.clone();
+        let (epoch, seen) = (self.live.epoch, self.live.data.journal.len());
         match store::record_in(&mut self.live, &operator, now, options, make, |holder| {
             waited = Some(holder.to_string())
         }) {
@@ -216,7 +217,7 @@ impl App {
             }
             Err(e) => {
                 // The refusal may come from a state newer than the one on screen: show it.
-                self.after_write(None);
+                self.after_write((self.live.epoch == epoch).then_some(seen));
                 self.refuse(format!("✗ {e}"));
             }
         }

@@ -123,6 +123,11 @@ impl State {
         state
     }
 
+    /// Server indices in name order.
+    pub fn by_name(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
+        self.by_name.iter().map(|&i| i as usize)
+    }
+
     pub fn server_index(&self, name: &str) -> Option<usize> {
         self.by_name
             .binary_search_by(|&i| self.servers[i as usize].name.as_str().cmp(name))

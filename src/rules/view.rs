@@ -78,70 +78,107 @@ pub struct FleetView {
 }
 
 impl FleetView {
-    /// Derive everything once for `state` at `now`, with `rollout` selected.
+    /// Derive everything once for `state` at `now`, with `rollout` selected. The rows are
+    /// built on two threads above a few thousand servers: each is independent of the others.
     pub fn build(data: &Data, state: &State, rollout: Option<usize>, now: DateTime<Utc>) -> FleetView {
-        let today = now.date_naive();
-        let selected = rollout.and_then(|r| data.plan.rollouts.get(r).map(|ro| (r, ro)));
-        let mut members: Vec<Vec<usize>> =
-            selected.map(|(_, ro)| vec![Vec::new(); ro.phases.len()]).unwrap_or_default();
-        let mut rows = Vec::with_capacity(state.servers.len());
-        for (index, server) in state.servers.iter().enumerate() {
-            let levels = level_cells(data, server, today);
-            let worst = levels.iter().map(|l| l.behind).max().unwrap_or(0);
-            let (mut ready, mut blocked, mut superseded) = (0, 0, 0);
-            for fix in pending(&data.catalog, server, today) {
-                match fix.status {
-                    HotFixStatus::Ready => ready += 1,
-                    HotFixStatus::Blocked { .. } => blocked += 1,
-                    HotFixStatus::Superseded { .. } => superseded += 1,
-                }
-            }
-            let mut row = ServerRow {
-                index,
-                levels,
-                behind: worst,
-                compliance: Compliance::from_behind(worst),
-                ready,
-                blocked,
-                superseded,
-                ratings: None,
-                priority: None,
-                priority_overridden: false,
-                phase: None,
-                soak: None,
-                last_checkout: None,
-            };
-            if let Some((r, ro)) = selected.filter(|(_, ro)| server.products.contains_key(&ro.product)) {
-                let record = &state.progress[r].members[index];
-                let (rated, priority, phase) = placement(ro, record, server);
-                row.priority_overridden = record.priority_override.is_some();
-                row.phase = phase;
-                if let Some(p) = row.phase {
-                    members[p].push(index);
-                    let window = Window::of(&ro.phases[p], state.progress[r].extra_days[p]);
-                    row.soak = Some(soak_state(record, window, now));
-                }
-                row.last_checkout = record.checkouts.last().map(|c| (c.result, c.at));
-                row.priority = Some(priority);
-                row.ratings = Some(rated);
-            }
-            rows.push(row);
-        }
-        let rollout = selected.map(|(r, ro)| {
-            let progress = &state.progress[r];
-            let current = progress.current;
-            let gates = current.map(|p| gates::evaluate(ro, progress, state, p, &members[p], now)).unwrap_or_default();
-            let halted = current.and_then(|p| {
-                members[p]
-                    .iter()
-                    .find(|&&i| progress.members[i].backed_out_at.is_some())
-                    .map(|&i| format!("halted: {} was backed out; re-install or exclude it", state.servers[i].name))
-            });
-            let waiting = current.map(|p| waiting_on(data, state, r, &members[p], &rows, &gates)).unwrap_or_default();
-            RolloutView { rollout: r, members, current, gates, halted, waiting }
-        });
-        FleetView { rows, rollout }
+        let selected = rollout.filter(|&r| r < data.plan.rollouts.len());
+        let n = state.servers.len();
+        let rows = if n < 4096 {
+            (0..n).map(|i| server_row(data, state, selected, i, now)).collect()
+        } else {
+            let half = n / 2;
+            std::thread::scope(|s| {
+                let second =
+                    s.spawn(|| (half..n).map(|i| server_row(data, state, selected, i, now)).collect::<Vec<_>>());
+                let mut rows: Vec<ServerRow> = (0..half).map(|i| server_row(data, state, selected, i, now)).collect();
+                rows.extend(second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                rows
+            })
+        };
+        let mut view = FleetView { rows, rollout: None };
+        view.rollout = selected.map(|r| rollout_view(data, state, r, &view.rows, now));
+        view
     }
+
+    /// Re-derive after events about `servers` only: their rows, then the rollout's phases
+    /// and gates. The same result as `build`, at the cost of one rollout, not the fleet.
+    pub fn update(&mut self, data: &Data, state: &State, servers: &[usize], now: DateTime<Utc>) {
+        let selected = self.rollout.as_ref().map(|v| v.rollout);
+        for &i in servers {
+            if i < self.rows.len() {
+                self.rows[i] = server_row(data, state, selected, i, now);
+            }
+        }
+        self.rollout = selected.map(|r| rollout_view(data, state, r, &self.rows, now));
+    }
+}
+
+/// One server's row, for the selected rollout.
+fn server_row(data: &Data, state: &State, selected: Option<usize>, index: usize, now: DateTime<Utc>) -> ServerRow {
+    let today = now.date_naive();
+    let server = &state.servers[index];
+    let levels = level_cells(data, server, today);
+    let worst = levels.iter().map(|l| l.behind).max().unwrap_or(0);
+    let (mut ready, mut blocked, mut superseded) = (0, 0, 0);
+    for fix in pending(&data.catalog, server, today) {
+        match fix.status {
+            HotFixStatus::Ready => ready += 1,
+            HotFixStatus::Blocked { .. } => blocked += 1,
+            HotFixStatus::Superseded { .. } => superseded += 1,
+        }
+    }
+    let mut row = ServerRow {
+        index,
+        levels,
+        behind: worst,
+        compliance: Compliance::from_behind(worst),
+        ready,
+        blocked,
+        superseded,
+        ratings: None,
+        priority: None,
+        priority_overridden: false,
+        phase: None,
+        soak: None,
+        last_checkout: None,
+    };
+    let selected = selected.map(|r| (r, &data.plan.rollouts[r]));
+    if let Some((r, ro)) = selected.filter(|(_, ro)| server.products.contains_key(&ro.product)) {
+        let record = &state.progress[r].members[index];
+        let (rated, priority, phase) = placement(ro, record, server);
+        row.priority_overridden = record.priority_override.is_some();
+        row.phase = phase;
+        if let Some(p) = row.phase {
+            let window = Window::of(&ro.phases[p], state.progress[r].extra_days[p]);
+            row.soak = Some(soak_state(record, window, now));
+        }
+        row.last_checkout = record.checkouts.last().map(|c| (c.result, c.at));
+        row.priority = Some(priority);
+        row.ratings = Some(rated);
+    }
+    row
+}
+
+/// Phases' members, the current phase's gates, and who it waits on.
+fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: DateTime<Utc>) -> RolloutView {
+    let ro = &data.plan.rollouts[r];
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ro.phases.len()];
+    for row in rows {
+        if let Some(p) = row.phase {
+            members[p].push(row.index);
+        }
+    }
+    let progress = &state.progress[r];
+    let current = progress.current;
+    let gates = current.map(|p| gates::evaluate(ro, progress, state, p, &members[p], now)).unwrap_or_default();
+    let halted = current.and_then(|p| {
+        members[p]
+            .iter()
+            .find(|&&i| progress.members[i].backed_out_at.is_some())
+            .map(|&i| format!("halted: {} was backed out; re-install or exclude it", state.servers[i].name))
+    });
+    let waiting = current.map(|p| waiting_on(data, state, r, &members[p], rows, &gates)).unwrap_or_default();
+    RolloutView { rollout: r, members, current, gates, halted, waiting }
 }
 
 /// A server's ratings, priority (derived or overridden) and phase in one rollout.

@@ -155,6 +155,7 @@ pub fn restore(
         journal_at: snap.journal,
         generation: snap.generation,
         source: Source::Cache { tail: 0 },
+        epoch: 0,
     };
     loaded.stamp[4] = snap.journal;
     let before = loaded.data.journal.len();

@@ -32,6 +32,9 @@ pub struct Loaded {
     pub generation: Option<u64>,
     /// How this state was obtained, for the start-up figures and the tests.
     pub source: Source,
+    /// Bumped each time the state is replaced by a fresh load: journal positions seen in an
+    /// older epoch may mean other events now.
+    pub epoch: u64,
 }
 
 /// Where a load's state came from.
@@ -82,6 +85,13 @@ impl Loaded {
                 format!("warning: journal.ron:{line}: the last line is incomplete (a crash mid-write?) and is ignored; the next record moves it to journal.ron.broken ({})", e.message)
             })
             .collect()
+    }
+
+    /// Take `fresh` (a new load of the same directory) in place of this state.
+    pub fn replace_with(&mut self, fresh: Loaded) {
+        let epoch = self.epoch + 1;
+        *self = fresh;
+        self.epoch = epoch;
     }
 
     /// The events at `positions`, read from the journal file.
@@ -223,8 +233,17 @@ fn load_full(
         return (Err(errors), sources);
     }
     let generation = super::cache::generation_for(dir, journal_at);
-    let loaded =
-        Loaded { dir: dir.to_path_buf(), data, state, torn, stamp, journal_at, generation, source: Source::Full };
+    let loaded = Loaded {
+        dir: dir.to_path_buf(),
+        data,
+        state,
+        torn,
+        stamp,
+        journal_at,
+        generation,
+        source: Source::Full,
+        epoch: 0,
+    };
     (Ok(loaded), sources)
 }
 
@@ -330,10 +349,14 @@ pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
     {
         return Ok(Some(c));
     }
-    let fresh = load(&loaded.dir);
-    // Remember what was seen, so a damaged file is reported once, not on every look.
-    loaded.stamp = now;
-    *loaded = fresh?;
+    match load(&loaded.dir) {
+        Ok(fresh) => loaded.replace_with(fresh),
+        Err(e) => {
+            // Remember what was seen, so a damaged file is reported once, not on every look.
+            loaded.stamp = now;
+            return Err(e);
+        }
+    }
     Ok(Some(CatchUp::Reloaded))
 }
 

@@ -94,7 +94,7 @@ pub fn record_in(
     let path = dir.join(JOURNAL);
     let mut first_new = Some(loaded.data.journal.len());
     if catch_up(loaded).is_err() || loaded.journal_at != FileId::of(&path) {
-        *loaded = load(&dir)?;
+        loaded.replace_with(load(&dir)?);
         first_new = None;
     }
     // A new generation when something other than sprout changed the journal since the head.

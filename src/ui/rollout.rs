@@ -12,6 +12,9 @@ use crate::rules::phase::Window;
 use super::fit;
 use super::theme::{Theme, soak_symbol};
 
+/// Unmet lines shown per gate; the rest is counted (`sprout status` lists them all).
+const GATE_LINES: usize = 6;
+
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let (Some(ro), Some(v)) = (app.rollout(), app.view.rollout.as_ref()) else {
         frame.render_widget(Paragraph::new("No rollout in rollout.ron.").style(theme.dim), area);
@@ -47,8 +50,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     for g in &v.gates {
         let (mark, style) = if g.met() { ("✓", theme.ok) } else { ("✗", theme.bad) };
         gate_lines.push(Line::from(vec![Span::styled(format!("{mark} "), style), Span::styled(g.gate.label(), style)]));
-        for u in &g.unmet {
+        // A gate unmet by thousands of members shows the first few and a count.
+        for u in g.unmet.iter().take(GATE_LINES) {
             gate_lines.push(Line::raw(format!("    {u}")));
+        }
+        if g.unmet.len() > GATE_LINES {
+            gate_lines.push(Line::styled(format!("    … and {} more", g.unmet.len() - GATE_LINES), theme.dim));
         }
     }
     if let Some(h) = &v.halted {
@@ -134,17 +141,22 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .borders(Borders::TOP | Borders::LEFT)
         .border_style(theme.border)
         .title(Span::styled(" Waiting on ", theme.title));
+    let room = usize::from(block.inner(waiting_area).height);
     let waiting: Vec<Line> = if v.waiting.is_empty() {
         vec![Line::styled("nothing", theme.ok)]
     } else {
+        // Only what fits is laid out (a wrapped line may take two rows; the rest is clipped).
+        let more = if v.waiting.len() > room { v.waiting.len() - room.saturating_sub(1) } else { 0 };
         v.waiting
             .iter()
+            .take(room.saturating_sub(usize::from(more > 0)))
             .map(|w| {
                 Line::styled(
                     w.clone(),
                     if w.contains("OVERDUE") || w.contains("failed") { theme.bad } else { theme.base },
                 )
             })
+            .chain((more > 0).then(|| Line::styled(format!("… and {more} more"), theme.dim)))
             .collect()
     };
     frame.render_widget(Paragraph::new(waiting).block(block).wrap(Wrap { trim: true }), waiting_area);
