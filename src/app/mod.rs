@@ -297,7 +297,6 @@ impl App {
     fn sort_members(&self) -> Vec<usize> {
         let Some(v) = &self.view.rollout else { return Vec::new() };
         let Some(c) = v.current else { return Vec::new() };
-        let mut m = v.members[c].clone();
         let urgency = |i: usize| match self.view.rows[i].soak {
             Some(SoakState::Overdue { .. } | SoakState::Failed { .. }) => 0,
             Some(SoakState::CheckoutDue { .. }) => 1,
@@ -305,11 +304,13 @@ impl App {
             Some(SoakState::NotStarted | SoakState::BackedOut) => 3,
             _ => 4,
         };
-        m.sort_by(|&a, &b| {
-            urgency(a)
-                .cmp(&urgency(b))
-                .then_with(|| self.live.state.servers[a].name.cmp(&self.live.state.servers[b].name))
-        });
+        // Name order comes from the state's index; a stable sort by urgency keeps it within each.
+        let mut member = vec![false; self.view.rows.len()];
+        for &i in &v.members[c] {
+            member[i] = true;
+        }
+        let mut m: Vec<usize> = self.live.state.by_name().filter(|&i| member[i]).collect();
+        m.sort_by_key(|&i| urgency(i));
         m
     }
 

@@ -51,6 +51,30 @@ pub fn evaluate(
     now: DateTime<Utc>,
 ) -> Vec<GateStatus> {
     let window = Window::of(&rollout.phases[phase], progress.extra_days[phase]);
+    let (mut installed, mut soaked, mut checked) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, s, c) in super::in_halves(members, |part| unmet(progress, state, window, part, now)) {
+        installed.extend(i);
+        soaked.extend(s);
+        checked.extend(c);
+    }
+    let signed: Vec<String> = rollout.phases[phase]
+        .signoffs
+        .iter()
+        .filter(|g| !progress.signoffs[phase].iter().any(|s| &s.group == *g))
+        .map(|g| format!("sign-off missing from {g}"))
+        .collect();
+    vec![
+        GateStatus { gate: Gate::Installed, unmet: installed },
+        GateStatus { gate: Gate::Soaked, unmet: soaked },
+        GateStatus { gate: Gate::CheckedOut, unmet: checked },
+        GateStatus { gate: Gate::SignedOff, unmet: signed },
+    ]
+}
+
+type Unmet = (Vec<String>, Vec<String>, Vec<String>);
+
+/// What `members` still miss for the installed, soaked and checked-out gates.
+fn unmet(progress: &Progress, state: &State, window: Window, members: &[usize], now: DateTime<Utc>) -> Unmet {
     let mut installed = Vec::new();
     let mut soaked = Vec::new();
     let mut checked = Vec::new();
@@ -93,18 +117,7 @@ pub fn evaluate(
             }
         }
     }
-    let signed: Vec<String> = rollout.phases[phase]
-        .signoffs
-        .iter()
-        .filter(|g| !progress.signoffs[phase].iter().any(|s| &s.group == *g))
-        .map(|g| format!("sign-off missing from {g}"))
-        .collect();
-    vec![
-        GateStatus { gate: Gate::Installed, unmet: installed },
-        GateStatus { gate: Gate::Soaked, unmet: soaked },
-        GateStatus { gate: Gate::CheckedOut, unmet: checked },
-        GateStatus { gate: Gate::SignedOff, unmet: signed },
-    ]
+    (installed, soaked, checked)
 }
 
 fn plural(n: u32) -> &'static str {

@@ -214,6 +214,23 @@ fn waiting_on(
 ) -> Vec<String> {
     let ro = &data.plan.rollouts[rollout];
     let target = data.catalog.product(&ro.product).map_or(String::new(), |p| p.level_name(ro.target));
+    let (mut overdue, mut due, mut backups) = (Vec::new(), Vec::new(), Vec::new());
+    for (o, d, b) in super::in_halves(members, |part| waiting_members(state, &target, part, rows)) {
+        overdue.extend(o);
+        due.extend(d);
+        backups.extend(b);
+    }
+    let signoffs = gates.iter().filter(|g| g.gate == gates::Gate::SignedOff).flat_map(|g| g.unmet.iter().cloned());
+    overdue.into_iter().chain(due).chain(backups).chain(signoffs).collect()
+}
+
+/// Overdue, due and backup lines for `members`.
+fn waiting_members(
+    state: &State,
+    target: &str,
+    members: &[usize],
+    rows: &[ServerRow],
+) -> (Vec<String>, Vec<String>, Vec<String>) {
     let mut overdue = Vec::new();
     let mut due = Vec::new();
     let mut backups = Vec::new();
@@ -238,6 +255,5 @@ fn waiting_on(
             _ => {}
         }
     }
-    let signoffs = gates.iter().filter(|g| g.gate == gates::Gate::SignedOff).flat_map(|g| g.unmet.iter().cloned());
-    overdue.into_iter().chain(due).chain(backups).chain(signoffs).collect()
+    (overdue, due, backups)
 }
