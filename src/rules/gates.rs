@@ -51,12 +51,8 @@ pub fn evaluate(
     now: DateTime<Utc>,
 ) -> Vec<GateStatus> {
     let window = Window::of(&rollout.phases[phase], progress.extra_days[phase]);
-    let (mut installed, mut soaked, mut checked) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, s, c) in super::in_halves(members, |part| unmet(progress, state, window, part, now)) {
-        installed.extend(i);
-        soaked.extend(s);
-        checked.extend(c);
-    }
+    let [installed, soaked, checked] = evaluate_owned(progress, state, window, members, now)
+        .map(|lines| lines.into_iter().map(|(_, line)| line).collect());
     let signed: Vec<String> = rollout.phases[phase]
         .signoffs
         .iter()
@@ -71,15 +67,41 @@ pub fn evaluate(
     ]
 }
 
-type Unmet = (Vec<String>, Vec<String>, Vec<String>);
+/// Lines of the installed, soaked and checked-out gates, each with the server it is about, in
+/// `members` order (two threads for a large phase).
+pub fn evaluate_owned(
+    progress: &Progress,
+    state: &State,
+    window: Window,
+    members: &[usize],
+    now: DateTime<Utc>,
+) -> [Vec<(u32, String)>; 3] {
+    let mut out: [Vec<(u32, String)>; 3] = Default::default();
+    for part in super::in_halves(members, |part| unmet(progress, state, window, part, now)) {
+        for (all, lines) in out.iter_mut().zip(part) {
+            all.extend(lines);
+        }
+    }
+    out
+}
 
 /// What `members` still miss for the installed, soaked and checked-out gates.
-fn unmet(progress: &Progress, state: &State, window: Window, members: &[usize], now: DateTime<Utc>) -> Unmet {
+fn unmet(
+    progress: &Progress,
+    state: &State,
+    window: Window,
+    members: &[usize],
+    now: DateTime<Utc>,
+) -> [Vec<(u32, String)>; 3] {
     let mut installed = Vec::new();
     let mut soaked = Vec::new();
     let mut checked = Vec::new();
     for &i in members {
         let name = &state.servers[i].name;
+        let owner = i as u32;
+        let installed = &mut Owned(owner, &mut installed);
+        let soaked = &mut Owned(owner, &mut soaked);
+        let checked = &mut Owned(owner, &mut checked);
         let record = &progress.members[i];
         if record.excluded.is_some() {
             continue;
@@ -117,7 +139,16 @@ fn unmet(progress: &Progress, state: &State, window: Window, members: &[usize], 
             }
         }
     }
-    (installed, soaked, checked)
+    [installed, soaked, checked]
+}
+
+/// Pushes lines tagged with the server they are about.
+struct Owned<'a>(u32, &'a mut Vec<(u32, String)>);
+
+impl Owned<'_> {
+    fn push(&mut self, line: String) {
+        self.1.push((self.0, line));
+    }
 }
 
 fn plural(n: u32) -> &'static str {

@@ -59,9 +59,58 @@ pub struct RolloutView {
     pub halted: Option<String>,
     /// Who the current phase waits on: checkouts, sign-offs, backups.
     pub waiting: Vec<String>,
+    /// The server each line of the first three gates is about, so an event about one server
+    /// replaces only its lines.
+    #[serde(skip)]
+    gate_owners: [Vec<u32>; 3],
+    /// (kind, server) of each waiting line: 0 overdue, 1 due, 2 backup, 3 sign-off.
+    #[serde(skip)]
+    waiting_owners: Vec<(u8, u32)>,
 }
 
 impl RolloutView {
+    /// Replace the gate and waiting lines of `servers` (their rows already updated).
+    fn update(&mut self, data: &Data, state: &State, servers: &[usize], rows: &[ServerRow], now: DateTime<Utc>) {
+        let Some(p) = self.current else { return };
+        let ro = &data.plan.rollouts[self.rollout];
+        let progress = &state.progress[self.rollout];
+        let window = Window::of(&ro.phases[p], progress.extra_days[p]);
+        let target = target_name(data, ro);
+        for &i in servers {
+            let owner = i as u32;
+            for (g, owners) in self.gate_owners.iter_mut().enumerate() {
+                if let Ok(k) = owners.binary_search(&owner) {
+                    owners.remove(k);
+                    self.gates[g].unmet.remove(k);
+                }
+            }
+            if let Some(k) = self.waiting_owners.iter().position(|&(_, s)| s == owner) {
+                self.waiting_owners.remove(k);
+                self.waiting.remove(k);
+            }
+            if rows.get(i).and_then(|r| r.phase) != Some(p) {
+                continue;
+            }
+            let lines = gates::evaluate_owned(progress, state, window, &[i], now);
+            for (g, lines) in lines.into_iter().enumerate() {
+                for (_, line) in lines {
+                    let k = self.gate_owners[g].partition_point(|&o| o < owner);
+                    self.gate_owners[g].insert(k, owner);
+                    self.gates[g].unmet.insert(k, line);
+                }
+            }
+            for (kind, lines) in waiting_members(state, &target, &[i], rows).into_iter().enumerate() {
+                for (_, line) in lines {
+                    let key = (kind as u8, owner);
+                    let k = self.waiting_owners.partition_point(|&o| o < key);
+                    self.waiting_owners.insert(k, key);
+                    self.waiting.insert(k, line);
+                }
+            }
+        }
+        self.halted = halted(state, progress, &self.members[p]);
+    }
+
     pub fn gates_met(&self) -> bool {
         self.gates.iter().all(GateStatus::met)
     }
@@ -104,12 +153,24 @@ impl FleetView {
     /// and gates. The same result as `build`, at the cost of one rollout, not the fleet.
     pub fn update(&mut self, data: &Data, state: &State, servers: &[usize], now: DateTime<Utc>) {
         let selected = self.rollout.as_ref().map(|v| v.rollout);
-        for &i in servers {
-            if i < self.rows.len() {
-                self.rows[i] = server_row(data, state, selected, i, now);
+        let n = self.rows.len();
+        for &i in servers.iter().filter(|&&i| i < n) {
+            let before = self.rows[i].phase;
+            self.rows[i] = server_row(data, state, selected, i, now);
+            let after = self.rows[i].phase;
+            if let Some(v) = self.rollout.as_mut().filter(|_| before != after) {
+                if let Some(k) = before.and_then(|p| v.members[p].binary_search(&i).ok().map(|k| (p, k))) {
+                    v.members[k.0].remove(k.1);
+                }
+                if let Some(p) = after {
+                    let k = v.members[p].partition_point(|&m| m < i);
+                    v.members[p].insert(k, i);
+                }
             }
         }
-        self.rollout = selected.map(|r| rollout_view(data, state, r, &self.rows, now));
+        if let Some(v) = self.rollout.as_mut() {
+            v.update(data, state, servers, &self.rows, now);
+        }
     }
 }
 
@@ -170,15 +231,59 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     }
     let progress = &state.progress[r];
     let current = progress.current;
-    let gates = current.map(|p| gates::evaluate(ro, progress, state, p, &members[p], now)).unwrap_or_default();
-    let halted = current.and_then(|p| {
-        members[p]
-            .iter()
-            .find(|&&i| progress.members[i].backed_out_at.is_some())
-            .map(|&i| format!("halted: {} was backed out; re-install or exclude it", state.servers[i].name))
-    });
-    let waiting = current.map(|p| waiting_on(data, state, r, &members[p], rows, &gates)).unwrap_or_default();
-    RolloutView { rollout: r, members, current, gates, halted, waiting }
+    let mut view = RolloutView {
+        rollout: r,
+        members,
+        current,
+        gates: Vec::new(),
+        halted: None,
+        waiting: Vec::new(),
+        gate_owners: Default::default(),
+        waiting_owners: Vec::new(),
+    };
+    let Some(p) = current else { return view };
+    let members = &view.members[p];
+    let window = Window::of(&ro.phases[p], progress.extra_days[p]);
+    let owned = gates::evaluate_owned(progress, state, window, members, now);
+    let mut gates = gates::evaluate(ro, progress, state, p, &[], now);
+    for (g, lines) in owned.into_iter().enumerate() {
+        (view.gate_owners[g], gates[g].unmet) = lines.into_iter().unzip();
+    }
+    let target = target_name(data, ro);
+    let mut lines = Vec::new();
+    for part in super::in_halves(members, |part| waiting_members(state, &target, part, rows)) {
+        for (kind, block) in part.into_iter().enumerate() {
+            lines.push((kind, block));
+        }
+    }
+    // Overdue first, then due, then backups (each in member order), then sign-offs owed.
+    lines.sort_by_key(|(kind, _)| *kind);
+    for (kind, block) in lines {
+        for (owner, line) in block {
+            view.waiting_owners.push((kind as u8, owner));
+            view.waiting.push(line);
+        }
+    }
+    for g in gates.iter().filter(|g| g.gate == gates::Gate::SignedOff) {
+        for line in &g.unmet {
+            view.waiting_owners.push((3, u32::MAX));
+            view.waiting.push(line.clone());
+        }
+    }
+    view.halted = halted(state, progress, members);
+    view.gates = gates;
+    view
+}
+
+fn halted(state: &State, progress: &crate::rules::replay::Progress, members: &[usize]) -> Option<String> {
+    members
+        .iter()
+        .find(|&&i| progress.members[i].backed_out_at.is_some())
+        .map(|&i| format!("halted: {} was backed out; re-install or exclude it", state.servers[i].name))
+}
+
+fn target_name(data: &Data, ro: &Rollout) -> String {
+    data.catalog.product(&ro.product).map_or(String::new(), |p| p.level_name(ro.target))
 }
 
 /// A server's ratings, priority (derived or overridden) and phase in one rollout.
@@ -203,39 +308,15 @@ fn level_cells(data: &Data, server: &Server, today: NaiveDate) -> Vec<LevelCell>
         .collect()
 }
 
-/// Overdue servers first, then checkouts due, backups unconfirmed, sign-offs owed.
-fn waiting_on(
-    data: &Data,
-    state: &State,
-    rollout: usize,
-    members: &[usize],
-    rows: &[ServerRow],
-    gates: &[GateStatus],
-) -> Vec<String> {
-    let ro = &data.plan.rollouts[rollout];
-    let target = data.catalog.product(&ro.product).map_or(String::new(), |p| p.level_name(ro.target));
-    let (mut overdue, mut due, mut backups) = (Vec::new(), Vec::new(), Vec::new());
-    for (o, d, b) in super::in_halves(members, |part| waiting_members(state, &target, part, rows)) {
-        overdue.extend(o);
-        due.extend(d);
-        backups.extend(b);
-    }
-    let signoffs = gates.iter().filter(|g| g.gate == gates::Gate::SignedOff).flat_map(|g| g.unmet.iter().cloned());
-    overdue.into_iter().chain(due).chain(backups).chain(signoffs).collect()
-}
-
 /// Overdue, due and backup lines for `members`.
-fn waiting_members(
-    state: &State,
-    target: &str,
-    members: &[usize],
-    rows: &[ServerRow],
-) -> (Vec<String>, Vec<String>, Vec<String>) {
+fn waiting_members(state: &State, target: &str, members: &[usize], rows: &[ServerRow]) -> [Vec<(u32, String)>; 3] {
     let mut overdue = Vec::new();
     let mut due = Vec::new();
     let mut backups = Vec::new();
     for &i in members {
         let name = &state.servers[i].name;
+        let (overdue, due, backups) =
+            (&mut Owned(i, &mut overdue), &mut Owned(i, &mut due), &mut Owned(i, &mut backups));
         match rows[i].soak {
             Some(SoakState::Overdue { day, max }) => {
                 overdue.push(format!("{name}: checkout OVERDUE (day {day}, max {max})"))
@@ -255,5 +336,14 @@ fn waiting_members(
             _ => {}
         }
     }
-    (overdue, due, backups)
+    [overdue, due, backups]
+}
+
+/// Pushes lines tagged with the server they are about.
+struct Owned<'a>(usize, &'a mut Vec<(u32, String)>);
+
+impl Owned<'_> {
+    fn push(&mut self, line: String) {
+        self.1.push((self.0 as u32, line));
+    }
 }

@@ -99,13 +99,13 @@ struct Snapshot {
 }
 
 /// Write the cache for `loaded` (best effort: a read-only directory just has no cache).
-pub fn save(loaded: &Loaded, small: &str) {
+pub fn save(loaded: &Loaded) {
     if loaded.torn.is_some() {
         return;
     }
     let snap = SnapshotRef {
         program: PROGRAM,
-        small,
+        small: &loaded.small,
         fleet: loaded.stamp[1],
         journal: loaded.journal_at,
         generation: loaded.generation,
@@ -155,6 +155,7 @@ pub fn restore(
         journal_at: snap.journal,
         generation: snap.generation,
         source: Source::Cache { tail: 0 },
+        small: small.to_string(),
         epoch: 0,
     };
     loaded.stamp[4] = snap.journal;

@@ -32,6 +32,8 @@ pub struct Loaded {
     pub generation: Option<u64>,
     /// How this state was obtained, for the start-up figures and the tests.
     pub source: Source,
+    /// The key of the small files' contents, for writing the cache.
+    pub(crate) small: String,
     /// Bumped each time the state is replaced by a fresh load: journal positions seen in an
     /// older epoch may mean other events now.
     pub epoch: u64,
@@ -242,6 +244,7 @@ fn load_full(
         journal_at,
         generation,
         source: Source::Full,
+        small: String::new(),
         epoch: 0,
     };
     (Ok(loaded), sources)
@@ -269,12 +272,13 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
         if let Source::Cache { tail } = loaded.source
             && tail > super::cache::REWRITE_AFTER
         {
-            super::cache::save(&loaded, &small.hash);
+            super::cache::save(&loaded);
         }
         return Ok(loaded);
     }
-    let loaded = load_full(dir, stamp, |_, _, _, _| {}).0.map_err(LoadError::Invalid)?;
-    super::cache::save(&loaded, &small.hash);
+    let mut loaded = load_full(dir, stamp, |_, _, _, _| {}).0.map_err(LoadError::Invalid)?;
+    loaded.small = small.hash;
+    super::cache::save(&loaded);
     Ok(loaded)
 }
 

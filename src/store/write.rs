@@ -98,11 +98,13 @@ pub fn record_in(
         first_new = None;
     }
     // A new generation when something other than sprout changed the journal since the head.
-    let generation = match cache::read_head(&dir) {
+    let head = cache::read_head(&dir);
+    let generation = match head {
         Some(h) if Some(h.journal) == loaded.journal_at => h.generation,
         Some(h) => h.generation + 1,
         None => 1,
     };
+    let new_generation = head.is_none_or(|h| h.generation != generation);
     let mut warnings = Vec::new();
     if let Some((line, offset, _)) = loaded.torn.take() {
         set_aside_torn_tail(&path, offset as u64)?;
@@ -128,6 +130,11 @@ pub fn record_in(
     if let Some(journal) = id {
         // Best effort: without a head the next load is a full one, never a wrong one.
         let _ = cache::write_head(&dir, cache::Head { journal, generation });
+    }
+    if new_generation {
+        // Once per generation (the first write, or the first after an outside change): a cache
+        // in this generation, so later loads read only the tail.
+        cache::save(loaded);
     }
     Ok(Recorded { entry, warnings, first_new })
 }

@@ -1,0 +1,180 @@
+//! The derived-state cache: used when it provably matches the files, never when it does not.
+
+mod common;
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use common::{NOW, Sample, record_as};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use sprout::app::{Action, App, Tab, Write as Record};
+use sprout::model::{CheckoutResult, Event};
+use sprout::rules::{FleetView, SoakState};
+use sprout::store::{self, Operator, Source, journal};
+
+/// Overwrite `path` with `text` and put its modification time back, as a careless tool might:
+/// size and mtime are unchanged, only the kernel's ctime tells.
+fn edit_keeping_size_and_mtime(path: &Path, edit: impl FnOnce(&str) -> String) {
+    let before = fs::read_to_string(path).expect("read");
+    let mtime = fs::metadata(path).and_then(|m| m.modified()).expect("mtime");
+    let after = edit(&before);
+    assert_eq!(before.len(), after.len(), "the edit keeps the size");
+    assert_ne!(before, after, "the edit changes something");
+    let mut f = OpenOptions::new().write(true).open(path).expect("open");
+    f.write_all(after.as_bytes()).expect("write");
+    f.set_modified(mtime).expect("restore mtime");
+}
+
+fn full_view(dir: &Path, rollout: Option<usize>, now: chrono::DateTime<chrono::Utc>) -> FleetView {
+    let _ = fs::remove_file(dir.join(store::cache::CACHE));
+    let loaded = store::load(dir).expect("load");
+    assert_eq!(loaded.source, Source::Full);
+    FleetView::build(&loaded.data, &loaded.state, rollout, now)
+}
+
+#[test]
+fn a_second_load_comes_from_the_cache_and_equals_the_full_one() {
+    let s = Sample::new();
+    let full = store::load(&s.path()).expect("load");
+    assert_eq!(full.source, Source::Full);
+    assert!(s.file(store::cache::CACHE).exists(), "a full load writes the cache");
+    let cached = store::load(&s.path()).expect("load");
+    assert_eq!(cached.source, Source::Cache { tail: 0 });
+    assert_eq!(cached.state, full.state);
+    assert_eq!(cached.data.journal, full.data.journal);
+}
+
+#[test]
+fn a_fleet_edit_behind_the_cache_is_seen() {
+    let s = Sample::new();
+    store::load(&s.path()).expect("load");
+    edit_keeping_size_and_mtime(&s.file(store::FLEET), |t| t.replacen("BOS-NEWS01", "BOS-NEWS09", 1));
+    let loaded = store::load(&s.path()).expect("load");
+    assert_eq!(loaded.source, Source::Full, "a changed fleet.ron is never served from the cache");
+    assert!(loaded.state.server("BOS-NEWS09").is_some(), "the edit shows");
+    assert!(loaded.state.server("BOS-NEWS01").is_none());
+}
+
+#[test]
+fn a_catalog_or_rollout_edit_behind_the_cache_is_seen() {
+    let s = Sample::new();
+    store::load(&s.path()).expect("load");
+    edit_keeping_size_and_mtime(&s.file(store::ROLLOUT), |t| t.replacen("min_days: 3", "min_days: 4", 1));
+    let loaded = store::load(&s.path()).expect("load");
+    assert_eq!(loaded.source, Source::Full);
+    assert!(loaded.data.plan.rollouts.iter().flat_map(|r| &r.phases).any(|p| p.soak.min_days == 4));
+}
+
+#[test]
+fn a_journal_edit_behind_the_cache_is_refused_not_hidden() {
+    let s = Sample::new();
+    store::load(&s.path()).expect("load");
+    // Same length, same mtime: only the checksum of the edited line can tell, so the cache
+    // must not be trusted and the full load must find it.
+    edit_keeping_size_and_mtime(&s.file(store::JOURNAL), |t| t.replacen("Pass", "Fail", 1));
+    let err = store::load(&s.path()).expect_err("the edit is found").to_string();
+    assert!(err.contains("checksum mismatch"), "{err}");
+}
+
+#[test]
+fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
+    let s = Sample::new();
+    store::load(&s.path()).expect("load");
+    let checkout = |note: &str| Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "LAB-IMS01".into(),
+        phase: "Lab".into(),
+        result: CheckoutResult::Pass,
+        note: note.into(),
+    };
+    // The first write starts the journal's generation (and caches it); the second is a tail.
+    record_as(&s, "alice", NOW, checkout("first through sprout")).expect("record");
+    assert_eq!(store::load(&s.path()).expect("load").source, Source::Cache { tail: 0 });
+    record_as(&s, "alice", NOW, checkout("through sprout")).expect("record");
+    let tail = store::load(&s.path()).expect("load");
+    assert_eq!(tail.source, Source::Cache { tail: 1 }, "sprout's own append is read from the tail");
+    let full = {
+        let _ = fs::remove_file(s.file(store::cache::CACHE));
+        store::load(&s.path()).expect("load")
+    };
+    assert_eq!(tail.state, full.state);
+
+    // A correctly chained line appended by something else: not trusted as a tail.
+    let index = &full.data.journal;
+    let at = NOW.parse().expect("time");
+    let (_, line) = journal::encode(index.seq + 1, at, "bob", None, checkout("by hand"), &index.sum).expect("encode");
+    let mut f = OpenOptions::new().append(true).open(s.file(store::JOURNAL)).expect("open");
+    writeln!(f, "{line}").expect("append");
+    let loaded = store::load(&s.path()).expect("load");
+    assert_eq!(loaded.source, Source::Full, "an append the head does not vouch for means a full read");
+    assert_eq!(loaded.data.journal.len(), full.data.journal.len() + 1);
+}
+
+#[test]
+fn a_damaged_cache_is_ignored() {
+    let s = Sample::new();
+    let full = store::load(&s.path()).expect("load");
+    let path = s.file(store::cache::CACHE);
+    let mut bytes = fs::read(&path).expect("cache");
+    let n = bytes.len();
+    bytes[n / 2] ^= 0x40;
+    fs::write(&path, bytes).expect("write");
+    let loaded = store::load(&s.path()).expect("load");
+    assert_eq!(loaded.source, Source::Full);
+    assert_eq!(loaded.state, full.state);
+    File::create(&path).expect("truncate");
+    assert_eq!(store::load(&s.path()).expect("load").source, Source::Full);
+}
+
+#[test]
+fn a_dashboard_sees_an_edit_behind_its_back() {
+    let s = Sample::new();
+    let now = NOW.parse().expect("time");
+    let op = Operator { name: "watcher".into(), from: None };
+    let mut app = App::load(s.path(), op, true, now, true, Some(0)).expect("app");
+    edit_keeping_size_and_mtime(&s.file(store::FLEET), |t| t.replacen("BOS-NEWS01", "BOS-NEWS09", 1));
+    assert!(app.watch(), "the change is noticed");
+    assert!(app.live.state.server("BOS-NEWS09").is_some());
+    assert_eq!(app.view, full_view(&s.path(), Some(0), now));
+}
+
+/// Events about single servers re-derive only those rows and lines; the result must be what a
+/// full build gives, on a fleet large enough that the derivation runs on two threads.
+#[test]
+fn incremental_derivation_equals_a_full_build_at_scale() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = "2026-11-24T12:00:00Z".parse().expect("time");
+    for (name, text) in sprout::synthetic::generate(25_000, 50_000, now).expect("generate") {
+        fs::write(dir.path().join(name), text).expect("write");
+    }
+    let op = Operator { name: "driver".into(), from: None };
+    let mut app = App::load(dir.path().to_path_buf(), op, false, now, true, Some(0)).expect("app");
+    let members = app.current_members().len();
+    assert!(members > 4096, "the current phase is large enough for two threads ({members})");
+    // Servers of the current phase not yet started, spread through the phase.
+    let waiting: Vec<usize> = app
+        .current_members()
+        .iter()
+        .copied()
+        .filter(|&i| app.view.rows[i].soak == Some(SoakState::NotStarted))
+        .collect();
+    assert!(waiting.len() > 100, "servers left to install ({})", waiting.len());
+    app.update(Action::Tab(Tab::Server));
+    for &i in [waiting[0], waiting[waiting.len() / 2], waiting[waiting.len() - 1]].iter() {
+        app.selected = Some(i);
+        for write in [Record::Backup, Record::Install, Record::Checkout] {
+            app.update(Action::Record(write));
+            for _ in 0..4 {
+                if app.overlay.is_none() {
+                    break;
+                }
+                app.handle_key(KeyEvent::from(KeyCode::Enter));
+            }
+            let notice = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+            assert!(notice.starts_with("✓ recorded"), "{notice}");
+        }
+        assert!(matches!(app.view.rows[i].soak, Some(SoakState::Soaking { .. })), "{:?}", app.view.rows[i].soak);
+    }
+    assert_eq!(app.view, full_view(dir.path(), Some(0), now), "the same rows, members, gates and waiting lines");
+}
