@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{JournalIndex, Role};
 use crate::rules::State;
+use crate::rules::replay::{ProgressPart, ServersPart};
 
 use super::dir::{FileId, Loaded, Source, Stamp};
 
@@ -26,7 +27,7 @@ pub const CACHE: &str = ".sprout.cache";
 pub const HEAD: &str = ".sprout.head";
 /// A load that had to read more journal lines than this after the cache rewrites it.
 pub const REWRITE_AFTER: usize = 2000;
-const MAGIC: &[u8; 16] = b"sprout-cache-v1\n";
+const MAGIC: &[u8; 16] = b"sprout-cache-v2\n";
 /// The program that wrote a cache must be this one: state rules may change between versions.
 const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 1");
 
@@ -74,51 +75,61 @@ fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     })
 }
 
-#[derive(Serialize)]
-struct SnapshotRef<'a> {
-    program: &'a str,
-    small: &'a str,
-    fleet: Option<FileId>,
-    journal: Option<FileId>,
-    generation: Option<u64>,
-    roles: &'a [Role],
-    index: &'a JournalIndex,
-    state: &'a State,
-}
-
-#[derive(Deserialize)]
-struct Snapshot {
+/// What the cache is keyed by, and the small parts of the state.
+#[derive(Serialize, Deserialize)]
+struct Header {
     program: String,
     small: String,
     fleet: Option<FileId>,
     journal: Option<FileId>,
     generation: Option<u64>,
     roles: Vec<Role>,
-    index: JournalIndex,
-    state: State,
 }
 
 /// Write the cache for `loaded` (best effort: a read-only directory just has no cache).
+/// Layout: magic, BLAKE3 of the rest, then four length-prefixed postcard parts (header,
+/// journal index, servers, progress) that are decoded on two threads.
 pub fn save(loaded: &Loaded) {
     if loaded.torn.is_some() {
         return;
     }
-    let snap = SnapshotRef {
-        program: PROGRAM,
-        small: &loaded.small,
+    let header = Header {
+        program: PROGRAM.to_string(),
+        small: loaded.small.clone(),
         fleet: loaded.stamp[1],
         journal: loaded.journal_at,
         generation: loaded.generation,
-        roles: &loaded.data.fleet.roles,
-        index: &loaded.data.journal,
-        state: &loaded.state,
+        roles: loaded.data.fleet.roles.clone(),
     };
-    let Ok(payload) = postcard::to_stdvec(&snap) else { return };
-    let mut bytes = Vec::with_capacity(MAGIC.len() + 32 + payload.len());
+    let (servers, progress) = loaded.state.cache_parts();
+    let parts = [
+        postcard::to_stdvec(&header),
+        postcard::to_stdvec(&loaded.data.journal),
+        postcard::to_stdvec(&servers),
+        postcard::to_stdvec(&progress),
+    ];
+    let mut body = Vec::new();
+    for part in parts {
+        let Ok(part) = part else { return };
+        body.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        body.extend_from_slice(&part);
+    }
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 32 + body.len());
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(blake3::hash(&payload).as_bytes());
-    bytes.extend_from_slice(&payload);
+    bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+    bytes.extend_from_slice(&body);
     let _ = replace(&loaded.dir.join(CACHE), &bytes);
+}
+
+/// The four parts of a cache body, or `None` if it is cut short.
+fn split(mut body: &[u8]) -> Option<[&[u8]; 4]> {
+    let mut parts = [&body[..0]; 4];
+    for part in &mut parts {
+        let (len, rest) = body.split_first_chunk::<8>()?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+        (*part, body) = rest.split_at_checked(len)?;
+    }
+    body.is_empty().then_some(parts)
 }
 
 /// The state from the cache when every key matches the files, brought up to the journal's
@@ -131,34 +142,44 @@ pub fn restore(
 ) -> Option<Loaded> {
     let bytes = fs::read(dir.join(CACHE)).ok()?;
     let rest = bytes.strip_prefix(MAGIC)?;
-    let (sum, payload) = rest.split_at_checked(32)?;
-    if blake3::hash(payload).as_bytes() != sum {
+    let (sum, body) = rest.split_at_checked(32)?;
+    if blake3::hash(body).as_bytes() != sum {
         return None;
     }
-    let snap: Snapshot = postcard::from_bytes(payload).ok()?;
+    let [header, index, servers, progress] = split(body)?;
+    let header: Header = postcard::from_bytes(header).ok()?;
+    if header.program != PROGRAM || header.small != small || header.fleet != stamp[1] || header.fleet.is_none() {
+        return None;
+    }
+    // The servers on one thread, the journal index and progress on this one.
+    let (servers, rest) = std::thread::scope(|s| {
+        let servers = s.spawn(|| postcard::from_bytes::<ServersPart>(servers).ok());
+        let index = postcard::from_bytes::<JournalIndex>(index).ok();
+        let progress = postcard::from_bytes::<ProgressPart>(progress).ok();
+        (servers.join().ok().flatten(), index.zip(progress))
+    });
+    let (index, progress) = rest?;
+    let state = State::from_cache_parts(servers?, progress)?;
     drop(bytes);
-    if snap.program != PROGRAM || snap.small != small || snap.fleet != stamp[1] || snap.fleet.is_none() {
-        return None;
-    }
     let (catalog, plan, team) = parsed();
-    if snap.state.progress.len() != plan.rollouts.len() {
+    if state.progress.len() != plan.rollouts.len() {
         return None;
     }
-    let fleet = crate::model::Fleet { roles: snap.roles, servers: Vec::new() };
-    let data = crate::model::Data { catalog, fleet, plan, journal: snap.index, team };
+    let fleet = crate::model::Fleet { roles: header.roles, servers: Vec::new() };
+    let data = crate::model::Data { catalog, fleet, plan, journal: index, team };
     let mut loaded = Loaded {
         dir: dir.to_path_buf(),
         data,
-        state: snap.state,
+        state,
         torn: None,
         stamp: stamp.clone(),
-        journal_at: snap.journal,
-        generation: snap.generation,
+        journal_at: header.journal,
+        generation: header.generation,
         source: Source::Cache { tail: 0 },
         small: small.to_string(),
         epoch: 0,
     };
-    loaded.stamp[4] = snap.journal;
+    loaded.stamp[4] = header.journal;
     let before = loaded.data.journal.len();
     super::dir::catch_up(&mut loaded).ok()?;
     loaded.stamp = stamp.clone();
