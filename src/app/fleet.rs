@@ -147,13 +147,13 @@ impl Term {
         Term::Word(term.to_string())
     }
 
-    fn matches(&self, row: &ServerRow, word: Option<&WordHits>, words: &Words) -> bool {
+    fn matches(&self, row: &ServerRow, word: Option<&(WordHits, u32)>, words: &Words) -> bool {
         match self {
             Term::Behind(c, v) => c.test(row.behind, *v),
             Term::Priority(c, v) => row.priority.is_some_and(|p| c.test(p, *v)),
             Term::Tier(t) => row.tier() == Some(*t),
             Term::Without(w) => row.ratings.as_ref().is_some_and(|r| r.without_sp == *w),
-            Term::Word(_) => word.is_some_and(|h| h.matches(row, words)),
+            Term::Word(_) => word.is_some_and(|(h, mask)| h.matches(row, words, *mask)),
             Term::Never => false,
         }
     }
@@ -184,6 +184,8 @@ struct Words {
     role: Vec<u16>,
     site: Vec<u32>,
     environment: Vec<Environment>,
+    /// Per server, its environment, compliance, soak, flags and phase as bits (see `flags`).
+    flags: Vec<u32>,
     /// Lower-case words of each role (id and name) and site.
     roles: Vec<String>,
     sites: Vec<String>,
@@ -213,16 +215,24 @@ fn soak_slot(s: Option<SoakState>) -> Option<usize> {
     SOAK_WORDS.iter().position(|&x| x == w)
 }
 
-impl WordHits {
-    fn new(w: &str, words: &Words, servers: usize) -> WordHits {
-        let has = |s: &str| s.contains(w);
+impl Words {
+    /// Per server, whether its name contains `w` (lower-case): one scan of all the names.
+    fn name_hits(&self, w: &str, servers: usize) -> Vec<bool> {
         let mut name = vec![false; servers];
-        for (at, _) in words.names.match_indices(w) {
-            let i = words.starts.partition_point(|&s| s as usize <= at).saturating_sub(1);
+        for (at, _) in self.names.match_indices(w) {
+            let i = self.starts.partition_point(|&s| s as usize <= at).saturating_sub(1);
             if let Some(n) = name.get_mut(i) {
                 *n = true;
             }
         }
+        name
+    }
+}
+
+impl WordHits {
+    fn new(w: &str, words: &Words, servers: usize) -> WordHits {
+        let has = |s: &str| s.contains(w);
+        let name = words.name_hits(w, servers);
         let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
         let levels = [Compliance::Current, Compliance::Behind, Compliance::AtLimit, Compliance::Violation];
         WordHits {
@@ -239,20 +249,52 @@ impl WordHits {
         }
     }
 
-    fn matches(&self, row: &ServerRow, words: &Words) -> bool {
+    /// The bits of `flags` this word matches.
+    fn mask(&self) -> u32 {
+        let mut m = 0;
+        for (k, hit) in self.environment.iter().enumerate() {
+            m |= u32::from(*hit) << k;
+        }
+        for (k, hit) in self.compliance.iter().enumerate() {
+            m |= u32::from(*hit) << (3 + k);
+        }
+        for (k, hit) in self.soak.iter().enumerate() {
+            m |= u32::from(*hit) << (7 + k);
+        }
+        m |= u32::from(self.violation) << 15 | u32::from(self.ready) << 16 | u32::from(self.blocked) << 17;
+        for (p, hit) in self.phase.iter().enumerate().take(FLAG_PHASES) {
+            m |= u32::from(*hit) << (18 + p);
+        }
+        m
+    }
+
+    fn matches(&self, row: &ServerRow, words: &Words, mask: u32) -> bool {
         let i = row.index;
         let at = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
-        at(&self.name, i)
+        words.flags.get(i).is_some_and(|f| f & mask != 0)
+            || at(&self.name, i)
             || words.role.get(i).is_some_and(|&r| at(&self.role, usize::from(r)))
             || words.site.get(i).is_some_and(|&s| at(&self.site, s as usize))
-            || words.environment.get(i).is_some_and(|&e| self.environment[e as usize])
-            || row.phase.is_some_and(|p| at(&self.phase, p))
-            || self.compliance[row.compliance as usize]
-            || soak_slot(row.soak).is_some_and(|k| self.soak[k])
-            || (self.violation && row.compliance == Compliance::Violation)
-            || (self.ready && row.ready > 0)
-            || (self.blocked && row.blocked > 0)
+            || row.phase.is_some_and(|p| p >= FLAG_PHASES && at(&self.phase, p))
     }
+}
+
+/// Phases that have a bit in `flags`; later ones (rare) are looked up.
+const FLAG_PHASES: usize = 14;
+
+/// A server's categorical facts as bits: environment (0-2), compliance (3-6), soak (7-14),
+/// violation (15), hot fix ready (16) and blocked (17), phase (18-31).
+fn flags(row: &ServerRow, environment: Environment) -> u32 {
+    let mut f = 1 << (environment as u32) | 1 << (3 + row.compliance as u32);
+    if let Some(k) = soak_slot(row.soak) {
+        f |= 1 << (7 + k);
+    }
+    f |= u32::from(row.compliance == Compliance::Violation) << 15;
+    f |= u32::from(row.ready > 0) << 16 | u32::from(row.blocked > 0) << 17;
+    if let Some(p) = row.phase.filter(|&p| p < FLAG_PHASES) {
+        f |= 1 << (18 + p);
+    }
+    f
 }
 
 impl FleetTable {
@@ -284,6 +326,7 @@ impl FleetTable {
             w.environment.push(s.environment);
         }
         w.names.make_ascii_lowercase();
+        w.flags = view.rows.iter().zip(&w.environment).map(|(row, &e)| flags(row, e)).collect();
         w.phases = view
             .rollout
             .as_ref()
@@ -292,8 +335,20 @@ impl FleetTable {
         self.words = w;
     }
 
+    /// Per server, whether its name contains `word` (lower-case), from the filter index.
+    pub fn name_hits(&self, word: &str) -> Vec<bool> {
+        self.words.name_hits(word, self.words.starts.len())
+    }
+
     /// Some rows changed: sort again unless the order is by name (names never change).
-    pub fn changed(&mut self) {
+    pub fn changed(&mut self, servers: &[usize], view: &FleetView) {
+        for &i in servers {
+            if let (Some(f), Some(&e), Some(row)) =
+                (self.words.flags.get_mut(i), self.words.environment.get(i), view.rows.get(i))
+            {
+                *f = flags(row, e);
+            }
+        }
         if self.sort != Column::Server {
             self.sorted_for = None;
         }
@@ -331,10 +386,14 @@ impl FleetTable {
         self.sort(data, state, view);
         let keep = self.selected_server();
         let terms: Vec<Term> = self.filter.to_lowercase().split_whitespace().map(Term::parse).collect();
-        let hits: Vec<Option<WordHits>> = terms
+        let hits: Vec<Option<(WordHits, u32)>> = terms
             .iter()
             .map(|t| match t {
-                Term::Word(w) => Some(WordHits::new(w, &self.words, view.rows.len())),
+                Term::Word(w) => {
+                    let h = WordHits::new(w, &self.words, view.rows.len());
+                    let mask = h.mask();
+                    Some((h, mask))
+                }
                 _ => None,
             })
             .collect();

@@ -159,7 +159,7 @@ impl App {
         servers.sort_unstable();
         servers.dedup();
         self.view.update(&self.live.data, &self.live.state, &servers, self.now);
-        self.fleet.changed();
+        self.fleet.changed(&servers, &self.view);
         self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
         if !self.journal_filter.is_empty() {
             self.rebuild_journal();
@@ -179,7 +179,7 @@ impl App {
     }
 
     fn rebuild_journal(&mut self) {
-        self.journal_matches = journal_filter(&self.live, &self.journal_filter);
+        self.journal_matches = journal_filter(&self.live, &self.fleet, &self.journal_filter);
         self.journal_cursor = self.journal_cursor.min(self.journal_len().saturating_sub(1));
     }
 
@@ -336,8 +336,10 @@ pub fn risk_cell((row, col): (usize, usize)) -> (Rating, Rating) {
 }
 
 /// Journal positions whose operator, kind or server matches every word of `filter`
-/// (case-insensitive); `None` when the filter is empty. Works on the in-memory index only.
-fn journal_filter(live: &store::Loaded, filter: &str) -> Option<Vec<u32>> {
+/// (case-insensitive); `None` when the filter is empty. Works on the in-memory index only:
+/// each word is matched once against the kinds, operators and server names, then the index
+/// is scanned in two halves on two threads.
+fn journal_filter(live: &store::Loaded, fleet: &FleetTable, filter: &str) -> Option<Vec<u32>> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
     if words.is_empty() {
         return None;
@@ -350,18 +352,26 @@ fn journal_filter(live: &store::Loaded, filter: &str) -> Option<Vec<u32>> {
             let kinds =
                 Event::KINDS.iter().enumerate().filter(|(_, k)| k.contains(w.as_str())).fold(0, |m, (i, _)| m | 1 << i);
             let ops = index.operators.iter().map(|o| contains_folded(o, w)).collect();
-            let servers = live.state.servers.iter().map(|s| contains_folded(&s.name, w)).collect();
-            (kinds, ops, servers)
+            (kinds, ops, fleet.name_hits(w))
         })
         .collect();
-    let hits = index.lines.iter().enumerate().filter(|(_, l)| {
-        sets.iter().all(|(kinds, ops, servers)| {
-            kinds & (1 << l.kind) != 0
-                || ops.get(usize::from(l.by)).copied().unwrap_or(false)
-                || l.server().is_some_and(|s| servers.get(s).copied().unwrap_or(false))
-        })
-    });
-    Some(hits.map(|(p, _)| p as u32).collect())
+    let scan = |from: usize, lines: &[crate::model::LineRef]| -> Vec<u32> {
+        let hit = |l: &crate::model::LineRef| {
+            sets.iter().all(|(kinds, ops, servers)| {
+                kinds & (1 << l.kind) != 0
+                    || ops.get(usize::from(l.by)).copied().unwrap_or(false)
+                    || l.server().is_some_and(|s| servers.get(s).copied().unwrap_or(false))
+            })
+        };
+        (from..).zip(lines).filter(|(_, l)| hit(l)).map(|(p, _)| p as u32).collect()
+    };
+    let (a, b) = index.lines.split_at(index.lines.len() / 2);
+    Some(std::thread::scope(|s| {
+        let second = s.spawn(|| scan(a.len(), b));
+        let mut hits = scan(0, a);
+        hits.extend(second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        hits
+    }))
 }
 
 /// `hay` contains `needle` (already lower-case), ignoring ASCII case, without allocating.
