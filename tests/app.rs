@@ -37,7 +37,7 @@ fn the_fleet_opens_grouped_by_role_in_fleet_order() {
         .lines
         .iter()
         .filter_map(|l| match l {
-            Line::Group { name, .. } => Some(name.as_str()),
+            Line::Group { role, .. } => Some(a.live.data.fleet.roles[*role].name.as_str()),
             Line::Server(_) => None,
         })
         .collect();
@@ -112,7 +112,7 @@ fn sorting_by_soak_descending_puts_overdue_first() {
         .fleet
         .lines
         .iter()
-        .skip_while(|l| !matches!(l, Line::Group { role, .. } if role == "ims"))
+        .skip_while(|l| !matches!(l, Line::Group { role, .. } if a.live.data.fleet.roles[*role].id == "ims"))
         .skip(1)
         .take(4)
         .filter_map(|l| if let Line::Server(i) = l { Some(a.live.state.servers[*i].name.clone()) } else { None })

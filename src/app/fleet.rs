@@ -53,7 +53,13 @@ impl Column {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
-    Group { role: String, name: String, count: usize, worst: Compliance, folded: bool },
+    /// A role's heading: `role` indexes `fleet.roles`.
+    Group {
+        role: usize,
+        count: usize,
+        worst: Compliance,
+        folded: bool,
+    },
     Server(usize),
 }
 
@@ -147,13 +153,14 @@ impl Term {
         Term::Word(term.to_string())
     }
 
-    fn matches(&self, row: &ServerRow, word: Option<&(WordHits, u32)>, words: &Words) -> bool {
+    /// Server `i` passes. A word looks only at the compact per-server arrays, not the rows.
+    fn matches(&self, i: usize, rows: &[ServerRow], word: Option<&(WordHits, u32)>, words: &Words) -> bool {
         match self {
-            Term::Behind(c, v) => c.test(row.behind, *v),
-            Term::Priority(c, v) => row.priority.is_some_and(|p| c.test(p, *v)),
-            Term::Tier(t) => row.tier() == Some(*t),
-            Term::Without(w) => row.ratings.as_ref().is_some_and(|r| r.without_sp == *w),
-            Term::Word(_) => word.is_some_and(|(h, mask)| h.matches(row, words, *mask)),
+            Term::Behind(c, v) => c.test(rows[i].behind, *v),
+            Term::Priority(c, v) => rows[i].priority.is_some_and(|p| c.test(p, *v)),
+            Term::Tier(t) => rows[i].tier() == Some(*t),
+            Term::Without(w) => rows[i].ratings.as_ref().is_some_and(|r| r.without_sp == *w),
+            Term::Word(_) => word.is_some_and(|(h, mask)| h.matches(i, rows, words, *mask)),
             Term::Never => false,
         }
     }
@@ -219,8 +226,12 @@ impl Words {
     /// Per server, whether its name contains `w` (lower-case): one scan of all the names.
     fn name_hits(&self, w: &str, servers: usize) -> Vec<bool> {
         let mut name = vec![false; servers];
-        for (at, _) in self.names.match_indices(w) {
-            let i = self.starts.partition_point(|&s| s as usize <= at).saturating_sub(1);
+        // Hits come in order, so the server they fall in only moves forward.
+        let mut i = 0;
+        for at in memchr::memmem::find_iter(self.names.as_bytes(), w.as_bytes()) {
+            while self.starts.get(i + 1).is_some_and(|&s| s as usize <= at) {
+                i += 1;
+            }
             if let Some(n) = name.get_mut(i) {
                 *n = true;
             }
@@ -268,14 +279,13 @@ impl WordHits {
         m
     }
 
-    fn matches(&self, row: &ServerRow, words: &Words, mask: u32) -> bool {
-        let i = row.index;
+    fn matches(&self, i: usize, rows: &[ServerRow], words: &Words, mask: u32) -> bool {
         let at = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
         words.flags.get(i).is_some_and(|f| f & mask != 0)
             || at(&self.name, i)
             || words.role.get(i).is_some_and(|&r| at(&self.role, usize::from(r)))
             || words.site.get(i).is_some_and(|&s| at(&self.site, s as usize))
-            || row.phase.is_some_and(|p| p >= FLAG_PHASES && at(&self.phase, p))
+            || (self.phase.len() > FLAG_PHASES && rows[i].phase.is_some_and(|p| p >= FLAG_PHASES && at(&self.phase, p)))
     }
 }
 
@@ -397,29 +407,50 @@ impl FleetTable {
                 _ => None,
             })
             .collect();
-        let mut lines = Vec::new();
+        // Each role's members that pass, on two threads when there is a filter to evaluate.
+        let words = &self.words;
+        let pass = |i: usize| terms.iter().zip(&hits).all(|(t, h)| t.matches(i, &view.rows, h.as_ref(), words));
+        let filter_roles = |roles: &[Vec<usize>]| -> Vec<Vec<usize>> {
+            roles.iter().map(|order| order.iter().copied().filter(|&i| pass(i)).collect()).collect()
+        };
+        let passed: Vec<Vec<usize>> = if terms.is_empty() {
+            Vec::new()
+        } else {
+            let total: usize = self.order.iter().map(Vec::len).sum();
+            let mut seen = 0;
+            let cut = self.order.iter().position(|o| {
+                seen += o.len();
+                seen * 2 >= total
+            });
+            let (a, b) = self.order.split_at(cut.map_or(0, |c| c + 1).min(self.order.len()));
+            std::thread::scope(|s| {
+                let second = s.spawn(|| filter_roles(b));
+                let mut first = filter_roles(a);
+                first.extend(second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                first
+            })
+        };
+        // The last lines' memory is reused: no fresh pages per keystroke.
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
         self.matched = 0;
-        for (role, order) in data.fleet.roles.iter().zip(&self.order) {
-            let members: Vec<usize> = order
-                .iter()
-                .copied()
-                .filter(|&i| terms.iter().zip(&hits).all(|(t, h)| t.matches(&view.rows[i], h.as_ref(), &self.words)))
-                .collect();
+        for (g, role) in data.fleet.roles.iter().enumerate() {
+            let members: &[usize] =
+                if terms.is_empty() { self.order.get(g).map_or(&[], Vec::as_slice) } else { &passed[g] };
             if members.is_empty() {
                 continue;
             }
             self.matched += members.len();
-            let worst = members.iter().map(|&i| view.rows[i].compliance).max().unwrap_or(Compliance::Current);
+            // From the compact flags (bits 3-6, one per compliance level), not the rows.
+            let bits = members.iter().fold(0, |m, &i| m | self.words.flags.get(i).copied().unwrap_or(0));
+            let worst = [Compliance::Violation, Compliance::AtLimit, Compliance::Behind]
+                .into_iter()
+                .find(|&c| bits & 1 << (3 + c as u32) != 0)
+                .unwrap_or(Compliance::Current);
             let folded = self.folded.contains(&role.id);
-            lines.push(Line::Group {
-                role: role.id.clone(),
-                name: role.name.clone(),
-                count: members.len(),
-                worst,
-                folded,
-            });
+            lines.push(Line::Group { role: g, count: members.len(), worst, folded });
             if !folded {
-                lines.extend(members.into_iter().map(Line::Server));
+                lines.extend(members.iter().map(|&i| Line::Server(i)));
             }
         }
         self.lines = lines;

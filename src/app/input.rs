@@ -236,7 +236,7 @@ impl App {
             .iter()
             .rev()
             .find_map(|l| match l {
-                Line::Group { role, .. } => Some(role.clone()),
+                Line::Group { role, .. } => self.live.data.fleet.roles.get(*role).map(|r| r.id.clone()),
                 Line::Server(_) => None,
             });
         let Some(role) = role else { return };
@@ -244,7 +244,10 @@ impl App {
             self.fleet.folded.insert(role.clone());
         }
         self.fleet.rebuild(&self.live.data, &self.live.state, &self.view);
-        if let Some(i) = self.fleet.lines.iter().position(|l| matches!(l, Line::Group { role: r, .. } if *r == role)) {
+        let group = self.live.data.fleet.roles.iter().position(|r| r.id == role);
+        if let Some(i) =
+            self.fleet.lines.iter().position(|l| matches!(l, Line::Group { role: r, .. } if Some(*r) == group))
+        {
             self.fleet.cursor = i;
         }
     }

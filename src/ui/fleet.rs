@@ -89,8 +89,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     for (n, line) in t.lines.iter().enumerate().skip(t.offset).take(height) {
         let selected = n == t.cursor;
         let mut row = match line {
-            FleetLine::Group { name, count, worst, folded, .. } => Line::from(vec![
-                Span::styled(format!("{} {name} ({count})", if *folded { "▸" } else { "▾" }), theme.group),
+            FleetLine::Group { role, count, worst, folded } => Line::from(vec![
+                Span::styled(
+                    format!(
+                        "{} {} ({count})",
+                        if *folded { "▸" } else { "▾" },
+                        app.live.data.fleet.roles.get(*role).map_or("?", |r| r.name.as_str())
+                    ),
+                    theme.group,
+                ),
                 Span::styled(format!("  worst: {} {}", worst.symbol(), worst.label()), theme.compliance(*worst)),
             ]),
             FleetLine::Server(i) => server_line(app, theme, &specs, &app.view.rows[*i], today),
