@@ -19,6 +19,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let height = usize::from(inner.height);
     let offset = app.journal_cursor.saturating_sub(height.saturating_sub(1));
     let width = usize::from(inner.width);
+    // The sequence column fits the largest number in the journal (a million events: 7 digits).
+    let digits = app.live.data.journal.len().max(1).ilog10() as usize + 1;
+    let digits = digits.max(4);
     let mut lines = Vec::new();
     let shown: Vec<usize> = (offset..offset + height).map_while(|n| app.journal_shown(n)).collect();
     for ((n, &p), e) in (offset..).zip(&shown).zip(app.entries(&shown)) {
@@ -29,11 +32,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         let new = p >= app.seen_events;
         let mut line = Line::from(vec![
             Span::styled(if new { "● " } else { "  " }, theme.new),
-            Span::styled(format!("#{:<5}", e.seq), theme.dim),
+            Span::styled(format!("#{:<digits$} ", e.seq), theme.dim),
             Span::raw(format!("{} ", e.at.format("%Y-%m-%d %H:%M"))),
             Span::styled(fit(&e.by, 9), theme.key),
             Span::styled(fit(e.event.kind(), 9), theme.dim),
-            Span::raw(fit(&e.event.summary(), width.saturating_sub(42))),
+            Span::raw(fit(&e.event.summary(), width.saturating_sub(37 + digits))),
         ]);
         if n == app.journal_cursor {
             line = line.patch_style(theme.selected);
