@@ -289,3 +289,22 @@ fn a_sign_off_goes_to_the_phase_the_form_showed() {
     a.update(Action::Record(Write::SignOff));
     assert!(a.notice.as_ref().is_some_and(|n| !n.ok && n.text.contains("no sign-off is owed")), "{:?}", a.notice);
 }
+
+#[test]
+fn the_journal_filter_matches_operator_kind_and_server_and_reads_rows_from_disk() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.update(Action::Tab(Tab::Journal));
+    let all = a.journal_len();
+    keys(&mut a, "/checkout bos-ims02");
+    let shown: Vec<usize> = (0..a.journal_len()).filter_map(|n| a.journal_shown(n)).collect();
+    assert_eq!(shown.len(), 2, "both checkouts of BOS-IMS02, of {all} events");
+    for e in a.entries(&shown).into_iter().map(|e| e.expect("the event reads back")) {
+        assert_eq!(e.event.kind(), "checkout");
+        assert_eq!(e.event.server(), Some("BOS-IMS02"));
+    }
+    // Newest first.
+    assert!(shown.windows(2).all(|w| w[0] > w[1]));
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.journal_len(), all);
+}
