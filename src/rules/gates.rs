@@ -143,10 +143,10 @@ fn unmet(
 }
 
 /// Pushes lines tagged with the server they are about.
-struct Owned<'a>(u32, &'a mut Vec<(u32, String)>);
+pub(crate) struct Owned<'a>(pub u32, pub &'a mut Vec<(u32, String)>);
 
 impl Owned<'_> {
-    fn push(&mut self, line: String) {
+    pub fn push(&mut self, line: String) {
         self.1.push((self.0, line));
     }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::model::{CheckoutResult, Data, Rating, Rollout, Server};
 
-use super::gates::{self, GateStatus};
+use super::gates::{self, GateStatus, Owned};
 use super::hotfix::{HotFixStatus, pending};
 use super::levels::{Compliance, behind, latest_released};
 use super::phase::{SoakState, Window, member_phase, soak_state};
@@ -316,7 +316,7 @@ fn waiting_members(state: &State, target: &str, members: &[usize], rows: &[Serve
     for &i in members {
         let name = &state.servers[i].name;
         let (overdue, due, backups) =
-            (&mut Owned(i, &mut overdue), &mut Owned(i, &mut due), &mut Owned(i, &mut backups));
+            (&mut Owned(i as u32, &mut overdue), &mut Owned(i as u32, &mut due), &mut Owned(i as u32, &mut backups));
         match rows[i].soak {
             Some(SoakState::Overdue { day, max }) => {
                 overdue.push(format!("{name}: checkout OVERDUE (day {day}, max {max})"))
@@ -337,13 +337,4 @@ fn waiting_members(state: &State, target: &str, members: &[usize], rows: &[Serve
         }
     }
     [overdue, due, backups]
-}
-
-/// Pushes lines tagged with the server they are about.
-struct Owned<'a>(usize, &'a mut Vec<(u32, String)>);
-
-impl Owned<'_> {
-    fn push(&mut self, line: String) {
-        self.1.push((self.0 as u32, line));
-    }
 }
