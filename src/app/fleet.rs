@@ -2,10 +2,12 @@
 //! derived once per change; the view builds cells for the visible window only.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use crate::model::{Data, Environment, Rating};
+use crate::model::Data;
 use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
+
+use super::filter::{Filter, Words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -102,263 +104,22 @@ impl Default for FleetTable {
     }
 }
 
-/// One filter term, parsed once per keystroke: `behind>=2`, `priority=1`, `tier=high`,
-/// `without=high`, or a word matched against the server's words.
-enum Term {
-    Behind(Cmp, u8),
-    Priority(Cmp, u8),
-    Tier(Rating),
-    Without(Rating),
-    Word(String),
-    /// A comparison that cannot match (an unknown value): nothing passes.
-    Never,
-}
-
-#[derive(Clone, Copy)]
-enum Cmp {
-    Ge,
-    Le,
-    Gt,
-    Lt,
-    Eq,
-}
-
-impl Cmp {
-    fn test(self, a: u8, b: u8) -> bool {
-        match self {
-            Cmp::Ge => a >= b,
-            Cmp::Le => a <= b,
-            Cmp::Gt => a > b,
-            Cmp::Lt => a < b,
-            Cmp::Eq => a == b,
-        }
-    }
-}
-
-impl Term {
-    fn parse(term: &str) -> Term {
-        let rating = |s: &str| Rating::ALL.into_iter().find(|r| r.label().to_lowercase().starts_with(s));
-        for (op, cmp) in [(">=", Cmp::Ge), ("<=", Cmp::Le), (">", Cmp::Gt), ("<", Cmp::Lt), ("=", Cmp::Eq)] {
-            let Some((key, value)) = term.split_once(op) else { continue };
-            let num = value.parse::<u8>().ok();
-            return match (key, num) {
-                ("behind", Some(v)) => Term::Behind(cmp, v),
-                ("priority", Some(v)) => Term::Priority(cmp, v),
-                ("tier", _) => rating(value).map_or(Term::Never, Term::Tier),
-                ("without", _) => rating(value).map_or(Term::Never, Term::Without),
-                ("behind" | "priority", None) => Term::Never,
-                _ => Term::Word(term.to_string()),
-            };
-        }
-        Term::Word(term.to_string())
-    }
-
-    /// Server `i` passes. A word looks only at the compact per-server arrays, not the rows.
-    fn matches(&self, i: usize, rows: &[ServerRow], word: Option<&(WordHits, u32)>, words: &Words) -> bool {
-        match self {
-            Term::Behind(c, v) => c.test(rows[i].behind, *v),
-            Term::Priority(c, v) => rows[i].priority.is_some_and(|p| c.test(p, *v)),
-            Term::Tier(t) => rows[i].tier() == Some(*t),
-            Term::Without(w) => rows[i].ratings.as_ref().is_some_and(|r| r.without_sp == *w),
-            Term::Word(_) => word.is_some_and(|(h, mask)| h.matches(i, rows, words, *mask)),
-            Term::Never => false,
-        }
-    }
-}
-
-fn soak_word(s: Option<SoakState>) -> &'static str {
-    match s {
-        Some(SoakState::Overdue { .. }) => "overdue",
-        Some(SoakState::CheckoutDue { .. }) => "due",
-        Some(SoakState::Soaking { .. }) => "soaking",
-        Some(SoakState::Ready { .. }) => "ready",
-        Some(SoakState::Failed { .. }) => "failed",
-        Some(SoakState::Excluded) => "excluded",
-        Some(SoakState::BackedOut) => "backed-out",
-        Some(SoakState::NotStarted) => "not-started",
-        None => "",
-    }
-}
-
-/// Per server, the few things a filter word can match: its name (in one lower-case buffer,
-/// searched once per word) and small ids of its role and site, whose words are matched once
-/// per distinct value. No string is built per server.
-#[derive(Debug, Clone, Default)]
-struct Words {
-    names: String,
-    /// Where each server's name starts in `names`, by server index, ascending.
-    starts: Vec<u32>,
-    role: Vec<u16>,
-    site: Vec<u32>,
-    environment: Vec<Environment>,
-    /// Per server, its environment, compliance, soak, flags and phase as bits (see `flags`).
-    flags: Vec<u32>,
-    /// Lower-case words of each role (id and name) and site.
-    roles: Vec<String>,
-    sites: Vec<String>,
-    /// Lower-case phase names of the selected rollout.
-    phases: Vec<String>,
-}
-
-/// Which values one filter word matches.
-struct WordHits {
-    name: Vec<bool>,
-    role: Vec<bool>,
-    site: Vec<bool>,
-    phase: Vec<bool>,
-    environment: [bool; 3],
-    compliance: [bool; 4],
-    soak: [bool; 8],
-    violation: bool,
-    ready: bool,
-    blocked: bool,
-}
-
-/// The soak words a filter matches, as `soak_word` gives them.
-const SOAK_WORDS: [&str; 8] = ["overdue", "due", "soaking", "ready", "failed", "excluded", "backed-out", "not-started"];
-
-fn soak_slot(s: Option<SoakState>) -> Option<usize> {
-    let w = soak_word(s);
-    SOAK_WORDS.iter().position(|&x| x == w)
-}
-
-impl Words {
-    /// Per server, whether its name contains `w` (lower-case): one scan of all the names.
-    fn name_hits(&self, w: &str, servers: usize) -> Vec<bool> {
-        let mut name = vec![false; servers];
-        // Hits come in order, so the server they fall in only moves forward.
-        let mut i = 0;
-        for at in memchr::memmem::find_iter(self.names.as_bytes(), w.as_bytes()) {
-            while self.starts.get(i + 1).is_some_and(|&s| s as usize <= at) {
-                i += 1;
-            }
-            if let Some(n) = name.get_mut(i) {
-                *n = true;
-            }
-        }
-        name
-    }
-}
-
-impl WordHits {
-    fn new(w: &str, words: &Words, servers: usize) -> WordHits {
-        let has = |s: &str| s.contains(w);
-        let name = words.name_hits(w, servers);
-        let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
-        let levels = [Compliance::Current, Compliance::Behind, Compliance::AtLimit, Compliance::Violation];
-        WordHits {
-            name,
-            role: words.roles.iter().map(|r| has(r)).collect(),
-            site: words.sites.iter().map(|r| has(r)).collect(),
-            phase: words.phases.iter().map(|r| has(r)).collect(),
-            environment: envs.map(|e| has(e.label())),
-            compliance: levels.map(|c| has(&c.label().to_lowercase())),
-            soak: SOAK_WORDS.map(has),
-            violation: has("violation"),
-            ready: has("hotfix-ready"),
-            blocked: has("hotfix-blocked"),
-        }
-    }
-
-    /// The bits of `flags` this word matches.
-    fn mask(&self) -> u32 {
-        let mut m = 0;
-        for (k, hit) in self.environment.iter().enumerate() {
-            m |= u32::from(*hit) << k;
-        }
-        for (k, hit) in self.compliance.iter().enumerate() {
-            m |= u32::from(*hit) << (3 + k);
-        }
-        for (k, hit) in self.soak.iter().enumerate() {
-            m |= u32::from(*hit) << (7 + k);
-        }
-        m |= u32::from(self.violation) << 15 | u32::from(self.ready) << 16 | u32::from(self.blocked) << 17;
-        for (p, hit) in self.phase.iter().enumerate().take(FLAG_PHASES) {
-            m |= u32::from(*hit) << (18 + p);
-        }
-        m
-    }
-
-    fn matches(&self, i: usize, rows: &[ServerRow], words: &Words, mask: u32) -> bool {
-        let at = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
-        words.flags.get(i).is_some_and(|f| f & mask != 0)
-            || at(&self.name, i)
-            || words.role.get(i).is_some_and(|&r| at(&self.role, usize::from(r)))
-            || words.site.get(i).is_some_and(|&s| at(&self.site, s as usize))
-            || (self.phase.len() > FLAG_PHASES && rows[i].phase.is_some_and(|p| p >= FLAG_PHASES && at(&self.phase, p)))
-    }
-}
-
-/// Phases that have a bit in `flags`; later ones (rare) are looked up.
-const FLAG_PHASES: usize = 14;
-
-/// A server's categorical facts as bits: environment (0-2), compliance (3-6), soak (7-14),
-/// violation (15), hot fix ready (16) and blocked (17), phase (18-31).
-fn flags(row: &ServerRow, environment: Environment) -> u32 {
-    let mut f = 1 << (environment as u32) | 1 << (3 + row.compliance as u32);
-    if let Some(k) = soak_slot(row.soak) {
-        f |= 1 << (7 + k);
-    }
-    f |= u32::from(row.compliance == Compliance::Violation) << 15;
-    f |= u32::from(row.ready > 0) << 16 | u32::from(row.blocked > 0) << 17;
-    if let Some(p) = row.phase.filter(|&p| p < FLAG_PHASES) {
-        f |= 1 << (18 + p);
-    }
-    f
-}
-
 impl FleetTable {
     /// Rebuild what filter words match against after the data changed.
     pub fn index(&mut self, data: &Data, state: &State, view: &FleetView) {
         self.sorted_for = None;
         self.name_width = state.servers.iter().map(|s| s.name.chars().count()).max().unwrap_or(8);
-        let mut w = Words::default();
-        let roles: HashMap<&str, u16> =
-            data.fleet.roles.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u16)).collect();
-        w.roles = data.fleet.roles.iter().map(|r| format!("{} {}", r.id, r.name).to_lowercase()).collect();
-        let mut sites: HashMap<&str, u32> = HashMap::new();
-        w.starts.reserve(state.servers.len());
-        for s in &state.servers {
-            w.starts.push(w.names.len() as u32);
-            if s.name.is_ascii() {
-                w.names.push_str(&s.name);
-            } else {
-                w.names.push_str(&s.name.to_lowercase());
-            }
-            w.names.push('\n');
-            w.role.push(roles.get(s.role.as_str()).copied().unwrap_or(u16::MAX));
-            let next = sites.len() as u32;
-            let site = *sites.entry(s.site.as_str()).or_insert(next);
-            if site == next {
-                w.sites.push(s.site.to_lowercase());
-            }
-            w.site.push(site);
-            w.environment.push(s.environment);
-        }
-        w.names.make_ascii_lowercase();
-        w.flags = view.rows.iter().zip(&w.environment).map(|(row, &e)| flags(row, e)).collect();
-        w.phases = view
-            .rollout
-            .as_ref()
-            .map(|v| data.plan.rollouts[v.rollout].phases.iter().map(|p| p.name.to_lowercase()).collect())
-            .unwrap_or_default();
-        self.words = w;
+        self.words = Words::build(data, state, view);
     }
 
     /// Per server, whether its name contains `word` (lower-case), from the filter index.
     pub fn name_hits(&self, word: &str) -> Vec<bool> {
-        self.words.name_hits(word, self.words.starts.len())
+        self.words.name_hits(word)
     }
 
     /// Some rows changed: sort again unless the order is by name (names never change).
     pub fn changed(&mut self, servers: &[usize], view: &FleetView) {
-        for &i in servers {
-            if let (Some(f), Some(&e), Some(row)) =
-                (self.words.flags.get_mut(i), self.words.environment.get(i), view.rows.get(i))
-            {
-                *f = flags(row, e);
-            }
-        }
+        self.words.refresh(servers, view);
         if self.sort != Column::Server {
             self.sorted_for = None;
         }
@@ -373,7 +134,7 @@ impl FleetTable {
         }
         let mut order = vec![Vec::new(); data.fleet.roles.len()];
         for i in state.by_name() {
-            if let Some(members) = self.words.role.get(i).and_then(|&g| order.get_mut(usize::from(g))) {
+            if let Some(members) = self.words.role(i).and_then(|g| order.get_mut(g)) {
                 members.push(i);
             }
         }
@@ -395,25 +156,14 @@ impl FleetTable {
     pub fn rebuild(&mut self, data: &Data, state: &State, view: &FleetView) {
         self.sort(data, state, view);
         let keep = self.selected_server();
-        let terms: Vec<Term> = self.filter.to_lowercase().split_whitespace().map(Term::parse).collect();
-        let hits: Vec<Option<(WordHits, u32)>> = terms
-            .iter()
-            .map(|t| match t {
-                Term::Word(w) => {
-                    let h = WordHits::new(w, &self.words, view.rows.len());
-                    let mask = h.mask();
-                    Some((h, mask))
-                }
-                _ => None,
-            })
-            .collect();
+        let filter = Filter::new(&self.filter, &self.words);
         // Each role's members that pass, on two threads when there is a filter to evaluate.
         let words = &self.words;
-        let pass = |i: usize| terms.iter().zip(&hits).all(|(t, h)| t.matches(i, &view.rows, h.as_ref(), words));
+        let pass = |i: usize| filter.passes(i, &view.rows, words);
         let filter_roles = |roles: &[Vec<usize>]| -> Vec<Vec<usize>> {
             roles.iter().map(|order| order.iter().copied().filter(|&i| pass(i)).collect()).collect()
         };
-        let passed: Vec<Vec<usize>> = if terms.is_empty() {
+        let passed: Vec<Vec<usize>> = if filter.is_empty() {
             Vec::new()
         } else {
             let total: usize = self.order.iter().map(Vec::len).sum();
@@ -436,17 +186,12 @@ impl FleetTable {
         self.matched = 0;
         for (g, role) in data.fleet.roles.iter().enumerate() {
             let members: &[usize] =
-                if terms.is_empty() { self.order.get(g).map_or(&[], Vec::as_slice) } else { &passed[g] };
+                if filter.is_empty() { self.order.get(g).map_or(&[], Vec::as_slice) } else { &passed[g] };
             if members.is_empty() {
                 continue;
             }
             self.matched += members.len();
-            // From the compact flags (bits 3-6, one per compliance level), not the rows.
-            let bits = members.iter().fold(0, |m, &i| m | self.words.flags.get(i).copied().unwrap_or(0));
-            let worst = [Compliance::Violation, Compliance::AtLimit, Compliance::Behind]
-                .into_iter()
-                .find(|&c| bits & 1 << (3 + c as u32) != 0)
-                .unwrap_or(Compliance::Current);
+            let worst = self.words.worst(members);
             let folded = self.folded.contains(&role.id);
             lines.push(Line::Group { role: g, count: members.len(), worst, folded });
             if !folded {

@@ -1,6 +1,7 @@
 //! Dashboard state and `update(Action)`: no terminal here, so it is tested directly.
 
 pub mod action;
+mod filter;
 pub mod fleet;
 pub mod form;
 mod input;
