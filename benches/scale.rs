@@ -9,8 +9,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use sprout::app::{Action, App, Tab, Write};
+use sprout::live::Source;
 use sprout::rules::{FleetView, State};
-use sprout::store::{self, Operator, Source};
+use sprout::store::{self, Operator};
 use sprout::ui::{self, Theme};
 
 fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
@@ -72,9 +73,9 @@ fn main() {
         }
 
         // Loads: without the cache (parse everything, replay, write the cache), then with it.
-        let (full, load_full) = time(|| store::load(&data).expect("load"));
+        let (full, load_full) = time(|| sprout::live::load_dir(&data).expect("load"));
         assert_eq!(full.source, Source::Full);
-        let (cached, load_cached) = time(|| store::load(&data).expect("load"));
+        let (cached, load_cached) = time(|| sprout::live::load_dir(&data).expect("load"));
         assert_eq!(cached.source, Source::Cache { tail: 0 }, "the second load uses the cache");
         assert_eq!(cached.state, full.state, "the cache restores exactly the replayed state");
         drop(cached);
@@ -91,7 +92,8 @@ fn main() {
         let mut b =
             Bench { terminal: Terminal::new(TestBackend::new(120, 40)).expect("terminal"), theme: Theme::new(true) };
         let (mut app, first) = time(|| {
-            let app = App::load(data.clone(), op.clone(), false, now, true, Some(0)).expect("app");
+            let app = App::load(sprout::store::FileStore::open(data.clone()), op.clone(), false, now, true, Some(0))
+                .expect("app");
             b.draw(&app);
             app
         });

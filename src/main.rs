@@ -12,7 +12,7 @@ use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use sprout::app::App;
 use sprout::cli::{self, Cli, Command, Context, Failure, Format};
-use sprout::store::{self, Operator};
+use sprout::store::Operator;
 use sprout::ui::{self, Theme};
 
 fn main() -> ExitCode {
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failure> {
-    let loaded = store::load(&ctx.dir)?;
+    let loaded = sprout::live::load(&ctx.store())?;
     let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
     let mut app = App::from_loaded(loaded, Operator::current(), ctx.read_only, ctx.now, pinned, rollout);
     if !first_run.is_empty() {

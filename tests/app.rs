@@ -11,7 +11,7 @@ use sprout::store::Operator;
 fn app(s: &Sample, read_only: bool) -> App {
     let now: DateTime<Utc> = NOW.parse().expect("time");
     let op = Operator { name: "tester".into(), from: None };
-    App::load(s.path(), op, read_only, now, true, Some(0)).expect("load sample")
+    App::load(sprout::store::FileStore::open(s.path()), op, read_only, now, true, Some(0)).expect("load sample")
 }
 
 fn keys(app: &mut App, keys: &str) {
@@ -307,4 +307,30 @@ fn the_journal_filter_matches_operator_kind_and_server_and_reads_rows_from_disk(
     assert!(shown.windows(2).all(|w| w[0] > w[1]));
     key(&mut a, KeyCode::Esc);
     assert_eq!(a.journal_len(), all);
+}
+
+#[test]
+fn the_dashboard_runs_on_any_store_and_a_second_dashboard_sees_its_write() {
+    use std::sync::Arc;
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    let memory = Arc::new(sprout::store::MemoryStore::sample(now).expect("sample"));
+    let open = |name: &str| {
+        let op = Operator { name: name.into(), from: None };
+        App::load(memory.clone(), op, false, now, true, Some(0)).expect("load")
+    };
+    let (mut driver, mut watcher) = (open("tester"), open("watcher"));
+    assert_eq!(driver.place, "(in memory)");
+    driver.update(Action::Tab(Tab::Rollout));
+    keys(&mut driver, "c");
+    key(&mut driver, KeyCode::Tab);
+    keys(&mut driver, "quiet queues");
+    key(&mut driver, KeyCode::Enter);
+    let notice = driver.notice.clone().expect("a confirmation");
+    assert!(notice.text.contains("recorded #40: BOS-IMS01: checkout Pass: quiet queues"), "{notice:?}");
+    assert!(memory.lines().last().is_some_and(|l| l.contains("by:\"tester\"") && l.contains("quiet queues")));
+    assert!(watcher.watch(), "the watcher sees the store changed");
+    let notice = watcher.notice.clone().expect("a live notice");
+    assert!(notice.text.contains("1 new event from tester: BOS-IMS01: checkout Pass"), "{notice:?}");
+    let unmet = watcher.view.rollout.as_ref().map(|v| v.unmet()).unwrap_or_default();
+    assert!(!unmet.iter().any(|u| u.starts_with("BOS-IMS01")), "{unmet:?}");
 }

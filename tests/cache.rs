@@ -9,9 +9,10 @@ use std::path::Path;
 use common::{NOW, Sample, record_as};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use sprout::app::{Action, App, Tab, Write as Record};
+use sprout::live::Source;
 use sprout::model::{CheckoutResult, Event};
 use sprout::rules::{FleetView, SoakState};
-use sprout::store::{self, Operator, Source, journal};
+use sprout::store::{self, Operator, journal};
 
 /// Overwrite `path` with `text` and put its modification time back, as a careless tool might:
 /// size and mtime are unchanged, only the kernel's ctime tells.
@@ -27,8 +28,8 @@ fn edit_keeping_size_and_mtime(path: &Path, edit: impl FnOnce(&str) -> String) {
 }
 
 fn full_view(dir: &Path, rollout: Option<usize>, now: chrono::DateTime<chrono::Utc>) -> FleetView {
-    let _ = fs::remove_file(dir.join(store::cache::CACHE));
-    let loaded = store::load(dir).expect("load");
+    let _ = fs::remove_file(dir.join(store::dir::CACHE));
+    let loaded = sprout::live::load_dir(dir).expect("load");
     assert_eq!(loaded.source, Source::Full);
     FleetView::build(&loaded.data, &loaded.state, rollout, now)
 }
@@ -36,10 +37,10 @@ fn full_view(dir: &Path, rollout: Option<usize>, now: chrono::DateTime<chrono::U
 #[test]
 fn a_second_load_comes_from_the_cache_and_equals_the_full_one() {
     let s = Sample::new();
-    let full = store::load(&s.path()).expect("load");
+    let full = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(full.source, Source::Full);
-    assert!(s.file(store::cache::CACHE).exists(), "a full load writes the cache");
-    let cached = store::load(&s.path()).expect("load");
+    assert!(s.file(store::dir::CACHE).exists(), "a full load writes the cache");
+    let cached = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(cached.source, Source::Cache { tail: 0 });
     assert_eq!(cached.state, full.state);
     assert_eq!(cached.data.journal, full.data.journal);
@@ -48,9 +49,9 @@ fn a_second_load_comes_from_the_cache_and_equals_the_full_one() {
 #[test]
 fn a_fleet_edit_behind_the_cache_is_seen() {
     let s = Sample::new();
-    store::load(&s.path()).expect("load");
+    sprout::live::load_dir(&s.path()).expect("load");
     edit_keeping_size_and_mtime(&s.file(store::FLEET), |t| t.replacen("BOS-NEWS01", "BOS-NEWS09", 1));
-    let loaded = store::load(&s.path()).expect("load");
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(loaded.source, Source::Full, "a changed fleet.ron is never served from the cache");
     assert!(loaded.state.server("BOS-NEWS09").is_some(), "the edit shows");
     assert!(loaded.state.server("BOS-NEWS01").is_none());
@@ -59,9 +60,9 @@ fn a_fleet_edit_behind_the_cache_is_seen() {
 #[test]
 fn a_catalog_or_rollout_edit_behind_the_cache_is_seen() {
     let s = Sample::new();
-    store::load(&s.path()).expect("load");
+    sprout::live::load_dir(&s.path()).expect("load");
     edit_keeping_size_and_mtime(&s.file(store::ROLLOUT), |t| t.replacen("min_days: 3", "min_days: 4", 1));
-    let loaded = store::load(&s.path()).expect("load");
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(loaded.source, Source::Full);
     assert!(loaded.data.plan.rollouts.iter().flat_map(|r| &r.phases).any(|p| p.soak.min_days == 4));
 }
@@ -69,18 +70,18 @@ fn a_catalog_or_rollout_edit_behind_the_cache_is_seen() {
 #[test]
 fn a_journal_edit_behind_the_cache_is_refused_not_hidden() {
     let s = Sample::new();
-    store::load(&s.path()).expect("load");
+    sprout::live::load_dir(&s.path()).expect("load");
     // Same length, same mtime: only the checksum of the edited line can tell, so the cache
     // must not be trusted and the full load must find it.
     edit_keeping_size_and_mtime(&s.file(store::JOURNAL), |t| t.replacen("Pass", "Fail", 1));
-    let err = store::load(&s.path()).expect_err("the edit is found").to_string();
+    let err = sprout::live::load_dir(&s.path()).expect_err("the edit is found").to_string();
     assert!(err.contains("checksum mismatch"), "{err}");
 }
 
 #[test]
 fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
     let s = Sample::new();
-    store::load(&s.path()).expect("load");
+    sprout::live::load_dir(&s.path()).expect("load");
     let checkout = |note: &str| Event::Checkout {
         rollout: "ex55-sp4".into(),
         server: "LAB-IMS01".into(),
@@ -90,13 +91,13 @@ fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
     };
     // The first write starts the journal's generation (and caches it); the second is a tail.
     record_as(&s, "alice", NOW, checkout("first through sprout")).expect("record");
-    assert_eq!(store::load(&s.path()).expect("load").source, Source::Cache { tail: 0 });
+    assert_eq!(sprout::live::load_dir(&s.path()).expect("load").source, Source::Cache { tail: 0 });
     record_as(&s, "alice", NOW, checkout("through sprout")).expect("record");
-    let tail = store::load(&s.path()).expect("load");
+    let tail = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(tail.source, Source::Cache { tail: 1 }, "sprout's own append is read from the tail");
     let full = {
-        let _ = fs::remove_file(s.file(store::cache::CACHE));
-        store::load(&s.path()).expect("load")
+        let _ = fs::remove_file(s.file(store::dir::CACHE));
+        sprout::live::load_dir(&s.path()).expect("load")
     };
     assert_eq!(tail.state, full.state);
 
@@ -106,7 +107,7 @@ fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
     let (_, line) = journal::encode(index.seq + 1, at, "bob", None, checkout("by hand"), &index.sum).expect("encode");
     let mut f = OpenOptions::new().append(true).open(s.file(store::JOURNAL)).expect("open");
     writeln!(f, "{line}").expect("append");
-    let loaded = store::load(&s.path()).expect("load");
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(loaded.source, Source::Full, "an append the head does not vouch for means a full read");
     assert_eq!(loaded.data.journal.len(), full.data.journal.len() + 1);
 }
@@ -114,17 +115,17 @@ fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
 #[test]
 fn a_damaged_cache_is_ignored() {
     let s = Sample::new();
-    let full = store::load(&s.path()).expect("load");
-    let path = s.file(store::cache::CACHE);
+    let full = sprout::live::load_dir(&s.path()).expect("load");
+    let path = s.file(store::dir::CACHE);
     let mut bytes = fs::read(&path).expect("cache");
     let n = bytes.len();
     bytes[n / 2] ^= 0x40;
     fs::write(&path, bytes).expect("write");
-    let loaded = store::load(&s.path()).expect("load");
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(loaded.source, Source::Full);
     assert_eq!(loaded.state, full.state);
     File::create(&path).expect("truncate");
-    assert_eq!(store::load(&s.path()).expect("load").source, Source::Full);
+    assert_eq!(sprout::live::load_dir(&s.path()).expect("load").source, Source::Full);
 }
 
 #[test]
@@ -132,7 +133,7 @@ fn a_dashboard_sees_an_edit_behind_its_back() {
     let s = Sample::new();
     let now = NOW.parse().expect("time");
     let op = Operator { name: "watcher".into(), from: None };
-    let mut app = App::load(s.path(), op, true, now, true, Some(0)).expect("app");
+    let mut app = App::load(sprout::store::FileStore::open(s.path()), op, true, now, true, Some(0)).expect("app");
     edit_keeping_size_and_mtime(&s.file(store::FLEET), |t| t.replacen("BOS-NEWS01", "BOS-NEWS09", 1));
     assert!(app.watch(), "the change is noticed");
     assert!(app.live.state.server("BOS-NEWS09").is_some());
@@ -149,7 +150,8 @@ fn incremental_derivation_equals_a_full_build_at_scale() {
         fs::write(dir.path().join(name), text).expect("write");
     }
     let op = Operator { name: "driver".into(), from: None };
-    let mut app = App::load(dir.path().to_path_buf(), op, false, now, true, Some(0)).expect("app");
+    let mut app = App::load(sprout::store::FileStore::open(dir.path().to_path_buf()), op, false, now, true, Some(0))
+        .expect("app");
     let members = app.current_members().len();
     assert!(members > 4096, "the current phase is large enough for two threads ({members})");
     // Servers of the current phase not yet started, spread through the phase.

@@ -56,7 +56,7 @@ fn eight_writers_at_once_lose_nothing_and_keep_the_chain() {
     for mut c in children {
         assert!(c.wait().expect("wait").success(), "a writer failed");
     }
-    let loaded = store::load(&s.path()).expect("the journal loads");
+    let loaded = sprout::live::load_dir(&s.path()).expect("the journal loads");
     let added = loaded.data.journal.len() - 39;
     println!("8 writers x {each}: {added} events in {:.1} s", started.elapsed().as_secs_f64());
     assert_eq!(added, 8 * each);
@@ -92,7 +92,7 @@ fn two_operators_opening_the_same_phase_at_once_exactly_one_succeeds() {
         assert_eq!(wins, 1, "round {round}: exactly one opens phase 4");
         let loser = if a.status.success() { &b } else { &a };
         assert!(String::from_utf8_lossy(&loser.stderr).contains("phase 4 (Local high impact) is already open"));
-        let loaded = store::load(&s.path()).expect("load");
+        let loaded = sprout::live::load_dir(&s.path()).expect("load");
         let advances = loaded.data.journal.lines.iter().filter(|l| Event::KINDS[usize::from(l.kind)] == "advance");
         assert_eq!(advances.count(), 4);
     }
@@ -146,7 +146,7 @@ fn sigkill_at_random_moments_never_loses_an_acknowledged_event() {
         let present: BTreeSet<u64> = parsed.entries.iter().map(|e| e.seq).collect();
         let lost: Vec<_> = acknowledged.difference(&present).collect();
         assert!(lost.is_empty(), "round {round}: acknowledged events lost: {lost:?}");
-        assert!(store::load(&s.path()).is_ok(), "round {round}: every file loads");
+        assert!(sprout::live::load_dir(&s.path()).is_ok(), "round {round}: every file loads");
     }
     println!(
         "{rounds} SIGKILLs: {} acknowledged events all present; {repaired} torn last lines set aside",
@@ -197,7 +197,7 @@ fn a_flipped_byte_in_any_middle_line_is_refused_at_that_line() {
         let mut damaged = text.clone();
         damaged[at] ^= 0x01;
         std::fs::write(s.file("journal.ron"), &damaged).expect("write");
-        let err = store::load(&s.path()).expect_err("damage is refused").to_string();
+        let err = sprout::live::load_dir(&s.path()).expect_err("damage is refused").to_string();
         assert!(err.contains(&format!("journal.ron:{}:", n + 1)), "byte {at} in line {}: {err}", n + 1);
         checked += 1;
     }
@@ -224,7 +224,7 @@ fn three_dashboards_follow_one_writer_to_the_same_state() {
     let now: chrono::DateTime<chrono::Utc> = NOW.parse().expect("time");
     let dashboard = |name: &str| {
         let op = store::Operator { name: name.into(), from: None };
-        App::load(s.path(), op, true, now, true, Some(0)).expect("load")
+        App::load(sprout::store::FileStore::open(s.path()), op, true, now, true, Some(0)).expect("load")
     };
     let mut watchers: Vec<App> = ["a", "b", "c"].iter().map(|n| dashboard(n)).collect();
     for (k, w) in watchers.iter_mut().enumerate() {
@@ -237,7 +237,15 @@ fn three_dashboards_follow_one_writer_to_the_same_state() {
         for i in 0..events {
             let event =
                 sprout::model::Event::Backup { server: format!("BOS-PF0{}", 1 + i % 3), note: format!("live {i}") };
-            store::record(&dir, &op, now, Default::default(), move |_, _, _| Ok(event), |_| {}).expect("record");
+            sprout::live::record(
+                &store::FileStore::open(&dir),
+                &op,
+                now,
+                Default::default(),
+                move |_, _, _| Ok(event),
+                |_| {},
+            )
+            .expect("record");
         }
     });
     let mut reloads = 0;
@@ -278,6 +286,6 @@ fn three_dashboards_follow_one_writer_to_the_same_state() {
 
 /// The view a fresh load of the same directory derives, to compare a watcher against.
 fn watchers_view_of(w: &sprout::app::App) -> sprout::rules::FleetView {
-    let loaded = store::load(&w.live.dir).expect("load");
+    let loaded = sprout::live::load(&w.live.store).expect("load");
     sprout::rules::FleetView::build(&loaded.data, &loaded.state, w.rollout, w.now)
 }

@@ -15,7 +15,7 @@ use sprout::ui::{self, Theme};
 fn app(s: &Sample) -> App {
     let now: DateTime<Utc> = NOW.parse().expect("time");
     let op = Operator { name: "operator".into(), from: None };
-    let mut app = App::load(s.path(), op, false, now, true, Some(0)).expect("load");
+    let mut app = App::load(sprout::store::FileStore::open(s.path()), op, false, now, true, Some(0)).expect("load");
     // The header shows the data directory; pin it so the snapshots do not depend on a temp path.
     app.place = "/srv/sprout".into();
     app

@@ -7,14 +7,13 @@ pub mod form;
 mod input;
 mod writes;
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 use tui_input::Input;
 
+use crate::live::{self, Loaded};
 use crate::model::{Entry, Event, Rating};
 use crate::rules::{FleetView, SoakState};
-use crate::store::{self, Operator};
+use crate::store::{Operator, Store};
 
 pub use action::{Action, Tab, Write};
 pub use fleet::{Column, FleetTable, Line};
@@ -44,7 +43,7 @@ pub struct App {
     pub pinned: bool,
     pub now: DateTime<Utc>,
     /// The data directory as loaded: files, replayed state, and where in the journal it stands.
-    pub live: store::Loaded,
+    pub live: Loaded,
     /// The data directory as the header shows it.
     pub place: String,
     pub view: FleetView,
@@ -82,20 +81,20 @@ pub struct App {
 
 impl App {
     pub fn load(
-        dir: PathBuf,
+        store: std::sync::Arc<dyn Store>,
         operator: Operator,
         read_only: bool,
         now: DateTime<Utc>,
         pinned: bool,
         rollout: Option<usize>,
-    ) -> Result<App, store::LoadError> {
-        let loaded = store::load(&dir)?;
+    ) -> Result<App, live::LoadError> {
+        let loaded = live::load(&store)?;
         Ok(App::from_loaded(loaded, operator, read_only, now, pinned, rollout))
     }
 
     /// Build the dashboard from a directory already loaded (start-up reads it once).
     pub fn from_loaded(
-        loaded: store::Loaded,
+        loaded: Loaded,
         operator: Operator,
         read_only: bool,
         now: DateTime<Utc>,
@@ -109,7 +108,7 @@ impl App {
             read_only,
             pinned,
             now,
-            place: loaded.dir.display().to_string(),
+            place: loaded.place(),
             live: loaded,
             view: FleetView::default(),
             rollout,
@@ -214,15 +213,15 @@ impl App {
 
     /// Re-read the data directory (after a write, or another process's write): only the
     /// journal lines appended since, when that is all that changed.
-    pub fn reload(&mut self) -> Option<store::CatchUp> {
-        match store::refresh(&mut self.live) {
+    pub fn reload(&mut self) -> Option<live::CatchUp> {
+        match live::refresh(&mut self.live) {
             Ok(None) => None,
             Ok(Some(caught)) => {
                 self.warnings = self.live.warnings();
                 match caught {
-                    store::CatchUp::Appended(first) => self.derive_from(first),
-                    store::CatchUp::Unchanged => {}
-                    store::CatchUp::Reloaded => {
+                    live::CatchUp::Appended(first) => self.derive_from(first),
+                    live::CatchUp::Unchanged => {}
+                    live::CatchUp::Reloaded => {
                         self.entries.borrow_mut().clear();
                         self.derive();
                     }
@@ -251,7 +250,7 @@ impl App {
 
     /// Reload if the files changed since the last load (another process wrote); true if so.
     pub fn watch(&mut self) -> bool {
-        if store::dir::stamp(&self.live.dir) == self.live.stamp {
+        if self.live.store.stamp() == self.live.stamp {
             return false;
         }
         self.reload_external();
@@ -340,7 +339,7 @@ pub fn risk_cell((row, col): (usize, usize)) -> (Rating, Rating) {
 /// (case-insensitive); `None` when the filter is empty. Works on the in-memory index only:
 /// each word is matched once against the kinds, operators and server names, then the index
 /// is scanned in two halves on two threads.
-fn journal_filter(live: &store::Loaded, fleet: &FleetTable, filter: &str) -> Option<Vec<u32>> {
+fn journal_filter(live: &Loaded, fleet: &FleetTable, filter: &str) -> Option<Vec<u32>> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
     if words.is_empty() {
         return None;

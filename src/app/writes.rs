@@ -1,8 +1,8 @@
 //! Opening a record form and saving it through the one write path.
 
+use crate::live::{self, WriteOptions};
 use crate::model::{CheckoutResult, Event};
 use crate::rules::record::{self, Refusal};
-use crate::store::{self, write::WriteOptions};
 
 use super::{App, Field, Form, Notice, Overlay, Write};
 
@@ -198,9 +198,8 @@ impl App {
         let mut waited = None;
         let operator = self.operator.clone();
         let (epoch, seen) = (self.live.epoch, self.live.data.journal.len());
-        match store::record_in(&mut self.live, &operator, now, options, make, |holder| {
-            waited = Some(holder.to_string())
-        }) {
+        match live::record_in(&mut self.live, &operator, now, options, make, |holder| waited = Some(holder.to_string()))
+        {
             Ok(recorded) => {
                 let mut text = format!("✓ recorded #{}: {}", recorded.entry.seq, recorded.entry.event.summary());
                 if let Some(holder) = waited {

@@ -6,11 +6,12 @@ mod server;
 mod status;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::store::{self, Loaded};
+use crate::live::{self, Loaded};
+use crate::store::{self, FileStore, Store};
 
 pub use args::{Cli, Command, Format};
 
@@ -21,6 +22,13 @@ pub struct Context {
     pub now: DateTime<Utc>,
     pub read_only: bool,
     pub rollout: Option<String>,
+}
+
+impl Context {
+    /// The store the commands read and record through.
+    pub fn store(&self) -> std::sync::Arc<dyn Store> {
+        FileStore::open(&self.dir)
+    }
 }
 
 /// A command's failure: the message to print and the exit code.
@@ -56,7 +64,7 @@ pub fn data_dir(explicit: Option<PathBuf>, now: DateTime<Utc>, err: &mut dyn Wri
 }
 
 pub fn load(ctx: &Context, err: &mut dyn Write) -> Result<Loaded, Failure> {
-    let loaded = store::load(&ctx.dir)?;
+    let loaded = live::load(&ctx.store())?;
     for w in loaded.warnings() {
         let _ = writeln!(err, "{w}");
     }
@@ -86,7 +94,7 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Advance { phase, override_reason, approver } => {
             record::advance(ctx, phase, override_reason, approver, out, err)
         }
-        Command::Verify => verify(&ctx.dir, out),
+        Command::Verify => verify(ctx.store().as_ref(), out),
         Command::Gen { servers, events, dir } => {
             let files = crate::synthetic::generate(servers, events, ctx.now).map_err(Failure)?;
             std::fs::create_dir_all(&dir)?;
@@ -97,7 +105,7 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
                         dir.join(name).display()
                     )));
                 }
-                store::atomic::write(&dir.join(name), text.as_bytes())?;
+                store::dir::atomic::write(&dir.join(name), text.as_bytes())?;
             }
             writeln!(out, "wrote {servers} servers and {events} journal events to {}", dir.display())?;
             Ok(())
@@ -112,7 +120,7 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
 }
 
 fn check(ctx: &Context, out: &mut dyn Write) -> Outcome {
-    match store::dir::check(&ctx.dir, ctx.now) {
+    match live::check(&ctx.store(), ctx.now) {
         Ok(loaded) => {
             let d = &loaded.data;
             writeln!(
@@ -136,42 +144,38 @@ fn check(ctx: &Context, out: &mut dyn Write) -> Outcome {
     }
 }
 
-fn verify(dir: &Path, out: &mut dyn Write) -> Outcome {
-    let path = dir.join(store::JOURNAL);
-    let file = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            writeln!(out, "{}: no journal yet", path.display())?;
-            return Ok(());
-        }
-        Err(e) => return Err(Failure(format!("{}: {e}", path.display()))),
-    };
+fn verify(store: &dyn Store, out: &mut dyn Write) -> Outcome {
+    let journal = store.locate(store::JOURNAL, &[]);
     // Streamed: a million-event journal is checked without holding it in memory.
     let (mut events, mut last) = (0usize, 0u64);
-    let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    match store::journal::scan(reader, Default::default(), |e, _, _, _| {
+    match store.read(None, &mut |e, _, _, _| {
         events += 1;
         last = e.seq;
     }) {
-        Ok((_, torn)) => {
-            writeln!(out, "{}: chain ok: {events} events, sequence 1..{last}", path.display())?;
-            match torn {
+        Ok(read) => {
+            if events == 0 && read.torn.is_none() {
+                writeln!(out, "{journal}: no journal yet")?;
+                return Ok(());
+            }
+            writeln!(out, "{journal}: chain ok: {events} events, sequence 1..{last}")?;
+            match read.torn {
                 Some((line, _, e)) => Err(Failure(format!(
-                    "{}:{line}: the last line is incomplete ({}); the next record sets it aside in journal.ron.broken",
-                    path.display(),
+                    "{}: the last line is incomplete ({}); the next record sets it aside in journal.ron.broken",
+                    store.locate(store::JOURNAL, &[line]),
                     e.message
                 ))),
                 None => Ok(()),
             }
         }
-        Err(e) => Err(Failure(format!("{}:{}:{}: {}", path.display(), e.line, e.col, e.message))),
+        Err(store::ReadError::Broken(message)) => Err(Failure(message)),
+        Err(store::ReadError::Stale) => Err(Failure(format!("{journal}: changed while it was read; run verify again"))),
     }
 }
 
 /// One frame of the dashboard, drawn on a test backend and printed: times the whole start-up.
 fn frame(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Write) -> Outcome {
     use ratatui::{Terminal, backend::TestBackend};
-    let loaded = store::load(&ctx.dir)?;
+    let loaded = live::load(&ctx.store())?;
     let rollout = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let op = store::Operator::current();
     let mut app = crate::app::App::from_loaded(loaded, op, true, ctx.now, true, rollout);

@@ -2,10 +2,11 @@
 
 use std::io::Write;
 
+use crate::live::{self, WriteOptions};
 use crate::model::{Data, Event, Rollout};
 use crate::rules::State;
 use crate::rules::record::{self as rules_record, Refusal};
-use crate::store::{self, Operator, write::WriteOptions};
+use crate::store::Operator;
 
 use super::args::Record;
 use super::{Context, Failure, Outcome};
@@ -37,7 +38,7 @@ pub fn write(
     make: impl FnOnce(&Data, &State, &str) -> Result<Event, Refusal>,
 ) -> Outcome {
     let options = WriteOptions { read_only: ctx.read_only, ..Default::default() };
-    let recorded = store::record(&ctx.dir, &Operator::current(), ctx.now, options, make, |holder| {
+    let recorded = live::record(&ctx.store(), &Operator::current(), ctx.now, options, make, |holder| {
         let _ = writeln!(err, "waiting for the lock held by {holder} ...");
     })
     .map_err(|e| Failure(e.to_string()))?;

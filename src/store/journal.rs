@@ -188,7 +188,7 @@ pub fn read_at(path: &Path, index: &JournalIndex, positions: &[usize]) -> Result
     Ok(out)
 }
 
-fn link(seq: u64, sum: &str, e: Entry, lineno: usize) -> Result<Entry, Located> {
+pub(crate) fn link(seq: u64, sum: &str, e: Entry, lineno: usize) -> Result<Entry, Located> {
     let err = |message: String| Located { file: super::JOURNAL.into(), line: lineno, col: 1, message };
     if e.seq != seq + 1 {
         return Err(err(format!("sequence {} follows {seq}: a line is missing or out of order", e.seq)));

@@ -1,22 +1,190 @@
-//! The only code that touches the disk: load, validate, append under a lock, seed the sample.
+//! Where the data lives, and nothing more: the baseline, the journal's lines read from a
+//! position, one append under the store's lock, change detection, and presence.
+//!
+//! A store is about bytes and events. Replaying the journal into a state and the derived-state
+//! cache sit above it (`crate::live`) and serve every store alike. File identities, byte
+//! offsets, journal generations and file names live in the data directory store (`dir`) only;
+//! `memory` is the second store, used by tests.
 
-pub mod atomic;
-pub mod cache;
 pub mod dir;
 pub mod journal;
-pub mod lock;
+pub mod memory;
 pub mod operator;
 pub mod parse;
 pub mod sample;
-pub mod write;
 
-pub use dir::{CatchUp, LoadError, Loaded, Source, load, refresh};
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Catalog, Entry, Fleet, JournalIndex, RolloutPlan, Team};
+
+pub use dir::FileStore;
+pub use dir::lock::LockError;
+pub use journal::{Start, Torn};
+pub use memory::MemoryStore;
 pub use operator::Operator;
-pub use write::{Recorded, WriteError, record, record_in};
+pub use parse::Located;
 
 pub const CATALOG: &str = "catalog.ron";
 pub const FLEET: &str = "fleet.ron";
 pub const ROLLOUT: &str = "rollout.ron";
 pub const JOURNAL: &str = "journal.ron";
-pub const LOCK: &str = ".sprout.lock";
 pub const TEAM: &str = "team.ron";
+
+/// The small part of the baseline, read on every load (a few kilobytes): the catalog, the
+/// rollout plans and the team, and a key that changes whenever any baseline part changes
+/// (the fleet included), so the derived-state cache can be keyed by it.
+#[derive(Debug, Clone, Default)]
+pub struct Plans {
+    pub catalog: Catalog,
+    pub plan: RolloutPlan,
+    pub team: Option<Team>,
+    pub key: String,
+}
+
+/// The baseline's texts, for locating a problem that `sprout check` finds in them.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub catalog: String,
+    pub fleet: String,
+    pub rollout: String,
+}
+
+/// A cheap identity of everything a store holds: equal stamps mean nothing changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamp {
+    pub baseline: String,
+    pub journal: String,
+}
+
+/// A store's word for "the journal as it was read": compared and kept in the cache, never
+/// looked into above the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark(pub String);
+
+/// Where a read of the journal stopped.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// Where the whole lines end: the next read starts here.
+    pub end: Start,
+    /// A torn last line (a crash mid-append), not applied.
+    pub torn: Option<Torn>,
+    /// The journal as read, for the next tail read.
+    pub mark: Mark,
+    /// The journal part of the store's `Stamp` as read.
+    pub stamp: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The store cannot vouch that the journal only grew by appends since the mark: read it all.
+    Stale,
+    /// Damage or an unreadable journal, located for the operator.
+    Broken(String),
+}
+
+/// Where an appended line landed.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    /// The line's position (the file store: its byte offset) and where the journal now ends.
+    pub start: u64,
+    pub end: u64,
+    pub mark: Mark,
+    pub stamp: String,
+    /// The first append after the journal was changed by something other than sprout's write
+    /// path: a good moment to write the derived-state cache.
+    pub fresh: bool,
+}
+
+/// A write that the store itself could not make; nothing was recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("{path}: {action} failed: {source}; nothing was recorded")]
+    Io { path: String, action: &'static str, source: std::io::Error },
+}
+
+/// Who is looking at what: announced by every running dashboard, never part of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    /// One per running dashboard (host, process and start time).
+    pub session: String,
+    pub operator: String,
+    /// The ssh client and sudo user, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub read_only: bool,
+    /// The view and selection, in the view's own words (`rollout`, `server BOS-IMS01`).
+    pub looking_at: String,
+    /// The last heartbeat; older than `Presence::STALE` means gone.
+    pub at: DateTime<Utc>,
+}
+
+impl Presence {
+    /// A dashboard that has not beaten for this long is taken to be gone.
+    pub const STALE: Duration = Duration::from_secs(30);
+
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        (now - self.at).to_std().is_ok_and(|age| age > Presence::STALE)
+    }
+}
+
+/// A data store: what sprout needs from the place its data lives.
+pub trait Store: fmt::Debug + Send + Sync {
+    /// Where the data lives, as the header and messages show it.
+    fn place(&self) -> String;
+    /// A cheap identity of the baseline and the journal: anything changed if it differs.
+    fn stamp(&self) -> Stamp;
+    /// Catalog, rollout plans and team, parsed, with the baseline key.
+    fn plans(&self) -> Result<Plans, Vec<String>>;
+    /// The fleet inventory, parsed (the big part of the baseline, read only without a cache).
+    fn fleet(&self) -> Result<Fleet, Vec<String>>;
+    /// The baseline's texts, for `check`.
+    fn sources(&self) -> Sources;
+    /// Where in the baseline or journal something is, as a message prefix: `file`, `file:line`
+    /// or `file:line:col` for `at` of no, one or two numbers.
+    fn locate(&self, file: &str, at: &[usize]) -> String;
+    /// Journal entries after `since` (the whole journal when `None`), each checked against its
+    /// sum and the line before, with its line's position, where it ends and its line number.
+    /// A tail read is refused (`Stale`) unless the store vouches that only sprout's write path
+    /// appended since `mark`.
+    fn read(
+        &self,
+        since: Option<(&Mark, &Start)>,
+        each: &mut dyn FnMut(Entry, u64, u64, usize),
+    ) -> Result<Read, ReadError>;
+    /// The events at `positions` (journal order), read again and checked.
+    fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String>;
+    /// The journal is still exactly as `mark` describes.
+    fn is_current(&self, mark: &Mark) -> bool;
+    /// Take the store's write lock, telling `on_wait` once who holds it if it must wait.
+    fn lock(
+        &self,
+        who: &str,
+        timeout: Duration,
+        on_wait: &mut dyn FnMut(&str),
+    ) -> Result<Box<dyn Locked + '_>, StoreError>;
+    /// The derived-state cache's bytes, if the store keeps one.
+    fn cache(&self) -> Option<Vec<u8>>;
+    /// Keep the derived-state cache (best effort: a store may decline).
+    fn save_cache(&self, bytes: &[u8]);
+    /// Announce or refresh a presence (apart from the journal; allowed when read-only).
+    fn announce(&self, presence: &Presence) -> Result<(), String>;
+    /// Everyone present now, stale announcements left out.
+    fn present(&self, now: DateTime<Utc>) -> Vec<Presence>;
+    /// Remove a session's presence (on exit).
+    fn withdraw(&self, session: &str);
+}
+
+/// A store held under its write lock; dropping it releases the lock.
+pub trait Locked {
+    /// Move a torn last line out of the journal (kept aside, never lost); returns the warning.
+    fn set_aside(&mut self, torn: &Torn) -> Result<String, StoreError>;
+    /// Append one encoded line durably (returns after it is on disk); `seen` is the journal
+    /// the line was checked against.
+    fn append(&mut self, line: &str, seen: &Mark) -> Result<Appended, StoreError>;
+}

@@ -59,7 +59,7 @@ pub fn seed(dir: &Path, now: DateTime<Utc>) -> Result<(), SeedError> {
     }
     for (name, text) in files(now)? {
         let path = dir.join(name);
-        super::atomic::write(&path, text.as_bytes()).map_err(io(&path))?;
+        super::dir::atomic::write(&path, text.as_bytes()).map_err(io(&path))?;
     }
     Ok(())
 }

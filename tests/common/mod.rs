@@ -70,8 +70,15 @@ pub fn record_as(
     operator: &str,
     now: &str,
     event: sprout::model::Event,
-) -> Result<sprout::store::Recorded, sprout::store::WriteError> {
+) -> Result<sprout::live::Recorded, sprout::live::WriteError> {
     let op = sprout::store::Operator { name: operator.to_string(), from: None };
     let now = now.parse().expect("time");
-    sprout::store::record(&s.path(), &op, now, Default::default(), move |_, _, _| Ok(event), |_| {})
+    sprout::live::record(
+        &sprout::store::FileStore::open(s.path()),
+        &op,
+        now,
+        Default::default(),
+        move |_, _, _| Ok(event),
+        |_| {},
+    )
 }

@@ -1,0 +1,128 @@
+//! The derived-state cache: the replayed state, the journal index and the fleet's roles,
+//! keyed by the store's baseline key and journal mark, kept by the store as bytes.
+//!
+//! It is used only when every key matches; then only journal lines appended since it was
+//! written are read, and only when the store vouches they were appended by sprout's own write
+//! path. Anything else is a full load, which rewrites the cache.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{JournalIndex, Role};
+use crate::rules::State;
+use crate::rules::replay::{ProgressPart, ServersPart};
+use crate::store::{Mark, Plans, Stamp, Store};
+
+use super::{Loaded, Source};
+
+/// A load that had to read more journal lines than this after the cache rewrites it.
+pub const REWRITE_AFTER: usize = 2000;
+const MAGIC: &[u8; 16] = b"sprout-cache-v3\n";
+/// The program that wrote a cache must be this one: state rules may change between versions.
+const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 1");
+
+/// What the cache is keyed by, and the small parts of the state.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    program: String,
+    key: String,
+    mark: Mark,
+    roles: Vec<Role>,
+}
+
+/// Write the cache for `loaded` (best effort: a store may keep none).
+/// Layout: magic, BLAKE3 of the rest, then four length-prefixed postcard parts (header,
+/// journal index, servers, progress) that are decoded on two threads.
+pub fn save(loaded: &Loaded) {
+    if loaded.torn.is_some() {
+        return;
+    }
+    let header = Header {
+        program: PROGRAM.to_string(),
+        key: loaded.key.clone(),
+        mark: loaded.mark.clone(),
+        roles: loaded.data.fleet.roles.clone(),
+    };
+    let (servers, progress) = loaded.state.cache_parts();
+    let parts = [
+        postcard::to_stdvec(&header),
+        postcard::to_stdvec(&loaded.data.journal),
+        postcard::to_stdvec(&servers),
+        postcard::to_stdvec(&progress),
+    ];
+    let mut body = Vec::new();
+    for part in parts {
+        let Ok(part) = part else { return };
+        body.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        body.extend_from_slice(&part);
+    }
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 32 + body.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+    bytes.extend_from_slice(&body);
+    loaded.store.save_cache(&bytes);
+}
+
+/// The four parts of a cache body, or `None` if it is cut short.
+fn split(mut body: &[u8]) -> Option<[&[u8]; 4]> {
+    let mut parts = [&body[..0]; 4];
+    for part in &mut parts {
+        let (len, rest) = body.split_first_chunk::<8>()?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+        (*part, body) = rest.split_at_checked(len)?;
+    }
+    body.is_empty().then_some(parts)
+}
+
+/// The state from the cache when every key matches the store, brought up to the journal's
+/// end by a tail read; `None` when anything differs (then the caller loads in full).
+pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<Loaded> {
+    let bytes = store.cache()?;
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (sum, body) = rest.split_at_checked(32)?;
+    if blake3::hash(body).as_bytes() != sum {
+        return None;
+    }
+    let [header, index, servers, progress] = split(body)?;
+    let header: Header = postcard::from_bytes(header).ok()?;
+    if header.program != PROGRAM || header.key != plans.key {
+        return None;
+    }
+    // The servers on one thread, the journal index and progress on this one.
+    let (servers, rest) = std::thread::scope(|s| {
+        let servers = s.spawn(|| postcard::from_bytes::<ServersPart>(servers).ok());
+        let index = postcard::from_bytes::<JournalIndex>(index).ok();
+        let progress = postcard::from_bytes::<ProgressPart>(progress).ok();
+        (servers.join().ok().flatten(), index.zip(progress))
+    });
+    let (index, progress) = rest?;
+    let state = State::from_cache_parts(servers?, progress)?;
+    drop(bytes);
+    if state.progress.len() != plans.plan.rollouts.len() {
+        return None;
+    }
+    let fleet = crate::model::Fleet { roles: header.roles, servers: Vec::new() };
+    let data = crate::model::Data {
+        catalog: plans.catalog.clone(),
+        fleet,
+        plan: plans.plan.clone(),
+        journal: index,
+        team: plans.team.clone(),
+    };
+    let mut loaded = Loaded {
+        store: store.clone(),
+        data,
+        state,
+        torn: None,
+        stamp: stamp.clone(),
+        mark: header.mark,
+        source: Source::Cache { tail: 0 },
+        key: plans.key.clone(),
+        epoch: 0,
+    };
+    let before = loaded.data.journal.len();
+    super::catch_up(&mut loaded).ok()?;
+    loaded.source = Source::Cache { tail: loaded.data.journal.len() - before };
+    Some(loaded)
+}

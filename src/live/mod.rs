@@ -1,0 +1,330 @@
+//! The live state of a store: its baseline with the journal replayed, kept current by reading
+//! only what was appended, from the derived-state cache when it provably matches. Serves every
+//! store alike; only `store` knows where the bytes are.
+
+pub mod cache;
+pub mod write;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Data, Entry};
+use crate::rules::{self, State};
+use crate::store::{FileStore, Mark, Plans, ReadError, Stamp, Start, Store, Torn};
+
+pub use write::{Recorded, WriteError, WriteOptions, record, record_in};
+
+/// A loaded store: the baseline, the state the journal replays to, and where in the journal
+/// that state stands, so later reads take only what was appended.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub store: Arc<dyn Store>,
+    pub data: Data,
+    pub state: State,
+    /// A torn last journal line: (line number, position, what was wrong).
+    pub torn: Option<Torn>,
+    /// The store's stamp as of this state: a later change always differs from it.
+    pub stamp: Stamp,
+    /// The journal as read, in the store's own terms.
+    pub mark: Mark,
+    /// How this state was obtained, for the start-up figures and the tests.
+    pub source: Source,
+    /// The baseline key, for writing the cache.
+    pub(crate) key: String,
+    /// Bumped each time the state is replaced by a fresh load: journal positions seen in an
+    /// older epoch may mean other events now.
+    pub epoch: u64,
+}
+
+/// Where a load's state came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Every file parsed and the whole journal replayed.
+    Full,
+    /// The derived-state cache, plus this many events appended since it was written.
+    Cache { tail: usize },
+}
+
+impl Loaded {
+    pub fn warnings(&self) -> Vec<String> {
+        self.torn
+            .iter()
+            .map(|(line, _, e)| {
+                format!("warning: journal.ron:{line}: the last line is incomplete (a crash mid-write?) and is ignored; the next record moves it to journal.ron.broken ({})", e.message)
+            })
+            .collect()
+    }
+
+    /// Take `fresh` (a new load of the same store) in place of this state.
+    pub fn replace_with(&mut self, fresh: Loaded) {
+        let epoch = self.epoch + 1;
+        *self = fresh;
+        self.epoch = epoch;
+    }
+
+    /// The events at `positions`, read from the store.
+    pub fn entries(&self, positions: &[usize]) -> Result<Vec<Entry>, String> {
+        self.store.read_at(&self.data.journal, positions)
+    }
+
+    /// Where the data lives, as the header shows it.
+    pub fn place(&self) -> String {
+        self.store.place()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+}
+
+/// The small baseline, or every baseline problem (the fleet's too) when it does not parse.
+fn plans(store: &Arc<dyn Store>) -> Result<Plans, Vec<String>> {
+    store.plans().map_err(|mut errors| {
+        if let Err(more) = store.fleet() {
+            errors.extend(more);
+        }
+        errors
+    })
+}
+
+/// Read the fleet and replay the whole journal, streaming it: `each` sees every event.
+fn load_full(
+    store: &Arc<dyn Store>,
+    mut stamp: Stamp,
+    plans: Plans,
+    mut each: impl FnMut(usize, &Entry, &Data, &State),
+) -> Result<Loaded, Vec<String>> {
+    let Plans { catalog, plan, team, key } = plans;
+    let fleet = store.fleet()?;
+    let mut data = Data { catalog, fleet, plan, journal: Default::default(), team };
+    let mut state = State::new(&data);
+    let read = store
+        .read(None, &mut |e, begin, end, line| {
+            let pos = data.journal.len();
+            let server = state.apply(&data, pos, &e);
+            data.journal.push(&e, begin, end, server);
+            each(line, &e, &data, &state);
+        })
+        .map_err(|e| match e {
+            ReadError::Broken(message) => vec![message],
+            ReadError::Stale => vec![format!("{}: the journal changed while it was read; try again", store.place())],
+        })?;
+    data.journal.line_count = read.end.lines;
+    stamp.journal = read.stamp;
+    Ok(Loaded {
+        store: store.clone(),
+        data,
+        state,
+        torn: read.torn,
+        stamp,
+        mark: read.mark,
+        source: Source::Full,
+        key,
+        epoch: 0,
+    })
+}
+
+/// Load a store: from the derived-state cache when it provably matches (then only journal
+/// lines appended since are read), else in full, rewriting the cache.
+pub fn load(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
+    let stamp = store.stamp();
+    let plans = plans(store).map_err(LoadError::Invalid)?;
+    if let Some(loaded) = cache::restore(store, &stamp, &plans) {
+        if let Source::Cache { tail } = loaded.source
+            && tail > cache::REWRITE_AFTER
+        {
+            cache::save(&loaded);
+        }
+        return Ok(loaded);
+    }
+    let loaded = load_full(store, stamp, plans, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
+    cache::save(&loaded);
+    Ok(loaded)
+}
+
+/// Load a data directory (the file store).
+pub fn load_dir(dir: &std::path::Path) -> Result<Loaded, LoadError> {
+    load(&FileStore::open(dir))
+}
+
+/// What `catch_up` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatchUp {
+    /// The journal is as it was.
+    Unchanged,
+    /// Events were appended; the first new one is at this position.
+    Appended(usize),
+    /// Something else changed: everything was read again.
+    Reloaded,
+}
+
+/// The journal changed in a way a tail read cannot follow: load it in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale;
+
+/// Bring `loaded` up to the store's journal by reading only the lines appended since, when
+/// the store vouches that is all that changed; otherwise `Stale`, and `loaded` is as it was.
+pub fn catch_up(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
+    let from = Start::after(&loaded.data.journal);
+    let first = loaded.data.journal.len();
+    let Loaded { store, data, state, mark, .. } = loaded;
+    let read = store
+        .read(Some((mark, &from)), &mut |e, begin, end, _| {
+            let pos = data.journal.len();
+            let server = state.apply(data, pos, &e);
+            data.journal.push(&e, begin, end, server);
+        })
+        .map_err(|_| Stale)?;
+    if read.torn.is_some() || read.end != from {
+        loaded.torn = read.torn;
+    }
+    loaded.data.journal.line_count = read.end.lines;
+    loaded.mark = read.mark;
+    loaded.stamp.journal = read.stamp;
+    Ok(if loaded.data.journal.len() > first { CatchUp::Appended(first) } else { CatchUp::Unchanged })
+}
+
+/// Reload `loaded` if anything changed: a tail read when only the journal grew by sprout's
+/// own appends, else a full load. `None` when nothing changed.
+pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
+    let now = loaded.store.stamp();
+    if now == loaded.stamp {
+        return Ok(None);
+    }
+    if now.baseline == loaded.stamp.baseline
+        && let Ok(c) = catch_up(loaded)
+    {
+        return Ok(Some(c));
+    }
+    match load(&loaded.store) {
+        Ok(fresh) => loaded.replace_with(fresh),
+        Err(e) => {
+            // Remember what was seen, so a damaged file is reported once, not on every look.
+            loaded.stamp = now;
+            return Err(e);
+        }
+    }
+    Ok(Some(CatchUp::Reloaded))
+}
+
+/// `sprout check`: every syntax and cross-reference problem, each located.
+pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<String>> {
+    let mut journal = Vec::new();
+    let stamp = store.stamp();
+    let plans = plans(store)?;
+    let loaded =
+        load_full(store, stamp, plans, |line, e, data, state| rules::check::event(data, state, line, e, &mut journal))?;
+    let mut problems = rules::check::check(&loaded.data, &loaded.state, now);
+    problems.extend(journal);
+    if problems.is_empty() {
+        return Ok(loaded);
+    }
+    let sources = store.sources();
+    Err(problems
+        .into_iter()
+        .map(|p| {
+            let text = match p.file {
+                crate::store::CATALOG => &sources.catalog,
+                crate::store::FLEET => &sources.fleet,
+                crate::store::ROLLOUT => &sources.rollout,
+                _ => "",
+            };
+            let (line, col) = p
+                .line
+                .map(|l| (l, 1))
+                .or_else(|| p.near.as_deref().and_then(|n| crate::store::parse::locate(text, n, p.last)))
+                .unwrap_or((1, 1));
+            format!("{}: {}", store.locate(p.file, &[line, col]), p.message)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Event;
+    use crate::store::{MemoryStore, Operator};
+
+    fn now() -> DateTime<Utc> {
+        crate::store::sample::anchor()
+    }
+
+    fn sample() -> (Arc<MemoryStore>, Arc<dyn Store>) {
+        let memory = Arc::new(MemoryStore::sample(now()).expect("sample"));
+        let store: Arc<dyn Store> = memory.clone();
+        (memory, store)
+    }
+
+    fn backup(loaded: &mut Loaded, who: &str, note: &str) -> Result<Recorded, WriteError> {
+        let op = Operator { name: who.into(), from: None };
+        let event = Event::Backup { server: "BOS-PF01".into(), note: note.into() };
+        record_in(loaded, &op, now(), WriteOptions::default(), move |_, _, _| Ok(event), |_| {})
+    }
+
+    #[test]
+    fn the_memory_store_loads_the_sample_and_caches_it() {
+        let (_, store) = sample();
+        let first = load(&store).expect("load");
+        assert_eq!(first.source, Source::Full);
+        assert_eq!(first.data.journal.len(), 39);
+        let second = load(&store).expect("load");
+        assert_eq!(second.source, Source::Cache { tail: 0 }, "the cache is above the store, so it serves this one too");
+        assert_eq!(second.state.servers, first.state.servers);
+    }
+
+    #[test]
+    fn another_writer_is_caught_up_by_the_tail_alone() {
+        let (_, store) = sample();
+        let mut a = load(&store).expect("load");
+        let mut b = load(&store).expect("load");
+        let recorded = backup(&mut a, "writer", "tape 7").expect("record");
+        assert_eq!(recorded.entry.seq, 40);
+        assert_eq!(refresh(&mut b).expect("refresh"), Some(CatchUp::Appended(39)));
+        assert_eq!(b.data.journal.len(), 40);
+        assert_eq!(refresh(&mut b).expect("refresh"), None, "nothing changed since");
+        // The second writer appends after the first, chained to it.
+        let second = backup(&mut b, "other", "tape 8").expect("record");
+        assert_eq!((second.entry.seq, second.entry.prev.as_str()), (41, recorded.entry.sum.as_str()));
+        let read = b.entries(&[39, 40]).expect("read back");
+        assert_eq!(read[0].by, "writer");
+        assert_eq!(read[1].by, "other");
+    }
+
+    #[test]
+    fn a_rewritten_journal_is_read_again_in_full_and_damage_is_refused() {
+        let (memory, store) = sample();
+        let mut a = load(&store).expect("load");
+        let mut lines = memory.lines();
+        lines.truncate(30);
+        memory.rewrite_journal(lines.clone());
+        assert_eq!(refresh(&mut a).expect("refresh"), Some(CatchUp::Reloaded));
+        assert_eq!(a.data.journal.len(), 30);
+        lines[10] = lines[10].replacen("mtracy", "mallory", 1);
+        memory.rewrite_journal(lines);
+        let err = refresh(&mut a).expect_err("an edited line is refused").to_string();
+        assert!(err.contains("journal.ron:11:") && err.contains("checksum mismatch"), "{err}");
+        assert_eq!(a.data.journal.len(), 30, "the last good state is kept");
+    }
+
+    #[test]
+    fn a_refusal_records_nothing() {
+        let (memory, store) = sample();
+        let mut a = load(&store).expect("load");
+        let op = Operator { name: "op".into(), from: None };
+        let event = Event::Backup { server: "NO-SUCH".into(), note: String::new() };
+        let err = record_in(&mut a, &op, now(), WriteOptions::default(), move |_, _, _| Ok(event), |_| {})
+            .expect_err("unknown server");
+        assert!(err.to_string().contains("unknown server 'NO-SUCH'"), "{err}");
+        assert_eq!(memory.lines().len(), 39);
+        let read_only = WriteOptions { read_only: true, ..Default::default() };
+        let event = Event::Backup { server: "BOS-PF01".into(), note: String::new() };
+        assert!(matches!(
+            record_in(&mut a, &op, now(), read_only, move |_, _, _| Ok(event), |_| {}),
+            Err(WriteError::ReadOnly)
+        ));
+        assert_eq!(memory.lines().len(), 39);
+    }
+}

@@ -1,0 +1,112 @@
+//! The one write path: lock, catch up, re-check against the latest state, append, fsync.
+//! The CLI, the dashboard and any later sync all record through `record_in`, whatever the store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Data, Entry, Event};
+use crate::rules::record::{self, Refusal};
+use crate::rules::replay::State;
+use crate::store::{Operator, Store, StoreError};
+
+use super::{LoadError, Loaded, cache, catch_up, load};
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub entry: Entry,
+    pub warnings: Vec<String>,
+    /// The first event `loaded` had not seen (other writers' or this one), or `None` when
+    /// the write path had to read everything again.
+    pub first_new: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("read-only: this sprout was started with --read-only and records nothing")]
+    ReadOnly,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    pub read_only: bool,
+    pub lock_timeout: Duration,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { read_only: false, lock_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// Build an event from the latest state with `make`, check it, and append it durably.
+/// Returns only after the line is on disk. Loads the store first; see `record_in`.
+pub fn record(
+    store: &Arc<dyn Store>,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    make: impl FnOnce(&Data, &State, &str) -> Result<Event, Refusal>,
+    on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    if options.read_only {
+        return Err(WriteError::ReadOnly);
+    }
+    let mut loaded = load(store)?;
+    record_in(&mut loaded, operator, now, options, make, on_wait)
+}
+
+/// The one write path. Under the store's lock: bring `loaded` up to the journal (reading only
+/// what other writers appended, or everything if anything else changed it), set a torn last
+/// line aside, build the event from that latest state, check it, append it durably, and apply
+/// it to `loaded`. Cost: independent of the journal's length when it changed only by appends.
+pub fn record_in(
+    loaded: &mut Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    make: impl FnOnce(&Data, &State, &str) -> Result<Event, Refusal>,
+    mut on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    if options.read_only {
+        return Err(WriteError::ReadOnly);
+    }
+    let store = loaded.store.clone();
+    let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
+    let mut first_new = Some(loaded.data.journal.len());
+    if catch_up(loaded).is_err() || !store.is_current(&loaded.mark) {
+        loaded.replace_with(load(&store)?);
+        first_new = None;
+    }
+    let mut warnings = Vec::new();
+    if let Some(torn) = loaded.torn.take() {
+        warnings.push(locked.set_aside(&torn)?);
+    }
+    let event = make(&loaded.data, &loaded.state, &operator.name)?;
+    warnings.extend(record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?);
+    let index = &loaded.data.journal;
+    let (entry, line) =
+        crate::store::journal::encode(index.seq + 1, now, &operator.name, operator.from.clone(), event, &index.sum)
+            .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
+    let appended = locked.append(&line, &loaded.mark)?;
+    let Loaded { data, state, .. } = loaded;
+    let pos = data.journal.len();
+    let server = state.apply(data, pos, &entry);
+    data.journal.push(&entry, appended.start, appended.end, server);
+    data.journal.line_count += 1;
+    loaded.mark = appended.mark;
+    loaded.stamp.journal = appended.stamp;
+    if appended.fresh {
+        // Once per generation (the first write, or the first after an outside change): a cache
+        // in this generation, so later loads read only the tail.
+        cache::save(loaded);
+    }
+    Ok(Recorded { entry, warnings, first_new })
+}

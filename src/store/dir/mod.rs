@@ -1,0 +1,202 @@
+//! The data directory store: RON files for the baseline, `journal.ron` appended under a flock,
+//! a head file that proves which appends were sprout's, the cache file, a presence folder.
+
+mod append;
+pub mod atomic;
+pub mod files;
+pub mod head;
+pub mod lock;
+mod presence;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Entry, Fleet, JournalIndex, Team};
+
+use super::journal::{self, Start};
+use super::{Locked, Mark, Plans, Presence, Read, ReadError, Sources, Stamp, Store, StoreError};
+use files::FileId;
+
+pub const LOCK: &str = ".sprout.lock";
+pub const CACHE: &str = ".sprout.cache";
+
+/// A data directory.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    dir: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(dir: impl Into<PathBuf>) -> FileStore {
+        FileStore { dir: dir.into() }
+    }
+
+    /// The store as the layers above hold it.
+    pub fn open(dir: impl Into<PathBuf>) -> Arc<dyn Store> {
+        Arc::new(FileStore::new(dir))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn journal(&self) -> PathBuf {
+        self.dir.join(super::JOURNAL)
+    }
+
+    fn broken(&self, e: &super::Located) -> ReadError {
+        ReadError::Broken(format!("{}: {}", self.locate(&e.file, &[e.line, e.col]), e.message))
+    }
+}
+
+/// A journal mark: the generation and the journal file's identity as read.
+fn mark(generation: Option<u64>, id: Option<FileId>) -> Mark {
+    Mark(format!("{}|{}", generation.map_or("-".to_string(), |g| g.to_string()), FileId::text(id)))
+}
+
+fn parse_mark(mark: &Mark) -> Option<(Option<u64>, Option<FileId>)> {
+    let (generation, id) = mark.0.split_once('|')?;
+    let generation = if generation == "-" { None } else { Some(generation.parse().ok()?) };
+    Some((generation, FileId::parse(id)?))
+}
+
+impl Store for FileStore {
+    fn place(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    fn stamp(&self) -> Stamp {
+        let baseline = [super::CATALOG, super::FLEET, super::ROLLOUT, super::TEAM]
+            .map(|name| FileId::text(FileId::of(&self.dir.join(name))))
+            .join("|");
+        Stamp { baseline, journal: FileId::text(FileId::of(&self.journal())) }
+    }
+
+    fn plans(&self) -> Result<Plans, Vec<String>> {
+        let mut errors = Vec::new();
+        // The fleet's identity is taken before anything is read: a later change always differs.
+        let fleet = FileId::text(FileId::of(&self.dir.join(super::FLEET)));
+        let (catalog, c) = files::parse(&self.dir, super::CATALOG, true, &mut errors);
+        let (plan, r) = files::parse(&self.dir, super::ROLLOUT, true, &mut errors);
+        let (team, t) = files::parse::<Option<Team>>(&self.dir, super::TEAM, false, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut h = blake3::Hasher::new();
+        for text in [&c, &r, &t] {
+            h.update(&(text.len() as u64).to_le_bytes());
+            h.update(text.as_bytes());
+        }
+        Ok(Plans { catalog, plan, team, key: format!("{}|{fleet}", h.finalize().to_hex()) })
+    }
+
+    fn fleet(&self) -> Result<Fleet, Vec<String>> {
+        let mut errors = Vec::new();
+        let (fleet, _) = files::parse(&self.dir, super::FLEET, true, &mut errors);
+        if errors.is_empty() { Ok(fleet) } else { Err(errors) }
+    }
+
+    fn sources(&self) -> Sources {
+        let text = |name: &str| files::read(&self.dir.join(name)).ok().flatten().unwrap_or_default();
+        Sources { catalog: text(super::CATALOG), fleet: text(super::FLEET), rollout: text(super::ROLLOUT) }
+    }
+
+    fn locate(&self, file: &str, at: &[usize]) -> String {
+        let mut place = self.dir.join(file).display().to_string();
+        for n in at {
+            place.push_str(&format!(":{n}"));
+        }
+        place
+    }
+
+    fn read(
+        &self,
+        since: Option<(&Mark, &Start)>,
+        each: &mut dyn FnMut(Entry, u64, u64, usize),
+    ) -> Result<Read, ReadError> {
+        let path = self.journal();
+        let Some((seen, start)) = since else {
+            // The whole journal, streamed, up to the length it had when first looked at.
+            let id = FileId::of(&path);
+            let (end, torn) = match id {
+                None => (Start::default(), None),
+                Some(id) => {
+                    let reader = files::open_at(&path, 0, id.len).map_err(ReadError::Broken)?;
+                    journal::scan(reader, Start::default(), &mut *each).map_err(|e| self.broken(&e))?
+                }
+            };
+            let generation = head::generation_for(&self.dir, id);
+            return Ok(Read { end, torn, mark: mark(generation, id), stamp: FileId::text(id) });
+        };
+        let (generation, seen_id) = parse_mark(seen).ok_or(ReadError::Stale)?;
+        let now = FileId::of(&path);
+        if now == seen_id {
+            // A state read before any head was written joins the head's generation once the
+            // head describes this very journal.
+            let generation = generation.or_else(|| head::generation_for(&self.dir, now));
+            return Ok(Read { end: start.clone(), torn: None, mark: mark(generation, now), stamp: FileId::text(now) });
+        }
+        // A tail read only when the head proves sprout's write path appended everything since.
+        let id = now.ok_or(ReadError::Stale)?;
+        let same_generation =
+            |id: FileId| head::read(&self.dir).is_some_and(|h| h.journal == id && Some(h.generation) == generation);
+        if !same_generation(id) || id.len < start.bytes {
+            return Err(ReadError::Stale);
+        }
+        // Read and check the whole tail before handing any of it on: a refusal changes nothing.
+        let reader = files::open_at(&path, start.bytes, id.len).map_err(|_| ReadError::Stale)?;
+        let mut tail = Vec::new();
+        let (end, torn) = journal::scan(reader, start.clone(), |e, b, en, l| tail.push((e, b, en, l)))
+            .map_err(|_| ReadError::Stale)?;
+        // Whatever happened while reading must also have been sprout's own appends.
+        let after = FileId::of(&path).ok_or(ReadError::Stale)?;
+        if after != id && !same_generation(after) {
+            return Err(ReadError::Stale);
+        }
+        for (e, b, en, l) in tail {
+            each(e, b, en, l);
+        }
+        Ok(Read { end, torn, mark: mark(generation, Some(id)), stamp: FileId::text(Some(id)) })
+    }
+
+    fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String> {
+        journal::read_at(&self.journal(), index, positions)
+    }
+
+    fn is_current(&self, seen: &Mark) -> bool {
+        parse_mark(seen).is_some_and(|(_, id)| id == FileId::of(&self.journal()))
+    }
+
+    fn lock(
+        &self,
+        who: &str,
+        timeout: Duration,
+        on_wait: &mut dyn FnMut(&str),
+    ) -> Result<Box<dyn Locked + '_>, StoreError> {
+        let lock = lock::acquire(&self.dir, who, timeout, on_wait)?;
+        Ok(Box::new(append::FileLocked { dir: self.dir.clone(), _lock: lock }))
+    }
+
+    fn cache(&self) -> Option<Vec<u8>> {
+        std::fs::read(self.dir.join(CACHE)).ok()
+    }
+
+    fn save_cache(&self, bytes: &[u8]) {
+        let _ = head::replace(&self.dir.join(CACHE), bytes);
+    }
+
+    fn announce(&self, presence: &Presence) -> Result<(), String> {
+        presence::announce(&self.dir, presence)
+    }
+
+    fn present(&self, now: DateTime<Utc>) -> Vec<Presence> {
+        presence::present(&self.dir, now)
+    }
+
+    fn withdraw(&self, session: &str) {
+        presence::withdraw(&self.dir, session);
+    }
+}
