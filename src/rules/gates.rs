@@ -1,4 +1,8 @@
-//! The four gates that open the next phase, each with the exact reason it is unmet.
+//! The gates that open the next phase: one definition each, with the exact reason it is unmet.
+//!
+//! A gate is either about each member (its lines carry the server, so an event about one server
+//! re-evaluates only that server's lines) or about the phase as a whole. Adding a gate is adding
+//! a `Gate` variant and its entry in `GATES`; views, JSON, counts and overrides follow the list.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -6,7 +10,7 @@ use serde::Serialize;
 use crate::model::{CheckoutResult, Rollout};
 
 use super::phase::{SoakState, Window, days_since, soak_state};
-use super::replay::{Progress, State};
+use super::replay::{MemberRecord, Progress, State};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -17,15 +21,112 @@ pub enum Gate {
     SignedOff,
 }
 
+/// What one member looks like to a gate.
+pub struct Member<'a> {
+    pub name: &'a str,
+    pub record: &'a MemberRecord,
+    pub window: Window,
+    pub now: DateTime<Utc>,
+}
+
+/// What the phase as a whole looks like to a gate.
+pub struct PhaseFacts<'a> {
+    pub rollout: &'a Rollout,
+    pub progress: &'a Progress,
+    pub phase: usize,
+}
+
+/// How a gate is evaluated.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// What one member still misses, if anything (excluded members are never asked).
+    Member(fn(&Member) -> Option<String>),
+    /// What the phase still misses; the lines are owed by a group or an approver, not a server.
+    Phase(fn(&PhaseFacts) -> Vec<String>),
+}
+
+/// One gate: its label and its check.
+#[derive(Clone, Copy)]
+pub struct Definition {
+    pub gate: Gate,
+    pub label: &'static str,
+    pub check: Check,
+}
+
+/// Every gate, in the order they are shown.
+pub const GATES: &[Definition] = &[
+    Definition {
+        gate: Gate::Installed,
+        label: "every member installed and verified, or excluded",
+        check: Check::Member(installed),
+    },
+    Definition { gate: Gate::Soaked, label: "every member soaked the minimum days", check: Check::Member(soaked) },
+    Definition {
+        gate: Gate::CheckedOut,
+        label: "every member has a Pass checkout after its soak",
+        check: Check::Member(checked_out),
+    },
+    Definition { gate: Gate::SignedOff, label: "every required sign-off recorded", check: Check::Phase(signed_off) },
+];
+
 impl Gate {
+    pub fn definition(self) -> &'static Definition {
+        GATES.iter().find(|d| d.gate == self).unwrap_or(&GATES[0])
+    }
+
     pub fn label(self) -> &'static str {
-        match self {
-            Gate::Installed => "every member installed and verified, or excluded",
-            Gate::Soaked => "every member soaked the minimum days",
-            Gate::CheckedOut => "every member has a Pass checkout after its soak",
-            Gate::SignedOff => "every required sign-off recorded",
+        self.definition().label
+    }
+}
+
+fn installed(m: &Member) -> Option<String> {
+    let name = m.name;
+    match (m.record.installed_at, &m.record.verified) {
+        (None, _) => Some(format!("{name}: target not installed")),
+        (Some(_), None) => Some(format!("{name}: install not verified (winver)")),
+        (Some(_), Some(_)) => None,
+    }
+}
+
+fn soaked(m: &Member) -> Option<String> {
+    let name = m.name;
+    let Some(at) = m.record.installed_at else { return Some(format!("{name}: soak not started")) };
+    let day = days_since(at, m.now);
+    (day < m.window.min).then(|| {
+        let left = m.window.min - day;
+        format!("{name}: day {day} of {}, {left} day{} left", m.window.min, plural(left))
+    })
+}
+
+fn checked_out(m: &Member) -> Option<String> {
+    let name = m.name;
+    if m.record.installed_at.is_none() {
+        return Some(format!("{name}: no checkout (not installed)"));
+    }
+    match soak_state(m.record, m.window, m.now) {
+        SoakState::Ready { .. } => None,
+        SoakState::Failed { .. } => Some(format!("{name}: latest checkout is Fail")),
+        SoakState::Overdue { day, max } => {
+            Some(format!("{name}: OVERDUE, no Pass checkout by day {day} (maximum {max})"))
+        }
+        _ => {
+            let note = match m.record.checkouts_since_install().last() {
+                Some(c) if c.result != CheckoutResult::Pass => format!(" (latest: {})", c.result.label()),
+                Some(_) => " (its Pass came too early)".to_string(),
+                None => String::new(),
+            };
+            Some(format!("{name}: needs a Pass checkout on or after day {}{note}", m.window.min))
         }
     }
+}
+
+fn signed_off(p: &PhaseFacts) -> Vec<String> {
+    p.rollout.phases[p.phase]
+        .signoffs
+        .iter()
+        .filter(|g| !p.progress.signoffs[p.phase].iter().any(|s| &s.group == *g))
+        .map(|g| format!("sign-off missing from {g}"))
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,7 +142,8 @@ impl GateStatus {
     }
 }
 
-/// Evaluate the gates of `phase` for its `members` (indices into `state.servers`).
+/// Evaluate every gate of `phase`: the phase-level ones in full, the member ones for
+/// `members` (indices into `state.servers`).
 pub fn evaluate(
     rollout: &Rollout,
     progress: &Progress,
@@ -51,32 +153,30 @@ pub fn evaluate(
     now: DateTime<Utc>,
 ) -> Vec<GateStatus> {
     let window = Window::of(&rollout.phases[phase], progress.extra_days[phase]);
-    let [installed, soaked, checked] = evaluate_owned(progress, state, window, members, now)
-        .map(|lines| lines.into_iter().map(|(_, line)| line).collect());
-    let signed: Vec<String> = rollout.phases[phase]
-        .signoffs
-        .iter()
-        .filter(|g| !progress.signoffs[phase].iter().any(|s| &s.group == *g))
-        .map(|g| format!("sign-off missing from {g}"))
-        .collect();
-    vec![
-        GateStatus { gate: Gate::Installed, unmet: installed },
-        GateStatus { gate: Gate::Soaked, unmet: soaked },
-        GateStatus { gate: Gate::CheckedOut, unmet: checked },
-        GateStatus { gate: Gate::SignedOff, unmet: signed },
-    ]
+    let facts = PhaseFacts { rollout, progress, phase };
+    evaluate_owned(progress, state, window, members, now)
+        .into_iter()
+        .zip(GATES)
+        .map(|(lines, d)| GateStatus {
+            gate: d.gate,
+            unmet: match d.check {
+                Check::Member(_) => lines.into_iter().map(|(_, line)| line).collect(),
+                Check::Phase(check) => check(&facts),
+            },
+        })
+        .collect()
 }
 
-/// Lines of the installed, soaked and checked-out gates, each with the server it is about, in
-/// `members` order (two threads for a large phase).
+/// The member gates' lines, one list per entry of `GATES` (empty for phase gates), each line
+/// with the server it is about, in `members` order (on two threads for a large phase).
 pub fn evaluate_owned(
     progress: &Progress,
     state: &State,
     window: Window,
     members: &[usize],
     now: DateTime<Utc>,
-) -> [Vec<(u32, String)>; 3] {
-    let mut out: [Vec<(u32, String)>; 3] = Default::default();
+) -> Vec<Vec<(u32, String)>> {
+    let mut out: Vec<Vec<(u32, String)>> = vec![Vec::new(); GATES.len()];
     for part in super::in_halves(members, |part| unmet(progress, state, window, part, now)) {
         for (all, lines) in out.iter_mut().zip(part) {
             all.extend(lines);
@@ -85,72 +185,98 @@ pub fn evaluate_owned(
     out
 }
 
-/// What `members` still miss for the installed, soaked and checked-out gates.
+/// What `members` still miss for each member gate.
 fn unmet(
     progress: &Progress,
     state: &State,
     window: Window,
     members: &[usize],
     now: DateTime<Utc>,
-) -> [Vec<(u32, String)>; 3] {
-    let mut installed = Vec::new();
-    let mut soaked = Vec::new();
-    let mut checked = Vec::new();
+) -> Vec<Vec<(u32, String)>> {
+    let mut out: Vec<Vec<(u32, String)>> = vec![Vec::new(); GATES.len()];
     for &i in members {
-        let name = &state.servers[i].name;
-        let owner = i as u32;
-        let installed = &mut Owned(owner, &mut installed);
-        let soaked = &mut Owned(owner, &mut soaked);
-        let checked = &mut Owned(owner, &mut checked);
         let record = &progress.members[i];
         if record.excluded.is_some() {
             continue;
         }
-        let Some(at) = record.installed_at else {
-            installed.push(format!("{name}: target not installed"));
-            soaked.push(format!("{name}: soak not started"));
-            checked.push(format!("{name}: no checkout (not installed)"));
-            continue;
-        };
-        if record.verified.is_none() {
-            installed.push(format!("{name}: install not verified (winver)"));
-        }
-        let day = days_since(at, now);
-        if day < window.min {
-            let left = window.min - day;
-            soaked.push(format!("{name}: day {day} of {}, {left} day{} left", window.min, plural(left)));
-        }
-        match soak_state(record, window, now) {
-            SoakState::Ready { .. } => {}
-            SoakState::Failed { .. } => checked.push(format!("{name}: latest checkout is Fail")),
-            SoakState::Overdue { day, max } => {
-                checked.push(format!("{name}: OVERDUE, no Pass checkout by day {day} (maximum {max})"));
-            }
-            _ => {
-                let latest = record.checkouts_since_install().last();
-                let note = match latest {
-                    Some(c) if c.result != CheckoutResult::Pass => {
-                        format!(" (latest: {})", c.result.label())
-                    }
-                    Some(_) => " (its Pass came too early)".to_string(),
-                    None => String::new(),
-                };
-                checked.push(format!("{name}: needs a Pass checkout on or after day {}{note}", window.min));
+        let member = Member { name: &state.servers[i].name, record, window, now };
+        for (lines, d) in out.iter_mut().zip(GATES) {
+            if let Check::Member(check) = d.check
+                && let Some(line) = check(&member)
+            {
+                lines.push((i as u32, line));
             }
         }
     }
-    [installed, soaked, checked]
-}
-
-/// Pushes lines tagged with the server they are about.
-pub(crate) struct Owned<'a>(pub u32, pub &'a mut Vec<(u32, String)>);
-
-impl Owned<'_> {
-    pub fn push(&mut self, line: String) {
-        self.1.push((self.0, line));
-    }
+    out
 }
 
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::replay::CheckoutRecord;
+
+    fn at(day: i64) -> DateTime<Utc> {
+        crate::store::sample::anchor() + chrono::Duration::days(day)
+    }
+
+    fn member(record: &MemberRecord, today: i64) -> Vec<String> {
+        let m = Member { name: "BOS-IMS01", record, window: Window { min: 3, max: 14 }, now: at(today) };
+        GATES
+            .iter()
+            .filter_map(|d| match d.check {
+                Check::Member(check) => check(&m),
+                Check::Phase(_) => None,
+            })
+            .collect()
+    }
+
+    fn checkout(day: i64, result: CheckoutResult) -> CheckoutRecord {
+        CheckoutRecord { at: at(day), by: "op".into(), result, note: String::new() }
+    }
+
+    #[test]
+    fn a_member_not_installed_misses_every_member_gate_with_its_own_reason() {
+        let lines = member(&MemberRecord::default(), 0);
+        assert_eq!(
+            lines,
+            [
+                "BOS-IMS01: target not installed",
+                "BOS-IMS01: soak not started",
+                "BOS-IMS01: no checkout (not installed)"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_soak_counts_whole_days_and_a_pass_must_come_after_the_minimum() {
+        let mut r = MemberRecord { installed_at: Some(at(0)), verified: Some("winver".into()), ..Default::default() };
+        assert_eq!(
+            member(&r, 2),
+            ["BOS-IMS01: day 2 of 3, 1 day left", "BOS-IMS01: needs a Pass checkout on or after day 3"]
+        );
+        r.checkouts.push(checkout(2, CheckoutResult::Pass));
+        assert_eq!(member(&r, 3), ["BOS-IMS01: needs a Pass checkout on or after day 3 (its Pass came too early)"]);
+        r.checkouts.push(checkout(3, CheckoutResult::Pass));
+        assert!(member(&r, 3).is_empty(), "soaked, verified, a Pass on day 3: every member gate met");
+        r.checkouts.push(checkout(4, CheckoutResult::Fail));
+        assert_eq!(member(&r, 5), ["BOS-IMS01: latest checkout is Fail"]);
+    }
+
+    #[test]
+    fn past_the_maximum_without_a_pass_is_overdue() {
+        let r = MemberRecord { installed_at: Some(at(0)), verified: Some("winver".into()), ..Default::default() };
+        assert_eq!(member(&r, 15), ["BOS-IMS01: OVERDUE, no Pass checkout by day 15 (maximum 14)"]);
+    }
+
+    #[test]
+    fn every_gate_has_a_label_and_the_list_is_the_order_shown() {
+        let order: Vec<Gate> = GATES.iter().map(|d| d.gate).collect();
+        assert_eq!(order, [Gate::Installed, Gate::Soaked, Gate::CheckedOut, Gate::SignedOff]);
+        assert!(GATES.iter().all(|d| !d.label.is_empty() && d.gate.label() == d.label));
+    }
 }

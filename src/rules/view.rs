@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::model::{CheckoutResult, Data, Rating, Rollout, Server};
 
-use super::gates::{self, GateStatus, Owned};
+use super::gates::{self, GateStatus};
 use super::hotfix::{HotFixStatus, pending};
 use super::levels::{Compliance, behind, latest_released};
 use super::phase::{SoakState, Window, member_phase, soak_state};
@@ -59,10 +59,10 @@ pub struct RolloutView {
     pub halted: Option<String>,
     /// Who the current phase waits on: checkouts, sign-offs, backups.
     pub waiting: Vec<String>,
-    /// The server each line of the first three gates is about, so an event about one server
-    /// replaces only its lines.
+    /// The server each line of each member gate is about (indexed like `gates`), so an event
+    /// about one server replaces only its lines.
     #[serde(skip)]
-    gate_owners: [Vec<u32>; 3],
+    gate_owners: Vec<Vec<u32>>,
     /// (kind, server) of each waiting line: 0 overdue, 1 due, 2 backup, 3 sign-off.
     #[serde(skip)]
     waiting_owners: Vec<(u8, u32)>,
@@ -246,8 +246,13 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     let window = Window::of(&ro.phases[p], progress.extra_days[p]);
     let owned = gates::evaluate_owned(progress, state, window, members, now);
     let mut gates = gates::evaluate(ro, progress, state, p, &[], now);
-    for (g, lines) in owned.into_iter().enumerate() {
-        (view.gate_owners[g], gates[g].unmet) = lines.into_iter().unzip();
+    view.gate_owners = vec![Vec::new(); gates.len()];
+    for ((lines, d), (owners, status)) in
+        owned.into_iter().zip(gates::GATES).zip(view.gate_owners.iter_mut().zip(&mut gates))
+    {
+        if let gates::Check::Member(_) = d.check {
+            (*owners, status.unmet) = lines.into_iter().unzip();
+        }
     }
     let target = target_name(data, ro);
     let mut lines = Vec::new();
@@ -264,7 +269,8 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
             view.waiting.push(line);
         }
     }
-    for g in gates.iter().filter(|g| g.gate == gates::Gate::SignedOff) {
+    // What the phase gates miss is owed by a group or an approver, after every server's lines.
+    for g in gates.iter().filter(|g| matches!(g.gate.definition().check, gates::Check::Phase(_))) {
         for line in &g.unmet {
             view.waiting_owners.push((3, u32::MAX));
             view.waiting.push(line.clone());
@@ -315,22 +321,24 @@ fn waiting_members(state: &State, target: &str, members: &[usize], rows: &[Serve
     let mut backups = Vec::new();
     for &i in members {
         let name = &state.servers[i].name;
-        let (overdue, due, backups) =
-            (&mut Owned(i as u32, &mut overdue), &mut Owned(i as u32, &mut due), &mut Owned(i as u32, &mut backups));
+        let owner = i as u32;
+        let owned = |list: &mut Vec<(u32, String)>, line: String| list.push((owner, line));
         match rows[i].soak {
             Some(SoakState::Overdue { day, max }) => {
-                overdue.push(format!("{name}: checkout OVERDUE (day {day}, max {max})"))
+                owned(&mut overdue, format!("{name}: checkout OVERDUE (day {day}, max {max})"))
             }
             Some(SoakState::CheckoutDue { day, max, .. }) => {
-                due.push(format!("{name}: checkout due (day {day} of {max})"))
+                owned(&mut due, format!("{name}: checkout due (day {day} of {max})"))
             }
-            Some(SoakState::Failed { .. }) => overdue.push(format!("{name}: checkout failed; back out or re-check")),
+            Some(SoakState::Failed { .. }) => {
+                owned(&mut overdue, format!("{name}: checkout failed; back out or re-check"))
+            }
             Some(SoakState::NotStarted | SoakState::BackedOut) => {
                 let backed_up = state.backup_confirmed(i);
                 if backed_up {
-                    due.push(format!("{name}: backup confirmed, install {target}"));
+                    owned(&mut due, format!("{name}: backup confirmed, install {target}"));
                 } else {
-                    backups.push(format!("{name}: backup not confirmed before installing {target}"));
+                    owned(&mut backups, format!("{name}: backup not confirmed before installing {target}"));
                 }
             }
             _ => {}

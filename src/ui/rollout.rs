@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     } else if unmet == 0 {
         format!(" all gates met: A opens phase {} ", c + 2)
     } else {
-        format!(" {unmet} of 4 gates unmet: phase {} cannot open ", c + 2)
+        format!(" {unmet} of {} gates unmet: phase {} cannot open ", v.gates.len(), c + 2)
     };
     // The gates are why the phase cannot open: they get the room, the soak list what is left.
     let members_rows = (v.members[c].len() as u16 + 1).clamp(4, 8);
