@@ -96,19 +96,13 @@ impl App {
                 None => self.notice = Some(Notice { ok: false, text: format!("unknown server '{arg}'") }),
             }
         } else if verb == "rollout" {
-            match self.live.data.plan.rollouts.iter().position(|r| r.id == arg) {
-                Some(r) => {
+            match crate::rules::lookup::rollout_index(&self.live.data, &arg) {
+                Ok(r) => {
                     self.rollout = Some(r);
                     self.derive();
                     self.tab = Tab::Rollout;
                 }
-                None => {
-                    let ids: Vec<&str> = self.live.data.plan.rollouts.iter().map(|r| r.id.as_str()).collect();
-                    self.notice = Some(Notice {
-                        ok: false,
-                        text: format!("unknown rollout '{arg}'; rollout.ron has: {}", ids.join(", ")),
-                    });
-                }
+                Err(refusal) => self.notice = Some(Notice { ok: false, text: refusal.0 }),
             }
         } else if !verb.is_empty() {
             self.notice = Some(Notice {

@@ -1,8 +1,8 @@
 //! Opening a record form and saving it through the one write path.
 
 use crate::live::{self, WriteOptions};
-use crate::model::{CheckoutResult, Event};
-use crate::rules::record::{self, Refusal};
+use crate::model::CheckoutResult;
+use crate::rules::{Intent, Refusal};
 
 use super::{App, Field, Form, Notice, Overlay, Write};
 
@@ -139,60 +139,9 @@ impl App {
     /// Save a form: the event is built and checked against the latest state under the lock.
     pub fn save(&mut self, form: Form) {
         let Some(ro) = self.rollout().map(|r| r.id.clone()) else { return };
-        let (product, target) = self.rollout().map(|r| (r.product.clone(), r.target)).unwrap_or_default();
-        let server = form.value("server");
-        // The form names the phase it showed: a sign-off, extension or opening never lands on a
-        // phase another operator opened meanwhile.
-        let phase_shown = form.value("phase");
         let now = self.now;
-        let write = form.write;
-        let optional = |s: String| (!s.is_empty()).then_some(s);
-        let make = |data: &crate::model::Data, state: &crate::rules::State, operator: &str| -> Result<Event, Refusal> {
-            Ok(match write {
-                Write::Checkout => {
-                    let result = match form.value("result").as_str() {
-                        "Fail" => CheckoutResult::Fail,
-                        "Concern" => CheckoutResult::Concern,
-                        _ => CheckoutResult::Pass,
-                    };
-                    record::checkout(data, state, &ro, &server, result, &form.value("note"))?
-                }
-                Write::Install => {
-                    Event::Install { server, product, level: target, verified: optional(form.value("winver")) }
-                }
-                Write::Verify => Event::Verify { server, product, level: target, winver: form.value("winver") },
-                Write::Backup => Event::Backup { server, note: form.value("note") },
-                Write::Exclude => Event::Excluded { rollout: ro.clone(), server, reason: form.value("reason") },
-                Write::BackOut => record::backout(data, state, &server, &product, &form.value("reason"))?,
-                Write::SignOff => Event::SignOff {
-                    rollout: ro.clone(),
-                    phase: phase_shown.clone(),
-                    group: form.value("group"),
-                    note: form.value("note"),
-                },
-                Write::Extend => {
-                    let days = form
-                        .value("days")
-                        .parse::<u32>()
-                        .map_err(|_| Refusal(format!("days must be a whole number, not '{}'", form.value("days"))))?;
-                    Event::SoakExtended {
-                        rollout: ro.clone(),
-                        phase: phase_shown.clone(),
-                        days,
-                        reason: form.value("reason"),
-                    }
-                }
-                Write::Advance => record::advance(
-                    data,
-                    state,
-                    operator,
-                    &ro,
-                    Some(phase_shown.as_str()),
-                    optional(form.value("override reason")),
-                    optional(form.value("approver")),
-                    now,
-                )?,
-            })
+        let make = |data: &crate::model::Data, state: &crate::rules::State, operator: &str| {
+            intent(&form)?.event(data, state, Some(&ro), operator, now)
         };
         let options = WriteOptions { read_only: self.read_only, ..Default::default() };
         let mut waited = None;
@@ -221,4 +170,42 @@ impl App {
             }
         }
     }
+}
+
+/// What a saved form means. The form names the phase it showed: a sign-off, extension or
+/// opening never lands on a phase another operator opened meanwhile.
+fn intent(form: &Form) -> Result<Intent, Refusal> {
+    let optional = |s: String| (!s.is_empty()).then_some(s);
+    let server = form.value("server");
+    let phase = Some(form.value("phase"));
+    Ok(match form.write {
+        Write::Checkout => {
+            let result = match form.value("result").as_str() {
+                "Fail" => CheckoutResult::Fail,
+                "Concern" => CheckoutResult::Concern,
+                _ => CheckoutResult::Pass,
+            };
+            Intent::Checkout { server, result, note: form.value("note") }
+        }
+        Write::Install => {
+            Intent::Install { server, product: None, level: None, verified: optional(form.value("winver")) }
+        }
+        Write::Verify => Intent::Verify { server, product: None, level: None, winver: form.value("winver") },
+        Write::Backup => Intent::Backup { server, note: form.value("note") },
+        Write::Exclude => Intent::Exclude { server, reason: form.value("reason") },
+        Write::BackOut => Intent::BackOut { server, product: None, reason: form.value("reason") },
+        Write::SignOff => Intent::SignOff { group: form.value("group"), phase, note: form.value("note") },
+        Write::Extend => {
+            let days = form
+                .value("days")
+                .parse::<u32>()
+                .map_err(|_| Refusal(format!("days must be a whole number, not '{}'", form.value("days"))))?;
+            Intent::Extend { phase, days, reason: form.value("reason") }
+        }
+        Write::Advance => Intent::Advance {
+            phase,
+            override_reason: optional(form.value("override reason")),
+            approver: optional(form.value("approver")),
+        },
+    })
 }

@@ -73,14 +73,7 @@ pub fn load(ctx: &Context, err: &mut dyn Write) -> Result<Loaded, Failure> {
 
 /// The selected rollout's index, by `--rollout` or the first one.
 pub fn rollout_index(loaded: &Loaded, wanted: Option<&str>) -> Result<Option<usize>, Failure> {
-    let rollouts = &loaded.data.plan.rollouts;
-    match wanted {
-        None => Ok((!rollouts.is_empty()).then_some(0)),
-        Some(id) => rollouts.iter().position(|r| r.id == id).map(Some).ok_or_else(|| {
-            let known: Vec<&str> = rollouts.iter().map(|r| r.id.as_str()).collect();
-            Failure(format!("unknown rollout '{id}' (rollout.ron has: {})", known.join(", ")))
-        }),
-    }
+    Ok(crate::rules::lookup::chosen_rollout(&loaded.data, wanted)?)
 }
 
 /// Run a command; the caller turns `Err` into exit status 1.
@@ -90,9 +83,9 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Status { format } => status::run(ctx, format, out, err),
         Command::Server { name, format } => server::server(ctx, &name, format, out, err),
         Command::Manifest { name, format } => server::manifest(ctx, &name, format, out, err),
-        Command::Record(r) => record::record(ctx, r, out, err),
+        Command::Record(r) => record::write(ctx, record::intent(r), out, err),
         Command::Advance { phase, override_reason, approver } => {
-            record::advance(ctx, phase, override_reason, approver, out, err)
+            record::write(ctx, crate::rules::Intent::Advance { phase, override_reason, approver }, out, err)
         }
         Command::Verify => verify(ctx.store().as_ref(), out),
         Command::Gen { servers, events, dir } => {

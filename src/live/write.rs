@@ -7,7 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Data, Entry, Event};
-use crate::rules::record::{self, Refusal};
+use crate::rules::lookup::Refusal;
+use crate::rules::record;
 use crate::rules::replay::State;
 use crate::store::{Operator, Store, StoreError};
 

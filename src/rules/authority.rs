@@ -2,7 +2,7 @@
 
 use crate::model::{Data, Event};
 
-use super::record::{Refusal, phase_index, refuse, rollout_index};
+use super::lookup::{Refusal, phase_index, refuse, rollout_index};
 use super::replay::State;
 use super::view::placement;
 

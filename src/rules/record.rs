@@ -1,36 +1,14 @@
 //! What the journal may accept: each event checked against the latest state, with the exact refusal.
+//! Building an event from what the operator meant is `intent`'s job; this only checks.
 
 use chrono::{DateTime, Datelike, Local, Timelike, Utc, Weekday};
 
-use crate::model::{Data, Event, InstallWindow, Rollout};
+use crate::model::{Data, Event, InstallWindow};
 
 use super::hotfix::{self, HotFixStatus};
+use super::lookup::{Refusal, phase_index, refuse, rollout_index, server_index};
 use super::replay::State;
 use super::view::{FleetView, placement};
-
-/// Why the rules refuse a record; the message says what and what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refusal(pub String);
-
-pub(super) fn refuse<T>(msg: impl Into<String>) -> Result<T, Refusal> {
-    Err(Refusal(msg.into()))
-}
-
-pub(super) fn server_index(state: &State, name: &str) -> Result<usize, Refusal> {
-    state.server_index(name).ok_or_else(|| Refusal(format!("unknown server '{name}': it is not in fleet.ron")))
-}
-
-pub(super) fn rollout_index(data: &Data, id: &str) -> Result<usize, Refusal> {
-    data.plan.rollouts.iter().position(|r| r.id == id).ok_or_else(|| {
-        let known: Vec<&str> = data.plan.rollouts.iter().map(|r| r.id.as_str()).collect();
-        Refusal(format!("unknown rollout '{id}' (rollout.ron has: {})", known.join(", ")))
-    })
-}
-
-pub(super) fn phase_index(rollout: &Rollout, phase: &str) -> Result<usize, Refusal> {
-    rollout.phase_index(phase).ok_or_else(|| Refusal(format!("rollout '{}' has no phase '{phase}'", rollout.id)))
-}
 
 fn need_text(what: &str, text: &str) -> Result<(), Refusal> {
     if text.trim().is_empty() { refuse(format!("{what} is required")) } else { Ok(()) }
@@ -275,66 +253,6 @@ pub fn check(
     Ok(warnings)
 }
 
-/// The event that opens the next phase of `rollout`, listing what an override overrides.
-#[allow(clippy::too_many_arguments)]
-pub fn advance(
-    data: &Data,
-    state: &State,
-    operator: &str,
-    rollout: &str,
-    phase: Option<&str>,
-    override_reason: Option<String>,
-    approver: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<Event, Refusal> {
-    let r = rollout_index(data, rollout)?;
-    let ro = &data.plan.rollouts[r];
-    let next = state.progress[r].current.map_or(0, |c| c + 1);
-    // The phase the operator saw: if someone else opened it meanwhile, say so instead of
-    // opening the one after it.
-    if let Some(wanted) = phase {
-        let p = phase_index(ro, wanted)?;
-        if p != next {
-            return refuse(match state.progress[r].opened.get(p).and_then(Option::as_ref) {
-                Some(o) => format!(
-                    "phase {} ({}) is already open: {} opened it {}",
-                    p + 1,
-                    ro.phases[p].name,
-                    o.by,
-                    o.at.format("%Y-%m-%d %H:%M")
-                ),
-                None => format!("phase {} ({}) is not the next phase of '{rollout}'", p + 1, ro.phases[p].name),
-            });
-        }
-    }
-    let Some(phase) = ro.phases.get(next) else {
-        return refuse(format!("rollout '{rollout}' is in its last phase; there is no phase to open"));
-    };
-    let overridden = FleetView::build(data, state, Some(r), now).rollout.map(|v| v.unmet()).unwrap_or_default();
-    // With a team, the approver is whoever records the override (checked against team.ron).
-    let approver = if data.team.is_some() { Some(operator.to_string()) } else { approver };
-    let (override_reason, approver) = if overridden.is_empty() { (None, None) } else { (override_reason, approver) };
-    Ok(Event::PhaseOpened {
-        rollout: rollout.to_string(),
-        phase: phase.name.clone(),
-        override_reason,
-        approver,
-        overridden,
-    })
-}
-
-/// The back-out event for the most recent install of `product` on `server`.
-pub fn backout(data: &Data, state: &State, server: &str, product: &str, reason: &str) -> Result<Event, Refusal> {
-    let i = server_index(state, server)?;
-    if data.catalog.product(product).is_none() {
-        return refuse(format!("unknown product '{product}': it is not in catalog.ron"));
-    }
-    let Some(to_level) = state.previous_level(i, product) else {
-        return refuse(format!("no install of '{product}' on {server} is in the journal to back out"));
-    };
-    Ok(Event::BackedOut { server: server.into(), product: product.into(), to_level, reason: reason.into() })
-}
-
 /// The phase's install window, as a warning when `now` falls outside it.
 fn window_warning(window: InstallWindow, now: DateTime<Utc>) -> Option<String> {
     let local = now.with_timezone(&Local);
@@ -347,28 +265,5 @@ fn window_warning(window: InstallWindow, now: DateTime<Utc>) -> Option<String> {
     };
     outside.then(|| {
         format!("note: this phase's install window is {}; recorded {}", window.label(), local.format("%a %H:%M"))
-    })
-}
-
-/// A checkout event for `server`, naming the phase it belongs to in the latest state.
-pub fn checkout(
-    data: &Data,
-    state: &State,
-    rollout: &str,
-    server: &str,
-    result: crate::model::CheckoutResult,
-    note: &str,
-) -> Result<Event, Refusal> {
-    let r = rollout_index(data, rollout)?;
-    let i = server_index(state, server)?;
-    let ro = &data.plan.rollouts[r];
-    let (_, _, phase) = placement(ro, &state.progress[r].members[i], &state.servers[i]);
-    let phase = phase.ok_or_else(|| Refusal(format!("{server} is not a member of rollout '{rollout}'")))?;
-    Ok(Event::Checkout {
-        rollout: rollout.to_string(),
-        server: server.to_string(),
-        phase: ro.phases[phase].name.clone(),
-        result,
-        note: note.to_string(),
     })
 }

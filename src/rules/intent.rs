@@ -1,0 +1,296 @@
+//! From what an operator means to the event recorded: one builder for the dashboard's forms and
+//! the command line's `record` and `advance`, with the defaults (rollout, phase, product, level)
+//! decided here once, from the latest state under the write lock. Checking the event is
+//! `record`'s job.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{CheckoutResult, Data, Event};
+
+use super::lookup::{Refusal, chosen_rollout, phase_index, refuse, server_index};
+use super::replay::State;
+use super::view::{FleetView, placement};
+
+/// What an operator means to record. `None` fields take their default from the rollout: its
+/// product and target level, and its current phase.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    Install {
+        server: String,
+        product: Option<String>,
+        level: Option<u8>,
+        verified: Option<String>,
+    },
+    Verify {
+        server: String,
+        product: Option<String>,
+        level: Option<u8>,
+        winver: String,
+    },
+    Backup {
+        server: String,
+        note: String,
+    },
+    Checkout {
+        server: String,
+        result: CheckoutResult,
+        note: String,
+    },
+    SignOff {
+        group: String,
+        phase: Option<String>,
+        note: String,
+    },
+    Extend {
+        phase: Option<String>,
+        days: u32,
+        reason: String,
+    },
+    Exclude {
+        server: String,
+        reason: String,
+    },
+    BackOut {
+        server: String,
+        product: Option<String>,
+        reason: String,
+    },
+    HotFix {
+        server: String,
+        hot_fix: String,
+    },
+    Priority {
+        server: String,
+        priority: u8,
+        reason: String,
+    },
+    /// Open the next phase; `phase` is the one the operator saw as next, so a phase opened by
+    /// someone else meanwhile is never skipped.
+    Advance {
+        phase: Option<String>,
+        override_reason: Option<String>,
+        approver: Option<String>,
+    },
+}
+
+impl Intent {
+    /// The event this intent means in the latest state, for `rollout` (its id, or the first).
+    pub fn event(
+        self,
+        data: &Data,
+        state: &State,
+        rollout: Option<&str>,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Event, Refusal> {
+        let chosen = || -> Result<usize, Refusal> {
+            chosen_rollout(data, rollout)?.ok_or_else(|| Refusal("rollout.ron has no rollout".into()))
+        };
+        let id = |r: usize| data.plan.rollouts[r].id.clone();
+        let phase_or_current = |r: usize, given: Option<String>| -> Result<String, Refusal> {
+            if let Some(p) = given {
+                return Ok(p);
+            }
+            let ro = &data.plan.rollouts[r];
+            state.progress[r]
+                .current
+                .map(|c| ro.phases[c].name.clone())
+                .ok_or_else(|| Refusal(format!("rollout '{}' has no open phase; name one with --phase", ro.id)))
+        };
+        Ok(match self {
+            Intent::Install { server, product, level, verified } => {
+                let (product, level) = match (product, level) {
+                    (Some(p), Some(l)) => (p, l),
+                    (p, l) => {
+                        let ro = &data.plan.rollouts[chosen()?];
+                        (p.unwrap_or_else(|| ro.product.clone()), l.unwrap_or(ro.target))
+                    }
+                };
+                Event::Install { server, product, level, verified }
+            }
+            Intent::Verify { server, product, level, winver } => {
+                // Without a rollout the check says what is missing.
+                let ro = chosen().ok().map(|r| &data.plan.rollouts[r]);
+                let product = product.or_else(|| ro.map(|r| r.product.clone())).unwrap_or_default();
+                let level = level.or_else(|| ro.map(|r| r.target)).unwrap_or_default();
+                Event::Verify { server, product, level, winver }
+            }
+            Intent::Backup { server, note } => Event::Backup { server, note },
+            Intent::Checkout { server, result, note } => checkout(data, state, chosen()?, &server, result, note)?,
+            Intent::SignOff { group, phase, note } => {
+                let r = chosen()?;
+                Event::SignOff { rollout: id(r), phase: phase_or_current(r, phase)?, group, note }
+            }
+            Intent::Extend { phase, days, reason } => {
+                let r = chosen()?;
+                Event::SoakExtended { rollout: id(r), phase: phase_or_current(r, phase)?, days, reason }
+            }
+            Intent::Exclude { server, reason } => Event::Excluded { rollout: id(chosen()?), server, reason },
+            Intent::BackOut { server, product, reason } => {
+                let product = match product {
+                    Some(p) => p,
+                    None => data.plan.rollouts[chosen()?].product.clone(),
+                };
+                backout(data, state, &server, &product, reason)?
+            }
+            Intent::HotFix { server, hot_fix } => Event::HotFixApplied { server, hot_fix },
+            Intent::Priority { server, priority, reason } => {
+                Event::RiskOverride { rollout: id(chosen()?), server, priority, reason }
+            }
+            Intent::Advance { phase, override_reason, approver } => {
+                advance(data, state, operator, chosen()?, phase.as_deref(), override_reason, approver, now)?
+            }
+        })
+    }
+}
+
+/// The event that opens the next phase of `rollout`, listing what an override overrides.
+#[allow(clippy::too_many_arguments)]
+fn advance(
+    data: &Data,
+    state: &State,
+    operator: &str,
+    r: usize,
+    phase: Option<&str>,
+    override_reason: Option<String>,
+    approver: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Event, Refusal> {
+    let ro = &data.plan.rollouts[r];
+    let rollout = ro.id.as_str();
+    let next = state.progress[r].current.map_or(0, |c| c + 1);
+    // The phase the operator saw: if someone else opened it meanwhile, say so instead of
+    // opening the one after it.
+    if let Some(wanted) = phase {
+        let p = phase_index(ro, wanted)?;
+        if p != next {
+            return refuse(match state.progress[r].opened.get(p).and_then(Option::as_ref) {
+                Some(o) => format!(
+                    "phase {} ({}) is already open: {} opened it {}",
+                    p + 1,
+                    ro.phases[p].name,
+                    o.by,
+                    o.at.format("%Y-%m-%d %H:%M")
+                ),
+                None => format!("phase {} ({}) is not the next phase of '{rollout}'", p + 1, ro.phases[p].name),
+            });
+        }
+    }
+    let Some(phase) = ro.phases.get(next) else {
+        return refuse(format!("rollout '{rollout}' is in its last phase; there is no phase to open"));
+    };
+    let overridden = FleetView::build(data, state, Some(r), now).rollout.map(|v| v.unmet()).unwrap_or_default();
+    // With a team, the approver is whoever records the override (checked against team.ron).
+    let approver = if data.team.is_some() { Some(operator.to_string()) } else { approver };
+    let (override_reason, approver) = if overridden.is_empty() { (None, None) } else { (override_reason, approver) };
+    Ok(Event::PhaseOpened {
+        rollout: rollout.to_string(),
+        phase: phase.name.clone(),
+        override_reason,
+        approver,
+        overridden,
+    })
+}
+
+/// The back-out event for the most recent install of `product` on `server`.
+fn backout(data: &Data, state: &State, server: &str, product: &str, reason: String) -> Result<Event, Refusal> {
+    let i = server_index(state, server)?;
+    if data.catalog.product(product).is_none() {
+        return refuse(format!("unknown product '{product}': it is not in catalog.ron"));
+    }
+    let Some(to_level) = state.previous_level(i, product) else {
+        return refuse(format!("no install of '{product}' on {server} is in the journal to back out"));
+    };
+    Ok(Event::BackedOut { server: server.into(), product: product.into(), to_level, reason })
+}
+
+/// A checkout event for `server`, naming the phase it belongs to in the latest state.
+fn checkout(
+    data: &Data,
+    state: &State,
+    r: usize,
+    server: &str,
+    result: CheckoutResult,
+    note: String,
+) -> Result<Event, Refusal> {
+    let rollout = data.plan.rollouts[r].id.as_str();
+    let i = server_index(state, server)?;
+    let ro = &data.plan.rollouts[r];
+    let (_, _, phase) = placement(ro, &state.progress[r].members[i], &state.servers[i]);
+    let phase = phase.ok_or_else(|| Refusal(format!("{server} is not a member of rollout '{rollout}'")))?;
+    Ok(Event::Checkout {
+        rollout: rollout.to_string(),
+        server: server.to_string(),
+        phase: ro.phases[phase].name.clone(),
+        result,
+        note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{MemoryStore, sample};
+
+    fn sample() -> (Data, State) {
+        let store = MemoryStore::sample(sample::anchor()).expect("sample").arc();
+        let loaded = crate::live::load(&store).expect("load");
+        (loaded.data, loaded.state)
+    }
+
+    fn event(intent: Intent) -> Result<Event, Refusal> {
+        let (data, state) = sample();
+        intent.event(&data, &state, None, "tester", sample::anchor())
+    }
+
+    #[test]
+    fn product_level_and_phase_default_to_the_rollout_and_its_open_phase() {
+        let install = Intent::Install { server: "BOS-PF01".into(), product: None, level: None, verified: None };
+        assert!(matches!(event(install), Ok(Event::Install { product, level: 4, .. }) if product == "ex55"));
+        let extend = Intent::Extend { phase: None, days: 2, reason: "holiday".into() };
+        assert!(matches!(event(extend), Ok(Event::SoakExtended { phase, rollout, .. })
+            if phase == "Local low impact" && rollout == "ex55-sp4"));
+        let named = Intent::Extend { phase: Some("Lab".into()), days: 2, reason: "r".into() };
+        assert!(matches!(event(named), Ok(Event::SoakExtended { phase, .. }) if phase == "Lab"));
+    }
+
+    #[test]
+    fn a_checkout_names_the_phase_its_server_belongs_to() {
+        let lab = Intent::Checkout { server: "LAB-MSM01".into(), result: CheckoutResult::Pass, note: String::new() };
+        assert!(matches!(event(lab), Ok(Event::Checkout { phase, .. }) if phase == "Lab"));
+        let unknown = Intent::Checkout { server: "NOPE".into(), result: CheckoutResult::Pass, note: String::new() };
+        assert_eq!(event(unknown).expect_err("unknown").0, "unknown server 'NOPE': it is not in fleet.ron");
+    }
+
+    #[test]
+    fn opening_a_phase_someone_already_opened_is_refused_not_skipped() {
+        let again =
+            Intent::Advance { phase: Some("Test servers in production".into()), override_reason: None, approver: None };
+        let err = event(again).expect_err("already open");
+        assert!(err.0.starts_with("phase 2 (Test servers in production) is already open:"), "{err}");
+        // The next phase with its gates unmet: the event lists what an override overrides.
+        let next = Intent::Advance { phase: None, override_reason: Some("board".into()), approver: Some("mt".into()) };
+        match event(next) {
+            Ok(Event::PhaseOpened { phase, override_reason, overridden, .. }) => {
+                assert_eq!(phase, "Local high impact");
+                assert_eq!(override_reason.as_deref(), Some("board"));
+                assert!(overridden.iter().any(|u| u.contains("BOS-IMS01")), "{overridden:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_back_out_returns_to_the_level_before_the_last_install() {
+        let (data, state) = sample();
+        let installed = state.servers.iter().find(|s| s.products.get("ex55") == Some(&4) && s.name.starts_with("BOS"));
+        let server = installed.expect("a production server on SP4").name.clone();
+        let out = Intent::BackOut { server, product: None, reason: "store corrupt".into() };
+        match out.event(&data, &state, None, "tester", sample::anchor()) {
+            Ok(Event::BackedOut { to_level, product, .. }) => assert_eq!((to_level, product.as_str()), (3, "ex55")),
+            other => panic!("{other:?}"),
+        }
+        let never = Intent::BackOut { server: "LAB-MSM01".into(), product: Some("nt4".into()), reason: "r".into() };
+        assert!(event(never).expect_err("nothing to back out").0.contains("no install of 'nt4' on LAB-MSM01"));
+    }
+}
