@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod describe;
 pub mod live;
 pub mod model;
 pub mod rules;

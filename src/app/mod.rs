@@ -275,7 +275,7 @@ impl App {
                     "● {added} new event{} from {}: {}",
                     if added == 1 { "" } else { "s" },
                     last.by,
-                    last.event.summary()
+                    crate::describe::event(&last.event)
                 ),
             });
         }

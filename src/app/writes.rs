@@ -150,7 +150,8 @@ impl App {
         match live::record_in(&mut self.live, &operator, now, options, make, |holder| waited = Some(holder.to_string()))
         {
             Ok(recorded) => {
-                let mut text = format!("✓ recorded #{}: {}", recorded.entry.seq, recorded.entry.event.summary());
+                let mut text =
+                    format!("✓ recorded #{}: {}", recorded.entry.seq, crate::describe::event(&recorded.entry.event));
                 if let Some(holder) = waited {
                     text.push_str(&format!(" (waited for the lock held by {holder})"));
                 }

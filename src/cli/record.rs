@@ -22,7 +22,14 @@ pub fn write(ctx: &Context, intent: Intent, out: &mut dyn Write, err: &mut dyn W
         writeln!(err, "{w}")?;
     }
     let e = &recorded.entry;
-    writeln!(out, "recorded #{} {} by {}: {}", e.seq, e.at.format("%Y-%m-%d %H:%M"), e.by, e.event.summary())?;
+    writeln!(
+        out,
+        "recorded #{} {} by {}: {}",
+        e.seq,
+        e.at.format("%Y-%m-%d %H:%M"),
+        e.by,
+        crate::describe::event(&e.event)
+    )?;
     Ok(())
 }
 

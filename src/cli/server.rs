@@ -55,7 +55,7 @@ pub fn server(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, er
             seq: e.seq,
             at: e.at.format("%Y-%m-%d %H:%M").to_string(),
             by: e.by.clone(),
-            event: e.event.summary(),
+            event: crate::describe::event(&e.event),
         })
         .collect();
     if let Format::Json = format {

@@ -27,8 +27,8 @@ pub struct JournalIndex {
     pub lines: Vec<LineRef>,
     /// Operators by first appearance; `LineRef::by` indexes this.
     pub operators: Vec<String>,
-    /// Bytes of the journal read: the next line starts here.
-    pub bytes: u64,
+    /// Where the journal read so far ends, in the store's positions: the next line starts here.
+    pub end: u64,
     /// Lines read (blank ones included), for line numbers in messages.
     pub line_count: usize,
     /// The last event's `seq` and `sum`, which the next line chains to.
@@ -36,10 +36,11 @@ pub struct JournalIndex {
     pub sum: String,
 }
 
-/// One journal line: where it starts and what it is about.
+/// One journal line: where the store keeps it and what it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineRef {
-    pub offset: u64,
+    /// Where the store keeps the line (a data directory: its byte offset; memory: its index).
+    pub pos: u64,
     /// Index of the server in `State::servers`, or `LineRef::NO_SERVER`.
     pub server: u32,
     /// Index into `Event::KINDS`.
@@ -66,7 +67,7 @@ impl JournalIndex {
     }
 
     /// Note one more whole line that ends at byte `end`.
-    pub fn push(&mut self, entry: &Entry, offset: u64, end: u64, server: Option<usize>) {
+    pub fn push(&mut self, entry: &Entry, pos: u64, end: u64, server: Option<usize>) {
         let by = match self.operators.iter().position(|o| *o == entry.by) {
             Some(i) => i,
             None => {
@@ -75,12 +76,12 @@ impl JournalIndex {
             }
         };
         self.lines.push(LineRef {
-            offset,
+            pos,
             server: server.map_or(LineRef::NO_SERVER, |s| s as u32),
             kind: entry.event.kind_index(),
             by: by.min(usize::from(u16::MAX)) as u16,
         });
-        self.bytes = end;
+        self.end = end;
         self.seq = entry.seq;
         self.sum.clone_from(&entry.sum);
     }
@@ -209,7 +210,11 @@ impl Event {
             | Event::Excluded { rollout, .. }
             | Event::PhaseOpened { rollout, .. }
             | Event::RiskOverride { rollout, .. } => Some(rollout),
-            _ => None,
+            Event::Install { .. }
+            | Event::Verify { .. }
+            | Event::Backup { .. }
+            | Event::BackedOut { .. }
+            | Event::HotFixApplied { .. } => None,
         }
     }
 
@@ -239,51 +244,4 @@ impl Event {
             Event::RiskOverride { .. } => 10,
         }
     }
-}
-
-impl Event {
-    /// One line in the operator's words, for history lists.
-    pub fn summary(&self) -> String {
-        match self {
-            Event::Install { server, product, level, verified } => format!(
-                "{server}: installed {product} level {level}{}",
-                verified.as_ref().map_or(" (not verified)".to_string(), |v| format!(", verified: {v}"))
-            ),
-            Event::Verify { server, product, level, winver } => {
-                format!("{server}: verified {product} level {level}: {winver}")
-            }
-            Event::Backup { server, note } => {
-                format!("{server}: full backup confirmed{}", suffix(note))
-            }
-            Event::Checkout { server, result, note, .. } => {
-                format!("{server}: checkout {}{}", result.label(), suffix(note))
-            }
-            Event::SignOff { phase, group, note, .. } => format!("{group} signed off phase '{phase}'{}", suffix(note)),
-            Event::SoakExtended { phase, days, reason, .. } => {
-                format!("soak of phase '{phase}' extended {days} days: {reason}")
-            }
-            Event::Excluded { server, reason, .. } => format!("{server}: excluded: {reason}"),
-            Event::PhaseOpened { phase, override_reason, approver, overridden, .. } => match override_reason {
-                None => format!("phase '{phase}' opened"),
-                Some(r) => format!(
-                    "phase '{phase}' opened by OVERRIDE ({} unmet), approved by {}: {r}",
-                    overridden.len(),
-                    approver.as_deref().unwrap_or("?")
-                ),
-            },
-            Event::BackedOut { server, product, to_level, reason } => {
-                format!("{server}: BACKED OUT {product} to level {to_level}: {reason}")
-            }
-            Event::HotFixApplied { server, hot_fix } => {
-                format!("{server}: hot fix {hot_fix} applied")
-            }
-            Event::RiskOverride { server, priority, reason, .. } => {
-                format!("{server}: priority set to {priority}: {reason}")
-            }
-        }
-    }
-}
-
-fn suffix(note: &str) -> String {
-    if note.is_empty() { String::new() } else { format!(": {note}") }
 }

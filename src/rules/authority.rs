@@ -13,7 +13,15 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str) -> Resul
         Event::PhaseOpened { override_reason: Some(_), .. } => Some("override a gate"),
         Event::SignOff { .. } => Some("sign off for a group"),
         Event::BackedOut { .. } => Some("back out an install"),
-        _ => None,
+        Event::PhaseOpened { override_reason: None, .. }
+        | Event::Install { .. }
+        | Event::Verify { .. }
+        | Event::Backup { .. }
+        | Event::Checkout { .. }
+        | Event::SoakExtended { .. }
+        | Event::Excluded { .. }
+        | Event::HotFixApplied { .. }
+        | Event::RiskOverride { .. } => None,
     };
     if let (Some(what), Some(team)) = (needs_approver, &data.team)
         && !team.may_approve(operator)

@@ -195,7 +195,13 @@ pub fn event(data: &Data, state: &State, line: usize, e: &crate::model::Entry, o
                         | Event::SignOff { phase, .. }
                         | Event::SoakExtended { phase, .. }
                         | Event::PhaseOpened { phase, .. } => Some(phase),
-                        _ => None,
+                        Event::Install { .. }
+                        | Event::Verify { .. }
+                        | Event::Backup { .. }
+                        | Event::Excluded { .. }
+                        | Event::BackedOut { .. }
+                        | Event::HotFixApplied { .. }
+                        | Event::RiskOverride { .. } => None,
                     };
                     if let Some(ph) = phase.filter(|ph| ro.phase_index(ph).is_none()) {
                         push(format!("{} event for unknown phase '{ph}' of rollout {id}", e.event.kind()));

@@ -156,8 +156,11 @@ impl State {
             self.history[i].push(pos as u32);
         }
         let rollout = entry.event.rollout().and_then(|id| data.plan.rollouts.iter().position(|r| r.id == id));
-        match (&entry.event, server, rollout) {
-            (Event::Install { product, level, verified, .. }, Some(i), _) => {
+        // Every kind is named: a new kind must say what it changes (events naming unknown
+        // servers or rollouts change nothing).
+        match &entry.event {
+            Event::Install { product, level, verified, .. } => {
+                let i = server?;
                 let old = self.servers[i].products.insert(product.clone(), *level).unwrap_or(0);
                 self.previous_levels[i].push((product.clone(), old));
                 self.last_install[i] = Some(at);
@@ -171,44 +174,60 @@ impl State {
                     }
                 }
             }
-            (Event::Verify { product, level, winver, .. }, Some(i), _) => {
+            Event::Verify { product, level, winver, .. } => {
+                let i = server?;
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target == *level {
                         self.progress[r].members[i].verified = Some(winver.clone());
                     }
                 }
             }
-            (Event::Backup { .. }, Some(i), _) => self.last_backup[i] = Some(at),
-            (Event::Checkout { result, note, .. }, Some(i), Some(r)) => {
-                self.progress[r].members[i].checkouts.push(CheckoutRecord {
-                    at,
-                    by: entry.by.clone(),
-                    result: *result,
-                    note: note.clone(),
-                });
+            Event::Backup { .. } => {
+                if let Some(i) = server {
+                    self.last_backup[i] = Some(at);
+                }
             }
-            (Event::SignOff { phase, group, .. }, _, Some(r)) => {
-                if let Some(p) = data.plan.rollouts[r].phase_index(phase) {
+            Event::Checkout { result, note, .. } => {
+                if let (Some(i), Some(r)) = (server, rollout) {
+                    self.progress[r].members[i].checkouts.push(CheckoutRecord {
+                        at,
+                        by: entry.by.clone(),
+                        result: *result,
+                        note: note.clone(),
+                    });
+                }
+            }
+            Event::SignOff { phase, group, .. } => {
+                if let Some(r) = rollout
+                    && let Some(p) = data.plan.rollouts[r].phase_index(phase)
+                {
                     self.progress[r].signoffs[p].push(SignOffRecord { group: group.clone(), by: entry.by.clone(), at });
                 }
             }
-            (Event::SoakExtended { phase, days, .. }, _, Some(r)) => {
-                if let Some(p) = data.plan.rollouts[r].phase_index(phase) {
+            Event::SoakExtended { phase, days, .. } => {
+                if let Some(r) = rollout
+                    && let Some(p) = data.plan.rollouts[r].phase_index(phase)
+                {
                     self.progress[r].extra_days[p] += days;
                 }
             }
-            (Event::Excluded { reason, .. }, Some(i), Some(r)) => {
-                self.progress[r].members[i].excluded = Some(reason.clone());
+            Event::Excluded { reason, .. } => {
+                if let (Some(i), Some(r)) = (server, rollout) {
+                    self.progress[r].members[i].excluded = Some(reason.clone());
+                }
             }
-            (Event::PhaseOpened { phase, override_reason, .. }, _, Some(r)) => {
-                if let Some(p) = data.plan.rollouts[r].phase_index(phase) {
+            Event::PhaseOpened { phase, override_reason, .. } => {
+                if let Some(r) = rollout
+                    && let Some(p) = data.plan.rollouts[r].phase_index(phase)
+                {
                     let progress = &mut self.progress[r];
                     progress.opened[p] =
                         Some(Opened { at, by: entry.by.clone(), override_reason: override_reason.clone() });
                     progress.current = Some(progress.current.map_or(p, |c| c.max(p)));
                 }
             }
-            (Event::BackedOut { product, to_level, .. }, Some(i), _) => {
+            Event::BackedOut { product, to_level, .. } => {
+                let i = server?;
                 self.servers[i].products.insert(product.clone(), *to_level);
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target > *to_level {
@@ -222,13 +241,18 @@ impl State {
                     }
                 }
             }
-            (Event::HotFixApplied { hot_fix, .. }, Some(i), _) if !self.servers[i].hot_fixes.contains(hot_fix) => {
-                self.servers[i].hot_fixes.push(hot_fix.clone());
+            Event::HotFixApplied { hot_fix, .. } => {
+                if let Some(i) = server
+                    && !self.servers[i].hot_fixes.contains(hot_fix)
+                {
+                    self.servers[i].hot_fixes.push(hot_fix.clone());
+                }
             }
-            (Event::RiskOverride { priority, reason, .. }, Some(i), Some(r)) => {
-                self.progress[r].members[i].priority_override = Some((*priority, reason.clone()));
+            Event::RiskOverride { priority, reason, .. } => {
+                if let (Some(i), Some(r)) = (server, rollout) {
+                    self.progress[r].members[i].priority_override = Some((*priority, reason.clone()));
+                }
             }
-            _ => {}
         }
         server
     }

@@ -75,11 +75,11 @@ pub struct Parsed {
 /// A torn last line: (line number, byte offset, what was wrong).
 pub type Torn = (usize, usize, Located);
 
-/// Where a read of the journal starts: after `bytes` bytes and `lines` lines, chained to
+/// Where a read of the journal starts: at position `pos` (a byte offset in a file) after `lines` lines, chained to
 /// the event `seq` with `sum` (all zero and empty at the start of the file).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Start {
-    pub bytes: u64,
+    pub pos: u64,
     pub lines: usize,
     pub seq: u64,
     pub sum: String,
@@ -87,7 +87,7 @@ pub struct Start {
 
 impl Start {
     pub fn after(index: &crate::model::JournalIndex) -> Start {
-        Start { bytes: index.bytes, lines: index.line_count, seq: index.seq, sum: index.sum.clone() }
+        Start { pos: index.end, lines: index.line_count, seq: index.seq, sum: index.sum.clone() }
     }
 }
 
@@ -107,7 +107,7 @@ pub fn scan(
     start: Start,
     mut each: impl FnMut(Entry, u64, u64, usize),
 ) -> Result<(Start, Option<Torn>), Located> {
-    let Start { bytes: mut offset, lines: mut lineno, mut seq, mut sum } = start;
+    let Start { pos: mut offset, lines: mut lineno, mut seq, mut sum } = start;
     let mut raw = Vec::new();
     loop {
         raw.clear();
@@ -118,7 +118,7 @@ pub fn scan(
             message: format!("read failed: {e}"),
         })?;
         if read == 0 {
-            return Ok((Start { bytes: offset, lines: lineno, seq, sum }, None));
+            return Ok((Start { pos: offset, lines: lineno, seq, sum }, None));
         }
         lineno += 1;
         let begin = offset;
@@ -147,7 +147,7 @@ pub fn scan(
             }
             // A last line without its newline never finished being written.
             Err(error) if !whole => {
-                let end = Start { bytes: begin, lines: lineno - 1, seq, sum };
+                let end = Start { pos: begin, lines: lineno - 1, seq, sum };
                 return Ok((end, Some((lineno, begin as usize, error))));
             }
             Err(mut error) => {
@@ -174,9 +174,9 @@ pub fn read_at(path: &Path, index: &JournalIndex, positions: &[usize]) -> Result
         let Some(line) = index.lines.get(p) else {
             return Err(format!("{shown}: no event #{} (the journal has {})", p + 1, index.len()));
         };
-        let end = index.lines.get(p + 1).map_or(index.bytes, |l| l.offset);
-        buf.resize(end.saturating_sub(line.offset) as usize, 0);
-        file.read_exact_at(&mut buf, line.offset).map_err(|e| format!("{shown}: reading event #{}: {e}", p + 1))?;
+        let end = index.lines.get(p + 1).map_or(index.end, |l| l.pos);
+        buf.resize(end.saturating_sub(line.pos) as usize, 0);
+        file.read_exact_at(&mut buf, line.pos).map_err(|e| format!("{shown}: reading event #{}: {e}", p + 1))?;
         let text = std::str::from_utf8(&buf).map_err(|_| format!("{shown}: event #{} is not UTF-8 text", p + 1))?;
         let text = text.split('\n').next().unwrap_or_default();
         let entry = decode(text, p + 1).map_err(|e| format!("{shown}: event #{}: {}", p + 1, e.message))?;

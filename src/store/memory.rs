@@ -130,15 +130,15 @@ impl Store for MemoryStore {
             None => Start::default(),
             Some((seen, start)) => {
                 let (epoch, _) = seen.0.split_once(':').ok_or(ReadError::Stale)?;
-                if epoch != inner.epoch.to_string() || start.bytes as usize > inner.lines.len() {
+                if epoch != inner.epoch.to_string() || start.pos as usize > inner.lines.len() {
                     return Err(ReadError::Stale);
                 }
                 start.clone()
             }
         };
-        let Start { bytes, lines: _, mut seq, mut sum } = start;
+        let Start { pos, lines: _, mut seq, mut sum } = start;
         let mut tail = Vec::new();
-        for (i, line) in inner.lines.iter().enumerate().skip(bytes as usize) {
+        for (i, line) in inner.lines.iter().enumerate().skip(pos as usize) {
             let e = journal::decode(line, i + 1)
                 .and_then(|e| journal::link(seq, &sum, e, i + 1))
                 .map_err(|e| ReadError::Broken(format!("{}: {}", self.locate(&e.file, &[e.line, e.col]), e.message)))?;
@@ -150,7 +150,7 @@ impl Store for MemoryStore {
             each(e, b, en, l);
         }
         let len = inner.lines.len();
-        let end = Start { bytes: len as u64, lines: len, seq, sum };
+        let end = Start { pos: len as u64, lines: len, seq, sum };
         let m = mark(inner.epoch, len);
         Ok(Read { end, torn: None, stamp: m.0.clone(), mark: m })
     }
@@ -160,7 +160,7 @@ impl Store for MemoryStore {
         positions
             .iter()
             .map(|&p| {
-                let line = index.lines.get(p).and_then(|l| inner.lines.get(l.offset as usize));
+                let line = index.lines.get(p).and_then(|l| inner.lines.get(l.pos as usize));
                 let line = line.ok_or_else(|| format!("no event #{} (the journal has {})", p + 1, index.len()))?;
                 journal::decode(line, p + 1).map_err(|e| e.to_string())
             })

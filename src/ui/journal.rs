@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             Span::raw(format!("{} ", e.at.format("%Y-%m-%d %H:%M"))),
             Span::styled(fit(&e.by, 9), theme.key),
             Span::styled(fit(e.event.kind(), 9), theme.dim),
-            Span::raw(fit(&e.event.summary(), width.saturating_sub(37 + digits))),
+            Span::raw(fit(&crate::describe::event(&e.event), width.saturating_sub(37 + digits))),
         ]);
         if n == app.journal_cursor {
             line = line.patch_style(theme.selected);

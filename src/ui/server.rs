@@ -126,7 +126,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         lines.push(match e {
             Some(e) => Line::from(vec![
                 Span::styled(format!("  {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), e.by), theme.dim),
-                Span::raw(e.event.summary()),
+                Span::raw(crate::describe::event(&e.event)),
             ]),
             None => Line::styled(format!("  #{}: cannot be read from journal.ron (changed?)", p + 1), theme.warn),
         });

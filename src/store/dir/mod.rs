@@ -143,11 +143,11 @@ impl Store for FileStore {
         let id = now.ok_or(ReadError::Stale)?;
         let same_generation =
             |id: FileId| head::read(&self.dir).is_some_and(|h| h.journal == id && Some(h.generation) == generation);
-        if !same_generation(id) || id.len < start.bytes {
+        if !same_generation(id) || id.len < start.pos {
             return Err(ReadError::Stale);
         }
         // Read and check the whole tail before handing any of it on: a refusal changes nothing.
-        let reader = files::open_at(&path, start.bytes, id.len).map_err(|_| ReadError::Stale)?;
+        let reader = files::open_at(&path, start.pos, id.len).map_err(|_| ReadError::Stale)?;
         let mut tail = Vec::new();
         let (end, torn) = journal::scan(reader, start.clone(), |e, b, en, l| tail.push((e, b, en, l)))
             .map_err(|_| ReadError::Stale)?;
