@@ -5,6 +5,7 @@ pub mod cli;
 pub mod describe;
 pub mod live;
 pub mod model;
+pub mod parallel;
 pub mod rules;
 pub mod store;
 pub mod synthetic;

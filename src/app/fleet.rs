@@ -173,12 +173,9 @@ impl FleetTable {
                 seen * 2 >= total
             });
             let (a, b) = self.order.split_at(cut.map_or(0, |c| c + 1).min(self.order.len()));
-            std::thread::scope(|s| {
-                let second = s.spawn(|| filter_roles(b));
-                let mut first = filter_roles(a);
-                first.extend(second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-                first
-            })
+            let (mut first, second) = crate::parallel::join(|| filter_roles(a), || filter_roles(b));
+            first.extend(second);
+            first
         };
         // The last lines' memory is reused: no fresh pages per keystroke.
         let mut lines = std::mem::take(&mut self.lines);

@@ -365,13 +365,7 @@ fn journal_filter(live: &Loaded, fleet: &FleetTable, filter: &str) -> Option<Vec
         };
         (from..).zip(lines).filter(|(_, l)| hit(l)).map(|(p, _)| p as u32).collect()
     };
-    let (a, b) = index.lines.split_at(index.lines.len() / 2);
-    Some(std::thread::scope(|s| {
-        let second = s.spawn(|| scan(a.len(), b));
-        let mut hits = scan(0, a);
-        hits.extend(second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        hits
-    }))
+    Some(crate::parallel::halves(&index.lines, scan).into_iter().flatten().collect())
 }
 
 /// `hay` contains `needle` (already lower-case), ignoring ASCII case, without allocating.

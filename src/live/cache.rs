@@ -90,12 +90,10 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<L
         return None;
     }
     // The servers on one thread, the journal index and progress on this one.
-    let (servers, rest) = std::thread::scope(|s| {
-        let servers = s.spawn(|| postcard::from_bytes::<ServersPart>(servers).ok());
-        let index = postcard::from_bytes::<JournalIndex>(index).ok();
-        let progress = postcard::from_bytes::<ProgressPart>(progress).ok();
-        (servers.join().ok().flatten(), index.zip(progress))
-    });
+    let (servers, rest) = crate::parallel::join(
+        || postcard::from_bytes::<ServersPart>(servers).ok(),
+        || postcard::from_bytes::<JournalIndex>(index).ok().zip(postcard::from_bytes::<ProgressPart>(progress).ok()),
+    );
     let (index, progress) = rest?;
     let state = State::from_cache_parts(servers?, progress)?;
     drop(bytes);

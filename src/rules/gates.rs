@@ -177,7 +177,7 @@ pub fn evaluate_owned(
     now: DateTime<Utc>,
 ) -> Vec<Vec<(u32, String)>> {
     let mut out: Vec<Vec<(u32, String)>> = vec![Vec::new(); GATES.len()];
-    for part in super::in_halves(members, |part| unmet(progress, state, window, part, now)) {
+    for part in crate::parallel::halves(members, |_, part| unmet(progress, state, window, part, now)) {
         for (all, lines) in out.iter_mut().zip(part) {
             all.extend(lines);
         }

@@ -24,17 +24,3 @@ pub use phase::SoakState;
 pub use replay::State;
 pub use risk::{RatingSource, Ratings};
 pub use view::{FleetView, RolloutView, ServerRow};
-
-/// Run `f` over `items` in two halves on two threads when there are enough of them to pay for
-/// a thread (the machines have two cores); the results come back in order.
-pub(crate) fn in_halves<T: Send>(items: &[usize], f: impl Fn(&[usize]) -> T + Sync) -> Vec<T> {
-    if items.len() < 4096 {
-        return vec![f(items)];
-    }
-    let (a, b) = items.split_at(items.len() / 2);
-    std::thread::scope(|s| {
-        let second = s.spawn(|| f(b));
-        let first = f(a);
-        vec![first, second.join().unwrap_or_else(|e| std::panic::resume_unwind(e))]
-    })
-}

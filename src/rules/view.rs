@@ -131,19 +131,10 @@ impl FleetView {
     /// built on two threads above a few thousand servers: each is independent of the others.
     pub fn build(data: &Data, state: &State, rollout: Option<usize>, now: DateTime<Utc>) -> FleetView {
         let selected = rollout.filter(|&r| r < data.plan.rollouts.len());
-        let n = state.servers.len();
-        let rows = if n < 4096 {
-            (0..n).map(|i| server_row(data, state, selected, i, now)).collect()
-        } else {
-            let half = n / 2;
-            std::thread::scope(|s| {
-                let second =
-                    s.spawn(|| (half..n).map(|i| server_row(data, state, selected, i, now)).collect::<Vec<_>>());
-                let mut rows: Vec<ServerRow> = (0..half).map(|i| server_row(data, state, selected, i, now)).collect();
-                rows.extend(second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-                rows
-            })
-        };
+        let parts = crate::parallel::halves(&state.servers, |from, part| {
+            (from..from + part.len()).map(|i| server_row(data, state, selected, i, now)).collect::<Vec<_>>()
+        });
+        let rows = parts.into_iter().flatten().collect();
         let mut view = FleetView { rows, rollout: None };
         view.rollout = selected.map(|r| rollout_view(data, state, r, &view.rows, now));
         view
@@ -256,7 +247,7 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     }
     let target = target_name(data, ro);
     let mut lines = Vec::new();
-    for part in super::in_halves(members, |part| waiting_members(state, &target, part, rows)) {
+    for part in crate::parallel::halves(members, |_, part| waiting_members(state, &target, part, rows)) {
         for (kind, block) in part.into_iter().enumerate() {
             lines.push((kind, block));
         }
