@@ -1,31 +1,12 @@
-//! `sprout server NAME` and `sprout manifest NAME`: one server in full.
+//! `sprout server NAME`: one server in full.
 
 use std::io::Write;
 
 use serde::Serialize;
 
-use crate::rules::{self, FleetView, State, manifest};
+use crate::rules::{self, FleetView, manifest};
 
-use super::{Context, Failure, Format, Outcome, load, rollout_index};
-
-fn find<'a>(state: &'a State, name: &str) -> Result<(usize, &'a crate::model::Server), Failure> {
-    state
-        .server_index(name)
-        .or_else(|| state.servers.iter().position(|s| s.name.eq_ignore_ascii_case(name)))
-        .map(|i| (i, &state.servers[i]))
-        .ok_or_else(|| Failure(format!("unknown server '{name}': it is not in fleet.ron (try `sprout status`)")))
-}
-
-pub fn manifest(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    let loaded = load(ctx, err)?;
-    let (_, server) = find(&loaded.state, name)?;
-    let steps = manifest::manifest(&loaded.data.catalog, server);
-    match format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&steps)?)?,
-        _ => out.write_all(manifest::to_text(server, &steps).as_bytes())?,
-    }
-    Ok(())
-}
+use super::{Context, Failure, Format, Outcome, find_server, load, rollout_index};
 
 #[derive(Serialize)]
 struct HistoryLine {
@@ -39,7 +20,7 @@ pub fn server(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, er
     let loaded = load(ctx, err)?;
     let data = &loaded.data;
     let state = &loaded.state;
-    let (i, server) = find(state, name)?;
+    let (i, server) = find_server(state, name)?;
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let view = FleetView::build(data, state, r, ctx.now);
     let row = &view.rows[i];

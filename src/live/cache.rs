@@ -10,10 +10,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{JournalIndex, Role};
-use crate::rules::State;
-use crate::rules::replay::{ProgressPart, ServersPart};
 use crate::store::{Mark, Plans, Stamp, Store};
 
+use super::parts::{self, ProgressPart, ServersPart};
 use super::{Loaded, Source};
 
 /// A load that had to read more journal lines than this after the cache rewrites it.
@@ -44,7 +43,7 @@ pub fn save(loaded: &Loaded) {
         mark: loaded.mark.clone(),
         roles: loaded.data.fleet.roles.clone(),
     };
-    let (servers, progress) = loaded.state.cache_parts();
+    let (servers, progress) = parts::of(&loaded.state);
     let parts = [
         postcard::to_stdvec(&header),
         postcard::to_stdvec(&loaded.data.journal),
@@ -95,7 +94,7 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<L
         || postcard::from_bytes::<JournalIndex>(index).ok().zip(postcard::from_bytes::<ProgressPart>(progress).ok()),
     );
     let (index, progress) = rest?;
-    let state = State::from_cache_parts(servers?, progress)?;
+    let state = parts::join(servers?, progress)?;
     drop(bytes);
     if state.progress.len() != plans.plan.rollouts.len() {
         return None;

@@ -3,6 +3,7 @@
 //! store alike; only `store` knows where the bytes are.
 
 pub mod cache;
+mod parts;
 pub mod write;
 
 use std::sync::Arc;

@@ -1,0 +1,28 @@
+//! `sprout frame`: one dashboard frame as text, which times the whole start-up.
+
+use std::io::Write;
+
+use crate::{live, store};
+
+use super::{Context, Failure, Outcome, rollout_index};
+
+/// One frame of the dashboard, drawn on a test backend and printed: times the whole start-up.
+pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Write) -> Outcome {
+    use ratatui::{Terminal, backend::TestBackend};
+    let loaded = live::load(&ctx.store())?;
+    let rollout = rollout_index(&loaded, ctx.rollout.as_deref())?;
+    let op = store::Operator::current();
+    let mut app = crate::app::App::from_loaded(loaded, op, true, ctx.now, true, rollout);
+    let tab = crate::app::Tab::from_name(view)
+        .ok_or_else(|| Failure(format!("unknown view '{view}': fleet, server, rollout, journal or risk")))?;
+    app.update(crate::app::Action::Tab(tab));
+    let mut terminal = Terminal::new(TestBackend::new(width, height))?;
+    app.page = crate::ui::body_height(height).saturating_sub(2);
+    terminal.draw(|f| crate::ui::draw(f, &app, &crate::ui::Theme::new(true)))?;
+    let buffer = terminal.backend().buffer();
+    for y in 0..height {
+        let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! `sprout init` and `sprout gen`: a data directory to start from, the sample or a synthetic fleet.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::store;
+
+use super::{Context, Failure, Outcome};
+
+/// Write the sample to `dir`.
+pub fn init(ctx: &Context, dir: &Path, out: &mut dyn Write) -> Outcome {
+    store::sample::seed(dir, ctx.now)?;
+    writeln!(out, "wrote the sample fleet to {}; try: sprout --data {} status", dir.display(), dir.display())?;
+    Ok(())
+}
+
+/// Write a synthetic fleet of `servers` with `events` journal events to `dir`.
+pub fn generate(ctx: &Context, servers: usize, events: usize, dir: &Path, out: &mut dyn Write) -> Outcome {
+    let files = crate::synthetic::generate(servers, events, ctx.now).map_err(Failure)?;
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in files {
+        if dir.join(name).exists() {
+            return Err(Failure(format!("{}: already exists; refusing to overwrite it", dir.join(name).display())));
+        }
+        store::dir::atomic::write(&dir.join(name), text.as_bytes())?;
+    }
+    writeln!(out, "wrote {servers} servers and {events} journal events to {}", dir.display())?;
+    Ok(())
+}
