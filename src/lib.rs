@@ -10,3 +10,4 @@ pub mod rules;
 pub mod store;
 pub mod synthetic;
 pub mod ui;
+pub mod views;

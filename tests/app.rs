@@ -25,7 +25,7 @@ fn key(app: &mut App, code: KeyCode) {
 }
 
 fn selected_name(app: &App) -> String {
-    app.fleet.selected_server().map(|i| app.live.state.servers[i].name.clone()).unwrap_or_default()
+    app.panes.fleet.selected_server().map(|i| app.live.state.servers[i].name.clone()).unwrap_or_default()
 }
 
 #[test]
@@ -33,6 +33,7 @@ fn the_fleet_opens_grouped_by_role_in_fleet_order() {
     let s = Sample::new();
     let a = app(&s, false);
     let groups: Vec<&str> = a
+        .panes
         .fleet
         .lines
         .iter()
@@ -42,7 +43,7 @@ fn the_fleet_opens_grouped_by_role_in_fleet_order() {
         })
         .collect();
     assert_eq!(groups[..3], ["News server", "Internet Mail Server", "Public folder server"]);
-    assert_eq!(a.fleet.lines.len(), 38 + 7);
+    assert_eq!(a.panes.fleet.lines.len(), 38 + 7);
 }
 
 #[test]
@@ -53,14 +54,18 @@ fn navigation_moves_pages_and_clamps() {
     a.update(Action::Down);
     assert_eq!(selected_name(&a), "BOS-NEWS01");
     a.update(Action::Bottom);
-    assert_eq!(a.fleet.cursor, a.fleet.lines.len() - 1);
+    assert_eq!(a.panes.fleet.scroll.cursor, a.panes.fleet.lines.len() - 1);
     a.update(Action::Down);
-    assert_eq!(a.fleet.cursor, a.fleet.lines.len() - 1, "stays on the last line");
+    assert_eq!(a.panes.fleet.scroll.cursor, a.panes.fleet.lines.len() - 1, "stays on the last line");
     a.update(Action::PageUp);
-    assert_eq!(a.fleet.cursor, a.fleet.lines.len() - 11);
-    assert!(a.fleet.offset <= a.fleet.cursor && a.fleet.cursor < a.fleet.offset + 10, "cursor stays in the window");
+    assert_eq!(a.panes.fleet.scroll.cursor, a.panes.fleet.lines.len() - 11);
+    assert!(
+        a.panes.fleet.scroll.offset() <= a.panes.fleet.scroll.cursor
+            && a.panes.fleet.scroll.cursor < a.panes.fleet.scroll.offset() + 10,
+        "cursor stays in the window"
+    );
     a.update(Action::Top);
-    assert_eq!((a.fleet.cursor, a.fleet.offset), (0, 0));
+    assert_eq!((a.panes.fleet.scroll.cursor, a.panes.fleet.scroll.offset()), (0, 0));
 }
 
 #[test]
@@ -70,16 +75,16 @@ fn filter_words_and_comparisons_narrow_the_fleet_and_esc_clears() {
     keys(&mut a, "/overdue");
     assert!(matches!(a.overlay, Some(Overlay::Filter(_))));
     let servers: Vec<usize> =
-        a.fleet.lines.iter().filter_map(|l| if let Line::Server(i) = l { Some(*i) } else { None }).collect();
+        a.panes.fleet.lines.iter().filter_map(|l| if let Line::Server(i) = l { Some(*i) } else { None }).collect();
     assert_eq!(servers.len(), 1);
     assert_eq!(a.live.state.servers[servers[0]].name, "BOS-IMS01");
     key(&mut a, KeyCode::Enter);
     assert!(a.overlay.is_none());
-    assert_eq!(a.fleet.filter, "overdue");
+    assert_eq!(a.panes.fleet.filter, "overdue");
     key(&mut a, KeyCode::Esc);
-    assert_eq!(a.fleet.filter, "");
+    assert_eq!(a.panes.fleet.filter, "");
     keys(&mut a, "/behind>=2 MBX");
-    let n = a.fleet.lines.iter().filter(|l| matches!(l, Line::Server(_))).count();
+    let n = a.panes.fleet.lines.iter().filter(|l| matches!(l, Line::Server(_))).count();
     assert_eq!(n, 7, "4 mailbox servers at the limit and 3 in violation");
 }
 
@@ -87,11 +92,11 @@ fn filter_words_and_comparisons_narrow_the_fleet_and_esc_clears() {
 fn folding_hides_a_group_and_enter_on_a_server_opens_it() {
     let s = Sample::new();
     let mut a = app(&s, false);
-    let before = a.fleet.lines.len();
+    let before = a.panes.fleet.lines.len();
     keys(&mut a, " ");
-    assert_eq!(a.fleet.lines.len(), before - 3, "the news group folds away its 3 servers");
+    assert_eq!(a.panes.fleet.lines.len(), before - 3, "the news group folds away its 3 servers");
     keys(&mut a, " ");
-    assert_eq!(a.fleet.lines.len(), before);
+    assert_eq!(a.panes.fleet.lines.len(), before);
     keys(&mut a, "j");
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.tab, Tab::Server);
@@ -104,11 +109,12 @@ fn folding_hides_a_group_and_enter_on_a_server_opens_it() {
 fn sorting_by_soak_descending_puts_overdue_first() {
     let s = Sample::new();
     let mut a = app(&s, false);
-    while a.fleet.sort != sprout::app::Column::Soak {
+    while a.panes.fleet.sort != sprout::app::Column::Soak {
         a.update(Action::SortNext);
     }
     a.update(Action::SortReverse);
     let ims: Vec<String> = a
+        .panes
         .fleet
         .lines
         .iter()
@@ -200,7 +206,7 @@ fn q_types_into_a_note_instead_of_quitting() {
 fn the_risk_grid_filters_the_fleet_to_its_cell() {
     let s = Sample::new();
     let mut a = app(&s, false);
-    assert_eq!(a.risk_counts[0][0], 4, "High/Low: the 4 Exchange IMS servers (lab included)");
+    assert_eq!(a.panes.risk.counts[0][0], 4, "High/Low: the 4 Exchange IMS servers (lab included)");
     a.update(Action::Tab(Tab::Risk));
     a.update(Action::Down);
     a.update(Action::Down);
@@ -208,9 +214,9 @@ fn the_risk_grid_filters_the_fleet_to_its_cell() {
     a.update(Action::Right);
     a.update(Action::Open);
     assert_eq!(a.tab, Tab::Fleet);
-    assert_eq!(a.fleet.filter, "without=low tier=high");
-    let n = a.fleet.lines.iter().filter(|l| matches!(l, Line::Server(_))).count();
-    assert_eq!(n, a.risk_counts[2][2]);
+    assert_eq!(a.panes.fleet.filter, "without=low tier=high");
+    let n = a.panes.fleet.lines.iter().filter(|l| matches!(l, Line::Server(_))).count();
+    assert_eq!(n, a.panes.risk.counts[2][2]);
 }
 
 #[test]

@@ -164,3 +164,29 @@ fn colour_never_stands_alone() {
         }
     }
 }
+
+#[test]
+fn a_list_window_moves_only_when_the_cursor_leaves_it() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.update(Action::Tab(Tab::Journal));
+    let top_line = |a: &mut App| {
+        let t = render(a, 80, 24, &Theme::new(true));
+        let b = t.backend().buffer();
+        (0..80).map(|x| b[(x, 3)].symbol()).collect::<String>()
+    };
+    for _ in 0..25 {
+        a.update(Action::Down);
+    }
+    let at_bottom = top_line(&mut a);
+    assert!(at_bottom.contains("#32"), "{at_bottom}");
+    a.update(Action::Up);
+    a.update(Action::Up);
+    assert_eq!(top_line(&mut a), at_bottom, "moving up inside the window does not scroll it");
+    for _ in 0..20 {
+        a.update(Action::Up);
+    }
+    assert!(top_line(&mut a).contains("#36"), "above the window: it follows the cursor, no further");
+    a.update(Action::Top);
+    assert!(top_line(&mut a).contains("#39"), "back at the top, the newest event is first");
+}

@@ -1,11 +1,8 @@
-//! Drawing: pure functions of `&App`. The only module that touches ratatui widgets.
+//! Drawing: pure functions of `&App`: the header, tabs, notice and footer around the current
+//! view (which draws itself, `crate::views`), and the popups. Theme and table live here.
 
-mod fleet;
-mod journal;
 mod popup;
-mod risk;
-mod rollout;
-mod server;
+pub mod table;
 pub mod theme;
 
 use ratatui::Frame;
@@ -13,8 +10,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::{App, Overlay, Tab, action};
+use crate::app::{App, Overlay, Tab};
 
+pub use table::fit;
 pub use theme::Theme;
 
 /// Below this the screen says so instead of drawing a garbled dashboard.
@@ -46,13 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(area);
     draw_header(frame, app, theme, header);
     draw_tabs(frame, app, theme, tabs);
-    match app.tab {
-        Tab::Fleet => fleet::draw(frame, app, theme, body),
-        Tab::Server => server::draw(frame, app, theme, body),
-        Tab::Rollout => rollout::draw(frame, app, theme, body),
-        Tab::Journal => journal::draw(frame, app, theme, body),
-        Tab::Risk => risk::draw(frame, app, theme, body),
-    }
+    app.panes.get(app.tab).draw(frame, &app.snapshot(), theme, body);
     draw_notice(frame, app, theme, notice);
     draw_footer(frame, app, theme, footer);
     match &app.overlay {
@@ -122,18 +114,14 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         _ => match (&app.notice, app.warnings.first()) {
             (Some(n), _) => Line::styled(n.text.clone(), if n.ok { theme.ok } else { theme.bad }),
             (None, Some(w)) => Line::styled(w.clone(), theme.warn),
-            (None, None) => {
-                let filter = if app.tab == Tab::Journal { &app.journal_filter } else { &app.fleet.filter };
-                if filter.is_empty() || !matches!(app.tab, Tab::Fleet | Tab::Journal) {
-                    Line::default()
-                } else {
-                    Line::from(vec![
-                        Span::styled("filter: ", theme.dim),
-                        Span::styled(filter.clone(), theme.key),
-                        Span::styled("  (esc clears)", theme.dim),
-                    ])
-                }
-            }
+            (None, None) => match app.panes.get(app.tab).filter() {
+                Some(filter) if !filter.is_empty() => Line::from(vec![
+                    Span::styled("filter: ", theme.dim),
+                    Span::styled(filter.to_string(), theme.key),
+                    Span::styled("  (esc clears)", theme.dim),
+                ]),
+                _ => Line::default(),
+            },
         },
     };
     frame.render_widget(Paragraph::new(line), area);
@@ -142,21 +130,9 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 /// Footer hints come from the keymap, so they cannot drift from the keys.
 fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans = Vec::new();
-    for b in action::bindings(app.tab, app.read_only).filter(|b| !b.hint.is_empty()) {
+    for b in crate::views::keymap(&app.panes, app.tab, app.read_only).into_iter().filter(|b| !b.hint.is_empty()) {
         spans.push(Span::styled(b.shown, theme.key));
         spans.push(Span::styled(format!(" {}  ", b.hint), theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// Pad or cut `text` to exactly `width` columns.
-pub fn fit(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    if n <= width {
-        format!("{text:<width$}")
-    } else if width == 0 {
-        String::new()
-    } else {
-        text.chars().take(width - 1).chain(['…']).collect()
-    }
 }

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::{App, Field, Form, action};
+use crate::app::{App, Field, Form};
 
 use super::theme::Theme;
 
@@ -17,7 +17,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
     let mut lines = vec![Line::styled(format!("Keys on the {} view", app.tab.title()), theme.title)];
-    for b in action::bindings(app.tab, app.read_only) {
+    for b in crate::views::keymap(&app.panes, app.tab, app.read_only) {
         lines.push(Line::from(vec![Span::styled(format!("  {:<7}", b.shown), theme.key), Span::raw(b.help)]));
     }
     if app.read_only {

@@ -1,10 +1,11 @@
 //! The fleet filter: terms parsed once per keystroke, matched against compact per-server facts
-//! (bit flags, role and site ids, one buffer of lower-case names) built once per change.
+//! (bit flags, role and site ids, and the shared buffer of lower-case names) built once per change.
 
 use std::collections::HashMap;
 
 use crate::model::{Data, Environment, Rating};
 use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
+use crate::views::Names;
 
 /// A parsed filter: every term must match.
 pub(super) struct Filter {
@@ -12,7 +13,7 @@ pub(super) struct Filter {
 }
 
 impl Filter {
-    pub(super) fn new(text: &str, words: &Words) -> Filter {
+    pub(super) fn new(text: &str, words: &Words, names: &Names) -> Filter {
         let terms = text
             .to_lowercase()
             .split_whitespace()
@@ -20,7 +21,7 @@ impl Filter {
                 let term = Term::parse(t);
                 let hits = match &term {
                     Term::Word(w) => {
-                        let h = WordHits::new(w, words);
+                        let h = WordHits::new(w, words, names);
                         let mask = h.mask();
                         Some((h, mask))
                     }
@@ -119,14 +120,11 @@ fn soak_word(s: Option<SoakState>) -> &'static str {
     }
 }
 
-/// Per server, the few things a filter word can match: its name (in one lower-case buffer,
-/// searched once per word) and small ids of its role and site, whose words are matched once
-/// per distinct value. No string is built per server.
+/// Per server, the few things a filter word can match besides its name (`Names`): small ids
+/// of its role and site, whose words are matched once per distinct value. No string is built
+/// per server.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Words {
-    names: String,
-    /// Where each server's name starts in `names`, by server index, ascending.
-    starts: Vec<u32>,
     role: Vec<u16>,
     site: Vec<u32>,
     environment: Vec<Environment>,
@@ -169,15 +167,7 @@ impl Words {
             data.fleet.roles.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u16)).collect();
         w.roles = data.fleet.roles.iter().map(|r| format!("{} {}", r.id, r.name).to_lowercase()).collect();
         let mut sites: HashMap<&str, u32> = HashMap::new();
-        w.starts.reserve(state.servers.len());
         for s in &state.servers {
-            w.starts.push(w.names.len() as u32);
-            if s.name.is_ascii() {
-                w.names.push_str(&s.name);
-            } else {
-                w.names.push_str(&s.name.to_lowercase());
-            }
-            w.names.push('\n');
             w.role.push(roles.get(s.role.as_str()).copied().unwrap_or(u16::MAX));
             let next = sites.len() as u32;
             let site = *sites.entry(s.site.as_str()).or_insert(next);
@@ -187,7 +177,6 @@ impl Words {
             w.site.push(site);
             w.environment.push(s.environment);
         }
-        w.names.make_ascii_lowercase();
         w.flags = view.rows.iter().zip(&w.environment).map(|(row, &e)| flags(row, e)).collect();
         w.phases = view
             .rollout
@@ -219,28 +208,12 @@ impl Words {
             .find(|&c| bits & 1 << (3 + c as u32) != 0)
             .unwrap_or(Compliance::Current)
     }
-
-    /// Per server, whether its name contains `w` (lower-case): one scan of all the names.
-    pub(super) fn name_hits(&self, w: &str) -> Vec<bool> {
-        let mut name = vec![false; self.starts.len()];
-        // Hits come in order, so the server they fall in only moves forward.
-        let mut i = 0;
-        for at in memchr::memmem::find_iter(self.names.as_bytes(), w.as_bytes()) {
-            while self.starts.get(i + 1).is_some_and(|&s| s as usize <= at) {
-                i += 1;
-            }
-            if let Some(n) = name.get_mut(i) {
-                *n = true;
-            }
-        }
-        name
-    }
 }
 
 impl WordHits {
-    fn new(w: &str, words: &Words) -> WordHits {
+    fn new(w: &str, words: &Words, names: &Names) -> WordHits {
         let has = |s: &str| s.contains(w);
-        let name = words.name_hits(w);
+        let name = names.hits(w);
         let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
         let levels = [Compliance::Current, Compliance::Behind, Compliance::AtLimit, Compliance::Violation];
         WordHits {

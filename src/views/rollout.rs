@@ -5,18 +5,111 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::app::App;
+use crate::app::action::{self, Action, Binding, Group, Write, binding};
 use crate::rules::SoakState;
 use crate::rules::phase::Window;
+use crate::ui::table::{self, Scroll, fit};
+use crate::ui::theme::{Theme, soak_symbol};
 
-use super::fit;
-use super::theme::{Theme, soak_symbol};
+use super::{Effect, Snapshot, View};
 
 /// Unmet lines shown per gate; the rest is counted (`sprout status` lists them all).
 const GATE_LINES: usize = 6;
 
-pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let (Some(ro), Some(v)) = (app.rollout(), app.view.rollout.as_ref()) else {
+/// The rollout board: the current phase's members, overdue first, under a cursor.
+#[derive(Debug, Clone, Default)]
+pub struct RolloutPane {
+    /// The current phase's members, overdue first, then by name (derived).
+    pub members: Vec<usize>,
+    pub scroll: Scroll,
+}
+
+impl RolloutPane {
+    fn sort_members(snap: &Snapshot) -> Vec<usize> {
+        let Some(v) = &snap.view.rollout else { return Vec::new() };
+        let Some(c) = v.current else { return Vec::new() };
+        let urgency = |i: usize| match snap.view.rows[i].soak {
+            Some(SoakState::Overdue { .. } | SoakState::Failed { .. }) => 0,
+            Some(SoakState::CheckoutDue { .. }) => 1,
+            Some(SoakState::Soaking { .. }) => 2,
+            Some(SoakState::NotStarted | SoakState::BackedOut) => 3,
+            _ => 4,
+        };
+        // Name order comes from the state's index; a stable sort by urgency keeps it within each.
+        let mut member = vec![false; snap.view.rows.len()];
+        for &i in &v.members[c] {
+            member[i] = true;
+        }
+        let mut m: Vec<usize> = snap.live.state.by_name().filter(|&i| member[i]).collect();
+        m.sort_by_key(|&i| urgency(i));
+        m
+    }
+}
+
+const N: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::NONE;
+const S: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::SHIFT;
+use ratatui::crossterm::event::KeyCode;
+
+const KEYS: &[Binding] = &[
+    action::OPEN,
+    binding(
+        &[(KeyCode::Char('s'), N)],
+        "s",
+        Action::Record(Write::SignOff),
+        "sign off the current phase",
+        Group::Command,
+        "sign off",
+    ),
+    binding(&[(KeyCode::Char('e'), N)], "e", Action::Record(Write::Extend), "extend the soak", Group::Command, ""),
+    binding(
+        &[(KeyCode::Char('A'), S), (KeyCode::Char('A'), N)],
+        "A",
+        Action::Record(Write::Advance),
+        "open the next phase",
+        Group::Command,
+        "advance",
+    ),
+];
+
+impl View for RolloutPane {
+    fn keys(&self) -> Vec<&'static Binding> {
+        // Open first, then what can be recorded about the member under the cursor, then the phase's.
+        KEYS[..1].iter().chain(&action::SERVER_RECORDS).chain(&KEYS[1..]).collect()
+    }
+
+    fn derive(&mut self, snap: &Snapshot, _servers: Option<&[usize]>) {
+        self.members = RolloutPane::sort_members(snap);
+        self.scroll.clamp(self.members.len());
+    }
+
+    fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
+        let len = self.members.len();
+        match action {
+            Action::Up => self.scroll.step(-1, len),
+            Action::Down => self.scroll.step(1, len),
+            Action::PageUp => self.scroll.step(-(page as i64), len),
+            Action::PageDown => self.scroll.step(page as i64, len),
+            Action::Top => self.scroll.step(i64::MIN / 2, len),
+            Action::Bottom => self.scroll.step(i64::MAX / 2, len),
+            Action::Open => {
+                return self.members.get(self.scroll.cursor).map_or(Effect::Done, |&i| Effect::OpenServer(i));
+            }
+            _ => return Effect::Ignored,
+        }
+        self.members.get(self.scroll.cursor).map_or(Effect::Done, |&i| Effect::Select(i))
+    }
+
+    fn target(&self, _snap: &Snapshot) -> Option<usize> {
+        self.members.get(self.scroll.cursor).copied()
+    }
+
+    fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+        draw(self, frame, snap, theme, area);
+    }
+}
+
+fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+    let (Some(ro), Some(v)) = (snap.rollout(), snap.view.rollout.as_ref()) else {
         frame.render_widget(Paragraph::new("No rollout in rollout.ron.").style(theme.dim), area);
         return;
     };
@@ -32,7 +125,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         let name = if Some(i) == v.current || area.width >= 120 {
             p.name.clone()
         } else {
-            super::fit(&p.name, 14).trim_end().to_string()
+            fit(&p.name, 14).trim_end().to_string()
         };
         strip.push(Span::styled(format!("{mark}{} {name} ({})", i + 1, v.members[i].len()), style));
         strip.push(Span::raw("  "));
@@ -85,8 +178,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
     let [members_area, waiting_area] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(bottom);
-    let window = Window::of(&ro.phases[c], app.live.state.progress[v.rollout].extra_days[c]);
-    let members = app.current_members();
+    let window = Window::of(&ro.phases[c], snap.live.state.progress[v.rollout].extra_days[c]);
+    let members = &pane.members;
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border)
@@ -94,12 +187,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let inner = block.inner(members_area);
     frame.render_widget(block, members_area);
     let height = usize::from(inner.height);
-    let offset = app.member_cursor.saturating_sub(height.saturating_sub(1));
-    let name_width = app.fleet.name_width.clamp(8, 16) + 1;
+    let shown = pane.scroll.window(members.len(), height);
+    let first = shown.start;
+    let name_width = snap.names.longest.clamp(8, 16) + 1;
     let gauge_width = usize::from(inner.width).saturating_sub(name_width + 17).clamp(4, 20);
     let mut lines = Vec::new();
-    for (n, &i) in members.iter().enumerate().skip(offset).take(height) {
-        let soak = app.view.rows[i].soak.unwrap_or(SoakState::NotStarted);
+    for &i in &members[shown] {
+        let soak = snap.view.rows[i].soak.unwrap_or(SoakState::NotStarted);
         let day = match soak {
             SoakState::Soaking { day, .. }
             | SoakState::CheckoutDue { day, .. }
@@ -122,20 +216,14 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 }
             })
             .collect();
-        let mut line = Line::from(vec![
-            Span::raw(fit(&app.live.state.servers[i].name, name_width)),
+        lines.push(Line::from(vec![
+            Span::raw(fit(&snap.live.state.servers[i].name, name_width)),
             Span::styled(gauge, theme.soak(&soak)),
             Span::styled(format!(" {} {}", soak_symbol(&soak), soak.short()), theme.soak(&soak)),
-        ]);
-        if n == app.member_cursor {
-            line = line.patch_style(theme.selected);
-        }
-        lines.push(line);
+        ]));
     }
-    if members.is_empty() {
-        lines.push(Line::styled("no members", theme.dim));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
+    let cursor = pane.scroll.cursor.checked_sub(first);
+    table::render(frame, inner, theme, None, lines, cursor, Line::styled("no members", theme.dim));
 
     let block = Block::default()
         .borders(Borders::TOP | Borders::LEFT)

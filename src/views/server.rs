@@ -5,26 +5,59 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::app::App;
+use crate::app::action::{self, Action, Binding, Tab};
 use crate::rules::{self, Compliance, HotFixStatus, RatingSource};
+use crate::ui::theme::{Theme, soak_symbol};
 
-use super::theme::{Theme, soak_symbol};
+use super::{Effect, Snapshot, View};
 
 /// History lines shown on the Server view; `sprout server NAME` prints them all.
 const HISTORY_SHOWN: usize = 200;
 
-pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let Some(i) = app.selected else {
+/// The selected server in full, scrolled by line.
+#[derive(Debug, Clone, Default)]
+pub struct ServerPane {
+    pub scroll: u16,
+}
+
+impl View for ServerPane {
+    fn keys(&self) -> Vec<&'static Binding> {
+        action::SERVER_RECORDS.iter().collect()
+    }
+
+    fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
+        let delta = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -(page as i64),
+            Action::PageDown => page as i64,
+            Action::Top => i64::MIN / 2,
+            Action::Bottom => i64::MAX / 2,
+            Action::Back => return Effect::Show(Tab::Fleet),
+            _ => return Effect::Ignored,
+        };
+        let last = i64::from(u16::MAX) - 1;
+        self.scroll = i64::from(self.scroll).saturating_add(delta).clamp(0, last) as u16;
+        Effect::Done
+    }
+
+    fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+        draw(self, frame, snap, theme, area);
+    }
+}
+
+fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+    let Some(i) = snap.selected else {
         frame.render_widget(
             Paragraph::new("No server selected: pick one on the fleet view (1) and press enter.").style(theme.dim),
             area,
         );
         return;
     };
-    let data = &app.live.data;
-    let server = &app.live.state.servers[i];
-    let row = &app.view.rows[i];
-    let today = app.now.date_naive();
+    let data = &snap.live.data;
+    let server = &snap.live.state.servers[i];
+    let row = &snap.view.rows[i];
+    let today = snap.now.date_naive();
     let head = |t: &str| Line::styled(t.to_string(), theme.title);
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{} ", server.name), theme.title),
@@ -72,7 +105,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if !server.hot_fixes.is_empty() {
         lines.push(Line::styled(format!("  installed: {}", server.hot_fixes.join(", ")), theme.dim));
     }
-    if let (Some(ro), Some(rated)) = (app.rollout(), &row.ratings) {
+    if let (Some(ro), Some(rated)) = (snap.rollout(), &row.ratings) {
         lines.push(Line::default());
         lines.push(head(&format!("Rollout {}", ro.title)));
         let source = match rated.source {
@@ -116,13 +149,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     lines.push(Line::default());
     lines.push(head("History (newest first)"));
-    let history = &app.live.state.history[i];
+    let history = &snap.live.state.history[i];
     if history.is_empty() {
         lines.push(Line::styled("  no journal events", theme.dim));
     }
     // The newest events, read from the journal for this frame; the rest is a command away.
     let shown: Vec<usize> = history.iter().rev().take(HISTORY_SHOWN).map(|&p| p as usize).collect();
-    for (p, e) in shown.iter().zip(app.entries(&shown)) {
+    for (p, e) in shown.iter().zip(snap.entries(&shown)) {
         lines.push(match e {
             Some(e) => Line::from(vec![
                 Span::styled(format!("  {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), e.by), theme.dim),
@@ -136,7 +169,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             format!(
                 "  … {} older events: sprout server {}",
                 history.len() - HISTORY_SHOWN,
-                app.live.state.servers[i].name
+                snap.live.state.servers[i].name
             ),
             theme.dim,
         ));
@@ -145,8 +178,5 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .borders(Borders::TOP)
         .border_style(theme.border)
         .title(Span::styled(" Server (esc back, ↑/↓ scroll) ", theme.title));
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((app.server_scroll, 0)),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((pane.scroll, 0)), area);
 }

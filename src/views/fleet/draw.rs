@@ -1,68 +1,50 @@
-//! The fleet view: servers grouped by role, built for the visible window only.
+//! Drawing the fleet: the columns that fit, cells for the visible window only.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 
-use crate::app::{App, Column, Line as FleetLine};
 use crate::rules::{Compliance, ServerRow};
+use crate::ui::table::{self, ALWAYS, fit};
+use crate::ui::theme::{Theme, soak_symbol};
+use crate::views::Snapshot;
 
-use super::fit;
-use super::theme::{Theme, soak_symbol};
+use super::{Column, FleetTable, Line as FleetLine};
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Col {
     Fixed(Column),
     Product(usize),
 }
 
-struct Spec {
-    col: Col,
-    title: String,
-    width: usize,
-    /// Lower is dropped first when the terminal is narrow.
-    keep: u8,
-}
+type Spec = table::Column<Col>;
 
-fn specs(app: &App, width: usize) -> Vec<Spec> {
-    let name_width = app.fleet.name_width.clamp(8, 24);
-    let mut all =
-        vec![Spec { col: Col::Fixed(Column::Server), title: "server".into(), width: name_width + 3, keep: 255 }];
-    let fixed = |c: Column, w: usize, keep: u8| Spec { col: Col::Fixed(c), title: c.title().into(), width: w, keep };
-    all.push(fixed(Column::Site, 5, 10));
-    for (i, p) in app.live.data.catalog.products.iter().enumerate() {
-        all.push(Spec { col: Col::Product(i), title: p.id.clone(), width: 8, keep: 80 });
+fn specs(snap: &Snapshot, width: usize) -> Vec<Spec> {
+    let name_width = snap.names.longest.clamp(8, 24);
+    let col = |key: Col, title: &str, width: usize, keep: u8| Spec { key, title: title.into(), width, keep };
+    let fixed = |c: Column, w: usize, keep: u8| col(Col::Fixed(c), c.title(), w, keep);
+    let mut all = vec![col(Col::Fixed(Column::Server), "server", name_width + 3, ALWAYS), fixed(Column::Site, 5, 10)];
+    for (i, p) in snap.live.data.catalog.products.iter().enumerate() {
+        all.push(col(Col::Product(i), &p.id, 8, 80));
     }
     all.extend([
         fixed(Column::Behind, 7, 200),
-        Spec { col: Col::Fixed(Column::HotFixes), title: "hotfix r/b".into(), width: 11, keep: 60 },
+        col(Col::Fixed(Column::HotFixes), "hotfix r/b", 11, 60),
         fixed(Column::Tier, 7, 30),
-        Spec { col: Col::Fixed(Column::Priority), title: "pri".into(), width: 4, keep: 70 },
-        Spec { col: Col::Fixed(Column::Phase), title: "ph".into(), width: 3, keep: 50 },
+        col(Col::Fixed(Column::Priority), "pri", 4, 70),
+        col(Col::Fixed(Column::Phase), "ph", 3, 50),
         fixed(Column::Soak, 15, 150),
         fixed(Column::Checkout, 13, 40),
     ]);
-    // Keep the most important columns that fit, in their original order.
-    let mut by_importance: Vec<usize> = (0..all.len()).collect();
-    by_importance.sort_by_key(|&i| std::cmp::Reverse(all[i].keep));
-    let mut used = 0;
-    let mut kept = vec![false; all.len()];
-    for i in by_importance {
-        if used + all[i].width <= width || all[i].keep == 255 {
-            used += all[i].width;
-            kept[i] = true;
-        }
-    }
-    all.into_iter().zip(kept).filter(|(_, k)| *k).map(|(s, _)| s).collect()
+    table::fit_columns(all, width)
 }
 
-pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let t = &app.fleet;
+pub(super) fn draw(t: &FleetTable, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
     let shown = if t.filter.is_empty() {
-        format!("{} servers", app.view.rows.len())
+        format!("{} servers", snap.view.rows.len())
     } else {
-        format!("{} of {} servers", t.matched, app.view.rows.len())
+        format!("{} of {} servers", t.matched, snap.view.rows.len())
     };
     let title = format!(" Fleet: {shown} by role · sort {}{} ", t.sort.title(), if t.descending { " ↓" } else { " ↑" });
     let block =
@@ -70,58 +52,54 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
-    let specs = specs(app, width);
+    let specs = specs(snap, width);
     let height = usize::from(inner.height).saturating_sub(1);
-    let mut lines = Vec::with_capacity(height + 1);
-    lines.push(Line::from(
-        specs
-            .iter()
-            .map(|s| {
-                let sorted = matches!(s.col, Col::Fixed(c) if c == t.sort);
-                Span::styled(fit(&s.title, s.width), if sorted { theme.key } else { theme.dim })
-            })
-            .collect::<Vec<_>>(),
-    ));
-    if t.lines.is_empty() {
-        lines.push(Line::styled("  no server matches the filter (esc clears it)", theme.dim));
-    }
-    let today = app.now.date_naive();
-    for (n, line) in t.lines.iter().enumerate().skip(t.offset).take(height) {
-        let selected = n == t.cursor;
+    let header = table::header(&specs, Some(&Col::Fixed(t.sort)), theme);
+    let today = snap.now.date_naive();
+    let window = t.scroll.window(t.lines.len(), height);
+    let first = window.start;
+    let mut rows = Vec::with_capacity(window.len());
+    for (n, line) in t.lines[window].iter().enumerate().map(|(k, l)| (first + k, l)) {
+        let selected = n == t.scroll.cursor;
         let mut row = match line {
             FleetLine::Group { role, count, worst, folded } => Line::from(vec![
                 Span::styled(
                     format!(
                         "{} {} ({count})",
                         if *folded { "▸" } else { "▾" },
-                        app.live.data.fleet.roles.get(*role).map_or("?", |r| r.name.as_str())
+                        snap.live.data.fleet.roles.get(*role).map_or("?", |r| r.name.as_str())
                     ),
                     theme.group,
                 ),
                 Span::styled(format!("  worst: {} {}", worst.symbol(), worst.label()), theme.compliance(*worst)),
             ]),
-            FleetLine::Server(i) => server_line(app, theme, &specs, &app.view.rows[*i], today),
+            FleetLine::Server(i) => server_line(snap, theme, &specs, &snap.view.rows[*i], today),
         };
-        if selected {
-            row = row.patch_style(theme.selected);
-            if let (FleetLine::Server(_), Some(first)) = (line, row.spans.first_mut()) {
-                first.content = format!("▶{}", first.content.chars().skip(1).collect::<String>()).into();
-            }
+        if selected && let (FleetLine::Server(_), Some(first)) = (line, row.spans.first_mut()) {
+            first.content = format!("▶{}", first.content.chars().skip(1).collect::<String>()).into();
         }
-        lines.push(row);
+        rows.push(row);
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    let cursor = t.scroll.cursor.checked_sub(first);
+    let empty = Line::styled("  no server matches the filter (esc clears it)", theme.dim);
+    table::render(frame, inner, theme, Some(header), rows, cursor, empty);
 }
 
-fn server_line<'a>(app: &App, theme: &Theme, specs: &[Spec], row: &ServerRow, today: chrono::NaiveDate) -> Line<'a> {
-    let server = &app.live.state.servers[row.index];
+fn server_line(
+    snap: &Snapshot,
+    theme: &Theme,
+    specs: &[Spec],
+    row: &ServerRow,
+    today: chrono::NaiveDate,
+) -> Line<'static> {
+    let server = &snap.live.state.servers[row.index];
     let spans = specs
         .iter()
         .map(|s| {
             let w = s.width;
-            match s.col {
+            match s.key {
                 // ● marks a server another operator just changed.
-                Col::Fixed(Column::Server) if app.changed.contains(&row.index) => {
+                Col::Fixed(Column::Server) if snap.changed.contains(&row.index) => {
                     Span::styled(fit(&format!("● {}", server.name), w), theme.new)
                 }
                 Col::Fixed(Column::Server) => Span::raw(fit(&format!("  {}", server.name), w)),
@@ -129,7 +107,7 @@ fn server_line<'a>(app: &App, theme: &Theme, specs: &[Spec], row: &ServerRow, to
                     Span::raw(fit(&format!("{}{}", server.site, if server.remote { "*" } else { "" }), w))
                 }
                 Col::Product(p) => {
-                    let product = &app.live.data.catalog.products[p];
+                    let product = &snap.live.data.catalog.products[p];
                     match row.levels.iter().find(|l| l.product == product.id) {
                         Some(l) => {
                             let latest = product.level_name(l.latest);

@@ -1,13 +1,24 @@
-//! The fleet table's state: grouping by role, sort, filter and folds. Its lines are
-//! derived once per change; the view builds cells for the visible window only.
+//! The fleet view: servers grouped by role, sorted, filtered and folded. Its lines are derived
+//! once per change; drawing builds cells for the visible window only (`draw`).
+
+mod draw;
+mod filter;
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::Rect;
+
+use crate::app::action::{self, Action, Binding, Group, binding};
 use crate::model::Data;
 use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
+use crate::ui::Theme;
+use crate::ui::table::Scroll;
 
-use super::filter::{Filter, Words};
+use super::{Effect, Names, Snapshot, View};
+use filter::{Filter, Words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -72,12 +83,9 @@ pub struct FleetTable {
     pub filter: String,
     pub folded: HashSet<String>,
     pub lines: Vec<Line>,
-    pub cursor: usize,
-    pub offset: usize,
+    pub scroll: Scroll,
     /// What a filter word is matched against, built once per change (derived).
     words: Words,
-    /// The longest server name, for the name column.
-    pub name_width: usize,
     /// Servers that pass the filter (folded ones included).
     pub matched: usize,
     /// Each role's servers in sort order, and the order they were sorted for (derived).
@@ -93,10 +101,8 @@ impl Default for FleetTable {
             filter: String::new(),
             folded: HashSet::new(),
             lines: Vec::new(),
-            cursor: 0,
-            offset: 0,
+            scroll: Scroll::default(),
             words: Words::default(),
-            name_width: 8,
             matched: 0,
             order: Vec::new(),
             sorted_for: None,
@@ -108,13 +114,7 @@ impl FleetTable {
     /// Rebuild what filter words match against after the data changed.
     pub fn index(&mut self, data: &Data, state: &State, view: &FleetView) {
         self.sorted_for = None;
-        self.name_width = state.servers.iter().map(|s| s.name.chars().count()).max().unwrap_or(8);
         self.words = Words::build(data, state, view);
-    }
-
-    /// Per server, whether its name contains `word` (lower-case), from the filter index.
-    pub fn name_hits(&self, word: &str) -> Vec<bool> {
-        self.words.name_hits(word)
     }
 
     /// Some rows changed: sort again unless the order is by name (names never change).
@@ -153,10 +153,10 @@ impl FleetTable {
     }
 
     /// Rebuild the visible lines after a change of data, filter, sort or folds.
-    pub fn rebuild(&mut self, data: &Data, state: &State, view: &FleetView) {
+    pub fn rebuild(&mut self, data: &Data, state: &State, view: &FleetView, names: &Names) {
         self.sort(data, state, view);
         let keep = self.selected_server();
-        let filter = Filter::new(&self.filter, &self.words);
+        let filter = Filter::new(&self.filter, &self.words, names);
         // Each role's members that pass, on two threads when there is a filter to evaluate.
         let words = &self.words;
         let pass = |i: usize| filter.passes(i, &view.rows, words);
@@ -197,26 +197,136 @@ impl FleetTable {
         }
         self.lines = lines;
         if let Some(i) = keep.and_then(|k| self.lines.iter().position(|l| *l == Line::Server(k))) {
-            self.cursor = i;
+            self.scroll.cursor = i;
         }
-        self.cursor = self.cursor.min(self.lines.len().saturating_sub(1));
+        self.scroll.clamp(self.lines.len());
     }
 
     pub fn selected_server(&self) -> Option<usize> {
-        match self.lines.get(self.cursor) {
+        match self.lines.get(self.scroll.cursor) {
             Some(Line::Server(i)) => Some(*i),
             _ => None,
         }
     }
 
-    /// Keep the cursor inside a window of `height` rows.
-    pub fn scroll_to_cursor(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + height {
-            self.offset = self.cursor + 1 - height;
+    /// Fold the group under the cursor, or the group of the server under it.
+    fn fold(&mut self, snap: &Snapshot) {
+        let data = &snap.live.data;
+        let cursor = self.scroll.cursor.min(self.lines.len().saturating_sub(1));
+        let role = self.lines[..=cursor].iter().rev().find_map(|l| match l {
+            Line::Group { role, .. } => data.fleet.roles.get(*role).map(|r| r.id.clone()),
+            Line::Server(_) => None,
+        });
+        let Some(role) = role else { return };
+        if !self.folded.remove(&role) {
+            self.folded.insert(role.clone());
         }
+        self.rebuild(data, &snap.live.state, snap.view, snap.names);
+        let group = data.fleet.roles.iter().position(|r| r.id == role);
+        if let Some(i) = self.lines.iter().position(|l| matches!(l, Line::Group { role: r, .. } if Some(*r) == group)) {
+            self.scroll.cursor = i;
+        }
+    }
+}
+
+const KEYS: &[Binding] = &[
+    action::OPEN,
+    action::FILTER,
+    binding(&[(KeyCode::Char('o'), N)], "o", Action::SortNext, "sort by the next column", Group::Command, ""),
+    binding(
+        &[(KeyCode::Char('O'), S), (KeyCode::Char('O'), N)],
+        "O",
+        Action::SortReverse,
+        "reverse the sort",
+        Group::Command,
+        "",
+    ),
+    binding(&[(KeyCode::Char(' '), N)], "space", Action::Fold, "fold / unfold the role group", Group::Command, ""),
+];
+const N: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::NONE;
+const S: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::SHIFT;
+
+impl View for FleetTable {
+    fn keys(&self) -> Vec<&'static Binding> {
+        KEYS.iter().chain(&action::SERVER_RECORDS).collect()
+    }
+
+    fn derive(&mut self, snap: &Snapshot, servers: Option<&[usize]>) {
+        let (data, state) = (&snap.live.data, &snap.live.state);
+        match servers {
+            None => self.index(data, state, snap.view),
+            Some(servers) => self.changed(servers, snap.view),
+        }
+        self.rebuild(data, state, snap.view, snap.names);
+    }
+
+    fn update(&mut self, action: Action, snap: &Snapshot, page: usize) -> Effect {
+        let (data, state) = (&snap.live.data, &snap.live.state);
+        let len = self.lines.len();
+        let moved = |this: &mut Self, delta: i64| {
+            this.scroll.step(delta, len);
+            this.selected_server().map_or(Effect::Done, Effect::Select)
+        };
+        match action {
+            Action::Up => moved(self, -1),
+            Action::Down => moved(self, 1),
+            Action::PageUp => moved(self, -(page as i64)),
+            Action::PageDown => moved(self, page as i64),
+            Action::Top => moved(self, i64::MIN / 2),
+            Action::Bottom => moved(self, i64::MAX / 2),
+            Action::Open => match self.lines.get(self.scroll.cursor) {
+                Some(Line::Server(i)) => Effect::OpenServer(*i),
+                Some(Line::Group { .. }) => {
+                    self.fold(snap);
+                    Effect::Done
+                }
+                None => Effect::Done,
+            },
+            Action::Fold => {
+                self.fold(snap);
+                Effect::Done
+            }
+            Action::SortNext => {
+                let i = Column::ALL.iter().position(|c| *c == self.sort).unwrap_or(0);
+                self.sort = Column::ALL[(i + 1) % Column::ALL.len()];
+                self.rebuild(data, state, snap.view, snap.names);
+                Effect::Done
+            }
+            Action::SortReverse => {
+                self.descending = !self.descending;
+                self.rebuild(data, state, snap.view, snap.names);
+                Effect::Done
+            }
+            Action::Back if !self.filter.is_empty() => {
+                self.set_filter(String::new(), snap);
+                Effect::Done
+            }
+            _ => Effect::Ignored,
+        }
+    }
+
+    fn target(&self, _snap: &Snapshot) -> Option<usize> {
+        self.selected_server()
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.filter)
+    }
+
+    fn set_filter(&mut self, filter: String, snap: &Snapshot) {
+        self.filter = filter;
+        self.scroll = Scroll::default();
+        self.rebuild(&snap.live.data, &snap.live.state, snap.view, snap.names);
+        // Land on the first matching server, not on its group row.
+        self.scroll.cursor = self.lines.iter().position(|l| matches!(l, Line::Server(_))).unwrap_or(0);
+    }
+
+    fn fit_page(&mut self, page: usize) {
+        self.scroll.follow(page);
+    }
+
+    fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+        draw::draw(self, frame, snap, theme, area);
     }
 }
 

@@ -1,0 +1,168 @@
+//! The journal view: every event, newest first, filterable; events new since the last look marked.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
+
+use crate::app::action::{self, Action, Binding};
+use crate::live::Loaded;
+use crate::model::Event;
+use crate::ui::table::{self, Scroll, fit};
+use crate::ui::theme::Theme;
+
+use super::{Effect, Names, Snapshot, View};
+
+#[derive(Debug, Clone, Default)]
+pub struct JournalPane {
+    pub filter: String,
+    /// Journal positions matching the filter, oldest first (derived); `None`: every event.
+    matches: Option<Vec<u32>>,
+    pub scroll: Scroll,
+}
+
+impl JournalPane {
+    /// Events listed (all, or those matching the filter).
+    pub fn len(&self, live: &Loaded) -> usize {
+        self.matches.as_ref().map_or(live.data.journal.len(), Vec::len)
+    }
+
+    pub fn is_empty(&self, live: &Loaded) -> bool {
+        self.len(live) == 0
+    }
+
+    /// The journal position of the `n`-th event listed, newest first.
+    pub fn shown(&self, live: &Loaded, n: usize) -> Option<usize> {
+        let k = self.len(live).checked_sub(n + 1)?;
+        Some(self.matches.as_ref().map_or(k, |m| m[k] as usize))
+    }
+
+    fn rebuild(&mut self, snap: &Snapshot) {
+        self.matches = journal_filter(snap.live, snap.names, &self.filter);
+        self.scroll.clamp(self.len(snap.live));
+    }
+}
+
+const KEYS: &[Binding] = &[action::OPEN, action::FILTER];
+
+impl View for JournalPane {
+    fn keys(&self) -> Vec<&'static Binding> {
+        KEYS.iter().collect()
+    }
+
+    fn derive(&mut self, snap: &Snapshot, servers: Option<&[usize]>) {
+        // Events about servers add to the end; an unfiltered list needs nothing derived.
+        if servers.is_none() || !self.filter.is_empty() {
+            self.rebuild(snap);
+        }
+    }
+
+    fn update(&mut self, action: Action, snap: &Snapshot, page: usize) -> Effect {
+        let len = self.len(snap.live);
+        match action {
+            Action::Up => self.scroll.step(-1, len),
+            Action::Down => self.scroll.step(1, len),
+            Action::PageUp => self.scroll.step(-(page as i64), len),
+            Action::PageDown => self.scroll.step(page as i64, len),
+            Action::Top => self.scroll.step(i64::MIN / 2, len),
+            Action::Bottom => self.scroll.step(i64::MAX / 2, len),
+            Action::Open => {
+                let server = self
+                    .shown(snap.live, self.scroll.cursor)
+                    .and_then(|p| snap.live.data.journal.lines.get(p))
+                    .and_then(|l| l.server());
+                return server.map_or(Effect::Done, Effect::OpenServer);
+            }
+            Action::Back if !self.filter.is_empty() => self.set_filter(String::new(), snap),
+            _ => return Effect::Ignored,
+        }
+        Effect::Done
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.filter)
+    }
+
+    fn set_filter(&mut self, filter: String, snap: &Snapshot) {
+        self.filter = filter;
+        self.rebuild(snap);
+    }
+
+    fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+        draw(self, frame, snap, theme, area);
+    }
+}
+
+fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+    let listed = pane.len(snap.live);
+    let title = format!(" Journal: {listed} of {} events, newest first ", snap.live.data.journal.len());
+    let block =
+        Block::default().borders(Borders::TOP).border_style(theme.border).title(Span::styled(title, theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let height = usize::from(inner.height);
+    let window = pane.scroll.window(listed, height);
+    let first = window.start;
+    let width = usize::from(inner.width);
+    // The sequence column fits the largest number in the journal (a million events: 7 digits).
+    let digits = snap.live.data.journal.len().max(1).ilog10() as usize + 1;
+    let digits = digits.max(4);
+    let mut rows = Vec::new();
+    let shown: Vec<usize> = window.filter_map(|n| pane.shown(snap.live, n)).collect();
+    for (&p, e) in shown.iter().zip(snap.entries(&shown)) {
+        let Some(e) = e else {
+            rows.push(Line::styled(format!("  #{}: cannot be read from journal.ron (changed?)", p + 1), theme.warn));
+            continue;
+        };
+        let new = p >= snap.seen_events;
+        rows.push(Line::from(vec![
+            Span::styled(if new { "● " } else { "  " }, theme.new),
+            Span::styled(format!("#{:<digits$} ", e.seq), theme.dim),
+            Span::raw(format!("{} ", e.at.format("%Y-%m-%d %H:%M"))),
+            Span::styled(fit(&e.by, 9), theme.key),
+            Span::styled(fit(e.event.kind(), 9), theme.dim),
+            Span::raw(fit(&crate::describe::event(&e.event), width.saturating_sub(37 + digits))),
+        ]));
+    }
+    let cursor = pane.scroll.cursor.checked_sub(first);
+    table::render(frame, inner, theme, None, rows, cursor, Line::styled("  no events match", theme.dim));
+}
+
+/// Journal positions whose operator, kind or server matches every word of `filter`
+/// (case-insensitive); `None` when the filter is empty. Works on the in-memory index only:
+/// each word is matched once against the kinds, operators and server names, then the index
+/// is scanned in two halves on two threads.
+fn journal_filter(live: &Loaded, names: &Names, filter: &str) -> Option<Vec<u32>> {
+    let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return None;
+    }
+    let index = &live.data.journal;
+    // Per word: which kinds, operators and servers it matches.
+    let sets: Vec<(u16, Vec<bool>, Vec<bool>)> = words
+        .iter()
+        .map(|w| {
+            let kinds =
+                Event::KINDS.iter().enumerate().filter(|(_, k)| k.contains(w.as_str())).fold(0, |m, (i, _)| m | 1 << i);
+            let ops = index.operators.iter().map(|o| contains_folded(o, w)).collect();
+            (kinds, ops, names.hits(w))
+        })
+        .collect();
+    let scan = |from: usize, lines: &[crate::model::LineRef]| -> Vec<u32> {
+        let hit = |l: &crate::model::LineRef| {
+            sets.iter().all(|(kinds, ops, servers)| {
+                kinds & (1 << l.kind) != 0
+                    || ops.get(usize::from(l.by)).copied().unwrap_or(false)
+                    || l.server().is_some_and(|s| servers.get(s).copied().unwrap_or(false))
+            })
+        };
+        (from..).zip(lines).filter(|(_, l)| hit(l)).map(|(p, _)| p as u32).collect()
+    };
+    Some(crate::parallel::halves(&index.lines, scan).into_iter().flatten().collect())
+}
+
+/// `hay` contains `needle` (already lower-case), ignoring ASCII case, without allocating.
+fn contains_folded(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}

@@ -1,0 +1,223 @@
+//! The dashboard's views. Each owns its cursor and scroll, declares its keys, handles its
+//! actions and draws itself from a `Snapshot` of the shared state. Adding a view: a module
+//! here, a `Tab` for it, and its line in `Panes` and `keys`.
+
+pub mod fleet;
+pub mod journal;
+mod names;
+pub mod risk;
+pub mod rollout;
+pub mod server;
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use crate::app::action::{Action, Binding, GLOBAL, Group, Tab};
+use crate::live::Loaded;
+use crate::model::{Entry, Rollout};
+use crate::rules::FleetView;
+use crate::ui::Theme;
+
+pub use names::Names;
+
+/// What every view reads and draws from; nothing in it changes while a view draws.
+pub struct Snapshot<'a> {
+    pub live: &'a Loaded,
+    /// The rules' derived view of the fleet and the selected rollout.
+    pub view: &'a FleetView,
+    pub now: DateTime<Utc>,
+    /// The server the Server view shows and actions apply to outside the lists.
+    pub selected: Option<usize>,
+    /// Servers touched by events this operator has not seen yet (another operator's writes).
+    pub changed: &'a HashSet<usize>,
+    /// Journal events seen; later ones are marked as new.
+    pub seen_events: usize,
+    pub names: &'a Names,
+    reader: &'a Reader,
+}
+
+impl Snapshot<'_> {
+    pub fn rollout(&self) -> Option<&Rollout> {
+        self.view.rollout.as_ref().map(|v| &self.live.data.plan.rollouts[v.rollout])
+    }
+
+    /// The events at `positions`, read from the store when first shown and kept for later
+    /// frames; `None` for one that cannot be read (the journal changed: a reload follows).
+    pub fn entries(&self, positions: &[usize]) -> Vec<Option<Entry>> {
+        self.reader.entries(self.live, positions)
+    }
+}
+
+/// Journal events read for display, by position (the journal itself stays in the store).
+#[derive(Debug, Default)]
+pub struct Reader {
+    cache: RefCell<HashMap<usize, Entry>>,
+}
+
+impl Clone for Reader {
+    fn clone(&self) -> Self {
+        Reader { cache: RefCell::new(self.cache.borrow().clone()) }
+    }
+}
+
+impl Reader {
+    pub fn entries(&self, live: &Loaded, positions: &[usize]) -> Vec<Option<Entry>> {
+        let mut cache = self.cache.borrow_mut();
+        let missing: Vec<usize> = positions.iter().copied().filter(|p| !cache.contains_key(p)).collect();
+        if !missing.is_empty() {
+            if cache.len() > 4096 {
+                cache.clear();
+            }
+            if let Ok(read) = live.entries(&missing) {
+                cache.extend(missing.into_iter().zip(read));
+            }
+        }
+        positions.iter().map(|p| cache.get(p).cloned()).collect()
+    }
+
+    /// Positions may mean other events now (the journal was read again).
+    pub fn clear(&self) {
+        self.cache.borrow_mut().clear();
+    }
+}
+
+/// What a view asks of the dashboard after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Handled, or nothing to do.
+    Done,
+    /// Not for this view: the dashboard's default applies (esc clears the notice).
+    Ignored,
+    /// The cursor is on this server now: actions apply to it.
+    Select(usize),
+    /// Show this server on the Server view.
+    OpenServer(usize),
+    /// Show another view.
+    Show(Tab),
+    /// Show the fleet, filtered with this text.
+    FilterFleet(String),
+}
+
+/// A view of the dashboard.
+pub trait View {
+    /// The view's own keys; the global ones are added around them (`keymap`).
+    fn keys(&self) -> Vec<&'static Binding>;
+    /// Derive what the view needs after the state changed: `servers` when only events about
+    /// them were applied, `None` after anything else.
+    fn derive(&mut self, _snap: &Snapshot, _servers: Option<&[usize]>) {}
+    fn update(&mut self, action: Action, snap: &Snapshot, page: usize) -> Effect;
+    /// The server an action applies to on this view.
+    fn target(&self, snap: &Snapshot) -> Option<usize> {
+        snap.selected
+    }
+    /// The view's filter, if it has one.
+    fn filter(&self) -> Option<&str> {
+        None
+    }
+    fn set_filter(&mut self, _filter: String, _snap: &Snapshot) {}
+    /// The terminal's body is `page` rows now: keep the cursor in sight.
+    fn fit_page(&mut self, _page: usize) {}
+    fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect);
+}
+
+/// Every view, one field each: the registry.
+#[derive(Debug, Clone, Default)]
+pub struct Panes {
+    pub fleet: fleet::FleetTable,
+    pub server: server::ServerPane,
+    pub rollout: rollout::RolloutPane,
+    pub journal: journal::JournalPane,
+    pub risk: risk::RiskPane,
+}
+
+impl Panes {
+    pub fn get(&self, tab: Tab) -> &dyn View {
+        match tab {
+            Tab::Fleet => &self.fleet,
+            Tab::Server => &self.server,
+            Tab::Rollout => &self.rollout,
+            Tab::Journal => &self.journal,
+            Tab::Risk => &self.risk,
+        }
+    }
+
+    pub fn get_mut(&mut self, tab: Tab) -> &mut dyn View {
+        match tab {
+            Tab::Fleet => &mut self.fleet,
+            Tab::Server => &mut self.server,
+            Tab::Rollout => &mut self.rollout,
+            Tab::Journal => &mut self.journal,
+            Tab::Risk => &mut self.risk,
+        }
+    }
+
+    /// The dashboard's state as the views see it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn snapshot<'a>(
+        live: &'a Loaded,
+        view: &'a FleetView,
+        now: DateTime<Utc>,
+        selected: Option<usize>,
+        changed: &'a HashSet<usize>,
+        seen_events: usize,
+        names: &'a Names,
+        reader: &'a Reader,
+    ) -> Snapshot<'a> {
+        Snapshot { live, view, now, selected, changed, seen_events, names, reader }
+    }
+}
+
+/// The keys in force on `tab`: the global ones and the view's own, group by group, less every
+/// mutating one when read-only (here and only here).
+pub fn keymap(panes: &Panes, tab: Tab, read_only: bool) -> Vec<&'static Binding> {
+    let own = panes.get(tab).keys();
+    Group::ALL
+        .into_iter()
+        .flat_map(|g| {
+            GLOBAL.iter().filter(move |b| b.group == g).chain(own.iter().copied().filter(move |b| b.group == g))
+        })
+        .filter(|b| !(read_only && b.action.mutating()))
+        .collect()
+}
+
+pub fn lookup(panes: &Panes, key: KeyEvent, tab: Tab, read_only: bool) -> Option<Action> {
+    keymap(panes, tab, read_only).into_iter().find(|b| b.matches(key)).map(|b| b.action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::action::Write;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+    #[test]
+    fn read_only_removes_every_mutating_binding() {
+        let panes = Panes::default();
+        for tab in Tab::ALL {
+            assert!(keymap(&panes, tab, true).iter().all(|b| !b.action.mutating()));
+        }
+        let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(lookup(&panes, c, Tab::Fleet, false), Some(Action::Record(Write::Checkout)));
+        assert_eq!(lookup(&panes, c, Tab::Fleet, true), None);
+        assert_eq!(lookup(&panes, c, Tab::Journal, false), None, "nothing to check out on the journal");
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_on_one_view() {
+        let panes = Panes::default();
+        for tab in Tab::ALL {
+            let keys: Vec<KeyCode> = keymap(&panes, tab, false)
+                .iter()
+                .flat_map(|b| b.keys.iter().map(|(k, _)| *k).collect::<HashSet<_>>())
+                .collect();
+            for (i, k) in keys.iter().enumerate() {
+                assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice on {tab:?}");
+            }
+        }
+    }
+}

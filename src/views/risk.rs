@@ -1,0 +1,128 @@
+//! The risk view: the guide's grid of `without_sp` by `if_fails`, each cell a count and a priority.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::action::{self, Action, Binding};
+use crate::model::Rating;
+use crate::rules::risk::priority;
+use crate::ui::theme::Theme;
+
+use super::{Effect, Snapshot, View};
+
+/// The risk grid: a cursor on one cell, and the number of servers in each (derived).
+#[derive(Debug, Clone, Default)]
+pub struct RiskPane {
+    /// (without_sp, if_fails) cell of the grid.
+    pub cursor: (usize, usize),
+    /// Servers in each cell, indexed like `cell`.
+    pub counts: [[usize; 3]; 3],
+}
+
+/// Grid cell `(row, col)`: rows are `without_sp` High..Low, columns `if_fails` Low..High.
+pub fn cell((row, col): (usize, usize)) -> (Rating, Rating) {
+    let without = [Rating::High, Rating::Medium, Rating::Low][row.min(2)];
+    let if_fails = [Rating::Low, Rating::Medium, Rating::High][col.min(2)];
+    (without, if_fails)
+}
+
+const KEYS: &[Binding] = &[action::LEFT, action::RIGHT, action::OPEN];
+
+impl View for RiskPane {
+    fn keys(&self) -> Vec<&'static Binding> {
+        KEYS.iter().collect()
+    }
+
+    fn derive(&mut self, snap: &Snapshot, _servers: Option<&[usize]>) {
+        self.counts = [[0; 3]; 3];
+        for r in snap.view.rows.iter().filter_map(|r| r.ratings.as_ref()) {
+            let row = 2 - (r.without_sp.weight() - 1) as usize;
+            let col = (r.if_fails.weight() - 1) as usize;
+            self.counts[row][col] += 1;
+        }
+    }
+
+    fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
+        let step = |at: usize, delta: i64| (at as i64).saturating_add(delta).clamp(0, 2) as usize;
+        match action {
+            Action::Up => self.cursor.0 = step(self.cursor.0, -1),
+            Action::Down => self.cursor.0 = step(self.cursor.0, 1),
+            Action::PageUp => self.cursor.0 = step(self.cursor.0, -(page as i64)),
+            Action::PageDown => self.cursor.0 = step(self.cursor.0, page as i64),
+            Action::Top => self.cursor.0 = 0,
+            Action::Bottom => self.cursor.0 = 2,
+            Action::Left => self.cursor.1 = self.cursor.1.saturating_sub(1),
+            Action::Right => self.cursor.1 = (self.cursor.1 + 1).min(2),
+            Action::Open => {
+                let (without, if_fails) = cell(self.cursor);
+                return Effect::FilterFleet(format!(
+                    "without={} tier={}",
+                    without.label().to_lowercase(),
+                    if_fails.label().to_lowercase()
+                ));
+            }
+            _ => return Effect::Ignored,
+        }
+        Effect::Done
+    }
+
+    fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+        draw(self, frame, snap, theme, area);
+    }
+}
+
+fn draw(pane: &RiskPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+    let title = match snap.rollout() {
+        Some(r) => format!(" Risk in {}: failure without the SP by effect if the install fails ", r.id),
+        None => " Risk ".to_string(),
+    };
+    let block =
+        Block::default().borders(Borders::TOP).border_style(theme.border).title(Span::styled(title, theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [labels, grid, legend] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(6), Constraint::Length(1)]).areas(inner);
+    let cols =
+        Layout::horizontal([Constraint::Length(16), Constraint::Fill(1), Constraint::Fill(1), Constraint::Fill(1)]);
+    let [_, l0, l1, l2] = cols.areas(labels);
+    for (a, t) in [(l0, "if fails: Low"), (l1, "if fails: Medium"), (l2, "if fails: High")] {
+        frame.render_widget(Paragraph::new(t).alignment(Alignment::Center).style(theme.dim), a);
+    }
+    let rows = Layout::vertical([Constraint::Fill(1); 3]).split(grid);
+    for (r, row_area) in rows.iter().enumerate() {
+        let [label, c0, c1, c2] = cols.areas(*row_area);
+        let (without, _) = cell((r, 0));
+        frame.render_widget(Paragraph::new(format!("\nwithout SP:\n{}", without.label())).style(theme.dim), label);
+        for (c, area) in [c0, c1, c2].into_iter().enumerate() {
+            let (without, if_fails) = cell((r, c));
+            let count = pane.counts[r][c];
+            let p = priority(without, if_fails);
+            let selected = pane.cursor == (r, c);
+            let border = if selected { theme.key } else { theme.border };
+            let block = Block::default().borders(Borders::ALL).border_style(border);
+            let style = match p {
+                1 => theme.ok,
+                2 => theme.warn,
+                _ => theme.bad,
+            };
+            let text = vec![
+                Line::styled(
+                    format!("{count} server{}", if count == 1 { "" } else { "s" }),
+                    if count == 0 { theme.dim } else { theme.base },
+                ),
+                Line::styled(format!("priority {p}"), style),
+            ];
+            let mut para = Paragraph::new(text).alignment(Alignment::Center).block(block);
+            if selected {
+                para = para.style(theme.selected);
+            }
+            frame.render_widget(para, area);
+        }
+    }
+    frame.render_widget(
+        Paragraph::new("priority 1 = as soon as possible, 3 = last · enter lists the cell's servers").style(theme.dim),
+        legend,
+    );
+}
