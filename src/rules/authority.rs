@@ -57,3 +57,58 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CheckoutResult, Team};
+    use crate::rules::fixture::{apply, sample};
+
+    fn sign_off(group: &str) -> Event {
+        Event::SignOff {
+            rollout: "ex55-sp4".into(),
+            phase: "Local low impact".into(),
+            group: group.into(),
+            note: String::new(),
+        }
+    }
+
+    fn checkout(server: &str) -> Event {
+        Event::Checkout {
+            rollout: "ex55-sp4".into(),
+            server: server.into(),
+            phase: "Local low impact".into(),
+            result: CheckoutResult::Pass,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn with_a_team_only_an_approver_signs_off_overrides_or_backs_out() {
+        let (mut data, state) = sample();
+        assert!(check(&data, &state, &sign_off("Network services"), "anyone").is_ok(), "no team: no approvers");
+        data.team = Some(Team { approvers: vec!["mtracy".into()] });
+        let e = check(&data, &state, &sign_off("Network services"), "jsmith").expect_err("not an approver");
+        assert_eq!(
+            e.0,
+            "only an approver may sign off for a group; jsmith is not among the approvers in team.ron (mtracy)"
+        );
+        assert!(check(&data, &state, &sign_off("Network services"), "mtracy").is_ok());
+        let back_out =
+            Event::BackedOut { server: "BOS-IMS02".into(), product: "ex55".into(), to_level: 3, reason: "r".into() };
+        assert!(check(&data, &state, &back_out, "jsmith").expect_err("not an approver").0.contains("back out"));
+    }
+
+    #[test]
+    fn nobody_signs_off_a_phase_they_checked_out_nor_checks_out_one_they_signed() {
+        let (data, mut state) = sample();
+        // mfinger recorded checkouts of BOS-BH01 and BOS-IMS02 in phase 3.
+        let e = check(&data, &state, &sign_off("Network services"), "mfinger").expect_err("own checkout");
+        assert!(e.0.starts_with("mfinger recorded the checkout of BOS-"), "{e}");
+        assert!(check(&data, &state, &sign_off("Network services"), "jsmith").is_ok());
+        apply(&data, &mut state, "jsmith", sign_off("Network services"));
+        let e = check(&data, &state, &checkout("BOS-IMS01"), "jsmith").expect_err("signed this phase");
+        assert_eq!(e.0, "jsmith signed off this phase for Network services; a checkout must come from someone else");
+        assert!(check(&data, &state, &checkout("BOS-IMS01"), "mfinger").is_ok());
+    }
+}

@@ -234,3 +234,57 @@ fn unknown_in_selector(
     let names = sel.servers.iter().filter(|s| !servers.contains(s.as_str())).map(|s| format!("server '{s}'"));
     roles.chain(sites).chain(names).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Entry;
+    use crate::rules::fixture::{now, sample};
+
+    #[test]
+    fn the_sample_is_clean_and_each_broken_reference_is_named() {
+        let (mut data, state) = sample();
+        assert_eq!(check(&data, &state, now()), Vec::new());
+        let dup = data.plan.rollouts[0].clone();
+        data.plan.rollouts.push(dup);
+        data.fleet.servers[0].role = "printer".into();
+        let state = State::new(&data);
+        let problems: Vec<String> =
+            check(&data, &state, now()).into_iter().map(|p| format!("{}: {}", p.file, p.message)).collect();
+        assert!(problems.contains(&"rollout.ron: duplicate rollout 'ex55-sp4'".to_string()), "{problems:?}");
+        assert!(
+            problems.contains(&"fleet.ron: server LAB-NEWS01 has unknown role 'printer'".to_string()),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_journal_event_naming_what_does_not_exist_is_reported_at_its_line() {
+        let (data, state) = sample();
+        let entry = |event| Entry {
+            seq: 1,
+            at: now(),
+            by: "op".into(),
+            from: None,
+            event,
+            prev: String::new(),
+            sum: String::new(),
+        };
+        let mut out = Vec::new();
+        event(&data, &state, 7, &entry(Event::Backup { server: "NO-SUCH".into(), note: String::new() }), &mut out);
+        let phase =
+            Event::SoakExtended { rollout: "ex55-sp4".into(), phase: "Moon".into(), days: 1, reason: "r".into() };
+        event(&data, &state, 8, &entry(phase), &mut out);
+        let fix = Event::HotFixApplied { server: "BOS-PF01".into(), hot_fix: "Q999999".into() };
+        event(&data, &state, 9, &entry(fix), &mut out);
+        let found: Vec<(Option<usize>, &str)> = out.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (Some(7), "backup event for unknown server 'NO-SUCH'"),
+                (Some(8), "extend event for unknown phase 'Moon' of rollout ex55-sp4"),
+                (Some(9), "hotfix event for unknown hot fix 'Q999999'")
+            ]
+        );
+    }
+}

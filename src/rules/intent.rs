@@ -230,13 +230,8 @@ fn checkout(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{MemoryStore, sample};
-
-    fn sample() -> (Data, State) {
-        let store = MemoryStore::sample(sample::anchor()).expect("sample").arc();
-        let loaded = crate::live::load(&store).expect("load");
-        (loaded.data, loaded.state)
-    }
+    use crate::rules::fixture::sample;
+    use crate::store::sample;
 
     fn event(intent: Intent) -> Result<Event, Refusal> {
         let (data, state) = sample();

@@ -24,3 +24,41 @@ pub use phase::SoakState;
 pub use replay::State;
 pub use risk::{RatingSource, Ratings};
 pub use view::{FleetView, RolloutView, ServerRow};
+
+/// The embedded sample as the rules see it, for the unit tests beside each rule.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use chrono::{DateTime, Utc};
+
+    use crate::model::{Data, Entry, Event};
+    use crate::store::{MemoryStore, sample};
+
+    use super::State;
+
+    /// The day the sample is dated for: its soak clocks read right on it.
+    pub fn now() -> DateTime<Utc> {
+        sample::anchor()
+    }
+
+    /// The sample's baseline with its journal replayed.
+    pub fn sample() -> (Data, State) {
+        let store = MemoryStore::sample(now()).expect("sample").arc();
+        let loaded = crate::live::load(&store).expect("load");
+        (loaded.data, loaded.state)
+    }
+
+    /// Apply `event` as if `by` recorded it at `now()`.
+    pub fn apply(data: &Data, state: &mut State, by: &str, event: Event) {
+        let pos = data.journal.len();
+        let entry = Entry {
+            seq: pos as u64 + 1,
+            at: now(),
+            by: by.into(),
+            from: None,
+            event,
+            prev: String::new(),
+            sum: String::new(),
+        };
+        state.apply(data, pos, &entry);
+    }
+}

@@ -337,3 +337,63 @@ fn waiting_members(state: &State, target: &str, members: &[usize], rows: &[Serve
     }
     [overdue, due, backups]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CheckoutResult, Event};
+    use crate::rules::fixture::{apply, now, sample};
+
+    fn checkout(server: &str, result: CheckoutResult) -> Event {
+        Event::Checkout {
+            rollout: "ex55-sp4".into(),
+            server: server.into(),
+            phase: "Local low impact".into(),
+            result,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_update_about_some_servers_equals_a_full_derivation() {
+        let (data, mut state) = sample();
+        let mut view = FleetView::build(&data, &state, Some(0), now());
+        let changed: Vec<usize> = ["BOS-IMS01", "BOS-PF02"].iter().filter_map(|n| state.server_index(n)).collect();
+        apply(&data, &mut state, "op", checkout("BOS-IMS01", CheckoutResult::Pass));
+        let priority = Event::RiskOverride {
+            rollout: "ex55-sp4".into(),
+            server: "BOS-PF02".into(),
+            priority: 1,
+            reason: "r".into(),
+        };
+        apply(&data, &mut state, "op", priority);
+        view.update(&data, &state, &changed, now());
+        assert!(view == FleetView::build(&data, &state, Some(0), now()), "incremental and full derivations differ");
+    }
+
+    #[test]
+    fn waiting_on_lists_overdue_first_then_due_then_sign_offs() {
+        let (data, state) = sample();
+        let view = FleetView::build(&data, &state, Some(0), now());
+        let waiting = view.rollout.map(|v| v.waiting).unwrap_or_default();
+        assert_eq!(waiting.first().map(String::as_str), Some("BOS-IMS01: checkout OVERDUE (day 15, max 14)"));
+        assert_eq!(waiting.last().map(String::as_str), Some("sign-off missing from Network services"));
+        let due = waiting.iter().position(|w| w.contains("checkout due")).expect("a due checkout");
+        assert!(due > 0 && due < waiting.len() - 1, "{waiting:?}");
+    }
+
+    #[test]
+    fn a_fail_halts_nothing_but_a_back_out_halts_the_phase() {
+        let (data, mut state) = sample();
+        apply(&data, &mut state, "op", checkout("BOS-IMS02", CheckoutResult::Fail));
+        let view = FleetView::build(&data, &state, Some(0), now());
+        let v = view.rollout.expect("rollout");
+        assert!(v.halted.is_none());
+        assert!(v.unmet().iter().any(|u| u == "BOS-IMS02: latest checkout is Fail"));
+        let back =
+            Event::BackedOut { server: "BOS-IMS02".into(), product: "ex55".into(), to_level: 3, reason: "r".into() };
+        apply(&data, &mut state, "op", back);
+        let v = FleetView::build(&data, &state, Some(0), now()).rollout.expect("rollout");
+        assert_eq!(v.halted.as_deref(), Some("halted: BOS-IMS02 was backed out; re-install or exclude it"));
+    }
+}
