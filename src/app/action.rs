@@ -128,7 +128,7 @@ const fn b(
 use Action as A;
 use Group::{Command, Move, Open, Page, Top};
 
-/// The keys of every view; each view adds its own (`crate::views`).
+/// The keys of every view; each view adds its own beside its code.
 pub const GLOBAL: &[Binding] = &[
     b(&[(KeyCode::Char('?'), N), (KeyCode::Char('?'), S)], "?", A::Help, "help: every key", Top, "help"),
     b(&[(KeyCode::Char('q'), N)], "q", A::Quit, "quit", Top, "quit"),

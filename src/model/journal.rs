@@ -218,6 +218,41 @@ impl Event {
         }
     }
 
+    /// The phase the event names, if any.
+    pub fn phase(&self) -> Option<&str> {
+        match self {
+            Event::Checkout { phase, .. }
+            | Event::SignOff { phase, .. }
+            | Event::SoakExtended { phase, .. }
+            | Event::PhaseOpened { phase, .. } => Some(phase),
+            Event::Install { .. }
+            | Event::Verify { .. }
+            | Event::Backup { .. }
+            | Event::Excluded { .. }
+            | Event::BackedOut { .. }
+            | Event::HotFixApplied { .. }
+            | Event::RiskOverride { .. } => None,
+        }
+    }
+
+    /// What recording this event means when only an approver may record it (with a team).
+    pub fn approval(&self) -> Option<&'static str> {
+        match self {
+            Event::PhaseOpened { override_reason: Some(_), .. } => Some("override a gate"),
+            Event::SignOff { .. } => Some("sign off for a group"),
+            Event::BackedOut { .. } => Some("back out an install"),
+            Event::PhaseOpened { override_reason: None, .. }
+            | Event::Install { .. }
+            | Event::Verify { .. }
+            | Event::Backup { .. }
+            | Event::Checkout { .. }
+            | Event::SoakExtended { .. }
+            | Event::Excluded { .. }
+            | Event::HotFixApplied { .. }
+            | Event::RiskOverride { .. } => None,
+        }
+    }
+
     /// The kind words shown in lists and accepted by filters, indexed by `kind_index`.
     pub const KINDS: [&'static str; 11] = [
         "install", "verify", "backup", "checkout", "signoff", "extend", "exclude", "advance", "backout", "hotfix",

@@ -9,20 +9,7 @@ use super::view::placement;
 /// Who may record what: with a `team.ron`, overriding a gate, signing off and backing out
 /// need an approver; nobody signs off a phase in which they recorded a checkout.
 pub fn check(data: &Data, state: &State, event: &Event, operator: &str) -> Result<(), Refusal> {
-    let needs_approver = match event {
-        Event::PhaseOpened { override_reason: Some(_), .. } => Some("override a gate"),
-        Event::SignOff { .. } => Some("sign off for a group"),
-        Event::BackedOut { .. } => Some("back out an install"),
-        Event::PhaseOpened { override_reason: None, .. }
-        | Event::Install { .. }
-        | Event::Verify { .. }
-        | Event::Backup { .. }
-        | Event::Checkout { .. }
-        | Event::SoakExtended { .. }
-        | Event::Excluded { .. }
-        | Event::HotFixApplied { .. }
-        | Event::RiskOverride { .. } => None,
-    };
+    let needs_approver = event.approval();
     if let (Some(what), Some(team)) = (needs_approver, &data.team)
         && !team.may_approve(operator)
     {

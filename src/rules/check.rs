@@ -190,19 +190,7 @@ pub fn event(data: &Data, state: &State, line: usize, e: &crate::model::Entry, o
             match data.plan.rollouts.iter().find(|r| r.id == id) {
                 None => push(format!("{} event for unknown rollout '{id}'", e.event.kind())),
                 Some(ro) => {
-                    let phase = match &e.event {
-                        Event::Checkout { phase, .. }
-                        | Event::SignOff { phase, .. }
-                        | Event::SoakExtended { phase, .. }
-                        | Event::PhaseOpened { phase, .. } => Some(phase),
-                        Event::Install { .. }
-                        | Event::Verify { .. }
-                        | Event::Backup { .. }
-                        | Event::Excluded { .. }
-                        | Event::BackedOut { .. }
-                        | Event::HotFixApplied { .. }
-                        | Event::RiskOverride { .. } => None,
-                    };
+                    let phase = e.event.phase();
                     if let Some(ph) = phase.filter(|ph| ro.phase_index(ph).is_none()) {
                         push(format!("{} event for unknown phase '{ph}' of rollout {id}", e.event.kind()));
                     }

@@ -21,7 +21,7 @@ use crate::app::action::{Action, Binding, GLOBAL, Group, Tab};
 use crate::live::Loaded;
 use crate::model::{Entry, Rollout};
 use crate::rules::FleetView;
-use crate::ui::Theme;
+use crate::ui::theme::Theme;
 
 pub use names::Names;
 

@@ -14,8 +14,8 @@ use ratatui::layout::Rect;
 use crate::app::action::{self, Action, Binding, Group, binding};
 use crate::model::Data;
 use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
-use crate::ui::Theme;
 use crate::ui::table::Scroll;
+use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};
 use filter::{Filter, Words};
