@@ -2,8 +2,13 @@
 
 use crate::model::Event;
 
-/// One line in the operator's words, for history lists, notices and printouts.
+/// One line in the operator's words, for history lists, notices and printouts; a note's
+/// newlines and any control character are shown visibly.
 pub fn event(event: &Event) -> String {
+    crate::safe::visible(&words(event)).into_owned()
+}
+
+fn words(event: &Event) -> String {
     match event {
         Event::Install { server, product, level, verified } => format!(
             "{server}: installed {product} level {level}{}",

@@ -7,6 +7,7 @@ pub mod live;
 pub mod model;
 pub mod parallel;
 pub mod rules;
+pub mod safe;
 pub mod store;
 pub mod synthetic;
 pub mod ui;

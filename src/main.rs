@@ -18,8 +18,9 @@ use sprout::ui::{self, Theme};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let now = cli.now.unwrap_or_else(Utc::now);
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Every byte printed passes the one boundary for untrusted text.
+    let mut out = sprout::safe::Writer::new(std::io::stdout().lock());
+    let mut err = sprout::safe::Writer::new(std::io::stderr().lock());
     let result = (|| {
         // The first-run notice goes to stderr for commands, and into the dashboard's notice line.
         let mut first_run = Vec::new();

@@ -2,34 +2,42 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tab {
-    Fleet,
-    Server,
-    Rollout,
-    Journal,
-    Risk,
+/// Declares the views' tabs once: the enum, `Tab::ALL` in tab order and each title, so a new
+/// view cannot be left out of the tab bar, `tab` cycling, `:name` or `sprout frame --view`.
+macro_rules! tabs {
+    ($($tab:ident => $title:literal),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Tab {
+            $($tab),+
+        }
+
+        impl Tab {
+            pub const ALL: &[Tab] = &[$(Tab::$tab),+];
+
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(Tab::$tab => $title),+
+                }
+            }
+        }
+    };
+}
+
+tabs! {
+    Fleet => "Fleet",
+    Server => "Server",
+    Rollout => "Rollout",
+    Journal => "Journal",
+    Risk => "Risk",
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Fleet, Tab::Server, Tab::Rollout, Tab::Journal, Tab::Risk];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Fleet => "Fleet",
-            Tab::Server => "Server",
-            Tab::Rollout => "Rollout",
-            Tab::Journal => "Journal",
-            Tab::Risk => "Risk",
-        }
-    }
-
     pub fn number(self) -> usize {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) + 1
     }
 
     pub fn from_name(name: &str) -> Option<Tab> {
-        Tab::ALL.into_iter().find(|t| t.title().eq_ignore_ascii_case(name))
+        Tab::ALL.iter().copied().find(|t| t.title().eq_ignore_ascii_case(name))
     }
 }
 

@@ -136,7 +136,7 @@ impl App {
                 self.apply(effect, action);
             }
         }
-        for tab in Tab::ALL {
+        for &tab in Tab::ALL {
             self.panes.get_mut(tab).fit_page(page);
         }
     }

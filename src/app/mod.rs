@@ -145,7 +145,7 @@ impl App {
 
     /// Derive every view after a change: `servers` when only events about them were applied.
     fn derive_views(&mut self, servers: Option<&[usize]>) {
-        for tab in Tab::ALL {
+        for &tab in Tab::ALL {
             self.with_pane(tab, |pane, snap| pane.derive(snap, servers));
         }
     }
@@ -249,7 +249,7 @@ impl App {
                 text: format!(
                     "● {added} new event{} from {}: {}",
                     if added == 1 { "" } else { "s" },
-                    last.by,
+                    crate::safe::visible(&last.by),
                     crate::describe::event(&last.event)
                 ),
             });

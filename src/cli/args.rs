@@ -94,7 +94,7 @@ pub enum Command {
         width: u16,
         #[arg(long, default_value_t = 40)]
         height: u16,
-        /// fleet, server, rollout, journal or risk.
+        /// The view to draw, by the name on its tab (fleet, rollout, ...).
         #[arg(long, default_value = "fleet")]
         view: String,
     },

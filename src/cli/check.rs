@@ -13,7 +13,7 @@ pub fn run(ctx: &Context, out: &mut dyn Write) -> Outcome {
             writeln!(
                 out,
                 "{}: ok: {} products, {} servers, {} rollouts, {} journal events",
-                ctx.dir.display(),
+                loaded.place(),
                 d.catalog.products.len(),
                 d.fleet.servers.len(),
                 d.plan.rollouts.len(),

@@ -13,8 +13,10 @@ pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Wri
     let rollout = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let op = store::Operator::current();
     let mut app = crate::app::App::from_loaded(loaded, op, true, ctx.now, true, rollout);
-    let tab = crate::app::Tab::from_name(view)
-        .ok_or_else(|| Failure(format!("unknown view '{view}': fleet, server, rollout, journal or risk")))?;
+    let tab = crate::app::Tab::from_name(view).ok_or_else(|| {
+        let names: Vec<String> = crate::app::Tab::ALL.iter().map(|t| t.title().to_lowercase()).collect();
+        Failure(format!("unknown view '{view}': one of {}", names.join(", ")))
+    })?;
     app.update(crate::app::Action::Tab(tab));
     let mut terminal = Terminal::new(TestBackend::new(width, height))?;
     app.page = crate::ui::body_height(height).saturating_sub(2);

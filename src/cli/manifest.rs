@@ -11,7 +11,7 @@ pub fn run(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, err: 
     let (_, server) = find_server(&loaded.state, name)?;
     let steps = manifest::manifest(&loaded.data.catalog, server);
     match format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&steps)?)?,
+        Format::Json => writeln!(out, "{}", crate::safe::json(&steps)?)?,
         _ => out.write_all(manifest::to_text(server, &steps).as_bytes())?,
     }
     Ok(())

@@ -49,7 +49,7 @@ pub fn server(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, er
             history: &'a [HistoryLine],
         }
         let j = Json { server, row, pending: &pending, manifest: &steps, history: &history };
-        writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
+        writeln!(out, "{}", crate::safe::json(&j)?)?;
         return Ok(());
     }
     let md = matches!(format, Format::Markdown);

@@ -132,7 +132,7 @@ fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> R
         .map(|((id, status, reason), (title, servers))| FixLine { id, title, status, reason, servers })
         .collect();
     Report {
-        data: ctx.dir.display().to_string(),
+        data: ctx.store().place(),
         now: ctx.now.format("%Y-%m-%d %H:%M UTC").to_string(),
         servers: state.servers.len(),
         violations,
@@ -183,7 +183,7 @@ pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Wri
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let report = build(ctx, &loaded.data, &loaded.state, r);
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Json => crate::safe::json(&report)? + "\n",
         Format::Text => text(&report, false),
         Format::Markdown => text(&report, true),
     };

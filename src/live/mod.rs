@@ -52,7 +52,11 @@ impl Loaded {
         self.torn
             .iter()
             .map(|(line, _, e)| {
-                format!("warning: journal.ron:{line}: the last line is incomplete (a crash mid-write?) and is ignored; the next record moves it to journal.ron.broken ({})", e.message)
+                format!(
+                    "warning: {}: the last line is incomplete (a crash mid-write?) and is ignored; the next record sets it aside ({})",
+                    self.store.locate(crate::store::JOURNAL, &[*line]),
+                    e.message
+                )
             })
             .collect()
     }

@@ -253,15 +253,37 @@ impl Event {
         }
     }
 
+    /// The free text an operator typed into the event (notes, reasons, what winver showed, an
+    /// approver's name), with what each is called.
+    pub fn texts(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Event::Install { verified, .. } => verified.iter().map(|v| ("what winver showed", v.as_str())).collect(),
+            Event::Verify { winver, .. } => vec![("what winver showed", winver)],
+            Event::Backup { note, .. } | Event::Checkout { note, .. } | Event::SignOff { note, .. } => {
+                vec![("the note", note)]
+            }
+            Event::SoakExtended { reason, .. }
+            | Event::Excluded { reason, .. }
+            | Event::BackedOut { reason, .. }
+            | Event::RiskOverride { reason, .. } => vec![("the reason", reason)],
+            Event::PhaseOpened { override_reason, approver, .. } => override_reason
+                .iter()
+                .map(|r| ("the override reason", r.as_str()))
+                .chain(approver.iter().map(|a| ("the approver", a.as_str())))
+                .collect(),
+            Event::HotFixApplied { .. } => Vec::new(),
+        }
+    }
+
     /// The kind words shown in lists and accepted by filters, indexed by `kind_index`.
-    pub const KINDS: [&'static str; 11] = [
+    pub const KINDS: &[&'static str] = &[
         "install", "verify", "backup", "checkout", "signoff", "extend", "exclude", "advance", "backout", "hotfix",
         "priority",
     ];
 
     /// The kind word shown in lists and accepted by filters.
     pub fn kind(&self) -> &'static str {
-        Event::KINDS[usize::from(self.kind_index())]
+        Event::KINDS.get(usize::from(self.kind_index())).copied().unwrap_or("event")
     }
 
     pub fn kind_index(&self) -> u8 {
@@ -278,5 +300,36 @@ impl Event {
             Event::HotFixApplied { .. } => 9,
             Event::RiskOverride { .. } => 10,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One event of every kind (a new kind belongs here too).
+    fn one_of_each() -> Vec<Event> {
+        let s = || "x".to_string();
+        vec![
+            Event::Install { server: s(), product: s(), level: 1, verified: None },
+            Event::Verify { server: s(), product: s(), level: 1, winver: s() },
+            Event::Backup { server: s(), note: s() },
+            Event::Checkout { rollout: s(), server: s(), phase: s(), result: CheckoutResult::Pass, note: s() },
+            Event::SignOff { rollout: s(), phase: s(), group: s(), note: s() },
+            Event::SoakExtended { rollout: s(), phase: s(), days: 1, reason: s() },
+            Event::Excluded { rollout: s(), server: s(), reason: s() },
+            Event::PhaseOpened { rollout: s(), phase: s(), override_reason: None, approver: None, overridden: vec![] },
+            Event::BackedOut { server: s(), product: s(), to_level: 1, reason: s() },
+            Event::HotFixApplied { server: s(), hot_fix: s() },
+            Event::RiskOverride { rollout: s(), server: s(), priority: 1, reason: s() },
+        ]
+    }
+
+    #[test]
+    fn every_kind_has_its_own_word_in_kinds() {
+        let events = one_of_each();
+        let words: Vec<&str> = events.iter().map(Event::kind).collect();
+        assert_eq!(words, Event::KINDS, "KINDS lists every kind, in kind_index order");
+        assert!(Event::KINDS.len() <= 64, "the journal filter keeps kinds in a 64-bit mask");
     }
 }

@@ -39,6 +39,7 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
     let servers: HashSet<&str> = fleet.servers.iter().map(|s| s.name.as_str()).collect();
     let sites: HashSet<&str> = fleet.servers.iter().map(|s| s.site.as_str()).collect();
 
+    names(data, &mut out);
     for d in duplicates(cat.products.iter().map(|p| &p.id)) {
         out.push(Problem { last: true, ..at("catalog.ron", d, format!("duplicate product '{d}'")) });
     }
@@ -176,6 +177,51 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
     out
 }
 
+/// Names that keep to the safe set, and free text with no control or direction character:
+/// what reaches another operator's terminal cannot disguise one thing as another.
+fn names(data: &Data, out: &mut Vec<Problem>) {
+    let rule = "names keep to letters, digits, space and . _ - / ( ) &";
+    let mut name = |file: &'static str, what: &str, value: &str| {
+        if let Some(problem) = crate::safe::name_problem(value) {
+            let shown = crate::safe::visible(value);
+            out.push(at(file, value, format!("{what} '{shown}' has {problem}; {rule}")));
+        }
+    };
+    for r in &data.fleet.roles {
+        name("fleet.ron", "role", &r.id);
+        name("fleet.ron", "role name", &r.name);
+    }
+    for s in &data.fleet.servers {
+        name("fleet.ron", "server", &s.name);
+        name("fleet.ron", "site", &s.site);
+    }
+    for g in data.plan.rollouts.iter().flat_map(|ro| ro.phases.iter().flat_map(|p| &p.signoffs)) {
+        name("rollout.ron", "sign-off group", g);
+    }
+    let mut text = |file: &'static str, what: &str, value: &str| {
+        if let Some(bad) = crate::safe::find_unsafe(value) {
+            let shown = crate::safe::visible(value);
+            out.push(at(file, value, format!("{what} '{shown}' holds control or direction characters ({bad})")));
+        }
+    };
+    for p in &data.catalog.products {
+        text("catalog.ron", "product name", &p.name);
+        for f in &p.hot_fixes {
+            text("catalog.ron", "hot fix title", &f.title);
+        }
+    }
+    for ro in &data.plan.rollouts {
+        text("rollout.ron", "rollout", &ro.id);
+        text("rollout.ron", "rollout title", &ro.title);
+        for p in &ro.phases {
+            text("rollout.ron", "phase", &p.name);
+        }
+        for r in &ro.server_risk {
+            text("rollout.ron", "risk note", &r.note);
+        }
+    }
+}
+
 /// Problems of one journal event (on `line` of journal.ron), streamed by the loader.
 pub fn event(data: &Data, state: &State, line: usize, e: &crate::model::Entry, out: &mut Vec<Problem>) {
     let cat = &data.catalog;
@@ -183,7 +229,13 @@ pub fn event(data: &Data, state: &State, line: usize, e: &crate::model::Entry, o
         let mut push = |message: String| {
             out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message })
         };
+        for (what, text) in e.event.texts().into_iter().chain([("the operator", e.by.as_str())]) {
+            if let Some(bad) = crate::safe::find_unsafe(text) {
+                push(format!("{} event: {what} holds control or direction characters ({bad})", e.event.kind()));
+            }
+        }
         if let Some(s) = e.event.server().filter(|s| state.server_index(s).is_none()) {
+            let s = crate::safe::visible(s);
             push(format!("{} event for unknown server '{s}'", e.event.kind()));
         }
         if let Some(id) = e.event.rollout() {

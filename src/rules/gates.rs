@@ -2,7 +2,7 @@
 //!
 //! A gate is either about each member (its lines carry the server, so an event about one server
 //! re-evaluates only that server's lines) or about the phase as a whole. Adding a gate is adding
-//! a `Gate` variant and its entry in `GATES`; views, JSON, counts and overrides follow the list.
+//! its entry to `GATES`; views, JSON, counts and overrides follow the list.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -11,15 +11,6 @@ use crate::model::{CheckoutResult, Rollout};
 
 use super::phase::{SoakState, Window, days_since, soak_state};
 use super::replay::{MemberRecord, Progress, State};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Gate {
-    Installed,
-    Soaked,
-    CheckedOut,
-    SignedOff,
-}
 
 /// What one member looks like to a gate.
 pub struct Member<'a> {
@@ -45,37 +36,57 @@ pub enum Check {
     Phase(fn(&PhaseFacts) -> Vec<String>),
 }
 
-/// One gate: its label and its check.
+/// One gate: its id (in JSON), its label and its check.
 #[derive(Clone, Copy)]
 pub struct Definition {
-    pub gate: Gate,
+    pub id: &'static str,
     pub label: &'static str,
     pub check: Check,
+}
+
+/// A gate, as the views and reports name it.
+pub type Gate = &'static Definition;
+
+impl std::fmt::Debug for Definition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+/// Gates are the same gate when their ids are.
+impl PartialEq for Definition {
+    fn eq(&self, other: &Definition) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Definition {}
+
+impl Serialize for Definition {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id)
+    }
 }
 
 /// Every gate, in the order they are shown.
 pub const GATES: &[Definition] = &[
     Definition {
-        gate: Gate::Installed,
+        id: "installed",
         label: "every member installed and verified, or excluded",
         check: Check::Member(installed),
     },
-    Definition { gate: Gate::Soaked, label: "every member soaked the minimum days", check: Check::Member(soaked) },
+    Definition { id: "soaked", label: "every member soaked the minimum days", check: Check::Member(soaked) },
     Definition {
-        gate: Gate::CheckedOut,
+        id: "checked_out",
         label: "every member has a Pass checkout after its soak",
         check: Check::Member(checked_out),
     },
-    Definition { gate: Gate::SignedOff, label: "every required sign-off recorded", check: Check::Phase(signed_off) },
+    Definition { id: "signed_off", label: "every required sign-off recorded", check: Check::Phase(signed_off) },
 ];
 
-impl Gate {
-    pub fn definition(self) -> &'static Definition {
-        GATES.iter().find(|d| d.gate == self).unwrap_or(&GATES[0])
-    }
-
-    pub fn label(self) -> &'static str {
-        self.definition().label
+impl Definition {
+    pub fn label(&self) -> &'static str {
+        self.label
     }
 }
 
@@ -158,7 +169,7 @@ pub fn evaluate(
         .into_iter()
         .zip(GATES)
         .map(|(lines, d)| GateStatus {
-            gate: d.gate,
+            gate: d,
             unmet: match d.check {
                 Check::Member(_) => lines.into_iter().map(|(_, line)| line).collect(),
                 Check::Phase(check) => check(&facts),
@@ -274,9 +285,11 @@ mod tests {
     }
 
     #[test]
-    fn every_gate_has_a_label_and_the_list_is_the_order_shown() {
-        let order: Vec<Gate> = GATES.iter().map(|d| d.gate).collect();
-        assert_eq!(order, [Gate::Installed, Gate::Soaked, Gate::CheckedOut, Gate::SignedOff]);
-        assert!(GATES.iter().all(|d| !d.label.is_empty() && d.gate.label() == d.label));
+    fn every_gate_has_an_id_and_a_label_and_the_list_is_the_order_shown() {
+        let order: Vec<&str> = GATES.iter().map(|d| d.id).collect();
+        assert_eq!(order, ["installed", "soaked", "checked_out", "signed_off"], "JSON names them so");
+        assert!(GATES.iter().all(|d| !d.label.is_empty()));
+        let ids: std::collections::HashSet<&str> = order.into_iter().collect();
+        assert_eq!(ids.len(), GATES.len(), "ids are unique");
     }
 }

@@ -22,6 +22,14 @@ pub fn check(
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, Refusal> {
+    // Text that reaches other operators' terminals holds no control or direction character.
+    for (what, text) in event.texts() {
+        if let Some(bad) = crate::safe::find_unsafe(text) {
+            return refuse(format!(
+                "{what} holds control or direction characters ({bad}); type it as plain text on one line"
+            ));
+        }
+    }
     super::authority::check(data, state, event, operator)?;
     let today = now.date_naive();
     let mut warnings = Vec::new();

@@ -261,7 +261,7 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
         }
     }
     // What the phase gates miss is owed by a group or an approver, after every server's lines.
-    for g in gates.iter().filter(|g| matches!(g.gate.definition().check, gates::Check::Phase(_))) {
+    for g in gates.iter().filter(|g| matches!(g.gate.check, gates::Check::Phase(_))) {
         for line in &g.unmet {
             view.waiting_owners.push((3, u32::MAX));
             view.waiting.push(line.clone());

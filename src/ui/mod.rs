@@ -52,6 +52,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Form(form)) => popup::form(frame, form, theme),
         _ => {}
     }
+    // The one boundary: nothing drawn from the data reaches the terminal raw.
+    crate::safe::frame(frame.buffer_mut());
 }
 
 fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -76,7 +78,7 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
 fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans = Vec::new();
-    for t in Tab::ALL {
+    for &t in Tab::ALL {
         let style = if t == app.tab { theme.tab_active } else { theme.tab };
         spans.push(Span::styled(format!(" {} {} ", t.number(), t.title()), style));
         spans.push(Span::raw(" "));

@@ -119,7 +119,7 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
             Span::styled(if new { "● " } else { "  " }, theme.new),
             Span::styled(format!("#{:<digits$} ", e.seq), theme.dim),
             Span::raw(format!("{} ", e.at.format("%Y-%m-%d %H:%M"))),
-            Span::styled(fit(&e.by, 9), theme.key),
+            Span::styled(fit(&crate::safe::visible(&e.by), 9), theme.key),
             Span::styled(fit(e.event.kind(), 9), theme.dim),
             Span::raw(fit(&crate::describe::event(&e.event), width.saturating_sub(37 + digits))),
         ]));
@@ -139,7 +139,7 @@ fn journal_filter(live: &Loaded, names: &Names, filter: &str) -> Option<Vec<u32>
     }
     let index = &live.data.journal;
     // Per word: which kinds, operators and servers it matches.
-    let sets: Vec<(u16, Vec<bool>, Vec<bool>)> = words
+    let sets: Vec<(u64, Vec<bool>, Vec<bool>)> = words
         .iter()
         .map(|w| {
             let kinds =
@@ -151,7 +151,7 @@ fn journal_filter(live: &Loaded, names: &Names, filter: &str) -> Option<Vec<u32>
     let scan = |from: usize, lines: &[crate::model::LineRef]| -> Vec<u32> {
         let hit = |l: &crate::model::LineRef| {
             sets.iter().all(|(kinds, ops, servers)| {
-                kinds & (1 << l.kind) != 0
+                kinds & (1u64 << l.kind.min(63)) != 0
                     || ops.get(usize::from(l.by)).copied().unwrap_or(false)
                     || l.server().is_some_and(|s| servers.get(s).copied().unwrap_or(false))
             })

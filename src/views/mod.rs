@@ -198,7 +198,7 @@ mod tests {
     #[test]
     fn read_only_removes_every_mutating_binding() {
         let panes = Panes::default();
-        for tab in Tab::ALL {
+        for &tab in Tab::ALL {
             assert!(keymap(&panes, tab, true).iter().all(|b| !b.action.mutating()));
         }
         let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn no_key_is_bound_twice_on_one_view() {
         let panes = Panes::default();
-        for tab in Tab::ALL {
+        for &tab in Tab::ALL {
             let keys: Vec<KeyCode> = keymap(&panes, tab, false)
                 .iter()
                 .flat_map(|b| b.keys.iter().map(|(k, _)| *k).collect::<HashSet<_>>())

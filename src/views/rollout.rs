@@ -217,7 +217,7 @@ fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
             })
             .collect();
         lines.push(Line::from(vec![
-            Span::raw(fit(&snap.live.state.servers[i].name, name_width)),
+            Span::raw(fit(&crate::safe::visible(&snap.live.state.servers[i].name), name_width)),
             Span::styled(gauge, theme.soak(&soak)),
             Span::styled(format!(" {} {}", soak_symbol(&soak), soak.short()), theme.soak(&soak)),
         ]));

@@ -60,7 +60,7 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
     let today = snap.now.date_naive();
     let head = |t: &str| Line::styled(t.to_string(), theme.title);
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{} ", server.name), theme.title),
+        Span::styled(format!("{} ", crate::safe::visible(&server.name)), theme.title),
         Span::raw(format!(
             "{} · site {}{} · {} · {} users",
             data.fleet.role_name(&server.role),
@@ -158,7 +158,10 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
     for (p, e) in shown.iter().zip(snap.entries(&shown)) {
         lines.push(match e {
             Some(e) => Line::from(vec![
-                Span::styled(format!("  {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), e.by), theme.dim),
+                Span::styled(
+                    format!("  {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), crate::safe::visible(&e.by)),
+                    theme.dim,
+                ),
                 Span::raw(crate::describe::event(&e.event)),
             ]),
             None => Line::styled(format!("  #{}: cannot be read from journal.ron (changed?)", p + 1), theme.warn),

@@ -100,9 +100,9 @@ fn server_line(
             match s.key {
                 // ● marks a server another operator just changed.
                 Col::Fixed(Column::Server) if snap.changed.contains(&row.index) => {
-                    Span::styled(fit(&format!("● {}", server.name), w), theme.new)
+                    Span::styled(fit(&format!("● {}", crate::safe::visible(&server.name)), w), theme.new)
                 }
-                Col::Fixed(Column::Server) => Span::raw(fit(&format!("  {}", server.name), w)),
+                Col::Fixed(Column::Server) => Span::raw(fit(&format!("  {}", crate::safe::visible(&server.name)), w)),
                 Col::Fixed(Column::Site) => {
                     Span::raw(fit(&format!("{}{}", server.site, if server.remote { "*" } else { "" }), w))
                 }
