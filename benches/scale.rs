@@ -171,6 +171,10 @@ fn main() {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+        // The cache is kept in the user's cache directory, not beside the data: remove it too.
+        if let Some(cache) = store::FileStore::new(&data).cache_path() {
+            let _ = std::fs::remove_file(cache);
+        }
     }
     println!("Start-up (ms):\n");
     println!("| servers | events | load, no cache | load, cache | replay | derive | first frame |");

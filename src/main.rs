@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         let mut first_run = Vec::new();
         let dir = match &cli.command {
             Some(Command::Init { dir } | Command::Gen { dir, .. }) => dir.clone(),
-            _ => cli::data_dir(cli.data.clone(), now, &mut first_run)?,
+            _ => cli::data_dir(cli.data.clone(), now, cli.read_only, &mut first_run)?,
         };
         let first_run = String::from_utf8_lossy(&first_run).trim().to_string();
         let dashboard_wanted = cli.command.is_none() && std::io::stdout().is_terminal();

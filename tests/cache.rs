@@ -16,6 +16,11 @@ use sprout::store::{self, Operator, journal};
 
 /// Overwrite `path` with `text` and put its modification time back, as a careless tool might:
 /// size and mtime are unchanged, only the kernel's ctime tells.
+/// The derived-state cache of a data directory: in the user's cache directory, not in it.
+fn cache_of(dir: &std::path::Path) -> std::path::PathBuf {
+    store::FileStore::new(dir).cache_path().expect("a cache directory")
+}
+
 fn edit_keeping_size_and_mtime(path: &Path, edit: impl FnOnce(&str) -> String) {
     let before = fs::read_to_string(path).expect("read");
     let mtime = fs::metadata(path).and_then(|m| m.modified()).expect("mtime");
@@ -28,7 +33,7 @@ fn edit_keeping_size_and_mtime(path: &Path, edit: impl FnOnce(&str) -> String) {
 }
 
 fn full_view(dir: &Path, rollout: Option<usize>, now: chrono::DateTime<chrono::Utc>) -> FleetView {
-    let _ = fs::remove_file(dir.join(store::dir::CACHE));
+    let _ = fs::remove_file(cache_of(dir));
     let loaded = sprout::live::load_dir(dir).expect("load");
     assert_eq!(loaded.source, Source::Full);
     FleetView::build(&loaded.data, &loaded.state, rollout, now)
@@ -39,7 +44,7 @@ fn a_second_load_comes_from_the_cache_and_equals_the_full_one() {
     let s = Sample::new();
     let full = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(full.source, Source::Full);
-    assert!(s.file(store::dir::CACHE).exists(), "a full load writes the cache");
+    assert!(cache_of(&s.path()).exists(), "a full load writes the cache");
     let cached = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(cached.source, Source::Cache { tail: 0 });
     assert_eq!(cached.state, full.state);
@@ -96,7 +101,7 @@ fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
     let tail = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(tail.source, Source::Cache { tail: 1 }, "sprout's own append is read from the tail");
     let full = {
-        let _ = fs::remove_file(s.file(store::dir::CACHE));
+        let _ = fs::remove_file(cache_of(&s.path()));
         sprout::live::load_dir(&s.path()).expect("load")
     };
     assert_eq!(tail.state, full.state);
@@ -116,7 +121,7 @@ fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
 fn a_damaged_cache_is_ignored() {
     let s = Sample::new();
     let full = sprout::live::load_dir(&s.path()).expect("load");
-    let path = s.file(store::dir::CACHE);
+    let path = cache_of(&s.path());
     let mut bytes = fs::read(&path).expect("cache");
     let n = bytes.len();
     bytes[n / 2] ^= 0x40;
@@ -179,4 +184,5 @@ fn incremental_derivation_equals_a_full_build_at_scale() {
         assert!(matches!(app.view.rows[i].soak, Some(SoakState::Soaking { .. })), "{:?}", app.view.rows[i].soak);
     }
     assert_eq!(app.view, full_view(dir.path(), Some(0), now), "the same rows, members, gates and waiting lines");
+    let _ = fs::remove_file(cache_of(dir.path()));
 }

@@ -327,3 +327,55 @@ fn a_generated_fleet_is_valid_and_renders_a_frame() {
         std::fs::read(again.join("journal.ron")).expect("b")
     );
 }
+
+#[test]
+fn read_only_writes_no_directory_not_even_the_sample() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+            .args(["--now", NOW, "--read-only"])
+            .args(args)
+            .env_remove("SPROUT_DATA")
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("share"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .output()
+            .expect("run")
+    };
+    let first = run(&["status"]);
+    assert!(!first.status.success());
+    assert!(String::from_utf8_lossy(&first.stderr).contains("--read-only writes nothing, not even the sample"));
+    for args in [&["init", "x"][..], &["gen", "--servers", "10", "--events", "10", "y"][..]] {
+        let out = run(&[args, &["--data", home.path().join("d").to_str().expect("utf8")][..]].concat());
+        assert!(!out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("read-only: init and gen write a data directory"));
+    }
+    let left: Vec<_> = std::fs::read_dir(home.path()).expect("home").flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "read-only created {left:?}");
+}
+
+#[test]
+fn under_sudo_the_operator_is_whoever_ran_it() {
+    let s = Sample::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .arg("--data")
+        .arg(s.path())
+        .args(["--now", NOW, "record", "backup", "BOS-PF01", "--note", "tape"])
+        .env("SUDO_UID", "65534")
+        .env("SUDO_USER", "forged")
+        .env("XDG_CACHE_HOME", s.dir.path().join("cache"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let last = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let last = last.lines().last().expect("a line");
+    if sprout::store::Operator::current().name == "root" && std::env::var_os("SUDO_UID").is_none() {
+        // Root: SUDO_UID names the person (only root can set it), root is the context.
+        let named = last.contains("by:\"nobody\"") || last.contains("by:\"uid:65534\"");
+        assert!(named && last.contains("via sudo as root"), "{last}");
+    } else {
+        // Anyone else: the variables are not believed.
+        let me = sprout::store::Operator::current().name;
+        assert!(last.contains(&format!("by:\"{me}\"")) && !last.contains("via sudo"), "{last}");
+    }
+}

@@ -50,7 +50,12 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type Outcome = Result<(), Failure>;
 
 /// The data directory: `--data`/`SPROUT_DATA`, else the per-user one, seeded on first use.
-pub fn data_dir(explicit: Option<PathBuf>, now: DateTime<Utc>, err: &mut dyn Write) -> Result<PathBuf, Failure> {
+pub fn data_dir(
+    explicit: Option<PathBuf>,
+    now: DateTime<Utc>,
+    read_only: bool,
+    err: &mut dyn Write,
+) -> Result<PathBuf, Failure> {
     if let Some(dir) = explicit {
         return Ok(dir);
     }
@@ -59,6 +64,12 @@ pub fn data_dir(explicit: Option<PathBuf>, now: DateTime<Utc>, err: &mut dyn Wri
     };
     let dir = base.join("sprout");
     if !dir.join(store::FLEET).exists() {
+        if read_only {
+            return Err(Failure(format!(
+                "{}: no data here yet, and --read-only writes nothing, not even the sample (run once without it, or pass --data DIR)",
+                dir.display()
+            )));
+        }
         store::sample::seed(&dir, now)?;
         let _ = writeln!(
             err,
@@ -106,6 +117,9 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
             record::write(ctx, crate::rules::Intent::Advance { phase, override_reason, approver }, out, err)
         }
         Command::Verify => verify::run(ctx.store().as_ref(), out),
+        Command::Gen { .. } | Command::Init { .. } if ctx.read_only => {
+            Err(Failure("read-only: init and gen write a data directory; run them without --read-only".into()))
+        }
         Command::Gen { servers, events, dir } => setup::generate(ctx, servers, events, &dir, out),
         Command::Init { dir } => setup::init(ctx, &dir, out),
         Command::Frame { width, height, view } => frame::run(ctx, width, height, &view, out),

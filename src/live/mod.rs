@@ -315,6 +315,21 @@ mod tests {
     }
 
     #[test]
+    fn the_write_path_chains_to_the_journal_not_to_what_a_cache_claims() {
+        let (memory, store) = sample();
+        let mut a = load(&store).expect("load");
+        // A state that claims more than the journal holds, as a lying cache would.
+        a.data.journal.seq = 90;
+        a.data.journal.sum = "0".repeat(32);
+        let recorded = backup(&mut a, "writer", "tape 9").expect("record");
+        assert_eq!(recorded.entry.seq, 40, "the sequence follows the journal's last line");
+        assert_eq!(recorded.first_new, None, "the state was read again from the store");
+        let fresh = load(&store).expect("the chain is whole");
+        assert_eq!(fresh.data.journal.len(), 40);
+        assert_eq!(memory.lines().len(), 40);
+    }
+
+    #[test]
     fn a_refusal_records_nothing() {
         let (memory, store) = sample();
         let mut a = load(&store).expect("load");

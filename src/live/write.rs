@@ -64,6 +64,14 @@ pub fn record(
     record_in(&mut loaded, operator, now, options, make, on_wait)
 }
 
+/// The sequence and hash the next line chains to come from the journal itself, never from a
+/// cache: the last event the state holds is read back from the store and must be that event.
+fn chained_to_journal(loaded: &Loaded) -> bool {
+    let index = &loaded.data.journal;
+    let Some(last) = index.len().checked_sub(1) else { return true };
+    matches!(loaded.entries(&[last]).as_deref(), Ok([e]) if e.seq == index.seq && e.sum == index.sum)
+}
+
 /// The one write path. Under the store's lock: bring `loaded` up to the journal (reading only
 /// what other writers appended, or everything if anything else changed it), set a torn last
 /// line aside, build the event from that latest state, check it, append it durably, and apply
@@ -82,7 +90,7 @@ pub fn record_in(
     let store = loaded.store.clone();
     let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
     let mut first_new = Some(loaded.data.journal.len());
-    if catch_up(loaded).is_err() || !store.is_current(&loaded.mark) {
+    if catch_up(loaded).is_err() || !store.is_current(&loaded.mark) || !chained_to_journal(loaded) {
         loaded.replace_with(load(&store)?);
         first_new = None;
     }
@@ -96,6 +104,14 @@ pub fn record_in(
     let (entry, line) =
         crate::store::journal::encode(index.seq + 1, now, &operator.name, operator.from.clone(), event, &index.sum)
             .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
+    if line.len() > crate::store::journal::MAX_LINE_BYTES {
+        return Err(Refusal(format!(
+            "the event is {} bytes, more than a journal line may hold ({}); shorten its text",
+            line.len(),
+            crate::store::journal::MAX_LINE_BYTES
+        ))
+        .into());
+    }
     let appended = locked.append(&line, &loaded.mark)?;
     let Loaded { data, state, .. } = loaded;
     let pos = data.journal.len();

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use crate::model::{Entry, Event, JournalIndex};
@@ -14,6 +14,9 @@ use crate::model::{Entry, Event, JournalIndex};
 use super::parse::{self, Located};
 
 const SUM_HEX: usize = 32;
+/// No journal line is longer than this (an override listing tens of thousands of unmet gate
+/// items fits): a longer one is refused, never read into memory whole.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 const SUM_OPEN: &str = "sum:\"";
 
 pub fn checksum(body: &str) -> String {
@@ -111,12 +114,22 @@ pub fn scan(
     let mut raw = Vec::new();
     loop {
         raw.clear();
-        let read = reader.read_until(b'\n', &mut raw).map_err(|e| Located {
+        let read = (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut raw).map_err(|e| Located {
             file: super::JOURNAL.into(),
             line: lineno + 1,
             col: 1,
             message: format!("read failed: {e}"),
         })?;
+        if raw.len() > MAX_LINE_BYTES {
+            return Err(Located {
+                file: super::JOURNAL.into(),
+                line: lineno + 1,
+                col: 1,
+                message: format!(
+                    "the line is longer than the {MAX_LINE_BYTES}-byte limit; restore journal.ron from backup"
+                ),
+            });
+        }
         if read == 0 {
             return Ok((Start { pos: offset, lines: lineno, seq, sum }, None));
         }

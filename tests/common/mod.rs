@@ -42,6 +42,15 @@ impl Sample {
     }
 }
 
+/// The derived-state cache lives in the user's cache directory: a test's goes with its data.
+impl Drop for Sample {
+    fn drop(&mut self) {
+        if let Some(cache) = sprout::store::FileStore::new(self.path()).cache_path() {
+            let _ = std::fs::remove_file(cache);
+        }
+    }
+}
+
 pub struct Run {
     pub ok: bool,
     pub stdout: String,
@@ -55,6 +64,8 @@ pub fn run_in(dir: &Path, now: &str, args: &[&str]) -> Run {
         .args(["--now", now])
         .args(args)
         .env_remove("SPROUT_DATA")
+        // The binary's cache goes beside the data, in the test's temporary directory.
+        .env("XDG_CACHE_HOME", dir.parent().unwrap_or(dir).join("cache"))
         .output()
         .expect("run sprout");
     Run {

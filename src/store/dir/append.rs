@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::store::{Appended, Locked, Mark, StoreError, Torn};
 
-use super::files::FileId;
+use super::files::{self, FileId};
 use super::head::{self, Head};
 use super::lock::DirLock;
 
@@ -57,7 +57,8 @@ fn append_line(dir: &Path, path: &Path, line: &str) -> Result<u64, StoreError> {
     // A whole last line that lost only its newline (a crash between the two) gets it back
     // first, so the new line never joins it.
     let needs_newline = fs::metadata(path).is_ok_and(|m| m.len() > 0) && !ends_with_newline(path)?;
-    let mut file = OpenOptions::new().append(true).create(true).open(path).map_err(io_err(path, "open for append"))?;
+    let mut file = files::open_write(path, OpenOptions::new().append(true).create(true))
+        .map_err(io_err(path, "open for append"))?;
     let text = if needs_newline { format!("\n{line}\n") } else { format!("{line}\n") };
     let start = file.metadata().map_err(io_err(path, "stat"))?.len() + u64::from(needs_newline);
     file.write_all(text.as_bytes()).map_err(io_err(path, "append"))?;
@@ -70,7 +71,7 @@ fn append_line(dir: &Path, path: &Path, line: &str) -> Result<u64, StoreError> {
 
 fn ends_with_newline(path: &Path) -> Result<bool, StoreError> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = File::open(path).map_err(io_err(path, "open"))?;
+    let mut f = files::open_read(path).map_err(io_err(path, "open"))?;
     let mut last = [0u8; 1];
     f.seek(SeekFrom::End(-1)).and_then(|_| f.read_exact(&mut last)).map_err(io_err(path, "read"))?;
     Ok(last[0] == b'\n')
@@ -78,13 +79,17 @@ fn ends_with_newline(path: &Path) -> Result<bool, StoreError> {
 
 /// Move a torn last line to `journal.ron.broken` and cut it off, both fsynced.
 fn set_aside_torn_tail(path: &Path, offset: u64) -> Result<(), StoreError> {
-    let bytes = fs::read(path).map_err(io_err(path, "read"))?;
-    let tail = bytes.get(offset as usize..).unwrap_or_default();
+    use std::io::{Read, Seek, SeekFrom};
+    let mut tail = Vec::new();
+    files::open_read(path)
+        .and_then(|mut f| f.seek(SeekFrom::Start(offset)).and_then(|_| f.read_to_end(&mut tail)))
+        .map_err(io_err(path, "read"))?;
     let broken = path.with_extension("ron.broken");
-    let mut out = OpenOptions::new().append(true).create(true).open(&broken).map_err(io_err(&broken, "open"))?;
-    out.write_all(tail).and_then(|()| out.write_all(b"\n")).map_err(io_err(&broken, "write"))?;
+    let mut out =
+        files::open_write(&broken, OpenOptions::new().append(true).create(true)).map_err(io_err(&broken, "open"))?;
+    out.write_all(&tail).and_then(|()| out.write_all(b"\n")).map_err(io_err(&broken, "write"))?;
     out.sync_all().map_err(io_err(&broken, "fsync"))?;
-    let file = OpenOptions::new().write(true).open(path).map_err(io_err(path, "open"))?;
+    let file = files::open_write(path, OpenOptions::new().write(true)).map_err(io_err(path, "open"))?;
     file.set_len(offset).map_err(io_err(path, "truncate"))?;
     file.sync_all().map_err(io_err(path, "fsync"))?;
     Ok(())

@@ -1,25 +1,12 @@
-//! Whole-file writes that a crash cannot tear: temp file in the same directory, fsync,
-//! rename over the old one, fsync the directory. A failed fsync is reported, never retried.
+//! Whole-file writes that a crash cannot tear (temp file, fsync, rename, fsync the directory;
+//! a failed fsync is reported, never retried), and where sprout will not write at all.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::Path;
 
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    super::files::replace(path, bytes, true)
 }
 
 /// File systems whose locks (and often fsync) cannot be trusted across machines.

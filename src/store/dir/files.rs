@@ -68,7 +68,15 @@ pub fn read(path: &Path) -> Result<Option<String>, String> {
         }
         Ok(_) => {}
     }
-    match fs::read(path) {
+    let bytes = open_read(path).and_then(|mut f| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        f.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map(|_| bytes)
+    });
+    match bytes {
+        Ok(bytes) if bytes.len() as u64 > MAX_FILE_BYTES => {
+            Err(format!("{shown}: larger than the {MAX_FILE_BYTES}-byte limit"))
+        }
         Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
             let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -113,7 +121,108 @@ pub fn parse<T: DeserializeOwned + Default>(
 /// The journal from byte `from` up to `len` (the length it had when stamped), buffered.
 pub fn open_at(path: &Path, from: u64, len: u64) -> Result<impl std::io::BufRead, String> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut file = fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut file = open_read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     file.seek(SeekFrom::Start(from)).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(std::io::BufReader::with_capacity(1 << 20, file.take(len.saturating_sub(from))))
+}
+
+/// Open `path` (a file sprout keeps in the data directory) for writing, as git and OpenSSH treat
+/// files they do not own: never through a symbolic link (`O_NOFOLLOW`), never waiting on a FIFO
+/// (`O_NONBLOCK`), and only a regular file that nobody else could have planted for us to write
+/// through: not writable by everyone, owned by us or by a member of the directory's group.
+pub fn open_write(path: &Path, options: &mut std::fs::OpenOptions) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC).open(path).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            io::Error::other("a symbolic link is in its place, and sprout never writes through a link")
+        } else if e.raw_os_error() == Some(libc::ENXIO) {
+            io::Error::other("a FIFO is in its place, not a regular file")
+        } else {
+            e
+        }
+    })?;
+    trusted(path, &file.metadata()?)?;
+    Ok(file)
+}
+
+/// A file sprout may write: regular, not writable by everyone, owned by us or by a member of
+/// the directory's group (a directory a team shares through a Unix group).
+fn trusted(path: &Path, m: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if !m.file_type().is_file() {
+        return Err(io::Error::other("not a regular file (a FIFO, device or directory is in its place)"));
+    }
+    if m.permissions().mode() & 0o002 != 0 {
+        return Err(io::Error::other("writable by everyone; sprout writes no such file (chmod o-w it)"));
+    }
+    let me = nix::unistd::geteuid().as_raw();
+    if m.uid() == me {
+        return Ok(());
+    }
+    let dir = path.parent().and_then(|d| fs::metadata(d).ok());
+    let group = dir.as_ref().map(MetadataExt::gid);
+    if group.is_some_and(|g| member(m.uid(), g)) {
+        return Ok(());
+    }
+    Err(io::Error::other(format!(
+        "owned by uid {}, neither you (uid {me}) nor a member of the directory's group",
+        m.uid()
+    )))
+}
+
+/// `uid` belongs to group `gid`, as its primary group or as a listed member.
+fn member(uid: u32, gid: u32) -> bool {
+    use nix::unistd::{Gid, Group, Uid, User};
+    let Ok(Some(user)) = User::from_uid(Uid::from_raw(uid)) else { return false };
+    user.gid == Gid::from_raw(gid)
+        || Group::from_gid(Gid::from_raw(gid)).ok().flatten().is_some_and(|g| g.mem.contains(&user.name))
+}
+
+/// Open a file of the data directory for reading: a regular file only (a FIFO or `/dev/zero` in
+/// its place is refused rather than waited on or read forever).
+pub fn open_read(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC).open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(io::Error::other("not a regular file (a FIFO, device or directory is in its place)"));
+    }
+    Ok(file)
+}
+
+/// Write a whole file that may be lost in a crash (head, cache, presence): an exclusively
+/// created temp file with an unpredictable name, renamed over the old one (a rename replaces a
+/// link; it never writes through one). Stale temp files of killed processes are removed first.
+pub fn replace(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    remove_stale_temps(dir);
+    let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    if durable {
+        tmp.as_file().sync_all()?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    if durable {
+        fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Temp files sprout makes start with this.
+pub const TEMP_PREFIX: &str = ".sprout-tmp-";
+
+/// Remove temp files a killed process left (older than ten minutes: a live writer's are newer).
+pub fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let stale = e.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            && e.metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(600));
+        if stale && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }

@@ -30,7 +30,7 @@ pub fn read(dir: &Path) -> Option<Head> {
 /// lost in a crash only makes the next load a full one.
 pub fn write(dir: &Path, head: Head) -> io::Result<()> {
     let text = format!("{} {}\n", head.generation, FileId::text(Some(head.journal)));
-    replace(&dir.join(HEAD), text.as_bytes())
+    super::files::replace(&dir.join(HEAD), text.as_bytes(), false)
 }
 
 /// The generation a state read from the journal at `journal` belongs to: the head's, when the
@@ -39,12 +39,4 @@ pub fn generation_for(dir: &Path, journal: Option<FileId>) -> Option<u64> {
     let head = read(dir)?;
     let now = FileId::of(&dir.join(crate::store::JOURNAL));
     (Some(head.journal) == journal && now == journal).then_some(head.generation)
-}
-
-/// Replace a file that may be lost in a crash (head, cache): temp file, rename.
-pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path)).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
 }

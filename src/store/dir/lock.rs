@@ -30,13 +30,9 @@ pub fn acquire(dir: &Path, who: &str, timeout: Duration, mut on_wait: impl FnMut
     super::atomic::check_local(dir).map_err(LockError::NotLocal)?;
     let path = dir.join(super::LOCK);
     let shown = path.display().to_string();
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|source| LockError::Open { path: shown.clone(), source })?;
+    let mut file =
+        super::files::open_write(&path, OpenOptions::new().read(true).write(true).create(true).truncate(false))
+            .map_err(|source| LockError::Open { path: shown.clone(), source })?;
     let started = Instant::now();
     let mut told = false;
     loop {

@@ -21,7 +21,6 @@ use super::{Locked, Mark, Plans, Presence, Read, ReadError, Sources, Stamp, Stor
 use files::FileId;
 
 pub const LOCK: &str = ".sprout.lock";
-pub const CACHE: &str = ".sprout.cache";
 
 /// A data directory.
 #[derive(Debug, Clone)]
@@ -41,6 +40,21 @@ impl FileStore {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Where this directory's derived-state cache is kept: in the running user's own cache
+    /// directory (`$XDG_CACHE_HOME/sprout`, else `~/.cache/sprout`), named by the data
+    /// directory's identity, so nobody who can write the data directory decides what we see.
+    pub fn cache_path(&self) -> Option<PathBuf> {
+        use std::os::unix::fs::MetadataExt;
+        let base = dirs::cache_dir()?.join("sprout");
+        let real = self.dir.canonicalize().ok()?;
+        let m = std::fs::metadata(&real).ok()?;
+        let mut h = blake3::Hasher::new();
+        h.update(real.as_os_str().as_encoded_bytes());
+        h.update(&m.dev().to_le_bytes());
+        h.update(&m.ino().to_le_bytes());
+        Some(base.join(format!("{}.cache", &h.finalize().to_hex()[..32])))
     }
 
     fn journal(&self) -> PathBuf {
@@ -181,11 +195,19 @@ impl Store for FileStore {
     }
 
     fn cache(&self) -> Option<Vec<u8>> {
-        std::fs::read(self.dir.join(CACHE)).ok()
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        files::open_read(&self.cache_path()?).and_then(|mut f| f.read_to_end(&mut bytes)).ok()?;
+        Some(bytes)
     }
 
     fn save_cache(&self, bytes: &[u8]) {
-        let _ = head::replace(&self.dir.join(CACHE), bytes);
+        use std::os::unix::fs::DirBuilderExt;
+        let Some(path) = self.cache_path() else { return };
+        if let Some(base) = path.parent() {
+            let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
+            let _ = files::replace(&path, bytes, false);
+        }
     }
 
     fn announce(&self, presence: &Presence) -> Result<(), String> {
