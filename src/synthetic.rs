@@ -95,8 +95,12 @@ struct Chain {
 
 impl Chain {
     fn emit(&mut self, event: Event, at: DateTime<Utc>) -> Result<(), String> {
+        self.emit_as("gen", event, at)
+    }
+
+    fn emit_as(&mut self, by: &str, event: Event, at: DateTime<Utc>) -> Result<(), String> {
         self.seq += 1;
-        let (entry, line) = journal::encode(self.seq, at, "gen", None, event, &self.prev).map_err(|e| e.to_string())?;
+        let (entry, line) = journal::encode(self.seq, at, by, None, event, &self.prev).map_err(|e| e.to_string())?;
         self.prev = entry.sum;
         let _ = writeln!(self.out, "{line}");
         Ok(())
@@ -153,8 +157,20 @@ fn journal_text(
             installed.push((s.name.clone(), name.clone()));
         }
     }
-    // The third phase opens and soaks: some of its members installed.
-    if let Some(third) = phases.get(2).filter(|_| left > 0) {
+    // The third phase opens and soaks: some of its members installed. Its gates want the second
+    // phase's sign-offs, from someone who did not check that phase out.
+    let owed = ro.phases.get(1).map_or(&[][..], |p| p.signoffs.as_slice());
+    if let Some(third) = phases.get(2).filter(|_| left > owed.len()) {
+        for group in owed {
+            left -= 1;
+            let sign = Event::SignOff {
+                rollout: rollout.clone(),
+                phase: phases[1].clone(),
+                group: group.clone(),
+                note: String::new(),
+            };
+            chain.emit_as("gen-lead", sign, start + Duration::days(24))?;
+        }
         left -= 1;
         chain.emit(opened(third), start + Duration::days(25))?;
         let members = fleet.servers.iter().filter(|s| {

@@ -95,7 +95,8 @@ fn plans(store: &Arc<dyn Store>) -> Result<Plans, Vec<String>> {
     })
 }
 
-/// Read the fleet and replay the whole journal, streaming it: `each` sees every event.
+/// Read the fleet and replay the whole journal, streaming it: `each` sees every event with the
+/// state just before it.
 fn load_full(
     store: &Arc<dyn Store>,
     mut stamp: Stamp,
@@ -108,10 +109,10 @@ fn load_full(
     let mut state = State::new(&data);
     let read = store
         .read(None, &mut |e, begin, end, line| {
+            each(line, &e, &data, &state);
             let pos = data.journal.len();
             let server = state.apply(&data, pos, &e);
             data.journal.push(&e, begin, end, server);
-            each(line, &e, &data, &state);
         })
         .map_err(|e| match e {
             ReadError::Broken(message) => vec![message],
@@ -220,8 +221,10 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
     let mut journal = Vec::new();
     let stamp = store.stamp();
     let plans = plans(store)?;
-    let loaded =
-        load_full(store, stamp, plans, |line, e, data, state| rules::check::event(data, state, line, e, &mut journal))?;
+    let loaded = load_full(store, stamp, plans, |line, e, data, state| {
+        rules::check::event(data, state, line, e, &mut journal);
+        rules::check::history(data, state, line, e, &mut journal);
+    })?;
     let mut problems = rules::check::check(&loaded.data, &loaded.state, now);
     problems.extend(journal);
     if problems.is_empty() {

@@ -177,6 +177,32 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
     out
 }
 
+/// What the write path would have refused when the event was appended, checked again over
+/// history with the state just before it: who may record it (approvers, separation of duties)
+/// and, for a phase opened without an override, its gates at that time. An event appended by
+/// hand around the write path is reported at its line.
+pub fn history(data: &Data, state: &State, line: usize, e: &crate::model::Entry, out: &mut Vec<Problem>) {
+    let mut push =
+        |message: String| out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message });
+    let by = crate::safe::visible(&e.by);
+    if let Err(refusal) = super::authority::check(data, state, &e.event, &e.by) {
+        push(format!("{} by {by} would have been refused: {refusal}", e.event.kind()));
+    }
+    if let Event::PhaseOpened { rollout, phase, override_reason: None, .. } = &e.event
+        && let Some(r) = data.plan.rollouts.iter().position(|ro| &ro.id == rollout)
+    {
+        let unmet = FleetView::build(data, state, Some(r), e.at).rollout.map(|v| v.unmet()).unwrap_or_default();
+        if let Some(first) = unmet.first() {
+            push(format!(
+                "phase '{}' was opened by {by} with {} gate item(s) unmet and no override (first: {})",
+                crate::safe::visible(phase),
+                unmet.len(),
+                crate::safe::visible(first)
+            ));
+        }
+    }
+}
+
 /// Names that keep to the safe set, and free text with no control or direction character:
 /// what reaches another operator's terminal cannot disguise one thing as another.
 fn names(data: &Data, out: &mut Vec<Problem>) {
