@@ -241,6 +241,8 @@ impl Event {
             Event::PhaseOpened { override_reason: Some(_), .. } => Some("override a gate"),
             Event::SignOff { .. } => Some("sign off for a group"),
             Event::BackedOut { .. } => Some("back out an install"),
+            // A priority moves a server between phases: around its gates, without an approver.
+            Event::RiskOverride { .. } => Some("override a server's priority"),
             Event::PhaseOpened { override_reason: None, .. }
             | Event::Install { .. }
             | Event::Verify { .. }
@@ -248,8 +250,7 @@ impl Event {
             | Event::Checkout { .. }
             | Event::SoakExtended { .. }
             | Event::Excluded { .. }
-            | Event::HotFixApplied { .. }
-            | Event::RiskOverride { .. } => None,
+            | Event::HotFixApplied { .. } => None,
         }
     }
 

@@ -4,7 +4,6 @@ use crate::model::{Data, Event};
 
 use super::lookup::{Refusal, phase_index, refuse, rollout_index};
 use super::replay::State;
-use super::view::placement;
 
 /// Who may record what: with a `team.ron`, overriding a gate, signing off and backing out
 /// need an approver; nobody signs off a phase in which they recorded a checkout.
@@ -20,15 +19,12 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str) -> Resul
     }
     if let Event::SignOff { rollout, phase, .. } = event {
         let r = rollout_index(data, rollout)?;
-        let ro = &data.plan.rollouts[r];
-        let p = phase_index(ro, phase)?;
-        let own = state.progress[r].members.iter().enumerate().find(|(i, m)| {
-            placement(ro, m, &state.servers[*i]).2 == Some(p) && m.checkouts_since_install().any(|c| c.by == operator)
-        });
-        if let Some((i, _)) = own {
+        let p = phase_index(&data.plan.rollouts[r], phase)?;
+        // Over the whole history: a server since moved out of the phase still counts.
+        if let Some((_, i)) = state.progress[r].checked[p].iter().find(|(by, _)| by == operator) {
             return refuse(format!(
                 "{operator} recorded the checkout of {} in this phase; a sign-off must come from someone else",
-                state.servers[i].name
+                state.servers[*i as usize].name
             ));
         }
     }
@@ -84,6 +80,30 @@ mod tests {
         let back_out =
             Event::BackedOut { server: "BOS-IMS02".into(), product: "ex55".into(), to_level: 3, reason: "r".into() };
         assert!(check(&data, &state, &back_out, "jsmith").expect_err("not an approver").0.contains("back out"));
+    }
+
+    #[test]
+    fn moving_a_server_out_of_the_phase_does_not_launder_its_checkout() {
+        let (mut data, mut state) = sample();
+        apply(&data, &mut state, "jsmith", checkout("BOS-IMS02"));
+        // A priority override moves BOS-IMS02 out of the phase (priority 1 is its selector).
+        let moved = Event::RiskOverride {
+            rollout: "ex55-sp4".into(),
+            server: "BOS-IMS02".into(),
+            priority: 3,
+            reason: "r".into(),
+        };
+        apply(&data, &mut state, "jsmith", moved.clone());
+        let e = check(&data, &state, &sign_off("Network services"), "jsmith").expect_err("still its checker");
+        assert_eq!(
+            e.0,
+            "jsmith recorded the checkout of BOS-IMS02 in this phase; a sign-off must come from someone else"
+        );
+        // With a team, moving a server between phases needs an approver.
+        data.team = Some(Team { approvers: vec!["mtracy".into()] });
+        let e = check(&data, &state, &moved, "jsmith").expect_err("not an approver");
+        assert!(e.0.starts_with("only an approver may override a server's priority"), "{e}");
+        assert!(check(&data, &state, &moved, "mtracy").is_ok());
     }
 
     #[test]

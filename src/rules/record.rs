@@ -146,13 +146,20 @@ pub fn check(
                 }
             }
         }
-        Event::Checkout { rollout, server, note: _, .. } => {
+        Event::Checkout { rollout, server, phase, note: _, .. } => {
             let r = rollout_index(data, rollout)?;
             let i = server_index(state, server)?;
             let ro = &data.plan.rollouts[r];
             let record = &state.progress[r].members[i];
-            if placement(ro, record, &state.servers[i]).2.is_none() {
+            let Some(member_of) = placement(ro, record, &state.servers[i]).2 else {
                 return refuse(format!("{server} is not a member of rollout '{rollout}'"));
+            };
+            if phase_index(ro, phase)? != member_of {
+                return refuse(format!(
+                    "{server} is a member of phase {} ({}), not of '{phase}'",
+                    member_of + 1,
+                    ro.phases[member_of].name
+                ));
             }
             if record.excluded.is_some() {
                 return refuse(format!("{server} is excluded from rollout '{rollout}'"));
@@ -373,13 +380,19 @@ mod tests {
             overridden: Vec::new(),
         };
         assert!(refusal(&data, &state, skip).starts_with("the next phase of 'ex55-sp4' is 4 (Local high impact)"));
-        let nothing = Event::Checkout {
+        let checkout = |phase: &str| Event::Checkout {
             rollout: "ex55-sp4".into(),
             server: "BOS-PF01".into(),
-            phase: "Local low impact".into(),
+            phase: phase.into(),
             result: CheckoutResult::Pass,
             note: String::new(),
         };
-        assert!(refusal(&data, &state, nothing).contains("nothing is soaking to check out"));
+        let e = refusal(&data, &state, checkout("Local low impact"));
+        assert_eq!(
+            e,
+            "BOS-PF01 is a member of phase 6 (Everything else, primary mailbox servers last), not of 'Local low impact'"
+        );
+        let e = refusal(&data, &state, checkout("Everything else, primary mailbox servers last"));
+        assert!(e.contains("nothing is soaking to check out"), "{e}");
     }
 }

@@ -62,6 +62,10 @@ pub struct Progress {
     /// Days added to each phase's soak window.
     pub extra_days: Vec<u32>,
     pub signoffs: Vec<Vec<SignOffRecord>>,
+    /// Per phase, who recorded a checkout of which server (index into `State::servers`) while
+    /// it was a member there: separation of duties holds over the whole history, whatever
+    /// later changes of membership.
+    pub checked: Vec<Vec<(String, u32)>>,
     /// Indexed like `State::servers`.
     pub members: Vec<MemberRecord>,
 }
@@ -74,6 +78,7 @@ impl Progress {
             current: None,
             extra_days: vec![0; n],
             signoffs: vec![Vec::new(); n],
+            checked: vec![Vec::new(); n],
             members: vec![MemberRecord::default(); servers],
         }
     }
@@ -187,14 +192,20 @@ impl State {
                     self.last_backup[i] = Some(at);
                 }
             }
-            Event::Checkout { result, note, .. } => {
+            Event::Checkout { result, note, phase, .. } => {
                 if let (Some(i), Some(r)) = (server, rollout) {
-                    self.progress[r].members[i].checkouts.push(CheckoutRecord {
+                    let progress = &mut self.progress[r];
+                    progress.members[i].checkouts.push(CheckoutRecord {
                         at,
                         by: entry.by.clone(),
                         result: *result,
                         note: note.clone(),
                     });
+                    if let Some(p) = data.plan.rollouts[r].phase_index(phase)
+                        && !progress.checked[p].iter().any(|(by, s)| *by == entry.by && *s == i as u32)
+                    {
+                        progress.checked[p].push((entry.by.clone(), i as u32));
+                    }
                 }
             }
             Event::SignOff { phase, group, .. } => {
