@@ -15,13 +15,7 @@ const OUTSIDE: &str = "outside the data directory\n";
 /// Run sprout, killing it if it has not finished in 10 s (a FIFO must never make it wait).
 fn run_bounded(dir: &Path, args: &[&str]) -> (Run, Duration) {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sprout"))
-        .arg("--data")
-        .arg(dir)
-        .args(["--now", NOW])
-        .args(args)
-        .env_remove("SPROUT_DATA")
-        .env("XDG_CACHE_HOME", dir.parent().unwrap_or(dir).join("cache"))
+    let mut child = common::command(dir, NOW, args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -38,13 +32,7 @@ fn run_bounded(dir: &Path, args: &[&str]) -> (Run, Duration) {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    let out = child.wait_with_output().expect("output");
-    let run = Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    (run, started.elapsed())
+    (Run::from(child.wait_with_output().expect("output")), started.elapsed())
 }
 
 fn record(s: &Sample) -> Run {

@@ -81,6 +81,20 @@ pub enum Action {
 }
 
 impl Action {
+    /// How many rows this action moves a cursor, for a list `page` rows high; `None` if it is
+    /// no move.
+    pub fn rows(self, page: usize) -> Option<i64> {
+        match self {
+            Action::Up => Some(-1),
+            Action::Down => Some(1),
+            Action::PageUp => Some(-(page as i64)),
+            Action::PageDown => Some(page as i64),
+            Action::Top => Some(i64::MIN / 2),
+            Action::Bottom => Some(i64::MAX / 2),
+            _ => None,
+        }
+    }
+
     /// Mutating actions are marked here once; `--read-only` drops them in `bindings`.
     pub fn mutating(self) -> bool {
         matches!(self, Action::Record(_))
@@ -122,7 +136,8 @@ pub struct Binding {
 const N: KeyModifiers = KeyModifiers::NONE;
 const S: KeyModifiers = KeyModifiers::SHIFT;
 
-const fn b(
+/// A binding: the global ones below, and each view's beside its code.
+pub const fn binding(
     keys: &'static [(KeyCode, KeyModifiers)],
     shown: &'static str,
     action: Action,
@@ -138,23 +153,23 @@ use Group::{Command, Move, Open, Page, Top};
 
 /// The keys of every view; each view adds its own beside its code.
 pub const GLOBAL: &[Binding] = &[
-    b(&[(KeyCode::Char('?'), N), (KeyCode::Char('?'), S)], "?", A::Help, "help: every key", Top, "help"),
-    b(&[(KeyCode::Char('q'), N)], "q", A::Quit, "quit", Top, "quit"),
-    b(&[(KeyCode::Esc, N)], "esc", A::Back, "back / clear filter", Top, ""),
-    b(&[(KeyCode::Char('1'), N)], "1", A::Tab(Tab::Fleet), "fleet by role", Top, ""),
-    b(&[(KeyCode::Char('2'), N)], "2", A::Tab(Tab::Server), "selected server", Top, ""),
-    b(&[(KeyCode::Char('3'), N)], "3", A::Tab(Tab::Rollout), "rollout: phases, gates, soak", Top, ""),
-    b(&[(KeyCode::Char('4'), N)], "4", A::Tab(Tab::Journal), "journal", Top, ""),
-    b(&[(KeyCode::Char('5'), N)], "5", A::Tab(Tab::Risk), "risk grid", Top, ""),
-    b(&[(KeyCode::Tab, N)], "tab", A::NextTab, "next view", Top, ""),
-    b(&[(KeyCode::BackTab, S), (KeyCode::BackTab, N)], "S-tab", A::PrevTab, "previous view", Top, ""),
-    b(&[(KeyCode::Up, N), (KeyCode::Char('k'), N)], "↑/k", A::Up, "up", Move, ""),
-    b(&[(KeyCode::Down, N), (KeyCode::Char('j'), N)], "↓/j", A::Down, "down", Move, ""),
-    b(&[(KeyCode::PageUp, N)], "PgUp", A::PageUp, "page up", Page, ""),
-    b(&[(KeyCode::PageDown, N)], "PgDn", A::PageDown, "page down", Page, ""),
-    b(&[(KeyCode::Char('g'), N), (KeyCode::Home, N)], "g", A::Top, "first", Page, ""),
-    b(&[(KeyCode::Char('G'), S), (KeyCode::Char('G'), N), (KeyCode::End, N)], "G", A::Bottom, "last", Page, ""),
-    b(
+    binding(&[(KeyCode::Char('?'), N), (KeyCode::Char('?'), S)], "?", A::Help, "help: every key", Top, "help"),
+    binding(&[(KeyCode::Char('q'), N)], "q", A::Quit, "quit", Top, "quit"),
+    binding(&[(KeyCode::Esc, N)], "esc", A::Back, "back / clear filter", Top, ""),
+    binding(&[(KeyCode::Char('1'), N)], "1", A::Tab(Tab::Fleet), "fleet by role", Top, ""),
+    binding(&[(KeyCode::Char('2'), N)], "2", A::Tab(Tab::Server), "selected server", Top, ""),
+    binding(&[(KeyCode::Char('3'), N)], "3", A::Tab(Tab::Rollout), "rollout: phases, gates, soak", Top, ""),
+    binding(&[(KeyCode::Char('4'), N)], "4", A::Tab(Tab::Journal), "journal", Top, ""),
+    binding(&[(KeyCode::Char('5'), N)], "5", A::Tab(Tab::Risk), "risk grid", Top, ""),
+    binding(&[(KeyCode::Tab, N)], "tab", A::NextTab, "next view", Top, ""),
+    binding(&[(KeyCode::BackTab, S), (KeyCode::BackTab, N)], "S-tab", A::PrevTab, "previous view", Top, ""),
+    binding(&[(KeyCode::Up, N), (KeyCode::Char('k'), N)], "↑/k", A::Up, "up", Move, ""),
+    binding(&[(KeyCode::Down, N), (KeyCode::Char('j'), N)], "↓/j", A::Down, "down", Move, ""),
+    binding(&[(KeyCode::PageUp, N)], "PgUp", A::PageUp, "page up", Page, ""),
+    binding(&[(KeyCode::PageDown, N)], "PgDn", A::PageDown, "page down", Page, ""),
+    binding(&[(KeyCode::Char('g'), N), (KeyCode::Home, N)], "g", A::Top, "first", Page, ""),
+    binding(&[(KeyCode::Char('G'), S), (KeyCode::Char('G'), N), (KeyCode::End, N)], "G", A::Bottom, "last", Page, ""),
+    binding(
         &[(KeyCode::Char(':'), N), (KeyCode::Char(':'), S)],
         ":",
         A::Command,
@@ -166,21 +181,21 @@ pub const GLOBAL: &[Binding] = &[
 
 // Keys several views share; each view lists the ones it takes.
 pub const LEFT: Binding =
-    b(&[(KeyCode::Left, N), (KeyCode::Char('h'), N)], "←/h", A::Left, "left (risk grid)", Move, "");
+    binding(&[(KeyCode::Left, N), (KeyCode::Char('h'), N)], "←/h", A::Left, "left (risk grid)", Move, "");
 pub const RIGHT: Binding =
-    b(&[(KeyCode::Right, N), (KeyCode::Char('l'), N)], "→/l", A::Right, "right (risk grid)", Move, "");
+    binding(&[(KeyCode::Right, N), (KeyCode::Char('l'), N)], "→/l", A::Right, "right (risk grid)", Move, "");
 pub const OPEN: Binding =
-    b(&[(KeyCode::Enter, N)], "enter", A::Open, "open server / filter fleet to cell", Open, "open");
+    binding(&[(KeyCode::Enter, N)], "enter", A::Open, "open server / filter fleet to cell", Open, "open");
 pub const FILTER: Binding =
-    b(&[(KeyCode::Char('/'), N)], "/", A::Filter, "filter (/overdue, /behind>=2, /BOS)", Open, "filter");
+    binding(&[(KeyCode::Char('/'), N)], "/", A::Filter, "filter (/overdue, /behind>=2, /BOS)", Open, "filter");
 /// What can be recorded about the server under the cursor.
 pub const SERVER_RECORDS: [Binding; 6] = [
-    b(&[(KeyCode::Char('c'), N)], "c", A::Record(Write::Checkout), "record a checkout", Command, "checkout"),
-    b(&[(KeyCode::Char('i'), N)], "i", A::Record(Write::Install), "record an install", Command, ""),
-    b(&[(KeyCode::Char('v'), N)], "v", A::Record(Write::Verify), "record verification (winver)", Command, ""),
-    b(&[(KeyCode::Char('b'), N)], "b", A::Record(Write::Backup), "confirm a full backup", Command, ""),
-    b(&[(KeyCode::Char('x'), N)], "x", A::Record(Write::Exclude), "exclude from the rollout", Command, ""),
-    b(
+    binding(&[(KeyCode::Char('c'), N)], "c", A::Record(Write::Checkout), "record a checkout", Command, "checkout"),
+    binding(&[(KeyCode::Char('i'), N)], "i", A::Record(Write::Install), "record an install", Command, ""),
+    binding(&[(KeyCode::Char('v'), N)], "v", A::Record(Write::Verify), "record verification (winver)", Command, ""),
+    binding(&[(KeyCode::Char('b'), N)], "b", A::Record(Write::Backup), "confirm a full backup", Command, ""),
+    binding(&[(KeyCode::Char('x'), N)], "x", A::Record(Write::Exclude), "exclude from the rollout", Command, ""),
+    binding(
         &[(KeyCode::Char('B'), S), (KeyCode::Char('B'), N)],
         "B",
         A::Record(Write::BackOut),
@@ -189,18 +204,6 @@ pub const SERVER_RECORDS: [Binding; 6] = [
         "",
     ),
 ];
-
-/// Build a view's binding (its keys are declared where the view is).
-pub const fn binding(
-    keys: &'static [(KeyCode, KeyModifiers)],
-    shown: &'static str,
-    action: Action,
-    help: &'static str,
-    group: Group,
-    hint: &'static str,
-) -> Binding {
-    b(keys, shown, action, help, group, hint)
-}
 
 impl Binding {
     pub fn matches(&self, key: KeyEvent) -> bool {

@@ -58,14 +58,11 @@ impl View for JournalPane {
     }
 
     fn update(&mut self, action: Action, snap: &Snapshot, page: usize) -> Effect {
-        let len = self.len(snap.live);
+        if let Some(rows) = action.rows(page) {
+            self.scroll.step(rows, self.len(snap.live));
+            return Effect::Done;
+        }
         match action {
-            Action::Up => self.scroll.step(-1, len),
-            Action::Down => self.scroll.step(1, len),
-            Action::PageUp => self.scroll.step(-(page as i64), len),
-            Action::PageDown => self.scroll.step(page as i64, len),
-            Action::Top => self.scroll.step(i64::MIN / 2, len),
-            Action::Bottom => self.scroll.step(i64::MAX / 2, len),
             Action::Open => {
                 let server = self
                     .shown(snap.live, self.scroll.cursor)

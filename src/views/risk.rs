@@ -45,14 +45,11 @@ impl View for RiskPane {
     }
 
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
-        let step = |at: usize, delta: i64| (at as i64).saturating_add(delta).clamp(0, 2) as usize;
+        if let Some(rows) = action.rows(page) {
+            self.cursor.0 = (self.cursor.0 as i64).saturating_add(rows).clamp(0, 2) as usize;
+            return Effect::Done;
+        }
         match action {
-            Action::Up => self.cursor.0 = step(self.cursor.0, -1),
-            Action::Down => self.cursor.0 = step(self.cursor.0, 1),
-            Action::PageUp => self.cursor.0 = step(self.cursor.0, -(page as i64)),
-            Action::PageDown => self.cursor.0 = step(self.cursor.0, page as i64),
-            Action::Top => self.cursor.0 = 0,
-            Action::Bottom => self.cursor.0 = 2,
             Action::Left => self.cursor.1 = self.cursor.1.saturating_sub(1),
             Action::Right => self.cursor.1 = (self.cursor.1 + 1).min(2),
             Action::Open => {

@@ -83,20 +83,15 @@ impl View for RolloutPane {
     }
 
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
-        let len = self.members.len();
-        match action {
-            Action::Up => self.scroll.step(-1, len),
-            Action::Down => self.scroll.step(1, len),
-            Action::PageUp => self.scroll.step(-(page as i64), len),
-            Action::PageDown => self.scroll.step(page as i64, len),
-            Action::Top => self.scroll.step(i64::MIN / 2, len),
-            Action::Bottom => self.scroll.step(i64::MAX / 2, len),
-            Action::Open => {
-                return self.members.get(self.scroll.cursor).map_or(Effect::Done, |&i| Effect::OpenServer(i));
-            }
-            _ => return Effect::Ignored,
+        let under = |this: &Self| this.members.get(this.scroll.cursor).copied();
+        if let Some(rows) = action.rows(page) {
+            self.scroll.step(rows, self.members.len());
+            return under(self).map_or(Effect::Done, Effect::Select);
         }
-        self.members.get(self.scroll.cursor).map_or(Effect::Done, |&i| Effect::Select(i))
+        match action {
+            Action::Open => under(self).map_or(Effect::Done, Effect::OpenServer),
+            _ => Effect::Ignored,
+        }
     }
 
     fn target(&self, _snap: &Snapshot) -> Option<usize> {

@@ -26,14 +26,9 @@ impl View for ServerPane {
     }
 
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
-        let delta = match action {
-            Action::Up => -1,
-            Action::Down => 1,
-            Action::PageUp => -(page as i64),
-            Action::PageDown => page as i64,
-            Action::Top => i64::MIN / 2,
-            Action::Bottom => i64::MAX / 2,
-            Action::Back => return Effect::Show(Tab::Fleet),
+        let delta = match (action, action.rows(page)) {
+            (_, Some(rows)) => rows,
+            (Action::Back, None) => return Effect::Show(Tab::Fleet),
             _ => return Effect::Ignored,
         };
         let last = i64::from(u16::MAX) - 1;

@@ -57,21 +57,31 @@ pub struct Run {
     pub stderr: String,
 }
 
-pub fn run_in(dir: &Path, now: &str, args: &[&str]) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_sprout"))
+/// The sprout binary on data directory `dir`, the clock pinned at `now`.
+pub fn command(dir: &Path, now: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sprout"));
+    command
         .arg("--data")
         .arg(dir)
         .args(["--now", now])
         .args(args)
         .env_remove("SPROUT_DATA")
         // The binary's cache goes beside the data, in the test's temporary directory.
-        .env("XDG_CACHE_HOME", dir.parent().unwrap_or(dir).join("cache"))
-        .output()
-        .expect("run sprout");
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        .env("XDG_CACHE_HOME", dir.parent().unwrap_or(dir).join("cache"));
+    command
+}
+
+pub fn run_in(dir: &Path, now: &str, args: &[&str]) -> Run {
+    Run::from(command(dir, now, args).output().expect("run sprout"))
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 }
 

@@ -262,18 +262,11 @@ impl View for FleetTable {
 
     fn update(&mut self, action: Action, snap: &Snapshot, page: usize) -> Effect {
         let (data, state) = (&snap.live.data, &snap.live.state);
-        let len = self.lines.len();
-        let moved = |this: &mut Self, delta: i64| {
-            this.scroll.step(delta, len);
-            this.selected_server().map_or(Effect::Done, Effect::Select)
-        };
+        if let Some(rows) = action.rows(page) {
+            self.scroll.step(rows, self.lines.len());
+            return self.selected_server().map_or(Effect::Done, Effect::Select);
+        }
         match action {
-            Action::Up => moved(self, -1),
-            Action::Down => moved(self, 1),
-            Action::PageUp => moved(self, -(page as i64)),
-            Action::PageDown => moved(self, page as i64),
-            Action::Top => moved(self, i64::MIN / 2),
-            Action::Bottom => moved(self, i64::MAX / 2),
             Action::Open => match self.lines.get(self.scroll.cursor) {
                 Some(Line::Server(i)) => Effect::OpenServer(*i),
                 Some(Line::Group { .. }) => {
