@@ -16,7 +16,19 @@ use sprout::store::Operator;
 use sprout::ui::{self, Theme};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap's messages quote the arguments: they pass the same boundary as everything else.
+        Err(e) => {
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                sprout::safe::Writer::new(std::io::stderr().lock()).write_all(text.as_bytes())
+            } else {
+                sprout::safe::Writer::new(std::io::stdout().lock()).write_all(text.as_bytes())
+            };
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let now = cli.now.unwrap_or_else(Utc::now);
     // Every byte printed passes the one boundary for untrusted text.
     let mut out = sprout::safe::Writer::new(std::io::stdout().lock());

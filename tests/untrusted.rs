@@ -130,3 +130,17 @@ fn record_refuses_a_note_with_control_characters_and_check_names_a_disguised_ser
     assert!(check.stderr.contains("server 'MSP-PF0ⅼ' has the character ⅼ"), "{}", check.stderr);
     assert!(raw_controls(&check.stderr).is_empty());
 }
+
+#[test]
+fn an_argument_quoted_back_by_the_command_line_parser_is_shown_not_emitted() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .arg("x\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{9b}\u{202e}")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unrecognized subcommand"), "{stderr}");
+    assert!(raw_controls(&stderr).is_empty(), "{stderr:?}");
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_sprout")).arg("--help").output().expect("run");
+    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("Usage: sprout"));
+}

@@ -34,6 +34,20 @@ pub struct JournalIndex {
     /// The last event's `seq` and `sum`, which the next line chains to.
     pub seq: u64,
     pub sum: String,
+    /// Operators by name, for `push` (derived from `operators`, never stored).
+    #[serde(skip)]
+    lookup: OperatorLookup,
+}
+
+/// Where each operator is in `JournalIndex::operators`: a journal with many distinct operators
+/// loads in linear time. Derived, so it takes no part in comparisons.
+#[derive(Debug, Clone, Default)]
+struct OperatorLookup(std::collections::HashMap<String, u16>);
+
+impl PartialEq for OperatorLookup {
+    fn eq(&self, _: &OperatorLookup) -> bool {
+        true
+    }
 }
 
 /// One journal line: where the store keeps it and what it is about.
@@ -68,12 +82,25 @@ impl JournalIndex {
 
     /// Note one more whole line that ends at byte `end`.
     pub fn push(&mut self, entry: &Entry, pos: u64, end: u64, server: Option<usize>) {
-        let by = match self.operators.iter().position(|o| *o == entry.by) {
-            Some(i) => i,
-            None => {
+        if self.lookup.0.len() != self.operators.len().min(usize::from(u16::MAX)) {
+            // Restored from a cache: rebuild once.
+            self.lookup.0 = self
+                .operators
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.clone(), i.min(usize::from(u16::MAX)) as u16))
+                .collect();
+        }
+        let by = match self.lookup.0.get(&entry.by) {
+            Some(&i) => usize::from(i),
+            None if self.operators.len() < usize::from(u16::MAX) => {
                 self.operators.push(entry.by.clone());
-                self.operators.len() - 1
+                let i = self.operators.len() - 1;
+                self.lookup.0.insert(entry.by.clone(), i as u16);
+                i
             }
+            // Past 65,535 distinct operators the rest share the last slot in lists and filters.
+            None => usize::from(u16::MAX),
         };
         self.lines.push(LineRef {
             pos,

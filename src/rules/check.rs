@@ -188,6 +188,13 @@ pub fn history(data: &Data, state: &State, line: usize, e: &crate::model::Entry,
     if let Err(refusal) = super::authority::check(data, state, &e.event, &e.by) {
         push(format!("{} by {by} would have been refused: {refusal}", e.event.kind()));
     }
+    if let Event::SignOff { rollout, phase, group, .. } = &e.event
+        && let Some(ro) = data.plan.rollouts.iter().find(|ro| &ro.id == rollout)
+        && let Some(p) = ro.phase_index(phase)
+        && !ro.phases[p].signoffs.contains(group)
+    {
+        push(format!("signoff by {by} for '{}', a group phase {} does not need", crate::safe::visible(group), p + 1));
+    }
     if let Event::PhaseOpened { rollout, phase, override_reason: None, .. } = &e.event
         && let Some(r) = data.plan.rollouts.iter().position(|ro| &ro.id == rollout)
     {
@@ -224,6 +231,15 @@ fn names(data: &Data, out: &mut Vec<Problem>) {
     for g in data.plan.rollouts.iter().flat_map(|ro| ro.phases.iter().flat_map(|p| &p.signoffs)) {
         name("rollout.ron", "sign-off group", g);
     }
+    for p in &data.catalog.products {
+        name("catalog.ron", "product", &p.id);
+        for sp in &p.service_packs {
+            name("catalog.ron", "service pack", &sp.name);
+        }
+        for f in &p.hot_fixes {
+            name("catalog.ron", "hot fix", &f.id);
+        }
+    }
     let mut text = |file: &'static str, what: &str, value: &str| {
         if let Some(bad) = crate::safe::find_unsafe(value) {
             let shown = crate::safe::visible(value);
@@ -255,7 +271,8 @@ pub fn event(data: &Data, state: &State, line: usize, e: &crate::model::Entry, o
         let mut push = |message: String| {
             out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message })
         };
-        for (what, text) in e.event.texts().into_iter().chain([("the operator", e.by.as_str())]) {
+        let context = e.from.as_deref().map(|f| ("where it came from", f));
+        for (what, text) in e.event.texts().into_iter().chain([("the operator", e.by.as_str())]).chain(context) {
             if let Some(bad) = crate::safe::find_unsafe(text) {
                 push(format!("{} event: {what} holds control or direction characters ({bad})", e.event.kind()));
             }

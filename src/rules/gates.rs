@@ -121,7 +121,7 @@ fn checked_out(m: &Member) -> Option<String> {
             Some(format!("{name}: OVERDUE, no Pass checkout by day {day} (maximum {max})"))
         }
         _ => {
-            let note = match m.record.checkouts_since_install().last() {
+            let note = match m.record.checkouts_in(m.window.phase).last() {
                 Some(c) if c.result != CheckoutResult::Pass => format!(" (latest: {})", c.result.label()),
                 Some(_) => " (its Pass came too early)".to_string(),
                 None => String::new(),
@@ -163,7 +163,7 @@ pub fn evaluate(
     members: &[usize],
     now: DateTime<Utc>,
 ) -> Vec<GateStatus> {
-    let window = Window::of(&rollout.phases[phase], progress.extra_days[phase]);
+    let window = Window::of(rollout, phase, progress.extra_days[phase]);
     let facts = PhaseFacts { rollout, progress, phase };
     evaluate_owned(progress, state, window, members, now)
         .into_iter()
@@ -236,7 +236,7 @@ mod tests {
     }
 
     fn member(record: &MemberRecord, today: i64) -> Vec<String> {
-        let m = Member { name: "BOS-IMS01", record, window: Window { min: 3, max: 14 }, now: at(today) };
+        let m = Member { name: "BOS-IMS01", record, window: Window { min: 3, max: 14, phase: 0 }, now: at(today) };
         GATES
             .iter()
             .filter_map(|d| match d.check {
@@ -247,7 +247,7 @@ mod tests {
     }
 
     fn checkout(day: i64, result: CheckoutResult) -> CheckoutRecord {
-        CheckoutRecord { at: at(day), by: "op".into(), result, note: String::new() }
+        CheckoutRecord { at: at(day), by: "op".into(), result, note: String::new(), phase: 0 }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::model::{Phase, Rating, Rollout, Selector, Server};
+use crate::model::{Rating, Rollout, Selector, Server};
 
 use super::replay::MemberRecord;
 
@@ -26,16 +26,25 @@ pub fn member_phase(rollout: &Rollout, server: &Server, priority: u8, tier: Rati
     rollout.phases.iter().position(|p| matches(&p.members, server, priority, tier))
 }
 
-/// The soak window of a phase with its extensions.
+/// The soak window of a phase with its extensions, and which phase it is: only checkouts
+/// recorded in this phase count toward its gates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Window {
     pub min: u32,
     pub max: u32,
+    #[serde(skip)]
+    pub phase: usize,
 }
 
 impl Window {
-    pub fn of(phase: &Phase, extra_days: u32) -> Window {
-        Window { min: phase.soak.min_days + extra_days, max: phase.soak.max_days + extra_days }
+    /// The window of phase `index` of `rollout`, with its extensions (never wrapping round).
+    pub fn of(rollout: &Rollout, index: usize, extra_days: u32) -> Window {
+        let soak = &rollout.phases[index].soak;
+        Window {
+            min: soak.min_days.saturating_add(extra_days),
+            max: soak.max_days.saturating_add(extra_days),
+            phase: index,
+        }
     }
 }
 
@@ -126,14 +135,15 @@ pub fn soak_state(record: &MemberRecord, window: Window, now: DateTime<Utc>) -> 
         return if record.backed_out_at.is_some() { SoakState::BackedOut } else { SoakState::NotStarted };
     };
     let day = days_since(installed, now);
-    let Window { min, max } = window;
-    let soaked_at = installed + Duration::days(i64::from(min));
-    let latest = record.checkouts_since_install().last();
+    let Window { min, max, phase } = window;
+    // A soak longer than the calendar simply never ends.
+    let soaked_at = installed.checked_add_signed(Duration::days(i64::from(min))).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let latest = record.checkouts_in(phase).last();
     if latest.is_some_and(|c| c.result == crate::model::CheckoutResult::Fail) {
         return SoakState::Failed { day };
     }
     let passed =
-        record.checkouts_since_install().any(|c| c.result == crate::model::CheckoutResult::Pass && c.at >= soaked_at);
+        record.checkouts_in(phase).any(|c| c.result == crate::model::CheckoutResult::Pass && c.at >= soaked_at);
     if passed {
         SoakState::Ready { day }
     } else if day < min {
@@ -156,10 +166,10 @@ mod tests {
     }
 
     fn checkout(day: i64, result: CheckoutResult) -> CheckoutRecord {
-        CheckoutRecord { at: at(day), by: "op".into(), result, note: String::new() }
+        CheckoutRecord { at: at(day), by: "op".into(), result, note: String::new(), phase: 0 }
     }
 
-    const W: Window = Window { min: 10, max: 14 };
+    const W: Window = Window { min: 10, max: 14, phase: 0 };
 
     #[test]
     fn soak_runs_from_install_through_checkout() {

@@ -10,6 +10,9 @@ use super::lookup::{Refusal, phase_index, refuse, rollout_index, server_index};
 use super::replay::State;
 use super::view::{FleetView, placement};
 
+/// The longest one extension of a soak may be.
+pub const MAX_EXTENSION_DAYS: u32 = 365;
+
 fn need_text(what: &str, text: &str) -> Result<(), Refusal> {
     if text.trim().is_empty() { refuse(format!("{what} is required")) } else { Ok(()) }
 }
@@ -198,6 +201,11 @@ pub fn check(
             need_text("a reason to extend the soak", reason)?;
             if *days == 0 {
                 return refuse("extend the soak by at least one day");
+            }
+            if *days > MAX_EXTENSION_DAYS {
+                return refuse(format!(
+                    "extend the soak by at most {MAX_EXTENSION_DAYS} days at a time, not {days}; a longer hold is an exclusion"
+                ));
             }
         }
         Event::Excluded { rollout, server, reason } => {

@@ -15,6 +15,9 @@ pub struct CheckoutRecord {
     pub by: String,
     pub result: CheckoutResult,
     pub note: String,
+    /// The phase it was recorded in (index into the rollout's phases; `usize::MAX` if unknown):
+    /// a checkout counts toward that phase's gates only.
+    pub phase: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +55,11 @@ impl MemberRecord {
     pub fn checkouts_since_install(&self) -> impl Iterator<Item = &CheckoutRecord> {
         let since = self.installed_at;
         self.checkouts.iter().filter(move |c| since.is_some_and(|i| c.at >= i))
+    }
+
+    /// Checkouts recorded in phase `phase` since the current install: what its gates count.
+    pub fn checkouts_in(&self, phase: usize) -> impl Iterator<Item = &CheckoutRecord> {
+        self.checkouts_since_install().filter(move |c| c.phase == phase)
     }
 }
 
@@ -195,13 +203,15 @@ impl State {
             Event::Checkout { result, note, phase, .. } => {
                 if let (Some(i), Some(r)) = (server, rollout) {
                     let progress = &mut self.progress[r];
+                    let index = data.plan.rollouts[r].phase_index(phase);
                     progress.members[i].checkouts.push(CheckoutRecord {
                         at,
                         by: entry.by.clone(),
                         result: *result,
                         note: note.clone(),
+                        phase: index.unwrap_or(usize::MAX),
                     });
-                    if let Some(p) = data.plan.rollouts[r].phase_index(phase)
+                    if let Some(p) = index
                         && !progress.checked[p].iter().any(|(by, s)| *by == entry.by && *s == i as u32)
                     {
                         progress.checked[p].push((entry.by.clone(), i as u32));
@@ -219,7 +229,7 @@ impl State {
                 if let Some(r) = rollout
                     && let Some(p) = data.plan.rollouts[r].phase_index(phase)
                 {
-                    self.progress[r].extra_days[p] += days;
+                    self.progress[r].extra_days[p] = self.progress[r].extra_days[p].saturating_add(*days);
                 }
             }
             Event::Excluded { reason, .. } => {

@@ -74,7 +74,7 @@ impl RolloutView {
         let Some(p) = self.current else { return };
         let ro = &data.plan.rollouts[self.rollout];
         let progress = &state.progress[self.rollout];
-        let window = Window::of(&ro.phases[p], progress.extra_days[p]);
+        let window = Window::of(ro, p, progress.extra_days[p]);
         let target = target_name(data, ro);
         for &i in servers {
             let owner = i as u32;
@@ -205,7 +205,7 @@ fn server_row(data: &Data, state: &State, selected: Option<usize>, index: usize,
         row.priority_overridden = record.priority_override.is_some();
         row.phase = phase;
         if let Some(p) = row.phase {
-            let window = Window::of(&ro.phases[p], state.progress[r].extra_days[p]);
+            let window = Window::of(ro, p, state.progress[r].extra_days[p]);
             row.soak = Some(soak_state(record, window, now));
         }
         row.last_checkout = record.checkouts.last().map(|c| (c.result, c.at));
@@ -238,7 +238,7 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     };
     let Some(p) = current else { return view };
     let members = &view.members[p];
-    let window = Window::of(&ro.phases[p], progress.extra_days[p]);
+    let window = Window::of(ro, p, progress.extra_days[p]);
     let owned = gates::evaluate_owned(progress, state, window, members, now);
     let mut gates = gates::evaluate(ro, progress, state, p, &[], now);
     view.gate_owners = vec![Vec::new(); gates.len()];
@@ -399,5 +399,37 @@ mod tests {
         apply(&data, &mut state, "op", back);
         let v = FleetView::build(&data, &state, Some(0), now()).rollout.expect("rollout");
         assert_eq!(v.halted.as_deref(), Some("halted: BOS-IMS02 was backed out; re-install or exclude it"));
+    }
+}
+
+#[cfg(test)]
+mod phase_tests {
+    use super::*;
+    use crate::model::{CheckoutResult, Event};
+    use crate::rules::fixture::{apply, now, sample};
+
+    #[test]
+    fn a_checkout_recorded_in_another_phase_does_not_meet_this_phases_gate() {
+        let (data, mut state) = sample();
+        let lab = Event::Checkout {
+            rollout: "ex55-sp4".into(),
+            server: "BOS-IMS01".into(),
+            phase: "Lab".into(),
+            result: CheckoutResult::Pass,
+            note: String::new(),
+        };
+        apply(&data, &mut state, "jdoe", lab);
+        let unmet = FleetView::build(&data, &state, Some(0), now()).rollout.map(|v| v.unmet()).unwrap_or_default();
+        assert!(unmet.iter().any(|u| u.starts_with("BOS-IMS01: OVERDUE")), "{unmet:?}");
+        let here = Event::Checkout {
+            rollout: "ex55-sp4".into(),
+            server: "BOS-IMS01".into(),
+            phase: "Local low impact".into(),
+            result: CheckoutResult::Pass,
+            note: String::new(),
+        };
+        apply(&data, &mut state, "jdoe", here);
+        let unmet = FleetView::build(&data, &state, Some(0), now()).rollout.map(|v| v.unmet()).unwrap_or_default();
+        assert!(!unmet.iter().any(|u| u.starts_with("BOS-IMS01")), "{unmet:?}");
     }
 }

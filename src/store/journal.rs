@@ -178,9 +178,16 @@ pub fn scan(
 
 /// Read the events at `positions` (journal order) straight from the file, each checked.
 pub fn read_at(path: &Path, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String> {
-    use std::os::unix::fs::FileExt;
+    use std::os::unix::fs::{FileExt, OpenOptionsExt};
     let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .and_then(|f| {
+            if f.metadata()?.file_type().is_file() { Ok(f) } else { Err(std::io::Error::other("not a regular file")) }
+        })
+        .map_err(|e| format!("{shown}: {e}"))?;
     let mut out = Vec::with_capacity(positions.len());
     let mut buf = Vec::new();
     for &p in positions {

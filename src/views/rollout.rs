@@ -173,7 +173,7 @@ fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
 
     let [members_area, waiting_area] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(bottom);
-    let window = Window::of(&ro.phases[c], snap.live.state.progress[v.rollout].extra_days[c]);
+    let window = Window::of(ro, c, snap.live.state.progress[v.rollout].extra_days[c]);
     let members = &pane.members;
     let block = Block::default()
         .borders(Borders::TOP)

@@ -152,6 +152,12 @@ fn trusted(path: &Path, m: &fs::Metadata) -> io::Result<()> {
     if !m.file_type().is_file() {
         return Err(io::Error::other("not a regular file (a FIFO, device or directory is in its place)"));
     }
+    if m.nlink() > 1 {
+        return Err(io::Error::other(format!(
+            "has {} names (hard links); sprout writes only a file with one name, so nothing elsewhere changes with it",
+            m.nlink()
+        )));
+    }
     if m.permissions().mode() & 0o002 != 0 {
         return Err(io::Error::other("writable by everyone; sprout writes no such file (chmod o-w it)"));
     }

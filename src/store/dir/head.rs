@@ -6,8 +6,7 @@
 //! generation, so no reader ever extends a state across an outside edit: a tail read is sound
 //! only within one generation.
 
-use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::Path;
 
 use super::files::FileId;
@@ -21,7 +20,10 @@ pub struct Head {
 }
 
 pub fn read(dir: &Path) -> Option<Head> {
-    let text = fs::read_to_string(dir.join(HEAD)).ok()?;
+    // A regular file of a few bytes, or no head: a FIFO or /dev/zero here costs nothing.
+    let mut bytes = Vec::new();
+    super::files::open_read(&dir.join(HEAD)).ok()?.take(256).read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     let (generation, id) = text.trim_end().split_once(' ')?;
     Some(Head { journal: FileId::parse(id)??, generation: generation.parse().ok()? })
 }

@@ -63,7 +63,9 @@ pub fn acquire(dir: &Path, who: &str, timeout: Duration, mut on_wait: impl FnMut
 }
 
 fn holder(file: &mut File) -> String {
-    let mut text = String::new();
-    let _ = file.seek(SeekFrom::Start(0)).and_then(|_| file.read_to_string(&mut text));
-    if text.trim().is_empty() { "another sprout process".to_string() } else { text }
+    // A holder's line is short; a planted lock file cannot make a waiter read much.
+    let mut bytes = Vec::new();
+    let _ = file.seek(SeekFrom::Start(0)).and_then(|_| file.take(256).read_to_end(&mut bytes));
+    let text = String::from_utf8_lossy(&bytes);
+    if text.trim().is_empty() { "another sprout process".to_string() } else { text.into_owned() }
 }
