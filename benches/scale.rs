@@ -175,6 +175,9 @@ fn main() {
         if let Some(cache) = store::FileStore::new(&data).cache_path() {
             let _ = std::fs::remove_file(cache);
         }
+        if let Some(witness) = store::dir::witness::path(&data) {
+            let _ = std::fs::remove_file(witness);
+        }
     }
     println!("Start-up (ms):\n");
     println!("| servers | events | load, no cache | load, cache | replay | derive | first frame |");

@@ -185,4 +185,5 @@ fn incremental_derivation_equals_a_full_build_at_scale() {
     }
     assert_eq!(app.view, full_view(dir.path(), Some(0), now), "the same rows, members, gates and waiting lines");
     let _ = fs::remove_file(cache_of(dir.path()));
+    let _ = sprout::store::dir::witness::path(dir.path()).map(fs::remove_file);
 }

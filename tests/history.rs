@@ -86,3 +86,63 @@ fn a_soak_extension_cannot_wrap_round_or_break_the_directory() {
     let status = s.run(&["status"]).stdout;
     assert!(status.contains("✗ UNMET every member soaked the minimum days"), "{status}");
 }
+
+#[test]
+fn lines_cut_off_the_end_are_noticed_and_only_an_explicit_accept_takes_them() {
+    let s = Sample::new();
+    assert!(s.run(&["status"]).ok, "this user has now seen #39");
+    let text = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let kept: Vec<&str> = text.lines().take(37).collect();
+    std::fs::write(s.file("journal.ron"), kept.join("\n") + "\n").expect("cut");
+    // The shorter chain is still whole: only the witness can tell, and every command does.
+    for args in [&["status"][..], &["verify"], &["record", "backup", "BOS-PF01", "--note", "x"]] {
+        let r = s.run(args);
+        assert!(!r.ok, "{args:?}");
+        assert!(
+            r.stderr.contains("it ends at #37, but you have seen #39: 2 events at its end are gone"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("sprout accept-journal"), "{}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(s.file("journal.ron")).expect("journal").lines().count(), 37, "nothing written");
+    let accept = s.run(&["accept-journal"]);
+    assert!(accept.ok, "{}", accept.stderr);
+    assert!(
+        accept.stdout.contains("2 events at its end are gone") && accept.stdout.contains("accepted: 37 events"),
+        "{}",
+        accept.stdout
+    );
+    assert!(s.run(&["status"]).ok, "accepted");
+}
+
+#[test]
+fn a_different_journal_put_in_its_place_is_noticed() {
+    let s = Sample::new();
+    assert!(s.run(&["status"]).ok);
+    // Another directory's sample, seeded for another day: as long, validly chained, different.
+    let other = tempfile::tempdir().expect("tempdir");
+    let init = common::run_in(
+        &other.path().join("d"),
+        "2000-12-24T12:00:00Z",
+        &["init", other.path().join("d").to_str().expect("utf8")],
+    );
+    assert!(init.ok, "{}", init.stderr);
+    std::fs::copy(other.path().join("d/journal.ron"), s.file("journal.ron")).expect("replace");
+    let r = s.run(&["status"]);
+    assert!(!r.ok && r.stderr.contains("its first event is not the one you have seen"), "{}", r.stderr);
+}
+
+#[test]
+fn a_refused_record_repairs_nothing() {
+    let s = Sample::new();
+    let mut text = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    text.push_str("(seq:40,at:\"2000-11-24T11:00:00Z\",by:\"x\",ev");
+    std::fs::write(s.file("journal.ron"), &text).expect("torn");
+    let r = s.run(&["record", "backup", "NO-SUCH-SERVER"]);
+    assert!(!r.ok && r.stderr.contains("unknown server"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(s.file("journal.ron")).expect("journal"), text, "no repair, no truncation");
+    assert!(!s.file("journal.ron.broken").exists());
+    let ok = s.run(&["record", "backup", "BOS-PF01"]);
+    assert!(ok.ok && ok.stderr.contains("moved to journal.ron.broken"), "{}", ok.stderr);
+}

@@ -78,6 +78,9 @@ pub enum Command {
     },
     /// Check the journal's whole chain and report the first damaged line.
     Verify,
+    /// Accept the journal as it is now, after a deliberate restore from backup: prints what it
+    /// lost against what you had seen, then stops refusing it.
+    AcceptJournal,
     /// Write the sample fleet to DIR (which must not already hold sprout data).
     Init { dir: PathBuf },
     /// Write a synthetic fleet and journal of realistic shape to DIR, for scale tests.

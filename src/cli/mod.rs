@@ -1,6 +1,7 @@
 //! Headless commands: the same rules and write path as the dashboard, printed as text.
 //! This file holds what every command shares and dispatches; each command has its own file.
 
+mod accept;
 pub mod args;
 mod check;
 mod frame;
@@ -117,6 +118,10 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
             record::write(ctx, crate::rules::Intent::Advance { phase, override_reason, approver }, out, err)
         }
         Command::Verify => verify::run(ctx.store().as_ref(), out),
+        Command::AcceptJournal if ctx.read_only => {
+            Err(Failure("read-only: accept-journal records what you accept; run it without --read-only".into()))
+        }
+        Command::AcceptJournal => accept::run(ctx, out),
         Command::Gen { .. } | Command::Init { .. } if ctx.read_only => {
             Err(Failure("read-only: init and gen write a data directory; run them without --read-only".into()))
         }

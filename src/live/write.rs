@@ -94,12 +94,8 @@ pub fn record_in(
         loaded.replace_with(load(&store)?);
         first_new = None;
     }
-    let mut warnings = Vec::new();
-    if let Some(torn) = loaded.torn.take() {
-        warnings.push(locked.set_aside(&torn)?);
-    }
     let event = make(&loaded.data, &loaded.state, &operator.name)?;
-    warnings.extend(record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?);
+    let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
     let index = &loaded.data.journal;
     let (entry, line) =
         crate::store::journal::encode(index.seq + 1, now, &operator.name, operator.from.clone(), event, &index.sum)
@@ -111,6 +107,10 @@ pub fn record_in(
             crate::store::journal::MAX_LINE_BYTES
         ))
         .into());
+    }
+    // Only an accepted record repairs a torn last line: a refused one writes nothing at all.
+    if let Some(torn) = loaded.torn.take() {
+        warnings.insert(0, locked.set_aside(&torn)?);
     }
     let appended = locked.append(&line, &loaded.mark)?;
     let Loaded { data, state, .. } = loaded;

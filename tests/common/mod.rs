@@ -48,6 +48,9 @@ impl Drop for Sample {
         if let Some(cache) = sprout::store::FileStore::new(self.path()).cache_path() {
             let _ = std::fs::remove_file(cache);
         }
+        if let Some(witness) = sprout::store::dir::witness::path(&self.path()) {
+            let _ = std::fs::remove_file(witness);
+        }
     }
 }
 
@@ -66,8 +69,9 @@ pub fn command(dir: &Path, now: &str, args: &[&str]) -> Command {
         .args(["--now", now])
         .args(args)
         .env_remove("SPROUT_DATA")
-        // The binary's cache goes beside the data, in the test's temporary directory.
-        .env("XDG_CACHE_HOME", dir.parent().unwrap_or(dir).join("cache"));
+        // The binary's cache and witness go beside the data, in the test's temporary directory.
+        .env("XDG_CACHE_HOME", dir.parent().unwrap_or(dir).join("cache"))
+        .env("XDG_STATE_HOME", dir.parent().unwrap_or(dir).join("state"));
     command
 }
 

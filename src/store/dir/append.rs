@@ -47,6 +47,9 @@ impl Locked for FileLocked {
             // Best effort: without a head the next load is a full one, never a wrong one.
             let _ = head::write(dir, Head { journal, generation });
         }
+        if let Ok(e) = crate::store::journal::decode(line, 1) {
+            super::witness::raise(dir, (e.seq == 1).then_some(e.sum.as_str()), e.seq, &e.sum);
+        }
         Ok(Appended { start, end, mark: super::mark(Some(generation), id), stamp: FileId::text(id), fresh })
     }
 }

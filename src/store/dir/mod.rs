@@ -7,6 +7,7 @@ pub mod files;
 pub mod head;
 pub mod lock;
 mod presence;
+pub mod witness;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -133,15 +134,39 @@ impl Store for FileStore {
     ) -> Result<Read, ReadError> {
         let path = self.journal();
         let Some((seen, start)) = since else {
-            // The whole journal, streamed, up to the length it had when first looked at.
+            // The whole journal, streamed, up to the length it had when first looked at, and
+            // held against what this user has seen of it before.
             let id = FileId::of(&path);
+            let seen = witness::read(&self.dir);
+            let (mut first, mut at_seen) = (None, None);
             let (end, torn) = match id {
                 None => (Start::default(), None),
                 Some(id) => {
                     let reader = files::open_at(&path, 0, id.len).map_err(ReadError::Broken)?;
-                    journal::scan(reader, Start::default(), &mut *each).map_err(|e| self.broken(&e))?
+                    journal::scan(reader, Start::default(), |e, b, en, l| {
+                        if first.is_none() {
+                            first = Some(e.sum.clone());
+                        }
+                        if seen.as_ref().is_some_and(|w| w.seq == e.seq) {
+                            at_seen = Some(e.sum.clone());
+                        }
+                        each(e, b, en, l)
+                    })
+                    .map_err(|e| self.broken(&e))?
                 }
             };
+            let first = first.unwrap_or_default();
+            if let Some(w) = &seen
+                && let Some(problem) = witness::compare(w, &first, end.seq, at_seen.as_deref())
+            {
+                return Err(ReadError::Broken(format!(
+                    "{}: {problem}. Restore journal.ron from backup; if this journal is a deliberate restore, `sprout accept-journal` accepts it and prints what it lost",
+                    self.locate(super::JOURNAL, &[])
+                )));
+            }
+            if end.seq > 0 {
+                witness::raise(&self.dir, Some(&first), end.seq, &end.sum);
+            }
             let generation = head::generation_for(&self.dir, id);
             return Ok(Read { end, torn, mark: mark(generation, id), stamp: FileId::text(id) });
         };
@@ -172,6 +197,9 @@ impl Store for FileStore {
         }
         for (e, b, en, l) in tail {
             each(e, b, en, l);
+        }
+        if end.seq > start.seq {
+            witness::raise(&self.dir, None, end.seq, &end.sum);
         }
         Ok(Read { end, torn, mark: mark(generation, Some(id)), stamp: FileId::text(Some(id)) })
     }
