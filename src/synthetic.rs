@@ -140,12 +140,18 @@ fn journal_text(
         }
         left -= 1;
         chain.emit(opened(name), at)?;
-        for s in members.into_iter().take(left / 3) {
-            left -= 3;
+        // In time order: the backups, then the installs an hour later, then the checkouts.
+        let chosen: Vec<&Server> = members.into_iter().take(left / 3).collect();
+        left -= 3 * chosen.len();
+        for s in &chosen {
             chain.emit(Event::Backup { server: s.name.clone(), note: "full backup".into() }, at)?;
+        }
+        for s in &chosen {
             let install =
                 Event::Install { server: s.name.clone(), product: "ex55".into(), level: 4, verified: verified.clone() };
             chain.emit(install, at + Duration::hours(1))?;
+        }
+        for s in &chosen {
             let checkout = Event::Checkout {
                 rollout: rollout.clone(),
                 server: s.name.clone(),
@@ -178,17 +184,30 @@ fn journal_text(
                 && matches!(s.role.as_str(), "ims" | "bridgehead")
                 && s.products.get("ex55").is_some_and(|&l| l < 4)
         });
-        for (k, s) in members.take(50).take(left / 2).enumerate() {
-            left -= 2;
-            let at = start + Duration::days(26 + (k % 10) as i64);
-            chain.emit(Event::Backup { server: s.name.clone(), note: "full backup".into() }, at)?;
-            let install =
-                Event::Install { server: s.name.clone(), product: "ex55".into(), level: 4, verified: verified.clone() };
-            chain.emit(install, at + Duration::hours(1))?;
+        let chosen: Vec<&Server> = members.take(50).take(left / 2).collect();
+        left -= 2 * chosen.len();
+        // Day by day, in time order: that day's backups, then its installs an hour later.
+        for day in 0..10 {
+            let at = start + Duration::days(26 + day as i64);
+            let today: Vec<&&Server> =
+                chosen.iter().enumerate().filter(|(k, _)| k % 10 == day).map(|(_, s)| s).collect();
+            for s in &today {
+                chain.emit(Event::Backup { server: s.name.clone(), note: "full backup".into() }, at)?;
+            }
+            for s in &today {
+                let install = Event::Install {
+                    server: s.name.clone(),
+                    product: "ex55".into(),
+                    level: 4,
+                    verified: verified.clone(),
+                };
+                chain.emit(install, at + Duration::hours(1))?;
+            }
         }
     }
-    // The rest of the history: nightly backups across the fleet and repeat checkouts.
-    let mut t = start + Duration::days(30);
+    // The rest of the history: nightly backups across the fleet and repeat checkouts, after
+    // everything above.
+    let mut t = start + Duration::days(36);
     for _ in 0..left {
         t = (t + Duration::seconds(1)).min(now);
         let event = match installed.get(rng.next(installed.len().max(1) as u64 * 4) as usize) {

@@ -146,3 +146,45 @@ fn a_refused_record_repairs_nothing() {
     let ok = s.run(&["record", "backup", "BOS-PF01"]);
     assert!(ok.ok && ok.stderr.contains("moved to journal.ron.broken"), "{}", ok.stderr);
 }
+
+#[test]
+fn events_keep_time_order_and_none_is_in_the_future() {
+    let s = Sample::new();
+    // The sample's last event is 2000-11-20 08:00; this host's clock an hour behind is refused.
+    let early = s.run_at("2000-11-20T07:00:00Z", &["record", "backup", "BOS-PF01", "--note", "x"]);
+    assert!(!early.ok);
+    assert!(
+        early.stderr.contains("60 minutes before the event before it")
+            && early.stderr.contains("set its clock (NTP) and record again"),
+        "{}",
+        early.stderr
+    );
+    let skewed = s.run_at("2000-11-20T07:57:00Z", &["record", "backup", "BOS-PF01", "--note", "x"]);
+    assert!(skewed.ok, "within the tolerance: {}", skewed.stderr);
+    // Appended by hand: one from next year, then one back in time; check names both.
+    let backup = || Event::Backup { server: "BOS-PF02".into(), note: String::new() };
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
+    let index = &loaded.data.journal;
+    let (e1, l1) = journal::encode(
+        index.seq + 1,
+        "2001-06-01T00:00:00Z".parse().expect("t"),
+        "mallory",
+        None,
+        backup(),
+        &index.sum,
+    )
+    .expect("encode");
+    let (_, l2) =
+        journal::encode(e1.seq + 1, "2000-11-21T00:00:00Z".parse().expect("t"), "mallory", None, backup(), &e1.sum)
+            .expect("encode");
+    let mut f = std::fs::OpenOptions::new().append(true).open(s.file("journal.ron")).expect("journal");
+    writeln!(f, "{l1}\n{l2}").expect("append");
+    let check = s.run(&["check"]);
+    assert!(!check.ok);
+    assert!(
+        check.stderr.contains("journal.ron:41:1: backup by mallory is dated 2001-06-01 00:00 UTC, in the future"),
+        "{}",
+        check.stderr
+    );
+    assert!(check.stderr.contains("journal.ron:42:1: backup by mallory is out of time order"), "{}", check.stderr);
+}

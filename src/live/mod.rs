@@ -223,7 +223,7 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
     let plans = plans(store)?;
     let loaded = load_full(store, stamp, plans, |line, e, data, state| {
         rules::check::event(data, state, line, e, &mut journal);
-        rules::check::history(data, state, line, e, &mut journal);
+        rules::check::history(data, state, line, e, now, &mut journal);
     })?;
     let mut problems = rules::check::check(&loaded.data, &loaded.state, now);
     problems.extend(journal);

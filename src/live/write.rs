@@ -64,6 +64,13 @@ pub fn record(
     record_in(&mut loaded, operator, now, options, make, on_wait)
 }
 
+/// The time a record is stamped with: the real clock, read under the lock after the person
+/// confirmed. A pinned clock (`--now`) is for reading; only a test build (the `test-clock`
+/// feature) stamps with it.
+fn append_clock(pinned: DateTime<Utc>) -> DateTime<Utc> {
+    if cfg!(feature = "test-clock") { pinned } else { Utc::now() }
+}
+
 /// The sequence and hash the next line chains to come from the journal itself, never from a
 /// cache: the last event the state holds is read back from the store and must be that event.
 fn chained_to_journal(loaded: &Loaded) -> bool {
@@ -94,6 +101,8 @@ pub fn record_in(
         loaded.replace_with(load(&store)?);
         first_new = None;
     }
+    // Evaluated and stamped at the moment of appending, under the lock.
+    let now = append_clock(now);
     let event = make(&loaded.data, &loaded.state, &operator.name)?;
     let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
     let index = &loaded.data.journal;

@@ -34,6 +34,8 @@ pub struct JournalIndex {
     /// The last event's `seq` and `sum`, which the next line chains to.
     pub seq: u64,
     pub sum: String,
+    /// The last event's time: the next one may not be earlier (beyond the clock tolerance).
+    pub last_at: Option<DateTime<Utc>>,
     /// Operators by name, for `push` (derived from `operators`, never stored).
     #[serde(skip)]
     lookup: OperatorLookup,
@@ -111,6 +113,7 @@ impl JournalIndex {
         self.end = end;
         self.seq = entry.seq;
         self.sum.clone_from(&entry.sum);
+        self.last_at = Some(entry.at);
     }
 
     pub fn operator(&self, line: &LineRef) -> &str {

@@ -181,10 +181,23 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
 /// history with the state just before it: who may record it (approvers, separation of duties)
 /// and, for a phase opened without an override, its gates at that time. An event appended by
 /// hand around the write path is reported at its line.
-pub fn history(data: &Data, state: &State, line: usize, e: &crate::model::Entry, out: &mut Vec<Problem>) {
+pub fn history(
+    data: &Data,
+    state: &State,
+    line: usize,
+    e: &crate::model::Entry,
+    now: DateTime<Utc>,
+    out: &mut Vec<Problem>,
+) {
     let mut push =
         |message: String| out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message });
     let by = crate::safe::visible(&e.by);
+    if let Err(refusal) = super::record::in_time_order(data.journal.last_at, e.at) {
+        push(format!("{} by {by} is out of time order: {refusal}", e.event.kind()));
+    }
+    if e.at > now + chrono::Duration::minutes(super::record::CLOCK_TOLERANCE_MINUTES) {
+        push(format!("{} by {by} is dated {}, in the future", e.event.kind(), e.at.format("%Y-%m-%d %H:%M UTC")));
+    }
     if let Err(refusal) = super::authority::check(data, state, &e.event, &e.by) {
         push(format!("{} by {by} would have been refused: {refusal}", e.event.kind()));
     }

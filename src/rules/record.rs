@@ -10,6 +10,25 @@ use super::lookup::{Refusal, phase_index, refuse, rollout_index, server_index};
 use super::replay::State;
 use super::view::{FleetView, placement};
 
+/// How far clocks on different hosts may disagree: an event may be this much earlier than the
+/// one before it (or this much in the future, for `check`) before it is refused.
+pub const CLOCK_TOLERANCE_MINUTES: i64 = 5;
+
+/// Events are in time order within the tolerance: `at` may not be earlier than `last` by more.
+/// The write path and `check` use this same rule.
+pub fn in_time_order(last: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Result<(), Refusal> {
+    let tolerance = chrono::Duration::minutes(CLOCK_TOLERANCE_MINUTES);
+    match last {
+        Some(last) if at + tolerance < last => refuse(format!(
+            "{} is {} minutes before the event before it ({}); events are kept in time order within {CLOCK_TOLERANCE_MINUTES} minutes",
+            at.format("%Y-%m-%d %H:%M:%S UTC"),
+            (last - at).num_minutes(),
+            last.format("%Y-%m-%d %H:%M:%S UTC")
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The longest one extension of a soak may be.
 pub const MAX_EXTENSION_DAYS: u32 = 365;
 
@@ -25,6 +44,8 @@ pub fn check(
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, Refusal> {
+    in_time_order(data.journal.last_at, now)
+        .map_err(|r| Refusal(format!("this host's clock says {r}: set its clock (NTP) and record again")))?;
     // Text that reaches other operators' terminals holds no control or direction character.
     for (what, text) in event.texts() {
         if let Some(bad) = crate::safe::find_unsafe(text) {

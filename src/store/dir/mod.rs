@@ -136,8 +136,10 @@ impl Store for FileStore {
         let Some((seen, start)) = since else {
             // The whole journal, streamed, up to the length it had when first looked at, and
             // held against what this user has seen of it before.
-            let id = FileId::of(&path);
+            // The witness first: it is raised only after an append is on disk, so all it says
+            // is within the length taken next, even while others append.
             let seen = witness::read(&self.dir);
+            let id = FileId::of(&path);
             let (mut first, mut at_seen) = (None, None);
             let (end, torn) = match id {
                 None => (Start::default(), None),
