@@ -132,6 +132,7 @@ pub fn open_at(path: &Path, from: u64, len: u64) -> Result<impl std::io::BufRead
 /// through: not writable by everyone, owned by us or by a member of the directory's group.
 pub fn open_write(path: &Path, options: &mut std::fs::OpenOptions) -> io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
+    let existed = path.symlink_metadata().is_ok();
     let file = options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC).open(path).map_err(|e| {
         if e.raw_os_error() == Some(libc::ELOOP) {
             io::Error::other("a symbolic link is in its place, and sprout never writes through a link")
@@ -141,8 +142,22 @@ pub fn open_write(path: &Path, options: &mut std::fs::OpenOptions) -> io::Result
             e
         }
     })?;
+    if !existed {
+        // Whatever the umask: the team of a shared directory can write what we create there.
+        file.set_permissions(mode_in(path))?;
+    }
     trusted(path, &file.metadata()?)?;
     Ok(file)
+}
+
+/// The mode of a file created at `path`: readable by whoever may enter its directory, and
+/// writable by the directory's group where the directory is (a team's shared directory,
+/// `chgrp ops DIR; chmod 2770 DIR`). Never writable by everyone.
+fn mode_in(path: &Path) -> fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().and_then(|d| fs::metadata(d).ok());
+    let shared = dir.is_some_and(|m| m.permissions().mode() & 0o020 != 0);
+    fs::Permissions::from_mode(if shared { 0o664 } else { 0o644 })
 }
 
 /// A file sprout may write: regular, not writable by everyone, owned by us or by a member of
@@ -203,6 +218,7 @@ pub fn replace(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     remove_stale_temps(dir);
     let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir)?;
+    tmp.as_file().set_permissions(mode_in(path))?;
     tmp.write_all(bytes)?;
     if durable {
         tmp.as_file().sync_all()?;
