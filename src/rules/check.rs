@@ -192,10 +192,10 @@ pub fn history(
     let mut push =
         |message: String| out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message });
     let by = crate::safe::visible(&e.by);
-    if let Err(refusal) = super::record::in_time_order(data.journal.last_at, e.at) {
+    if let Err(refusal) = super::time::in_time_order(data.journal.last_at, e.at) {
         push(format!("{} by {by} is out of time order: {refusal}", e.event.kind()));
     }
-    if e.at > now + chrono::Duration::minutes(super::record::CLOCK_TOLERANCE_MINUTES) {
+    if e.at > now + chrono::Duration::minutes(super::time::CLOCK_TOLERANCE_MINUTES) {
         push(format!("{} by {by} is dated {}, in the future", e.event.kind(), e.at.format("%Y-%m-%d %H:%M UTC")));
     }
     if let Err(refusal) = super::authority::check(data, state, &e.event, &e.by) {

@@ -13,7 +13,9 @@ pub mod phase;
 pub mod record;
 pub mod replay;
 pub mod risk;
+pub mod time;
 pub mod view;
+mod waiting;
 
 pub use gates::{Gate, GateStatus};
 pub use hotfix::{HotFixStatus, PendingFix};

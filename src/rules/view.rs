@@ -11,6 +11,7 @@ use super::levels::{Compliance, behind, latest_released};
 use super::phase::{SoakState, Window, member_phase, soak_state};
 use super::replay::{MemberRecord, State};
 use super::risk::{Ratings, ratings};
+use super::waiting;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LevelCell {
@@ -75,7 +76,7 @@ impl RolloutView {
         let ro = &data.plan.rollouts[self.rollout];
         let progress = &state.progress[self.rollout];
         let window = Window::of(ro, p, progress.extra_days[p]);
-        let target = target_name(data, ro);
+        let target = waiting::target_name(data, ro);
         for &i in servers {
             let owner = i as u32;
             for (g, owners) in self.gate_owners.iter_mut().enumerate() {
@@ -99,7 +100,7 @@ impl RolloutView {
                     self.gates[g].unmet.insert(k, line);
                 }
             }
-            for (kind, lines) in waiting_members(state, &target, &[i], rows).into_iter().enumerate() {
+            for (kind, lines) in waiting::members(state, &target, &[i], rows).into_iter().enumerate() {
                 for (_, line) in lines {
                     let key = (kind as u8, owner);
                     let k = self.waiting_owners.partition_point(|&o| o < key);
@@ -108,7 +109,7 @@ impl RolloutView {
                 }
             }
         }
-        self.halted = halted(state, progress, &self.members[p]);
+        self.halted = waiting::halted(state, progress, &self.members[p]);
     }
 
     pub fn gates_met(&self) -> bool {
@@ -249,9 +250,9 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
             (*owners, status.unmet) = lines.into_iter().unzip();
         }
     }
-    let target = target_name(data, ro);
+    let target = waiting::target_name(data, ro);
     let mut lines = Vec::new();
-    for part in crate::parallel::halves(members, |_, part| waiting_members(state, &target, part, rows)) {
+    for part in crate::parallel::halves(members, |_, part| waiting::members(state, &target, part, rows)) {
         for (kind, block) in part.into_iter().enumerate() {
             lines.push((kind, block));
         }
@@ -271,20 +272,9 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
             view.waiting.push(line.clone());
         }
     }
-    view.halted = halted(state, progress, members);
+    view.halted = waiting::halted(state, progress, members);
     view.gates = gates;
     view
-}
-
-fn halted(state: &State, progress: &crate::rules::replay::Progress, members: &[usize]) -> Option<String> {
-    members
-        .iter()
-        .find(|&&i| progress.members[i].backed_out_at.is_some())
-        .map(|&i| format!("halted: {} was backed out; re-install or exclude it", state.servers[i].name))
-}
-
-fn target_name(data: &Data, ro: &Rollout) -> String {
-    data.catalog.product(&ro.product).map_or(String::new(), |p| p.level_name(ro.target))
 }
 
 /// A server's ratings, priority (derived or overridden) and phase in one rollout.
@@ -309,53 +299,24 @@ fn level_cells(data: &Data, server: &Server, today: NaiveDate) -> Vec<LevelCell>
         .collect()
 }
 
-/// Overdue, due and backup lines for `members`.
-fn waiting_members(state: &State, target: &str, members: &[usize], rows: &[ServerRow]) -> [Vec<(u32, String)>; 3] {
-    let mut overdue = Vec::new();
-    let mut due = Vec::new();
-    let mut backups = Vec::new();
-    for &i in members {
-        let name = &state.servers[i].name;
-        let owner = i as u32;
-        let owned = |list: &mut Vec<(u32, String)>, line: String| list.push((owner, line));
-        match rows[i].soak {
-            Some(SoakState::Overdue { day, max }) => {
-                owned(&mut overdue, format!("{name}: checkout OVERDUE (day {day}, max {max})"))
-            }
-            Some(SoakState::CheckoutDue { day, max, .. }) => {
-                owned(&mut due, format!("{name}: checkout due (day {day} of {max})"))
-            }
-            Some(SoakState::Failed { .. }) => {
-                owned(&mut overdue, format!("{name}: checkout failed; back out or re-check"))
-            }
-            Some(SoakState::NotStarted | SoakState::BackedOut) => {
-                let backed_up = state.backup_confirmed(i);
-                if backed_up {
-                    owned(&mut due, format!("{name}: backup confirmed, install {target}"));
-                } else {
-                    owned(&mut backups, format!("{name}: backup not confirmed before installing {target}"));
-                }
-            }
-            _ => {}
-        }
-    }
-    [overdue, due, backups]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{CheckoutResult, Event};
     use crate::rules::fixture::{apply, now, sample};
 
-    fn checkout(server: &str, result: CheckoutResult) -> Event {
+    fn checkout_in(phase: &str, server: &str, result: CheckoutResult) -> Event {
         Event::Checkout {
             rollout: "ex55-sp4".into(),
             server: server.into(),
-            phase: "Local low impact".into(),
+            phase: phase.into(),
             result,
             note: String::new(),
         }
+    }
+
+    fn checkout(server: &str, result: CheckoutResult) -> Event {
+        checkout_in("Local low impact", server, result)
     }
 
     #[test]
@@ -400,35 +361,14 @@ mod tests {
         let v = FleetView::build(&data, &state, Some(0), now()).rollout.expect("rollout");
         assert_eq!(v.halted.as_deref(), Some("halted: BOS-IMS02 was backed out; re-install or exclude it"));
     }
-}
-
-#[cfg(test)]
-mod phase_tests {
-    use super::*;
-    use crate::model::{CheckoutResult, Event};
-    use crate::rules::fixture::{apply, now, sample};
 
     #[test]
     fn a_checkout_recorded_in_another_phase_does_not_meet_this_phases_gate() {
         let (data, mut state) = sample();
-        let lab = Event::Checkout {
-            rollout: "ex55-sp4".into(),
-            server: "BOS-IMS01".into(),
-            phase: "Lab".into(),
-            result: CheckoutResult::Pass,
-            note: String::new(),
-        };
-        apply(&data, &mut state, "jdoe", lab);
+        apply(&data, &mut state, "jdoe", checkout_in("Lab", "BOS-IMS01", CheckoutResult::Pass));
         let unmet = FleetView::build(&data, &state, Some(0), now()).rollout.map(|v| v.unmet()).unwrap_or_default();
         assert!(unmet.iter().any(|u| u.starts_with("BOS-IMS01: OVERDUE")), "{unmet:?}");
-        let here = Event::Checkout {
-            rollout: "ex55-sp4".into(),
-            server: "BOS-IMS01".into(),
-            phase: "Local low impact".into(),
-            result: CheckoutResult::Pass,
-            note: String::new(),
-        };
-        apply(&data, &mut state, "jdoe", here);
+        apply(&data, &mut state, "jdoe", checkout("BOS-IMS01", CheckoutResult::Pass));
         let unmet = FleetView::build(&data, &state, Some(0), now()).rollout.map(|v| v.unmet()).unwrap_or_default();
         assert!(!unmet.iter().any(|u| u.starts_with("BOS-IMS01")), "{unmet:?}");
     }
