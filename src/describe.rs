@@ -1,6 +1,6 @@
 //! Events and states in the operator's words: the text every screen and printout shows.
 
-use crate::model::Event;
+use crate::model::{Asked, Event};
 
 /// One line in the operator's words, for history lists, notices and printouts; a note's
 /// newlines and any control character are shown visibly.
@@ -42,10 +42,54 @@ fn words(event: &Event) -> String {
         Event::HotFixApplied { server, hot_fix } => {
             format!("{server}: hot fix {hot_fix} applied")
         }
-        Event::RiskOverride { server, priority, reason, .. } => {
-            format!("{server}: priority set to {priority}: {reason}")
+        Event::RiskOverride { server, priority, reason, approver, .. } => match approver {
+            Some(a) => format!("{server}: priority set to {priority}, approved by {a}: {reason}"),
+            None => format!("{server}: priority set to {priority}: {reason}"),
+        },
+        Event::OverrideRequested { asked: Asked::Open { phase, overridden }, reason, .. } => {
+            format!("OVERRIDE ASKED: open phase '{phase}' with {} gate item(s) unmet: {reason}", overridden.len())
         }
+        Event::OverrideRequested { asked: Asked::Priority { server, priority }, reason, .. } => {
+            format!("{server}: OVERRIDE ASKED: priority {priority}: {reason}")
+        }
+        Event::OverrideConfirmed { request, .. } => format!("override request #{request} confirmed"),
+        Event::OverrideWithdrawn { request, reason, .. } => format!("override request #{request} withdrawn: {reason}"),
     }
+}
+
+/// What an override request asks for: "open phase 4 (Local high impact) over 6 unmet gate item(s)".
+pub fn asked(rollout: &crate::model::Rollout, asked: &Asked) -> String {
+    let words = match asked {
+        Asked::Open { phase, overridden } => {
+            let n = rollout.phase_index(phase).map_or(String::new(), |p| format!("{} ", p + 1));
+            format!("open phase {n}({phase}) over {} unmet gate item(s)", overridden.len())
+        }
+        Asked::Priority { server, priority } => format!("give {server} priority {priority}"),
+    };
+    crate::safe::visible(&words).into_owned()
+}
+
+/// A pending override request in one line: what is asked, by whom, why, and who may confirm it.
+pub fn request(
+    data: &crate::model::Data,
+    rollout: &crate::model::Rollout,
+    q: &crate::rules::replay::Request,
+) -> String {
+    let what = asked(rollout, &q.asked);
+    let may: Vec<&str> = data.team.as_ref().map_or_else(Vec::new, |t| {
+        t.approvers.iter().filter(|a| **a != q.by && !q.confirmed.contains(a)).map(String::as_str).collect()
+    });
+    let words = format!(
+        "override request #{}: {what}, asked by {} {}: {}; confirmed {} of {}{}",
+        q.seq,
+        q.by,
+        q.at.format("%Y-%m-%d %H:%M"),
+        q.reason,
+        q.confirmed.len(),
+        q.needed,
+        if may.is_empty() { String::new() } else { format!(" ({} may confirm)", may.join(", ")) }
+    );
+    crate::safe::visible(&words).into_owned()
 }
 
 fn suffix(note: &str) -> String {

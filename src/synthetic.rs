@@ -63,7 +63,9 @@ pub fn generate(servers: usize, events: usize, now: DateTime<Utc>) -> Result<Vec
     {
         p.members.servers = vec![remote_ims];
     }
-    let journal = journal_text(&fleet, &plan, events, now, &mut rng)?;
+    let catalog: crate::model::Catalog =
+        parse::ron("catalog.ron", &text("catalog.ron"), 1).map_err(|e| e.to_string())?;
+    let journal = journal_text(&catalog, &fleet, &plan, events, now, &mut rng)?;
     let fleet_text =
         ron::ser::to_string_pretty(&fleet, ron::ser::PrettyConfig::default()).map_err(|e| e.to_string())?;
     let plan_text = ron::ser::to_string_pretty(&plan, ron::ser::PrettyConfig::default()).map_err(|e| e.to_string())?;
@@ -108,6 +110,7 @@ impl Chain {
 }
 
 fn journal_text(
+    catalog: &crate::model::Catalog,
     fleet: &Fleet,
     plan: &RolloutPlan,
     events: usize,
@@ -116,6 +119,12 @@ fn journal_text(
 ) -> Result<String, String> {
     let Some(ro) = plan.rollouts.first() else { return Ok(String::new()) };
     let rollout = ro.id.clone();
+    // Only what the write path would accept: servers below the target that have its prerequisites.
+    let requires = catalog.product(&ro.product).and_then(|p| p.service_pack(ro.target)).map(|sp| sp.requires.clone());
+    let installable = |s: &Server| {
+        s.products.get(&ro.product).is_some_and(|&l| l < ro.target)
+            && requires.iter().flatten().all(|r| s.products.get(&r.product).is_some_and(|&l| l >= r.level))
+    };
     let phases: Vec<String> = ro.phases.iter().map(|p| p.name.clone()).collect();
     let opened = |name: &str| Event::PhaseOpened {
         rollout: rollout.clone(),
@@ -141,7 +150,7 @@ fn journal_text(
         left -= 1;
         chain.emit(opened(name), at)?;
         // In time order: the backups, then the installs an hour later, then the checkouts.
-        let chosen: Vec<&Server> = members.into_iter().take(left / 3).collect();
+        let chosen: Vec<&Server> = members.into_iter().filter(|s| installable(s)).take(left / 3).collect();
         left -= 3 * chosen.len();
         for s in &chosen {
             chain.emit(Event::Backup { server: s.name.clone(), note: "full backup".into() }, at)?;
@@ -181,8 +190,9 @@ fn journal_text(
         chain.emit(opened(third), start + Duration::days(25))?;
         let members = fleet.servers.iter().filter(|s| {
             !s.remote
+                && s.environment == crate::model::Environment::Production
                 && matches!(s.role.as_str(), "ims" | "bridgehead")
-                && s.products.get("ex55").is_some_and(|&l| l < 4)
+                && installable(s)
         });
         let chosen: Vec<&Server> = members.take(50).take(left / 2).collect();
         left -= 2 * chosen.len();

@@ -340,3 +340,55 @@ fn the_dashboard_runs_on_any_store_and_a_second_dashboard_sees_its_write() {
     let unmet = watcher.view.rollout.as_ref().map(|v| v.unmet()).unwrap_or_default();
     assert!(!unmet.iter().any(|u| u.starts_with("BOS-IMS01")), "{unmet:?}");
 }
+
+fn app_as(s: &Sample, name: &str) -> App {
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    let op = Operator { name: name.into(), from: None };
+    App::load(sprout::store::FileStore::open(s.path()), op, false, now, true, Some(0)).expect("load sample")
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).expect("terminal");
+    let theme = sprout::ui::Theme::new(true);
+    terminal.draw(|f| sprout::ui::draw(f, app, &theme)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    (0..height).map(|y| (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect::<String>() + "\n").collect()
+}
+
+/// With a team, one operator asks for an override from the dashboard, every dashboard shows the
+/// request, the one who asked cannot confirm it, and another approver confirms it from theirs.
+#[test]
+fn an_override_asked_on_one_dashboard_is_confirmed_on_another() {
+    let s = Sample::new();
+    std::fs::write(s.file("team.ron"), "(approvers: [\"jsmith\", \"mtracy\"])").expect("team.ron");
+    let mut asker = app_as(&s, "jsmith");
+    let mut approver = app_as(&s, "mtracy");
+    asker.update(Action::Tab(Tab::Rollout));
+    asker.update(Action::Record(Write::Advance));
+    let Some(Overlay::Form(form)) = &asker.overlay else { panic!("the advance form opens") };
+    assert!(form.title.starts_with("Ask to open phase 4"), "{}", form.title);
+    keys(&mut asker, "change board");
+    key(&mut asker, KeyCode::Enter);
+    let notice = asker.notice.clone().expect("recorded");
+    assert!(notice.ok && notice.text.contains("OVERRIDE ASKED") && notice.text.contains("waits for 1 more approver"));
+    assert_eq!(asker.view.rollout.as_ref().and_then(|v| v.current), Some(2), "asking opens nothing");
+    asker.update(Action::Record(Write::Confirm));
+    let refusal = asker.notice.clone().expect("refused before a form");
+    assert!(asker.overlay.is_none() && !refusal.ok, "{refusal:?}");
+    assert!(refusal.text.contains("an approver may not approve their own override"), "{refusal:?}");
+
+    approver.reload_external();
+    approver.notice = None;
+    let shown = screen(&mut approver, 80, 24);
+    assert!(shown.contains("⚑ OVERRIDE ASKED #"), "every dashboard shows the request:\n{shown}");
+    assert!(shown.contains("by jsmith: open phase 4"), "{shown}");
+    approver.update(Action::Tab(Tab::Rollout));
+    approver.update(Action::Record(Write::Confirm));
+    let Some(Overlay::Form(form)) = &approver.overlay else { panic!("the confirm form opens: {:?}", approver.notice) };
+    assert!(form.context.iter().any(|l| l.starts_with("It overrides 6 unmet gate item(s)")), "{:?}", form.context);
+    key(&mut approver, KeyCode::Enter);
+    let notice = approver.notice.clone().expect("confirmed");
+    assert!(notice.ok && notice.text.contains("phase 4 (Local high impact) is open"), "{notice:?}");
+    approver.notice = None;
+    assert!(!screen(&mut approver, 80, 24).contains("OVERRIDE ASKED #"), "nothing pending any more");
+}

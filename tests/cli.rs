@@ -251,13 +251,12 @@ fn the_sample_stays_in_progress_whatever_day_it_is_seeded() {
 }
 
 #[test]
-fn with_a_team_only_approvers_sign_off_override_and_back_out() {
+fn with_a_team_only_approvers_sign_off_and_back_out() {
     let s = Sample::new();
     std::fs::write(s.file("team.ron"), "(approvers: [\"mtracy\"])").expect("team.ron");
     let me = sprout::store::Operator::current().name;
     for (args, what) in [
         (&["record", "signoff", "Network services"][..], "sign off for a group"),
-        (&["advance", "--override", "change board"][..], "override a gate"),
         (&["record", "backout", "BOS-IMS02", "--reason", "store errors"][..], "back out an install"),
     ] {
         let r = s.run(args);
@@ -265,11 +264,42 @@ fn with_a_team_only_approvers_sign_off_override_and_back_out() {
         let expected = format!("only an approver may {what}; {me} is not among the approvers in team.ron (mtracy)");
         assert!(r.stderr.contains(&expected), "{args:?}: {}", r.stderr);
     }
-    std::fs::write(s.file("team.ron"), format!("(approvers: [\"mtracy\", \"{me}\"])")).expect("team.ron");
-    let r = s.run(&["advance", "--override", "change board"]);
-    assert!(r.ok, "an approver overrides without naming anyone else: {}", r.stderr);
-    let journal = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
-    assert!(journal.lines().last().is_some_and(|l| l.contains(&format!("approver:Some(\"{me}\")"))));
+}
+
+#[test]
+fn with_a_team_an_override_is_asked_for_and_confirmed_by_another_approver() {
+    let s = Sample::new();
+    let me = sprout::store::Operator::current().name;
+    std::fs::write(s.file("team.ron"), format!("(approvers: [\"{me}\", \"mtracy\"])")).expect("team.ron");
+    let asked = s.run(&["advance", "--override", "change board"]);
+    assert!(asked.ok, "{}", asked.stderr);
+    assert!(asked.stdout.contains("OVERRIDE ASKED: open phase 'Local high impact'"), "{}", asked.stdout);
+    assert!(asked.stdout.contains("waits for 1 more approver (mtracy may confirm it"), "{}", asked.stdout);
+    let seq: u64 = asked.stdout["recorded #".len()..].split(' ').next().and_then(|n| n.parse().ok()).expect("seq");
+    let status = s.run(&["status"]);
+    assert!(
+        status.stdout.contains(&format!("override request #{seq}: open phase 4 (Local high impact)")),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("confirmed 0 of 1 (mtracy may confirm)"), "{}", status.stdout);
+    assert!(status.stdout.contains("▶ 3"), "asking opened nothing: {}", status.stdout);
+    let own = s.run(&["approve"]);
+    assert!(!own.ok);
+    assert!(
+        own.stderr.contains(&format!("an approver may not approve their own override: {me} asked for request #{seq}")),
+        "{}",
+        own.stderr
+    );
+    let again = s.run(&["advance", "--override", "again"]);
+    assert!(again.stderr.contains(&format!("asked for this override already (request #{seq}")), "{}", again.stderr);
+    let confirm = sprout::model::Event::OverrideConfirmed { rollout: "ex55-sp4".into(), request: seq };
+    let done = common::record_as(&s, "mtracy", NOW, confirm).expect("mtracy confirms");
+    assert_eq!(done.effect.as_deref(), Some("every approver it needed confirmed: phase 4 (Local high impact) is open"));
+    let status = s.run(&["status"]);
+    assert!(status.stdout.contains("▶ 4") && !status.stdout.contains("override request #"), "{}", status.stdout);
+    let check = s.run(&["check"]);
+    assert!(check.ok, "asked and confirmed through the write path, history agrees: {}", check.stderr);
 }
 
 #[test]

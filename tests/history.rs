@@ -54,14 +54,12 @@ fn a_hand_appended_phase_opening_with_gates_unmet_is_caught_by_check() {
     assert!(s.run(&["status"]).stdout.contains("phase 4"), "the state shows the opened phase");
     let check = s.run(&["check"]);
     assert!(!check.ok);
-    assert!(
-        check.stderr.contains(&format!("journal.ron:{line}:1: phase 'Local high impact' was opened by mallory with"))
-            && check
-                .stderr
-                .contains("gate item(s) unmet and no override (first: MSP-BH01: install not verified (winver))"),
-        "{}",
-        check.stderr
+    let expected = format!(
+        "journal.ron:{line}:1: advance by mallory would have been refused: gate unmet for phase 3: 6 item(s): \
+         MSP-BH01: install not verified (winver);"
     );
+    assert!(check.stderr.contains(&expected), "{}", check.stderr);
+    assert!(check.stderr.contains("opening phase 4 anyway needs an override reason and an approver"));
 }
 
 #[test]
@@ -187,4 +185,71 @@ fn events_keep_time_order_and_none_is_in_the_future() {
         check.stderr
     );
     assert!(check.stderr.contains("journal.ron:42:1: backup by mallory is out of time order"), "{}", check.stderr);
+}
+
+/// Every refusal of the write path is asked again of history, not only authority and gates:
+/// each event below, appended by hand and correctly chained, is reported at its line.
+#[test]
+fn every_rule_of_the_write_path_is_asked_again_of_history() {
+    let install =
+        |server: &str| Event::Install { server: server.into(), product: "ex55".into(), level: 4, verified: None };
+    let cases: Vec<(Event, &str)> = vec![
+        (install("BOS-PF01"), "install by mallory would have been refused: no full backup of BOS-PF01 is confirmed"),
+        (install("LAB-MBX01"), "install by mallory would have been refused: LAB-MBX01 already has"),
+        (install("MSP-MSM01"), "install by mallory would have been refused: blocked: Exchange Server 5.5 SP4 requires"),
+        (
+            Event::Checkout {
+                rollout: "ex55-sp4".into(),
+                server: "BOS-PF01".into(),
+                phase: "Local low impact".into(),
+                result: sprout::model::CheckoutResult::Pass,
+                note: String::new(),
+            },
+            "checkout by mallory would have been refused: BOS-PF01 is a member of phase 6",
+        ),
+        (
+            Event::RiskOverride {
+                rollout: "ex55-sp4".into(),
+                server: "BOS-PF01".into(),
+                priority: 1,
+                reason: "moved".into(),
+                approver: None,
+            },
+            "priority by mallory would have been refused: an approver for the priority override (--approver NAME) is required",
+        ),
+    ];
+    for (event, expected) in cases {
+        let s = Sample::new();
+        let line = append_by_hand(&s, "mallory", event);
+        let check = s.run(&["check"]);
+        assert!(!check.ok);
+        assert!(check.stderr.contains(&format!("journal.ron:{line}:1: {expected}")), "{expected}\n{}", check.stderr);
+        assert!(check.stderr.contains("1 problem found"), "one problem, reported once: {}", check.stderr);
+    }
+}
+
+/// With a team, an override confirmed by the one who asked for it, or opened directly, is
+/// caught by `check` even when correctly chained.
+#[test]
+fn a_hand_appended_self_approval_is_caught_by_check() {
+    let s = Sample::new();
+    std::fs::write(s.file("team.ron"), "(approvers: [\"mallory\", \"mtracy\"])").expect("team.ron");
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
+    let overridden = sprout::rules::approval::unmet(&loaded.data, &loaded.state, 0, NOW.parse().expect("time"));
+    let ask = Event::OverrideRequested {
+        rollout: "ex55-sp4".into(),
+        asked: sprout::model::Asked::Open { phase: "Local high impact".into(), overridden },
+        reason: "change board".into(),
+    };
+    let asked = append_by_hand(&s, "mallory", ask);
+    assert!(s.run(&["check"]).ok, "asking is allowed: {}", s.run(&["check"]).stderr);
+    let seq = loaded.data.journal.seq + 1;
+    let line = append_by_hand(&s, "mallory", Event::OverrideConfirmed { rollout: "ex55-sp4".into(), request: seq });
+    assert_eq!(line, asked + 1);
+    assert!(s.run(&["status"]).stdout.contains("▶ 4"), "the state shows the phase opened");
+    let check = s.run(&["check"]);
+    let expected = format!(
+        "journal.ron:{line}:1: confirm by mallory would have been refused: an approver may not approve their own override"
+    );
+    assert!(check.stderr.contains(&expected), "{}", check.stderr);
 }

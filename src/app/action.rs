@@ -53,6 +53,10 @@ pub enum Write {
     Exclude,
     BackOut,
     Advance,
+    /// Confirm a pending override request (an approver, not the one who asked).
+    Confirm,
+    /// Withdraw a pending override request (who asked), or decline it (an approver).
+    Withdraw,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -27,7 +27,8 @@ impl App {
             .catalog
             .product(&ro.product)
             .map_or(String::new(), |p| format!("{} {}", p.name, p.level_name(ro.target)));
-        let needs_server = !matches!(write, Write::SignOff | Write::Extend | Write::Advance);
+        let needs_server =
+            !matches!(write, Write::SignOff | Write::Extend | Write::Advance | Write::Confirm | Write::Withdraw);
         let name = match (&server, needs_server) {
             (Some(s), _) => s.clone(),
             (None, true) => return self.refuse("select a server first (move the cursor onto a server row)"),
@@ -125,23 +126,77 @@ impl App {
                     let mut fields = vec![shown, Field::text("override reason", true)];
                     match &self.live.data.team {
                         None => fields.push(Field::text("approver", true)),
-                        Some(_) => {
-                            context.push(format!("You ({}) approve it; team.ron says who may.", self.operator.name))
-                        }
+                        Some(_) => context.push(format!(
+                            "With team.ron this ASKS for the override: {} approver(s) other than you ({}) must confirm it.",
+                            phase.approvers.max(1),
+                            self.operator.name
+                        )),
                     }
+                    let title = if self.live.data.team.is_some() {
+                        format!("Ask to open phase {} ({}) by override", next + 1, phase.name)
+                    } else {
+                        title
+                    };
                     Form::new(write, title, fields).with_context(context)
                 }
             }
+            Write::Confirm | Write::Withdraw => match self.request_form(write, &ro) {
+                Ok(form) => form,
+                Err(why) => return self.refuse(why),
+            },
         };
         self.overlay = Some(Overlay::Form(form));
+    }
+
+    /// The form to confirm or withdraw a pending override request, or why there is none:
+    /// what the write path would certainly refuse is said before the form opens.
+    fn request_form(&self, write: Write, ro: &crate::model::Rollout) -> Result<Form, String> {
+        let r = self.view.rollout.as_ref().map(|v| v.rollout).ok_or("no rollout is selected")?;
+        let requests = &self.live.state.progress[r].requests;
+        if requests.is_empty() {
+            return Err("no override request is pending".into());
+        }
+        let me = &self.operator.name;
+        let team = self.live.data.team.as_ref();
+        let mine: Vec<&crate::rules::replay::Request> = requests
+            .iter()
+            .filter(|q| match write {
+                Write::Confirm => team.is_some_and(|t| crate::rules::approval::may_confirm(t, q, me).is_ok()),
+                _ => &q.by == me || team.is_some_and(|t| t.may_approve(me)),
+            })
+            .collect();
+        let Some(first) = mine.first() else {
+            return Err(match (write, team) {
+                (Write::Confirm, Some(t)) => crate::rules::approval::may_confirm(t, &requests[0], me)
+                    .err()
+                    .map_or_else(|| "no request is yours to confirm".to_string(), |e| e.0),
+                (Write::Confirm, None) => "without team.ron there is nothing to confirm".to_string(),
+                _ => format!("only whoever asked, or an approver, may withdraw request #{}", requests[0].seq),
+            });
+        };
+        let options: Vec<String> = mine.iter().map(|q| format!("#{}", q.seq)).collect();
+        let mut context: Vec<String> = mine.iter().map(|q| crate::describe::request(&self.live.data, ro, q)).collect();
+        if let crate::model::Asked::Open { overridden, .. } = &first.asked {
+            context.push(format!("It overrides {} unmet gate item(s):", overridden.len()));
+            context.extend(overridden.iter().map(|u| format!("  ✗ {u}")));
+        }
+        let request = Field::Choice { label: "request", options, selected: 0 };
+        Ok(match write {
+            Write::Confirm => {
+                context.push("Enter confirms it under your name; esc cancels.".into());
+                Form::new(write, "Confirm an override request", vec![request]).with_context(context)
+            }
+            _ => Form::new(write, "Withdraw an override request", vec![request, Field::text("reason", true)])
+                .with_context(context),
+        })
     }
 
     /// Save a form: the event is built and checked against the latest state under the lock.
     pub fn save(&mut self, form: Form) {
         let Some(ro) = self.rollout().map(|r| r.id.clone()) else { return };
         let now = self.now;
-        let make = |data: &crate::model::Data, state: &crate::rules::State, operator: &str| {
-            intent(&form)?.event(data, state, Some(&ro), operator, now)
+        let make = |data: &crate::model::Data, state: &crate::rules::State, _: &str| {
+            intent(&form)?.event(data, state, Some(&ro), now)
         };
         let options = WriteOptions { read_only: self.read_only, ..Default::default() };
         let mut waited = None;
@@ -152,6 +207,9 @@ impl App {
             Ok(recorded) => {
                 let mut text =
                     format!("✓ recorded #{}: {}", recorded.entry.seq, crate::describe::event(&recorded.entry.event));
+                if let Some(effect) = &recorded.effect {
+                    text.push_str(&format!("; {effect}"));
+                }
                 if let Some(holder) = waited {
                     text.push_str(&format!(" (waited for the lock held by {holder})"));
                 }
@@ -208,5 +266,12 @@ fn intent(form: &Form) -> Result<Intent, Refusal> {
             override_reason: optional(form.value("override reason")),
             approver: optional(form.value("approver")),
         },
+        Write::Confirm => Intent::Confirm { request: request_number(form) },
+        Write::Withdraw => Intent::Withdraw { request: request_number(form), reason: form.value("reason") },
     })
+}
+
+/// The request a form shows ("#57"): the one it was opened on, never another one.
+fn request_number(form: &Form) -> Option<u64> {
+    form.value("request").trim_start_matches('#').parse().ok()
 }

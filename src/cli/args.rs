@@ -13,7 +13,7 @@ use crate::model::CheckoutResult;
     version,
     about = "The service-pack rollout deck: fleet compliance, hot fixes, rollout phases and their gates",
     long_about = "The service-pack rollout deck.\n\nWith no command, sprout shows the state of the rollout. The data directory is\n--data DIR, else $SPROUT_DATA, else your per-user data directory, which is seeded\nwith a sample fleet the first time.",
-    after_help = "Examples:\n  sprout status                      the rollout at a glance\n  sprout server BOS-IMS01            one server: levels, hot fixes, soak, history\n  sprout record checkout BOS-IMS01 pass --note \"queues normal\"\n  sprout advance --override \"change board approved\" --approver mtracy"
+    after_help = "Examples:\n  sprout status                      the rollout at a glance\n  sprout server BOS-IMS01            one server: levels, hot fixes, soak, history\n  sprout record checkout BOS-IMS01 pass --note \"queues normal\"\n  sprout advance --override \"change board approved\" --approver mtracy\n  sprout approve --request 57             confirm an override someone asked for (team.ron)"
 )]
 pub struct Cli {
     /// Data directory holding catalog.ron, fleet.ron, rollout.ron and journal.ron.
@@ -72,9 +72,24 @@ pub enum Command {
         /// Open the phase although a gate is unmet, saying why.
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
-        /// Who approved the override.
+        /// Who approved the override (without team.ron; with it, the override is asked for
+        /// and approvers confirm it with `sprout approve`).
         #[arg(long, value_name = "NAME")]
         approver: Option<String>,
+    },
+    /// Confirm a pending override request as an approver (not your own); the last approver it
+    /// needs puts it into effect.
+    Approve {
+        /// The request's number (the #seq it was recorded as); needed when several are pending.
+        #[arg(long, value_name = "N")]
+        request: Option<u64>,
+    },
+    /// Withdraw a pending override request (whoever asked), or decline it (an approver).
+    Withdraw {
+        #[arg(long, value_name = "N")]
+        request: Option<u64>,
+        #[arg(long)]
+        reason: String,
     },
     /// Check the journal's whole chain and report the first damaged line.
     Verify,
@@ -197,11 +212,14 @@ pub enum Record {
     },
     /// A hot fix applied to a server.
     Hotfix { server: String, hot_fix: String },
-    /// Override a server's derived upgrade priority.
+    /// Override a server's derived upgrade priority (with team.ron: ask the approvers for it).
     Priority {
         server: String,
         priority: u8,
         #[arg(long)]
         reason: String,
+        /// Who approved it (without team.ron).
+        #[arg(long, value_name = "NAME")]
+        approver: Option<String>,
     },
 }

@@ -13,7 +13,7 @@ use super::{Context, Failure, Outcome};
 pub fn write(ctx: &Context, intent: Intent, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let options = WriteOptions { read_only: ctx.read_only, ..Default::default() };
     let (rollout, now) = (ctx.rollout.clone(), ctx.now);
-    let make = move |data: &_, state: &_, operator: &str| intent.event(data, state, rollout.as_deref(), operator, now);
+    let make = move |data: &_, state: &_, _: &str| intent.event(data, state, rollout.as_deref(), now);
     let recorded = live::record(&ctx.store(), &Operator::current(), ctx.now, options, make, |holder| {
         let _ = writeln!(err, "waiting for the lock held by {holder} ...");
     })
@@ -30,6 +30,9 @@ pub fn write(ctx: &Context, intent: Intent, out: &mut dyn Write, err: &mut dyn W
         e.by,
         crate::describe::event(&e.event)
     )?;
+    if let Some(effect) = &recorded.effect {
+        writeln!(out, "{}", crate::safe::visible(effect))?;
+    }
     Ok(())
 }
 
@@ -47,6 +50,8 @@ pub fn intent(r: Record) -> Intent {
         Record::Exclude { server, reason } => Intent::Exclude { server, reason },
         Record::Backout { server, reason, product } => Intent::BackOut { server, product, reason },
         Record::Hotfix { server, hot_fix } => Intent::HotFix { server, hot_fix },
-        Record::Priority { server, priority, reason } => Intent::Priority { server, priority, reason },
+        Record::Priority { server, priority, reason, approver } => {
+            Intent::Priority { server, priority, reason, approver }
+        }
     }
 }

@@ -71,6 +71,8 @@ struct RolloutReport {
     halted: Option<String>,
     waiting_on: Vec<String>,
     can_advance: bool,
+    /// Override requests waiting for their approvers, in words.
+    pending_overrides: Vec<String>,
 }
 
 fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> Report {
@@ -140,11 +142,11 @@ fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> R
         roles: roles.into_values().collect(),
         hot_fixes,
         advice,
-        rollout: view.rollout.as_ref().map(|v| rollout_report(data, v)),
+        rollout: view.rollout.as_ref().map(|v| rollout_report(data, state, v)),
     }
 }
 
-fn rollout_report(data: &Data, v: &rules::RolloutView) -> RolloutReport {
+fn rollout_report(data: &Data, state: &State, v: &rules::RolloutView) -> RolloutReport {
     let ro = &data.plan.rollouts[v.rollout];
     let phases = ro
         .phases
@@ -175,6 +177,11 @@ fn rollout_report(data: &Data, v: &rules::RolloutView) -> RolloutReport {
         halted: v.halted.clone(),
         waiting_on: v.waiting.clone(),
         can_advance: v.gates_met() && v.current.is_some_and(|c| c + 1 < ro.phases.len()),
+        pending_overrides: state.progress[v.rollout]
+            .requests
+            .iter()
+            .map(|q| crate::describe::request(data, ro, q))
+            .collect(),
     }
 }
 
@@ -262,6 +269,15 @@ fn text(r: &Report, md: bool) -> String {
             })
             .collect();
         o.push_str(&table(&["phase", "name", "state", "servers", "window", "soak"], &rows, md));
+        if !ro.pending_overrides.is_empty() {
+            h(&mut o, "! Override requests waiting for approvers (sprout approve)");
+            for q in &ro.pending_overrides {
+                o.push_str(&format!(
+                    "{bullet}{q}
+"
+                ));
+            }
+        }
         match ro.current {
             None => o.push_str(&format!("{bullet}no phase open yet: `sprout advance` opens phase 1\n")),
             Some(c) => {
@@ -288,7 +304,7 @@ fn text(r: &Report, md: bool) -> String {
                 } else if c == ro.phases.len() {
                     "This is the last phase.\n".to_string()
                 } else {
-                    format!("Cannot advance to phase {}: {unmet} of 4 gates unmet.\n", c + 1)
+                    format!("Cannot advance to phase {}: {unmet} of {} gates unmet.\n", c + 1, ro.gates.len())
                 });
             }
         }

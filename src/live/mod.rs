@@ -222,8 +222,12 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
     let stamp = store.stamp();
     let plans = plans(store)?;
     let loaded = load_full(store, stamp, plans, |line, e, data, state| {
+        let before = journal.len();
         rules::check::event(data, state, line, e, &mut journal);
-        rules::check::history(data, state, line, e, now, &mut journal);
+        // An event naming what does not exist is reported once, not again as a refusal.
+        if journal.len() == before {
+            rules::check::history(data, state, line, e, now, &mut journal);
+        }
     })?;
     let mut problems = rules::check::check(&loaded.data, &loaded.state, now);
     problems.extend(journal);

@@ -18,6 +18,9 @@ use super::{LoadError, Loaded, cache, catch_up, load};
 pub struct Recorded {
     pub entry: Entry,
     pub warnings: Vec<String>,
+    /// What the event did beyond itself (an override request waiting, a confirmation that
+    /// opened a phase), in the latest state.
+    pub effect: Option<String>,
     /// The first event `loaded` had not seen (other writers' or this one), or `None` when
     /// the write path had to read everything again.
     pub first_new: Option<usize>,
@@ -125,6 +128,7 @@ pub fn record_in(
     let Loaded { data, state, .. } = loaded;
     let pos = data.journal.len();
     let server = state.apply(data, pos, &entry);
+    let effect = crate::rules::approval::effect(data, state, &entry);
     data.journal.push(&entry, appended.start, appended.end, server);
     data.journal.line_count += 1;
     loaded.mark = appended.mark;
@@ -134,5 +138,5 @@ pub fn record_in(
         // in this generation, so later loads read only the tail.
         cache::save(loaded);
     }
-    Ok(Recorded { entry, warnings, first_new })
+    Ok(Recorded { entry, warnings, effect, first_new })
 }

@@ -207,13 +207,43 @@ pub enum Event {
         server: String,
         hot_fix: String,
     },
-    /// Override of the derived upgrade priority.
+    /// Override of the derived upgrade priority. Without a team, `approver` names who approved
+    /// it; with a team it is asked for and confirmed instead (`OverrideRequested`).
     RiskOverride {
         rollout: String,
         server: String,
         priority: u8,
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<String>,
     },
+    /// With a team: an override asked for, which takes effect when the approvers it needs (none
+    /// of them the one who asked) have confirmed it.
+    OverrideRequested {
+        rollout: String,
+        asked: Asked,
+        reason: String,
+    },
+    /// An approver's confirmation of the pending request whose line has seq `request`.
+    OverrideConfirmed {
+        rollout: String,
+        request: u64,
+    },
+    /// The pending request `request` withdrawn by whoever asked, or declined by an approver.
+    OverrideWithdrawn {
+        rollout: String,
+        request: u64,
+        reason: String,
+    },
+}
+
+/// What an override request asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Asked {
+    /// Open `phase` although the gate items in `overridden` (as shown when asked) are unmet.
+    Open { phase: String, overridden: Vec<String> },
+    /// Give `server` priority `priority`, which may move it between phases.
+    Priority { server: String, priority: u8 },
 }
 
 impl Event {
@@ -227,8 +257,14 @@ impl Event {
             | Event::Excluded { server, .. }
             | Event::BackedOut { server, .. }
             | Event::HotFixApplied { server, .. }
-            | Event::RiskOverride { server, .. } => Some(server),
-            Event::SignOff { .. } | Event::SoakExtended { .. } | Event::PhaseOpened { .. } => None,
+            | Event::RiskOverride { server, .. }
+            | Event::OverrideRequested { asked: Asked::Priority { server, .. }, .. } => Some(server),
+            Event::SignOff { .. }
+            | Event::SoakExtended { .. }
+            | Event::PhaseOpened { .. }
+            | Event::OverrideRequested { asked: Asked::Open { .. }, .. }
+            | Event::OverrideConfirmed { .. }
+            | Event::OverrideWithdrawn { .. } => None,
         }
     }
 
@@ -239,7 +275,10 @@ impl Event {
             | Event::SoakExtended { rollout, .. }
             | Event::Excluded { rollout, .. }
             | Event::PhaseOpened { rollout, .. }
-            | Event::RiskOverride { rollout, .. } => Some(rollout),
+            | Event::RiskOverride { rollout, .. }
+            | Event::OverrideRequested { rollout, .. }
+            | Event::OverrideConfirmed { rollout, .. }
+            | Event::OverrideWithdrawn { rollout, .. } => Some(rollout),
             Event::Install { .. }
             | Event::Verify { .. }
             | Event::Backup { .. }
@@ -254,26 +293,32 @@ impl Event {
             Event::Checkout { phase, .. }
             | Event::SignOff { phase, .. }
             | Event::SoakExtended { phase, .. }
-            | Event::PhaseOpened { phase, .. } => Some(phase),
+            | Event::PhaseOpened { phase, .. }
+            | Event::OverrideRequested { asked: Asked::Open { phase, .. }, .. } => Some(phase),
             Event::Install { .. }
             | Event::Verify { .. }
             | Event::Backup { .. }
             | Event::Excluded { .. }
             | Event::BackedOut { .. }
             | Event::HotFixApplied { .. }
-            | Event::RiskOverride { .. } => None,
+            | Event::RiskOverride { .. }
+            | Event::OverrideRequested { asked: Asked::Priority { .. }, .. }
+            | Event::OverrideConfirmed { .. }
+            | Event::OverrideWithdrawn { .. } => None,
         }
     }
 
     /// What recording this event means when only an approver may record it (with a team).
+    /// Overrides themselves are asked for by anyone and confirmed by approvers (`rules::approval`).
     pub fn approval(&self) -> Option<&'static str> {
         match self {
-            Event::PhaseOpened { override_reason: Some(_), .. } => Some("override a gate"),
             Event::SignOff { .. } => Some("sign off for a group"),
             Event::BackedOut { .. } => Some("back out an install"),
-            // A priority moves a server between phases: around its gates, without an approver.
-            Event::RiskOverride { .. } => Some("override a server's priority"),
-            Event::PhaseOpened { override_reason: None, .. }
+            Event::OverrideConfirmed { .. } => Some("confirm an override"),
+            Event::PhaseOpened { .. }
+            | Event::RiskOverride { .. }
+            | Event::OverrideRequested { .. }
+            | Event::OverrideWithdrawn { .. }
             | Event::Install { .. }
             | Event::Verify { .. }
             | Event::Backup { .. }
@@ -296,7 +341,12 @@ impl Event {
             Event::SoakExtended { reason, .. }
             | Event::Excluded { reason, .. }
             | Event::BackedOut { reason, .. }
-            | Event::RiskOverride { reason, .. } => vec![("the reason", reason)],
+            | Event::OverrideWithdrawn { reason, .. } => vec![("the reason", reason)],
+            Event::RiskOverride { reason, approver, .. } => std::iter::once(("the reason", reason.as_str()))
+                .chain(approver.iter().map(|a| ("the approver", a.as_str())))
+                .collect(),
+            Event::OverrideRequested { reason, .. } => vec![("the override reason", reason)],
+            Event::OverrideConfirmed { .. } => Vec::new(),
             Event::PhaseOpened { override_reason, approver, .. } => override_reason
                 .iter()
                 .map(|r| ("the override reason", r.as_str()))
@@ -309,7 +359,7 @@ impl Event {
     /// The kind words shown in lists and accepted by filters, indexed by `kind_index`.
     pub const KINDS: &[&'static str] = &[
         "install", "verify", "backup", "checkout", "signoff", "extend", "exclude", "advance", "backout", "hotfix",
-        "priority",
+        "priority", "request", "confirm", "withdraw",
     ];
 
     /// The kind word shown in lists and accepted by filters.
@@ -330,6 +380,9 @@ impl Event {
             Event::BackedOut { .. } => 8,
             Event::HotFixApplied { .. } => 9,
             Event::RiskOverride { .. } => 10,
+            Event::OverrideRequested { .. } => 11,
+            Event::OverrideConfirmed { .. } => 12,
+            Event::OverrideWithdrawn { .. } => 13,
         }
     }
 }
@@ -352,7 +405,10 @@ mod tests {
             Event::PhaseOpened { rollout: s(), phase: s(), override_reason: None, approver: None, overridden: vec![] },
             Event::BackedOut { server: s(), product: s(), to_level: 1, reason: s() },
             Event::HotFixApplied { server: s(), hot_fix: s() },
-            Event::RiskOverride { rollout: s(), server: s(), priority: 1, reason: s() },
+            Event::RiskOverride { rollout: s(), server: s(), priority: 1, reason: s(), approver: None },
+            Event::OverrideRequested { rollout: s(), asked: Asked::Priority { server: s(), priority: 1 }, reason: s() },
+            Event::OverrideConfirmed { rollout: s(), request: 1 },
+            Event::OverrideWithdrawn { rollout: s(), request: 1, reason: s() },
         ]
     }
 

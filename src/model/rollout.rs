@@ -84,6 +84,18 @@ pub struct Phase {
     /// Groups whose sign-off the gate needs (seed: "get their sign-off prior to deployment").
     #[serde(default)]
     pub signoffs: Vec<String>,
+    /// With a team: how many of its approvers must confirm an override of this phase's gates
+    /// (none of them the one who asked).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub approvers: u8,
+}
+
+fn one() -> u8 {
+    1
+}
+
+fn is_one(n: &u8) -> bool {
+    *n == 1
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +152,19 @@ pub struct Selector {
 }
 
 impl Rollout {
+    /// How many approvers must confirm an override request: the phase's own count for opening
+    /// it; for a priority, which can move a server around any phase's gates, the strictest.
+    pub fn approvers_for(&self, asked: &crate::model::Asked) -> u8 {
+        let strictest = || self.phases.iter().map(|p| p.approvers).max().unwrap_or(1);
+        let n = match asked {
+            crate::model::Asked::Open { phase, .. } => {
+                self.phase_index(phase).map_or_else(strictest, |p| self.phases[p].approvers)
+            }
+            crate::model::Asked::Priority { .. } => strictest(),
+        };
+        n.max(1)
+    }
+
     pub fn phase_index(&self, name_or_number: &str) -> Option<usize> {
         if let Ok(n) = name_or_number.parse::<usize>() {
             return (1..=self.phases.len()).contains(&n).then(|| n - 1);

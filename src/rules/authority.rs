@@ -92,6 +92,7 @@ mod tests {
             server: "BOS-IMS02".into(),
             priority: 3,
             reason: "r".into(),
+            approver: Some("mtracy".into()),
         };
         apply(&data, &mut state, "jsmith", moved.clone());
         let e = check(&data, &state, &sign_off("Network services"), "jsmith").expect_err("still its checker");
@@ -99,11 +100,11 @@ mod tests {
             e.0,
             "jsmith recorded the checkout of BOS-IMS02 in this phase; a sign-off must come from someone else"
         );
-        // With a team, moving a server between phases needs an approver.
+        // With a team, moving a server between phases is asked for and confirmed by an approver.
         data.team = Some(Team { approvers: vec!["mtracy".into()] });
-        let e = check(&data, &state, &moved, "jsmith").expect_err("not an approver");
-        assert!(e.0.starts_with("only an approver may override a server's priority"), "{e}");
-        assert!(check(&data, &state, &moved, "mtracy").is_ok());
+        let e = crate::rules::approval::check(&data, &state, &moved, "mtracy", crate::rules::fixture::now())
+            .expect_err("asked and confirmed");
+        assert!(e.0.starts_with("with team.ron a priority override is asked for"), "{e}");
     }
 
     #[test]

@@ -177,10 +177,11 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
     out
 }
 
-/// What the write path would have refused when the event was appended, checked again over
-/// history with the state just before it: who may record it (approvers, separation of duties)
-/// and, for a phase opened without an override, its gates at that time. An event appended by
-/// hand around the write path is reported at its line.
+/// What the write path would have refused when the event was appended, asked again over
+/// history with the state just before it and the event's own time: every rule of
+/// `record::rules` (who may record it, separation of duties, gates, backups, open phases,
+/// override requests), and the clock's order. An event appended by hand around the write path
+/// is reported at its line.
 pub fn history(
     data: &Data,
     state: &State,
@@ -198,28 +199,8 @@ pub fn history(
     if e.at > now + chrono::Duration::minutes(super::time::CLOCK_TOLERANCE_MINUTES) {
         push(format!("{} by {by} is dated {}, in the future", e.event.kind(), e.at.format("%Y-%m-%d %H:%M UTC")));
     }
-    if let Err(refusal) = super::authority::check(data, state, &e.event, &e.by) {
-        push(format!("{} by {by} would have been refused: {refusal}", e.event.kind()));
-    }
-    if let Event::SignOff { rollout, phase, group, .. } = &e.event
-        && let Some(ro) = data.plan.rollouts.iter().find(|ro| &ro.id == rollout)
-        && let Some(p) = ro.phase_index(phase)
-        && !ro.phases[p].signoffs.contains(group)
-    {
-        push(format!("signoff by {by} for '{}', a group phase {} does not need", crate::safe::visible(group), p + 1));
-    }
-    if let Event::PhaseOpened { rollout, phase, override_reason: None, .. } = &e.event
-        && let Some(r) = data.plan.rollouts.iter().position(|ro| &ro.id == rollout)
-    {
-        let unmet = FleetView::build(data, state, Some(r), e.at).rollout.map(|v| v.unmet()).unwrap_or_default();
-        if let Some(first) = unmet.first() {
-            push(format!(
-                "phase '{}' was opened by {by} with {} gate item(s) unmet and no override (first: {})",
-                crate::safe::visible(phase),
-                unmet.len(),
-                crate::safe::visible(first)
-            ));
-        }
+    if let Err(refusal) = super::record::rules(data, state, &e.event, &e.by, e.at) {
+        push(format!("{} by {by} would have been refused: {}", e.event.kind(), crate::safe::visible(&refusal.0)));
     }
 }
 

@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{CheckoutResult, Data, Event};
+use crate::model::{Asked, CheckoutResult, Data, Event};
 
+use super::approval::{pending, unmet};
 use super::lookup::{Refusal, chosen_rollout, phase_index, refuse, server_index};
 use super::replay::State;
-use super::view::{FleetView, placement};
+use super::view::placement;
 
 /// What an operator means to record. `None` fields take their default from the rollout: its
 /// product and target level, and its current phase.
@@ -59,10 +60,12 @@ pub enum Intent {
         server: String,
         hot_fix: String,
     },
+    /// Without a team, recorded with the approver named; with a team, asked for.
     Priority {
         server: String,
         priority: u8,
         reason: String,
+        approver: Option<String>,
     },
     /// Open the next phase; `phase` is the one the operator saw as next, so a phase opened by
     /// someone else meanwhile is never skipped.
@@ -70,6 +73,15 @@ pub enum Intent {
         phase: Option<String>,
         override_reason: Option<String>,
         approver: Option<String>,
+    },
+    /// Confirm a pending override request (the one numbered, else the only one).
+    Confirm {
+        request: Option<u64>,
+    },
+    /// Withdraw (or, as an approver, decline) a pending override request.
+    Withdraw {
+        request: Option<u64>,
+        reason: String,
     },
 }
 
@@ -80,7 +92,6 @@ impl Intent {
         data: &Data,
         state: &State,
         rollout: Option<&str>,
-        operator: &str,
         now: DateTime<Utc>,
     ) -> Result<Event, Refusal> {
         let chosen = || -> Result<usize, Refusal> {
@@ -134,11 +145,25 @@ impl Intent {
                 backout(data, state, &server, &product, reason)?
             }
             Intent::HotFix { server, hot_fix } => Event::HotFixApplied { server, hot_fix },
-            Intent::Priority { server, priority, reason } => {
-                Event::RiskOverride { rollout: id(chosen()?), server, priority, reason }
+            Intent::Priority { server, priority, reason, approver } => {
+                let rollout = id(chosen()?);
+                match data.team {
+                    Some(_) => {
+                        Event::OverrideRequested { rollout, asked: Asked::Priority { server, priority }, reason }
+                    }
+                    None => Event::RiskOverride { rollout, server, priority, reason, approver },
+                }
+            }
+            Intent::Confirm { request } => {
+                let r = chosen()?;
+                Event::OverrideConfirmed { rollout: id(r), request: pending(state, r, request)?.seq }
+            }
+            Intent::Withdraw { request, reason } => {
+                let r = chosen()?;
+                Event::OverrideWithdrawn { rollout: id(r), request: pending(state, r, request)?.seq, reason }
             }
             Intent::Advance { phase, override_reason, approver } => {
-                advance(data, state, operator, chosen()?, phase.as_deref(), override_reason, approver, now)?
+                advance(data, state, chosen()?, phase.as_deref(), override_reason, approver, now)?
             }
         })
     }
@@ -149,7 +174,6 @@ impl Intent {
 fn advance(
     data: &Data,
     state: &State,
-    operator: &str,
     r: usize,
     phase: Option<&str>,
     override_reason: Option<String>,
@@ -179,10 +203,23 @@ fn advance(
     let Some(phase) = ro.phases.get(next) else {
         return refuse(format!("rollout '{rollout}' is in its last phase; there is no phase to open"));
     };
-    let overridden = FleetView::build(data, state, Some(r), now).rollout.map(|v| v.unmet()).unwrap_or_default();
-    // With a team, the approver is whoever records the override (checked against team.ron).
-    let approver = if data.team.is_some() { Some(operator.to_string()) } else { approver };
-    let (override_reason, approver) = if overridden.is_empty() { (None, None) } else { (override_reason, approver) };
+    let overridden = unmet(data, state, r, now);
+    if overridden.is_empty() {
+        return Ok(Event::PhaseOpened {
+            rollout: rollout.to_string(),
+            phase: phase.name.clone(),
+            override_reason: None,
+            approver: None,
+            overridden,
+        });
+    }
+    // With a team, an override is asked for; approvers other than the one who asks confirm it.
+    if data.team.is_some()
+        && let Some(reason) = override_reason.clone()
+    {
+        let asked = Asked::Open { phase: phase.name.clone(), overridden };
+        return Ok(Event::OverrideRequested { rollout: rollout.to_string(), asked, reason });
+    }
     Ok(Event::PhaseOpened {
         rollout: rollout.to_string(),
         phase: phase.name.clone(),
@@ -235,7 +272,7 @@ mod tests {
 
     fn event(intent: Intent) -> Result<Event, Refusal> {
         let (data, state) = sample();
-        intent.event(&data, &state, None, "tester", sample::anchor())
+        intent.event(&data, &state, None, sample::anchor())
     }
 
     #[test]
@@ -281,7 +318,7 @@ mod tests {
         let installed = state.servers.iter().find(|s| s.products.get("ex55") == Some(&4) && s.name.starts_with("BOS"));
         let server = installed.expect("a production server on SP4").name.clone();
         let out = Intent::BackOut { server, product: None, reason: "store corrupt".into() };
-        match out.event(&data, &state, None, "tester", sample::anchor()) {
+        match out.event(&data, &state, None, sample::anchor()) {
             Ok(Event::BackedOut { to_level, product, .. }) => assert_eq!((to_level, product.as_str()), (3, "ex55")),
             other => panic!("{other:?}"),
         }

@@ -1,6 +1,7 @@
 //! Pure functions over the model: compliance, hot fixes, risk, gates, manifest. No I/O; `now` is passed in.
 
 pub mod advice;
+pub mod approval;
 pub mod authority;
 pub mod check;
 pub mod gates;
@@ -49,18 +50,13 @@ pub(crate) mod fixture {
         (loaded.data, loaded.state)
     }
 
-    /// Apply `event` as if `by` recorded it at `now()`.
-    pub fn apply(data: &Data, state: &mut State, by: &str, event: Event) {
+    /// Apply `event` as if `by` recorded it at `now()`; returns its seq (each call its own).
+    pub fn apply(data: &Data, state: &mut State, by: &str, event: Event) -> u64 {
+        static APPLIED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let pos = data.journal.len();
-        let entry = Entry {
-            seq: pos as u64 + 1,
-            at: now(),
-            by: by.into(),
-            from: None,
-            event,
-            prev: String::new(),
-            sum: String::new(),
-        };
+        let seq = pos as u64 + 1 + APPLIED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let entry = Entry { seq, at: now(), by: by.into(), from: None, event, prev: String::new(), sum: String::new() };
         state.apply(data, pos, &entry);
+        seq
     }
 }

@@ -28,6 +28,18 @@ pub fn check(
 ) -> Result<Vec<String>, Refusal> {
     in_time_order(data.journal.last_at, now)
         .map_err(|r| Refusal(format!("this host's clock says {r}: set its clock (NTP) and record again")))?;
+    rules(data, state, event, operator, now)
+}
+
+/// Everything `check` asks but the clock: what `rules::check::history` asks again of every
+/// event in the journal, at its own time.
+pub fn rules(
+    data: &Data,
+    state: &State,
+    event: &Event,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, Refusal> {
     // Text that reaches other operators' terminals holds no control or direction character.
     for (what, text) in event.texts() {
         if let Some(bad) = crate::safe::find_unsafe(text) {
@@ -37,6 +49,7 @@ pub fn check(
         }
     }
     super::authority::check(data, state, event, operator)?;
+    super::approval::check(data, state, event, operator, now)?;
     let today = now.date_naive();
     let mut warnings = Vec::new();
     match event {
@@ -103,8 +116,7 @@ pub fn check(
                         ro.phases[current].name
                     ));
                 }
-                let view = FleetView::build(data, state, Some(r), now);
-                if let Some(halt) = view.rollout.and_then(|v| v.halted)
+                if let Some(halt) = super::waiting::halted(ro, state, &state.progress[r], current)
                     && record.backed_out_at.is_none()
                 {
                     return refuse(format!("phase {} is {halt}", current + 1));
@@ -224,7 +236,7 @@ pub fn check(
                 return refuse(format!("{server} is already excluded from rollout '{rollout}'"));
             }
         }
-        Event::PhaseOpened { rollout, phase, override_reason, approver, .. } => {
+        Event::PhaseOpened { rollout, phase, override_reason, .. } => {
             let r = rollout_index(data, rollout)?;
             let ro = &data.plan.rollouts[r];
             let p = phase_index(ro, phase)?;
@@ -243,14 +255,19 @@ pub fn check(
             if !unmet.is_empty() {
                 let reason = override_reason.as_deref().unwrap_or("");
                 if reason.trim().is_empty() {
+                    let how = match data.team {
+                        Some(_) => "an override reason, which asks the team's approvers to confirm it",
+                        None => "an override reason and an approver",
+                    };
+                    let mut shown = unmet.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+                    if unmet.len() > 5 {
+                        shown.push_str(&format!("; and {} more (sprout status lists them)", unmet.len() - 5));
+                    }
                     return refuse(format!(
-                        "gate unmet for phase {}: {}; opening anyway needs an override reason and an approver",
-                        next,
-                        unmet.join("; ")
+                        "gate unmet for phase {next}: {} item(s): {shown}; opening phase {} anyway needs {how}",
+                        unmet.len(),
+                        next + 1
                     ));
-                }
-                if data.team.is_none() {
-                    need_text("an approver for the override", approver.as_deref().unwrap_or(""))?;
                 }
             }
         }
@@ -267,7 +284,7 @@ pub fn check(
                 None => return refuse(format!("{server} does not run '{product}'")),
             }
         }
-        Event::RiskOverride { rollout, server, priority, reason } => {
+        Event::RiskOverride { rollout, server, priority, reason, .. } => {
             rollout_index(data, rollout)?;
             server_index(state, server)?;
             need_text("a reason to override the priority", reason)?;
@@ -275,6 +292,8 @@ pub fn check(
                 return refuse(format!("priority must be 1, 2 or 3, not {priority}"));
             }
         }
+        // Checked by `approval`.
+        Event::OverrideRequested { .. } | Event::OverrideConfirmed { .. } | Event::OverrideWithdrawn { .. } => {}
     }
     Ok(warnings)
 }
@@ -334,6 +353,7 @@ mod tests {
             server: "BOS-PF01".into(),
             priority: 4,
             reason: "r".into(),
+            approver: Some("mtracy".into()),
         };
         assert_eq!(refusal(&data, &state, priority), "priority must be 1, 2 or 3, not 4");
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CheckoutResult, Data, Entry, Event, Rollout, Server};
+use crate::model::{Asked, CheckoutResult, Data, Entry, Event, Rollout, Server};
 
 // Times are kept as nanoseconds in the derived-state cache: exact, and quick to read back.
 use chrono::serde::{ts_nanoseconds as nanos, ts_nanoseconds_option as nanos_option};
@@ -34,6 +34,24 @@ pub struct Opened {
     pub at: DateTime<Utc>,
     pub by: String,
     pub override_reason: Option<String>,
+    /// Who approved an override (named, or the team's approvers who confirmed it).
+    pub approvers: Vec<String>,
+}
+
+/// An override asked for and not yet confirmed by all the approvers it needs, nor withdrawn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// The seq of the request's line: what confirmations and withdrawals name.
+    pub seq: u64,
+    #[serde(with = "nanos")]
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub asked: Asked,
+    pub reason: String,
+    /// How many approvers must confirm it, decided when it was asked.
+    pub needed: u8,
+    /// The approvers who confirmed it so far.
+    pub confirmed: Vec<String>,
 }
 
 /// What the journal says about one server within one rollout.
@@ -76,6 +94,10 @@ pub struct Progress {
     pub checked: Vec<Vec<(String, u32)>>,
     /// Indexed like `State::servers`.
     pub members: Vec<MemberRecord>,
+    /// Override requests waiting for confirmation, oldest first.
+    pub requests: Vec<Request>,
+    /// Servers backed out and not re-installed since (few): what may halt a phase.
+    pub backed_out: Vec<u32>,
 }
 
 impl Progress {
@@ -88,6 +110,8 @@ impl Progress {
             signoffs: vec![Vec::new(); n],
             checked: vec![Vec::new(); n],
             members: vec![MemberRecord::default(); servers],
+            requests: Vec::new(),
+            backed_out: Vec::new(),
         }
     }
 }
@@ -179,7 +203,9 @@ impl State {
                 self.last_install[i] = Some(at);
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target == *level {
-                        let m = &mut self.progress[r].members[i];
+                        let progress = &mut self.progress[r];
+                        progress.backed_out.retain(|&b| b as usize != i);
+                        let m = &mut progress.members[i];
                         m.installed_at = Some(at);
                         m.verified = verified.clone();
                         m.backed_out_at = None;
@@ -237,14 +263,17 @@ impl State {
                     self.progress[r].members[i].excluded = Some(reason.clone());
                 }
             }
-            Event::PhaseOpened { phase, override_reason, .. } => {
+            Event::PhaseOpened { phase, override_reason, approver, .. } => {
                 if let Some(r) = rollout
                     && let Some(p) = data.plan.rollouts[r].phase_index(phase)
                 {
-                    let progress = &mut self.progress[r];
-                    progress.opened[p] =
-                        Some(Opened { at, by: entry.by.clone(), override_reason: override_reason.clone() });
-                    progress.current = Some(progress.current.map_or(p, |c| c.max(p)));
+                    let opened = Opened {
+                        at,
+                        by: entry.by.clone(),
+                        override_reason: override_reason.clone(),
+                        approvers: approver.iter().cloned().collect(),
+                    };
+                    self.progress[r].open(&data.plan.rollouts[r], p, opened);
                 }
             }
             Event::BackedOut { product, to_level, .. } => {
@@ -252,11 +281,15 @@ impl State {
                 self.servers[i].products.insert(product.clone(), *to_level);
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target > *to_level {
-                        let m = &mut self.progress[r].members[i];
+                        let progress = &mut self.progress[r];
+                        let m = &mut progress.members[i];
                         if m.installed_at.is_some() {
                             m.installed_at = None;
                             m.verified = None;
                             m.backed_out_at = Some(at);
+                            if !progress.backed_out.contains(&(i as u32)) {
+                                progress.backed_out.push(i as u32);
+                            }
                             self.servers[i].hot_fixes.retain(|h| !rollout.bundle.contains(h));
                         }
                     }
@@ -274,8 +307,72 @@ impl State {
                     self.progress[r].members[i].priority_override = Some((*priority, reason.clone()));
                 }
             }
+            Event::OverrideRequested { asked, reason, .. } => {
+                if let Some(r) = rollout {
+                    let needed = data.plan.rollouts[r].approvers_for(asked);
+                    self.progress[r].requests.push(Request {
+                        seq: entry.seq,
+                        at,
+                        by: entry.by.clone(),
+                        asked: asked.clone(),
+                        reason: reason.clone(),
+                        needed,
+                        confirmed: Vec::new(),
+                    });
+                }
+            }
+            Event::OverrideConfirmed { request, .. } => {
+                if let Some(r) = rollout {
+                    self.confirm(data, r, *request, &entry.by, at);
+                }
+            }
+            Event::OverrideWithdrawn { request, .. } => {
+                if let Some(r) = rollout {
+                    self.progress[r].requests.retain(|q| q.seq != *request);
+                }
+            }
         }
         server
+    }
+
+    /// An approver's confirmation; the last one needed puts the override into effect.
+    fn confirm(&mut self, data: &Data, r: usize, request: u64, by: &str, at: DateTime<Utc>) {
+        let progress = &mut self.progress[r];
+        let Some(k) = progress.requests.iter().position(|q| q.seq == request) else { return };
+        let q = &mut progress.requests[k];
+        if !q.confirmed.iter().any(|c| c == by) {
+            q.confirmed.push(by.to_string());
+        }
+        if q.confirmed.len() < usize::from(q.needed) {
+            return;
+        }
+        let q = progress.requests.remove(k);
+        match q.asked {
+            Asked::Open { phase, .. } => {
+                if let Some(p) = data.plan.rollouts[r].phase_index(&phase) {
+                    let opened = Opened { at, by: q.by, override_reason: Some(q.reason), approvers: q.confirmed };
+                    progress.open(&data.plan.rollouts[r], p, opened);
+                }
+            }
+            Asked::Priority { server, priority } => {
+                if let Some(i) = self.server_index(&server) {
+                    self.progress[r].members[i].priority_override = Some((priority, q.reason));
+                }
+            }
+        }
+    }
+}
+
+impl Progress {
+    /// Phase `p` opens; a request to open it or an earlier one has nothing left to ask.
+    fn open(&mut self, rollout: &Rollout, p: usize, opened: Opened) {
+        self.opened[p] = Some(opened);
+        let current = self.current.map_or(p, |c| c.max(p));
+        self.current = Some(current);
+        self.requests.retain(|q| match &q.asked {
+            Asked::Open { phase, .. } => rollout.phase_index(phase).is_some_and(|asked| asked > current),
+            Asked::Priority { .. } => true,
+        });
     }
 }
 

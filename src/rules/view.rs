@@ -109,7 +109,7 @@ impl RolloutView {
                 }
             }
         }
-        self.halted = waiting::halted(state, progress, &self.members[p]);
+        self.halted = waiting::halted(ro, state, progress, p);
     }
 
     pub fn gates_met(&self) -> bool {
@@ -272,7 +272,7 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
             view.waiting.push(line.clone());
         }
     }
-    view.halted = waiting::halted(state, progress, members);
+    view.halted = waiting::halted(ro, state, progress, p);
     view.gates = gates;
     view
 }
@@ -330,6 +330,7 @@ mod tests {
             server: "BOS-PF02".into(),
             priority: 1,
             reason: "r".into(),
+            approver: Some("mtracy".into()),
         };
         apply(&data, &mut state, "op", priority);
         view.update(&data, &state, &changed, now());

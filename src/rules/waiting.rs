@@ -40,11 +40,20 @@ pub(super) fn members(state: &State, target: &str, members: &[usize], rows: &[Se
     [overdue, due, backups]
 }
 
-pub(super) fn halted(state: &State, progress: &Progress, members: &[usize]) -> Option<String> {
-    members
+/// Whether a back-out halted `phase`: a member backed out, not re-installed nor excluded since.
+/// Looks only at the few servers backed out, so the write path and `check` can ask per event.
+pub(super) fn halted(ro: &Rollout, state: &State, progress: &Progress, phase: usize) -> Option<String> {
+    progress
+        .backed_out
         .iter()
-        .find(|&&i| progress.members[i].backed_out_at.is_some())
-        .map(|&i| format!("halted: {} was backed out; re-install or exclude it", state.servers[i].name))
+        .map(|&i| i as usize)
+        .find(|&i| {
+            let record = &progress.members[i];
+            record.excluded.is_none()
+                && record.backed_out_at.is_some()
+                && super::view::placement(ro, record, &state.servers[i]).2 == Some(phase)
+        })
+        .map(|i| format!("halted: {} was backed out; re-install or exclude it", state.servers[i].name))
 }
 
 pub(super) fn target_name(data: &Data, ro: &Rollout) -> String {

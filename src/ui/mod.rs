@@ -44,6 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(area);
     draw_header(frame, app, theme, header);
     draw_tabs(frame, app, theme, tabs);
+    let body = draw_requests(frame, app, theme, body);
     app.panes.get(app.tab).draw(frame, &app.snapshot(), theme, body);
     draw_notice(frame, app, theme, notice);
     draw_footer(frame, app, theme, footer);
@@ -74,6 +75,36 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     };
     let pad = room.saturating_sub(left.chars().count());
     frame.render_widget(Paragraph::new(format!("{left}{}{right}", " ".repeat(pad))).style(theme.header), area);
+}
+
+/// A pending override request shows on every view until confirmed or withdrawn: one line
+/// above the view (the first request, and how many more), the rest of `area` left for the view.
+fn draw_requests(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) -> Rect {
+    let (Some(v), Some(ro)) = (app.view.rollout.as_ref(), app.rollout()) else { return area };
+    let requests = &app.live.state.progress[v.rollout].requests;
+    let Some(first) = requests.first() else { return area };
+    let [banner, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let more = match requests.len() {
+        1 => String::new(),
+        n => format!(" (+{} more)", n - 1),
+    };
+    // Short enough for 80 columns: the Rollout view and its confirm form say the rest.
+    let what = match &first.asked {
+        crate::model::Asked::Open { phase, .. } => match ro.phase_index(phase) {
+            Some(p) => format!("open phase {} ({phase})", p + 1),
+            None => format!("open phase {phase}"),
+        },
+        crate::model::Asked::Priority { server, priority } => format!("{server} to priority {priority}"),
+    };
+    let text = format!(
+        "⚑ OVERRIDE ASKED #{} by {}: {what}; {}/{} confirmed{more} · on 3: y confirm, w withdraw",
+        first.seq,
+        first.by,
+        first.confirmed.len(),
+        first.needed
+    );
+    frame.render_widget(Paragraph::new(fit(&text, usize::from(banner.width))).style(theme.warn), banner);
+    rest
 }
 
 fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {

@@ -65,9 +65,25 @@ const KEYS: &[Binding] = &[
         &[(KeyCode::Char('A'), S), (KeyCode::Char('A'), N)],
         "A",
         Action::Record(Write::Advance),
-        "open the next phase",
+        "open the next phase (with team.ron: ask for an override)",
         Group::Command,
         "advance",
+    ),
+    binding(
+        &[(KeyCode::Char('y'), N)],
+        "y",
+        Action::Record(Write::Confirm),
+        "confirm a pending override request (approvers)",
+        Group::Command,
+        "",
+    ),
+    binding(
+        &[(KeyCode::Char('w'), N)],
+        "w",
+        Action::Record(Write::Withdraw),
+        "withdraw or decline a pending override request",
+        Group::Command,
+        "",
     ),
 ];
 

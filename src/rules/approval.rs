@@ -1,0 +1,415 @@
+//! Overrides: without a team, recorded with the approver's name; with a team, asked for by
+//! anyone and confirmed by as many of its approvers as the phase needs, none of them the one who
+//! asked, each from their own session; withdrawn by whoever asked, or declined by an approver.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Asked, Data, Event, Team};
+
+use super::lookup::{Refusal, phase_index, refuse, rollout_index, server_index};
+use super::replay::{Request, State};
+use super::view::FleetView;
+
+/// Check an override event (and refuse a direct override where a team must confirm it).
+pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: DateTime<Utc>) -> Result<(), Refusal> {
+    let team = data.team.as_ref();
+    match event {
+        Event::PhaseOpened { override_reason: Some(_), approver, .. } => match team {
+            Some(_) => refuse(
+                "with team.ron an override is asked for and confirmed by approvers other than the one who asks: \
+                 sprout advance --override REASON asks, an approver runs sprout approve",
+            ),
+            None => need("an approver for the override", approver.as_deref()),
+        },
+        Event::RiskOverride { approver, .. } => match team {
+            Some(_) => refuse(
+                "with team.ron a priority override is asked for and confirmed by approvers other than the one who \
+                 asks: sprout record priority asks, an approver runs sprout approve",
+            ),
+            None => need("an approver for the priority override (--approver NAME)", approver.as_deref()),
+        },
+        Event::OverrideRequested { rollout, asked, reason } => {
+            let Some(team) = team else {
+                return refuse(
+                    "without team.ron there are no approvers to ask: record the override with the approver's name \
+                     (--approver NAME)",
+                );
+            };
+            let r = rollout_index(data, rollout)?;
+            let ro = &data.plan.rollouts[r];
+            need("a reason for the override", Some(reason))?;
+            if let Some(q) = state.progress[r].requests.iter().find(|q| same_target(&q.asked, asked)) {
+                return refuse(format!(
+                    "{} asked for this override already (request #{}, {}); it waits for {}: confirm or withdraw it first",
+                    q.by,
+                    q.seq,
+                    q.at.format("%Y-%m-%d %H:%M"),
+                    still_needed(q)
+                ));
+            }
+            let needed = usize::from(ro.approvers_for(asked));
+            let others: Vec<&String> = team.approvers.iter().filter(|a| *a != operator).collect();
+            if others.len() < needed {
+                return refuse(format!(
+                    "this override needs {needed} approver(s) other than {operator}, and team.ron lists {}",
+                    others.len()
+                ));
+            }
+            match asked {
+                Asked::Open { phase, overridden } => {
+                    let p = phase_index(ro, phase)?;
+                    let next = state.progress[r].current.map_or(0, |c| c + 1);
+                    if p != next {
+                        return refuse(format!("phase {} ({}) is not the next phase of '{rollout}'", p + 1, phase));
+                    }
+                    let unmet = unmet(data, state, r, now);
+                    if unmet.is_empty() {
+                        return refuse(format!(
+                            "every gate is met: open phase {} with sprout advance, no override needed",
+                            p + 1
+                        ));
+                    }
+                    if let Some(change) = changed(overridden, &unmet) {
+                        return refuse(format!("the request does not list the unmet gates as they are ({change})"));
+                    }
+                }
+                Asked::Priority { server, priority } => {
+                    server_index(state, server)?;
+                    if !(1..=3).contains(priority) {
+                        return refuse(format!("priority must be 1, 2 or 3, not {priority}"));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Event::OverrideConfirmed { rollout, request } => {
+            let Some(team) = team else {
+                return refuse("without team.ron there is nothing to confirm: overrides name their approver");
+            };
+            let r = rollout_index(data, rollout)?;
+            let q = pending(state, r, Some(*request))?;
+            may_confirm(team, q, operator)?;
+            if let Asked::Open { overridden, .. } = &q.asked
+                && let Some(change) = changed(overridden, &unmet(data, state, r, now))
+            {
+                return refuse(format!(
+                    "the unmet gates changed since request #{} was asked ({change}): it should be withdrawn and asked again",
+                    q.seq
+                ));
+            }
+            Ok(())
+        }
+        Event::OverrideWithdrawn { rollout, request, reason } => {
+            let r = rollout_index(data, rollout)?;
+            let q = pending(state, r, Some(*request))?;
+            need("a reason to withdraw the request", Some(reason))?;
+            if q.by != operator && !team.is_some_and(|t| t.may_approve(operator)) {
+                return refuse(format!("only {}, who asked, or an approver may withdraw request #{}", q.by, q.seq));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What an override event did, read from the state just after it: who a request still waits
+/// for, or what the last confirmation put into effect.
+pub fn effect(data: &Data, state: &State, entry: &crate::model::Entry) -> Option<String> {
+    let r = entry.event.rollout().and_then(|id| data.plan.rollouts.iter().position(|ro| ro.id == id))?;
+    let seq = match &entry.event {
+        Event::OverrideRequested { .. } => entry.seq,
+        Event::OverrideConfirmed { request, .. } => *request,
+        _ => return None,
+    };
+    if let Some(q) = state.progress[r].requests.iter().find(|q| q.seq == seq) {
+        let who = data.team.as_ref().map_or_else(Vec::new, |t| {
+            t.approvers.iter().filter(|a| **a != q.by && !q.confirmed.contains(a)).cloned().collect()
+        });
+        return Some(format!(
+            "request #{seq} waits for {} ({} may confirm it: sprout approve --request {seq})",
+            still_needed(q),
+            who.join(", ")
+        ));
+    }
+    let ro = &data.plan.rollouts[r];
+    Some(match &entry.event {
+        Event::OverrideConfirmed { .. } => match state.progress[r].current {
+            Some(c) if state.progress[r].opened[c].as_ref().is_some_and(|o| o.at == entry.at) => {
+                format!("every approver it needed confirmed: phase {} ({}) is open", c + 1, ro.phases[c].name)
+            }
+            _ => "every approver it needed confirmed: the override is in effect".to_string(),
+        },
+        _ => return None,
+    })
+}
+
+/// Whether `operator` may confirm `q`: an approver, not the one who asked, not twice.
+pub fn may_confirm(team: &Team, q: &Request, operator: &str) -> Result<(), Refusal> {
+    if !team.may_approve(operator) {
+        return refuse(format!(
+            "only an approver may confirm an override; {operator} is not among the approvers in team.ron ({})",
+            team.approvers.join(", ")
+        ));
+    }
+    if q.by == operator {
+        return refuse(format!(
+            "an approver may not approve their own override: {operator} asked for request #{}; another approver must confirm it",
+            q.seq
+        ));
+    }
+    if q.confirmed.iter().any(|c| c == operator) {
+        return refuse(format!("{operator} already confirmed request #{}; it waits for {}", q.seq, still_needed(q)));
+    }
+    Ok(())
+}
+
+/// The pending request meant: the one numbered, else the only one.
+pub fn pending(state: &State, r: usize, request: Option<u64>) -> Result<&Request, Refusal> {
+    let requests = &state.progress[r].requests;
+    match request {
+        Some(seq) => requests.iter().find(|q| q.seq == seq).ok_or_else(|| {
+            Refusal(format!("no override request #{seq} is pending: it was confirmed, withdrawn or never asked"))
+        }),
+        None => match requests.as_slice() {
+            [] => refuse("no override request is pending"),
+            [only] => Ok(only),
+            many => {
+                let numbers: Vec<String> = many.iter().map(|q| format!("#{}", q.seq)).collect();
+                refuse(format!(
+                    "{} override requests are pending ({}): name one with --request",
+                    many.len(),
+                    numbers.join(", ")
+                ))
+            }
+        },
+    }
+}
+
+/// "2 more approvers (of mtracy, kdavis)": what a request still waits for.
+pub fn still_needed(q: &Request) -> String {
+    let left = usize::from(q.needed).saturating_sub(q.confirmed.len());
+    format!("{left} more approver{}", if left == 1 { "" } else { "s" })
+}
+
+/// Two requests ask for the same thing: opening a phase, or one server's priority.
+fn same_target(a: &Asked, b: &Asked) -> bool {
+    match (a, b) {
+        (Asked::Open { .. }, Asked::Open { .. }) => true,
+        (Asked::Priority { server: x, .. }, Asked::Priority { server: y, .. }) => x == y,
+        _ => false,
+    }
+}
+
+fn need(what: &str, text: Option<&str>) -> Result<(), Refusal> {
+    if text.is_none_or(|t| t.trim().is_empty()) { refuse(format!("{what} is required")) } else { Ok(()) }
+}
+
+/// The unmet gate items of the rollout's current phase, now.
+pub fn unmet(data: &Data, state: &State, r: usize, now: DateTime<Utc>) -> Vec<String> {
+    FleetView::build(data, state, Some(r), now).rollout.map(|v| v.unmet()).unwrap_or_default()
+}
+
+/// What an unmet item is about and why, with the counts of days left out: the same servers and
+/// groups holding the same gates for the same reasons are no change, however many days passed.
+fn item_key(line: &str) -> String {
+    let (subject, why) = line.split_once(": ").unwrap_or((line, ""));
+    let why: String = why
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect::<String>()
+        .split('#')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("#");
+    format!("{subject}: {why}")
+}
+
+/// How the unmet items differ (new ones and gone ones, a few of each), if they do.
+pub fn changed(asked: &[String], now: &[String]) -> Option<String> {
+    use std::collections::BTreeSet;
+    let before: BTreeSet<String> = asked.iter().map(|l| item_key(l)).collect();
+    let after: BTreeSet<String> = now.iter().map(|l| item_key(l)).collect();
+    if before == after {
+        return None;
+    }
+    let shown = |lines: &[String], other: &BTreeSet<String>| -> Vec<String> {
+        lines.iter().filter(|l| !other.contains(&item_key(l))).map(|l| crate::safe::visible(l).into_owned()).collect()
+    };
+    let (new, gone) = (shown(now, &before), shown(asked, &after));
+    let list = |v: &[String]| {
+        let mut s = v.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+        if v.len() > 3 {
+            s.push_str(&format!("; {} more", v.len() - 3));
+        }
+        s
+    };
+    let mut parts = Vec::new();
+    if !new.is_empty() {
+        parts.push(format!("now also unmet: {}", list(&new)));
+    }
+    if !gone.is_empty() {
+        parts.push(format!("no longer unmet: {}", list(&gone)));
+    }
+    Some(parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CheckoutResult, Team};
+    use crate::rules::fixture::{apply, now, sample};
+
+    const RO: &str = "ex55-sp4";
+
+    fn team(approvers: &[&str]) -> Option<Team> {
+        Some(Team { approvers: approvers.iter().map(|a| a.to_string()).collect() })
+    }
+
+    fn request(data: &Data, state: &State) -> Event {
+        Event::OverrideRequested {
+            rollout: RO.into(),
+            asked: Asked::Open { phase: "Local high impact".into(), overridden: unmet(data, state, 0, now()) },
+            reason: "change board".into(),
+        }
+    }
+
+    fn confirm(seq: u64) -> Event {
+        Event::OverrideConfirmed { rollout: RO.into(), request: seq }
+    }
+
+    fn current(state: &State) -> Option<usize> {
+        state.progress[0].current
+    }
+
+    #[test]
+    fn a_request_opens_the_phase_when_another_approver_confirms_it() {
+        let (mut data, mut state) = sample();
+        data.team = team(&["mtracy", "kdavis"]);
+        let ask = request(&data, &state);
+        assert_eq!(check(&data, &state, &ask, "jsmith", now()), Ok(()));
+        let seq = apply(&data, &mut state, "mtracy", ask);
+        assert_eq!(current(&state), Some(2), "asking opens nothing");
+        let e = check(&data, &state, &confirm(seq), "mtracy", now()).expect_err("own request");
+        assert!(e.0.starts_with("an approver may not approve their own override: mtracy asked"), "{e}");
+        let e = check(&data, &state, &confirm(seq), "jsmith", now()).expect_err("not an approver");
+        assert!(e.0.starts_with("only an approver may confirm an override; jsmith"), "{e}");
+        assert_eq!(check(&data, &state, &confirm(seq), "kdavis", now()), Ok(()));
+        apply(&data, &mut state, "kdavis", confirm(seq));
+        assert_eq!(current(&state), Some(3), "the confirmation opened phase 4");
+        let opened = state.progress[0].opened[3].as_ref().expect("opened");
+        assert_eq!((opened.by.as_str(), opened.approvers.clone()), ("mtracy", vec!["kdavis".to_string()]));
+        assert_eq!(opened.override_reason.as_deref(), Some("change board"));
+        assert!(state.progress[0].requests.is_empty(), "nothing is pending any more");
+        let e = check(&data, &state, &confirm(seq), "jsmith", now()).expect_err("gone");
+        assert!(e.0.contains("only an approver") || e.0.contains("is pending"), "{e}");
+    }
+
+    #[test]
+    fn a_phase_that_needs_two_approvers_waits_for_both_and_neither_is_the_one_who_asked() {
+        let (mut data, mut state) = sample();
+        data.plan.rollouts[0].phases[3].approvers = 2;
+        data.team = team(&["mtracy", "kdavis"]);
+        let e = check(&data, &state, &request(&data, &state), "mtracy", now()).expect_err("too few approvers");
+        assert_eq!(e.0, "this override needs 2 approver(s) other than mtracy, and team.ron lists 1");
+        let ask = request(&data, &state);
+        let seq = apply(&data, &mut state, "jsmith", ask);
+        assert_eq!(state.progress[0].requests[0].needed, 2);
+        apply(&data, &mut state, "kdavis", confirm(seq));
+        assert_eq!(current(&state), Some(2), "one of two confirmations opens nothing");
+        let e = check(&data, &state, &confirm(seq), "kdavis", now()).expect_err("twice");
+        assert_eq!(e.0, format!("kdavis already confirmed request #{seq}; it waits for 1 more approver"));
+        apply(&data, &mut state, "mtracy", confirm(seq));
+        assert_eq!(current(&state), Some(3));
+    }
+
+    #[test]
+    fn a_confirmation_is_refused_when_the_unmet_gates_changed_but_not_when_only_days_passed() {
+        let (mut data, mut state) = sample();
+        data.team = team(&["mtracy", "kdavis"]);
+        let ask = request(&data, &state);
+        let seq = apply(&data, &mut state, "jsmith", ask);
+        let later = now() + chrono::Duration::days(1);
+        assert_eq!(check(&data, &state, &confirm(seq), "kdavis", later), Ok(()), "a day passing changes no gate");
+        let fail = Event::Checkout {
+            rollout: RO.into(),
+            server: "BOS-IMS01".into(),
+            phase: "Local low impact".into(),
+            result: CheckoutResult::Fail,
+            note: "store errors".into(),
+        };
+        apply(&data, &mut state, "jsmith", fail);
+        let e = check(&data, &state, &confirm(seq), "kdavis", now()).expect_err("changed");
+        assert!(
+            e.0.starts_with(&format!(
+                "the unmet gates changed since request #{seq} was asked (now also unmet: BOS-IMS01"
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_request_is_withdrawn_by_whoever_asked_or_an_approver_and_asked_once_at_a_time() {
+        let (mut data, mut state) = sample();
+        data.team = team(&["mtracy", "kdavis"]);
+        let ask = request(&data, &state);
+        let seq = apply(&data, &mut state, "jsmith", ask);
+        let e = check(&data, &state, &request(&data, &state), "rlee", now()).expect_err("pending");
+        assert!(e.0.starts_with(&format!("jsmith asked for this override already (request #{seq}")), "{e}");
+        let withdraw = Event::OverrideWithdrawn { rollout: RO.into(), request: seq, reason: "wait".into() };
+        let e = check(&data, &state, &withdraw, "rlee", now()).expect_err("not theirs");
+        assert_eq!(e.0, format!("only jsmith, who asked, or an approver may withdraw request #{seq}"));
+        assert_eq!(check(&data, &state, &withdraw, "jsmith", now()), Ok(()));
+        assert_eq!(check(&data, &state, &withdraw, "kdavis", now()), Ok(()));
+        apply(&data, &mut state, "jsmith", withdraw);
+        assert!(state.progress[0].requests.is_empty());
+        let e = check(&data, &state, &confirm(seq), "kdavis", now()).expect_err("withdrawn");
+        assert_eq!(e.0, format!("no override request #{seq} is pending: it was confirmed, withdrawn or never asked"));
+    }
+
+    #[test]
+    fn with_a_team_a_direct_override_is_refused_and_without_one_it_names_its_approver() {
+        let (mut data, state) = sample();
+        let priority = |approver: Option<&str>| Event::RiskOverride {
+            rollout: RO.into(),
+            server: "BOS-PF01".into(),
+            priority: 1,
+            reason: "r".into(),
+            approver: approver.map(str::to_string),
+        };
+        let e = check(&data, &state, &priority(None), "jsmith", now()).expect_err("no approver");
+        assert_eq!(e.0, "an approver for the priority override (--approver NAME) is required");
+        assert_eq!(check(&data, &state, &priority(Some("mtracy")), "jsmith", now()), Ok(()));
+        let ask = request(&data, &state);
+        assert!(check(&data, &state, &ask, "jsmith", now()).expect_err("no team").0.starts_with("without team.ron"));
+        data.team = team(&["mtracy"]);
+        let e = check(&data, &state, &priority(Some("mtracy")), "mtracy", now()).expect_err("team");
+        assert!(e.0.starts_with("with team.ron a priority override is asked for and confirmed"), "{e}");
+    }
+
+    #[test]
+    fn a_confirmed_priority_request_moves_the_server() {
+        let (mut data, mut state) = sample();
+        data.team = team(&["mtracy"]);
+        let ask = Event::OverrideRequested {
+            rollout: RO.into(),
+            asked: Asked::Priority { server: "BOS-PF01".into(), priority: 1 },
+            reason: "user complaints".into(),
+        };
+        let seq = apply(&data, &mut state, "jsmith", ask);
+        let i = state.server_index("BOS-PF01").expect("server");
+        assert_eq!(state.progress[0].members[i].priority_override, None);
+        apply(&data, &mut state, "mtracy", confirm(seq));
+        assert_eq!(state.progress[0].members[i].priority_override, Some((1, "user complaints".into())));
+    }
+
+    #[test]
+    fn item_keys_ignore_day_counts_and_keep_subjects() {
+        assert_eq!(item_key("BOS-IMS01: day 3 of 10, 7 days left"), item_key("BOS-IMS01: day 4 of 12, 8 days left"));
+        assert_ne!(item_key("BOS-IMS01: day 3 of 10"), item_key("BOS-IMS02: day 3 of 10"));
+        assert_ne!(
+            item_key("BOS-IMS01: needs a Pass checkout on or after day 10"),
+            item_key("BOS-IMS01: latest checkout is Fail")
+        );
+        assert_eq!(changed(&["a: x".into()], &["a: x".into()]), None);
+    }
+}
