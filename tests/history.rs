@@ -146,6 +146,22 @@ fn a_refused_record_repairs_nothing() {
 }
 
 #[test]
+fn repair_sets_a_torn_line_aside_and_records_nothing() {
+    let s = Sample::new();
+    let whole = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let torn = "(seq:40,at:\"2000-11-24T11:00:00Z\",by:\"x\",ev";
+    std::fs::write(s.file("journal.ron"), format!("{whole}{torn}")).expect("torn");
+    assert!(!s.run(&["--read-only", "repair"]).ok, "read-only repairs nothing");
+    let r = s.run(&["repair"]);
+    assert!(r.ok && r.stdout.contains("moved to journal.ron.broken"), "{}{}", r.stdout, r.stderr);
+    assert_eq!(std::fs::read_to_string(s.file("journal.ron")).expect("journal"), whole, "only the torn line went");
+    assert!(std::fs::read_to_string(s.file("journal.ron.broken")).expect("broken").contains(torn));
+    let again = s.run(&["repair"]);
+    assert!(again.ok && again.stdout.contains("every line is whole; nothing to repair"), "{}", again.stdout);
+    assert!(s.run(&["verify"]).ok);
+}
+
+#[test]
 fn events_keep_time_order_and_none_is_in_the_future() {
     let s = Sample::new();
     // The sample's last event is 2000-11-20 08:00; this host's clock an hour behind is refused.

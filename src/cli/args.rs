@@ -93,6 +93,10 @@ pub enum Command {
     },
     /// Check the journal's whole chain and report the first damaged line.
     Verify,
+    /// Set a torn last journal line (a write cut short by a crash) aside into
+    /// journal.ron.broken, under the lock, recording nothing. The next accepted record does the
+    /// same by itself.
+    Repair,
     /// Accept the journal as it is now, after a deliberate restore from backup: prints what it
     /// lost against what you had seen, then stops refusing it.
     AcceptJournal,

@@ -7,6 +7,7 @@ mod check;
 mod frame;
 mod manifest;
 mod record;
+mod repair;
 mod server;
 mod setup;
 mod status;
@@ -121,6 +122,7 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Withdraw { request, reason } => {
             record::write(ctx, crate::rules::Intent::Withdraw { request, reason }, out, err)
         }
+        Command::Repair => repair::run(ctx, out, err),
         Command::Verify => verify::run(ctx.store().as_ref(), out),
         Command::AcceptJournal if ctx.read_only => {
             Err(Failure("read-only: accept-journal records what you accept; run it without --read-only".into()))
