@@ -409,3 +409,23 @@ fn under_sudo_the_operator_is_whoever_ran_it() {
         assert!(last.contains(&format!("by:\"{me}\"")) && !last.contains("via sudo"), "{last}");
     }
 }
+
+/// An extended soak shows wherever the window shows, as the gates use it.
+#[test]
+fn an_extended_soak_shows_in_status_json_and_the_rollout_view() {
+    let s = Sample::new();
+    let r = s.run(&["record", "extend", "3", "--reason", "holiday freeze"]);
+    assert!(r.ok, "{}", r.stderr);
+    let status = s.run(&["status"]);
+    assert!(status.stdout.contains("13..17 days (extended 3)"), "{}", status.stdout);
+    let json: serde_json::Value = serde_json::from_str(&s.run(&["status", "--format", "json"]).stdout).expect("json");
+    let phase = &json["rollout"]["phases"][2];
+    assert_eq!((phase["soak_min_days"].as_u64(), phase["extended_days"].as_u64()), (Some(13), Some(3)), "{phase}");
+    let frame = s.run(&["frame", "--view", "rollout"]);
+    assert!(frame.stdout.contains("Soak 13..17 days"), "{}", frame.stdout);
+    assert!(
+        frame.stdout.contains("MSP-BH01: day 4 of 13, 9 days left"),
+        "the gate counts the extension: {}",
+        frame.stdout
+    );
+}

@@ -51,6 +51,10 @@ struct PhaseLine {
     members: usize,
     window: &'static str,
     soak: String,
+    /// The soak window the gates use: the plan's with every extension added.
+    soak_min_days: u32,
+    soak_max_days: u32,
+    extended_days: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -162,7 +166,17 @@ fn rollout_report(data: &Data, state: &State, v: &rules::RolloutView) -> Rollout
             },
             members: v.members[i].len(),
             window: p.window.label(),
-            soak: format!("{}..{} days", p.soak.min_days, p.soak.max_days),
+            soak: {
+                let extra = state.progress[v.rollout].extra_days[i];
+                let w = rules::phase::Window::of(ro, i, extra);
+                match extra {
+                    0 => format!("{}..{} days", w.min, w.max),
+                    _ => format!("{}..{} days (extended {extra})", w.min, w.max),
+                }
+            },
+            soak_min_days: rules::phase::Window::of(ro, i, state.progress[v.rollout].extra_days[i]).min,
+            soak_max_days: rules::phase::Window::of(ro, i, state.progress[v.rollout].extra_days[i]).max,
+            extended_days: state.progress[v.rollout].extra_days[i],
         })
         .collect();
     let gates =

@@ -7,9 +7,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::{CheckoutResult, Rollout};
+use crate::model::{Catalog, CheckoutResult, Rollout};
 
-use super::phase::{SoakState, Window, days_since, soak_state};
+use super::phase::{SoakState, Start, Target, Window, days_since, soak_state};
 use super::replay::{MemberRecord, Progress, State};
 
 /// What one member looks like to a gate.
@@ -18,6 +18,10 @@ pub struct Member<'a> {
     pub record: &'a MemberRecord,
     pub window: Window,
     pub now: DateTime<Utc>,
+    /// Where it stood against the target before any install was recorded.
+    pub start: Start,
+    /// What it must install first, when `start` is `Blocked`.
+    pub needs: Option<&'a str>,
 }
 
 /// What the phase as a whole looks like to a gate.
@@ -92,16 +96,26 @@ impl Definition {
 
 fn installed(m: &Member) -> Option<String> {
     let name = m.name;
-    match (m.record.installed_at, &m.record.verified) {
-        (None, _) => Some(format!("{name}: target not installed")),
-        (Some(_), None) => Some(format!("{name}: install not verified (winver)")),
-        (Some(_), Some(_)) => None,
+    match (m.record.installed_at, &m.record.verified, m.start) {
+        (Some(_), None, _) => Some(format!("{name}: install not verified (winver)")),
+        (Some(_), Some(_), _) | (None, Some(_), Start::AtTarget) => None,
+        (None, None, Start::AtTarget) => Some(format!("{name}: at the target already, not verified (winver)")),
+        (None, _, Start::Blocked) => {
+            Some(format!("{name}: blocked: needs {} first", m.needs.unwrap_or("a prerequisite")))
+        }
+        (None, _, Start::Installable) => Some(format!("{name}: target not installed")),
     }
 }
 
 fn soaked(m: &Member) -> Option<String> {
     let name = m.name;
-    let Some(at) = m.record.installed_at else { return Some(format!("{name}: soak not started")) };
+    let Some(at) = m.record.installed_at else {
+        return match m.start {
+            Start::AtTarget => None,
+            Start::Blocked => Some(format!("{name}: soak not started (blocked)")),
+            Start::Installable => Some(format!("{name}: soak not started")),
+        };
+    };
     let day = days_since(at, m.now);
     (day < m.window.min).then(|| {
         let left = m.window.min - day;
@@ -112,9 +126,13 @@ fn soaked(m: &Member) -> Option<String> {
 fn checked_out(m: &Member) -> Option<String> {
     let name = m.name;
     if m.record.installed_at.is_none() {
-        return Some(format!("{name}: no checkout (not installed)"));
+        return match m.start {
+            Start::AtTarget => None,
+            Start::Blocked => Some(format!("{name}: no checkout (blocked)")),
+            Start::Installable => Some(format!("{name}: no checkout (not installed)")),
+        };
     }
-    match soak_state(m.record, m.window, m.now) {
+    match soak_state(m.record, m.start, m.window, m.now) {
         SoakState::Ready { .. } => None,
         SoakState::Failed { .. } => Some(format!("{name}: latest checkout is Fail")),
         SoakState::Overdue { day, max } => {
@@ -156,6 +174,7 @@ impl GateStatus {
 /// Evaluate every gate of `phase`: the phase-level ones in full, the member ones for
 /// `members` (indices into `state.servers`).
 pub fn evaluate(
+    catalog: &Catalog,
     rollout: &Rollout,
     progress: &Progress,
     state: &State,
@@ -165,7 +184,7 @@ pub fn evaluate(
 ) -> Vec<GateStatus> {
     let window = Window::of(rollout, phase, progress.extra_days[phase]);
     let facts = PhaseFacts { rollout, progress, phase };
-    evaluate_owned(progress, state, window, members, now)
+    evaluate_owned(&Target { catalog, rollout }, progress, state, window, members, now)
         .into_iter()
         .zip(GATES)
         .map(|(lines, d)| GateStatus {
@@ -181,6 +200,7 @@ pub fn evaluate(
 /// The member gates' lines, one list per entry of `GATES` (empty for phase gates), each line
 /// with the server it is about, in `members` order (on two threads for a large phase).
 pub fn evaluate_owned(
+    target: &Target,
     progress: &Progress,
     state: &State,
     window: Window,
@@ -188,7 +208,7 @@ pub fn evaluate_owned(
     now: DateTime<Utc>,
 ) -> Vec<Vec<(u32, String)>> {
     let mut out: Vec<Vec<(u32, String)>> = vec![Vec::new(); GATES.len()];
-    for part in crate::parallel::halves(members, |_, part| unmet(progress, state, window, part, now)) {
+    for part in crate::parallel::halves(members, |_, part| unmet(target, progress, state, window, part, now)) {
         for (all, lines) in out.iter_mut().zip(part) {
             all.extend(lines);
         }
@@ -198,6 +218,7 @@ pub fn evaluate_owned(
 
 /// What `members` still miss for each member gate.
 fn unmet(
+    target: &Target,
     progress: &Progress,
     state: &State,
     window: Window,
@@ -210,7 +231,10 @@ fn unmet(
         if record.excluded.is_some() {
             continue;
         }
-        let member = Member { name: &state.servers[i].name, record, window, now };
+        let server = &state.servers[i];
+        let start = if record.installed_at.is_some() { Start::Installable } else { target.start(server) };
+        let needs = if start == Start::Blocked { target.needs(server) } else { None };
+        let member = Member { name: &server.name, record, window, now, start, needs: needs.as_deref() };
         for (lines, d) in out.iter_mut().zip(GATES) {
             if let Check::Member(check) = d.check
                 && let Some(line) = check(&member)
@@ -236,7 +260,14 @@ mod tests {
     }
 
     fn member(record: &MemberRecord, today: i64) -> Vec<String> {
-        let m = Member { name: "BOS-IMS01", record, window: Window { min: 3, max: 14, phase: 0 }, now: at(today) };
+        let m = Member {
+            name: "BOS-IMS01",
+            record,
+            window: Window { min: 3, max: 14, phase: 0 },
+            now: at(today),
+            start: Start::Installable,
+            needs: None,
+        };
         GATES
             .iter()
             .filter_map(|d| match d.check {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::model::{Rating, Rollout, Selector, Server};
+use crate::model::{Catalog, Rating, Rollout, Selector, Server};
 
 use super::replay::MemberRecord;
 
@@ -48,12 +48,66 @@ impl Window {
     }
 }
 
+/// Where a member stands against the rollout's target before any install is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Below the target, with every prerequisite: the install is the next step.
+    Installable,
+    /// At the target already (the baseline, or another rollout): it counts as installed and
+    /// needs only its verification, no soak and no checkout.
+    AtTarget,
+    /// The target needs another product's level the server lacks.
+    Blocked,
+}
+
+/// The rollout's target as one member sees it.
+pub struct Target<'a> {
+    pub catalog: &'a Catalog,
+    pub rollout: &'a Rollout,
+}
+
+impl Target<'_> {
+    pub fn start(&self, server: &Server) -> Start {
+        let level = server.products.get(&self.rollout.product).copied().unwrap_or(0);
+        if level >= self.rollout.target {
+            Start::AtTarget
+        } else if missing_prerequisite(self.catalog, &self.rollout.product, self.rollout.target, server).is_some() {
+            Start::Blocked
+        } else {
+            Start::Installable
+        }
+    }
+
+    /// "Windows NT Server 4.0 SP5": what the server must install before the target.
+    pub fn needs(&self, server: &Server) -> Option<String> {
+        missing_prerequisite(self.catalog, &self.rollout.product, self.rollout.target, server)
+    }
+}
+
+/// The first prerequisite of `product` level `level` that `server` lacks, by name
+/// ("Windows NT Server 4.0 SP5"): one wording for gates, waiting lists, views and refusals.
+pub fn missing_prerequisite(catalog: &Catalog, product: &str, level: u8, server: &Server) -> Option<String> {
+    let sp = catalog.product(product)?.service_pack(level)?;
+    sp.requires.iter().find(|r| server.products.get(&r.product).copied().unwrap_or(0) < r.level).map(|r| match catalog
+        .product(&r.product)
+    {
+        Some(p) => format!("{} {}", p.name, p.level_name(r.level)),
+        None => format!("{} level {}", r.product, r.level),
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "soak", rename_all = "snake_case")]
 pub enum SoakState {
     Excluded,
     BackedOut,
     NotStarted,
+    /// Its target needs a prerequisite first (named by `Target::needs`).
+    Blocked,
+    /// At the target before its phase: no soak or checkout, only its verification.
+    AtTarget {
+        verified: bool,
+    },
     /// Before the minimum soak.
     Soaking {
         day: u32,
@@ -88,6 +142,9 @@ impl SoakState {
             SoakState::Excluded => "excluded".into(),
             SoakState::BackedOut => "backed out".into(),
             SoakState::NotStarted => "not started".into(),
+            SoakState::Blocked => "blocked".into(),
+            SoakState::AtTarget { verified: true } => "at target".into(),
+            SoakState::AtTarget { verified: false } => "at target, verify".into(),
             SoakState::Soaking { day, min, .. } => format!("day {day}/{min}"),
             SoakState::CheckoutDue { day, max, .. } => format!("due {day}/{max}"),
             SoakState::Ready { .. } => "ready".into(),
@@ -102,6 +159,13 @@ impl SoakState {
             SoakState::Excluded => "excluded from the rollout".into(),
             SoakState::BackedOut => "backed out; not soaking".into(),
             SoakState::NotStarted => "not started (target not installed)".into(),
+            SoakState::Blocked => "not started: blocked by a missing prerequisite".into(),
+            SoakState::AtTarget { verified: true } => {
+                "already at the target: verified; no soak or checkout needed".into()
+            }
+            SoakState::AtTarget { verified: false } => {
+                "already at the target: needs only its verification (winver), no soak or checkout".into()
+            }
             SoakState::Soaking { day, min, max } => {
                 format!("day {day} of {min}..{max}, {} days to the minimum soak", min - day)
             }
@@ -127,12 +191,17 @@ pub fn days_since(then: DateTime<Utc>, now: DateTime<Utc>) -> u32 {
     u32::try_from((now - then).num_days()).unwrap_or(0)
 }
 
-pub fn soak_state(record: &MemberRecord, window: Window, now: DateTime<Utc>) -> SoakState {
+pub fn soak_state(record: &MemberRecord, start: Start, window: Window, now: DateTime<Utc>) -> SoakState {
     if record.excluded.is_some() {
         return SoakState::Excluded;
     }
     let Some(installed) = record.installed_at else {
-        return if record.backed_out_at.is_some() { SoakState::BackedOut } else { SoakState::NotStarted };
+        return match (record.backed_out_at, start) {
+            (Some(_), _) => SoakState::BackedOut,
+            (None, Start::AtTarget) => SoakState::AtTarget { verified: record.verified.is_some() },
+            (None, Start::Blocked) => SoakState::Blocked,
+            (None, Start::Installable) => SoakState::NotStarted,
+        };
     };
     let day = days_since(installed, now);
     let Window { min, max, phase } = window;
@@ -174,27 +243,27 @@ mod tests {
     #[test]
     fn soak_runs_from_install_through_checkout() {
         let mut r = MemberRecord::default();
-        assert_eq!(soak_state(&r, W, at(3)), SoakState::NotStarted);
+        assert_eq!(soak_state(&r, Start::Installable, W, at(3)), SoakState::NotStarted);
         r.installed_at = Some(at(0));
-        assert_eq!(soak_state(&r, W, at(7)), SoakState::Soaking { day: 7, min: 10, max: 14 });
-        assert_eq!(soak_state(&r, W, at(12)), SoakState::CheckoutDue { day: 12, min: 10, max: 14 });
-        assert_eq!(soak_state(&r, W, at(16)), SoakState::Overdue { day: 16, max: 14 });
+        assert_eq!(soak_state(&r, Start::Installable, W, at(7)), SoakState::Soaking { day: 7, min: 10, max: 14 });
+        assert_eq!(soak_state(&r, Start::Installable, W, at(12)), SoakState::CheckoutDue { day: 12, min: 10, max: 14 });
+        assert_eq!(soak_state(&r, Start::Installable, W, at(16)), SoakState::Overdue { day: 16, max: 14 });
     }
 
     #[test]
     fn only_a_pass_after_the_minimum_soak_counts() {
         let mut r = MemberRecord { installed_at: Some(at(0)), ..Default::default() };
         r.checkouts.push(checkout(5, CheckoutResult::Pass));
-        assert_eq!(soak_state(&r, W, at(11)), SoakState::CheckoutDue { day: 11, min: 10, max: 14 });
+        assert_eq!(soak_state(&r, Start::Installable, W, at(11)), SoakState::CheckoutDue { day: 11, min: 10, max: 14 });
         r.checkouts.push(checkout(11, CheckoutResult::Pass));
-        assert_eq!(soak_state(&r, W, at(11)), SoakState::Ready { day: 11 });
+        assert_eq!(soak_state(&r, Start::Installable, W, at(11)), SoakState::Ready { day: 11 });
         r.checkouts.push(checkout(12, CheckoutResult::Fail));
-        assert_eq!(soak_state(&r, W, at(12)), SoakState::Failed { day: 12 });
+        assert_eq!(soak_state(&r, Start::Installable, W, at(12)), SoakState::Failed { day: 12 });
     }
 
     #[test]
     fn exclusion_wins_over_everything() {
         let r = MemberRecord { installed_at: Some(at(0)), excluded: Some("retired".into()), ..Default::default() };
-        assert_eq!(soak_state(&r, W, at(30)), SoakState::Excluded);
+        assert_eq!(soak_state(&r, Start::Installable, W, at(30)), SoakState::Excluded);
     }
 }

@@ -69,7 +69,16 @@ pub fn rules(
                 return refuse(format!("{} {} is not released until {}", p.name, sp.name, sp.released));
             }
             if current >= *level {
-                return refuse(format!("{server} already has {} {}", p.name, p.level_name(current)));
+                let rollout = data.plan.rollouts.iter().position(|ro| &ro.product == product && ro.target == *level);
+                let installed = rollout.is_some_and(|r| state.progress[r].members[i].installed_at.is_some());
+                return refuse(match rollout {
+                    Some(_) if !installed => format!(
+                        "{server} already has {} {}: it counts as installed; record its verification (sprout record verify {server} WINVER)",
+                        p.name,
+                        p.level_name(current)
+                    ),
+                    _ => format!("{server} already has {} {}", p.name, p.level_name(current)),
+                });
             }
             for req in &sp.requires {
                 let have = s.products.get(&req.product).copied().unwrap_or(0);
@@ -183,9 +192,12 @@ pub fn rules(
                 return refuse(format!("{server} is excluded from rollout '{rollout}'"));
             }
             if record.installed_at.is_none() {
-                return refuse(format!(
-                    "no install of the target is recorded on {server}: nothing is soaking to check out"
-                ));
+                let at_target = state.servers[i].products.get(&ro.product).is_some_and(|&l| l >= ro.target);
+                return refuse(if at_target {
+                    format!("{server} had the target already: it needs no soak or checkout, only its verification")
+                } else {
+                    format!("no install of the target is recorded on {server}: nothing is soaking to check out")
+                });
             }
         }
         Event::SignOff { rollout, phase, group, .. } => {

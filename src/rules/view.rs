@@ -8,7 +8,7 @@ use crate::model::{CheckoutResult, Data, Rating, Rollout, Server};
 use super::gates::{self, GateStatus};
 use super::hotfix::{HotFixStatus, pending};
 use super::levels::{Compliance, behind, latest_released};
-use super::phase::{SoakState, Window, member_phase, soak_state};
+use super::phase::{SoakState, Start, Target, Window, member_phase, soak_state};
 use super::replay::{MemberRecord, State};
 use super::risk::{Ratings, ratings};
 use super::waiting;
@@ -70,13 +70,33 @@ pub struct RolloutView {
 }
 
 impl RolloutView {
-    /// Replace the gate and waiting lines of `servers` (their rows already updated).
-    fn update(&mut self, data: &Data, state: &State, servers: &[usize], rows: &[ServerRow], now: DateTime<Utc>) {
-        let Some(p) = self.current else { return };
+    /// Replace the gate and waiting lines of `servers` (their rows already updated). Returns
+    /// false when the change reaches other servers' lines (a halt began or ended): then the
+    /// caller builds the rollout's view again.
+    fn update(
+        &mut self,
+        data: &Data,
+        state: &State,
+        servers: &[usize],
+        rows: &[ServerRow],
+        now: DateTime<Utc>,
+    ) -> bool {
+        let Some(p) = self.current else { return true };
         let ro = &data.plan.rollouts[self.rollout];
         let progress = &state.progress[self.rollout];
+        let halted = waiting::halted(ro, state, progress, p);
+        if halted.is_some() != self.halted.is_some() {
+            return false;
+        }
+        self.halted = halted;
         let window = Window::of(ro, p, progress.extra_days[p]);
-        let target = waiting::target_name(data, ro);
+        let target_name = waiting::target_name(data, ro);
+        let facts = waiting::Facts {
+            target: Target { catalog: &data.catalog, rollout: ro },
+            target_name: &target_name,
+            progress,
+            halted: self.halted.is_some(),
+        };
         for &i in servers {
             let owner = i as u32;
             for (g, owners) in self.gate_owners.iter_mut().enumerate() {
@@ -85,14 +105,15 @@ impl RolloutView {
                     self.gates[g].unmet.remove(k);
                 }
             }
-            if let Some(k) = self.waiting_owners.iter().position(|&(_, s)| s == owner) {
+            // A server may have several waiting lines (a verification and a checkout due).
+            while let Some(k) = self.waiting_owners.iter().position(|&(_, s)| s == owner) {
                 self.waiting_owners.remove(k);
                 self.waiting.remove(k);
             }
             if rows.get(i).and_then(|r| r.phase) != Some(p) {
                 continue;
             }
-            let lines = gates::evaluate_owned(progress, state, window, &[i], now);
+            let lines = gates::evaluate_owned(&facts.target, progress, state, window, &[i], now);
             for (g, lines) in lines.into_iter().enumerate() {
                 for (_, line) in lines {
                     let k = self.gate_owners[g].partition_point(|&o| o < owner);
@@ -100,7 +121,7 @@ impl RolloutView {
                     self.gates[g].unmet.insert(k, line);
                 }
             }
-            for (kind, lines) in waiting::members(state, &target, &[i], rows).into_iter().enumerate() {
+            for (kind, lines) in waiting::members(&facts, state, &[i], rows).into_iter().enumerate() {
                 for (_, line) in lines {
                     let key = (kind as u8, owner);
                     let k = self.waiting_owners.partition_point(|&o| o < key);
@@ -109,7 +130,7 @@ impl RolloutView {
                 }
             }
         }
-        self.halted = waiting::halted(ro, state, progress, p);
+        true
     }
 
     pub fn gates_met(&self) -> bool {
@@ -164,8 +185,11 @@ impl FleetView {
                 }
             }
         }
-        if let Some(v) = self.rollout.as_mut() {
-            v.update(data, state, servers, &self.rows, now);
+        if let Some(v) = self.rollout.as_mut()
+            && !v.update(data, state, servers, &self.rows, now)
+        {
+            let r = v.rollout;
+            self.rollout = Some(rollout_view(data, state, r, &self.rows, now));
         }
     }
 }
@@ -207,7 +231,11 @@ fn server_row(data: &Data, state: &State, selected: Option<usize>, index: usize,
         row.phase = phase;
         if let Some(p) = row.phase {
             let window = Window::of(ro, p, state.progress[r].extra_days[p]);
-            row.soak = Some(soak_state(record, window, now));
+            let start = match record.installed_at {
+                Some(_) => Start::Installable,
+                None => Target { catalog: &data.catalog, rollout: ro }.start(server),
+            };
+            row.soak = Some(soak_state(record, start, window, now));
         }
         row.last_checkout = record.checkouts.last().map(|c| (c.result, c.at));
         row.priority = Some(priority);
@@ -240,8 +268,9 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     let Some(p) = current else { return view };
     let members = &view.members[p];
     let window = Window::of(ro, p, progress.extra_days[p]);
-    let owned = gates::evaluate_owned(progress, state, window, members, now);
-    let mut gates = gates::evaluate(ro, progress, state, p, &[], now);
+    let target = Target { catalog: &data.catalog, rollout: ro };
+    let owned = gates::evaluate_owned(&target, progress, state, window, members, now);
+    let mut gates = gates::evaluate(&data.catalog, ro, progress, state, p, &[], now);
     view.gate_owners = vec![Vec::new(); gates.len()];
     for ((lines, d), (owners, status)) in
         owned.into_iter().zip(gates::GATES).zip(view.gate_owners.iter_mut().zip(&mut gates))
@@ -250,14 +279,16 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
             (*owners, status.unmet) = lines.into_iter().unzip();
         }
     }
-    let target = waiting::target_name(data, ro);
+    let halted = waiting::halted(ro, state, progress, p);
+    let target_name = waiting::target_name(data, ro);
+    let facts = waiting::Facts { target, target_name: &target_name, progress, halted: halted.is_some() };
     let mut lines = Vec::new();
-    for part in crate::parallel::halves(members, |_, part| waiting::members(state, &target, part, rows)) {
+    for part in crate::parallel::halves(members, |_, part| waiting::members(&facts, state, part, rows)) {
         for (kind, block) in part.into_iter().enumerate() {
             lines.push((kind, block));
         }
     }
-    // Overdue first, then due, then backups (each in member order), then sign-offs owed.
+    // Overdue first, then due, then to-do (each in member order), then sign-offs and approvers.
     lines.sort_by_key(|(kind, _)| *kind);
     for (kind, block) in lines {
         for (owner, line) in block {
@@ -265,14 +296,16 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
             view.waiting.push(line);
         }
     }
-    // What the phase gates miss is owed by a group or an approver, after every server's lines.
-    for g in gates.iter().filter(|g| matches!(g.gate.check, gates::Check::Phase(_))) {
-        for line in &g.unmet {
-            view.waiting_owners.push((3, u32::MAX));
-            view.waiting.push(line.clone());
-        }
+    let owed = ro.phases[p].signoffs.iter().filter(|g| !progress.signoffs[p].iter().any(|s| &s.group == *g));
+    for group in owed {
+        view.waiting_owners.push((3, u32::MAX));
+        view.waiting.push(format!("{group}: sign-off of phase {} ({})", p + 1, ro.phases[p].name));
     }
-    view.halted = waiting::halted(ro, state, progress, p);
+    for line in waiting::approvers(data, progress) {
+        view.waiting_owners.push((4, u32::MAX));
+        view.waiting.push(line);
+    }
+    view.halted = halted;
     view.gates = gates;
     view
 }
@@ -338,14 +371,90 @@ mod tests {
     }
 
     #[test]
-    fn waiting_on_lists_overdue_first_then_due_then_sign_offs() {
+    fn waiting_on_lists_overdue_first_then_due_then_sign_offs_each_with_whom() {
         let (data, state) = sample();
         let view = FleetView::build(&data, &state, Some(0), now());
         let waiting = view.rollout.map(|v| v.waiting).unwrap_or_default();
-        assert_eq!(waiting.first().map(String::as_str), Some("BOS-IMS01: checkout OVERDUE (day 15, max 14)"));
-        assert_eq!(waiting.last().map(String::as_str), Some("sign-off missing from Network services"));
-        let due = waiting.iter().position(|w| w.contains("checkout due")).expect("a due checkout");
-        assert!(due > 0 && due < waiting.len() - 1, "{waiting:?}");
+        assert_eq!(
+            waiting,
+            [
+                "BOS operators: BOS-IMS01 checkout OVERDUE (day 15, max 14)",
+                "BOS operators: BOS-BH01 checkout due (day 11 of 14)",
+                "MSP operators: MSP-BH01 verify the install (winver)",
+                "Network services: sign-off of phase 3 (Local low impact)",
+            ]
+        );
+    }
+
+    /// A phase-3 member of the sample, changed in place: (data, state, its index).
+    fn member_changed(name: &str, change: impl Fn(&mut Server)) -> (Data, State, usize) {
+        let (data, mut state) = sample();
+        let i = state.server_index(name).expect("server");
+        change(&mut state.servers[i]);
+        (data, state, i)
+    }
+
+    #[test]
+    fn a_member_already_at_the_target_needs_only_its_verification() {
+        // BOS-IMS02 as if its SP4 came with the baseline: no install of it in the journal.
+        let (data, mut state, i) = member_changed("BOS-IMS02", |_| {});
+        state.progress[0].members[i] = Default::default();
+        let row = &FleetView::build(&data, &state, Some(0), now()).rows[i];
+        assert_eq!(row.soak, Some(SoakState::AtTarget { verified: false }));
+        let v = FleetView::build(&data, &state, Some(0), now()).rollout.expect("rollout");
+        let lines: Vec<String> = v.unmet().into_iter().filter(|l| l.starts_with("BOS-IMS02")).collect();
+        assert_eq!(lines, ["BOS-IMS02: at the target already, not verified (winver)"], "no soak, no checkout");
+        assert!(v.waiting.contains(&"BOS operators: BOS-IMS02 verify (winver): it had the target already".to_string()));
+        let e = crate::rules::record::check(
+            &data,
+            &state,
+            &Event::Install { server: "BOS-IMS02".into(), product: "ex55".into(), level: 4, verified: None },
+            "op",
+            now(),
+        )
+        .expect_err("already has it");
+        assert!(e.0.contains("it counts as installed; record its verification"), "{e}");
+        let verify =
+            Event::Verify { server: "BOS-IMS02".into(), product: "ex55".into(), level: 4, winver: "5.5.2650".into() };
+        apply(&data, &mut state, "op", verify);
+        let view = FleetView::build(&data, &state, Some(0), now());
+        assert_eq!(view.rows[i].soak, Some(SoakState::AtTarget { verified: true }));
+        assert!(!view.rollout.expect("rollout").unmet().iter().any(|l| l.starts_with("BOS-IMS02")), "it holds no gate");
+    }
+
+    #[test]
+    fn a_missing_prerequisite_is_the_reason_in_the_gate_the_row_and_the_waiting_list() {
+        // BOS-BH01 (phase 3) as if its install had not happened and it ran NT SP4.
+        let (data, mut state, i) = member_changed("BOS-BH01", |s| {
+            s.products.insert("nt4".into(), 4);
+            s.products.insert("ex55".into(), 3);
+        });
+        state.progress[0].members[i].installed_at = None;
+        state.progress[0].members[i].verified = None;
+        state.progress[0].members[i].checkouts.clear();
+        let view = FleetView::build(&data, &state, Some(0), now());
+        assert_eq!(view.rows[i].soak, Some(SoakState::Blocked));
+        let v = view.rollout.expect("rollout");
+        let lines: Vec<String> = v.unmet().into_iter().filter(|l| l.starts_with("BOS-BH01")).collect();
+        assert_eq!(
+            lines,
+            [
+                "BOS-BH01: blocked: needs Windows NT Server 4.0 SP5 first",
+                "BOS-BH01: soak not started (blocked)",
+                "BOS-BH01: no checkout (blocked)"
+            ]
+        );
+        assert!(
+            v.waiting.contains(
+                &"BOS operators: BOS-BH01 install Windows NT Server 4.0 SP5 first (SP4 needs it)".to_string()
+            ),
+            "{:?}",
+            v.waiting
+        );
+        assert!(
+            !v.waiting.iter().any(|w| w.contains("BOS-BH01") && w.contains("backup")),
+            "no backup is offered first"
+        );
     }
 
     #[test]

@@ -1,43 +1,90 @@
-//! Who the current phase waits on: overdue and due checkouts, backups owed before an install,
-//! and whether a back-out halted the phase.
+//! Who the current phase waits on, each line naming whom: the server's site operators (checkouts,
+//! verifications, backups, installs, prerequisites), a sign-off group, or the approvers; and
+//! whether a back-out halted the phase. A step the write path would refuse is never offered.
 
 use crate::model::{Data, Rollout};
 
-use super::phase::SoakState;
+use super::phase::{SoakState, Target};
 use super::replay::{Progress, State};
 use super::view::ServerRow;
 
-/// Overdue, due and backup lines for `members`.
-pub(super) fn members(state: &State, target: &str, members: &[usize], rows: &[ServerRow]) -> [Vec<(u32, String)>; 3] {
+/// What the lines of `members` need besides their rows.
+pub(super) struct Facts<'a> {
+    pub target: Target<'a>,
+    /// "SP4": the target's name.
+    pub target_name: &'a str,
+    pub progress: &'a Progress,
+    /// A back-out halted the phase: no install is offered but the backed-out server's own.
+    pub halted: bool,
+}
+
+/// Overdue, due and to-do (prerequisites, backups, installs) lines for `members`.
+pub(super) fn members(f: &Facts, state: &State, members: &[usize], rows: &[ServerRow]) -> [Vec<(u32, String)>; 3] {
     let mut overdue = Vec::new();
     let mut due = Vec::new();
-    let mut backups = Vec::new();
+    let mut todo = Vec::new();
+    let target = f.target_name;
     for &i in members {
-        let name = &state.servers[i].name;
+        let server = &state.servers[i];
+        let (name, site) = (&server.name, &server.site);
         let owner = i as u32;
-        let owned = |list: &mut Vec<(u32, String)>, line: String| list.push((owner, line));
+        let owned = |list: &mut Vec<(u32, String)>, line: String| {
+            list.push((owner, format!("{site} operators: {name} {line}")))
+        };
+        let record = &f.progress.members[i];
+        if record.installed_at.is_some() && record.verified.is_none() && record.excluded.is_none() {
+            owned(&mut due, "verify the install (winver)".to_string());
+        }
         match rows[i].soak {
             Some(SoakState::Overdue { day, max }) => {
-                owned(&mut overdue, format!("{name}: checkout OVERDUE (day {day}, max {max})"))
+                owned(&mut overdue, format!("checkout OVERDUE (day {day}, max {max})"))
             }
             Some(SoakState::CheckoutDue { day, max, .. }) => {
-                owned(&mut due, format!("{name}: checkout due (day {day} of {max})"))
+                owned(&mut due, format!("checkout due (day {day} of {max})"))
             }
-            Some(SoakState::Failed { .. }) => {
-                owned(&mut overdue, format!("{name}: checkout failed; back out or re-check"))
+            Some(SoakState::Failed { .. }) => owned(&mut overdue, "checkout failed; back out or re-check".to_string()),
+            Some(SoakState::AtTarget { verified: false }) => {
+                owned(&mut due, "verify (winver): it had the target already".to_string())
             }
-            Some(SoakState::NotStarted | SoakState::BackedOut) => {
-                let backed_up = state.backup_confirmed(i);
-                if backed_up {
-                    owned(&mut due, format!("{name}: backup confirmed, install {target}"));
+            Some(SoakState::Blocked) => {
+                let needs = f.target.needs(server).unwrap_or_else(|| "a prerequisite".into());
+                owned(&mut todo, format!("install {needs} first ({target} needs it)"));
+            }
+            Some(SoakState::BackedOut) => {
+                owned(&mut overdue, format!("was backed out: re-install {target} or exclude it"))
+            }
+            Some(SoakState::NotStarted) if f.halted => {}
+            Some(SoakState::NotStarted) => {
+                if state.backup_confirmed(i) {
+                    owned(&mut due, format!("backup confirmed, install {target}"));
                 } else {
-                    owned(&mut backups, format!("{name}: backup not confirmed before installing {target}"));
+                    owned(&mut todo, format!("confirm a full backup, then install {target}"));
                 }
             }
             _ => {}
         }
     }
-    [overdue, due, backups]
+    [overdue, due, todo]
+}
+
+/// Lines owed by the approvers: each pending override request, with who may confirm it.
+pub(super) fn approvers(data: &Data, progress: &Progress) -> Vec<String> {
+    progress
+        .requests
+        .iter()
+        .map(|q| {
+            let may: Vec<&str> = data.team.as_ref().map_or_else(Vec::new, |t| {
+                t.approvers.iter().filter(|a| **a != q.by && !q.confirmed.contains(a)).map(String::as_str).collect()
+            });
+            format!(
+                "approvers ({}): confirm override request #{} by {}, {}",
+                may.join(", "),
+                q.seq,
+                q.by,
+                super::approval::still_needed(q)
+            )
+        })
+        .collect()
 }
 
 /// Whether a back-out halted `phase`: a member backed out, not re-installed nor excluded since.

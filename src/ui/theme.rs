@@ -62,9 +62,11 @@ impl Theme {
 
     pub fn soak(&self, s: &SoakState) -> Style {
         match s {
-            SoakState::Ready { .. } => self.ok,
-            SoakState::Overdue { .. } | SoakState::Failed { .. } | SoakState::BackedOut => self.bad,
-            SoakState::CheckoutDue { .. } => self.warn,
+            SoakState::Ready { .. } | SoakState::AtTarget { verified: true } => self.ok,
+            SoakState::Overdue { .. } | SoakState::Failed { .. } | SoakState::BackedOut | SoakState::Blocked => {
+                self.bad
+            }
+            SoakState::CheckoutDue { .. } | SoakState::AtTarget { verified: false } => self.warn,
             SoakState::NotStarted | SoakState::Excluded => self.dim,
             SoakState::Soaking { .. } => self.base,
         }
@@ -90,9 +92,9 @@ impl Theme {
 /// The symbol that goes with a soak state, so it never rests on colour.
 pub fn soak_symbol(s: &SoakState) -> &'static str {
     match s {
-        SoakState::Ready { .. } => "✓",
-        SoakState::Overdue { .. } | SoakState::Failed { .. } | SoakState::BackedOut => "✗",
-        SoakState::CheckoutDue { .. } => "!",
+        SoakState::Ready { .. } | SoakState::AtTarget { verified: true } => "✓",
+        SoakState::Overdue { .. } | SoakState::Failed { .. } | SoakState::BackedOut | SoakState::Blocked => "✗",
+        SoakState::CheckoutDue { .. } | SoakState::AtTarget { verified: false } => "!",
         SoakState::Soaking { .. } => "…",
         SoakState::NotStarted | SoakState::Excluded => "·",
     }

@@ -119,6 +119,23 @@ impl View for RolloutPane {
     }
 }
 
+/// Rows `text` takes when word-wrapped to `width` (as the paragraph wraps it, trimmed).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut col = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let n = word.chars().count();
+        let need = if col == 0 { n } else { col + 1 + n };
+        if need <= width {
+            col = need;
+        } else {
+            rows += usize::from(col > 0) + (n.saturating_sub(1)) / width;
+            col = if n % width == 0 { width } else { n % width };
+        }
+    }
+    rows
+}
+
 fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
     let (Some(ro), Some(v)) = (snap.rollout(), snap.view.rollout.as_ref()) else {
         frame.render_widget(Paragraph::new("No rollout in rollout.ron.").style(theme.dim), area);
@@ -240,22 +257,35 @@ fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
         .borders(Borders::TOP | Borders::LEFT)
         .border_style(theme.border)
         .title(Span::styled(" Waiting on ", theme.title));
-    let room = usize::from(block.inner(waiting_area).height);
+    let inner = block.inner(waiting_area);
+    let (room, width) = (usize::from(inner.height), usize::from(inner.width).max(1));
     let waiting: Vec<Line> = if v.waiting.is_empty() {
         vec![Line::styled("nothing", theme.ok)]
     } else {
-        // Only what fits is laid out (a wrapped line may take two rows; the rest is clipped).
-        let more = if v.waiting.len() > room { v.waiting.len() - room.saturating_sub(1) } else { 0 };
+        // Whole lines only, as many as fit wrapped, and a count of the rest: nothing is cut
+        // silently (`sprout status` lists them all).
+        let mut used = 0;
+        let mut shown = 0;
+        for (k, w) in v.waiting.iter().enumerate() {
+            let rows = wrapped_rows(w, width);
+            let reserve = usize::from(k + 1 < v.waiting.len());
+            if used + rows + reserve > room {
+                break;
+            }
+            used += rows;
+            shown += 1;
+        }
+        let more = v.waiting.len() - shown;
         v.waiting
             .iter()
-            .take(room.saturating_sub(usize::from(more > 0)))
+            .take(shown)
             .map(|w| {
                 Line::styled(
                     w.clone(),
                     if w.contains("OVERDUE") || w.contains("failed") { theme.bad } else { theme.base },
                 )
             })
-            .chain((more > 0).then(|| Line::styled(format!("… and {more} more"), theme.dim)))
+            .chain((more > 0).then(|| Line::styled(format!("… and {more} more (sprout status)"), theme.dim)))
             .collect()
     };
     frame.render_widget(Paragraph::new(waiting).block(block).wrap(Wrap { trim: true }), waiting_area);

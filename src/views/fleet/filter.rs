@@ -116,6 +116,8 @@ fn soak_word(s: Option<SoakState>) -> &'static str {
         Some(SoakState::Excluded) => "excluded",
         Some(SoakState::BackedOut) => "backed-out",
         Some(SoakState::NotStarted) => "not-started",
+        Some(SoakState::Blocked) => "blocked",
+        Some(SoakState::AtTarget { .. }) => "at-target",
         None => "",
     }
 }
