@@ -49,7 +49,7 @@ fn words(event: &Event) -> String {
         Event::OverrideRequested { asked: Asked::Open { phase, overridden }, reason, .. } => {
             format!("OVERRIDE ASKED: open phase '{phase}' with {} gate item(s) unmet: {reason}", overridden.len())
         }
-        Event::OverrideRequested { asked: Asked::Priority { server, priority }, reason, .. } => {
+        Event::OverrideRequested { asked: Asked::Priority { server, priority, .. }, reason, .. } => {
             format!("{server}: OVERRIDE ASKED: priority {priority}: {reason}")
         }
         Event::OverrideConfirmed { request, .. } => format!("override request #{request} confirmed"),
@@ -64,7 +64,7 @@ pub fn asked(rollout: &crate::model::Rollout, asked: &Asked) -> String {
             let n = rollout.phase_index(phase).map_or(String::new(), |p| format!("{} ", p + 1));
             format!("open phase {n}({phase}) over {} unmet gate item(s)", overridden.len())
         }
-        Asked::Priority { server, priority } => format!("give {server} priority {priority}"),
+        Asked::Priority { server, priority, .. } => format!("give {server} priority {priority}"),
     };
     crate::safe::visible(&words).into_owned()
 }

@@ -284,7 +284,7 @@ fn with_a_team_an_override_is_asked_for_and_confirmed_by_another_approver() {
     );
     assert!(status.stdout.contains("confirmed 0 of 1 (mtracy may confirm)"), "{}", status.stdout);
     assert!(status.stdout.contains("▶ 3"), "asking opened nothing: {}", status.stdout);
-    let own = s.run(&["approve"]);
+    let own = s.run(&["approve", "--request", &seq.to_string()]);
     assert!(!own.ok);
     assert!(
         own.stderr.contains(&format!("an approver may not approve their own override: {me} asked for request #{seq}")),
@@ -428,4 +428,29 @@ fn an_extended_soak_shows_in_status_json_and_the_rollout_view() {
         "the gate counts the extension: {}",
         frame.stdout
     );
+}
+
+/// With a team: excluding a member (which takes it out of its phase's gates) needs an approver,
+/// and nobody names an approver on someone else's behalf.
+#[test]
+fn with_a_team_exclusion_needs_an_approver_and_nobody_names_one() {
+    let s = Sample::new();
+    std::fs::write(s.file("team.ron"), "(approvers: [\"mtracy\"])").expect("team.ron");
+    let r = s.run(&["record", "exclude", "BOS-IMS01", "--reason", "gets it out of the gate"]);
+    assert!(!r.ok && r.stderr.contains("only an approver may exclude a server from a rollout"), "{}", r.stderr);
+    let r = s.run(&["advance", "--override", "board", "--approver", "mtracy"]);
+    assert!(!r.ok && r.stderr.contains("drop --approver mtracy"), "{}", r.stderr);
+    let r = s.run(&["record", "priority", "BOS-IMS01", "3", "--reason", "r", "--approver", "mtracy"]);
+    assert!(!r.ok && r.stderr.contains("drop --approver mtracy"), "{}", r.stderr);
+}
+
+/// A team.ron that is a link to nothing is an error, not "no team" (which would let anyone
+/// record an override naming any approver).
+#[test]
+fn a_dangling_team_link_is_refused_not_taken_for_no_team() {
+    let s = Sample::new();
+    std::os::unix::fs::symlink("/nonexistent/team.ron", s.file("team.ron")).expect("link");
+    let r = s.run(&["advance", "--override", "board", "--approver", "anyone"]);
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(r.stderr.contains("team.ron: a symbolic link to nothing is in its place"), "{}", r.stderr);
 }

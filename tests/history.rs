@@ -256,6 +256,7 @@ fn a_hand_appended_self_approval_is_caught_by_check() {
         rollout: "ex55-sp4".into(),
         asked: sprout::model::Asked::Open { phase: "Local high impact".into(), overridden },
         reason: "change board".into(),
+        needs: 1,
     };
     let asked = append_by_hand(&s, "mallory", ask);
     assert!(s.run(&["check"]).ok, "asking is allowed: {}", s.run(&["check"]).stderr);
@@ -268,4 +269,20 @@ fn a_hand_appended_self_approval_is_caught_by_check() {
         "journal.ron:{line}:1: confirm by mallory would have been refused: an approver may not approve their own override"
     );
     assert!(check.stderr.contains(&expected), "{}", check.stderr);
+}
+
+/// A line dated at the end of the calendar is reported, not a panic.
+#[test]
+fn a_line_from_the_end_of_the_calendar_is_reported_not_a_crash() {
+    let s = Sample::new();
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
+    let index = &loaded.data.journal;
+    let far: chrono::DateTime<chrono::Utc> = "+262142-12-31T23:58:00Z".parse().expect("far");
+    let backup = Event::Backup { server: "BOS-PF01".into(), note: String::new() };
+    let (_, line) = journal::encode(index.seq + 1, far, "mallory", None, backup, &index.sum).expect("encode");
+    let mut f = std::fs::OpenOptions::new().append(true).open(s.file("journal.ron")).expect("journal");
+    writeln!(f, "{line}").expect("append");
+    let check = s.run(&["check"]);
+    assert!(!check.ok && !check.stderr.contains("panicked"), "{}", check.stderr);
+    assert!(check.stderr.contains("in the future"), "{}", check.stderr);
 }

@@ -25,6 +25,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("fleet-wrong-type", "fleet.ron:24:130: Expected integer"),
     ("rollout-bundle-unknown-hotfix", "rollout.ron:12:22: rollout ex55-sp4 bundles unknown hot fix 'Q275435'"),
     ("rollout-deep-nesting", "rollout.ron:2:13: Expected opening `(` for struct `Rollout`"),
+    ("rollout-duplicate-phase", "rollout.ron:49:27: rollout ex55-sp4 has two phases named 'Local high impact'"),
     (
         "rollout-phase-matches-nothing",
         "rollout.ron:50:27: phase 'One remote low impact' of rollout ex55-sp4 matches no server",
@@ -34,6 +35,7 @@ const EXPECTED: &[(&str, &str)] = &[
         "rollout.ron:50:27: phase 'One remote low impact' of rollout ex55-sp4 selects unknown server 'DEN-IMS09'",
     ),
     ("rollout-unknown-product", "rollout.ron:9:22: rollout ex55-sp4 targets unknown product 'ex56'"),
+    ("team-duplicate-approver", "team.ron:1:35: approver 'mtracy' is named twice"),
 ];
 
 #[test]

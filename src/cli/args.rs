@@ -80,14 +80,16 @@ pub enum Command {
     /// Confirm a pending override request as an approver (not your own); the last approver it
     /// needs puts it into effect.
     Approve {
-        /// The request's number (the #seq it was recorded as); needed when several are pending.
+        /// The request's number (the #N `status` shows it as): you confirm the one you read.
         #[arg(long, value_name = "N")]
-        request: Option<u64>,
+        request: u64,
     },
     /// Withdraw a pending override request (whoever asked), or decline it (an approver).
     Withdraw {
+        /// The request's number (the #N `status` shows it as).
         #[arg(long, value_name = "N")]
-        request: Option<u64>,
+        request: u64,
+        /// Why it is withdrawn or declined.
         #[arg(long)]
         reason: String,
     },
@@ -219,7 +221,9 @@ pub enum Record {
     /// Override a server's derived upgrade priority (with team.ron: ask the approvers for it).
     Priority {
         server: String,
+        /// 1 (as soon as possible), 2 or 3 (last).
         priority: u8,
+        /// Why the derived priority is wrong for this server.
         #[arg(long)]
         reason: String,
         /// Who approved it (without team.ron).

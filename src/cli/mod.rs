@@ -118,9 +118,11 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Advance { phase, override_reason, approver } => {
             record::write(ctx, crate::rules::Intent::Advance { phase, override_reason, approver }, out, err)
         }
-        Command::Approve { request } => record::write(ctx, crate::rules::Intent::Confirm { request }, out, err),
+        Command::Approve { request } => {
+            record::write(ctx, crate::rules::Intent::Confirm { request: Some(request) }, out, err)
+        }
         Command::Withdraw { request, reason } => {
-            record::write(ctx, crate::rules::Intent::Withdraw { request, reason }, out, err)
+            record::write(ctx, crate::rules::Intent::Withdraw { request: Some(request), reason }, out, err)
         }
         Command::Repair => repair::run(ctx, out, err),
         Command::Verify => verify::run(ctx.store().as_ref(), out),

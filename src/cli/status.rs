@@ -284,7 +284,7 @@ fn text(r: &Report, md: bool) -> String {
             .collect();
         o.push_str(&table(&["phase", "name", "state", "servers", "window", "soak"], &rows, md));
         if !ro.pending_overrides.is_empty() {
-            h(&mut o, "! Override requests waiting for approvers (sprout approve)");
+            h(&mut o, "! Override requests waiting for approvers (sprout approve --request N)");
             for q in &ro.pending_overrides {
                 o.push_str(&format!(
                     "{bullet}{q}

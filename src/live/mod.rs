@@ -242,6 +242,7 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
                 crate::store::CATALOG => &sources.catalog,
                 crate::store::FLEET => &sources.fleet,
                 crate::store::ROLLOUT => &sources.rollout,
+                crate::store::TEAM => &sources.team,
                 _ => "",
             };
             let (line, col) = p

@@ -127,8 +127,9 @@ pub fn record_in(
     let appended = locked.append(&line, &loaded.mark)?;
     let Loaded { data, state, .. } = loaded;
     let pos = data.journal.len();
+    let confirmed = crate::rules::approval::confirmed(data, state, &entry.event);
     let server = state.apply(data, pos, &entry);
-    let effect = crate::rules::approval::effect(data, state, &entry);
+    let effect = crate::rules::approval::effect(data, state, &entry, confirmed.as_ref());
     data.journal.push(&entry, appended.start, appended.end, server);
     data.journal.line_count += 1;
     loaded.mark = appended.mark;

@@ -223,6 +223,9 @@ pub enum Event {
         rollout: String,
         asked: Asked,
         reason: String,
+        /// How many approvers must confirm it: the plan's count when it was asked, kept so
+        /// that a later edit of rollout.ron does not change a decision already under way.
+        needs: u8,
     },
     /// An approver's confirmation of the pending request whose line has seq `request`.
     OverrideConfirmed {
@@ -242,8 +245,14 @@ pub enum Event {
 pub enum Asked {
     /// Open `phase` although the gate items in `overridden` (as shown when asked) are unmet.
     Open { phase: String, overridden: Vec<String> },
-    /// Give `server` priority `priority`, which may move it between phases.
-    Priority { server: String, priority: u8 },
+    /// Give `server` priority `priority`, which may move it between phases; `overridden` are
+    /// its unmet gate items in the current phase when asked.
+    Priority {
+        server: String,
+        priority: u8,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        overridden: Vec<String>,
+    },
 }
 
 impl Event {
@@ -314,6 +323,8 @@ impl Event {
         match self {
             Event::SignOff { .. } => Some("sign off for a group"),
             Event::BackedOut { .. } => Some("back out an install"),
+            // Excluding a member takes it out of its phase's gates, as a priority would.
+            Event::Excluded { .. } => Some("exclude a server from a rollout"),
             Event::OverrideConfirmed { .. } => Some("confirm an override"),
             Event::PhaseOpened { .. }
             | Event::RiskOverride { .. }
@@ -324,7 +335,6 @@ impl Event {
             | Event::Backup { .. }
             | Event::Checkout { .. }
             | Event::SoakExtended { .. }
-            | Event::Excluded { .. }
             | Event::HotFixApplied { .. } => None,
         }
     }
@@ -406,7 +416,12 @@ mod tests {
             Event::BackedOut { server: s(), product: s(), to_level: 1, reason: s() },
             Event::HotFixApplied { server: s(), hot_fix: s() },
             Event::RiskOverride { rollout: s(), server: s(), priority: 1, reason: s(), approver: None },
-            Event::OverrideRequested { rollout: s(), asked: Asked::Priority { server: s(), priority: 1 }, reason: s() },
+            Event::OverrideRequested {
+                rollout: s(),
+                asked: Asked::Priority { server: s(), priority: 1, overridden: vec![] },
+                reason: s(),
+                needs: 1,
+            },
             Event::OverrideConfirmed { rollout: s(), request: 1 },
             Event::OverrideWithdrawn { rollout: s(), request: 1, reason: s() },
         ]

@@ -17,18 +17,18 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: Dat
         Event::PhaseOpened { override_reason: Some(_), approver, .. } => match team {
             Some(_) => refuse(
                 "with team.ron an override is asked for and confirmed by approvers other than the one who asks: \
-                 sprout advance --override REASON asks, an approver runs sprout approve",
+                 sprout advance --override REASON asks, an approver runs sprout approve --request N",
             ),
             None => need("an approver for the override", approver.as_deref()),
         },
         Event::RiskOverride { approver, .. } => match team {
             Some(_) => refuse(
                 "with team.ron a priority override is asked for and confirmed by approvers other than the one who \
-                 asks: sprout record priority asks, an approver runs sprout approve",
+                 asks: sprout record priority asks, an approver runs sprout approve --request N",
             ),
             None => need("an approver for the priority override (--approver NAME)", approver.as_deref()),
         },
-        Event::OverrideRequested { rollout, asked, reason } => {
+        Event::OverrideRequested { rollout, asked, reason, needs } => {
             let Some(team) = team else {
                 return refuse(
                     "without team.ron there are no approvers to ask: record the override with the approver's name \
@@ -40,45 +40,38 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: Dat
             need("a reason for the override", Some(reason))?;
             if let Some(q) = state.progress[r].requests.iter().find(|q| same_target(&q.asked, asked)) {
                 return refuse(format!(
-                    "{} asked for this override already (request #{}, {}); it waits for {}: confirm or withdraw it first",
+                    "{} asked for this override already (request #{}, {}); it waits for {}",
                     q.by,
                     q.seq,
                     q.at.format("%Y-%m-%d %H:%M"),
                     still_needed(q)
                 ));
             }
-            let needed = usize::from(ro.approvers_for(asked));
-            let others: Vec<&String> = team.approvers.iter().filter(|a| *a != operator).collect();
-            if others.len() < needed {
+            let wanted = ro.approvers_for(asked);
+            if *needs != wanted {
                 return refuse(format!(
-                    "this override needs {needed} approver(s) other than {operator}, and team.ron lists {}",
-                    others.len()
+                    "the request says {needs} approver(s) must confirm it; rollout.ron says {wanted}"
                 ));
             }
-            match asked {
-                Asked::Open { phase, overridden } => {
-                    let p = phase_index(ro, phase)?;
-                    let next = state.progress[r].current.map_or(0, |c| c + 1);
-                    if p != next {
-                        return refuse(format!("phase {} ({}) is not the next phase of '{rollout}'", p + 1, phase));
+            let others = distinct(team).into_iter().filter(|a| *a != operator).count();
+            if others < usize::from(wanted) {
+                return refuse(format!(
+                    "this override needs {wanted} approver(s) other than {operator}, and team.ron names only {others}"
+                ));
+            }
+            still_possible(data, state, r, asked)?;
+            let now_unmet = unmet(data, state, r, now);
+            let (listed, current) = match asked {
+                Asked::Open { overridden, .. } => {
+                    if now_unmet.is_empty() {
+                        return refuse("every gate is met: open the phase with sprout advance, no override needed");
                     }
-                    let unmet = unmet(data, state, r, now);
-                    if unmet.is_empty() {
-                        return refuse(format!(
-                            "every gate is met: open phase {} with sprout advance, no override needed",
-                            p + 1
-                        ));
-                    }
-                    if let Some(change) = changed(overridden, &unmet) {
-                        return refuse(format!("the request does not list the unmet gates as they are ({change})"));
-                    }
+                    (overridden, now_unmet)
                 }
-                Asked::Priority { server, priority } => {
-                    server_index(state, server)?;
-                    if !(1..=3).contains(priority) {
-                        return refuse(format!("priority must be 1, 2 or 3, not {priority}"));
-                    }
-                }
+                Asked::Priority { server, overridden, .. } => (overridden, unmet_of(&now_unmet, server)),
+            };
+            if listed != &current {
+                return refuse("the request does not list the unmet gate items as they are now; ask again");
             }
             Ok(())
         }
@@ -89,9 +82,23 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: Dat
             let r = rollout_index(data, rollout)?;
             let q = pending(state, r, Some(*request))?;
             may_confirm(team, q, operator)?;
-            if let Asked::Open { overridden, .. } = &q.asked
-                && let Some(change) = changed(overridden, &unmet(data, state, r, now))
-            {
+            // What the request asks must still be possible: the phase still the next one, the
+            // server still there, the priority one of 1, 2, 3.
+            still_possible(data, state, r, &q.asked)?;
+            let now_unmet = unmet(data, state, r, now);
+            let (listed, current) = match &q.asked {
+                Asked::Open { overridden, .. } => {
+                    if now_unmet.is_empty() {
+                        return refuse(format!(
+                            "every gate is met now: open the phase with sprout advance (and withdraw request #{})",
+                            q.seq
+                        ));
+                    }
+                    (overridden, now_unmet)
+                }
+                Asked::Priority { server, overridden, .. } => (overridden, unmet_of(&now_unmet, server)),
+            };
+            if let Some(change) = worse(listed, &current) {
                 return refuse(format!(
                     "the unmet gates changed since request #{} was asked ({change}): it should be withdrawn and asked again",
                     q.seq
@@ -112,9 +119,59 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: Dat
     }
 }
 
-/// What an override event did, read from the state just after it: who a request still waits
-/// for, or what the last confirmation put into effect.
-pub fn effect(data: &Data, state: &State, entry: &crate::model::Entry) -> Option<String> {
+/// What a request asks can still be done: the phase it opens is the next one, the server it
+/// moves exists, the priority is 1, 2 or 3.
+fn still_possible(data: &Data, state: &State, r: usize, asked: &Asked) -> Result<(), Refusal> {
+    let ro = &data.plan.rollouts[r];
+    match asked {
+        Asked::Open { phase, .. } => {
+            let p = phase_index(ro, phase)?;
+            let next = state.progress[r].current.map_or(0, |c| c + 1);
+            if p != next {
+                return refuse(format!(
+                    "phase {} ({}) is not the next phase of '{}': the next is {}",
+                    p + 1,
+                    ro.phases[p].name,
+                    ro.id,
+                    next + 1
+                ));
+            }
+        }
+        Asked::Priority { server, priority, .. } => {
+            server_index(state, server)?;
+            if !(1..=3).contains(priority) {
+                return refuse(format!("priority must be 1, 2 or 3, not {priority}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The team's approvers, each once.
+fn distinct(team: &Team) -> Vec<&str> {
+    let mut names: Vec<&str> = team.approvers.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// The unmet gate items about `server` ("BOS-IMS01: ...").
+pub fn unmet_of(unmet: &[String], server: &str) -> Vec<String> {
+    let prefix = format!("{server}: ");
+    unmet.iter().filter(|l| l.starts_with(&prefix)).cloned().collect()
+}
+
+/// The request an event confirms, as it was before: what `effect` reports on.
+pub fn confirmed(data: &Data, state: &State, event: &Event) -> Option<Request> {
+    let Event::OverrideConfirmed { rollout, request } = event else { return None };
+    let r = data.plan.rollouts.iter().position(|ro| &ro.id == rollout)?;
+    state.progress[r].requests.iter().find(|q| q.seq == *request).cloned()
+}
+
+/// What an override event did, read from the state just after it (`before`: the request it
+/// confirmed, from `confirmed`): who a request still waits for, or what the last confirmation
+/// put into effect.
+pub fn effect(data: &Data, state: &State, entry: &crate::model::Entry, before: Option<&Request>) -> Option<String> {
     let r = entry.event.rollout().and_then(|id| data.plan.rollouts.iter().position(|ro| ro.id == id))?;
     let seq = match &entry.event {
         Event::OverrideRequested { .. } => entry.seq,
@@ -132,15 +189,14 @@ pub fn effect(data: &Data, state: &State, entry: &crate::model::Entry) -> Option
         ));
     }
     let ro = &data.plan.rollouts[r];
-    Some(match &entry.event {
-        Event::OverrideConfirmed { .. } => match state.progress[r].current {
-            Some(c) if state.progress[r].opened[c].as_ref().is_some_and(|o| o.at == entry.at) => {
-                format!("every approver it needed confirmed: phase {} ({}) is open", c + 1, ro.phases[c].name)
-            }
-            _ => "every approver it needed confirmed: the override is in effect".to_string(),
+    let done = match &before?.asked {
+        Asked::Open { phase, .. } => match ro.phase_index(phase) {
+            Some(p) if state.progress[r].current == Some(p) => format!("phase {} ({phase}) is open", p + 1),
+            _ => format!("phase {phase} did not open: it is no longer the next one"),
         },
-        _ => return None,
-    })
+        Asked::Priority { server, priority, .. } => format!("{server} now has priority {priority}"),
+    };
+    Some(format!("every approver it needed confirmed: {done}"))
 }
 
 /// Whether `operator` may confirm `q`: an approver, not the one who asked, not twice.
@@ -213,44 +269,30 @@ pub fn unmet(data: &Data, state: &State, r: usize, now: DateTime<Utc>) -> Vec<St
 /// groups holding the same gates for the same reasons are no change, however many days passed.
 fn item_key(line: &str) -> String {
     let (subject, why) = line.split_once(": ").unwrap_or((line, ""));
-    let why: String = why
-        .chars()
-        .map(|c| if c.is_ascii_digit() { '#' } else { c })
-        .collect::<String>()
-        .split('#')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("#");
-    format!("{subject}: {why}")
+    // "its Pass came too early" says when a Pass was, not that anything got worse.
+    let why = why.replace(" (its Pass came too early)", "");
+    let words: Vec<String> = why
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+        .map(|w| if w == "days" { "day".to_string() } else { w.to_string() })
+        .collect();
+    format!("{subject}: {}", words.join(" "))
 }
 
-/// How the unmet items differ (new ones and gone ones, a few of each), if they do.
-pub fn changed(asked: &[String], now: &[String]) -> Option<String> {
-    use std::collections::BTreeSet;
-    let before: BTreeSet<String> = asked.iter().map(|l| item_key(l)).collect();
-    let after: BTreeSet<String> = now.iter().map(|l| item_key(l)).collect();
-    if before == after {
+/// What is unmet now that was not when the request was asked, if anything: the override would
+/// pass more than the approvers were asked for. Items met since make it no worse.
+pub fn worse(asked: &[String], now: &[String]) -> Option<String> {
+    let before: std::collections::BTreeSet<String> = asked.iter().map(|l| item_key(l)).collect();
+    let new: Vec<String> =
+        now.iter().filter(|l| !before.contains(&item_key(l))).map(|l| crate::safe::visible(l).into_owned()).collect();
+    if new.is_empty() {
         return None;
     }
-    let shown = |lines: &[String], other: &BTreeSet<String>| -> Vec<String> {
-        lines.iter().filter(|l| !other.contains(&item_key(l))).map(|l| crate::safe::visible(l).into_owned()).collect()
-    };
-    let (new, gone) = (shown(now, &before), shown(asked, &after));
-    let list = |v: &[String]| {
-        let mut s = v.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
-        if v.len() > 3 {
-            s.push_str(&format!("; {} more", v.len() - 3));
-        }
-        s
-    };
-    let mut parts = Vec::new();
-    if !new.is_empty() {
-        parts.push(format!("now also unmet: {}", list(&new)));
+    let mut s = new.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+    if new.len() > 3 {
+        s.push_str(&format!("; {} more", new.len() - 3));
     }
-    if !gone.is_empty() {
-        parts.push(format!("no longer unmet: {}", list(&gone)));
-    }
-    Some(parts.join("; "))
+    Some(format!("now also unmet: {s}"))
 }
 
 #[cfg(test)]
@@ -266,11 +308,9 @@ mod tests {
     }
 
     fn request(data: &Data, state: &State) -> Event {
-        Event::OverrideRequested {
-            rollout: RO.into(),
-            asked: Asked::Open { phase: "Local high impact".into(), overridden: unmet(data, state, 0, now()) },
-            reason: "change board".into(),
-        }
+        let asked = Asked::Open { phase: "Local high impact".into(), overridden: unmet(data, state, 0, now()) };
+        let needs = data.plan.rollouts[0].approvers_for(&asked);
+        Event::OverrideRequested { rollout: RO.into(), asked, reason: "change board".into(), needs }
     }
 
     fn confirm(seq: u64) -> Event {
@@ -310,7 +350,7 @@ mod tests {
         data.plan.rollouts[0].phases[3].approvers = 2;
         data.team = team(&["mtracy", "kdavis"]);
         let e = check(&data, &state, &request(&data, &state), "mtracy", now()).expect_err("too few approvers");
-        assert_eq!(e.0, "this override needs 2 approver(s) other than mtracy, and team.ron lists 1");
+        assert_eq!(e.0, "this override needs 2 approver(s) other than mtracy, and team.ron names only 1");
         let ask = request(&data, &state);
         let seq = apply(&data, &mut state, "jsmith", ask);
         assert_eq!(state.progress[0].requests[0].needed, 2);
@@ -392,8 +432,9 @@ mod tests {
         data.team = team(&["mtracy"]);
         let ask = Event::OverrideRequested {
             rollout: RO.into(),
-            asked: Asked::Priority { server: "BOS-PF01".into(), priority: 1 },
+            asked: Asked::Priority { server: "BOS-PF01".into(), priority: 1, overridden: vec![] },
             reason: "user complaints".into(),
+            needs: 1,
         };
         let seq = apply(&data, &mut state, "jsmith", ask);
         let i = state.server_index("BOS-PF01").expect("server");
@@ -405,11 +446,96 @@ mod tests {
     #[test]
     fn item_keys_ignore_day_counts_and_keep_subjects() {
         assert_eq!(item_key("BOS-IMS01: day 3 of 10, 7 days left"), item_key("BOS-IMS01: day 4 of 12, 8 days left"));
+        assert_eq!(item_key("MSP-BH01: day 8 of 10, 2 days left"), item_key("MSP-BH01: day 9 of 10, 1 day left"));
         assert_ne!(item_key("BOS-IMS01: day 3 of 10"), item_key("BOS-IMS02: day 3 of 10"));
         assert_ne!(
             item_key("BOS-IMS01: needs a Pass checkout on or after day 10"),
             item_key("BOS-IMS01: latest checkout is Fail")
         );
-        assert_eq!(changed(&["a: x".into()], &["a: x".into()]), None);
+        assert_eq!(
+            item_key("BOS-BH01: needs a Pass checkout on or after day 10"),
+            item_key("BOS-BH01: needs a Pass checkout on or after day 10 (its Pass came too early)")
+        );
+        assert_ne!(
+            item_key("BOS-BH01: needs a Pass checkout on or after day 10"),
+            item_key("BOS-BH01: needs a Pass checkout on or after day 10 (latest: Concern)"),
+            "a Concern since is worse"
+        );
+        let (a, b) = ("a: x".to_string(), "b: y".to_string());
+        assert_eq!(worse(&[a.clone(), b.clone()], std::slice::from_ref(&a)), None, "items met since make it no worse");
+        assert_eq!(worse(std::slice::from_ref(&a), &[a.clone(), b]).as_deref(), Some("now also unmet: b: y"));
+    }
+
+    #[test]
+    fn a_confirmation_asks_again_whether_the_request_can_still_be_done() {
+        let (mut data, mut state) = sample();
+        data.team = team(&["mtracy", "kdavis"]);
+        // Appended around the write path: a request to skip to the last phase, and a priority of 255.
+        let skip = Event::OverrideRequested {
+            rollout: RO.into(),
+            asked: Asked::Open { phase: "6".into(), overridden: unmet(&data, &state, 0, now()) },
+            reason: "skip".into(),
+            needs: 1,
+        };
+        let s1 = apply(&data, &mut state, "jsmith", skip);
+        let e = check(&data, &state, &confirm(s1), "kdavis", now()).expect_err("not next");
+        assert!(
+            e.0.starts_with("phase 6 (Everything else, primary mailbox servers last) is not the next phase"),
+            "{e}"
+        );
+        apply(&data, &mut state, "kdavis", confirm(s1));
+        assert_eq!(current(&state), Some(2), "replay does not skip phases either");
+        let wild = Event::OverrideRequested {
+            rollout: RO.into(),
+            asked: Asked::Priority { server: "BOS-IMS01".into(), priority: 255, overridden: vec![] },
+            reason: "x".into(),
+            needs: 1,
+        };
+        let s2 = apply(&data, &mut state, "jsmith", wild);
+        assert_eq!(
+            check(&data, &state, &confirm(s2), "kdavis", now()).expect_err("255").0,
+            "priority must be 1, 2 or 3, not 255"
+        );
+        apply(&data, &mut state, "kdavis", confirm(s2));
+        let i = state.server_index("BOS-IMS01").expect("server");
+        assert_eq!(state.progress[0].members[i].priority_override, None);
+    }
+
+    #[test]
+    fn a_priority_confirmation_is_refused_when_the_server_got_worse() {
+        let (mut data, mut state) = sample();
+        data.team = team(&["mtracy"]);
+        let overridden = unmet_of(&unmet(&data, &state, 0, now()), "BOS-BH01");
+        let asked = Asked::Priority { server: "BOS-BH01".into(), priority: 3, overridden };
+        let ask = Event::OverrideRequested { rollout: RO.into(), asked, reason: "move it".into(), needs: 1 };
+        assert_eq!(check(&data, &state, &ask, "jsmith", now()), Ok(()));
+        let seq = apply(&data, &mut state, "jsmith", ask);
+        let fail = Event::Checkout {
+            rollout: RO.into(),
+            server: "BOS-BH01".into(),
+            phase: "Local low impact".into(),
+            result: CheckoutResult::Fail,
+            note: "queues".into(),
+        };
+        apply(&data, &mut state, "rlee", fail);
+        let e = check(&data, &state, &confirm(seq), "mtracy", now()).expect_err("worse");
+        assert!(e.0.contains("now also unmet: BOS-BH01: latest checkout is Fail"), "{e}");
+    }
+
+    #[test]
+    fn the_number_of_approvers_is_the_one_decided_when_asked() {
+        let (mut data, mut state) = sample();
+        data.team = team(&["mtracy", "kdavis", "rlee"]);
+        data.plan.rollouts[0].phases[3].approvers = 2;
+        let ask = request(&data, &state);
+        let seq = apply(&data, &mut state, "jsmith", ask);
+        // rollout.ron lowered afterwards: the request still waits for two.
+        data.plan.rollouts[0].phases[3].approvers = 1;
+        apply(&data, &mut state, "kdavis", confirm(seq));
+        assert_eq!(current(&state), Some(2), "one of the two it was asked with");
+        // A request that claims fewer than rollout.ron asks for is refused.
+        data.plan.rollouts[0].phases[3].approvers = 3;
+        let e = check(&data, &state, &request(&data, &state), "jsmith", now());
+        assert!(e.is_err());
     }
 }

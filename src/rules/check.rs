@@ -123,6 +123,38 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
         }
     }
 
+    if let Some(team) = &data.team {
+        for d in duplicates(team.approvers.iter()) {
+            out.push(Problem { last: true, ..at("team.ron", d, format!("approver '{d}' is named twice")) });
+        }
+        for a in &team.approvers {
+            if a.is_empty() || a.trim() != a || a.chars().any(char::is_whitespace) {
+                let shown = crate::safe::visible(a);
+                out.push(at("team.ron", a, format!("approver '{shown}' is not an account name (no spaces)")));
+            }
+        }
+        let approvers = team.approvers.iter().collect::<HashSet<_>>().len();
+        for ro in &data.plan.rollouts {
+            for p in ro.phases.iter().filter(|p| usize::from(p.approvers) > approvers) {
+                out.push(at(
+                    "rollout.ron",
+                    &p.name,
+                    format!(
+                        "phase '{}' of rollout {} needs {} approvers to confirm an override, and team.ron names {approvers}",
+                        p.name, ro.id, p.approvers
+                    ),
+                ));
+            }
+        }
+    }
+    for ro in &data.plan.rollouts {
+        for d in duplicates(ro.phases.iter().map(|p| &p.name)) {
+            out.push(Problem {
+                last: true,
+                ..at("rollout.ron", d, format!("rollout {} has two phases named '{d}'", ro.id))
+            });
+        }
+    }
     for d in duplicates(data.plan.rollouts.iter().map(|r| &r.id)) {
         out.push(Problem { last: true, ..at("rollout.ron", d, format!("duplicate rollout '{d}'")) });
     }
@@ -196,7 +228,8 @@ pub fn history(
     if let Err(refusal) = super::time::in_time_order(data.journal.last_at, e.at) {
         push(format!("{} by {by} is out of time order: {refusal}", e.event.kind()));
     }
-    if e.at > now + chrono::Duration::minutes(super::time::CLOCK_TOLERANCE_MINUTES) {
+    let latest = now.checked_add_signed(chrono::Duration::minutes(super::time::CLOCK_TOLERANCE_MINUTES));
+    if latest.is_some_and(|latest| e.at > latest) {
         push(format!("{} by {by} is dated {}, in the future", e.event.kind(), e.at.format("%Y-%m-%d %H:%M UTC")));
     }
     if let Err(refusal) = super::record::rules(data, state, &e.event, &e.by, e.at) {

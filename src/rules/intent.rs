@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{Asked, CheckoutResult, Data, Event};
 
-use super::approval::{pending, unmet};
+use super::approval::{pending, unmet, unmet_of};
 use super::lookup::{Refusal, chosen_rollout, phase_index, refuse, server_index};
 use super::replay::State;
 use super::view::placement;
@@ -146,13 +146,15 @@ impl Intent {
             }
             Intent::HotFix { server, hot_fix } => Event::HotFixApplied { server, hot_fix },
             Intent::Priority { server, priority, reason, approver } => {
-                let rollout = id(chosen()?);
-                match data.team {
-                    Some(_) => {
-                        Event::OverrideRequested { rollout, asked: Asked::Priority { server, priority }, reason }
-                    }
-                    None => Event::RiskOverride { rollout, server, priority, reason, approver },
+                let r = chosen()?;
+                if data.team.is_none() {
+                    return Ok(Event::RiskOverride { rollout: id(r), server, priority, reason, approver });
                 }
+                no_approver_named(approver.as_deref())?;
+                let overridden = unmet_of(&unmet(data, state, r, now), &server);
+                let asked = Asked::Priority { server, priority, overridden };
+                let needs = data.plan.rollouts[r].approvers_for(&asked);
+                Event::OverrideRequested { rollout: id(r), asked, reason, needs }
             }
             Intent::Confirm { request } => {
                 let r = chosen()?;
@@ -217,8 +219,10 @@ fn advance(
     if data.team.is_some()
         && let Some(reason) = override_reason.clone()
     {
+        no_approver_named(approver.as_deref())?;
         let asked = Asked::Open { phase: phase.name.clone(), overridden };
-        return Ok(Event::OverrideRequested { rollout: rollout.to_string(), asked, reason });
+        let needs = ro.approvers_for(&asked);
+        return Ok(Event::OverrideRequested { rollout: rollout.to_string(), asked, reason, needs });
     }
     Ok(Event::PhaseOpened {
         rollout: rollout.to_string(),
@@ -227,6 +231,16 @@ fn advance(
         approver,
         overridden,
     })
+}
+
+/// With a team, approvers confirm for themselves: nobody names one on their behalf.
+fn no_approver_named(approver: Option<&str>) -> Result<(), Refusal> {
+    match approver {
+        Some(a) => refuse(format!(
+            "with team.ron an approver confirms from their own session: drop --approver {a}; this asks the approvers, and they run sprout approve"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The back-out event for the most recent install of `product` on `server`.

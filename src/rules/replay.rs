@@ -307,9 +307,9 @@ impl State {
                     self.progress[r].members[i].priority_override = Some((*priority, reason.clone()));
                 }
             }
-            Event::OverrideRequested { asked, reason, .. } => {
+            Event::OverrideRequested { asked, reason, needs, .. } => {
                 if let Some(r) = rollout {
-                    let needed = data.plan.rollouts[r].approvers_for(asked);
+                    let needed = (*needs).max(1);
                     self.progress[r].requests.push(Request {
                         seq: entry.seq,
                         at,
@@ -347,15 +347,17 @@ impl State {
             return;
         }
         let q = progress.requests.remove(k);
+        // Only what the write path could have confirmed takes effect: the next phase, a priority.
         match q.asked {
             Asked::Open { phase, .. } => {
-                if let Some(p) = data.plan.rollouts[r].phase_index(&phase) {
+                let next = progress.current.map_or(0, |c| c + 1);
+                if let Some(p) = data.plan.rollouts[r].phase_index(&phase).filter(|&p| p == next) {
                     let opened = Opened { at, by: q.by, override_reason: Some(q.reason), approvers: q.confirmed };
                     progress.open(&data.plan.rollouts[r], p, opened);
                 }
             }
-            Asked::Priority { server, priority } => {
-                if let Some(i) = self.server_index(&server) {
+            Asked::Priority { server, priority, .. } => {
+                if let Some(i) = self.server_index(&server).filter(|_| (1..=3).contains(&priority)) {
                     self.progress[r].members[i].priority_override = Some((priority, q.reason));
                 }
             }

@@ -16,7 +16,8 @@ pub const CLOCK_TOLERANCE_MINUTES: i64 = 5;
 pub fn in_time_order(last: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Result<(), Refusal> {
     let tolerance = chrono::Duration::minutes(CLOCK_TOLERANCE_MINUTES);
     match last {
-        Some(last) if at + tolerance < last => refuse(format!(
+        // Any date a file can hold, to the end of chrono's calendar, without overflowing.
+        Some(last) if at.checked_add_signed(tolerance).is_some_and(|t| t < last) => refuse(format!(
             "{} is {} minutes before the event before it ({}); events are kept in time order within {CLOCK_TOLERANCE_MINUTES} minutes",
             at.format("%Y-%m-%d %H:%M:%S UTC"),
             (last - at).num_minutes(),

@@ -51,6 +51,8 @@ pub struct Sources {
     pub catalog: String,
     pub fleet: String,
     pub rollout: String,
+    /// Empty when there is no team.
+    pub team: String,
 }
 
 /// A cheap identity of everything a store holds: equal stamps mean nothing changed.

@@ -94,7 +94,7 @@ fn draw_requests(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) -> Rec
             Some(p) => format!("open phase {} ({phase})", p + 1),
             None => format!("open phase {phase}"),
         },
-        crate::model::Asked::Priority { server, priority } => format!("{server} to priority {priority}"),
+        crate::model::Asked::Priority { server, priority, .. } => format!("{server} to priority {priority}"),
     };
     let text = format!(
         "⚑ OVERRIDE ASKED #{} by {}: {what}; {}/{} confirmed{more} · on 3: y confirm, w withdraw",

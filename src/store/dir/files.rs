@@ -61,6 +61,10 @@ impl FileId {
 pub fn read(path: &Path) -> Result<Option<String>, String> {
     let shown = path.display();
     match fs::metadata(path) {
+        // A link to nothing is not "no file": a missing team.ron must not be planted that way.
+        Err(e) if e.kind() == io::ErrorKind::NotFound && fs::symlink_metadata(path).is_ok() => {
+            return Err(format!("{shown}: a symbolic link to nothing is in its place; remove it or restore the file"));
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{shown}: {e}")),
         Ok(m) if m.len() > MAX_FILE_BYTES => {

@@ -116,7 +116,12 @@ impl Store for FileStore {
 
     fn sources(&self) -> Sources {
         let text = |name: &str| files::read(&self.dir.join(name)).ok().flatten().unwrap_or_default();
-        Sources { catalog: text(super::CATALOG), fleet: text(super::FLEET), rollout: text(super::ROLLOUT) }
+        Sources {
+            catalog: text(super::CATALOG),
+            fleet: text(super::FLEET),
+            rollout: text(super::ROLLOUT),
+            team: text(super::TEAM),
+        }
     }
 
     fn locate(&self, file: &str, at: &[usize]) -> String {
