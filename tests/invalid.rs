@@ -7,12 +7,18 @@ use common::Sample;
 
 /// (fixture, the first line `sprout check` must print)
 const EXPECTED: &[(&str, &str)] = &[
+    ("catalog-bad-date", "catalog.ron:9:52: expected a date as YYYY-MM-DD (e.g. \"2000-10-10\"), found \"1996-13-40\""),
     (
         "catalog-hotfix-unknown-level",
         "catalog.ron:42:22: hot fix Q282523 is built for ex55 level 7, which the catalog does not list",
     ),
+    (
+        "catalog-requirement-unknown-level",
+        "catalog.ron:30:86: ex55 SP4 requires nt4 level 9, which the catalog does not list",
+    ),
     ("catalog-syntax", "catalog.ron:11:40: Expected comma"),
     ("catalog-unknown-requirement", "catalog.ron:31:86: ex55 SP4 requires unknown product 'nt5'"),
+    ("fleet-duplicate-product", "fleet.ron:18:113: duplicate key \"nt4\": each product is listed once"),
     ("fleet-duplicate-server", "fleet.ron:27:16: duplicate server name 'BOS-NEWS01'"),
     (
         "fleet-unknown-environment",

@@ -218,7 +218,7 @@ pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
 
 /// `sprout check`: every syntax and cross-reference problem, each located.
 pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<String>> {
-    let mut journal = Vec::new();
+    let (mut journal, mut history) = (Vec::new(), Vec::new());
     let stamp = store.stamp();
     let plans = plans(store)?;
     let loaded = load_full(store, stamp, plans, |line, e, data, state| {
@@ -226,11 +226,28 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
         rules::check::event(data, state, line, e, &mut journal);
         // An event naming what does not exist is reported once, not again as a refusal.
         if journal.len() == before {
-            rules::check::history(data, state, line, e, now, &mut journal);
+            rules::check::history(data, state, line, e, now, &mut history);
         }
     })?;
     let mut problems = rules::check::check(&loaded.data, &loaded.state, now);
-    problems.extend(journal);
+    // History judged by broken files repeats their problem at every event: one problem, once.
+    if problems.is_empty() || history.is_empty() {
+        problems.extend(journal);
+        problems.extend(history);
+    } else {
+        problems.extend(journal);
+        problems.push(rules::check::Problem {
+            file: crate::store::JOURNAL,
+            last: false,
+            near: None,
+            after: Vec::new(),
+            line: Some(1),
+            message: format!(
+                "{} event(s) the rules would refuse with these files; fix the problems above and check again",
+                history.len()
+            ),
+        });
+    }
     if problems.is_empty() {
         return Ok(loaded);
     }
@@ -248,7 +265,20 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
             let (line, col) = p
                 .line
                 .map(|l| (l, 1))
-                .or_else(|| p.near.as_deref().and_then(|n| crate::store::parse::locate(text, n, p.last)))
+                .or_else(|| {
+                    // Past each anchor in turn, then the text itself.
+                    let from =
+                        p.after.iter().try_fold(0, |from, a| text[from..].find(a.as_str()).map(|k| from + k + a.len()));
+                    let (text, skipped) = match from {
+                        Some(from) if !p.after.is_empty() => (&text[from..], &text[..from]),
+                        _ => (text, ""),
+                    };
+                    let (line, col) = crate::store::parse::locate(text, p.near.as_deref()?, p.last)?;
+                    let lines_before = skipped.matches('\n').count();
+                    let col =
+                        if line == 1 { col + skipped.len() - skipped.rfind('\n').map_or(0, |n| n + 1) } else { col };
+                    Some((line + lines_before, col))
+                })
                 .unwrap_or((1, 1));
             format!("{}: {}", store.locate(p.file, &[line, col]), p.message)
         })

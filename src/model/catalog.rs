@@ -27,6 +27,7 @@ pub struct ServicePack {
     /// Display name, e.g. `"SP6a"`.
     pub name: String,
     /// A date in the future means announced but not yet released.
+    #[serde(with = "super::de::date")]
     pub released: NaiveDate,
     /// Levels of other products this service pack needs first.
     #[serde(default)]
@@ -46,6 +47,7 @@ pub struct HotFix {
     pub title: String,
     /// The service pack level the fix was built for: it installs only there.
     pub built_for: u8,
+    #[serde(with = "super::de::date")]
     pub released: NaiveDate,
     /// Roles that have the problem; empty with `publicised: false` means none.
     #[serde(default)]
@@ -58,7 +60,7 @@ pub struct HotFix {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NextRelease {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::de::date::option")]
     pub expected: Option<NaiveDate>,
 }
 

@@ -43,6 +43,7 @@ pub struct Server {
     pub remote: bool,
     pub environment: Environment,
     /// Installed products and their service-pack level (0 = none).
+    #[serde(deserialize_with = "super::de::unique_keys")]
     pub products: BTreeMap<String, u8>,
     /// Installed hot fixes, in the order they were applied.
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! Plain serde types for the four data files; no behaviour beyond lookups.
 
 pub mod catalog;
+pub mod de;
 pub mod fleet;
 pub mod journal;
 pub mod rollout;

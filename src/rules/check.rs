@@ -16,13 +16,16 @@ pub struct Problem {
     /// Locate the last occurrence of `near` (a duplicate), not the first.
     pub last: bool,
     pub near: Option<String>,
+    /// Texts found in order before `near` is looked for after them (a `requires` inside one
+    /// service pack of one product, not the product it names).
+    pub after: Vec<String>,
     /// For the journal, the 1-based line of the event.
     pub line: Option<usize>,
     pub message: String,
 }
 
 fn at(file: &'static str, near: &str, message: String) -> Problem {
-    Problem { file, last: false, near: Some(format!("\"{near}\"")), line: None, message }
+    Problem { file, last: false, near: Some(format!("\"{near}\"")), after: Vec::new(), line: None, message }
 }
 
 fn duplicates<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
@@ -59,22 +62,17 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
                 ));
             }
             for req in &sp.requires {
-                match cat.product(&req.product) {
-                    None => out.push(at(
-                        "catalog.ron",
-                        &req.product,
-                        format!("{} {} requires unknown product '{}'", p.id, sp.name, req.product),
-                    )),
-                    Some(rp) if rp.service_pack(req.level).is_none() => out.push(at(
-                        "catalog.ron",
-                        &req.product,
-                        format!(
-                            "{} {} requires {} level {}, which the catalog does not list",
-                            p.id, sp.name, req.product, req.level
-                        ),
-                    )),
-                    _ => {}
-                }
+                let message = match cat.product(&req.product) {
+                    None => format!("{} {} requires unknown product '{}'", p.id, sp.name, req.product),
+                    Some(rp) if rp.service_pack(req.level).is_none() => format!(
+                        "{} {} requires {} level {}, which the catalog does not list",
+                        p.id, sp.name, req.product, req.level
+                    ),
+                    _ => continue,
+                };
+                // Located at this service pack's `requires`, not where the product it names is.
+                let after = vec![format!("\"{}\"", p.id), format!("\"{}\"", sp.name), "requires".into()];
+                out.push(Problem { after, ..at("catalog.ron", &req.product, message) });
             }
         }
         for f in &p.hot_fixes {
@@ -222,8 +220,9 @@ pub fn history(
     now: DateTime<Utc>,
     out: &mut Vec<Problem>,
 ) {
-    let mut push =
-        |message: String| out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message });
+    let mut push = |message: String| {
+        out.push(Problem { file: "journal.ron", last: false, near: None, after: Vec::new(), line: Some(line), message })
+    };
     let by = crate::safe::visible(&e.by);
     if let Err(refusal) = super::time::in_time_order(data.journal.last_at, e.at) {
         push(format!("{} by {by} is out of time order: {refusal}", e.event.kind()));
@@ -296,7 +295,14 @@ pub fn event(data: &Data, state: &State, line: usize, e: &crate::model::Entry, o
     let cat = &data.catalog;
     {
         let mut push = |message: String| {
-            out.push(Problem { file: "journal.ron", last: false, near: None, line: Some(line), message })
+            out.push(Problem {
+                file: "journal.ron",
+                last: false,
+                near: None,
+                after: Vec::new(),
+                line: Some(line),
+                message,
+            })
         };
         let context = e.from.as_deref().map(|f| ("where it came from", f));
         for (what, text) in e.event.texts().into_iter().chain([("the operator", e.by.as_str())]).chain(context) {
