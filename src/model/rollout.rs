@@ -90,6 +90,13 @@ pub struct Phase {
     pub approvers: u8,
 }
 
+impl Phase {
+    /// The lab phase (seed: "at least one lab server of every role"): its members are lab servers.
+    pub fn is_lab(&self) -> bool {
+        self.members.environment == Some(crate::model::Environment::Lab)
+    }
+}
+
 fn one() -> u8 {
     1
 }

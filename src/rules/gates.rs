@@ -29,6 +29,19 @@ pub struct PhaseFacts<'a> {
     pub rollout: &'a Rollout,
     pub progress: &'a Progress,
     pub phase: usize,
+    /// For the lab phase: each role among the rollout's members, and the names of its lab
+    /// members that passed (empty: none passed; `None` in the list: no lab server at all).
+    pub lab: Option<&'a [LabRole]>,
+}
+
+/// One role of the rollout as the lab coverage gate sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabRole {
+    pub role: String,
+    /// Lab members of the role in the lab phase.
+    pub lab_members: usize,
+    /// Of those, how many passed (a Pass after the soak, or at the target and verified).
+    pub passed: usize,
 }
 
 /// How a gate is evaluated.
@@ -86,7 +99,17 @@ pub const GATES: &[Definition] = &[
         check: Check::Member(checked_out),
     },
     Definition { id: "signed_off", label: "every required sign-off recorded", check: Check::Phase(signed_off) },
+    Definition {
+        id: "lab_coverage",
+        label: "every role in this rollout has a lab member that passed (lab phase only)",
+        check: Check::Phase(lab_coverage),
+    },
 ];
+
+/// Gates that apply to the lab phase only.
+pub fn applies(gate: &Definition, rollout: &Rollout, phase: usize) -> bool {
+    gate.id != "lab_coverage" || rollout.phases[phase].is_lab()
+}
 
 impl Definition {
     pub fn label(&self) -> &'static str {
@@ -158,6 +181,19 @@ fn signed_off(p: &PhaseFacts) -> Vec<String> {
         .collect()
 }
 
+/// Seed: "at least one lab server of every role".
+fn lab_coverage(p: &PhaseFacts) -> Vec<String> {
+    p.lab
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.passed == 0)
+        .map(|r| match r.lab_members {
+            0 => format!("role {}: no lab server in this phase", r.role),
+            n => format!("role {}: none of its {n} lab server(s) passed yet", r.role),
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GateStatus {
     pub gate: Gate,
@@ -173,6 +209,7 @@ impl GateStatus {
 
 /// Evaluate every gate of `phase`: the phase-level ones in full, the member ones for
 /// `members` (indices into `state.servers`).
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     catalog: &Catalog,
     rollout: &Rollout,
@@ -180,13 +217,15 @@ pub fn evaluate(
     state: &State,
     phase: usize,
     members: &[usize],
+    lab: Option<&[LabRole]>,
     now: DateTime<Utc>,
 ) -> Vec<GateStatus> {
     let window = Window::of(rollout, phase, progress.extra_days[phase]);
-    let facts = PhaseFacts { rollout, progress, phase };
+    let facts = PhaseFacts { rollout, progress, phase, lab };
     evaluate_owned(&Target { catalog, rollout }, progress, state, window, members, now)
         .into_iter()
         .zip(GATES)
+        .filter(|(_, d)| applies(d, rollout, phase))
         .map(|(lines, d)| GateStatus {
             gate: d,
             unmet: match d.check {
@@ -318,7 +357,7 @@ mod tests {
     #[test]
     fn every_gate_has_an_id_and_a_label_and_the_list_is_the_order_shown() {
         let order: Vec<&str> = GATES.iter().map(|d| d.id).collect();
-        assert_eq!(order, ["installed", "soaked", "checked_out", "signed_off"], "JSON names them so");
+        assert_eq!(order, ["installed", "soaked", "checked_out", "signed_off", "lab_coverage"], "JSON names them so");
         assert!(GATES.iter().all(|d| !d.label.is_empty()));
         let ids: std::collections::HashSet<&str> = order.into_iter().collect();
         assert_eq!(ids.len(), GATES.len(), "ids are unique");

@@ -89,6 +89,10 @@ impl RolloutView {
             return false;
         }
         self.halted = halted;
+        if ro.phases[p].is_lab() {
+            // The lab coverage gate reads every member's row: build the rollout's view again.
+            return false;
+        }
         let window = Window::of(ro, p, progress.extra_days[p]);
         let target_name = waiting::target_name(data, ro);
         let facts = waiting::Facts {
@@ -270,7 +274,8 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     let window = Window::of(ro, p, progress.extra_days[p]);
     let target = Target { catalog: &data.catalog, rollout: ro };
     let owned = gates::evaluate_owned(&target, progress, state, window, members, now);
-    let mut gates = gates::evaluate(&data.catalog, ro, progress, state, p, &[], now);
+    let lab = ro.phases[p].is_lab().then(|| lab_roles(data, state, r, &view.members, rows, p));
+    let mut gates = gates::evaluate(&data.catalog, ro, progress, state, p, &[], lab.as_deref(), now);
     view.gate_owners = vec![Vec::new(); gates.len()];
     for ((lines, d), (owners, status)) in
         owned.into_iter().zip(gates::GATES).zip(view.gate_owners.iter_mut().zip(&mut gates))
@@ -308,6 +313,35 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     view.halted = halted;
     view.gates = gates;
     view
+}
+
+/// Each role among the rollout's members (in fleet.ron's order), with its lab members in phase
+/// `lab` and how many of them passed: what the lab coverage gate asks.
+fn lab_roles(
+    data: &Data,
+    state: &State,
+    r: usize,
+    members: &[Vec<usize>],
+    rows: &[ServerRow],
+    lab: usize,
+) -> Vec<gates::LabRole> {
+    let progress = &state.progress[r];
+    let in_rollout = |i: usize| progress.members[i].excluded.is_none();
+    let mut roles: Vec<gates::LabRole> = data
+        .fleet
+        .roles
+        .iter()
+        .filter(|role| members.iter().flatten().any(|&i| in_rollout(i) && state.servers[i].role == role.id))
+        .map(|role| gates::LabRole { role: role.name.clone(), lab_members: 0, passed: 0 })
+        .collect();
+    for &i in members[lab].iter().filter(|&&i| in_rollout(i)) {
+        let Some(k) = data.fleet.roles.iter().position(|x| x.id == state.servers[i].role) else { continue };
+        let Some(line) = roles.iter_mut().find(|l| l.role == data.fleet.roles[k].name) else { continue };
+        line.lab_members += 1;
+        let passed = matches!(rows[i].soak, Some(SoakState::Ready { .. } | SoakState::AtTarget { verified: true }));
+        line.passed += usize::from(passed);
+    }
+    roles
 }
 
 /// A server's ratings, priority (derived or overridden) and phase in one rollout.
@@ -481,5 +515,27 @@ mod tests {
         apply(&data, &mut state, "jdoe", checkout("BOS-IMS01", CheckoutResult::Pass));
         let unmet = FleetView::build(&data, &state, Some(0), now()).rollout.map(|v| v.unmet()).unwrap_or_default();
         assert!(!unmet.iter().any(|u| u.starts_with("BOS-IMS01")), "{unmet:?}");
+    }
+
+    #[test]
+    fn the_lab_phase_needs_a_passed_lab_member_of_every_role() {
+        let (data, mut state) = sample();
+        state.progress[0].current = Some(0);
+        let gate = |data: &Data, state: &State| -> Vec<String> {
+            let v = FleetView::build(data, state, Some(0), now()).rollout.expect("rollout");
+            v.gates.iter().filter(|g| g.gate.id == "lab_coverage").flat_map(|g| g.unmet.clone()).collect()
+        };
+        assert_eq!(gate(&data, &state), Vec::<String>::new(), "the sample's lab covers every role");
+        // Without its lab mailbox server, the Mailbox role has no lab server at all.
+        let mbx = state.server_index("LAB-MBX01").expect("lab mailbox");
+        state.progress[0].members[mbx].excluded = Some("lent to another project".into());
+        assert_eq!(gate(&data, &state), ["role Mailbox server: no lab server in this phase"]);
+        state.progress[0].members[mbx].excluded = None;
+        state.progress[0].members[mbx].checkouts.clear();
+        assert_eq!(gate(&data, &state), ["role Mailbox server: none of its 1 lab server(s) passed yet"]);
+        // Other phases do not have the gate at all.
+        state.progress[0].current = Some(2);
+        let v = FleetView::build(&data, &state, Some(0), now()).rollout.expect("rollout");
+        assert!(v.gates.iter().all(|g| g.gate.id != "lab_coverage"));
     }
 }
