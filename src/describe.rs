@@ -53,6 +53,10 @@ fn words(event: &Event) -> String {
             format!("{server}: OVERRIDE ASKED: priority {priority}: {reason}")
         }
         Event::OverrideConfirmed { request, .. } => format!("override request #{request} confirmed"),
+        Event::BaselineChanged { file, changes, note, .. } => {
+            let added = changes.iter().filter(|c| c.starts_with("added ")).count();
+            format!("{file} replaced: {added} server(s) added, {} changed{}", changes.len() - added, suffix(note))
+        }
         Event::OverrideWithdrawn { request, reason, .. } => format!("override request #{request} withdrawn: {reason}"),
     }
 }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod describe;
+pub mod import;
 pub mod live;
 pub mod model;
 pub mod parallel;

@@ -121,6 +121,17 @@ pub fn json<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
     Ok(out)
 }
 
+/// One cell of CSV output: made visible like every printed string, and guarded against
+/// spreadsheet formulas (OWASP "CSV injection"): a cell that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return gets a leading `'`, so a spreadsheet shows it as text.
+pub fn csv_cell(text: &str) -> Cow<'_, str> {
+    let shown = visible(text);
+    match shown.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{shown}")),
+        _ => shown,
+    }
+}
+
 /// Make every cell of a drawn frame safe: a cell whose symbol holds an unsafe character shows
 /// `�` instead (the text around it is already laid out; the mark is what the operator sees).
 pub fn frame(buffer: &mut ratatui::buffer::Buffer) {

@@ -93,6 +93,36 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Bring the fleet in from a CSV (or .tsv) inventory export with a header row: name, role,
+    /// site, environment, remote, hot fixes, users, and a column per product (by its name or id
+    /// in catalog.ron, levels as SP5 or 5). Rows add servers or update the fields their columns
+    /// name; fleet.ron is replaced under the lock and the change recorded in the journal.
+    Import {
+        file: PathBuf,
+        /// A RON file naming other headers and values: (columns: {"Hostname": "name"},
+        /// roles: {"Mail": "mailbox"}, environments: {"Prod": Production}).
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// Show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the good rows and list the bad ones (default: nothing unless every row is good).
+        #[arg(long)]
+        skip_bad: bool,
+        /// Change servers that are members of an open phase too (it could pass a gate).
+        #[arg(long)]
+        force: bool,
+        /// Why the baseline changes (kept with the journal event).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The fleet with its derived state (levels, behind, hot fixes, tier, priority, phase, soak)
+    /// as CSV for a spreadsheet, on stdout.
+    Export {
+        /// Tab-separated instead of commas.
+        #[arg(long)]
+        tsv: bool,
+    },
     /// Check the journal's whole chain and report the first damaged line.
     Verify,
     /// Set a torn last journal line (a write cut short by a crash) aside into

@@ -4,7 +4,9 @@
 mod accept;
 pub mod args;
 mod check;
+mod export;
 mod frame;
+mod import;
 mod manifest;
 mod record;
 mod repair;
@@ -125,6 +127,11 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
             record::write(ctx, crate::rules::Intent::Withdraw { request: Some(request), reason }, out, err)
         }
         Command::Repair => repair::run(ctx, out, err),
+        Command::Export { tsv } => export::run(ctx, tsv, out, err),
+        Command::Import { file, mapping, dry_run, skip_bad, force, note } => {
+            let req = import::Request { file: &file, mapping: mapping.as_deref(), dry_run, skip_bad, force, note };
+            import::run(ctx, req, out, err)
+        }
         Command::Verify => verify::run(ctx.store().as_ref(), out),
         Command::AcceptJournal if ctx.read_only => {
             Err(Failure("read-only: accept-journal records what you accept; run it without --read-only".into()))

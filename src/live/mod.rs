@@ -14,7 +14,7 @@ use crate::model::{Data, Entry};
 use crate::rules::{self, State};
 use crate::store::{FileStore, Mark, Plans, ReadError, Stamp, Start, Store, Torn};
 
-pub use write::{Recorded, WriteError, WriteOptions, record, record_in};
+pub use write::{Recorded, WriteError, WriteOptions, record, record_baseline, record_in};
 
 /// A loaded store: the baseline, the state the journal replays to, and where in the journal
 /// that state stands, so later reads take only what was appended.
@@ -219,9 +219,15 @@ pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
 /// `sprout check`: every syntax and cross-reference problem, each located.
 pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<String>> {
     let (mut journal, mut history) = (Vec::new(), Vec::new());
+    let mut baseline: Option<(usize, String)> = None;
     let stamp = store.stamp();
     let plans = plans(store)?;
     let loaded = load_full(store, stamp, plans, |line, e, data, state| {
+        if let crate::model::Event::BaselineChanged { file, hash, .. } = &e.event
+            && file == crate::store::FLEET
+        {
+            baseline = Some((line, hash.clone()));
+        }
         let before = journal.len();
         rules::check::event(data, state, line, e, &mut journal);
         // An event naming what does not exist is reported once, not again as a refusal.
@@ -230,6 +236,22 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
         }
     })?;
     let mut problems = rules::check::check(&loaded.data, &loaded.state, now);
+    // fleet.ron as the last import recorded it: a change by hand since is named.
+    if let Some((line, hash)) = baseline {
+        let now_hash = blake3::hash(store.sources().fleet.as_bytes()).to_hex().to_string();
+        if now_hash != hash {
+            problems.push(rules::check::Problem {
+                file: crate::store::FLEET,
+                last: false,
+                near: None,
+                after: Vec::new(),
+                line: Some(1),
+                message: format!(
+                    "changed since journal.ron line {line} recorded it (by import); record inventory changes with sprout import"
+                ),
+            });
+        }
+    }
     // History judged by broken files repeats their problem at every event: one problem, once.
     if problems.is_empty() || history.is_empty() {
         problems.extend(journal);

@@ -67,6 +67,44 @@ pub fn record(
     record_in(&mut loaded, operator, now, options, make, on_wait)
 }
 
+/// Replace fleet.ron and record the change, as one step under the lock: `build` reads the
+/// latest state (the fleet as it is now, under the lock) and returns the new file's text and
+/// the `BaselineChanged` event that records it, or a refusal. The file is replaced durably
+/// first, then the event appended; nothing is written if `build` or the rules refuse.
+pub fn record_baseline(
+    store: &Arc<dyn Store>,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    build: impl FnOnce(&Loaded) -> Result<(String, Event), Refusal>,
+    mut on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    if options.read_only {
+        return Err(WriteError::ReadOnly);
+    }
+    let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
+    let loaded = load(store)?;
+    let now = append_clock(now);
+    let (text, event) = build(&loaded)?;
+    let warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
+    let index = &loaded.data.journal;
+    let (entry, line) =
+        crate::store::journal::encode(index.seq + 1, now, &operator.name, operator.from.clone(), event, &index.sum)
+            .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
+    if line.len() > crate::store::journal::MAX_LINE_BYTES {
+        return Err(
+            Refusal("the baseline change lists more than a journal line may hold; import in parts".into()).into()
+        );
+    }
+    let mut warnings = warnings;
+    if let Some(torn) = &loaded.torn {
+        warnings.insert(0, locked.set_aside(torn)?);
+    }
+    locked.replace_fleet(&text)?;
+    locked.append(&line, &loaded.mark)?;
+    Ok(Recorded { entry, warnings, effect: None, first_new: None })
+}
+
 /// The time a record is stamped with: the real clock, read under the lock after the person
 /// confirmed. A pinned clock (`--now`) is for reading; only a test build (the `test-clock`
 /// feature) stamps with it.

@@ -238,6 +238,14 @@ pub enum Event {
         request: u64,
         reason: String,
     },
+    /// A baseline file replaced (an import into fleet.ron): its new contents' BLAKE3 hash and
+    /// what changed, so the history says when and by whom the inventory changed.
+    BaselineChanged {
+        file: String,
+        hash: String,
+        changes: Vec<String>,
+        note: String,
+    },
 }
 
 /// What an override request asks for.
@@ -273,7 +281,8 @@ impl Event {
             | Event::PhaseOpened { .. }
             | Event::OverrideRequested { asked: Asked::Open { .. }, .. }
             | Event::OverrideConfirmed { .. }
-            | Event::OverrideWithdrawn { .. } => None,
+            | Event::OverrideWithdrawn { .. }
+            | Event::BaselineChanged { .. } => None,
         }
     }
 
@@ -292,7 +301,8 @@ impl Event {
             | Event::Verify { .. }
             | Event::Backup { .. }
             | Event::BackedOut { .. }
-            | Event::HotFixApplied { .. } => None,
+            | Event::HotFixApplied { .. }
+            | Event::BaselineChanged { .. } => None,
         }
     }
 
@@ -313,7 +323,8 @@ impl Event {
             | Event::RiskOverride { .. }
             | Event::OverrideRequested { asked: Asked::Priority { .. }, .. }
             | Event::OverrideConfirmed { .. }
-            | Event::OverrideWithdrawn { .. } => None,
+            | Event::OverrideWithdrawn { .. }
+            | Event::BaselineChanged { .. } => None,
         }
     }
 
@@ -335,7 +346,8 @@ impl Event {
             | Event::Backup { .. }
             | Event::Checkout { .. }
             | Event::SoakExtended { .. }
-            | Event::HotFixApplied { .. } => None,
+            | Event::HotFixApplied { .. }
+            | Event::BaselineChanged { .. } => None,
         }
     }
 
@@ -357,6 +369,9 @@ impl Event {
                 .collect(),
             Event::OverrideRequested { reason, .. } => vec![("the override reason", reason)],
             Event::OverrideConfirmed { .. } => Vec::new(),
+            Event::BaselineChanged { changes, note, .. } => std::iter::once(("the note", note.as_str()))
+                .chain(changes.iter().map(|c| ("a change", c.as_str())))
+                .collect(),
             Event::PhaseOpened { override_reason, approver, .. } => override_reason
                 .iter()
                 .map(|r| ("the override reason", r.as_str()))
@@ -369,7 +384,7 @@ impl Event {
     /// The kind words shown in lists and accepted by filters, indexed by `kind_index`.
     pub const KINDS: &[&'static str] = &[
         "install", "verify", "backup", "checkout", "signoff", "extend", "exclude", "advance", "backout", "hotfix",
-        "priority", "request", "confirm", "withdraw",
+        "priority", "request", "confirm", "withdraw", "baseline",
     ];
 
     /// The kind word shown in lists and accepted by filters.
@@ -393,6 +408,7 @@ impl Event {
             Event::OverrideRequested { .. } => 11,
             Event::OverrideConfirmed { .. } => 12,
             Event::OverrideWithdrawn { .. } => 13,
+            Event::BaselineChanged { .. } => 14,
         }
     }
 }
@@ -424,6 +440,7 @@ mod tests {
             },
             Event::OverrideConfirmed { rollout: s(), request: 1 },
             Event::OverrideWithdrawn { rollout: s(), request: 1, reason: s() },
+            Event::BaselineChanged { file: s(), hash: s(), changes: vec![], note: s() },
         ]
     }
 

@@ -306,6 +306,14 @@ pub fn rules(
         }
         // Checked by `approval`.
         Event::OverrideRequested { .. } | Event::OverrideConfirmed { .. } | Event::OverrideWithdrawn { .. } => {}
+        Event::BaselineChanged { file, hash, .. } => {
+            if file != "fleet.ron" {
+                return refuse(format!("only fleet.ron is replaced by an import, not '{file}'"));
+            }
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return refuse("a baseline change names the new file's BLAKE3 hash (64 hex digits)");
+            }
+        }
     }
     Ok(warnings)
 }

@@ -326,6 +326,8 @@ impl State {
                     self.confirm(data, r, *request, &entry.by, at);
                 }
             }
+            // The baseline is the file itself; the event is its history.
+            Event::BaselineChanged { .. } => {}
             Event::OverrideWithdrawn { request, .. } => {
                 if let Some(r) = rollout {
                     self.progress[r].requests.retain(|q| q.seq != *request);

@@ -215,6 +215,18 @@ impl Locked for MemoryLocked<'_> {
         Ok(format!("line {}: an incomplete last line was set aside", torn.0))
     }
 
+    fn replace_fleet(&mut self, text: &str) -> Result<(), StoreError> {
+        let fleet = crate::store::parse::ron(crate::store::FLEET, text, 1).map_err(|e| StoreError::Io {
+            path: crate::store::FLEET.into(),
+            action: "parse",
+            source: std::io::Error::other(e.message),
+        })?;
+        let mut inner = lock(&self.store.inner);
+        inner.fleet = fleet;
+        inner.baseline += 1;
+        Ok(())
+    }
+
     fn append(&mut self, line: &str, seen: &Mark) -> Result<Appended, StoreError> {
         let mut inner = lock(&self.store.inner);
         let fresh = *seen != mark(inner.epoch, inner.lines.len());

@@ -186,6 +186,9 @@ pub trait Store: fmt::Debug + Send + Sync {
 pub trait Locked {
     /// Move a torn last line out of the journal (kept aside, never lost); returns the warning.
     fn set_aside(&mut self, torn: &Torn) -> Result<String, StoreError>;
+    /// Replace the fleet baseline durably (an import); the caller appends the event that
+    /// records it right after, under the same lock.
+    fn replace_fleet(&mut self, text: &str) -> Result<(), StoreError>;
     /// Append one encoded line durably (returns after it is on disk); `seen` is the journal
     /// the line was checked against.
     fn append(&mut self, line: &str, seen: &Mark) -> Result<Appended, StoreError>;

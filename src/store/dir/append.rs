@@ -28,6 +28,12 @@ impl Locked for FileLocked {
         Ok(format!("journal.ron:{line}: an incomplete last line was moved to journal.ron.broken"))
     }
 
+    fn replace_fleet(&mut self, text: &str) -> Result<(), StoreError> {
+        // A new file renamed over the old one: never written through a link, never half-written.
+        let path = self.dir.join(crate::store::FLEET);
+        files::replace(&path, text.as_bytes(), true).map_err(io_err(&path, "replace"))
+    }
+
     fn append(&mut self, line: &str, seen: &Mark) -> Result<Appended, StoreError> {
         let dir = &self.dir;
         let path = dir.join(crate::store::JOURNAL);

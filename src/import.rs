@@ -1,0 +1,400 @@
+//! Bringing a fleet in from an inventory export (CSV or TSV with a header row): columns are
+//! mapped by their header names (or a mapping file), every bad cell is located as
+//! `file:ROW:COLUMN`, and the result is today's fleet with the rows added or updated, with
+//! the list of what changed. Pure: reading files and writing fleet.ron is the caller's.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use crate::model::{Catalog, Environment, Fleet, Server};
+
+/// Other names for columns and values, for exports whose headers are not sprout's words:
+/// `(columns: {"Hostname": "name", "Exch": "ex55"}, roles: {"Mail": "mailbox"},
+/// environments: {"Prod": Production})`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    #[serde(default)]
+    pub roles: BTreeMap<String, String>,
+    #[serde(default)]
+    pub environments: BTreeMap<String, Environment>,
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, PartialEq)]
+enum Field {
+    Name,
+    Role,
+    Site,
+    Environment,
+    Remote,
+    HotFixes,
+    Users,
+    /// A product, by its id in catalog.ron.
+    Product(String),
+}
+
+/// One bad cell (or row), located.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadCell {
+    /// 1-based line of the file (the header is line 1).
+    pub row: usize,
+    /// 1-based column, 0 for the row as a whole.
+    pub column: usize,
+    pub message: String,
+}
+
+/// The fleet after the import, and what it changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub fleet: Fleet,
+    /// One line per server added or changed: "added BOS-IMS03 (ims, BOS)", "BOS-IMS01: ex55 SP3 -> SP4".
+    pub changes: Vec<String>,
+    /// Names of the servers changed (not added), for the open-phase guard.
+    pub changed: Vec<String>,
+    pub added: usize,
+    /// Rows left out with `--skip-bad`.
+    pub bad: Vec<BadCell>,
+}
+
+fn field_of(header: &str, catalog: &Catalog, mapping: &Mapping) -> Option<Field> {
+    let mapped = mapping.columns.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case(header.trim()));
+    let h = mapped.map_or(header.trim(), |(_, v)| v.as_str()).to_ascii_lowercase();
+    Some(match h.as_str() {
+        "name" | "server" | "hostname" | "host" => Field::Name,
+        "role" => Field::Role,
+        "site" | "location" => Field::Site,
+        "environment" | "env" => Field::Environment,
+        "remote" => Field::Remote,
+        "hot fixes" | "hot_fixes" | "hotfixes" | "hot fix" => Field::HotFixes,
+        "users" => Field::Users,
+        _ => {
+            let p =
+                catalog.products.iter().find(|p| p.id.eq_ignore_ascii_case(&h) || p.name.eq_ignore_ascii_case(&h))?;
+            Field::Product(p.id.clone())
+        }
+    })
+}
+
+/// Read `text` (CSV, or TSV when `tabs`) against today's `fleet` and the catalog. With
+/// `skip_bad`, bad rows are left out and listed; otherwise any bad cell fails the whole import.
+pub fn import(
+    text: &str,
+    tabs: bool,
+    catalog: &Catalog,
+    fleet: &Fleet,
+    mapping: &Mapping,
+    skip_bad: bool,
+) -> Result<Imported, Vec<BadCell>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(if tabs { b'\t' } else { b',' })
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let bad = |row, column, message: String| BadCell { row, column, message };
+    let headers = reader.headers().map_err(|e| vec![bad(1, 0, format!("cannot read the header row: {e}"))])?.clone();
+    let fields: Vec<Option<Field>> = headers.iter().map(|h| field_of(h, catalog, mapping)).collect();
+    let mut header_problems = Vec::new();
+    for (k, h) in headers.iter().enumerate() {
+        if fields[k].is_none() {
+            header_problems.push(bad(
+                1,
+                k + 1,
+                format!(
+                    "column '{}' is not a field sprout knows (name, role, site, environment, remote, hot fixes, users, or a product of catalog.ron: {}); map it in a mapping file or remove it",
+                    crate::safe::visible(h),
+                    catalog.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        if fields[..k].contains(&fields[k]) && fields[k].is_some() {
+            header_problems.push(bad(
+                1,
+                k + 1,
+                format!("column '{}' says the same as an earlier one", crate::safe::visible(h)),
+            ));
+        }
+    }
+    for (needed, word) in [(Field::Name, "name"), (Field::Role, "role"), (Field::Site, "site")] {
+        if !fields.contains(&Some(needed)) {
+            header_problems.push(bad(1, 0, format!("no '{word}' column: every row needs one")));
+        }
+    }
+    if !header_problems.is_empty() {
+        return Err(header_problems);
+    }
+
+    let by_name: HashMap<&str, usize> = fleet.servers.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    let mut out = fleet.clone();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let (mut changes, mut changed, mut problems, mut skipped) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut added = 0;
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let row = e.position().map_or(0, |p| p.line() as usize);
+                problems.push(bad(row, 0, format!("cannot read the row: {e}")));
+                continue;
+            }
+        };
+        let row = record.position().map_or(0, |p| p.line() as usize);
+        let mut row_problems = Vec::new();
+        let cell = |k: usize| record.get(k).unwrap_or("");
+        let column = |f: &Field| fields.iter().position(|x| x.as_ref() == Some(f));
+        let name = column(&Field::Name).map(cell).unwrap_or_default().to_string();
+        let base = by_name.get(name.as_str()).map(|&i| fleet.servers[i].clone());
+        let mut server = base.clone().unwrap_or(Server {
+            name: name.clone(),
+            role: String::new(),
+            site: String::new(),
+            remote: false,
+            environment: Environment::Production,
+            products: BTreeMap::new(),
+            hot_fixes: Vec::new(),
+            users: 0,
+        });
+        for (k, f) in fields.iter().enumerate() {
+            let Some(f) = f else { continue };
+            let value = cell(k);
+            let shown = crate::safe::visible(value);
+            let mut fail = |message: String| {
+                row_problems.push(bad(row, k + 1, format!("{}: {message}", headers.get(k).unwrap_or(""))))
+            };
+            match f {
+                Field::Name => {
+                    if let Some(p) = crate::safe::name_problem(value) {
+                        fail(format!("expected a server name, found \"{shown}\" ({p})"));
+                    } else if let Some(first) = seen.insert(value.to_string(), row) {
+                        fail(format!("server {shown} is on line {first} already"));
+                    }
+                }
+                Field::Role => {
+                    let mapped =
+                        mapping.roles.iter().find(|(k, _)| k.eq_ignore_ascii_case(value)).map(|(_, v)| v.as_str());
+                    let wanted = mapped.unwrap_or(value);
+                    match fleet
+                        .roles
+                        .iter()
+                        .find(|r| r.id.eq_ignore_ascii_case(wanted) || r.name.eq_ignore_ascii_case(wanted))
+                    {
+                        Some(r) => server.role = r.id.clone(),
+                        None => fail(format!(
+                            "expected a role of fleet.ron ({}), found \"{shown}\"",
+                            fleet.roles.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                        )),
+                    }
+                }
+                Field::Site => match crate::safe::name_problem(value) {
+                    Some(p) => fail(format!("expected a site name, found \"{shown}\" ({p})")),
+                    None => server.site = value.to_string(),
+                },
+                Field::Environment => {
+                    let mapped =
+                        mapping.environments.iter().find(|(k, _)| k.eq_ignore_ascii_case(value)).map(|(_, v)| *v);
+                    let parsed = mapped.or(match value.to_ascii_lowercase().replace(['-', '_'], " ").as_str() {
+                        "" | "production" | "prod" => Some(Environment::Production),
+                        "lab" => Some(Environment::Lab),
+                        "testinproduction" | "test in production" | "test" => Some(Environment::TestInProduction),
+                        _ => None,
+                    });
+                    match parsed {
+                        Some(e) => server.environment = e,
+                        None => fail(format!("expected Lab, TestInProduction or Production, found \"{shown}\"")),
+                    }
+                }
+                Field::Remote => match value.to_ascii_lowercase().as_str() {
+                    "" | "no" | "false" | "0" | "n" => server.remote = false,
+                    "yes" | "true" | "1" | "y" => server.remote = true,
+                    _ => fail(format!("expected yes or no, found \"{shown}\"")),
+                },
+                Field::Users => match value {
+                    "" => server.users = 0,
+                    v => match v.parse() {
+                        Ok(n) => server.users = n,
+                        Err(_) => fail(format!("expected a whole number of users, found \"{shown}\"")),
+                    },
+                },
+                Field::HotFixes => {
+                    let ids: Vec<&str> = value.split([';', ',', ' ']).filter(|s| !s.is_empty()).collect();
+                    match ids.iter().find(|id| catalog.hot_fix(id).is_none()) {
+                        Some(unknown) => fail(format!(
+                            "expected hot fixes of catalog.ron separated by ';', found unknown \"{}\"",
+                            crate::safe::visible(unknown)
+                        )),
+                        None => server.hot_fixes = ids.iter().map(|s| s.to_string()).collect(),
+                    }
+                }
+                Field::Product(id) => {
+                    let Some(p) = catalog.product(id) else { continue };
+                    match level_of(p, value) {
+                        Ok(Some(level)) => {
+                            server.products.insert(id.clone(), level);
+                        }
+                        Ok(None) => {
+                            server.products.remove(id);
+                        }
+                        Err(()) => fail(format!(
+                            "expected a service pack of {} ({}, or 0 for none, or empty if not installed), found \"{shown}\"",
+                            p.name,
+                            p.service_packs.iter().map(|sp| sp.name.as_str()).collect::<Vec<_>>().join(", ")
+                        )),
+                    }
+                }
+            }
+        }
+        if !row_problems.is_empty() {
+            if skip_bad {
+                skipped.extend(row_problems);
+            } else {
+                problems.extend(row_problems);
+            }
+            continue;
+        }
+        match base {
+            None => {
+                changes.push(format!("added {} ({}, {})", server.name, server.role, server.site));
+                added += 1;
+                out.servers.push(server);
+            }
+            Some(old) if old != server => {
+                changes.push(format!("{}: {}", server.name, differences(&old, &server, catalog).join("; ")));
+                changed.push(server.name.clone());
+                if let Some(&i) = by_name.get(name.as_str()) {
+                    out.servers[i] = server;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Imported { fleet: out, changes, changed, added, bad: skipped })
+}
+
+/// fleet.ron as sprout writes it: the roles, then one server a line, so a diff of two imports
+/// reads server by server.
+pub fn fleet_ron(fleet: &Fleet) -> Result<String, ron::Error> {
+    let mut out =
+        String::from("// Written by sprout import; edit with care: the journal replays over it.\n(\n    roles: [\n");
+    for r in &fleet.roles {
+        out.push_str(&format!("        {},\n", ron::to_string(r)?));
+    }
+    out.push_str("    ],\n    servers: [\n");
+    for s in &fleet.servers {
+        out.push_str(&format!("        {},\n", ron::to_string(s)?));
+    }
+    out.push_str("    ],\n)\n");
+    Ok(out)
+}
+
+/// "SP5", "5", "sp6a", "6a" as the catalog names its levels; "0" or "none" for none; empty for
+/// not installed.
+fn level_of(p: &crate::model::Product, value: &str) -> Result<Option<u8>, ()> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v == "0" || v.eq_ignore_ascii_case("none") || v.eq_ignore_ascii_case("no sp") {
+        return Ok(Some(0));
+    }
+    let bare = |s: &str| s.trim_start_matches(['S', 's']).trim_start_matches(['P', 'p']).to_ascii_lowercase();
+    p.service_packs
+        .iter()
+        .find(|sp| sp.name.eq_ignore_ascii_case(v) || bare(&sp.name) == bare(v) || sp.level.to_string() == v)
+        .map(|sp| Some(sp.level))
+        .ok_or(())
+}
+
+/// What changed on one server, in words.
+fn differences(old: &Server, new: &Server, catalog: &Catalog) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = |what: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{what} {a} -> {b}"));
+        }
+    };
+    field("role", old.role.clone(), new.role.clone());
+    field("site", old.site.clone(), new.site.clone());
+    field("environment", old.environment.label().into(), new.environment.label().into());
+    field("remote", old.remote.to_string(), new.remote.to_string());
+    field("users", old.users.to_string(), new.users.to_string());
+    let ids: std::collections::BTreeSet<&String> = old.products.keys().chain(new.products.keys()).collect();
+    for id in ids {
+        let name = |l: Option<&u8>| match (l, catalog.product(id)) {
+            (None, _) => "not installed".to_string(),
+            (Some(&l), Some(p)) => p.level_name(l),
+            (Some(l), None) => format!("level {l}"),
+        };
+        field(id, name(old.products.get(id)), name(new.products.get(id)));
+    }
+    let fixes = |s: &Server| if s.hot_fixes.is_empty() { "none".to_string() } else { s.hot_fixes.join(";") };
+    field("hot fixes", fixes(old), fixes(new));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::fixture::sample;
+
+    const CSV: &str = "name,role,site,environment,Exchange Server 5.5,nt4,hot fixes,users\n\
+        BOS-IMS01,ims,BOS,production,SP4,6a,,0\n\
+        NEW-MBX01,Mailbox server,NEW,prod,sp3,SP6a,Q230411,900\n";
+
+    #[test]
+    fn rows_are_added_or_update_the_fields_they_name() {
+        let (data, _) = sample();
+        let got = import(CSV, false, &data.catalog, &data.fleet, &Mapping::default(), false).expect("good");
+        assert_eq!(got.added, 1);
+        let new = got.fleet.servers.iter().find(|s| s.name == "NEW-MBX01").expect("added");
+        assert_eq!((new.role.as_str(), new.products.get("ex55"), new.users), ("mailbox", Some(&3), 900));
+        assert_eq!(
+            got.changes,
+            ["BOS-IMS01: ex55 SP3 -> SP4; hot fixes Q248838 -> none", "added NEW-MBX01 (mailbox, NEW)"]
+        );
+        assert_eq!(got.changed, ["BOS-IMS01"], "the baseline had SP3: its install is in the journal");
+    }
+
+    #[test]
+    fn every_bad_cell_is_located_with_what_was_expected() {
+        let (data, _) = sample();
+        let text = "name,role,site,ex55,remote\nBOS-IMS01,printer,BOS,SP9,maybe\nBAD NAME\u{1b},ims,BOS,4,no\n";
+        let bad = import(text, false, &data.catalog, &data.fleet, &Mapping::default(), false).expect_err("bad");
+        let at: Vec<(usize, usize)> = bad.iter().map(|b| (b.row, b.column)).collect();
+        assert_eq!(at, [(2, 2), (2, 4), (2, 5), (3, 1)]);
+        assert!(bad[0].message.starts_with("role: expected a role of fleet.ron (news, ims"), "{}", bad[0].message);
+        assert!(
+            bad[1].message.contains("expected a service pack of Exchange Server 5.5 (SP1, SP2, SP3, SP4"),
+            "{}",
+            bad[1].message
+        );
+        assert_eq!(bad[2].message, "remote: expected yes or no, found \"maybe\"");
+        assert!(bad[3].message.contains("\\e"), "shown visibly: {}", bad[3].message);
+        let skipped = import(text, false, &data.catalog, &data.fleet, &Mapping::default(), true).expect("skip");
+        assert_eq!((skipped.changes.len(), skipped.bad.len()), (0, 4));
+    }
+
+    #[test]
+    fn a_mapping_file_names_other_headers_and_values() {
+        let (data, _) = sample();
+        let mapping: Mapping =
+            ron::from_str("(columns: {\"Hostname\": \"name\", \"Exch\": \"ex55\", \"Loc\": \"site\", \"Kind\": \"role\"}, roles: {\"Mail\": \"mailbox\"})")
+                .expect("mapping");
+        let text = "Hostname,Kind,Loc,Exch\nZZ-MBX01,Mail,ZZ,SP2\n";
+        let got = import(text, false, &data.catalog, &data.fleet, &mapping, false).expect("mapped");
+        let s = got.fleet.servers.iter().find(|s| s.name == "ZZ-MBX01").expect("added");
+        assert_eq!((s.role.as_str(), s.site.as_str(), s.products.get("ex55")), ("mailbox", "ZZ", Some(&2)));
+        let unknown =
+            import("Hostname,Color\nX,red\n", false, &data.catalog, &data.fleet, &mapping, false).expect_err("header");
+        assert!(
+            unknown
+                .iter()
+                .any(|b| b.row == 1 && b.column == 2 && b.message.starts_with("column 'Color' is not a field"))
+        );
+    }
+}
