@@ -33,6 +33,7 @@ enum Field {
     Remote,
     HotFixes,
     Users,
+    Replaces,
     /// A product, by its id in catalog.ron.
     Product(String),
 }
@@ -71,6 +72,7 @@ fn field_of(header: &str, catalog: &Catalog, mapping: &Mapping) -> Option<Field>
         "remote" => Field::Remote,
         "hot fixes" | "hot_fixes" | "hotfixes" | "hot fix" => Field::HotFixes,
         "users" => Field::Users,
+        "replaces" => Field::Replaces,
         _ => {
             let p =
                 catalog.products.iter().find(|p| p.id.eq_ignore_ascii_case(&h) || p.name.eq_ignore_ascii_case(&h))?;
@@ -156,6 +158,7 @@ pub fn import(
             products: BTreeMap::new(),
             hot_fixes: Vec::new(),
             users: 0,
+            replaces: None,
         });
         for (k, f) in fields.iter().enumerate() {
             let Some(f) = f else { continue };
@@ -216,6 +219,15 @@ pub fn import(
                     v => match v.parse() {
                         Ok(n) => server.users = n,
                         Err(_) => fail(format!("expected a whole number of users, found \"{shown}\"")),
+                    },
+                },
+                Field::Replaces => match value {
+                    "" => server.replaces = None,
+                    v => match crate::safe::name_problem(v) {
+                        Some(p) => {
+                            fail(format!("expected the name of the server it replaces, found \"{shown}\" ({p})"))
+                        }
+                        None => server.replaces = Some(v.to_string()),
                     },
                 },
                 Field::HotFixes => {
@@ -286,7 +298,10 @@ pub fn fleet_ron(fleet: &Fleet) -> Result<String, ron::Error> {
     }
     out.push_str("    ],\n    servers: [\n");
     for s in &fleet.servers {
-        out.push_str(&format!("        {},\n", ron::to_string(s)?));
+        // `replaces` is written only when set (the cache writes every field; a person reads this).
+        let line = ron::to_string(s)?;
+        let line = if s.replaces.is_none() { line.replace(",replaces:None", "") } else { line };
+        out.push_str(&format!("        {line},\n"));
     }
     out.push_str("    ],\n)\n");
     Ok(out)

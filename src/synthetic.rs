@@ -50,6 +50,7 @@ pub fn generate(servers: usize, events: usize, now: DateTime<Utc>) -> Result<Vec
             products: [("nt4".to_string(), nt), ("ex55".to_string(), ex)].into(),
             hot_fixes: Vec::new(),
             users: if role == "mailbox" { 1000 } else { 0 },
+            replaces: None,
         });
     }
     fleet.servers.truncate(servers.max(1));

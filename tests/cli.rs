@@ -454,3 +454,35 @@ fn a_dangling_team_link_is_refused_not_taken_for_no_team() {
     assert!(!r.ok, "{}", r.stdout);
     assert!(r.stderr.contains("team.ron: a symbolic link to nothing is in its place"), "{}", r.stderr);
 }
+
+/// A replacement must match the server it replaces (seed: "Certain recovery operations
+/// require..."): manifest --against says what differs, check and status report it.
+#[test]
+fn a_replacement_that_does_not_match_is_reported_until_it_does() {
+    let s = Sample::new();
+    let fleet = std::fs::read_to_string(s.file("fleet.ron")).expect("fleet");
+    let line = "        (name: \"BOS-MBX01\", role: \"mailbox\", site: \"BOS\", environment: Production, products: {\"nt4\": 6, \"ex55\": 3}, users: 1000),\n";
+    let new = "        (name: \"BOS-MBX09\", role: \"mailbox\", site: \"BOS\", environment: Production, products: {\"nt4\": 6, \"ex55\": 2}, replaces: \"BOS-MBX01\"),\n";
+    assert!(fleet.contains(line));
+    std::fs::write(s.file("fleet.ron"), fleet.replace(line, &format!("{line}{new}"))).expect("fleet");
+    let m = s.run(&["manifest", "BOS-MBX09", "--against", "BOS-MBX01"]);
+    assert!(!m.ok);
+    assert!(m.stdout.contains("BOS-MBX09 does not match BOS-MBX01:\n  - lacks Exchange Server 5.5 SP3\n  - has Exchange Server 5.5 SP2 that BOS-MBX01 had not"), "{}", m.stdout);
+    let check = s.run(&["check"]);
+    assert!(
+        check
+            .stderr
+            .contains("server BOS-MBX09 replaces BOS-MBX01 but does not match it: lacks Exchange Server 5.5 SP3"),
+        "{}",
+        check.stderr
+    );
+    let status = s.run(&["status"]);
+    assert!(status.stdout.contains("! Replacements that do not match yet: 1"), "{}", status.stdout);
+    // Its install of SP3 makes it match.
+    assert!(s.run(&["record", "backup", "BOS-MBX09"]).ok);
+    let i = s.run(&["record", "install", "BOS-MBX09", "--product", "ex55", "--level", "3"]);
+    assert!(i.ok, "{}", i.stderr);
+    let m = s.run(&["manifest", "BOS-MBX09", "--against", "BOS-MBX01"]);
+    assert!(m.ok && m.stdout.contains("BOS-MBX09 matches BOS-MBX01"), "{}{}", m.stdout, m.stderr);
+    assert!(!s.run(&["status"]).stdout.contains("Replacements"));
+}

@@ -58,6 +58,9 @@ pub enum Command {
     /// The rebuild manifest of a server: what a replacement must install, in order.
     Manifest {
         name: String,
+        /// Compare with the server it replaces (or any other): what differs.
+        #[arg(long, value_name = "OLD")]
+        against: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },

@@ -115,7 +115,7 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Check => check::run(ctx, out),
         Command::Status { format } => status::run(ctx, format, out, err),
         Command::Server { name, format } => server::server(ctx, &name, format, out, err),
-        Command::Manifest { name, format } => manifest::run(ctx, &name, format, out, err),
+        Command::Manifest { name, against, format } => manifest::run(ctx, &name, against.as_deref(), format, out, err),
         Command::Record(r) => record::write(ctx, record::intent(r), out, err),
         Command::Advance { phase, override_reason, approver } => {
             record::write(ctx, crate::rules::Intent::Advance { phase, override_reason, approver }, out, err)

@@ -20,6 +20,8 @@ struct Report {
     roles: Vec<RoleLine>,
     hot_fixes: Vec<FixLine>,
     advice: Vec<String>,
+    /// Replacement servers whose manifest does not match the server they replace yet.
+    replacements: Vec<String>,
     rollout: Option<RolloutReport>,
 }
 
@@ -146,6 +148,15 @@ fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> R
         roles: roles.into_values().collect(),
         hot_fixes,
         advice,
+        replacements: state
+            .servers
+            .iter()
+            .filter_map(|s| {
+                let old = state.server(s.replaces.as_deref()?)?;
+                let d = rules::manifest::differences(&data.catalog, s, old);
+                (!d.is_empty()).then(|| format!("{} replaces {}: {}", s.name, old.name, d.join("; ")))
+            })
+            .collect(),
         rollout: view.rollout.as_ref().map(|v| rollout_report(data, state, v)),
     }
 }
@@ -234,6 +245,12 @@ fn text(r: &Report, md: bool) -> String {
     if !r.at_limit.is_empty() {
         h(&mut o, &format!("! At the limit: {} two service packs behind", r.at_limit.len()));
         for v in &r.at_limit {
+            o.push_str(&format!("{bullet}{v}\n"));
+        }
+    }
+    if !r.replacements.is_empty() {
+        h(&mut o, &format!("! Replacements that do not match yet: {}", r.replacements.len()));
+        for v in &r.replacements {
             o.push_str(&format!("{bullet}{v}\n"));
         }
     }

@@ -50,6 +50,11 @@ pub struct Server {
     pub hot_fixes: Vec<String>,
     #[serde(default)]
     pub users: u32,
+    /// The server this one replaces (seed: "a replacement must match the one it replaces"):
+    /// its rebuild manifest must match that server's. (Always serialized: the derived-state
+    /// cache's binary format has no skipped fields.)
+    #[serde(default)]
+    pub replaces: Option<String>,
 }
 
 impl Fleet {

@@ -258,7 +258,8 @@ pub enum Asked {
     Priority {
         server: String,
         priority: u8,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        // Always written: requests are kept in the derived-state cache, which skips nothing.
+        #[serde(default)]
         overridden: Vec<String>,
     },
 }

@@ -119,6 +119,25 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
         for h in s.hot_fixes.iter().filter(|h| cat.hot_fix(h).is_none()) {
             out.push(at("fleet.ron", &s.name, format!("server {} has unknown hot fix '{h}'", s.name)));
         }
+        if let Some(old) = &s.replaces {
+            // Against the state now (installs recorded since the baseline count).
+            match (state.server(&s.name), state.server(old)) {
+                (_, None) => {
+                    out.push(at("fleet.ron", &s.name, format!("server {} replaces unknown server '{old}'", s.name)))
+                }
+                (Some(new), Some(was)) => {
+                    let d = super::manifest::differences(cat, new, was);
+                    if !d.is_empty() {
+                        out.push(at(
+                            "fleet.ron",
+                            &s.name,
+                            format!("server {} replaces {old} but does not match it: {}", s.name, d.join("; ")),
+                        ));
+                    }
+                }
+                (None, _) => {}
+            }
+        }
     }
 
     if let Some(team) = &data.team {

@@ -131,6 +131,7 @@ mod tests {
             products: [("ex55".to_string(), level)].into(),
             hot_fixes: fixes.iter().map(|f| f.to_string()).collect(),
             users: 0,
+            replaces: None,
         }
     }
 

@@ -74,6 +74,18 @@ fn requirements<'a>(catalog: &'a Catalog, product: &str, level: u8) -> Vec<&'a S
         .unwrap_or_default()
 }
 
+/// How `new`'s manifest differs from `old`'s, the server it replaces: what it still lacks, what
+/// it has that the old one did not, and whether the order differs. Empty when they match.
+pub fn differences(catalog: &Catalog, new: &Server, old: &Server) -> Vec<String> {
+    let (a, b) = (manifest(catalog, new), manifest(catalog, old));
+    let mut out: Vec<String> = b.iter().filter(|s| !a.contains(s)).map(|s| format!("lacks {}", s.line())).collect();
+    out.extend(a.iter().filter(|s| !b.contains(s)).map(|s| format!("has {} that {} had not", s.line(), old.name)));
+    if out.is_empty() && a != b {
+        out.push("the same steps in another order".into());
+    }
+    out
+}
+
 /// The text form, one numbered line a step, for `sprout manifest` and export.
 pub fn to_text(server: &Server, steps: &[Step]) -> String {
     let mut out = format!("Rebuild manifest for {}\n", server.name);
