@@ -486,3 +486,37 @@ fn a_replacement_that_does_not_match_is_reported_until_it_does() {
     assert!(m.ok && m.stdout.contains("BOS-MBX09 matches BOS-MBX01"), "{}{}", m.stdout, m.stderr);
     assert!(!s.run(&["status"]).stdout.contains("Replacements"));
 }
+
+/// `status --format markdown` renders as intended in a CommonMark renderer (with the GFM table
+/// extension, as change-board pages use): tables are tables, the gates' items are nested lists,
+/// nothing turns into a code block.
+#[test]
+fn status_markdown_renders_tables_and_nested_lists() {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let s = Sample::new();
+    let md = s.run(&["status", "--format", "markdown"]).stdout;
+    let (mut tables, mut headings, mut depth, mut nested_items, mut code) = (0, 0, 0, 0, 0);
+    let mut rows_in_phase_table = None;
+    let mut rows = 0;
+    for event in Parser::new_ext(&md, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Table(_)) => {
+                tables += 1;
+                rows = 0;
+            }
+            Event::Start(Tag::TableRow) => rows += 1,
+            Event::End(TagEnd::Table) if tables == 3 => rows_in_phase_table = Some(rows),
+            Event::Start(Tag::Heading { .. }) => headings += 1,
+            Event::Start(Tag::List(_)) => depth += 1,
+            Event::End(TagEnd::List(_)) => depth -= 1,
+            Event::Start(Tag::Item) if depth > 1 => nested_items += 1,
+            Event::Start(Tag::CodeBlock(_)) => code += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(tables, 3, "roles, hot fixes and phases are tables:\n{md}");
+    assert_eq!(rows_in_phase_table, Some(6), "six phases (the header row is apart)");
+    assert!(headings >= 6, "{headings} headings");
+    assert_eq!(nested_items, 6, "each unmet gate item nested under its gate:\n{md}");
+    assert_eq!(code, 0, "no line became a code block:\n{md}");
+}

@@ -43,7 +43,10 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate a data directory: syntax and cross-references, every problem listed.
-    Check,
+    Check {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// The rollout at a glance: roles by behind level, hot fixes, phase and gates.
     Status {
         #[arg(long, value_enum, default_value_t)]
@@ -127,7 +130,24 @@ pub enum Command {
         tsv: bool,
     },
     /// Check the journal's whole chain and report the first damaged line.
-    Verify,
+    Verify {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// The journal's events, newest last: filtered like the dashboard's Journal view (words
+    /// matching an operator, a kind or a server), and by time.
+    Journal {
+        /// Words that must each match the event's operator, kind or server.
+        filter: Vec<String>,
+        /// Events at or after this time (RFC 3339, or a date YYYY-MM-DD).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Events before this time (RFC 3339, or a date YYYY-MM-DD).
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Set a torn last journal line (a write cut short by a crash) aside into
     /// journal.ron.broken, under the lock, recording nothing. The next accepted record does the
     /// same by itself.

@@ -22,12 +22,14 @@ pub fn run(
         let differences = manifest::differences(&loaded.data.catalog, server, old);
         #[derive(serde::Serialize)]
         struct Compared<'a> {
+            version: u32,
             server: &'a str,
             against: &'a str,
             matches: bool,
             differences: &'a [String],
         }
         let compared = Compared {
+            version: super::status::JSON_VERSION,
             server: &server.name,
             against: &old.name,
             matches: differences.is_empty(),
@@ -54,8 +56,17 @@ pub fn run(
             Err(super::Failure(format!("{} does not match {}", server.name, old.name)))
         };
     }
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        version: u32,
+        server: &'a str,
+        steps: &'a [manifest::Step],
+    }
     match format {
-        Format::Json => writeln!(out, "{}", crate::safe::json(&steps)?)?,
+        Format::Json => {
+            let j = Json { version: super::status::JSON_VERSION, server: &server.name, steps: &steps };
+            writeln!(out, "{}", crate::safe::json(&j)?)?
+        }
         _ => out.write_all(manifest::to_text(server, &steps).as_bytes())?,
     }
     Ok(())

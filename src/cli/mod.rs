@@ -7,12 +7,13 @@ mod check;
 mod export;
 mod frame;
 mod import;
+mod journal;
 mod manifest;
 mod record;
 mod repair;
 mod server;
 mod setup;
-mod status;
+pub(crate) mod status;
 mod verify;
 
 use std::io::Write;
@@ -112,7 +113,7 @@ pub fn find_server<'a>(
 /// Run a command; the caller turns `Err` into exit status 1.
 pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     match command {
-        Command::Check => check::run(ctx, out),
+        Command::Check { format } => check::run(ctx, format, out),
         Command::Status { format } => status::run(ctx, format, out, err),
         Command::Server { name, format } => server::server(ctx, &name, format, out, err),
         Command::Manifest { name, against, format } => manifest::run(ctx, &name, against.as_deref(), format, out, err),
@@ -132,7 +133,10 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
             let req = import::Request { file: &file, mapping: mapping.as_deref(), dry_run, skip_bad, force, note };
             import::run(ctx, req, out, err)
         }
-        Command::Verify => verify::run(ctx.store().as_ref(), out),
+        Command::Verify { format } => verify::run(ctx.store().as_ref(), format, out),
+        Command::Journal { filter, since, until, format } => {
+            journal::run(ctx, &filter.join(" "), since.as_deref(), until.as_deref(), format, out, err)
+        }
         Command::AcceptJournal if ctx.read_only => {
             Err(Failure("read-only: accept-journal records what you accept; run it without --read-only".into()))
         }

@@ -11,8 +11,9 @@ use super::{Context, Failure, Format, Outcome, find_server, load, rollout_index}
 #[derive(Serialize)]
 struct HistoryLine {
     seq: u64,
-    at: String,
+    at: chrono::DateTime<chrono::Utc>,
     by: String,
+    kind: &'static str,
     event: String,
 }
 
@@ -34,21 +35,30 @@ pub fn server(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, er
         .into_iter()
         .map(|e| HistoryLine {
             seq: e.seq,
-            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
+            at: e.at,
             by: e.by.clone(),
+            kind: e.event.kind(),
             event: crate::describe::event(&e.event),
         })
         .collect();
     if let Format::Json = format {
         #[derive(Serialize)]
         struct Json<'a> {
+            version: u32,
             server: &'a crate::model::Server,
             row: &'a rules::ServerRow,
             pending: &'a [rules::PendingFix],
             manifest: &'a [manifest::Step],
             history: &'a [HistoryLine],
         }
-        let j = Json { server, row, pending: &pending, manifest: &steps, history: &history };
+        let j = Json {
+            version: super::status::JSON_VERSION,
+            server,
+            row,
+            pending: &pending,
+            manifest: &steps,
+            history: &history,
+        };
         writeln!(out, "{}", crate::safe::json(&j)?)?;
         return Ok(());
     }
@@ -138,7 +148,7 @@ pub fn server(ctx: &Context, name: &str, format: Format, out: &mut dyn Write, er
         o.push_str("  no journal events\n");
     }
     for l in &history {
-        o.push_str(&format!("  #{:<5} {} {:<8} {}\n", l.seq, l.at, l.by, l.event));
+        o.push_str(&format!("  #{:<5} {} {:<8} {}\n", l.seq, l.at.format("%Y-%m-%d %H:%M"), l.by, l.event));
     }
     out.write_all(o.as_bytes())?;
     Ok(())

@@ -10,19 +10,74 @@ use crate::rules::{self, FleetView, State};
 
 use super::{Context, Format, Outcome, load, rollout_index};
 
+/// The version of the JSON every command prints (docs/json.md).
+pub const JSON_VERSION: u32 = 1;
+
 #[derive(Debug, Serialize)]
 struct Report {
+    version: u32,
     data: String,
-    now: String,
+    now: chrono::DateTime<chrono::Utc>,
     servers: usize,
-    violations: Vec<String>,
-    at_limit: Vec<String>,
+    violations: Vec<Behind>,
+    at_limit: Vec<Behind>,
     roles: Vec<RoleLine>,
     hot_fixes: Vec<FixLine>,
     advice: Vec<String>,
     /// Replacement servers whose manifest does not match the server they replace yet.
-    replacements: Vec<String>,
+    replacements: Vec<Replacement>,
     rollout: Option<RolloutReport>,
+}
+
+/// A server's product two or more service packs behind.
+#[derive(Debug, Serialize)]
+struct Behind {
+    server: String,
+    product: String,
+    product_name: String,
+    installed: u8,
+    installed_name: String,
+    latest: u8,
+    latest_name: String,
+    behind: u8,
+    /// "at_limit" (two behind) or "violation" (three or more).
+    reason: &'static str,
+    text: String,
+}
+
+/// One unmet gate item: the server it is about (none for a sign-off or a role), why (the gate's
+/// id), and the text every screen shows.
+#[derive(Debug, Serialize)]
+struct GateItem {
+    server: Option<String>,
+    reason: &'static str,
+    text: String,
+}
+
+/// One thing the phase waits on, and on whom.
+#[derive(Debug, Serialize)]
+struct WaitingItem {
+    who: String,
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PendingOverride {
+    request: u64,
+    asked_by: String,
+    at: chrono::DateTime<chrono::Utc>,
+    asks: String,
+    reason: String,
+    confirmed: Vec<String>,
+    needed: u8,
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Replacement {
+    server: String,
+    replaces: String,
+    differences: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,8 +117,9 @@ struct PhaseLine {
 #[derive(Debug, Serialize)]
 struct GateLine {
     gate: &'static str,
+    label: &'static str,
     met: bool,
-    unmet: Vec<String>,
+    unmet: Vec<GateItem>,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,10 +131,10 @@ struct RolloutReport {
     current: Option<usize>,
     gates: Vec<GateLine>,
     halted: Option<String>,
-    waiting_on: Vec<String>,
+    waiting_on: Vec<WaitingItem>,
     can_advance: bool,
-    /// Override requests waiting for their approvers, in words.
-    pending_overrides: Vec<String>,
+    /// Override requests waiting for their approvers.
+    pending_overrides: Vec<PendingOverride>,
 }
 
 fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> Report {
@@ -89,7 +145,7 @@ fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> R
     let mut roles: BTreeMap<(usize, &str), RoleLine> = BTreeMap::new();
     let mut waiting: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut fixes: BTreeMap<(String, &'static str, String), (String, usize)> = BTreeMap::new();
-    let (mut violations, mut at_limit, mut advice): (Vec<String>, Vec<String>, Vec<String>) =
+    let (mut violations, mut at_limit, mut advice): (Vec<Behind>, Vec<Behind>, Vec<String>) =
         (Vec::new(), Vec::new(), Vec::new());
     for row in &view.rows {
         let server = &state.servers[row.index];
@@ -113,10 +169,22 @@ fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> R
             };
             let text =
                 format!("{} {} {}/{}", server.name, p.name, p.level_name(cell.installed), p.level_name(cell.latest));
+            let behind = |reason| Behind {
+                server: server.name.clone(),
+                product: p.id.clone(),
+                product_name: p.name.clone(),
+                installed: cell.installed,
+                installed_name: p.level_name(cell.installed),
+                latest: cell.latest,
+                latest_name: p.level_name(cell.latest),
+                behind: cell.behind,
+                reason,
+                text: text.clone(),
+            };
             match cell.behind {
                 0 | 1 => {}
-                2 => at_limit.push(text),
-                _ => violations.push(text),
+                2 => at_limit.push(behind("at_limit")),
+                _ => violations.push(behind("violation")),
             }
             if let Some(a) = rules::advice::wait_for_release(p, cell.behind, &pending, today) {
                 waiting.entry(a).or_default().push(server.name.clone());
@@ -141,7 +209,8 @@ fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> R
         .collect();
     Report {
         data: ctx.store().place(),
-        now: ctx.now.format("%Y-%m-%d %H:%M UTC").to_string(),
+        version: JSON_VERSION,
+        now: ctx.now,
         servers: state.servers.len(),
         violations,
         at_limit,
@@ -154,7 +223,11 @@ fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> R
             .filter_map(|s| {
                 let old = state.server(s.replaces.as_deref()?)?;
                 let d = rules::manifest::differences(&data.catalog, s, old);
-                (!d.is_empty()).then(|| format!("{} replaces {}: {}", s.name, old.name, d.join("; ")))
+                (!d.is_empty()).then(|| Replacement {
+                    server: s.name.clone(),
+                    replaces: old.name.clone(),
+                    differences: d,
+                })
             })
             .collect(),
         rollout: view.rollout.as_ref().map(|v| rollout_report(data, state, v)),
@@ -190,8 +263,28 @@ fn rollout_report(data: &Data, state: &State, v: &rules::RolloutView) -> Rollout
             extended_days: state.progress[v.rollout].extra_days[i],
         })
         .collect();
-    let gates =
-        v.gates.iter().map(|g| GateLine { gate: g.gate.label(), met: g.met(), unmet: g.unmet.clone() }).collect();
+    let gates = v
+        .gates
+        .iter()
+        .map(|g| GateLine {
+            gate: g.gate.id,
+            label: g.gate.label(),
+            met: g.met(),
+            unmet: g
+                .unmet
+                .iter()
+                .map(|text| GateItem {
+                    // Member gates' lines start with the server's name.
+                    server: match g.gate.check {
+                        rules::gates::Check::Member(_) => text.split_once(": ").map(|(s, _)| s.to_string()),
+                        rules::gates::Check::Phase(_) => None,
+                    },
+                    reason: g.gate.id,
+                    text: text.clone(),
+                })
+                .collect(),
+        })
+        .collect();
     RolloutReport {
         id: ro.id.clone(),
         title: ro.title.clone(),
@@ -200,12 +293,28 @@ fn rollout_report(data: &Data, state: &State, v: &rules::RolloutView) -> Rollout
         current: v.current.map(|c| c + 1),
         gates,
         halted: v.halted.clone(),
-        waiting_on: v.waiting.clone(),
+        waiting_on: v
+            .waiting
+            .iter()
+            .map(|w| {
+                let (who, _) = w.split_once(": ").unwrap_or(("", w));
+                WaitingItem { who: who.to_string(), text: w.clone() }
+            })
+            .collect(),
         can_advance: v.gates_met() && v.current.is_some_and(|c| c + 1 < ro.phases.len()),
         pending_overrides: state.progress[v.rollout]
             .requests
             .iter()
-            .map(|q| crate::describe::request(data, ro, q))
+            .map(|q| PendingOverride {
+                request: q.seq,
+                asked_by: q.by.clone(),
+                at: q.at,
+                asks: crate::describe::asked(ro, &q.asked),
+                reason: q.reason.clone(),
+                confirmed: q.confirmed.clone(),
+                needed: q.needed,
+                text: crate::describe::request(data, ro, q),
+            })
             .collect(),
     }
 }
@@ -229,9 +338,9 @@ fn text(r: &Report, md: bool) -> String {
     let h = |o: &mut String, t: &str| o.push_str(&if md { format!("\n## {t}\n\n") } else { format!("\n{t}\n") });
     let bullet = if md { "- " } else { "  " };
     o.push_str(&if md {
-        format!("# sprout status\n\n{} servers in `{}`, {}\n", r.servers, r.data, r.now)
+        format!("# sprout status\n\n{} servers in `{}`, {}\n", r.servers, r.data, r.now.format("%Y-%m-%d %H:%M UTC"))
     } else {
-        format!("sprout status: {} servers in {} ({})\n", r.servers, r.data, r.now)
+        format!("sprout status: {} servers in {} ({})\n", r.servers, r.data, r.now.format("%Y-%m-%d %H:%M UTC"))
     });
     if !r.violations.is_empty() {
         h(
@@ -239,19 +348,19 @@ fn text(r: &Report, md: bool) -> String {
             &format!("✗ VIOLATIONS: {} 3+ service packs behind (policy: never more than two)", r.violations.len()),
         );
         for v in &r.violations {
-            o.push_str(&format!("{bullet}{v}\n"));
+            o.push_str(&format!("{bullet}{}\n", v.text));
         }
     }
     if !r.at_limit.is_empty() {
         h(&mut o, &format!("! At the limit: {} two service packs behind", r.at_limit.len()));
         for v in &r.at_limit {
-            o.push_str(&format!("{bullet}{v}\n"));
+            o.push_str(&format!("{bullet}{}\n", v.text));
         }
     }
     if !r.replacements.is_empty() {
         h(&mut o, &format!("! Replacements that do not match yet: {}", r.replacements.len()));
         for v in &r.replacements {
-            o.push_str(&format!("{bullet}{v}\n"));
+            o.push_str(&format!("{bullet}{} replaces {}: {}\n", v.server, v.replaces, v.differences.join("; ")));
         }
     }
     h(&mut o, "Servers by role (worst product behind) and pending hot fixes");
@@ -303,10 +412,7 @@ fn text(r: &Report, md: bool) -> String {
         if !ro.pending_overrides.is_empty() {
             h(&mut o, "! Override requests waiting for approvers (sprout approve --request N)");
             for q in &ro.pending_overrides {
-                o.push_str(&format!(
-                    "{bullet}{q}
-"
-                ));
+                o.push_str(&format!("{bullet}{}\n", q.text));
             }
         }
         match ro.current {
@@ -314,9 +420,11 @@ fn text(r: &Report, md: bool) -> String {
             Some(c) => {
                 h(&mut o, &format!("Gates of phase {c} ({})", ro.phases[c - 1].name));
                 for g in &ro.gates {
-                    o.push_str(&format!("{bullet}{} {}\n", if g.met { "✓ met  " } else { "✗ UNMET" }, g.gate));
+                    o.push_str(&format!("{bullet}{} {}\n", if g.met { "✓ met  " } else { "✗ UNMET" }, g.label));
                     for u in &g.unmet {
-                        o.push_str(&format!("{bullet}    - {u}\n"));
+                        // Markdown nests a list by indenting it under its item.
+                        let nested = if md { "  - " } else { "      - " };
+                        o.push_str(&format!("{nested}{}\n", u.text));
                     }
                 }
                 if let Some(halt) = &ro.halted {
@@ -325,7 +433,7 @@ fn text(r: &Report, md: bool) -> String {
                 if !ro.waiting_on.is_empty() {
                     h(&mut o, "Waiting on");
                     for w in &ro.waiting_on {
-                        o.push_str(&format!("{bullet}{w}\n"));
+                        o.push_str(&format!("{bullet}{}\n", w.text));
                     }
                 }
                 let unmet = ro.gates.iter().filter(|g| !g.met).count();
@@ -351,6 +459,15 @@ fn text(r: &Report, md: bool) -> String {
 
 /// A plain aligned table, or a markdown one.
 pub fn table(cols: &[&str], rows: &[Vec<String>], md: bool) -> String {
+    // In Markdown a `|` inside a cell would split it: escaped. A blank line first, so the table
+    // never continues a list item.
+    let escaped: Vec<Vec<String>>;
+    let rows = if md {
+        escaped = rows.iter().map(|r| r.iter().map(|c| c.replace('|', "\\|")).collect()).collect();
+        &escaped[..]
+    } else {
+        rows
+    };
     let mut widths: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
     for r in rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -361,7 +478,8 @@ pub fn table(cols: &[&str], rows: &[Vec<String>], md: bool) -> String {
         let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         if md { format!("| {} |\n", padded.join(" | ")) } else { format!("  {}\n", padded.join("  ").trim_end()) }
     };
-    let mut o = line(cols.to_vec());
+    let mut o = if md { "\n".to_string() } else { String::new() };
+    o.push_str(&line(cols.to_vec()));
     if md {
         o.push_str(&format!("|{}|\n", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|")));
     }

@@ -4,9 +4,39 @@ use std::io::Write;
 
 use crate::store::{self, Store};
 
-use super::{Failure, Outcome};
+use super::{Failure, Format, Outcome};
 
-pub fn run(store: &dyn Store, out: &mut dyn Write) -> Outcome {
+/// `verify --format json`: the chain's length and the first problem, if any.
+#[derive(serde::Serialize)]
+struct Json {
+    version: u32,
+    journal: String,
+    ok: bool,
+    events: usize,
+    last_seq: u64,
+    problem: Option<String>,
+}
+
+pub fn run(store: &dyn Store, format: Format, out: &mut dyn Write) -> Outcome {
+    if let Format::Json = format {
+        let mut text = Vec::new();
+        let result = run(store, Format::Text, &mut text);
+        let (mut events, mut last) = (0usize, 0u64);
+        let _ = store.read(None, &mut |e, _, _, _| {
+            events += 1;
+            last = e.seq;
+        });
+        let j = Json {
+            version: super::status::JSON_VERSION,
+            journal: store.locate(store::JOURNAL, &[]),
+            ok: result.is_ok(),
+            events,
+            last_seq: last,
+            problem: result.as_ref().err().map(|f| f.0.clone()),
+        };
+        writeln!(out, "{}", crate::safe::json(&j)?)?;
+        return result;
+    }
     let journal = store.locate(store::JOURNAL, &[]);
     // Streamed: a million-event journal is checked without holding it in memory.
     let (mut events, mut last) = (0usize, 0u64);

@@ -36,9 +36,15 @@ pub struct ServerRow {
     /// Derived priority, or the journaled override.
     pub priority: Option<u8>,
     pub priority_overridden: bool,
+    /// Index into the rollout's phases (in JSON numbered from 1, as everywhere a person reads).
+    #[serde(serialize_with = "one_based")]
     pub phase: Option<usize>,
     pub soak: Option<SoakState>,
     pub last_checkout: Option<(CheckoutResult, DateTime<Utc>)>,
+}
+
+fn one_based<S: serde::Serializer>(phase: &Option<usize>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&phase.map(|p| p + 1), s)
 }
 
 impl ServerRow {

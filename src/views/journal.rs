@@ -129,7 +129,7 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
 /// (case-insensitive); `None` when the filter is empty. Works on the in-memory index only:
 /// each word is matched once against the kinds, operators and server names, then the index
 /// is scanned in two halves on two threads.
-fn journal_filter(live: &Loaded, names: &Names, filter: &str) -> Option<Vec<u32>> {
+pub fn journal_filter(live: &Loaded, names: &Names, filter: &str) -> Option<Vec<u32>> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
     if words.is_empty() {
         return None;
