@@ -10,7 +10,7 @@ pub mod team;
 pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePack};
 pub use fleet::{Environment, Fleet, Role, Server};
 pub use journal::{Asked, CheckoutResult, Entry, Event, JournalIndex, LineRef};
-pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak};
+pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak, Stagger};
 pub use team::Team;
 
 /// Everything loaded from one data directory: the baseline plus the journal.

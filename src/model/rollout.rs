@@ -88,6 +88,22 @@ pub struct Phase {
     /// (none of them the one who asked).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub approvers: u8,
+    /// Staggered start: how many servers go first and how long they soak before the rest of
+    /// the phase may install.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stagger: Option<Stagger>,
+}
+
+/// Seed: install one server "and let it run for several days before installing the SP on the
+/// other IMS servers".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stagger {
+    /// How many servers install first (of the phase, or of each role with `per_role`).
+    pub first: u32,
+    /// Days the first ones soak, with a Pass checkout, before the rest may install.
+    pub days: u32,
+    #[serde(default)]
+    pub per_role: bool,
 }
 
 impl Phase {

@@ -14,6 +14,7 @@ pub mod phase;
 pub mod record;
 pub mod replay;
 pub mod risk;
+pub mod stagger;
 pub mod time;
 pub mod view;
 mod waiting;

@@ -130,6 +130,12 @@ pub fn rules(
                 {
                     return refuse(format!("phase {} is {halt}", current + 1));
                 }
+                if record.installed_at.is_none()
+                    && record.backed_out_at.is_none()
+                    && let Some(hold) = super::stagger::hold(data, state, r, phase, i, now)
+                {
+                    return refuse(hold.describe(phase));
+                }
                 if let Some(w) = window_warning(ro.phases[phase].window, now) {
                     warnings.push(w);
                 }

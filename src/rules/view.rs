@@ -101,11 +101,16 @@ impl RolloutView {
         }
         let window = Window::of(ro, p, progress.extra_days[p]);
         let target_name = waiting::target_name(data, ro);
+        if ro.phases[p].stagger.is_some() {
+            // Who waits for the first ones changes with any install: build the view again.
+            return false;
+        }
         let facts = waiting::Facts {
             target: Target { catalog: &data.catalog, rollout: ro },
             target_name: &target_name,
             progress,
             halted: self.halted.is_some(),
+            holds: Vec::new(),
         };
         for &i in servers {
             let owner = i as u32;
@@ -292,7 +297,8 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     }
     let halted = waiting::halted(ro, state, progress, p);
     let target_name = waiting::target_name(data, ro);
-    let facts = waiting::Facts { target, target_name: &target_name, progress, halted: halted.is_some() };
+    let holds = waiting::holds(data, state, r, p, members, now);
+    let facts = waiting::Facts { target, target_name: &target_name, progress, halted: halted.is_some(), holds };
     let mut lines = Vec::new();
     for part in crate::parallel::halves(members, |_, part| waiting::members(&facts, state, part, rows)) {
         for (kind, block) in part.into_iter().enumerate() {

@@ -16,6 +16,41 @@ pub(super) struct Facts<'a> {
     pub progress: &'a Progress,
     /// A back-out halted the phase: no install is offered but the backed-out server's own.
     pub halted: bool,
+    /// Staggered start: who waits for the first ones, by role ("" for the whole phase).
+    pub holds: Vec<(String, super::stagger::Hold)>,
+}
+
+impl Facts<'_> {
+    fn hold(&self, role: &str) -> Option<&super::stagger::Hold> {
+        self.holds.iter().find(|(r, _)| r.is_empty() || r == role).map(|(_, h)| h)
+    }
+}
+
+/// The holds of a staggered phase, once per group (the phase, or each role in it).
+pub(super) fn holds(
+    data: &Data,
+    state: &State,
+    r: usize,
+    phase: usize,
+    members: &[usize],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(String, super::stagger::Hold)> {
+    let Some(stagger) = data.plan.rollouts[r].phases[phase].stagger else { return Vec::new() };
+    let progress = &state.progress[r];
+    let waiting = members.iter().filter(|&&i| progress.members[i].installed_at.is_none());
+    let mut out: Vec<(String, super::stagger::Hold)> = Vec::new();
+    for &i in waiting {
+        let group = if stagger.per_role { state.servers[i].role.clone() } else { String::new() };
+        if out.iter().any(|(g, _)| *g == group) {
+            continue;
+        }
+        if let Some(h) = super::stagger::hold(data, state, r, phase, i, now) {
+            out.push((group, h));
+        } else if !stagger.per_role {
+            break;
+        }
+    }
+    out
 }
 
 /// Overdue, due and to-do (prerequisites, backups, installs) lines for `members`.
@@ -54,6 +89,15 @@ pub(super) fn members(f: &Facts, state: &State, members: &[usize], rows: &[Serve
                 owned(&mut overdue, format!("was backed out: re-install {target} or exclude it"))
             }
             Some(SoakState::NotStarted) if f.halted => {}
+            Some(SoakState::NotStarted) if f.hold(&server.role).is_some() => {
+                if let Some(h) = f.hold(&server.role) {
+                    let from = h.from.format("%Y-%m-%d");
+                    owned(
+                        &mut todo,
+                        format!("install {target} from {from} (staggered start: after {})", h.waiting_on.join(", ")),
+                    );
+                }
+            }
             Some(SoakState::NotStarted) => {
                 if state.backup_confirmed(i) {
                     owned(&mut due, format!("backup confirmed, install {target}"));
