@@ -28,7 +28,11 @@ pub fn generate(servers: usize, events: usize, now: DateTime<Utc>) -> Result<Vec
     let mut plan: RolloutPlan = parse::ron("rollout.ron", &text("rollout.ron"), 1).map_err(|e| e.to_string())?;
     let mut rng = Lcg(0x5350_524f_5554 ^ servers as u64);
     let roles = ["news", "ims", "public-folder", "mailbox", "mailbox", "mailbox", "msmail", "bridgehead"];
-    let mut fleet = Fleet { roles: base_fleet.roles.clone(), servers: Vec::with_capacity(servers) };
+    let mut fleet = Fleet {
+        roles: base_fleet.roles.clone(),
+        sites: base_fleet.sites.clone(),
+        servers: Vec::with_capacity(servers),
+    };
     // Keep the sample's lab and test servers so the first two phases have members.
     fleet.servers.extend(
         base_fleet.servers.iter().filter(|s| s.name.starts_with("LAB-") || s.name.starts_with("TEST-")).cloned(),

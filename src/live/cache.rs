@@ -17,9 +17,9 @@ use super::{Loaded, Source};
 
 /// A load that had to read more journal lines than this after the cache rewrites it.
 pub const REWRITE_AFTER: usize = 2000;
-const MAGIC: &[u8; 16] = b"sprout-cache-v4\n";
+const MAGIC: &[u8; 16] = b"sprout-cache-v5\n";
 /// The program that wrote a cache must be this one: state rules may change between versions.
-const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 4");
+const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 5");
 
 /// What the cache is keyed by, and the small parts of the state.
 #[derive(Serialize, Deserialize)]
@@ -28,6 +28,7 @@ struct Header {
     key: String,
     mark: Mark,
     roles: Vec<Role>,
+    sites: Vec<crate::model::Site>,
 }
 
 /// Write the cache for `loaded` (best effort: a store may keep none).
@@ -42,6 +43,7 @@ pub fn save(loaded: &Loaded) {
         key: loaded.key.clone(),
         mark: loaded.mark.clone(),
         roles: loaded.data.fleet.roles.clone(),
+        sites: loaded.data.fleet.sites.clone(),
     };
     let (servers, progress) = parts::of(&loaded.state);
     let parts = [
@@ -99,7 +101,7 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<L
     if state.progress.len() != plans.plan.rollouts.len() {
         return None;
     }
-    let fleet = crate::model::Fleet { roles: header.roles, servers: Vec::new() };
+    let fleet = crate::model::Fleet { roles: header.roles, sites: header.sites, servers: Vec::new() };
     let data = crate::model::Data {
         catalog: plans.catalog.clone(),
         fleet,

@@ -7,7 +7,42 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fleet {
     pub roles: Vec<Role>,
+    /// Sites with their time zone, hours and change freezes (a site not listed: the host's
+    /// time zone, the default hours, no freeze).
+    #[serde(default)]
+    pub sites: Vec<Site>,
     pub servers: Vec<Server>,
+}
+
+/// A site: where its servers are, in whose time their install windows and freezes are read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    pub name: String,
+    /// An IANA time zone name, e.g. `"America/New_York"`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// After hours in this site: from `start` to `end` o'clock (default 19 to 7); weekends are
+    /// after hours all day.
+    #[serde(default)]
+    pub after_hours: Option<Hours>,
+    /// Change freezes: no install from `from` to `to` (inclusive, site dates).
+    #[serde(default)]
+    pub freezes: Vec<Freeze>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hours {
+    pub start: u8,
+    pub end: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Freeze {
+    #[serde(with = "super::de::date")]
+    pub from: chrono::NaiveDate,
+    #[serde(with = "super::de::date")]
+    pub to: chrono::NaiveDate,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +93,10 @@ pub struct Server {
 }
 
 impl Fleet {
+    pub fn site(&self, name: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.name == name)
+    }
+
     pub fn role(&self, id: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.id == id)
     }

@@ -8,7 +8,7 @@ pub mod rollout;
 pub mod team;
 
 pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePack};
-pub use fleet::{Environment, Fleet, Role, Server};
+pub use fleet::{Environment, Fleet, Freeze, Hours, Role, Server, Site};
 pub use journal::{Asked, CheckoutResult, Entry, Event, JournalIndex, LineRef};
 pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak, Stagger};
 pub use team::Team;

@@ -95,6 +95,34 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
         out.push(Problem { last: true, ..at("catalog.ron", d, format!("duplicate hot fix '{d}'")) });
     }
 
+    for site in &fleet.sites {
+        if let Some(tz) = &site.time_zone
+            && tz.parse::<chrono_tz::Tz>().is_err()
+        {
+            out.push(at(
+                "fleet.ron",
+                tz,
+                format!("site {} has unknown time zone '{tz}' (an IANA name, e.g. America/New_York)", site.name),
+            ));
+        }
+        if let Some(h) = site.after_hours.filter(|h| h.start > 23 || h.end > 23) {
+            out.push(at(
+                "fleet.ron",
+                &site.name,
+                format!("site {}: after hours {}..{} must be hours 0 to 23", site.name, h.start, h.end),
+            ));
+        }
+        for f in site.freezes.iter().filter(|f| f.from > f.to) {
+            out.push(at(
+                "fleet.ron",
+                &site.name,
+                format!("site {}: freeze '{}' ends ({}) before it starts ({})", site.name, f.reason, f.to, f.from),
+            ));
+        }
+    }
+    for d in duplicates(fleet.sites.iter().map(|s| &s.name)) {
+        out.push(Problem { last: true, ..at("fleet.ron", d, format!("duplicate site '{d}'")) });
+    }
     for d in duplicates(fleet.roles.iter().map(|r| &r.id)) {
         out.push(Problem { last: true, ..at("fleet.ron", d, format!("duplicate role '{d}'")) });
     }

@@ -95,6 +95,15 @@ pub fn rules(
                     ));
                 }
             }
+            if let Some(f) = super::time::freeze(data.fleet.site(&s.site), now) {
+                return refuse(format!(
+                    "site {} is in a change freeze from {} to {} ({}): no installs on {server} until it ends",
+                    s.site,
+                    f.from,
+                    f.to,
+                    crate::safe::visible(&f.reason)
+                ));
+            }
             let backed_up = state.backup_confirmed(i);
             if !backed_up {
                 return refuse(format!(
@@ -136,7 +145,7 @@ pub fn rules(
                 {
                     return refuse(hold.describe(phase));
                 }
-                if let Some(w) = window_warning(ro.phases[phase].window, now) {
+                if let Some(w) = window_warning(ro.phases[phase].window, data.fleet.site(&s.site), now) {
                     warnings.push(w);
                 }
             }
@@ -292,6 +301,26 @@ pub fn rules(
         Event::BackedOut { server, product, to_level, reason } => {
             let i = server_index(state, server)?;
             need_text("a reason for the back-out", reason)?;
+            // Another product's installed pack may need this one's level: it stays.
+            for (other, &level) in &state.servers[i].products {
+                let Some(op) = data.catalog.product(other).filter(|_| other != product) else { continue };
+                let needs = op
+                    .service_packs
+                    .iter()
+                    .filter(|sp| sp.level <= level)
+                    .flat_map(|sp| sp.requires.iter().map(move |r| (sp, r)));
+                let mut broken = needs.filter(|(_, r)| &r.product == product && r.level > *to_level);
+                if let Some((sp, req)) = broken.next() {
+                    let name = data
+                        .catalog
+                        .product(product)
+                        .map_or(format!("level {}", req.level), |p| format!("{} {}", p.name, p.level_name(req.level)));
+                    return refuse(format!(
+                        "backing {product} out to level {to_level} would break {} {} on {server}, which requires {name}: back that out first",
+                        op.name, sp.name
+                    ));
+                }
+            }
             match state.servers[i].products.get(product) {
                 Some(&l) if l > *to_level => {}
                 Some(_) => {
