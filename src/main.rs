@@ -73,21 +73,66 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failu
         app.notice = Some(sprout::app::Notice { ok: true, text: first_run.trim_start_matches("sprout: ").to_string() });
     }
     let theme = Theme::from_env();
+    // SIGHUP and SIGTERM end the dashboard like `q` (checked at least four times a second).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, std::sync::Arc::clone(&stop))
+            .map_err(|e| Failure(format!("cannot watch for signal {signal}: {e}")))?;
+    }
+    watchdog(std::sync::Arc::clone(&stop));
     // `init` restores the terminal on panic as well as on the way out below.
     let mut terminal = ratatui::init();
-    let result = run(&mut terminal, &mut app, &theme);
+    let result = run(&mut terminal, &mut app, &theme, &stop);
+    // Best effort: a terminal that went away cannot be restored, and nothing waits on it.
     ratatui::restore();
     result.map_err(|e| Failure(format!("terminal: {e}")))
 }
 
+/// A terminal gone for good reads as end-of-file forever, and crossterm's poll spins on it
+/// without returning. This thread ends the process when the terminal is gone (there is nothing
+/// left to restore), or when a SIGHUP or SIGTERM was not acted on within a second. The lock is
+/// held only while a line is appended; presence and the lock are the operating system's to
+/// release at exit.
+fn watchdog(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let gone = || !std::io::stdin().is_terminal() && !std::io::stdout().is_terminal();
+    std::thread::spawn(move || {
+        let mut stopping_since = None;
+        loop {
+            std::thread::sleep(Duration::from_millis(200));
+            if gone() {
+                std::process::exit(0);
+            }
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let since = *stopping_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_secs(1) {
+                    std::process::exit(0);
+                }
+            }
+        }
+    });
+}
+
 /// Draw, then wait for a key, a resize, a file change or the next minute. No busy loop:
 /// the wait is a poll with a timeout, and nothing is drawn unless something changed.
-fn run(terminal: &mut ratatui::DefaultTerminal, app: &mut App, theme: &Theme) -> std::io::Result<()> {
+fn run(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    theme: &Theme,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<()> {
     const WATCH: Duration = Duration::from_millis(250);
     let mut dirty = true;
     let mut watched = Instant::now();
     let mut minute = Utc::now().minute();
     loop {
+        // A terminal that went away without a SIGHUP reaching us (started under setsid, or
+        // through su in a session whose terminal closed) reads as end-of-file forever: its
+        // descriptor is no longer a terminal. End instead of spinning on it.
+        if stop.load(std::sync::atomic::Ordering::Relaxed)
+            || !std::io::stdin().is_terminal() && !std::io::stdout().is_terminal()
+        {
+            return Ok(());
+        }
         if dirty {
             let size = terminal.size()?;
             app.page = ui::body_height(size.height).saturating_sub(2);
@@ -105,6 +150,9 @@ fn run(terminal: &mut ratatui::DefaultTerminal, app: &mut App, theme: &Theme) ->
             dirty = false;
         }
         if event::poll(WATCH.saturating_sub(watched.elapsed()))? {
+            if !std::io::stdin().is_terminal() && !std::io::stdout().is_terminal() {
+                return Ok(());
+            }
             let ev = event::read()?;
             match ev {
                 Event::Resize(..) => dirty = true,

@@ -137,3 +137,63 @@ fn a_panic_inside_a_draw_leaves_the_terminal_usable() {
     assert!(screen.contains("\necho\n") || screen.lines().any(|l| l.trim() == "echo"), "{screen}");
     assert!(screen.lines().any(|l| l.trim() == "icanon"), "{screen}");
 }
+
+/// The pids of dashboards running on `dir` (the data directory is unique to the test).
+fn dashboards_on(dir: &std::path::Path) -> Vec<u32> {
+    // Anchored at the binary: the shell and tmux holding the same command line do not match.
+    let pattern = format!("^{} --data {} ", env!("CARGO_BIN_EXE_sprout"), dir.display());
+    let out = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
+    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect()
+}
+
+/// Wait up to `limit` for every dashboard on `dir` to end; the time it took.
+fn ended_within(dir: &std::path::Path, limit: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if dashboards_on(dir).is_empty() {
+            return Some(start.elapsed());
+        }
+        sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// A dashboard whose terminal goes away without a SIGHUP reaching it (started under setsid)
+/// ends within a second instead of spinning on the dead terminal; SIGTERM and SIGHUP end one
+/// too. Whatever happens, no dashboard is left behind.
+#[test]
+fn a_lost_terminal_or_a_signal_ends_the_dashboard_within_a_second() {
+    let s = Sample::new();
+    let bin = env!("CARGO_BIN_EXE_sprout");
+    let dir = s.path();
+    let command = format!("setsid {bin} --data {} --now {} ; sleep 30", dir.display(), common::NOW);
+    let cleanup = || {
+        for pid in dashboards_on(&dir) {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    };
+    let t = Tmux::new("lost");
+    t.cmd(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &command]);
+    t.wait_for("1 Fleet");
+    t.cmd(&["kill-server"]);
+    let took = ended_within(&dir, Duration::from_secs(1));
+    cleanup();
+    let took = took.expect("the dashboard ended within a second of losing its terminal");
+    println!("lost terminal: ended in {} ms", took.as_millis());
+
+    for signal in ["TERM", "HUP"] {
+        let t = Tmux::new(&format!("signal-{signal}"));
+        let command = format!("{bin} --data {} --now {} ; echo sprout-exited-$?; sleep 30", dir.display(), common::NOW);
+        t.cmd(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &command]);
+        t.wait_for("1 Fleet");
+        let pids = dashboards_on(&dir);
+        assert_eq!(pids.len(), 1, "{pids:?}");
+        let _ = Command::new("kill").args([&format!("-{signal}"), &pids[0].to_string()]).status();
+        let took = ended_within(&dir, Duration::from_secs(1));
+        cleanup();
+        let took = took.unwrap_or_else(|| panic!("SIG{signal} ended the dashboard within a second"));
+        let screen = t.wait_for("sprout-exited-0");
+        assert!(!screen.contains("1 Fleet"), "the terminal was restored after SIG{signal}:\n{screen}");
+        println!("SIG{signal}: ended in {} ms", took.as_millis());
+    }
+}
