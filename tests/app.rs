@@ -134,14 +134,12 @@ fn the_checkout_form_writes_only_on_save_and_the_gate_updates() {
     assert_eq!(a.current_members().first().map(|&i| a.live.state.servers[i].name.as_str()), Some("BOS-IMS01"));
     let journal = std::fs::read(s.file("journal.ron")).expect("journal");
     keys(&mut a, "c");
-    key(&mut a, KeyCode::Tab);
     keys(&mut a, "quiet queues");
     assert_eq!(std::fs::read(s.file("journal.ron")).expect("journal"), journal, "nothing written before save");
     key(&mut a, KeyCode::Esc);
     assert_eq!(a.notice.as_ref().map(|n| n.text.as_str()), Some("cancelled; nothing recorded"));
     assert_eq!(std::fs::read(s.file("journal.ron")).expect("journal"), journal, "nothing written on cancel");
     keys(&mut a, "c");
-    key(&mut a, KeyCode::Tab);
     keys(&mut a, "quiet queues");
     key(&mut a, KeyCode::Enter);
     let notice = a.notice.clone().expect("a confirmation");
@@ -194,7 +192,6 @@ fn q_types_into_a_note_instead_of_quitting() {
     let mut a = app(&s, false);
     a.update(Action::Tab(Tab::Rollout));
     keys(&mut a, "c");
-    key(&mut a, KeyCode::Tab);
     keys(&mut a, "q");
     assert!(!a.quit);
     key(&mut a, KeyCode::Esc);
@@ -254,6 +251,9 @@ fn opening_a_phase_with_an_override_from_the_form_records_it() {
     key(&mut a, KeyCode::Tab);
     keys(&mut a, "mtracy");
     key(&mut a, KeyCode::Enter);
+    let Some(Overlay::Form(form)) = &a.overlay else { panic!("the summary shows before it is recorded") };
+    assert!(form.confirm.as_deref().is_some_and(|c| c.contains("by OVERRIDE")), "{:?}", form.confirm);
+    keys(&mut a, "y");
     let notice = a.notice.clone().expect("a confirmation");
     assert!(notice.ok, "{notice:?}");
     assert!(
@@ -276,6 +276,7 @@ fn a_phase_opened_meanwhile_by_someone_else_is_not_skipped() {
     key(&mut a, KeyCode::Tab);
     keys(&mut a, "mtracy");
     key(&mut a, KeyCode::Enter);
+    keys(&mut a, "y");
     let notice = a.notice.clone().expect("a refusal");
     assert!(!notice.ok && notice.text.contains("phase 4 (Local high impact) is already open"), "{notice:?}");
     assert_eq!(a.view.rollout.as_ref().and_then(|v| v.current), Some(3), "still phase 4, not 5");
@@ -328,7 +329,6 @@ fn the_dashboard_runs_on_any_store_and_a_second_dashboard_sees_its_write() {
     assert_eq!(driver.place, "(in memory)");
     driver.update(Action::Tab(Tab::Rollout));
     keys(&mut driver, "c");
-    key(&mut driver, KeyCode::Tab);
     keys(&mut driver, "quiet queues");
     key(&mut driver, KeyCode::Enter);
     let notice = driver.notice.clone().expect("a confirmation");
@@ -369,6 +369,7 @@ fn an_override_asked_on_one_dashboard_is_confirmed_on_another() {
     assert!(form.title.starts_with("Ask to open phase 4"), "{}", form.title);
     keys(&mut asker, "change board");
     key(&mut asker, KeyCode::Enter);
+    keys(&mut asker, "y");
     let notice = asker.notice.clone().expect("recorded");
     assert!(notice.ok && notice.text.contains("OVERRIDE ASKED") && notice.text.contains("waits for 1 more approver"));
     assert_eq!(asker.view.rollout.as_ref().and_then(|v| v.current), Some(2), "asking opens nothing");
@@ -387,6 +388,7 @@ fn an_override_asked_on_one_dashboard_is_confirmed_on_another() {
     let Some(Overlay::Form(form)) = &approver.overlay else { panic!("the confirm form opens: {:?}", approver.notice) };
     assert!(form.context.iter().any(|l| l.starts_with("It overrides 6 unmet gate item(s)")), "{:?}", form.context);
     key(&mut approver, KeyCode::Enter);
+    keys(&mut approver, "y");
     let notice = approver.notice.clone().expect("confirmed");
     assert!(notice.ok && notice.text.contains("phase 4 (Local high impact) is open"), "{notice:?}");
     approver.notice = None;

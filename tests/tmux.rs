@@ -71,7 +71,7 @@ fn record_a_checkout_through_the_form_in_a_real_terminal() {
     assert!(screen.contains("✗ overdue"), "{screen}");
     t.keys(&["c"]);
     t.wait_for("Record a checkout of");
-    t.keys(&["Tab", "-l", "all quiet"]);
+    t.keys(&["all quiet"]);
     t.keys(&["Enter"]);
     let screen = t.wait_for("✓ recorded #40");
     assert!(screen.contains("all quiet"), "{screen}");

@@ -45,11 +45,25 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
     // Context lines are cut to the popup's width, so its height is exactly its line count.
     let width = frame.area().width.min(72);
     let room = usize::from(width.saturating_sub(2));
-    let mut lines: Vec<Line> = form
-        .context
+    // The fields, the problem, the summary and the key hints always show: the context gets what
+    // is left of the screen, and a long list scrolls inside it (PgUp/PgDn) with a count.
+    let fixed =
+        form.fields.len() + 2 + usize::from(form.problem.is_some()) + 2 * usize::from(form.confirm.is_some()) + 3;
+    let for_context = usize::from(frame.area().height).saturating_sub(fixed).max(1);
+    let total = form.context.len();
+    let start = form.scroll.min(total.saturating_sub(1));
+    let shown = if total - start > for_context { for_context.saturating_sub(1) } else { total - start };
+    let mut lines: Vec<Line> = form.context[start..start + shown]
         .iter()
         .map(|c| Line::styled(super::fit(c, room), if c.starts_with("OVERRIDE") { theme.bad } else { theme.base }))
         .collect();
+    if start + shown < total || start > 0 {
+        let more = total - start - shown;
+        lines.push(Line::styled(
+            format!("… lines {}-{} of {total}; {more} more ↓ (PgUp/PgDn)", start + 1, start + shown),
+            theme.dim,
+        ));
+    }
     if !lines.is_empty() {
         lines.push(Line::default());
     }
@@ -83,10 +97,16 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
         lines.push(Line::from(vec![label, value]));
     }
     if let Some(p) = &form.problem {
-        lines.push(Line::styled(format!("✗ {p}"), theme.bad));
+        lines.push(Line::styled(super::fit(&format!("✗ {p}"), room), theme.bad));
     }
     lines.push(Line::default());
-    lines.push(Line::styled("enter save · esc cancel · tab next field · ←/→ choose", theme.dim));
+    match &form.confirm {
+        Some(summary) => {
+            lines.push(Line::styled(super::fit(summary, room), theme.bad));
+            lines.push(Line::styled("y record it · any other key: back to the fields", theme.key));
+        }
+        None => lines.push(Line::styled("enter save · esc cancel · tab next field · ←/→ choose", theme.dim)),
+    }
     let area = centered(frame.area(), width, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
     let block = Block::default()
