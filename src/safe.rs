@@ -160,6 +160,13 @@ pub fn name_problem(name: &str) -> Option<String> {
         .map(|c| format!("the character {}", visible(&c.to_string())))
 }
 
+/// A display name (a role's name, e.g. "cc:Mail connector"): the name set and `:` and `'`,
+/// which product names use and which look like nothing else. Ids, servers and sites keep to
+/// `name_problem`'s set (a `:` there would read as a location or a gate line's subject).
+pub fn title_problem(name: &str) -> Option<String> {
+    name_problem(&name.replace([':', '\''], "."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

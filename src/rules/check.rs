@@ -287,6 +287,13 @@ pub fn history(
 /// what reaches another operator's terminal cannot disguise one thing as another.
 fn names(data: &Data, out: &mut Vec<Problem>) {
     let rule = "names keep to letters, digits, space and . _ - / ( ) &";
+    for r in &data.fleet.roles {
+        if let Some(problem) = crate::safe::title_problem(&r.name) {
+            let shown = crate::safe::visible(&r.name);
+            let message = format!("role name '{shown}' has {problem}; role names may also hold : and '");
+            out.push(at("fleet.ron", &r.name, format!("{message} besides what {rule}")));
+        }
+    }
     let mut name = |file: &'static str, what: &str, value: &str| {
         if let Some(problem) = crate::safe::name_problem(value) {
             let shown = crate::safe::visible(value);
@@ -295,7 +302,6 @@ fn names(data: &Data, out: &mut Vec<Problem>) {
     };
     for r in &data.fleet.roles {
         name("fleet.ron", "role", &r.id);
-        name("fleet.ron", "role name", &r.name);
     }
     for s in &data.fleet.servers {
         name("fleet.ron", "server", &s.name);
