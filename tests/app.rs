@@ -394,3 +394,32 @@ fn an_override_asked_on_one_dashboard_is_confirmed_on_another() {
     approver.notice = None;
     assert!(!screen(&mut approver, 80, 24).contains("OVERRIDE ASKED #"), "nothing pending any more");
 }
+
+/// A form over hundreds of unmet items at 80x24 still shows its fields and its keys: the list
+/// scrolls inside it (PgDn) and says how much more there is.
+#[test]
+fn an_override_form_over_hundreds_of_unmet_items_keeps_its_fields_on_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    for (name, text) in sprout::synthetic::generate(3000, 3000, now).expect("generate") {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let op = Operator { name: "tester".into(), from: None };
+    let mut a = App::load(sprout::store::FileStore::open(dir.path().to_path_buf()), op, false, now, true, Some(0))
+        .expect("load");
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Record(Write::Advance));
+    let Some(Overlay::Form(form)) = &a.overlay else { panic!("the advance form opens: {:?}", a.notice) };
+    let items = form.context.len();
+    assert!(items > 200, "hundreds of unmet items ({items})");
+    let shown = screen(&mut a, 80, 24);
+    for needed in ["override reason:", "approver:", "enter save", "more ↓ (PgUp/PgDn)"] {
+        assert!(shown.contains(needed), "'{needed}' is on screen:\n{shown}");
+    }
+    key(&mut a, KeyCode::PageDown);
+    let scrolled = screen(&mut a, 80, 24);
+    assert!(scrolled.contains("… lines 11-"), "PgDn scrolls the list:\n{scrolled}");
+    assert!(scrolled.contains("override reason:"), "{scrolled}");
+    let _ = std::fs::remove_file(sprout::store::FileStore::new(dir.path()).cache_path().expect("cache"));
+    let _ = sprout::store::dir::witness::path(dir.path()).map(std::fs::remove_file);
+}
