@@ -377,6 +377,10 @@ fn an_override_asked_on_one_dashboard_is_confirmed_on_another() {
     let refusal = asker.notice.clone().expect("refused before a form");
     assert!(asker.overlay.is_none() && !refusal.ok, "{refusal:?}");
     assert!(refusal.text.contains("an approver may not approve their own override"), "{refusal:?}");
+    // Longer than the line: it opens whole, wrapped, at 80x24.
+    let shown = screen(&mut asker, 80, 24);
+    let flat: String = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("another approver must confirm it"), "the end of the message is on screen:\n{shown}");
 
     approver.reload_external();
     approver.notice = None;

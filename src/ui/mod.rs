@@ -24,6 +24,23 @@ pub fn body_height(height: u16) -> usize {
     usize::from(height.saturating_sub(4))
 }
 
+/// Rows `text` takes when word-wrapped to `width` (as the paragraph wraps it, trimmed).
+pub fn wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut col = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let n = word.chars().count();
+        let need = if col == 0 { n } else { col + 1 + n };
+        if need <= width {
+            col = need;
+        } else {
+            rows += usize::from(col > 0) + (n.saturating_sub(1)) / width;
+            col = if n % width == 0 { width } else { n % width };
+        }
+    }
+    rows
+}
+
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -34,11 +51,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
+    // A notice longer than the line opens whole, wrapped over up to five lines: never cut.
+    let notice_rows = notice_lines(app, usize::from(area.width)).min(5) as u16;
     let [header, tabs, body, notice, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(notice_rows.max(1)),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -130,7 +149,31 @@ fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Rows the notice takes at `width`, with the active filter's line below it.
+fn notice_lines(app: &App, width: usize) -> usize {
+    match (&app.overlay, &app.notice) {
+        (None, Some(n)) => wrapped_rows(&n.text, width) + usize::from(active_filter(app).is_some()),
+        _ => 1,
+    }
+}
+
+fn active_filter(app: &App) -> Option<&str> {
+    app.panes.get(app.tab).filter().filter(|f| !f.is_empty())
+}
+
 fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    if let (None, Some(n)) = (&app.overlay, &app.notice) {
+        let mut lines = vec![Line::styled(n.text.clone(), if n.ok { theme.ok } else { theme.bad })];
+        if let Some(filter) = active_filter(app) {
+            lines.push(Line::from(vec![
+                Span::styled("filter: ", theme.dim),
+                Span::styled(filter.to_string(), theme.key),
+                Span::styled("  (esc clears)", theme.dim),
+            ]));
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+        return;
+    }
     let line = match &app.overlay {
         Some(Overlay::Filter(input)) => Line::from(vec![
             Span::styled("/", theme.key),

@@ -119,23 +119,6 @@ impl View for RolloutPane {
     }
 }
 
-/// Rows `text` takes when word-wrapped to `width` (as the paragraph wraps it, trimmed).
-fn wrapped_rows(text: &str, width: usize) -> usize {
-    let mut rows = 1;
-    let mut col = 0;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let n = word.chars().count();
-        let need = if col == 0 { n } else { col + 1 + n };
-        if need <= width {
-            col = need;
-        } else {
-            rows += usize::from(col > 0) + (n.saturating_sub(1)) / width;
-            col = if n % width == 0 { width } else { n % width };
-        }
-    }
-    rows
-}
-
 fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
     let (Some(ro), Some(v)) = (snap.rollout(), snap.view.rollout.as_ref()) else {
         frame.render_widget(Paragraph::new("No rollout in rollout.ron.").style(theme.dim), area);
@@ -267,7 +250,7 @@ fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
         let mut used = 0;
         let mut shown = 0;
         for (k, w) in v.waiting.iter().enumerate() {
-            let rows = wrapped_rows(w, width);
+            let rows = crate::ui::wrapped_rows(w, width);
             let reserve = usize::from(k + 1 < v.waiting.len());
             if used + rows + reserve > room {
                 break;
