@@ -427,3 +427,27 @@ fn an_override_form_over_hundreds_of_unmet_items_keeps_its_fields_on_screen() {
     let _ = std::fs::remove_file(sprout::store::FileStore::new(dir.path()).cache_path().expect("cache"));
     let _ = sprout::store::dir::witness::path(dir.path()).map(std::fs::remove_file);
 }
+
+/// Refuse before the form: a sign-off by whoever checked the phase out is not opened; and a
+/// refusal after the form keeps it, with what was typed.
+#[test]
+fn a_form_the_rules_would_refuse_is_not_opened_and_a_refused_one_keeps_what_was_typed() {
+    let s = Sample::new();
+    let mut checker = app_as(&s, "mfinger");
+    checker.update(Action::Tab(Tab::Rollout));
+    checker.update(Action::Record(Write::SignOff));
+    assert!(checker.overlay.is_none(), "no form opens");
+    let notice = checker.notice.clone().expect("why");
+    assert!(notice.text.contains("mfinger recorded the checkout of BOS-"), "{notice:?}");
+
+    let mut a = app(&s, false);
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Record(Write::Extend));
+    keys(&mut a, "two");
+    key(&mut a, KeyCode::Tab);
+    keys(&mut a, "holiday freeze");
+    key(&mut a, KeyCode::Enter);
+    let Some(Overlay::Form(form)) = &a.overlay else { panic!("the form stays after the refusal") };
+    assert_eq!(form.problem.as_deref(), Some("refused: days must be a whole number, not 'two'"));
+    assert_eq!(form.value("reason"), "holiday freeze", "what was typed is kept");
+}

@@ -145,6 +145,15 @@ impl App {
                 Err(why) => return self.refuse(why),
             },
         };
+        // Refuse before the form, not after: what the write path would refuse whatever is typed
+        // (a sign-off of a phase you checked out, a record only an approver may make) says why.
+        let probe = intent(&form).and_then(|i| i.event(&self.live.data, &self.live.state, Some(&ro.id), self.now));
+        if let Ok(event) = probe
+            && let Err(why) =
+                crate::rules::authority::check(&self.live.data, &self.live.state, &event, &self.operator.name)
+        {
+            return self.refuse(format!("✗ {why}"));
+        }
         self.overlay = Some(Overlay::Form(form));
     }
 
@@ -226,6 +235,11 @@ impl App {
                 // The refusal may come from a state newer than the one on screen: show it.
                 self.after_write((self.live.epoch == epoch).then_some(seen));
                 self.refuse(format!("✗ {e}"));
+                // The form stays, with what was typed and why it was refused.
+                let mut form = form;
+                form.problem = Some(e.to_string());
+                form.confirm = None;
+                self.overlay = Some(Overlay::Form(form));
             }
         }
     }
