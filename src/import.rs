@@ -34,6 +34,8 @@ enum Field {
     HotFixes,
     Users,
     Replaces,
+    /// A column `sprout export` derives (behind, tier, soak...): read back, not imported.
+    Derived,
     /// A product, by its id in catalog.ron.
     Product(String),
 }
@@ -73,6 +75,8 @@ fn field_of(header: &str, catalog: &Catalog, mapping: &Mapping) -> Option<Field>
         "hot fixes" | "hot_fixes" | "hotfixes" | "hot fix" => Field::HotFixes,
         "users" => Field::Users,
         "replaces" => Field::Replaces,
+        "behind" | "compliance" | "hot fixes ready" | "hot fixes blocked" | "hot fixes in sp" | "tier" | "priority"
+        | "phase" | "soak" | "last checkout" => Field::Derived,
         _ => {
             let p =
                 catalog.products.iter().find(|p| p.id.eq_ignore_ascii_case(&h) || p.name.eq_ignore_ascii_case(&h))?;
@@ -106,13 +110,13 @@ pub fn import(
                 1,
                 k + 1,
                 format!(
-                    "column '{}' is not a field sprout knows (name, role, site, environment, remote, hot fixes, users, or a product of catalog.ron: {}); map it in a mapping file or remove it",
+                    "column '{}' is not a field sprout knows (name, role, site, environment, remote, hot fixes, users, replaces, or a product of catalog.ron: {}); name it in a mapping file (--mapping FILE) or remove it",
                     crate::safe::visible(h),
                     catalog.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
-        if fields[..k].contains(&fields[k]) && fields[k].is_some() {
+        if fields[..k].contains(&fields[k]) && fields[k].is_some() && fields[k] != Some(Field::Derived) {
             header_problems.push(bad(
                 1,
                 k + 1,
@@ -221,6 +225,7 @@ pub fn import(
                         Err(_) => fail(format!("expected a whole number of users, found \"{shown}\"")),
                     },
                 },
+                Field::Derived => {}
                 Field::Replaces => match value {
                     "" => server.replaces = None,
                     v => match crate::safe::name_problem(v) {
@@ -268,7 +273,19 @@ pub fn import(
         }
         match base {
             None => {
-                changes.push(format!("added {} ({}, {})", server.name, server.role, server.site));
+                // A product the catalog has but the file gave no level for: said, not guessed.
+                let missing: Vec<&str> = catalog
+                    .products
+                    .iter()
+                    .filter(|p| !server.products.contains_key(&p.id))
+                    .map(|p| p.id.as_str())
+                    .collect();
+                let note = if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!("; no level given for {}", missing.join(", "))
+                };
+                changes.push(format!("added {} ({}, {}){note}", server.name, server.role, server.site));
                 added += 1;
                 out.servers.push(server);
             }

@@ -16,7 +16,7 @@ fn status_explains_why_the_current_phase_cannot_advance() {
     assert!(out.contains("MSP-BH01: day 4 of 10, 6 days left"), "{out}");
     assert!(out.contains("sign-off missing from Network services"), "{out}");
     assert!(out.contains("Cannot advance to phase 4: 4 of 4 gates unmet."), "{out}");
-    assert!(out.contains("✗ VIOLATIONS: 3 3+ service packs behind"), "{out}");
+    assert!(out.contains("✗ VIOLATIONS: 3 product(s) on servers three or more service packs behind"), "{out}");
 }
 
 #[test]

@@ -129,3 +129,23 @@ fn export_writes_the_derived_state_with_no_formula_planted() {
         )
     );
 }
+
+/// What export writes, import reads back (its derived columns are skipped): the servers whose
+/// installs are in the journal differ from the baseline, and those in the open phase are guarded.
+#[test]
+fn an_export_reads_back_as_an_import() {
+    let s = Sample::new();
+    let export = s.run(&["export"]);
+    let file = csv(&s, "export.csv", &export.stdout);
+    let dry = s.run(&["import", &file, "--dry-run"]);
+    assert!(!dry.ok, "BOS-IMS01 is in the open phase: {}", dry.stdout);
+    assert!(dry.stderr.contains("in an open phase") && !dry.stderr.contains("not a field"), "{}", dry.stderr);
+    let forced = s.run(&["import", &file, "--dry-run", "--force"]);
+    assert!(forced.ok, "{}", forced.stderr);
+    assert!(
+        forced.stdout.contains("LAB-NEWS01: ex55 SP3 -> SP4"),
+        "installs recorded since the baseline: {}",
+        forced.stdout
+    );
+    assert!(forced.stdout.contains("0 server(s) added"), "{}", forced.stdout);
+}

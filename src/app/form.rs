@@ -94,13 +94,25 @@ impl Form {
             Write::Checkout if self.value("result") == "Fail" => {
                 Some(format!("Record a FAIL checkout of {server} (note: {})?", self.value("note")))
             }
-            Write::BackOut => Some(format!("BACK OUT {server}? It returns to its previous level and the phase halts.")),
-            Write::Exclude => Some(format!("EXCLUDE {server} from the rollout (reason: {})?", self.value("reason"))),
-            Write::Advance if !self.value("override reason").is_empty() => Some(format!(
-                "{} by OVERRIDE of every unmet gate item listed (reason: {})?",
-                self.title,
-                self.value("override reason")
+            Write::BackOut => Some(format!(
+                "BACK OUT {server} (reason: {})? It returns to its previous level and the phase halts.",
+                self.value("reason")
             )),
+            Write::Exclude => Some(format!("EXCLUDE {server} from the rollout (reason: {})?", self.value("reason"))),
+            Write::Advance if !self.value("override reason").is_empty() => {
+                Some(match self.value("approver").as_str() {
+                    "" => format!(
+                        "ASK the approvers to open phase {} by OVERRIDE of every unmet item listed (reason: {})?",
+                        self.value("phase"),
+                        self.value("override reason")
+                    ),
+                    approver => format!(
+                        "OPEN phase {} by OVERRIDE of every unmet item listed, approved by {approver} (reason: {})?",
+                        self.value("phase"),
+                        self.value("override reason")
+                    ),
+                })
+            }
             Write::Confirm => Some(format!("Confirm override request {} under your name?", self.value("request"))),
             _ => None,
         }

@@ -21,6 +21,8 @@ impl App {
             self.overlay_key(overlay, key);
             return;
         }
+        // A notice is read by the next key: it does not linger across views.
+        self.notice = None;
         if let Some(action) = crate::views::lookup(&self.panes, key, self.tab, self.read_only) {
             self.update(action);
         }
@@ -33,6 +35,11 @@ impl App {
                     KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => None,
                     KeyCode::Down | KeyCode::Char('j') => Some(Overlay::Help { scroll: scroll.saturating_add(1) }),
                     KeyCode::Up | KeyCode::Char('k') => Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
+                    KeyCode::PageDown => Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
+                    KeyCode::PageUp => Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
+                    KeyCode::Char('g') | KeyCode::Home => Some(Overlay::Help { scroll: 0 }),
+                    // The draw clamps it to the last page.
+                    KeyCode::Char('G') | KeyCode::End => Some(Overlay::Help { scroll: u16::MAX }),
                     _ => Some(Overlay::Help { scroll }),
                 };
             }

@@ -134,7 +134,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// The journal's events, newest last: filtered like the dashboard's Journal view (words
+    /// The journal's events, oldest first: filtered like the dashboard's Journal view (words
     /// matching an operator, a kind or a server), and by time.
     Journal {
         /// Words that must each match the event's operator, kind or server.

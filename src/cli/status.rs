@@ -345,14 +345,17 @@ fn text(r: &Report, md: bool) -> String {
     if !r.violations.is_empty() {
         h(
             &mut o,
-            &format!("✗ VIOLATIONS: {} 3+ service packs behind (policy: never more than two)", r.violations.len()),
+            &format!(
+                "✗ VIOLATIONS: {} product(s) on servers three or more service packs behind (policy: never more than two)",
+                r.violations.len()
+            ),
         );
         for v in &r.violations {
             o.push_str(&format!("{bullet}{}\n", v.text));
         }
     }
     if !r.at_limit.is_empty() {
-        h(&mut o, &format!("! At the limit: {} two service packs behind", r.at_limit.len()));
+        h(&mut o, &format!("! At the limit: {} product(s) on servers two service packs behind", r.at_limit.len()));
         for v in &r.at_limit {
             o.push_str(&format!("{bullet}{}\n", v.text));
         }

@@ -115,8 +115,9 @@ fn draw_requests(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) -> Rec
         },
         crate::model::Asked::Priority { server, priority, .. } => format!("{server} to priority {priority}"),
     };
+    // The keys first: at 80 columns the end of the line may be cut.
     let text = format!(
-        "⚑ OVERRIDE ASKED #{} by {}: {what}; {}/{} confirmed{more} · on 3: y confirm, w withdraw",
+        "⚑ OVERRIDE ASKED #{} (3 then y/w) by {}: {what}; {}/{} confirmed{more}",
         first.seq,
         first.by,
         first.confirmed.len(),

@@ -33,12 +33,37 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
         lines.push(Line::raw(l));
     }
     let area = centered(frame.area(), 70, lines.len() as u16 + 2);
+    let room = area.height.saturating_sub(2);
+    let total = lines.len() as u16;
+    // Scrolled no further than the last page; the title says when there is more.
+    let scroll = scroll.min(total.saturating_sub(room));
+    let below = total.saturating_sub(scroll + room);
+    let title = match (scroll, below) {
+        (0, 0) => " help · esc closes ".to_string(),
+        (_, 0) => " help · esc closes · ↑ more above ".to_string(),
+        _ => format!(" help · esc closes · {below} more ↓ (PgDn/G) "),
+    };
     frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.key)
-        .title(Span::styled(" help · esc closes ", theme.title));
+    let block = Block::default().borders(Borders::ALL).border_style(theme.key).title(Span::styled(title, theme.title));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// `text` in lines of at most `width` characters, broken between words.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let last = out.last_mut().map_or(0, |l| l.chars().count());
+        if last > 0 && last + 1 + word.chars().count() > width {
+            out.push(String::new());
+        }
+        if let Some(l) = out.last_mut() {
+            if !l.is_empty() {
+                l.push(' ');
+            }
+            l.push_str(word);
+        }
+    }
+    out
 }
 
 pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
@@ -47,8 +72,8 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
     let room = usize::from(width.saturating_sub(2));
     // The fields, the problem, the summary and the key hints always show: the context gets what
     // is left of the screen, and a long list scrolls inside it (PgUp/PgDn) with a count.
-    let fixed =
-        form.fields.len() + 2 + usize::from(form.problem.is_some()) + 2 * usize::from(form.confirm.is_some()) + 3;
+    let summary_rows = form.confirm.as_deref().map_or(0, |s| wrap_words(s, room).len() + 1);
+    let fixed = form.fields.len() + 2 + usize::from(form.problem.is_some()) + summary_rows + 3;
     let for_context = usize::from(frame.area().height).saturating_sub(fixed).max(1);
     let total = form.context.len();
     let start = form.scroll.min(total.saturating_sub(1));
@@ -91,6 +116,12 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
                 } else if v.is_empty() && *required {
                     v = "(required)".into();
                 }
+                // A long value shows its end (where the cursor is), marked as cut at the start.
+                let room = room.saturating_sub(19);
+                let n = v.chars().count();
+                if n > room {
+                    v = std::iter::once('…').chain(v.chars().skip(n + 1 - room)).collect();
+                }
                 Span::raw(v)
             }
         };
@@ -102,7 +133,10 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
     lines.push(Line::default());
     match &form.confirm {
         Some(summary) => {
-            lines.push(Line::styled(super::fit(summary, room), theme.bad));
+            // Whole, over as many lines as it takes: this is what the second key records.
+            for part in wrap_words(summary, room) {
+                lines.push(Line::styled(part, theme.bad));
+            }
             lines.push(Line::styled("y record it · any other key: back to the fields", theme.key));
         }
         None => lines.push(Line::styled("enter save · esc cancel · tab next field · ←/→ choose", theme.dim)),

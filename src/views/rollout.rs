@@ -94,7 +94,12 @@ impl View for RolloutPane {
     }
 
     fn derive(&mut self, snap: &Snapshot, _servers: Option<&[usize]>) {
+        // The cursor stays on the same server when a record re-sorts the list.
+        let under = self.members.get(self.scroll.cursor).copied();
         self.members = RolloutPane::sort_members(snap);
+        if let Some(k) = under.and_then(|i| self.members.iter().position(|&m| m == i)) {
+            self.scroll.cursor = k;
+        }
         self.scroll.clamp(self.members.len());
     }
 
