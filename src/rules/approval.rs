@@ -60,15 +60,8 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: Dat
                 ));
             }
             still_possible(data, state, r, asked)?;
-            let now_unmet = unmet(data, state, r, now);
-            let (listed, current) = match asked {
-                Asked::Open { overridden, .. } => {
-                    if now_unmet.is_empty() {
-                        return refuse("every gate is met: open the phase with sprout advance, no override needed");
-                    }
-                    (overridden, now_unmet)
-                }
-                Asked::Priority { server, overridden, .. } => (overridden, unmet_of(&now_unmet, server)),
+            let Some((listed, current)) = covered(data, state, r, asked, now) else {
+                return refuse("every gate is met: open the phase with sprout advance, no override needed");
             };
             if listed != &current {
                 return refuse("the request does not list the unmet gate items as they are now; ask again");
@@ -85,18 +78,11 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: Dat
             // What the request asks must still be possible: the phase still the next one, the
             // server still there, the priority one of 1, 2, 3.
             still_possible(data, state, r, &q.asked)?;
-            let now_unmet = unmet(data, state, r, now);
-            let (listed, current) = match &q.asked {
-                Asked::Open { overridden, .. } => {
-                    if now_unmet.is_empty() {
-                        return refuse(format!(
-                            "every gate is met now: open the phase with sprout advance (and withdraw request #{})",
-                            q.seq
-                        ));
-                    }
-                    (overridden, now_unmet)
-                }
-                Asked::Priority { server, overridden, .. } => (overridden, unmet_of(&now_unmet, server)),
+            let Some((listed, current)) = covered(data, state, r, &q.asked, now) else {
+                return refuse(format!(
+                    "every gate is met now: open the phase with sprout advance (and withdraw request #{})",
+                    q.seq
+                ));
             };
             if let Some(change) = worse(listed, &current) {
                 return refuse(format!(
@@ -116,6 +102,22 @@ pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: Dat
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+/// The unmet items a request listed, and the same items as they are now (for a priority, its
+/// server's); `None` when opening a phase and every gate is met (no override is needed).
+fn covered<'a>(
+    data: &Data,
+    state: &State,
+    r: usize,
+    asked: &'a Asked,
+    now: DateTime<Utc>,
+) -> Option<(&'a Vec<String>, Vec<String>)> {
+    let now_unmet = unmet(data, state, r, now);
+    match asked {
+        Asked::Open { overridden, .. } => (!now_unmet.is_empty()).then_some((overridden, now_unmet)),
+        Asked::Priority { server, overridden, .. } => Some((overridden, unmet_of(&now_unmet, server))),
     }
 }
 
