@@ -38,6 +38,8 @@ fn main() -> ExitCode {
         let mut first_run = Vec::new();
         let dir = match &cli.command {
             Some(Command::Init { dir } | Command::Gen { dir, .. }) => dir.clone(),
+            // Nothing to read: no data directory is looked for (nor seeded).
+            Some(Command::Completions { .. } | Command::Man) => std::path::PathBuf::new(),
             _ => cli::data_dir(cli.data.clone(), now, cli.read_only, &mut first_run)?,
         };
         let first_run = String::from_utf8_lossy(&first_run).trim().to_string();

@@ -451,3 +451,16 @@ fn a_form_the_rules_would_refuse_is_not_opened_and_a_refused_one_keeps_what_was_
     assert_eq!(form.problem.as_deref(), Some("refused: days must be a whole number, not 'two'"));
     assert_eq!(form.value("reason"), "holiday freeze", "what was typed is kept");
 }
+
+#[test]
+fn ctrl_c_quits_like_q_outside_forms_and_types_nothing_inside_one() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.update(Action::Tab(Tab::Rollout));
+    keys(&mut a, "c");
+    a.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(!a.quit, "inside a form Ctrl-C does not quit");
+    key(&mut a, KeyCode::Esc);
+    a.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(a.quit);
+}

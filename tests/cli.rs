@@ -520,3 +520,30 @@ fn status_markdown_renders_tables_and_nested_lists() {
     assert_eq!(nested_items, 6, "each unmet gate item nested under its gate:\n{md}");
     assert_eq!(code, 0, "no line became a code block:\n{md}");
 }
+
+/// Installable like a CLI: shell completions that the shell accepts, and a man page, without
+/// looking for (or seeding) a data directory.
+#[test]
+fn completions_and_a_man_page_come_out_of_the_binary() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+            .args(args)
+            .env("HOME", &home)
+            .env_remove("SPROUT_DATA")
+            .env_remove("XDG_DATA_HOME")
+            .output()
+            .expect("run")
+    };
+    let bash = run(&["completions", "bash"]);
+    assert!(bash.status.success());
+    let script = tmp.path().join("sprout.bash");
+    std::fs::write(&script, &bash.stdout).expect("write");
+    let syntax = std::process::Command::new("bash").arg("-n").arg(&script).status().expect("bash");
+    assert!(syntax.success(), "bash accepts the completion script");
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("approve"), "it completes the subcommands");
+    let man = run(&["man"]);
+    assert!(man.status.success() && String::from_utf8_lossy(&man.stdout).starts_with(".ie"), "roff");
+    assert!(!home.exists(), "no data directory was seeded");
+}

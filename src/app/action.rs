@@ -139,6 +139,7 @@ pub struct Binding {
 
 const N: KeyModifiers = KeyModifiers::NONE;
 const S: KeyModifiers = KeyModifiers::SHIFT;
+const C: KeyModifiers = KeyModifiers::CONTROL;
 
 /// A binding: the global ones below, and each view's beside its code.
 pub const fn binding(
@@ -158,7 +159,7 @@ use Group::{Command, Move, Open, Page, Top};
 /// The keys of every view; each view adds its own beside its code.
 pub const GLOBAL: &[Binding] = &[
     binding(&[(KeyCode::Char('?'), N), (KeyCode::Char('?'), S)], "?", A::Help, "help: every key", Top, "help"),
-    binding(&[(KeyCode::Char('q'), N)], "q", A::Quit, "quit", Top, "quit"),
+    binding(&[(KeyCode::Char('q'), N), (KeyCode::Char('c'), C)], "q", A::Quit, "quit (also Ctrl-C)", Top, "quit"),
     binding(&[(KeyCode::Esc, N)], "esc", A::Back, "back / clear filter", Top, ""),
     binding(&[(KeyCode::Char('1'), N)], "1", A::Tab(Tab::Fleet), "fleet by role", Top, ""),
     binding(&[(KeyCode::Char('2'), N)], "2", A::Tab(Tab::Server), "selected server", Top, ""),

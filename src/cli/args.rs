@@ -165,6 +165,14 @@ pub enum Command {
         events: usize,
         dir: PathBuf,
     },
+    /// Shell completions, for your shell's completion directory:
+    /// `sprout completions bash > ~/.local/share/bash-completion/completions/sprout`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff): `sprout man > ~/.local/share/man/man1/sprout.1`.
+    Man,
     /// Render one frame of the dashboard as text to stdout and exit (time to first frame).
     Frame {
         #[arg(long, default_value_t = 120)]

@@ -128,6 +128,19 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
             record::write(ctx, crate::rules::Intent::Withdraw { request: Some(request), reason }, out, err)
         }
         Command::Repair => repair::run(ctx, out, err),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // Into memory first: clap_complete panics on a closed pipe, our writer reports it.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sprout", &mut script);
+            out.write_all(&script)?;
+            Ok(())
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            Ok(())
+        }
         Command::Export { tsv } => export::run(ctx, tsv, out, err),
         Command::Import { file, mapping, dry_run, skip_bad, force, note } => {
             let req = import::Request { file: &file, mapping: mapping.as_deref(), dry_run, skip_bad, force, note };
