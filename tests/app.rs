@@ -464,3 +464,23 @@ fn ctrl_c_quits_like_q_outside_forms_and_types_nothing_inside_one() {
     a.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert!(a.quit);
 }
+
+/// A server the files make invalid (a role fleet.ron does not list) still shows, in a group of
+/// its own that says why: nothing disappears silently.
+#[test]
+fn a_server_with_an_unknown_role_shows_in_an_invalid_group() {
+    let s = Sample::new();
+    let fleet = std::fs::read_to_string(s.file("fleet.ron")).expect("fleet");
+    let broken = fleet.replacen("(name: \"BOS-NEWS01\", role: \"news\"", "(name: \"BOS-NEWS01\", role: \"printer\"", 1);
+    assert_ne!(broken, fleet);
+    std::fs::write(s.file("fleet.ron"), broken).expect("fleet");
+    let mut a = app(&s, false);
+    let roles = a.live.data.fleet.roles.len();
+    let i = a.live.state.server_index("BOS-NEWS01").expect("server");
+    let at = a.panes.fleet.lines.iter().position(|l| matches!(l, Line::Group { role, .. } if *role == roles));
+    let at = at.expect("an invalid group");
+    assert_eq!(a.panes.fleet.lines.get(at + 1), Some(&Line::Server(i)));
+    assert_eq!(a.panes.fleet.lines.len(), 38 + 8, "every server, in seven roles and the invalid group");
+    let shown = screen(&mut a, 120, 60);
+    assert!(shown.contains("✗ INVALID: a role fleet.ron does not list (sprout check) (1)"), "{shown}");
+}

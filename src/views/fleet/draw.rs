@@ -67,7 +67,12 @@ pub(super) fn draw(t: &FleetTable, frame: &mut Frame, snap: &Snapshot, theme: &T
                     format!(
                         "{} {} ({count})",
                         if *folded { "▸" } else { "▾" },
-                        snap.live.data.fleet.roles.get(*role).map_or("?", |r| r.name.as_str())
+                        snap.live
+                            .data
+                            .fleet
+                            .roles
+                            .get(*role)
+                            .map_or("✗ INVALID: a role fleet.ron does not list (sprout check)", |r| r.name.as_str())
                     ),
                     theme.group,
                 ),

@@ -132,11 +132,13 @@ impl FleetTable {
         if self.sorted_for == Some((self.sort, self.descending)) {
             return;
         }
-        let mut order = vec![Vec::new(); data.fleet.roles.len()];
+        // One group per role, and a last one for servers whose role fleet.ron does not know:
+        // nothing disappears silently.
+        let invalid = data.fleet.roles.len();
+        let mut order = vec![Vec::new(); invalid + 1];
         for i in state.by_name() {
-            if let Some(members) = self.words.role(i).and_then(|g| order.get_mut(g)) {
-                members.push(i);
-            }
+            let g = self.words.role(i).filter(|&g| g < invalid).unwrap_or(invalid);
+            order[g].push(i);
         }
         for members in &mut order {
             match (self.sort, self.descending) {
@@ -181,7 +183,9 @@ impl FleetTable {
         let mut lines = std::mem::take(&mut self.lines);
         lines.clear();
         self.matched = 0;
-        for (g, role) in data.fleet.roles.iter().enumerate() {
+        // By index: the groups are read from `self` while `self.matched` grows.
+        #[allow(clippy::needless_range_loop)]
+        for g in 0..self.order.len() {
             let members: &[usize] =
                 if filter.is_empty() { self.order.get(g).map_or(&[], Vec::as_slice) } else { &passed[g] };
             if members.is_empty() {
@@ -189,7 +193,7 @@ impl FleetTable {
             }
             self.matched += members.len();
             let worst = self.words.worst(members);
-            let folded = self.folded.contains(&role.id);
+            let folded = data.fleet.roles.get(g).is_some_and(|role| self.folded.contains(&role.id));
             lines.push(Line::Group { role: g, count: members.len(), worst, folded });
             if !folded {
                 lines.extend(members.iter().map(|&i| Line::Server(i)));
