@@ -75,6 +75,8 @@ fn draw(pane: &RiskPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area
         Some(r) => format!(" Risk in {}: failure without the SP by effect if the install fails ", r.id),
         None => " Risk ".to_string(),
     };
+    // Cut with an ellipsis, never mid-word without a mark.
+    let title = crate::ui::fit(&title, usize::from(area.width)).trim_end().to_string() + " ";
     let block =
         Block::default().borders(Borders::TOP).border_style(theme.border).title(Span::styled(title, theme.title));
     let inner = block.inner(area);
@@ -83,9 +85,19 @@ fn draw(pane: &RiskPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area
         Layout::vertical([Constraint::Length(1), Constraint::Min(6), Constraint::Length(1)]).areas(inner);
     let cols =
         Layout::horizontal([Constraint::Length(16), Constraint::Fill(1), Constraint::Fill(1), Constraint::Fill(1)]);
-    let [_, l0, l1, l2] = cols.areas(labels);
-    for (a, t) in [(l0, "if fails: Low"), (l1, "if fails: Medium"), (l2, "if fails: High")] {
-        frame.render_widget(Paragraph::new(t).alignment(Alignment::Center).style(theme.dim), a);
+    let [axis, l0, l1, l2] = cols.areas(labels);
+    // Narrow columns say the axis once, at the left, and each column only its rating.
+    let narrow = usize::from(l0.width) < "if fails: Medium".len() + 1;
+    if narrow {
+        frame.render_widget(Paragraph::new("if fails →").style(theme.dim), axis);
+    }
+    for (a, rating) in [(l0, "Low"), (l1, "Medium"), (l2, "High")] {
+        let text = if narrow { rating.to_string() } else { format!("if fails: {rating}") };
+        let text = crate::ui::fit(&text, usize::from(a.width));
+        frame.render_widget(
+            Paragraph::new(text.trim_end().to_string()).alignment(Alignment::Center).style(theme.dim),
+            a,
+        );
     }
     let rows = Layout::vertical([Constraint::Fill(1); 3]).split(grid);
     for (r, row_area) in rows.iter().enumerate() {

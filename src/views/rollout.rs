@@ -185,9 +185,15 @@ fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
         Layout::vertical([Constraint::Length(strip_rows), Constraint::Length(gates_height), Constraint::Min(3)])
             .areas(area);
     frame.render_widget(strip, top);
+    // The verdict matters more than the phase's name: on a narrow screen the name is cut first.
+    let room = usize::from(area.width).saturating_sub(verdict.chars().count());
+    let name = crate::ui::fit(&format!(" Gates of phase {} ({}) ", c + 1, ro.phases[c].name), room);
     let title = Line::from(vec![
-        Span::styled(format!(" Gates of phase {} ({}) ", c + 1, ro.phases[c].name), theme.title),
-        Span::styled(verdict, if unmet == 0 { theme.ok } else { theme.bad }),
+        Span::styled(name.trim_end().to_string() + " ", theme.title),
+        Span::styled(
+            crate::ui::fit(&verdict, usize::from(area.width)).trim_end().to_string() + " ",
+            if unmet == 0 { theme.ok } else { theme.bad },
+        ),
     ]);
     let block = Block::default().borders(Borders::TOP).border_style(theme.border).title(title);
     frame.render_widget(Paragraph::new(gate_lines).block(block), gates_area);
