@@ -484,3 +484,42 @@ fn a_server_with_an_unknown_role_shows_in_an_invalid_group() {
     let shown = screen(&mut a, 120, 60);
     assert!(shown.contains("✗ INVALID: a role fleet.ron does not list (sprout check) (1)"), "{shown}");
 }
+
+/// Filters mean what they say: a word that names a role, a site or a status means that field
+/// only, `/remote` finds every remote server, `field:value` is exact.
+#[test]
+fn filter_words_mean_the_field_they_name() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    let shown = |a: &App| -> Vec<String> {
+        a.panes
+            .fleet
+            .lines
+            .iter()
+            .filter_map(|l| if let Line::Server(i) = l { Some(a.live.state.servers[*i].name.clone()) } else { None })
+            .collect()
+    };
+    let expected = |a: &App, keep: &dyn Fn(&sprout::model::Server) -> bool| -> usize {
+        a.live.state.servers.iter().filter(|s| keep(s)).count()
+    };
+    keys(&mut a, "/BOS mailbox");
+    let bos_mailbox = expected(&a, &|s| s.site == "BOS" && s.role == "mailbox");
+    assert_eq!(shown(&a).len(), bos_mailbox, "{:?}", shown(&a));
+    let server = |a: &App, n: &str| a.live.state.server(n).cloned().expect("server");
+    assert!(
+        bos_mailbox > 0 && shown(&a).iter().all(|n| server(&a, n).site == "BOS" && server(&a, n).role == "mailbox"),
+        "{:?}",
+        shown(&a)
+    );
+    key(&mut a, KeyCode::Esc);
+    keys(&mut a, "/remote");
+    let remote = expected(&a, &|s| s.remote);
+    assert!(remote > 1, "the sample has several remote servers");
+    assert_eq!(shown(&a).len(), remote, "every remote server, not the one remote phase: {:?}", shown(&a));
+    key(&mut a, KeyCode::Esc);
+    keys(&mut a, "/site:msp role:mailbox");
+    assert_eq!(shown(&a).len(), expected(&a, &|s| s.site == "MSP" && s.role == "mailbox"));
+    key(&mut a, KeyCode::Esc);
+    keys(&mut a, "/status:overdue");
+    assert_eq!(shown(&a), ["BOS-IMS01"]);
+}

@@ -26,8 +26,10 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
     lines.push(Line::default());
     lines.push(Line::styled("Filter words (all must match)", theme.title));
     for l in [
-        "  a name, role, site or phase:  BOS  mailbox  remote",
-        "  a status word:  overdue due soaking ready failed violation",
+        "  a word naming a role, site, environment or status means it:",
+        "    BOS  mailbox  remote  lab  overdue due ready failed violation",
+        "  other words search names, roles, sites and phase names",
+        "  exact fields: role:mailbox site:bos env:lab status:due name:ims",
         "  behind>=2  priority=1  tier=high  without=high",
     ] {
         lines.push(Line::raw(l));

@@ -20,14 +20,17 @@ impl Filter {
             .map(|t| {
                 let term = Term::parse(t);
                 let hits = match &term {
-                    Term::Word(w) => {
-                        let h = WordHits::new(w, words, names);
-                        let mask = h.mask();
-                        Some((h, mask))
-                    }
+                    Term::Word(w) => Some(WordHits::new(w, words, names)),
+                    Term::Field(field, value) => WordHits::field(field, value, words, names),
                     _ => None,
                 };
-                (term, hits)
+                (
+                    term,
+                    hits.map(|h| {
+                        let mask = h.mask();
+                        (h, mask)
+                    }),
+                )
             })
             .collect();
         Filter { terms }
@@ -50,6 +53,9 @@ enum Term {
     Tier(Rating),
     Without(Rating),
     Word(String),
+    /// `field:value`: the value in that field only (`role:mailbox`, `site:bos`, `env:lab`,
+    /// `status:overdue`, `name:bos-ims`, `phase:local`).
+    Field(String, String),
     /// A comparison that cannot match (an unknown value): nothing passes.
     Never,
 }
@@ -77,6 +83,11 @@ impl Cmp {
 
 impl Term {
     fn parse(term: &str) -> Term {
+        if let Some((field, value)) = term.split_once(':')
+            && matches!(field, "name" | "role" | "site" | "env" | "environment" | "status" | "phase")
+        {
+            return Term::Field(field.to_string(), value.to_string());
+        }
         let rating = |s: &str| Rating::ALL.into_iter().find(|r| r.label().to_lowercase().starts_with(s));
         for (op, cmp) in [(">=", Cmp::Ge), ("<=", Cmp::Le), (">", Cmp::Gt), ("<", Cmp::Lt), ("=", Cmp::Eq)] {
             let Some((key, value)) = term.split_once(op) else { continue };
@@ -100,7 +111,7 @@ impl Term {
             Term::Priority(c, v) => rows[i].priority.is_some_and(|p| c.test(p, *v)),
             Term::Tier(t) => rows[i].tier() == Some(*t),
             Term::Without(w) => rows[i].ratings.as_ref().is_some_and(|r| r.without_sp == *w),
-            Term::Word(_) => word.is_some_and(|(h, mask)| h.matches(i, rows, words, *mask)),
+            Term::Word(_) | Term::Field(..) => word.is_some_and(|(h, mask)| h.matches(i, rows, words, *mask)),
             Term::Never => false,
         }
     }
@@ -134,6 +145,10 @@ pub(super) struct Words {
     flags: Vec<u32>,
     /// Lower-case words of each role (id and name) and site.
     roles: Vec<String>,
+    /// Each role's id and name, lower-case, for a word that names one exactly.
+    role_words: Vec<(String, String)>,
+    /// Per server: remote or not.
+    remote: Vec<bool>,
     sites: Vec<String>,
     /// Lower-case phase names of the selected rollout.
     phases: Vec<String>,
@@ -151,6 +166,7 @@ struct WordHits {
     violation: bool,
     ready: bool,
     blocked: bool,
+    remote: bool,
 }
 
 /// The soak words a filter matches, as `soak_word` gives them.
@@ -168,6 +184,8 @@ impl Words {
         let roles: HashMap<&str, u16> =
             data.fleet.roles.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u16)).collect();
         w.roles = data.fleet.roles.iter().map(|r| format!("{} {}", r.id, r.name).to_lowercase()).collect();
+        w.role_words = data.fleet.roles.iter().map(|r| (r.id.to_lowercase(), r.name.to_lowercase())).collect();
+        w.remote = state.servers.iter().map(|s| s.remote).collect();
         let mut sites: HashMap<&str, u32> = HashMap::new();
         for s in &state.servers {
             w.role.push(roles.get(s.role.as_str()).copied().unwrap_or(u16::MAX));
@@ -213,7 +231,70 @@ impl Words {
 }
 
 impl WordHits {
+    /// Matches nothing; a field's hits are set on it.
+    fn none(words: &Words) -> WordHits {
+        WordHits {
+            name: Vec::new(),
+            role: vec![false; words.roles.len()],
+            site: vec![false; words.sites.len()],
+            phase: vec![false; words.phases.len()],
+            environment: [false; 3],
+            compliance: [false; 4],
+            soak: [false; 8],
+            violation: false,
+            ready: false,
+            blocked: false,
+            remote: false,
+        }
+    }
+
+    /// A word that names a value exactly (a role's id or name, a site, an environment, a status
+    /// word, `remote`) means that value only: `/BOS mailbox` is the Mailbox servers at BOS, not
+    /// every server whose phase's name holds "mailbox". `None` when it names none exactly.
+    fn exact(w: &str, words: &Words) -> Option<WordHits> {
+        let mut h = WordHits::none(words);
+        h.role = words.role_words.iter().map(|(id, name)| id == w || name == w).collect();
+        h.site = words.sites.iter().map(|s| s == w).collect();
+        let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
+        h.environment = envs.map(|e| e.label() == w || format!("{e:?}").eq_ignore_ascii_case(w));
+        h.soak = SOAK_WORDS.map(|s| s == w);
+        h.violation = w == "violation";
+        h.ready = w == "hotfix-ready";
+        h.blocked = w == "hotfix-blocked";
+        h.remote = w == "remote";
+        let any = h.role.contains(&true)
+            || h.site.contains(&true)
+            || h.environment.contains(&true)
+            || h.soak.contains(&true)
+            || h.violation
+            || h.ready
+            || h.blocked
+            || h.remote;
+        any.then_some(h)
+    }
+
+    /// `field:value`: that field only, exactly (a name or phase: containing the value).
+    fn field(field: &str, value: &str, words: &Words, names: &Names) -> Option<WordHits> {
+        let mut h = WordHits::none(words);
+        match field {
+            "name" => h.name = names.hits(value),
+            "role" => h.role = words.role_words.iter().map(|(id, name)| id == value || name == value).collect(),
+            "site" => h.site = words.sites.iter().map(|s| s == value).collect(),
+            "env" | "environment" => {
+                let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
+                h.environment = envs.map(|e| e.label() == value || format!("{e:?}").eq_ignore_ascii_case(value));
+            }
+            "status" => h.soak = SOAK_WORDS.map(|s| s == value),
+            "phase" => h.phase = words.phases.iter().map(|p| p.contains(value)).collect(),
+            _ => return None,
+        }
+        Some(h)
+    }
+
     fn new(w: &str, words: &Words, names: &Names) -> WordHits {
+        if let Some(exact) = WordHits::exact(w, words) {
+            return exact;
+        }
         let has = |s: &str| s.contains(w);
         let name = names.hits(w);
         let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
@@ -229,6 +310,7 @@ impl WordHits {
             violation: has("violation"),
             ready: has("hotfix-ready"),
             blocked: has("hotfix-blocked"),
+            remote: false,
         }
     }
 
@@ -257,6 +339,7 @@ impl WordHits {
             || at(&self.name, i)
             || words.role.get(i).is_some_and(|&r| at(&self.role, usize::from(r)))
             || words.site.get(i).is_some_and(|&s| at(&self.site, s as usize))
+            || (self.remote && at(&words.remote, i))
             || (self.phase.len() > FLAG_PHASES && rows[i].phase.is_some_and(|p| p >= FLAG_PHASES && at(&self.phase, p)))
     }
 }
