@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::{App, Field, Form};
+use crate::app::{App, Field, Form, Tab};
 
 use super::theme::Theme;
 
@@ -24,15 +24,27 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
         lines.push(Line::styled("  read-only: recording keys are off", theme.warn));
     }
     lines.push(Line::default());
-    lines.push(Line::styled("Filter words (all must match)", theme.title));
-    for l in [
-        "  a word naming a role, site, environment or status means it:",
-        "    BOS  mailbox  remote  lab  overdue due ready failed violation",
-        "  other words search names, roles, sites and phase names",
-        "  exact fields: role:mailbox site:bos env:lab status:due name:ims",
-        "  behind>=2  priority=1  tier=high  without=high",
-    ] {
-        lines.push(Line::raw(l));
+    // Only the filters that work on this view.
+    let filter_help: &[&str] = match app.tab {
+        Tab::Journal => &[
+            "  words matching an operator, an event kind or a server:",
+            "    mfinger  checkout  BOS-IMS01  (kinds: install verify backup checkout",
+            "    signoff extend exclude advance backout hotfix priority request ...)",
+        ],
+        Tab::Fleet | Tab::Rollout | Tab::Risk => &[
+            "  a word naming a role, site, environment or status means it:",
+            "    BOS  mailbox  remote  lab  overdue due ready failed violation",
+            "  other words search names, roles, sites and phase names",
+            "  exact fields: role:mailbox site:bos env:lab status:due name:ims",
+            "  behind>=2  priority=1  tier=high  without=high",
+        ],
+        Tab::Server => &[],
+    };
+    if !filter_help.is_empty() {
+        lines.push(Line::styled("Filter words (all must match)", theme.title));
+        for l in filter_help {
+            lines.push(Line::raw(*l));
+        }
     }
     let area = centered(frame.area(), 70, lines.len() as u16 + 2);
     let room = area.height.saturating_sub(2);
