@@ -75,6 +75,7 @@ pub fn join(a: ServersPart, b: ProgressPart) -> Option<State> {
         last_backup: a.last_backup,
         last_install: a.last_install,
         previous_levels: a.previous_levels,
+        names: Default::default(),
     })
 }
 

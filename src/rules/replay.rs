@@ -129,6 +129,24 @@ pub struct State {
     pub last_install: Vec<Option<DateTime<Utc>>>,
     /// Per server, the level each install replaced, for back-out.
     pub(crate) previous_levels: Vec<Vec<(String, u8)>>,
+    /// Server indices by a hash of the name, built on the first lookup: one hash per journal
+    /// event instead of a binary search of string comparisons (names never change).
+    pub(crate) names: NameIndex,
+}
+
+/// Derived from `State::servers`, so it takes no part in comparisons.
+#[derive(Debug, Clone, Default)]
+pub struct NameIndex(std::sync::OnceLock<std::collections::HashMap<u64, Vec<u32>>>);
+
+impl PartialEq for NameIndex {
+    fn eq(&self, _: &NameIndex) -> bool {
+        true
+    }
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
 }
 
 impl State {
@@ -146,6 +164,7 @@ impl State {
             last_backup: vec![None; n],
             last_install: vec![None; n],
             previous_levels: vec![Vec::new(); n],
+            names: NameIndex::default(),
         }
     }
 
@@ -164,10 +183,15 @@ impl State {
     }
 
     pub fn server_index(&self, name: &str) -> Option<usize> {
-        self.by_name
-            .binary_search_by(|&i| self.servers[i as usize].name.as_str().cmp(name))
-            .ok()
-            .map(|k| self.by_name[k] as usize)
+        let index = self.names.0.get_or_init(|| {
+            let mut map: std::collections::HashMap<u64, Vec<u32>> =
+                std::collections::HashMap::with_capacity(self.servers.len());
+            for (i, s) in self.servers.iter().enumerate() {
+                map.entry(name_hash(&s.name)).or_default().push(i as u32);
+            }
+            map
+        });
+        index.get(&name_hash(name))?.iter().map(|&i| i as usize).find(|&i| self.servers[i].name == name)
     }
 
     pub fn server(&self, name: &str) -> Option<&Server> {
