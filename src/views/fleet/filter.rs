@@ -253,10 +253,9 @@ impl WordHits {
     /// every server whose phase's name holds "mailbox". `None` when it names none exactly.
     fn exact(w: &str, words: &Words) -> Option<WordHits> {
         let mut h = WordHits::none(words);
-        h.role = words.role_words.iter().map(|(id, name)| id == w || name == w).collect();
+        h.role = roles_named(w, words);
         h.site = words.sites.iter().map(|s| s == w).collect();
-        let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
-        h.environment = envs.map(|e| e.label() == w || format!("{e:?}").eq_ignore_ascii_case(w));
+        h.environment = environments_named(w);
         h.soak = SOAK_WORDS.map(|s| s == w);
         h.violation = w == "violation";
         h.ready = w == "hotfix-ready";
@@ -278,12 +277,9 @@ impl WordHits {
         let mut h = WordHits::none(words);
         match field {
             "name" => h.name = names.hits(value),
-            "role" => h.role = words.role_words.iter().map(|(id, name)| id == value || name == value).collect(),
+            "role" => h.role = roles_named(value, words),
             "site" => h.site = words.sites.iter().map(|s| s == value).collect(),
-            "env" | "environment" => {
-                let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
-                h.environment = envs.map(|e| e.label() == value || format!("{e:?}").eq_ignore_ascii_case(value));
-            }
+            "env" | "environment" => h.environment = environments_named(value),
             "status" => h.soak = SOAK_WORDS.map(|s| s == value),
             "phase" => h.phase = words.phases.iter().map(|p| p.contains(value)).collect(),
             _ => return None,
@@ -342,6 +338,17 @@ impl WordHits {
             || (self.remote && at(&words.remote, i))
             || (self.phase.len() > FLAG_PHASES && rows[i].phase.is_some_and(|p| p >= FLAG_PHASES && at(&self.phase, p)))
     }
+}
+
+/// The environments `word` names exactly ("lab", "test in production", "TestInProduction").
+fn environments_named(word: &str) -> [bool; 3] {
+    let envs = [Environment::Lab, Environment::TestInProduction, Environment::Production];
+    envs.map(|e| e.label() == word || format!("{e:?}").eq_ignore_ascii_case(word))
+}
+
+/// The roles `word` names exactly, by id or by name.
+fn roles_named(word: &str, words: &Words) -> Vec<bool> {
+    words.role_words.iter().map(|(id, name)| id == word || name == word).collect()
 }
 
 /// Phases that have a bit in `flags`; later ones (rare) are looked up.

@@ -1,0 +1,163 @@
+//! `sprout status` as text and as Markdown: one layout, Markdown adding headings and table rules.
+
+use super::Report;
+
+/// Text and markdown share one layout; markdown adds headings and table rules.
+pub(super) fn text(r: &Report, md: bool) -> String {
+    let mut o = String::new();
+    let h = |o: &mut String, t: &str| o.push_str(&if md { format!("\n## {t}\n\n") } else { format!("\n{t}\n") });
+    let bullet = if md { "- " } else { "  " };
+    o.push_str(&if md {
+        format!("# sprout status\n\n{} servers in `{}`, {}\n", r.servers, r.data, r.now.format("%Y-%m-%d %H:%M UTC"))
+    } else {
+        format!("sprout status: {} servers in {} ({})\n", r.servers, r.data, r.now.format("%Y-%m-%d %H:%M UTC"))
+    });
+    if !r.violations.is_empty() {
+        h(
+            &mut o,
+            &format!(
+                "✗ VIOLATIONS: {} product(s) on servers three or more service packs behind (policy: never more than two)",
+                r.violations.len()
+            ),
+        );
+        for v in &r.violations {
+            o.push_str(&format!("{bullet}{}\n", v.text));
+        }
+    }
+    if !r.at_limit.is_empty() {
+        h(&mut o, &format!("! At the limit: {} product(s) on servers two service packs behind", r.at_limit.len()));
+        for v in &r.at_limit {
+            o.push_str(&format!("{bullet}{}\n", v.text));
+        }
+    }
+    if !r.replacements.is_empty() {
+        h(&mut o, &format!("! Replacements that do not match yet: {}", r.replacements.len()));
+        for v in &r.replacements {
+            o.push_str(&format!("{bullet}{} replaces {}: {}\n", v.server, v.replaces, v.differences.join("; ")));
+        }
+    }
+    h(&mut o, "Servers by role (worst product behind) and pending hot fixes");
+    let cols =
+        ["role", "servers", "current", "1 behind", "2 behind", "3+ behind", "hf ready", "hf blocked", "hf in SP"];
+    let rows: Vec<Vec<String>> = r
+        .roles
+        .iter()
+        .map(|l| {
+            let mut v = vec![l.role.clone(), l.servers.to_string()];
+            v.extend(l.behind.iter().map(usize::to_string));
+            v.extend([l.ready, l.blocked, l.superseded].iter().map(usize::to_string));
+            v
+        })
+        .collect();
+    o.push_str(&table(&cols, &rows, md));
+    h(&mut o, "Pending hot fixes");
+    let rows: Vec<Vec<String>> = r
+        .hot_fixes
+        .iter()
+        .map(|f| vec![f.id.clone(), f.servers.to_string(), f.reason.clone(), f.title.clone()])
+        .collect();
+    o.push_str(&table(&["hot fix", "servers", "status", "title"], &rows, md));
+    if let Some(ro) = &r.rollout {
+        h(&mut o, &format!("Rollout {}: {}", ro.id, ro.title));
+        if !ro.bundle.is_empty() {
+            o.push_str(&format!("{bullet}bundle: {}\n", ro.bundle.join(", ")));
+        }
+        let rows: Vec<Vec<String>> = ro
+            .phases
+            .iter()
+            .map(|p| {
+                let mark = match p.state {
+                    "done" => "✓",
+                    "current" => "▶",
+                    _ => "·",
+                };
+                vec![
+                    format!("{mark} {}", p.number),
+                    p.name.clone(),
+                    p.state.to_string(),
+                    p.members.to_string(),
+                    p.window.to_string(),
+                    p.soak.clone(),
+                ]
+            })
+            .collect();
+        o.push_str(&table(&["phase", "name", "state", "servers", "window", "soak"], &rows, md));
+        if !ro.pending_overrides.is_empty() {
+            h(&mut o, "! Override requests waiting for approvers (sprout approve --request N)");
+            for q in &ro.pending_overrides {
+                o.push_str(&format!("{bullet}{}\n", q.text));
+            }
+        }
+        match ro.current {
+            None => o.push_str(&format!("{bullet}no phase open yet: `sprout advance` opens phase 1\n")),
+            Some(c) => {
+                h(&mut o, &format!("Gates of phase {c} ({})", ro.phases[c - 1].name));
+                for g in &ro.gates {
+                    o.push_str(&format!("{bullet}{} {}\n", if g.met { "✓ met  " } else { "✗ UNMET" }, g.label));
+                    for u in &g.unmet {
+                        // Markdown nests a list by indenting it under its item.
+                        let nested = if md { "  - " } else { "      - " };
+                        o.push_str(&format!("{nested}{}\n", u.text));
+                    }
+                }
+                if let Some(halt) = &ro.halted {
+                    o.push_str(&format!("{bullet}! {halt}\n"));
+                }
+                if !ro.waiting_on.is_empty() {
+                    h(&mut o, "Waiting on");
+                    for w in &ro.waiting_on {
+                        o.push_str(&format!("{bullet}{}\n", w.text));
+                    }
+                }
+                let unmet = ro.gates.iter().filter(|g| !g.met).count();
+                o.push('\n');
+                o.push_str(&if ro.can_advance {
+                    format!("All gates met: `sprout advance` opens phase {}.\n", c + 1)
+                } else if c == ro.phases.len() {
+                    "This is the last phase.\n".to_string()
+                } else {
+                    format!("Cannot advance to phase {}: {unmet} of {} gates unmet.\n", c + 1, ro.gates.len())
+                });
+            }
+        }
+    }
+    if !r.advice.is_empty() {
+        h(&mut o, "Advice (not enforced)");
+        for a in &r.advice {
+            o.push_str(&format!("{bullet}{a}\n"));
+        }
+    }
+    o
+}
+
+/// A plain aligned table, or a markdown one.
+pub fn table(cols: &[&str], rows: &[Vec<String>], md: bool) -> String {
+    // In Markdown a `|` inside a cell would split it: escaped. A blank line first, so the table
+    // never continues a list item.
+    let escaped: Vec<Vec<String>>;
+    let rows = if md {
+        escaped = rows.iter().map(|r| r.iter().map(|c| c.replace('|', "\\|")).collect()).collect();
+        &escaped[..]
+    } else {
+        rows
+    };
+    let mut widths: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
+    for r in rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        if md { format!("| {} |\n", padded.join(" | ")) } else { format!("  {}\n", padded.join("  ").trim_end()) }
+    };
+    let mut o = if md { "\n".to_string() } else { String::new() };
+    o.push_str(&line(cols.to_vec()));
+    if md {
+        o.push_str(&format!("|{}|\n", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|")));
+    }
+    for r in rows {
+        o.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    o
+}
