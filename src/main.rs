@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
 use clap::Parser;
-use ratatui::crossterm::event::{self, Event};
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use sprout::app::App;
 use sprout::cli::{self, Cli, Command, Context, Failure, Format};
 use sprout::store::Operator;
-use sprout::ui::{self, Theme};
+use sprout::ui;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -47,7 +47,14 @@ fn main() -> ExitCode {
         if !first_run.is_empty() && !dashboard_wanted {
             let _ = writeln!(err, "{first_run}");
         }
-        let ctx = Context { dir, now, read_only: cli.read_only, rollout: cli.rollout.clone() };
+        let asked = sprout::config::Asked {
+            mouse: cli.mouse,
+            ascii: cli.ascii,
+            theme: cli.theme.clone(),
+            no_color: std::env::var_os("NO_COLOR").is_some(),
+            term: std::env::var("TERM").ok(),
+        };
+        let ctx = Context { dir, now, read_only: cli.read_only, rollout: cli.rollout.clone(), asked };
         match cli.command {
             Some(command) => cli::run(command, &ctx, &mut out, &mut err),
             // Not a terminal (a pipe, a script): print the status instead of drawing.
@@ -68,13 +75,16 @@ fn main() -> ExitCode {
 }
 
 fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failure> {
-    let loaded = sprout::live::load(&ctx.store())?;
+    // The operator's own keys and theme first: a mistake in them is said before anything loads.
+    let settings = sprout::config::load(sprout::config::dir().as_deref(), &ctx.asked).map_err(Failure)?;
+    let store = ctx.store();
+    let loaded = sprout::live::load(&store)?;
     let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
     let mut app = App::from_loaded(loaded, Operator::current(), ctx.read_only, ctx.now, pinned, rollout);
+    app.keys = settings.keys.clone();
     if !first_run.is_empty() {
-        app.notice = Some(sprout::app::Notice { ok: true, text: first_run.trim_start_matches("sprout: ").to_string() });
+        app.say(true, first_run.trim_start_matches("sprout: ").to_string());
     }
-    let theme = Theme::from_env();
     // SIGHUP and SIGTERM end the dashboard like `q` (checked at least four times a second).
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
@@ -82,12 +92,125 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failu
             .map_err(|e| Failure(format!("cannot watch for signal {signal}: {e}")))?;
     }
     watchdog(std::sync::Arc::clone(&stop));
+    let checker = Checker::start(store, ctx.now);
     // `init` restores the terminal on panic as well as on the way out below.
     let mut terminal = ratatui::init();
-    let result = run(&mut terminal, &mut app, &theme, &stop);
+    if settings.mouse {
+        let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    }
+    let result = run(&mut terminal, &mut app, &settings, &stop, checker);
+    if settings.mouse {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    }
     // Best effort: a terminal that went away cannot be restored, and nothing waits on it.
     ratatui::restore();
     result.map_err(|e| Failure(format!("terminal: {e}")))
+}
+
+/// `sprout check` run in the background, so the header can say how many problems the data
+/// has without slowing the start: at start-up, and again after another process changed the
+/// data (at most once a minute). The thread runs at the lowest priority.
+struct Checker {
+    store: std::sync::Arc<dyn sprout::store::Store>,
+    now: chrono::DateTime<Utc>,
+    running: Option<std::sync::mpsc::Receiver<usize>>,
+    started: Instant,
+    again: bool,
+}
+
+impl Checker {
+    fn start(store: std::sync::Arc<dyn sprout::store::Store>, now: chrono::DateTime<Utc>) -> Checker {
+        let mut c = Checker { store, now, running: None, started: Instant::now(), again: false };
+        c.spawn();
+        c
+    }
+
+    fn spawn(&mut self) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (store, now) = (std::sync::Arc::clone(&self.store), self.now);
+        let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
+            // SAFETY: setpriority on this thread's own id changes nothing but its scheduling.
+            #[cfg(target_os = "linux")]
+            unsafe {
+                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+            }
+            let problems = sprout::live::check(&store, now).err().map_or(0, |p| p.len());
+            let _ = tx.send(problems);
+        });
+        self.running = spawned.ok().map(|_| rx);
+        self.started = Instant::now();
+        self.again = false;
+    }
+
+    /// The count, when a run has finished; starts the next run if one is due.
+    fn poll(&mut self, now: chrono::DateTime<Utc>) -> Option<usize> {
+        let done = match &self.running {
+            Some(rx) => match rx.try_recv() {
+                Ok(n) => Some(n),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            },
+            None => None,
+        };
+        if done.is_some() || self.running.is_some() {
+            self.running = None;
+        }
+        if self.again && self.started.elapsed() > Duration::from_secs(60) {
+            self.now = now;
+            self.spawn();
+        }
+        done
+    }
+
+    /// The data changed: check again (now if nothing runs and the last run is a minute old).
+    fn changed(&mut self) {
+        self.again = true;
+    }
+}
+
+/// A click or the wheel, opted into with `--mouse`: the wheel moves like the arrow keys, a
+/// click on a tab shows it, a click on a row selects it. True if anything changed.
+fn mouse(app: &mut App, m: event::MouseEvent, width: u16, height: u16) -> bool {
+    use event::{MouseButton, MouseEventKind};
+    match m.kind {
+        MouseEventKind::ScrollDown => app.wheel(3),
+        MouseEventKind::ScrollUp => app.wheel(-3),
+        MouseEventKind::Down(MouseButton::Left) => match ui::hit(app, m.column, m.row, width, height) {
+            ui::Hit::Tab(tab) => app.click_tab(tab),
+            ui::Hit::Body(row) => app.click(row),
+            ui::Hit::Nothing => return false,
+        },
+        _ => return false,
+    }
+    true
+}
+
+/// Put `text` on the terminal's clipboard: OSC 52, which terminals pass over ssh (tmux with
+/// `set-clipboard on`).
+fn osc52(text: &str) -> std::io::Result<()> {
+    use base64::Engine;
+    let mut out = std::io::stdout().lock();
+    write!(out, "\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text))?;
+    out.flush()
+}
+
+/// Ctrl-Z: give the terminal back, stop until `fg`, then take it again.
+fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Result<()> {
+    if mouse {
+        execute!(std::io::stdout(), DisableMouseCapture)?;
+    }
+    ratatui::restore();
+    // SAFETY: raising SIGTSTP stops this process as the shell's job control expects.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    execute!(std::io::stdout(), ratatui::crossterm::terminal::EnterAlternateScreen)?;
+    if mouse {
+        execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
+    terminal.clear()
 }
 
 /// A terminal gone for good reads as end-of-file forever, and crossterm's poll spins on it
@@ -119,9 +242,11 @@ fn watchdog(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
 fn run(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    theme: &Theme,
+    settings: &sprout::config::Settings,
     stop: &std::sync::atomic::AtomicBool,
+    mut checker: Checker,
 ) -> std::io::Result<()> {
+    let theme = &settings.theme;
     const WATCH: Duration = Duration::from_millis(250);
     let mut dirty = true;
     let mut watched = Instant::now();
@@ -162,10 +287,21 @@ fn run(
                     app.handle_event(&ev);
                     dirty = true;
                 }
+                Event::Mouse(m) if settings.mouse => {
+                    let size = terminal.size()?;
+                    dirty |= mouse(app, m, size.width, size.height);
+                }
                 _ => {}
             }
             if app.quit {
                 return Ok(());
+            }
+            if let Some(text) = app.clipboard.take() {
+                osc52(&text)?;
+            }
+            if std::mem::take(&mut app.suspend) {
+                suspend(terminal, settings.mouse)?;
+                dirty = true;
             }
         }
         // Another process's write shows within a second, even while keys keep arriving.
@@ -173,6 +309,11 @@ fn run(
             watched = Instant::now();
             // The app remembers the stamp of its own last load, so its own writes do not reload twice.
             if app.watch() {
+                dirty = true;
+                checker.changed();
+            }
+            if let Some(problems) = checker.poll(app.now) {
+                app.problems = Some(problems);
                 dirty = true;
             }
             let now = Utc::now();

@@ -1,10 +1,28 @@
 //! Keys and actions: the top layer first, then the keymap, then `update(Action)`.
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Action, App, FormOutcome, Notice, Overlay, Tab};
+use super::{Action, App, FormOutcome, Overlay, Page, Tab};
+
+/// The `:` command line: what is typed, where in the command history ↑/↓ stand, and what
+/// `tab` found to complete it with.
+#[derive(Debug, Clone, Default)]
+pub struct CommandLine {
+    pub input: Input,
+    /// Steps back into the history (0: the line being typed).
+    back: usize,
+    /// What the line held before ↑ was first pressed.
+    typed: String,
+    /// Completions offered by the last `tab`, shown beside the line.
+    pub offered: Vec<String>,
+}
+
+/// The commands `:` knows, for completion and for the message about an unknown one.
+pub const COMMANDS: &[&str] =
+    &["fleet", "server", "rollout", "journal", "risk", "messages", "copy", "help", "quit", "q"];
+const COPY_WHAT: &[&str] = &["name", "manifest", "status"];
 
 impl App {
     pub fn handle_event(&mut self, event: &Event) {
@@ -21,28 +39,16 @@ impl App {
             self.overlay_key(overlay, key);
             return;
         }
-        // A notice is read by the next key: it does not linger across views.
+        // A notice is read by the next key: it does not linger across views (`m` shows it again).
         self.notice = None;
-        if let Some(action) = crate::views::lookup(&self.panes, key, self.tab, self.read_only) {
+        if let Some(action) = crate::views::lookup(&self.panes, &self.keys, key, self.tab, self.read_only) {
             self.update(action);
         }
     }
 
     fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) {
         match overlay {
-            Overlay::Help { scroll } => {
-                self.overlay = match key.code {
-                    KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => None,
-                    KeyCode::Down | KeyCode::Char('j') => Some(Overlay::Help { scroll: scroll.saturating_add(1) }),
-                    KeyCode::Up | KeyCode::Char('k') => Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
-                    KeyCode::PageDown => Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
-                    KeyCode::PageUp => Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
-                    KeyCode::Char('g') | KeyCode::Home => Some(Overlay::Help { scroll: 0 }),
-                    // The draw clamps it to the last page.
-                    KeyCode::Char('G') | KeyCode::End => Some(Overlay::Help { scroll: u16::MAX }),
-                    _ => Some(Overlay::Help { scroll }),
-                };
-            }
+            Overlay::Page { page, scroll } => self.page_key(page, scroll, key),
             Overlay::Filter(mut input) => match key.code {
                 KeyCode::Enter => {}
                 KeyCode::Esc => self.set_filter(String::new()),
@@ -52,29 +58,153 @@ impl App {
                     self.overlay = Some(Overlay::Filter(input));
                 }
             },
-            Overlay::Command(mut input) => match key.code {
-                KeyCode::Enter => self.command(input.value()),
-                KeyCode::Esc => {}
-                _ => {
-                    input.handle_event(&Event::Key(key));
-                    self.overlay = Some(Overlay::Command(input));
-                }
-            },
+            Overlay::Command(line) => self.command_key(line, key),
             Overlay::Form(mut form) => match form.handle_key(key) {
                 FormOutcome::Editing => self.overlay = Some(Overlay::Form(form)),
-                FormOutcome::Cancel => {
-                    self.notice = Some(Notice { ok: true, text: "cancelled; nothing recorded".into() })
-                }
+                FormOutcome::Cancel => self.say(true, "cancelled; nothing recorded"),
                 FormOutcome::Save => self.save(form),
             },
         }
+    }
+
+    /// A page of text: the move and page keys scroll it (the draw clamps it to the last page);
+    /// on a journal event, enter opens its server.
+    fn page_key(&mut self, page: Page, scroll: u16, key: KeyEvent) {
+        let scroll = match key.code {
+            KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+            KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+            KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
+            KeyCode::PageUp => scroll.saturating_sub(10),
+            KeyCode::Char('g') | KeyCode::Home => 0,
+            KeyCode::Char('G') | KeyCode::End => u16::MAX,
+            KeyCode::Enter => {
+                if let Page::Entry(p) = page
+                    && let Some(server) = self.live.data.journal.lines.get(p).and_then(|l| l.server())
+                {
+                    self.open_server(server);
+                }
+                return;
+            }
+            KeyCode::Char('z') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.suspend = true;
+                scroll
+            }
+            _ if self.closes_page(page, key) => return,
+            _ => scroll,
+        };
+        self.overlay = Some(Overlay::Page { page, scroll });
+    }
+
+    /// Esc, q, and the key that opened the page close it.
+    fn closes_page(&self, page: Page, key: KeyEvent) -> bool {
+        let opened_by = match page {
+            Page::Help => Some(Action::Help),
+            Page::Messages => Some(Action::Messages),
+            Page::Entry(_) => None,
+        };
+        matches!(key.code, KeyCode::Esc | KeyCode::Char('q'))
+            || crate::views::lookup(&self.panes, &self.keys, key, self.tab, self.read_only)
+                .is_some_and(|a| Some(a) == opened_by)
+    }
+
+    fn command_key(&mut self, mut line: CommandLine, key: KeyEvent) {
+        match key.code {
+            KeyCode::Enter => {
+                let text = line.input.value().trim().to_string();
+                if !text.is_empty() && self.commands.last() != Some(&text) {
+                    if self.commands.len() == 100 {
+                        self.commands.remove(0);
+                    }
+                    self.commands.push(text.clone());
+                }
+                self.command(&text);
+                return;
+            }
+            KeyCode::Esc => return,
+            KeyCode::Up | KeyCode::Down => {
+                if line.back == 0 {
+                    line.typed = line.input.value().to_string();
+                }
+                line.back = match key.code {
+                    KeyCode::Up => (line.back + 1).min(self.commands.len()),
+                    _ => line.back.saturating_sub(1),
+                };
+                let shown = match line.back {
+                    0 => line.typed.clone(),
+                    n => self.commands[self.commands.len() - n].clone(),
+                };
+                line.input = Input::new(shown);
+                line.offered.clear();
+            }
+            KeyCode::Tab => {
+                let (completed, offered) = self.complete(line.input.value());
+                line.input = Input::new(completed);
+                line.offered = offered;
+            }
+            _ => {
+                line.input.handle_event(&Event::Key(key));
+                line.offered.clear();
+                line.back = 0;
+            }
+        }
+        self.overlay = Some(Overlay::Command(line));
+    }
+
+    /// Complete a command line: the command word, then a server's or rollout's name, or what
+    /// to copy. Returns the line completed as far as every match agrees, and the matches
+    /// (none when there is one: it was taken).
+    pub fn complete(&self, text: &str) -> (String, Vec<String>) {
+        let (verb, arg) = match text.split_once(' ') {
+            Some((v, a)) => (v, Some(a.trim_start())),
+            None => (text, None),
+        };
+        let pick = |prefix: &str, candidates: Vec<String>| -> (String, Vec<String>) {
+            let folded = prefix.to_lowercase();
+            let mut found: Vec<String> =
+                candidates.into_iter().filter(|c| c.to_lowercase().starts_with(&folded)).collect();
+            found.sort();
+            found.dedup();
+            match found.as_slice() {
+                [] => (prefix.to_string(), Vec::new()),
+                [one] => (format!("{one} "), Vec::new()),
+                [first, rest @ ..] => {
+                    let common = rest.iter().fold(first.chars().count(), |n, c| {
+                        first.chars().zip(c.chars()).take(n).take_while(|(a, b)| a.eq_ignore_ascii_case(b)).count()
+                    });
+                    let head: String = first.chars().take(common).collect();
+                    (if head.chars().count() > prefix.chars().count() { head } else { prefix.to_string() }, found)
+                }
+            }
+        };
+        let Some(arg) = arg else {
+            return pick(verb, COMMANDS.iter().map(|c| c.to_string()).collect());
+        };
+        let candidates: Vec<String> = match verb {
+            "server" => {
+                // Names starting with what was typed: a scan of the fleet's names, once per tab.
+                let folded = arg.to_lowercase();
+                self.live
+                    .state
+                    .servers
+                    .iter()
+                    .filter(|s| s.name.to_lowercase().starts_with(&folded))
+                    .take(1000)
+                    .map(|s| s.name.clone())
+                    .collect()
+            }
+            "rollout" => self.live.data.plan.rollouts.iter().map(|r| r.id.clone()).collect(),
+            "copy" => COPY_WHAT.iter().map(|c| c.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        let (done, offered) = pick(arg, candidates);
+        (format!("{verb} {done}"), offered)
     }
 
     fn set_filter(&mut self, filter: String) {
         self.with_pane(self.tab, |pane, snap| pane.set_filter(filter, snap));
     }
 
-    /// `:` commands: a view's name, `server NAME`, `rollout ID`, `q`.
+    /// `:` commands: a view's name, `server NAME`, `rollout ID`, `messages`, `copy WHAT`, `q`.
     pub fn command(&mut self, text: &str) {
         let mut words = text.split_whitespace();
         let verb = words.next().unwrap_or("");
@@ -82,7 +212,7 @@ impl App {
         if matches!(verb, "q" | "quit") {
             self.quit = true;
         } else if let (Some(tab), true) = (Tab::from_name(verb), arg.is_empty()) {
-            self.tab = tab;
+            self.show(tab);
         } else if verb == "server" {
             match self
                 .live
@@ -91,39 +221,102 @@ impl App {
                 .or_else(|| self.live.state.servers.iter().position(|s| s.name.eq_ignore_ascii_case(&arg)))
             {
                 Some(i) => self.open_server(i),
-                None => self.notice = Some(Notice { ok: false, text: format!("unknown server '{arg}'") }),
+                None => self.say(false, format!("unknown server '{arg}' (tab completes a name)")),
             }
         } else if verb == "rollout" {
             match crate::rules::lookup::rollout_index(&self.live.data, &arg) {
                 Ok(r) => {
                     self.rollout = Some(r);
                     self.derive();
-                    self.tab = Tab::Rollout;
+                    self.show(Tab::Rollout);
                 }
-                Err(refusal) => self.notice = Some(Notice { ok: false, text: refusal.0 }),
+                Err(refusal) => self.say(false, refusal.0),
             }
+        } else if verb == "messages" {
+            self.update(Action::Messages);
+        } else if verb == "help" {
+            self.update(Action::Help);
+        } else if verb == "copy" {
+            self.copy(if arg.is_empty() { "name" } else { arg.as_str() });
         } else if !verb.is_empty() {
-            self.notice = Some(Notice {
-                ok: false,
-                text: format!("unknown command ':{verb}'; try :fleet :server NAME :rollout [ID] :journal :risk :q"),
-            });
+            self.say(false, format!("unknown command ':{verb}'; try :{} (tab completes)", COMMANDS.join(" :")));
         }
+    }
+
+    /// Put a server's name, its rebuild manifest or the status on the terminal's clipboard.
+    fn copy(&mut self, what: &str) {
+        let server = self.target_server().map(|i| &self.live.state.servers[i]);
+        let (text, said) = match (what, server) {
+            ("name", Some(s)) => (s.name.clone(), format!("server name {}", s.name)),
+            ("manifest", Some(s)) => {
+                let steps = crate::rules::manifest::manifest(&self.live.data.catalog, s);
+                (
+                    crate::rules::manifest::to_text(s, &steps),
+                    format!("the manifest of {} ({} steps)", s.name, steps.len()),
+                )
+            }
+            ("name" | "manifest", None) => return self.say(false, "select a server first, then copy"),
+            ("status", _) => (
+                crate::cli::status::markdown(
+                    self.place.clone(),
+                    &self.live.data,
+                    &self.live.state,
+                    self.rollout,
+                    self.now,
+                ),
+                "the status, as Markdown".to_string(),
+            ),
+            _ => return self.say(false, format!("copy what? :copy {}", COPY_WHAT.join(" | :copy "))),
+        };
+        self.say(true, format!("copied {said} to the clipboard (OSC 52: your terminal must allow it)"));
+        self.clipboard = Some(text);
+    }
+
+    /// The mouse wheel: `rows` down (up if negative), on a page of text or the view.
+    pub fn wheel(&mut self, rows: i16) {
+        let code = if rows > 0 { KeyCode::Down } else { KeyCode::Up };
+        for _ in 0..rows.unsigned_abs() {
+            match &self.overlay {
+                Some(Overlay::Page { .. }) => self.handle_key(KeyEvent::new(code, KeyModifiers::NONE)),
+                // A form or a prompt is left alone: the wheel never changes a field.
+                Some(_) => return,
+                None => self.update(if rows > 0 { Action::Down } else { Action::Up }),
+            }
+        }
+    }
+
+    /// A click on a tab shows that view.
+    pub fn click_tab(&mut self, tab: Tab) {
+        self.notice = None;
+        self.update(Action::Tab(tab));
+    }
+
+    /// A click on the `row`-th row of the view: the view selects what is there.
+    pub fn click(&mut self, row: u16) {
+        self.notice = None;
+        let effect = self.with_pane(self.tab, |pane, snap| pane.click(row, snap));
+        self.apply(effect, Action::Open);
     }
 
     pub fn update(&mut self, action: Action) {
         let page = self.page.max(1);
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Action::NextTab => self.tab = Tab::ALL[self.tab.number() % Tab::ALL.len()],
-            Action::PrevTab => self.tab = Tab::ALL[(self.tab.number() + Tab::ALL.len() - 2) % Tab::ALL.len()],
-            Action::Tab(t) => self.tab = t,
+            Action::Help => self.overlay = Some(Overlay::Page { page: Page::Help, scroll: 0 }),
+            Action::Messages => {
+                self.overlay = Some(Overlay::Page { page: Page::Messages, scroll: u16::MAX });
+            }
+            Action::Copy => self.copy("name"),
+            Action::Suspend => self.suspend = true,
+            Action::NextTab => self.show(Tab::ALL[self.tab.number() % Tab::ALL.len()]),
+            Action::PrevTab => self.show(Tab::ALL[(self.tab.number() + Tab::ALL.len() - 2) % Tab::ALL.len()]),
+            Action::Tab(t) => self.show(t),
             Action::Filter => {
                 if let Some(current) = self.panes.get(self.tab).filter() {
                     self.overlay = Some(Overlay::Filter(Input::new(current.to_string())));
                 }
             }
-            Action::Command => self.overlay = Some(Overlay::Command(Input::default())),
+            Action::Command => self.overlay = Some(Overlay::Command(CommandLine::default())),
             Action::Record(w) => self.open_form(w),
             // Moving, opening, sorting, folding and esc belong to the view.
             Action::Back

@@ -3,7 +3,7 @@
 
 pub mod action;
 pub mod form;
-mod input;
+pub mod input;
 mod writes;
 
 use std::collections::HashSet;
@@ -20,13 +20,25 @@ use crate::views::{Effect, Names, Panes, Reader, Snapshot, View};
 pub use crate::views::fleet::{Column, FleetTable, Line};
 pub use action::{Action, Tab, Write};
 pub use form::{Field, Form, FormOutcome};
+pub use input::{COMMANDS, CommandLine};
+
+/// A page of text over the view: scrolled with the move and page keys, closed with esc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// Every key of the current view, and its filter words and column legend.
+    Help,
+    /// The last notices and refusals, newest last (`:messages`).
+    Messages,
+    /// One journal event whole, at this position (enter on the Journal view).
+    Entry(usize),
+}
 
 /// What sits on top of the view and gets keys first.
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Page { page: Page, scroll: u16 },
     Filter(Input),
-    Command(Input),
+    Command(input::CommandLine),
     Form(Form),
 }
 
@@ -36,6 +48,9 @@ pub struct Notice {
     pub ok: bool,
     pub text: String,
 }
+
+/// Notices kept for `:messages`: enough for a session, bounded whatever its length.
+pub const MESSAGES_KEPT: usize = 200;
 
 #[derive(Debug, Clone)]
 pub struct App {
@@ -53,6 +68,8 @@ pub struct App {
     pub tab: Tab,
     /// Every view's own state.
     pub panes: Panes,
+    /// The operator's own keys (`key_bindings.ron`), in place of the defaults they name.
+    pub keys: crate::config::Keys,
     /// The server the Server view shows and actions apply to outside the lists.
     pub selected: Option<usize>,
     /// Server names for the filters (derived).
@@ -61,6 +78,18 @@ pub struct App {
     reader: Reader,
     pub overlay: Option<Overlay>,
     pub notice: Option<Notice>,
+    /// Every notice of this session (the last `MESSAGES_KEPT`), with the time it was said.
+    pub messages: std::collections::VecDeque<(DateTime<Utc>, Notice)>,
+    /// Where `esc` goes back to: the views shown before this one, most recent last.
+    pub history: Vec<Tab>,
+    /// `:` commands entered, oldest first (↑/↓ in the command line walk them).
+    pub commands: Vec<String>,
+    /// Text to put on the terminal's clipboard (OSC 52), taken by the terminal loop.
+    pub clipboard: Option<String>,
+    /// Ctrl-Z: the terminal loop suspends the dashboard (restores the terminal, stops).
+    pub suspend: bool,
+    /// Problems `sprout check` finds in the data, once a background check has counted them.
+    pub problems: Option<usize>,
     /// Rows of the body last drawn, for paging.
     pub page: usize,
     /// Journal events seen; more after a reload are marked as new.
@@ -106,11 +135,18 @@ impl App {
             rollout,
             tab: Tab::Fleet,
             panes: Panes::default(),
+            keys: Default::default(),
             selected: None,
             names: Names::default(),
             reader: Reader::default(),
             overlay: None,
             notice: None,
+            messages: Default::default(),
+            history: Vec::new(),
+            commands: Vec::new(),
+            clipboard: None,
+            suspend: false,
+            problems: None,
             page: 10,
             seen_events,
             changed: Default::default(),
@@ -204,8 +240,7 @@ impl App {
                 Some(caught)
             }
             Err(e) => {
-                self.notice =
-                    Some(Notice { ok: false, text: format!("reload failed, showing the last good state: {e}") });
+                self.say(false, format!("reload failed, showing the last good state: {e}"));
                 None
             }
         }
@@ -244,15 +279,15 @@ impl App {
         if added > 0
             && let Some(Some(last)) = self.entries(&[index.len() - 1]).pop()
         {
-            self.notice = Some(Notice {
-                ok: true,
-                text: format!(
+            self.say(
+                true,
+                format!(
                     "● {added} new event{} from {}: {}",
                     if added == 1 { "" } else { "s" },
                     crate::safe::visible(&last.by),
                     crate::describe::event(&last.event)
                 ),
-            });
+            );
         }
     }
 
@@ -278,28 +313,61 @@ impl App {
         self.view.rollout.as_ref().map(|v| &self.live.data.plan.rollouts[v.rollout])
     }
 
+    /// Say something on the notice line, and keep it for `:messages`.
+    pub fn say(&mut self, ok: bool, text: impl Into<String>) {
+        let notice = Notice { ok, text: text.into() };
+        if self.messages.len() == MESSAGES_KEPT {
+            self.messages.pop_front();
+        }
+        self.messages.push_back((self.now, notice.clone()));
+        self.notice = Some(notice);
+    }
+
+    /// Show `tab`, remembering where we were so `esc` can go back (like a browser).
+    pub fn show(&mut self, tab: Tab) {
+        if tab != self.tab {
+            // Bounded: a long session of tab switching keeps the last hundred.
+            if self.history.len() == 100 {
+                self.history.remove(0);
+            }
+            self.history.push(self.tab);
+            self.tab = tab;
+        }
+    }
+
+    /// `esc` with nothing to close: back to the view shown before this one (the fleet, when
+    /// the dashboard started elsewhere).
+    fn back(&mut self) {
+        if let Some(tab) = self.history.pop() {
+            self.tab = tab;
+        } else if self.tab != Tab::Fleet {
+            self.tab = Tab::Fleet;
+        }
+    }
+
     /// Do what a view asked after an action.
     fn apply(&mut self, effect: Effect, action: Action) {
         match effect {
             Effect::Done => {}
             Effect::Ignored => {
                 if action == Action::Back {
-                    self.notice = None;
+                    self.back();
                 }
             }
             Effect::Select(i) => self.selected = Some(i),
             Effect::OpenServer(i) => self.open_server(i),
-            Effect::Show(tab) => self.tab = tab,
+            Effect::OpenEntry(p) => self.overlay = Some(Overlay::Page { page: Page::Entry(p), scroll: 0 }),
+            Effect::Show(tab) => self.show(tab),
             Effect::FilterFleet(filter) => {
-                self.tab = Tab::Fleet;
+                self.show(Tab::Fleet);
                 self.with_pane(Tab::Fleet, |pane, snap| pane.set_filter(filter, snap));
             }
         }
     }
 
-    fn open_server(&mut self, i: usize) {
+    pub(crate) fn open_server(&mut self, i: usize) {
         self.selected = Some(i);
         self.panes.server.scroll = 0;
-        self.tab = Tab::Server;
+        self.show(Tab::Server);
     }
 }

@@ -4,11 +4,11 @@ use crate::live::{self, WriteOptions};
 use crate::model::CheckoutResult;
 use crate::rules::{Intent, Refusal};
 
-use super::{App, Field, Form, Notice, Overlay, Write};
+use super::{App, Field, Form, Overlay, Write};
 
 impl App {
     fn refuse(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice { ok: false, text: text.into() });
+        self.say(false, text);
     }
 
     /// Open the form for `write`, with the target server preselected.
@@ -43,6 +43,9 @@ impl App {
                 format!("Record a checkout of {name}"),
                 vec![
                     fixed(&name),
+                    // The phase it was shown in: a server moved meanwhile is refused, not recorded
+                    // against a phase the person never saw.
+                    Field::Fixed { label: "phase", value: self.member_phase(&ro, &name).unwrap_or_default() },
                     Field::Choice {
                         label: "result",
                         options: vec!["Pass".into(), "Concern".into(), "Fail".into()],
@@ -157,6 +160,15 @@ impl App {
         self.overlay = Some(Overlay::Form(form));
     }
 
+    /// The name of the phase `server` is a member of now, if any.
+    fn member_phase(&self, ro: &crate::model::Rollout, server: &str) -> Option<String> {
+        let r = self.view.rollout.as_ref()?.rollout;
+        let i = self.live.state.server_index(server)?;
+        let (_, _, phase) =
+            crate::rules::view::placement(ro, &self.live.state.progress[r].members[i], &self.live.state.servers[i]);
+        phase.map(|p| ro.phases[p].name.clone())
+    }
+
     /// The form to confirm or withdraw a pending override request, or why there is none:
     /// what the write path would certainly refuse is said before the form opens.
     fn request_form(&self, write: Write, ro: &crate::model::Rollout) -> Result<Form, String> {
@@ -225,7 +237,7 @@ impl App {
                 for w in &recorded.warnings {
                     text.push_str(&format!(" ({w})"));
                 }
-                self.notice = Some(Notice { ok: true, text });
+                self.say(true, text);
                 // The write path left `live` at the journal's end, this event applied.
                 self.after_write(recorded.first_new);
                 self.seen_events = self.live.data.journal.len();
@@ -258,7 +270,7 @@ fn intent(form: &Form) -> Result<Intent, Refusal> {
                 "Concern" => CheckoutResult::Concern,
                 _ => CheckoutResult::Pass,
             };
-            Intent::Checkout { server, result, note: form.value("note") }
+            Intent::Checkout { server, phase: optional(form.value("phase")), result, note: form.value("note") }
         }
         Write::Install => {
             Intent::Install { server, product: None, level: None, verified: optional(form.value("winver")) }

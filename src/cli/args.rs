@@ -28,6 +28,15 @@ pub struct Cli {
     /// The rollout to show or act on (default: the first in rollout.ron).
     #[arg(long, global = true, value_name = "ID")]
     pub rollout: Option<String>,
+    /// Dashboard: click to select, wheel to scroll, click a tab (also `mouse: true` in config.ron).
+    #[arg(long, global = true)]
+    pub mouse: bool,
+    /// Dashboard: draw only ASCII, for fonts without ✓ ✗ ▶ (automatic for TERM=linux).
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    /// Dashboard: the palette (dark, the colour-blind safe default; light; basic: 16 colours).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -12,7 +12,10 @@ pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Wri
     let loaded = live::load(&ctx.store())?;
     let rollout = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let op = store::Operator::current();
+    // The operator's keys and theme, as the dashboard would start with them (a bad file is refused).
+    let settings = crate::config::load(crate::config::dir().as_deref(), &ctx.asked).map_err(Failure)?;
     let mut app = crate::app::App::from_loaded(loaded, op, true, ctx.now, true, rollout);
+    app.keys = settings.keys;
     let tab = crate::app::Tab::from_name(view).ok_or_else(|| {
         let names: Vec<String> = crate::app::Tab::ALL.iter().map(|t| t.title().to_lowercase()).collect();
         Failure(format!("unknown view '{view}': one of {}", names.join(", ")))
@@ -20,7 +23,9 @@ pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Wri
     app.update(crate::app::Action::Tab(tab));
     let mut terminal = Terminal::new(TestBackend::new(width, height))?;
     app.page = crate::ui::body_height(height).saturating_sub(2);
-    terminal.draw(|f| crate::ui::draw(f, &app, &crate::ui::Theme::new(true)))?;
+    // Text only: colours do not print, so the monochrome theme (and the ASCII choice) draws it.
+    let theme = crate::ui::Theme { ascii: settings.theme.ascii, ..crate::ui::Theme::new(true) };
+    terminal.draw(|f| crate::ui::draw(f, &app, &theme))?;
     let buffer = terminal.backend().buffer();
     for y in 0..height {
         let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();

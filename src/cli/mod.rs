@@ -33,6 +33,8 @@ pub struct Context {
     pub now: DateTime<Utc>,
     pub read_only: bool,
     pub rollout: Option<String>,
+    /// What the command line asks of the dashboard's look and mouse (config.ron's overrides).
+    pub asked: crate::config::Asked,
 }
 
 impl Context {

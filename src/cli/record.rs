@@ -43,7 +43,7 @@ pub fn intent(r: Record) -> Intent {
         Record::Verify { server, winver, product, level } => Intent::Verify { server, product, level, winver },
         Record::Backup { server, note } => Intent::Backup { server, note: note.note },
         Record::Checkout { server, result, note } => {
-            Intent::Checkout { server, result: result.into(), note: note.note }
+            Intent::Checkout { server, phase: None, result: result.into(), note: note.note }
         }
         Record::Signoff { group, phase, note } => Intent::SignOff { group, phase, note: note.note },
         Record::Extend { days, reason, phase } => Intent::Extend { phase, days, reason },

@@ -34,6 +34,9 @@ pub enum Intent {
     },
     Checkout {
         server: String,
+        /// The phase the person saw the server in (a form names it): refused if the server
+        /// has moved to another phase since, rather than recorded against one they never saw.
+        phase: Option<String>,
         result: CheckoutResult,
         note: String,
     },
@@ -127,7 +130,9 @@ impl Intent {
                 Event::Verify { server, product, level, winver }
             }
             Intent::Backup { server, note } => Event::Backup { server, note },
-            Intent::Checkout { server, result, note } => checkout(data, state, chosen()?, &server, result, note)?,
+            Intent::Checkout { server, phase, result, note } => {
+                checkout(data, state, chosen()?, &server, phase.as_deref(), result, note)?
+            }
             Intent::SignOff { group, phase, note } => {
                 let r = chosen()?;
                 Event::SignOff { rollout: id(r), phase: phase_or_current(r, phase)?, group, note }
@@ -261,6 +266,7 @@ fn checkout(
     state: &State,
     r: usize,
     server: &str,
+    shown: Option<&str>,
     result: CheckoutResult,
     note: String,
 ) -> Result<Event, Refusal> {
@@ -269,6 +275,15 @@ fn checkout(
     let ro = &data.plan.rollouts[r];
     let (_, _, phase) = placement(ro, &state.progress[r].members[i], &state.servers[i]);
     let phase = phase.ok_or_else(|| Refusal(format!("{server} is not a member of rollout '{rollout}'")))?;
+    if let Some(shown) = shown
+        && shown != ro.phases[phase].name
+    {
+        return Err(Refusal(format!(
+            "{server} is now a member of phase {} ({}), not {shown} as the form showed; nothing recorded: look again and record it anew",
+            phase + 1,
+            ro.phases[phase].name
+        )));
+    }
     Ok(Event::Checkout {
         rollout: rollout.to_string(),
         server: server.to_string(),
@@ -302,10 +317,32 @@ mod tests {
 
     #[test]
     fn a_checkout_names_the_phase_its_server_belongs_to() {
-        let lab = Intent::Checkout { server: "LAB-MSM01".into(), result: CheckoutResult::Pass, note: String::new() };
+        let lab = Intent::Checkout {
+            server: "LAB-MSM01".into(),
+            phase: None,
+            result: CheckoutResult::Pass,
+            note: String::new(),
+        };
         assert!(matches!(event(lab), Ok(Event::Checkout { phase, .. }) if phase == "Lab"));
-        let unknown = Intent::Checkout { server: "NOPE".into(), result: CheckoutResult::Pass, note: String::new() };
+        let unknown =
+            Intent::Checkout { server: "NOPE".into(), phase: None, result: CheckoutResult::Pass, note: String::new() };
         assert_eq!(event(unknown).expect_err("unknown").0, "unknown server 'NOPE': it is not in fleet.ron");
+    }
+
+    #[test]
+    fn a_checkout_names_the_phase_it_was_shown_in_or_is_refused() {
+        let shown = |phase: &str| Intent::Checkout {
+            server: "LAB-MSM01".into(),
+            phase: Some(phase.into()),
+            result: CheckoutResult::Pass,
+            note: String::new(),
+        };
+        assert!(matches!(event(shown("Lab")), Ok(Event::Checkout { phase, .. }) if phase == "Lab"));
+        let moved = event(shown("Test servers in production")).expect_err("moved");
+        assert!(
+            moved.0.starts_with("LAB-MSM01 is now a member of phase 1 (Lab), not Test servers in production"),
+            "{moved}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Drawing: pure functions of `&App`: the header, tabs, notice and footer around the current
 //! view (which draws itself, `crate::views`), and the popups. Theme and table live here.
 
+mod ascii;
 mod popup;
 pub mod table;
 pub mod theme;
@@ -49,6 +50,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             area.width, area.height
         );
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        if theme.ascii {
+            ascii::frame(frame.buffer_mut());
+        }
         return;
     }
     // A notice longer than the line opens whole, wrapped over up to five lines: never cut.
@@ -68,12 +72,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     draw_notice(frame, app, theme, notice);
     draw_footer(frame, app, theme, footer);
     match &app.overlay {
-        Some(Overlay::Help { scroll }) => popup::help(frame, app, theme, *scroll),
+        Some(Overlay::Page { page, scroll }) => popup::page(frame, app, theme, *page, *scroll),
         Some(Overlay::Form(form)) => popup::form(frame, form, theme),
         _ => {}
     }
     // The one boundary: nothing drawn from the data reaches the terminal raw.
     crate::safe::frame(frame.buffer_mut());
+    if theme.ascii {
+        ascii::frame(frame.buffer_mut());
+    }
 }
 
 fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -85,7 +92,13 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     };
     let clock = app.now.format("%Y-%m-%d %H:%M UTC").to_string();
     let left = format!(" sprout │ {} │ {phase}", rollout.map_or("no rollout", |r| r.title.as_str()));
-    let right = format!("{}{} ", if app.read_only { "READ-ONLY │ " } else { "" }, clock);
+    // `check`'s problems are counted in the background; the header says so until they are fixed.
+    let problems = match app.problems {
+        Some(0) | None => String::new(),
+        Some(n) if area.width < 100 => format!("⚠ {n} problem{} │ ", if n == 1 { "" } else { "s" }),
+        Some(n) => format!("⚠ check: {n} problem{} │ ", if n == 1 { "" } else { "s" }),
+    };
+    let right = format!("{problems}{}{} ", if app.read_only { "READ-ONLY │ " } else { "" }, clock);
     let room = usize::from(area.width).saturating_sub(right.chars().count());
     let left: String = if left.chars().count() > room {
         left.chars().take(room.saturating_sub(1)).chain(['…']).collect()
@@ -127,11 +140,49 @@ fn draw_requests(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) -> Rec
     rest
 }
 
+/// Where a click landed: a tab of the tab bar, or a row of the view (from its top).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    Tab(Tab),
+    Body(u16),
+    Nothing,
+}
+
+/// What is drawn at (`col`, `row`) on a `width` x `height` screen, as `draw` lays it out.
+pub fn hit(app: &App, col: u16, row: u16, width: u16, height: u16) -> Hit {
+    if width < MIN_WIDTH || height < MIN_HEIGHT || app.overlay.is_some() {
+        return Hit::Nothing;
+    }
+    if row == 1 {
+        let mut x = 0u16;
+        for &t in Tab::ALL {
+            let w = tab_label(t).chars().count() as u16;
+            if (x..x + w).contains(&col) {
+                return Hit::Tab(t);
+            }
+            x += w + 1;
+        }
+        return Hit::Nothing;
+    }
+    let top = 2 + u16::from(has_requests(app));
+    let notice = notice_lines(app, usize::from(width)).min(5) as u16;
+    let bottom = height.saturating_sub(1 + notice.max(1));
+    if row >= top && row < bottom { Hit::Body(row - top) } else { Hit::Nothing }
+}
+
+fn tab_label(t: Tab) -> String {
+    format!(" {} {} ", t.number(), t.title())
+}
+
+fn has_requests(app: &App) -> bool {
+    app.view.rollout.as_ref().is_some_and(|v| !app.live.state.progress[v.rollout].requests.is_empty())
+}
+
 fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans = Vec::new();
     for &t in Tab::ALL {
         let style = if t == app.tab { theme.tab_active } else { theme.tab };
-        spans.push(Span::styled(format!(" {} {} ", t.number(), t.title()), style));
+        spans.push(Span::styled(tab_label(t), style));
         spans.push(Span::raw(" "));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
@@ -182,12 +233,23 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             Span::styled("█", theme.dim),
             Span::styled("  enter keep · esc clear", theme.dim),
         ]),
-        Some(Overlay::Command(input)) => Line::from(vec![
-            Span::styled(":", theme.key),
-            Span::raw(input.value()),
-            Span::styled("█", theme.dim),
-            Span::styled("  :fleet :server NAME :rollout ID :q", theme.dim),
-        ]),
+        Some(Overlay::Command(line)) => {
+            let hint = match line.offered.as_slice() {
+                [] => "  tab completes · ↑↓ history · :server NAME :copy :messages :q".to_string(),
+                offered => {
+                    let shown: Vec<&str> = offered.iter().take(8).map(String::as_str).collect();
+                    let more = offered.len().saturating_sub(shown.len());
+                    let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+                    format!("  {}{more}", shown.join(" "))
+                }
+            };
+            Line::from(vec![
+                Span::styled(":", theme.key),
+                Span::raw(line.input.value().to_string()),
+                Span::styled("█", theme.dim),
+                Span::styled(hint, theme.dim),
+            ])
+        }
         _ => match (&app.notice, app.warnings.first()) {
             (Some(n), _) => Line::styled(n.text.clone(), if n.ok { theme.ok } else { theme.bad }),
             (None, Some(w)) => Line::styled(w.clone(), theme.warn),
@@ -207,7 +269,9 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 /// Footer hints come from the keymap, so they cannot drift from the keys.
 fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans = Vec::new();
-    for b in crate::views::keymap(&app.panes, app.tab, app.read_only).into_iter().filter(|b| !b.hint.is_empty()) {
+    for b in
+        crate::views::keymap(&app.panes, &app.keys, app.tab, app.read_only).into_iter().filter(|b| !b.hint.is_empty())
+    {
         spans.push(Span::styled(b.shown, theme.key));
         spans.push(Span::styled(format!(" {}  ", b.hint), theme.dim));
     }

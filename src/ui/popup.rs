@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::{App, Field, Form, Tab};
+use crate::app::{App, Field, Form, Page, Tab};
 
 use super::theme::Theme;
 
@@ -15,9 +15,35 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     h
 }
 
-pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
+/// A page of text over the view (help, messages, a journal event), scrolled by `scroll`
+/// rows, no further than its last page; the title says when there is more.
+pub fn page(frame: &mut Frame, app: &App, theme: &Theme, page: Page, scroll: u16) {
+    let width = frame.area().width.saturating_sub(4).min(if page == Page::Help { 70 } else { 100 });
+    let (name, lines) = match page {
+        Page::Help => ("help", help(app, theme)),
+        Page::Messages => ("messages", messages(app, theme, usize::from(width.saturating_sub(2)))),
+        Page::Entry(p) => ("event", entry(app, theme, p, usize::from(width.saturating_sub(2)))),
+    };
+    let area = centered(frame.area(), width, lines.len() as u16 + 2);
+    let room = area.height.saturating_sub(2);
+    let total = lines.len() as u16;
+    let scroll = scroll.min(total.saturating_sub(room));
+    let below = total.saturating_sub(scroll + room);
+    let title = match (scroll, below) {
+        (0, 0) => format!(" {name} · esc closes "),
+        (_, 0) => format!(" {name} · esc closes · ↑ {scroll} more above "),
+        _ => format!(" {name} · esc closes · {below} more ↓ (PgDn/G) "),
+    };
+    frame.render_widget(Clear, area);
+    let room = usize::from(area.width.saturating_sub(2));
+    let title = if title.chars().count() > room { super::fit(&title, room) } else { title };
+    let block = Block::default().borders(Borders::ALL).border_style(theme.key).title(Span::styled(title, theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(format!("Keys on the {} view", app.tab.title()), theme.title)];
-    for b in crate::views::keymap(&app.panes, app.tab, app.read_only) {
+    for b in crate::views::keymap(&app.panes, &app.keys, app.tab, app.read_only) {
         lines.push(Line::from(vec![Span::styled(format!("  {:<7}", b.shown), theme.key), Span::raw(b.help)]));
     }
     if app.read_only {
@@ -46,20 +72,67 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
             lines.push(Line::raw(*l));
         }
     }
-    let area = centered(frame.area(), 70, lines.len() as u16 + 2);
-    let room = area.height.saturating_sub(2);
-    let total = lines.len() as u16;
-    // Scrolled no further than the last page; the title says when there is more.
-    let scroll = scroll.min(total.saturating_sub(room));
-    let below = total.saturating_sub(scroll + room);
-    let title = match (scroll, below) {
-        (0, 0) => " help · esc closes ".to_string(),
-        (_, 0) => " help · esc closes · ↑ more above ".to_string(),
-        _ => format!(" help · esc closes · {below} more ↓ (PgDn/G) "),
+    let legend = app.panes.get(app.tab).legend();
+    if !legend.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled("Columns", theme.title));
+        for (short, long) in legend {
+            lines.push(Line::from(vec![Span::styled(format!("  {short:<7}"), theme.key), Span::raw(*long)]));
+        }
+    }
+    lines
+}
+
+/// The notices of this session, oldest first, each whole.
+fn messages(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    if app.messages.is_empty() {
+        return vec![Line::styled("no messages yet", theme.dim)];
+    }
+    let mut lines = Vec::new();
+    for (at, n) in &app.messages {
+        let text = format!("{} {}", at.format("%H:%M"), n.text);
+        for (i, l) in wrap_words(&text, width.max(10)).into_iter().enumerate() {
+            let l = if i == 0 { l } else { format!("      {l}") };
+            lines.push(Line::styled(l, if n.ok { theme.base } else { theme.bad }));
+        }
+    }
+    lines
+}
+
+/// One journal event, every field whole: what the Journal view's row cuts short.
+fn entry(app: &App, theme: &Theme, p: usize, width: usize) -> Vec<Line<'static>> {
+    let Some(Some(e)) = app.entries(&[p]).pop() else {
+        return vec![Line::styled(format!("event #{} cannot be read from the journal (changed?)", p + 1), theme.bad)];
     };
-    frame.render_widget(Clear, area);
-    let block = Block::default().borders(Borders::ALL).border_style(theme.key).title(Span::styled(title, theme.title));
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    let field = |name: &str, value: String| -> Vec<Line<'static>> {
+        wrap_words(&value, width.saturating_sub(12).max(10))
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let label = if i == 0 { format!("{name:<11} ") } else { " ".repeat(12) };
+                Line::from(vec![Span::styled(label, theme.dim), Span::raw(v)])
+            })
+            .collect()
+    };
+    let mut lines = Vec::new();
+    lines.extend(field("event", format!("#{} {}", e.seq, e.event.kind())));
+    lines.extend(field("what", crate::describe::event(&e.event)));
+    lines.extend(field("when", e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
+    lines.extend(field("by", crate::safe::visible(&e.by).into_owned()));
+    if let Some(from) = &e.from {
+        lines.extend(field("from", crate::safe::visible(from).into_owned()));
+    }
+    for (name, text) in e.event.texts() {
+        let name = name.trim_start_matches("the ").trim_start_matches("what ");
+        lines.extend(field(name, crate::safe::visible(text).into_owned()));
+    }
+    lines.extend(field("sum", e.sum.clone()));
+    lines.extend(field("prev", e.prev.clone()));
+    if app.live.data.journal.lines.get(p).and_then(|l| l.server()).is_some() {
+        lines.push(Line::default());
+        lines.push(Line::styled("enter opens its server", theme.dim));
+    }
+    lines
 }
 
 /// `text` in lines of at most `width` characters, broken between words.

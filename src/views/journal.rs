@@ -43,7 +43,16 @@ impl JournalPane {
     }
 }
 
-const KEYS: &[Binding] = &[action::OPEN, action::FILTER];
+const KEYS: &[Binding] = &[OPEN, action::FILTER];
+
+const OPEN: Binding = action::binding(
+    &[(ratatui::crossterm::event::KeyCode::Enter, ratatui::crossterm::event::KeyModifiers::NONE)],
+    "enter",
+    Action::Open,
+    "the event whole (enter again: its server)",
+    action::Group::Open,
+    "event",
+);
 
 impl View for JournalPane {
     fn keys(&self) -> Vec<&'static Binding> {
@@ -57,19 +66,24 @@ impl View for JournalPane {
         }
     }
 
+    fn click(&mut self, row: u16, snap: &Snapshot) -> Effect {
+        // Below the block's top border.
+        let Some(n) = usize::from(row).checked_sub(1).map(|n| n + self.scroll.offset()) else {
+            return Effect::Done;
+        };
+        if n < self.len(snap.live) {
+            self.scroll.cursor = n;
+        }
+        Effect::Done
+    }
+
     fn update(&mut self, action: Action, snap: &Snapshot, page: usize) -> Effect {
         if let Some(rows) = action.rows(page) {
             self.scroll.step(rows, self.len(snap.live));
             return Effect::Done;
         }
         match action {
-            Action::Open => {
-                let server = self
-                    .shown(snap.live, self.scroll.cursor)
-                    .and_then(|p| snap.live.data.journal.lines.get(p))
-                    .and_then(|l| l.server());
-                return server.map_or(Effect::Done, Effect::OpenServer);
-            }
+            Action::Open => return self.shown(snap.live, self.scroll.cursor).map_or(Effect::Done, Effect::OpenEntry),
             Action::Back if !self.filter.is_empty() => self.set_filter(String::new(), snap),
             _ => return Effect::Ignored,
         }

@@ -18,6 +18,7 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
 use crate::app::action::{Action, Binding, GLOBAL, Group, Tab};
+use crate::config::Keys;
 use crate::live::Loaded;
 use crate::model::{Entry, Rollout};
 use crate::rules::FleetView;
@@ -97,6 +98,8 @@ pub enum Effect {
     Select(usize),
     /// Show this server on the Server view.
     OpenServer(usize),
+    /// Show the journal event at this position whole.
+    OpenEntry(usize),
     /// Show another view.
     Show(Tab),
     /// Show the fleet, filtered with this text.
@@ -115,11 +118,19 @@ pub trait View {
     fn target(&self, snap: &Snapshot) -> Option<usize> {
         snap.selected
     }
+    /// What each abbreviated column heading means, for the help.
+    fn legend(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// The view's filter, if it has one.
     fn filter(&self) -> Option<&str> {
         None
     }
     fn set_filter(&mut self, _filter: String, _snap: &Snapshot) {}
+    /// A click on the `row`-th row of the view's area (`--mouse`): select what is there.
+    fn click(&mut self, _row: u16, _snap: &Snapshot) -> Effect {
+        Effect::Ignored
+    }
     /// The terminal's body is `page` rows now: keep the cursor in sight.
     fn fit_page(&mut self, _page: usize) {}
     fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect);
@@ -172,9 +183,10 @@ impl Panes {
     }
 }
 
-/// The keys in force on `tab`: the global ones and the view's own, group by group, less every
-/// mutating one when read-only (here and only here).
-pub fn keymap(panes: &Panes, tab: Tab, read_only: bool) -> Vec<&'static Binding> {
+/// The keys in force on `tab`: the global ones and the view's own, group by group, with the
+/// operator's own keys (`key_bindings.ron`) in place of the defaults, less every mutating one
+/// when read-only (here and only here).
+pub fn keymap(panes: &Panes, keys: &Keys, tab: Tab, read_only: bool) -> Vec<Binding> {
     let own = panes.get(tab).keys();
     Group::ALL
         .into_iter()
@@ -182,11 +194,12 @@ pub fn keymap(panes: &Panes, tab: Tab, read_only: bool) -> Vec<&'static Binding>
             GLOBAL.iter().filter(move |b| b.group == g).chain(own.iter().copied().filter(move |b| b.group == g))
         })
         .filter(|b| !(read_only && b.action.mutating()))
+        .map(|b| keys.apply(b))
         .collect()
 }
 
-pub fn lookup(panes: &Panes, key: KeyEvent, tab: Tab, read_only: bool) -> Option<Action> {
-    keymap(panes, tab, read_only).into_iter().find(|b| b.matches(key)).map(|b| b.action)
+pub fn lookup(panes: &Panes, keys: &Keys, key: KeyEvent, tab: Tab, read_only: bool) -> Option<Action> {
+    keymap(panes, keys, tab, read_only).into_iter().find(|b| b.matches(key)).map(|b| b.action)
 }
 
 #[cfg(test)]
@@ -199,12 +212,16 @@ mod tests {
     fn read_only_removes_every_mutating_binding() {
         let panes = Panes::default();
         for &tab in Tab::ALL {
-            assert!(keymap(&panes, tab, true).iter().all(|b| !b.action.mutating()));
+            assert!(keymap(&panes, &Keys::default(), tab, true).iter().all(|b| !b.action.mutating()));
         }
         let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
-        assert_eq!(lookup(&panes, c, Tab::Fleet, false), Some(Action::Record(Write::Checkout)));
-        assert_eq!(lookup(&panes, c, Tab::Fleet, true), None);
-        assert_eq!(lookup(&panes, c, Tab::Journal, false), None, "nothing to check out on the journal");
+        assert_eq!(lookup(&panes, &Keys::default(), c, Tab::Fleet, false), Some(Action::Record(Write::Checkout)));
+        assert_eq!(lookup(&panes, &Keys::default(), c, Tab::Fleet, true), None);
+        assert_eq!(
+            lookup(&panes, &Keys::default(), c, Tab::Journal, false),
+            None,
+            "nothing to check out on the journal"
+        );
     }
 
     #[test]
@@ -212,7 +229,7 @@ mod tests {
         let panes = Panes::default();
         for &tab in Tab::ALL {
             // A key with Ctrl is another key; Shift is not (terminals differ in sending it).
-            let keys: Vec<(KeyCode, bool)> = keymap(&panes, tab, false)
+            let keys: Vec<(KeyCode, bool)> = keymap(&panes, &Keys::default(), tab, false)
                 .iter()
                 .flat_map(|b| {
                     b.keys

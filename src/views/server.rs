@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::app::action::{self, Action, Binding, Tab};
+use crate::app::action::{self, Action, Binding};
 use crate::rules::{self, Compliance, HotFixStatus, RatingSource};
 use crate::ui::theme::{Theme, soak_symbol};
 
@@ -28,7 +28,6 @@ impl View for ServerPane {
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
         let delta = match (action, action.rows(page)) {
             (_, Some(rows)) => rows,
-            (Action::Back, None) => return Effect::Show(Tab::Fleet),
             _ => return Effect::Ignored,
         };
         let last = i64::from(u16::MAX) - 1;

@@ -71,7 +71,9 @@ pub fn command(dir: &Path, now: &str, args: &[&str]) -> Command {
         .env_remove("SPROUT_DATA")
         // The binary's cache and witness go beside the data, in the test's temporary directory.
         .env("XDG_CACHE_HOME", dir.parent().unwrap_or(dir).join("cache"))
-        .env("XDG_STATE_HOME", dir.parent().unwrap_or(dir).join("state"));
+        .env("XDG_STATE_HOME", dir.parent().unwrap_or(dir).join("state"))
+        // The operator's own keys and theme never leak into a test.
+        .env("SPROUT_CONFIG", dir.parent().unwrap_or(dir).join("config"));
     command
 }
 

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::Data;
@@ -140,9 +141,14 @@ struct RolloutReport {
     pending_overrides: Vec<PendingOverride>,
 }
 
-fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> Report {
-    let view = FleetView::build(data, state, rollout, ctx.now);
-    let today = ctx.now.date_naive();
+/// The status as Markdown, for a change record (the dashboard's `:copy status`).
+pub fn markdown(place: String, data: &Data, state: &State, rollout: Option<usize>, now: DateTime<Utc>) -> String {
+    text(&build(place, now, data, state, rollout), true)
+}
+
+fn build(place: String, now: DateTime<Utc>, data: &Data, state: &State, rollout: Option<usize>) -> Report {
+    let view = FleetView::build(data, state, rollout, now);
+    let today = now.date_naive();
     // Roles in fleet.ron's order, so the report reads the way the operator wrote the fleet.
     let order = |role: &str| data.fleet.roles.iter().position(|r| r.id == role).unwrap_or(usize::MAX);
     let mut roles: BTreeMap<(usize, &str), RoleLine> = BTreeMap::new();
@@ -211,9 +217,9 @@ fn build(ctx: &Context, data: &Data, state: &State, rollout: Option<usize>) -> R
         .map(|((id, status, reason), (title, servers))| FixLine { id, title, status, reason, servers })
         .collect();
     Report {
-        data: ctx.store().place(),
+        data: place,
         version: JSON_VERSION,
-        now: ctx.now,
+        now,
         servers: state.servers.len(),
         violations,
         at_limit,
@@ -325,7 +331,7 @@ fn rollout_report(data: &Data, state: &State, v: &rules::RolloutView) -> Rollout
 pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let loaded = load(ctx, err)?;
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
-    let report = build(ctx, &loaded.data, &loaded.state, r);
+    let report = build(ctx.store().place(), ctx.now, &loaded.data, &loaded.state, r);
     let text = match format {
         Format::Json => crate::safe::json(&report)? + "\n",
         Format::Text => text(&report, false),

@@ -250,9 +250,26 @@ const KEYS: &[Binding] = &[
 const N: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::NONE;
 const S: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::SHIFT;
 
+/// The fleet table's column headings, spelled out (the symbols never rest on colour alone).
+pub const LEGEND: &[(&str, &str)] = &[
+    ("site", "the server's site; * after it: a remote server"),
+    ("product", "a column per product, headed by its id: installed/latest service pack, coloured by behind"),
+    ("behind", "most service packs behind: ✓ 0 current · 1 behind · ! 2 at the limit · ✗ 3+ violation"),
+    ("hotfix", "r/b: applicable hot fixes ready to install / blocked behind a service pack"),
+    ("tier", "risk tier: the effect if the install fails (Low, Medium, High)"),
+    ("pri", "upgrade priority, 1 first to 3 last; * overridden"),
+    ("ph", "the phase of the rollout the server is a member of"),
+    ("soak", "✓ ready · … soaking · ! checkout due or unverified · ✗ overdue, failed, blocked · · not yet"),
+    ("last", "last checkout: its result and how many days ago"),
+];
+
 impl View for FleetTable {
     fn keys(&self) -> Vec<&'static Binding> {
         KEYS.iter().chain(&action::SERVER_RECORDS).collect()
+    }
+
+    fn legend(&self) -> &'static [(&'static str, &'static str)] {
+        LEGEND
     }
 
     fn derive(&mut self, snap: &Snapshot, servers: Option<&[usize]>) {
@@ -262,6 +279,18 @@ impl View for FleetTable {
             Some(servers) => self.changed(servers, snap.view),
         }
         self.rebuild(data, state, snap.view, snap.names);
+    }
+
+    fn click(&mut self, row: u16, _snap: &Snapshot) -> Effect {
+        // The block's top border and the column headings come first.
+        let Some(n) = usize::from(row).checked_sub(2).map(|n| n + self.scroll.offset()) else {
+            return Effect::Done;
+        };
+        if n >= self.lines.len() {
+            return Effect::Done;
+        }
+        self.scroll.cursor = n;
+        self.selected_server().map_or(Effect::Done, Effect::Select)
     }
 
     fn update(&mut self, action: Action, snap: &Snapshot, page: usize) -> Effect {
