@@ -197,3 +197,37 @@ fn a_lost_terminal_or_a_signal_ends_the_dashboard_within_a_second() {
         println!("SIG{signal}: ended in {} ms", took.as_millis());
     }
 }
+
+/// Ctrl-Z hands the terminal back to the shell (job control says "Stopped"), `fg` brings the
+/// dashboard back whole; `Y` puts the selected server's name on the clipboard with OSC 52
+/// (tmux keeps it as a buffer with `set-clipboard on`); with `--mouse`, a click on a tab
+/// shows it.
+#[test]
+fn ctrl_z_suspends_y_copies_and_the_mouse_clicks_a_tab() {
+    let s = Sample::new();
+    let t = Tmux::new("suspend");
+    let bin = env!("CARGO_BIN_EXE_sprout");
+    t.cmd(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", "bash --norc --noprofile -i"]);
+    t.cmd(&["set", "-g", "set-clipboard", "on"]);
+    let config = s.path().parent().expect("parent").join("config");
+    let command =
+        format!("SPROUT_CONFIG={} {bin} --data {} --now {} --mouse", config.display(), s.path().display(), common::NOW);
+    t.keys(&[&command, "Enter"]);
+    t.wait_for("1 Fleet");
+    t.keys(&["C-z"]);
+    t.wait_for("Stopped");
+    t.keys(&["fg", "Enter"]);
+    t.wait_for("1 Fleet");
+    t.keys(&["j", "Y"]);
+    t.wait_for("copied server name");
+    let buffer = t.cmd(&["show-buffer"]);
+    assert_eq!(buffer, "BOS-NEWS01", "the clipboard holds the selected server's name");
+    // Press and release of the left button at column 25, row 2 (1-based): "3 Rollout".
+    t.cmd(&["send-keys", "-t", "t", "-l", "\x1b[<0;25;2M\x1b[<0;25;2m"]);
+    t.wait_for("Gates of phase 3");
+    t.keys(&["q"]);
+    // The job ended: the shell says so when asked.
+    t.keys(&["clear; jobs; echo jobs-$((40+2))", "Enter"]);
+    let screen = t.wait_for("jobs-42");
+    assert!(!screen.contains("Stopped") && !screen.contains("1 Fleet"), "{screen}");
+}
