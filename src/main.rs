@@ -92,7 +92,7 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failu
             .map_err(|e| Failure(format!("cannot watch for signal {signal}: {e}")))?;
     }
     watchdog(std::sync::Arc::clone(&stop));
-    let checker = Checker::start(store, ctx.now);
+    let checker = Checker::new(store, ctx.now);
     // `init` restores the terminal on panic as well as on the way out below.
     let mut terminal = ratatui::init();
     if settings.mouse {
@@ -114,15 +114,17 @@ struct Checker {
     store: std::sync::Arc<dyn sprout::store::Store>,
     now: chrono::DateTime<Utc>,
     running: Option<std::sync::mpsc::Receiver<usize>>,
-    started: Instant,
-    again: bool,
+    /// When the last run started.
+    last: Option<Instant>,
+    /// A run is wanted (at the start, and after a change made outside the write path).
+    due: bool,
 }
 
 impl Checker {
-    fn start(store: std::sync::Arc<dyn sprout::store::Store>, now: chrono::DateTime<Utc>) -> Checker {
-        let mut c = Checker { store, now, running: None, started: Instant::now(), again: false };
-        c.spawn();
-        c
+    /// A checker whose first run starts with the first `poll`, after the first frame is on
+    /// screen: the check never delays the rows (nor adds its memory to the load's).
+    fn new(store: std::sync::Arc<dyn sprout::store::Store>, now: chrono::DateTime<Utc>) -> Checker {
+        Checker { store, now, running: None, last: None, due: true }
     }
 
     fn spawn(&mut self) {
@@ -139,33 +141,33 @@ impl Checker {
             let _ = tx.send(problems);
         });
         self.running = spawned.ok().map(|_| rx);
-        self.started = Instant::now();
-        self.again = false;
+        self.last = Some(Instant::now());
+        self.due = false;
     }
 
-    /// The count, when a run has finished; starts the next run if one is due.
+    /// The count, when a run has finished; starts the next run if one is due and the last
+    /// started a minute ago or more.
     fn poll(&mut self, now: chrono::DateTime<Utc>) -> Option<usize> {
-        let done = match &self.running {
-            Some(rx) => match rx.try_recv() {
-                Ok(n) => Some(n),
+        if let Some(rx) = &self.running {
+            match rx.try_recv() {
+                Ok(n) => {
+                    self.running = None;
+                    return Some(n);
+                }
                 Err(std::sync::mpsc::TryRecvError::Empty) => return None,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
-            },
-            None => None,
-        };
-        if done.is_some() || self.running.is_some() {
-            self.running = None;
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.running = None,
+            }
         }
-        if self.again && self.started.elapsed() > Duration::from_secs(60) {
+        if self.due && self.last.is_none_or(|l| l.elapsed() >= Duration::from_secs(60)) {
             self.now = now;
             self.spawn();
         }
-        done
+        None
     }
 
-    /// The data changed: check again (now if nothing runs and the last run is a minute old).
+    /// The data was changed outside the write path: check again.
     fn changed(&mut self) {
-        self.again = true;
+        self.due = true;
     }
 }
 
@@ -310,6 +312,8 @@ fn run(
             // The app remembers the stamp of its own last load, so its own writes do not reload twice.
             if app.watch() {
                 dirty = true;
+            }
+            if std::mem::take(&mut app.edited_outside) {
                 checker.changed();
             }
             if let Some(problems) = checker.poll(app.now) {

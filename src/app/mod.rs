@@ -90,6 +90,8 @@ pub struct App {
     pub suspend: bool,
     /// Problems `sprout check` finds in the data, once a background check has counted them.
     pub problems: Option<usize>,
+    /// The data was changed other than by sprout's write path since the last check was asked.
+    pub edited_outside: bool,
     /// Rows of the body last drawn, for paging.
     pub page: usize,
     /// Journal events seen; more after a reload are marked as new.
@@ -147,6 +149,7 @@ impl App {
             clipboard: None,
             suspend: false,
             problems: None,
+            edited_outside: false,
             page: 10,
             seen_events,
             changed: Default::default(),
@@ -270,8 +273,12 @@ impl App {
     /// Another process changed the store: reload, keep the cursor, mark what is new.
     pub fn reload_external(&mut self) {
         let before = self.live.data.journal.len();
-        if self.reload().is_none() {
-            return;
+        match self.reload() {
+            None => return,
+            // Not through sprout's write path (which checks every event before it appends):
+            // what `check` says may have changed.
+            Some(live::CatchUp::Reloaded) => self.edited_outside = true,
+            Some(_) => {}
         }
         let index = &self.live.data.journal;
         let added = index.len().saturating_sub(before);

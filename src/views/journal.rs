@@ -55,6 +55,10 @@ const OPEN: Binding = action::binding(
 );
 
 impl View for JournalPane {
+    fn legend(&self) -> &'static [(&'static str, &'static str)] {
+        &[("●", "an event you have not seen yet (another operator's)"), ("#n", "the event's sequence number")]
+    }
+
     fn keys(&self) -> Vec<&'static Binding> {
         KEYS.iter().collect()
     }

@@ -88,6 +88,14 @@ const KEYS: &[Binding] = &[
 ];
 
 impl View for RolloutPane {
+    fn legend(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("✓ ▶ ·", "phases: done, open now, to come; (n) how many members"),
+            ("██░░┊", "soak: days soaked of the maximum, ┊ where the minimum ends"),
+            ("15/14", "day 15 of a 14-day maximum; ✗ overdue · ! checkout due · … soaking · ✓ ready"),
+        ]
+    }
+
     fn keys(&self) -> Vec<&'static Binding> {
         // Open first, then what can be recorded about the member under the cursor, then the phase's.
         KEYS[..1].iter().chain(&action::SERVER_RECORDS).chain(&KEYS[1..]).collect()
