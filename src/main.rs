@@ -68,9 +68,14 @@ fn main() -> ExitCode {
 }
 
 fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failure> {
-    let loaded = sprout::live::load(&ctx.store())?;
+    // A first load of a large fleet (no cache yet) takes seconds: past a quarter second a bar
+    // on the terminal says what it is doing, cleared before the dashboard's screen opens.
+    let bar = cli::progress::Bar::start();
+    let loaded = sprout::live::load_with_progress(&ctx.store(), bar.progress())?;
     let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
+    bar.progress().begin(sprout::progress::Stage::BuildingViews, 0);
     let mut app = App::from_loaded(loaded, Operator::current(), ctx.read_only, ctx.now, pinned, rollout);
+    bar.finish();
     if !first_run.is_empty() {
         app.notice = Some(sprout::app::Notice { ok: true, text: first_run.trim_start_matches("sprout: ").to_string() });
     }
