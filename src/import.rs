@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use crate::model::{Catalog, Environment, Fleet, Server};
+use crate::progress::{Progress, Stage};
 
 /// Other names for columns and values, for exports whose headers are not sprout's words:
 /// `(columns: {"Hostname": "name", "Exch": "ex55"}, roles: {"Mail": "mailbox"},
@@ -87,6 +88,7 @@ fn field_of(header: &str, catalog: &Catalog, mapping: &Mapping) -> Option<Field>
 
 /// Read `text` (CSV, or TSV when `tabs`) against today's `fleet` and the catalog. With
 /// `skip_bad`, bad rows are left out and listed; otherwise any bad cell fails the whole import.
+/// `progress` counts the lines read.
 pub fn import(
     text: &str,
     tabs: bool,
@@ -94,7 +96,10 @@ pub fn import(
     fleet: &Fleet,
     mapping: &Mapping,
     skip_bad: bool,
+    progress: &Progress,
 ) -> Result<Imported, Vec<BadCell>> {
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + usize::from(!text.ends_with('\n'));
+    progress.begin(Stage::ReadingRows, lines as u64);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(if tabs { b'\t' } else { b',' })
         .flexible(true)
@@ -148,6 +153,7 @@ pub fn import(
             }
         };
         let row = record.position().map_or(0, |p| p.line() as usize);
+        progress.set(row as u64);
         let mut row_problems = Vec::new();
         let cell = |k: usize| record.get(k).unwrap_or("");
         let column = |f: &Field| fields.iter().position(|x| x.as_ref() == Some(f));
@@ -381,8 +387,11 @@ mod tests {
     #[test]
     fn rows_are_added_or_update_the_fields_they_name() {
         let (data, _) = sample();
-        let got = import(CSV, false, &data.catalog, &data.fleet, &Mapping::default(), false).expect("good");
+        let progress = Progress::new();
+        let got = import(CSV, false, &data.catalog, &data.fleet, &Mapping::default(), false, &progress).expect("good");
         assert_eq!(got.added, 1);
+        let read = progress.read();
+        assert_eq!((read.stage, read.done, read.total), (Stage::ReadingRows, 3, 3), "every line counted");
         let new = got.fleet.servers.iter().find(|s| s.name == "NEW-MBX01").expect("added");
         assert_eq!((new.role.as_str(), new.products.get("ex55"), new.users), ("mailbox", Some(&3), 900));
         assert_eq!(
@@ -396,7 +405,8 @@ mod tests {
     fn every_bad_cell_is_located_with_what_was_expected() {
         let (data, _) = sample();
         let text = "name,role,site,ex55,remote\nBOS-IMS01,printer,BOS,SP9,maybe\nBAD NAME\u{1b},ims,BOS,4,no\n";
-        let bad = import(text, false, &data.catalog, &data.fleet, &Mapping::default(), false).expect_err("bad");
+        let bad = import(text, false, &data.catalog, &data.fleet, &Mapping::default(), false, &Progress::new())
+            .expect_err("bad");
         let at: Vec<(usize, usize)> = bad.iter().map(|b| (b.row, b.column)).collect();
         assert_eq!(at, [(2, 2), (2, 4), (2, 5), (3, 1)]);
         assert!(bad[0].message.starts_with("role: expected a role of fleet.ron (news, ims"), "{}", bad[0].message);
@@ -407,7 +417,8 @@ mod tests {
         );
         assert_eq!(bad[2].message, "remote: expected yes or no, found \"maybe\"");
         assert!(bad[3].message.contains("\\e"), "shown visibly: {}", bad[3].message);
-        let skipped = import(text, false, &data.catalog, &data.fleet, &Mapping::default(), true).expect("skip");
+        let skipped =
+            import(text, false, &data.catalog, &data.fleet, &Mapping::default(), true, &Progress::new()).expect("skip");
         assert_eq!((skipped.changes.len(), skipped.bad.len()), (0, 4));
     }
 
@@ -418,11 +429,12 @@ mod tests {
             ron::from_str("(columns: {\"Hostname\": \"name\", \"Exch\": \"ex55\", \"Loc\": \"site\", \"Kind\": \"role\"}, roles: {\"Mail\": \"mailbox\"})")
                 .expect("mapping");
         let text = "Hostname,Kind,Loc,Exch\nZZ-MBX01,Mail,ZZ,SP2\n";
-        let got = import(text, false, &data.catalog, &data.fleet, &mapping, false).expect("mapped");
+        let got = import(text, false, &data.catalog, &data.fleet, &mapping, false, &Progress::new()).expect("mapped");
         let s = got.fleet.servers.iter().find(|s| s.name == "ZZ-MBX01").expect("added");
         assert_eq!((s.role.as_str(), s.site.as_str(), s.products.get("ex55")), ("mailbox", "ZZ", Some(&2)));
         let unknown =
-            import("Hostname,Color\nX,red\n", false, &data.catalog, &data.fleet, &mapping, false).expect_err("header");
+            import("Hostname,Color\nX,red\n", false, &data.catalog, &data.fleet, &mapping, false, &Progress::new())
+                .expect_err("header");
         assert!(
             unknown
                 .iter()

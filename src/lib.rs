@@ -8,6 +8,7 @@ pub mod import;
 pub mod live;
 pub mod model;
 pub mod parallel;
+pub mod progress;
 pub mod rules;
 pub mod safe;
 pub mod store;

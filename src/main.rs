@@ -78,10 +78,15 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failu
     // The operator's own keys and theme first: a mistake in them is said before anything loads.
     let settings = sprout::config::load(sprout::config::dir().as_deref(), &ctx.asked).map_err(Failure)?;
     let store = ctx.store();
-    let loaded = sprout::live::load(&store)?;
+    // A first load of a large fleet (no cache yet) takes seconds: past a quarter second a bar
+    // on the terminal says what it is doing, cleared before the dashboard's screen opens.
+    let bar = cli::progress::Bar::start();
+    let loaded = sprout::live::load_with_progress(&store, bar.progress())?;
     let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
+    bar.progress().begin(sprout::progress::Stage::BuildingViews, 0);
     let mut app = App::from_loaded(loaded, Operator::current(), ctx.read_only, ctx.now, pinned, rollout);
     app.keys = settings.keys.clone();
+    bar.finish();
     if !first_run.is_empty() {
         app.say(true, first_run.trim_start_matches("sprout: ").to_string());
     }

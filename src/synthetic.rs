@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{CheckoutResult, Event, Fleet, RolloutPlan, Server};
+use crate::progress::{Progress, Stage};
 use crate::store::{journal, parse, sample};
 
 struct Lcg(u64);
@@ -22,6 +23,16 @@ impl Lcg {
 
 /// The four files' texts for `servers` servers and `events` journal events, dated for `now`.
 pub fn generate(servers: usize, events: usize, now: DateTime<Utc>) -> Result<Vec<(&'static str, String)>, String> {
+    generate_with_progress(servers, events, now, &Progress::new())
+}
+
+/// `generate`, telling `progress` how many servers and events are made so far.
+pub fn generate_with_progress(
+    servers: usize,
+    events: usize,
+    now: DateTime<Utc>,
+    progress: &Progress,
+) -> Result<Vec<(&'static str, String)>, String> {
     let files = sample::files(now).map_err(|e| e.to_string())?;
     let text = |name: &str| files.iter().find(|(n, _)| *n == name).map(|(_, t)| t.clone()).unwrap_or_default();
     let base_fleet: Fleet = parse::ron("fleet.ron", &text("fleet.ron"), 1).map_err(|e| e.to_string())?;
@@ -38,7 +49,9 @@ pub fn generate(servers: usize, events: usize, now: DateTime<Utc>) -> Result<Vec
         base_fleet.servers.iter().filter(|s| s.name.starts_with("LAB-") || s.name.starts_with("TEST-")).cloned(),
     );
     let mut n = 0;
+    progress.begin(Stage::MakingServers, servers as u64);
     while fleet.servers.len() < servers {
+        progress.set(fleet.servers.len() as u64);
         let role = roles[rng.next(roles.len() as u64) as usize];
         let site = rng.next(20);
         let remote = site >= 16;
@@ -70,7 +83,9 @@ pub fn generate(servers: usize, events: usize, now: DateTime<Utc>) -> Result<Vec
     }
     let catalog: crate::model::Catalog =
         parse::ron("catalog.ron", &text("catalog.ron"), 1).map_err(|e| e.to_string())?;
-    let journal = journal_text(&catalog, &fleet, &plan, events, now, &mut rng)?;
+    progress.begin(Stage::MakingEvents, events as u64);
+    let journal = journal_text(&catalog, &fleet, &plan, events, now, &mut rng, progress)?;
+    progress.begin(Stage::WritingFiles, 0);
     let fleet_text =
         ron::ser::to_string_pretty(&fleet, ron::ser::PrettyConfig::default()).map_err(|e| e.to_string())?;
     let plan_text = ron::ser::to_string_pretty(&plan, ron::ser::PrettyConfig::default()).map_err(|e| e.to_string())?;
@@ -94,19 +109,21 @@ fn role_code(role: &str) -> &'static str {
 }
 
 /// Appends chained lines.
-struct Chain {
+struct Chain<'a> {
     seq: u64,
     prev: String,
     out: String,
+    progress: &'a Progress,
 }
 
-impl Chain {
+impl Chain<'_> {
     fn emit(&mut self, event: Event, at: DateTime<Utc>) -> Result<(), String> {
         self.emit_as("gen", event, at)
     }
 
     fn emit_as(&mut self, by: &str, event: Event, at: DateTime<Utc>) -> Result<(), String> {
         self.seq += 1;
+        self.progress.set(self.seq);
         let (entry, line) = journal::encode(self.seq, at, by, None, event, &self.prev).map_err(|e| e.to_string())?;
         self.prev = entry.sum;
         let _ = writeln!(self.out, "{line}");
@@ -121,6 +138,7 @@ fn journal_text(
     events: usize,
     now: DateTime<Utc>,
     rng: &mut Lcg,
+    progress: &Progress,
 ) -> Result<String, String> {
     let Some(ro) = plan.rollouts.first() else { return Ok(String::new()) };
     let rollout = ro.id.clone();
@@ -139,7 +157,7 @@ fn journal_text(
         overridden: vec![],
     };
     let verified = Some("Exchange 5.5 build 2650.24 (SP4)".to_string());
-    let mut chain = Chain { seq: 0, prev: String::new(), out: String::with_capacity(events * 200) };
+    let mut chain = Chain { seq: 0, prev: String::new(), out: String::with_capacity(events * 200), progress };
     let start = now - Duration::days(40);
     let mut left = events;
     let mut installed: Vec<(String, String)> = Vec::new();

@@ -230,4 +230,40 @@ fn ctrl_z_suspends_y_copies_and_the_mouse_clicks_a_tab() {
     t.keys(&["clear; jobs; echo jobs-$((40+2))", "Enter"]);
     let screen = t.wait_for("jobs-42");
     assert!(!screen.contains("Stopped") && !screen.contains("1 Fleet"), "{screen}");
+
+/// On a terminal, `gen` and a first load show what they are doing, then clear it: the bar is
+/// drawn from its own thread while `main` holds the stderr lock, so neither may wait on it.
+#[test]
+fn a_slow_start_shows_a_bar_on_the_terminal_then_clears_it() {
+    let s = Sample::new();
+    let t = Tmux::new("progress");
+    let bin = env!("CARGO_BIN_EXE_sprout");
+    let dir = s.dir.path().join("gen");
+    t.cmd(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "30", "sh"]);
+    t.keys(&["clear", "Enter"]);
+    // Shown at once (debug builds only), so a small fleet is enough to see it.
+    let generate = format!(
+        "SPROUT_TEST_PROGRESS_NOW=1 {bin} gen --servers 3000 --events 200000 --now {} {}; echo gen-exited-$?",
+        common::NOW,
+        dir.display()
+    );
+    t.keys(&[&generate, "Enter"]);
+    t.wait_for("making up journal events [");
+    let screen = t.wait_for("gen-exited-0");
+    assert!(screen.contains("wrote 3000 servers and 200000 journal events"), "{screen}");
+    assert!(!screen.contains("making up"), "the bar is cleared before gen says what it wrote:\n{screen}");
+    t.keys(&["clear", "Enter"]);
+    let cache = dir.parent().map(|p| p.join("cache")).unwrap_or_default();
+    let dashboard = format!(
+        "SPROUT_TEST_PROGRESS_NOW=1 XDG_CACHE_HOME={} {bin} --data {} --now {}; echo sprout-exited-$?",
+        cache.display(),
+        dir.display(),
+        common::NOW
+    );
+    t.keys(&[&dashboard, "Enter"]);
+    t.wait_for("reading and replaying the journal [");
+    t.wait_for("1 Fleet");
+    t.keys(&["q"]);
+    let screen = t.wait_for("sprout-exited-0");
+    assert!(!screen.contains("replaying") && !screen.contains("1 Fleet"), "nothing is left behind:\n{screen}");
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::import::{self, BadCell, Imported, Mapping};
 use crate::live::{self, Loaded, WriteOptions};
 use crate::model::Event;
+use crate::progress::{Progress, Stage};
 use crate::rules::Refusal;
 use crate::store::Operator;
 
@@ -64,10 +65,11 @@ pub fn run(ctx: &Context, req: Request, out: &mut dyn Write, err: &mut dyn Write
         }
     };
     let started = std::time::Instant::now();
-    let build = |loaded: &Loaded| -> Result<Imported, Refusal> {
+    let build = |loaded: &Loaded, progress: &Progress| -> Result<Imported, Refusal> {
         // The baseline as the file says it (a state read from the cache carries no copy of it).
+        progress.begin(Stage::ReadingFleet, 0);
         let baseline = loaded.store.fleet().map_err(|e| Refusal(e.join("\n")))?;
-        let imported = import::import(&text, tabs, &loaded.data.catalog, &baseline, &mapping, req.skip_bad)
+        let imported = import::import(&text, tabs, &loaded.data.catalog, &baseline, &mapping, req.skip_bad, progress)
             .map_err(|bad| Refusal(format!("nothing was imported:\n{}", located(req.file, &bad))))?;
         let open = in_open_phases(loaded, &imported);
         if !open.is_empty() && !req.force {
@@ -79,10 +81,13 @@ pub fn run(ctx: &Context, req: Request, out: &mut dyn Write, err: &mut dyn Write
         }
         Ok(imported)
     };
-    // First without the lock: a dry run, or an import that changes nothing, ends here.
-    let loaded = live::load(&ctx.store())?;
-    let preview = build(&loaded)?;
+    // First without the lock: a dry run, or an import that changes nothing, ends here. A large
+    // fleet's first load or a long inventory takes a while: on a terminal, a bar shows it.
+    let bar = super::progress::Bar::start();
+    let loaded = live::load_with_progress(&ctx.store(), bar.progress())?;
+    let preview = build(&loaded, bar.progress())?;
     if req.dry_run || preview.changes.is_empty() {
+        bar.finish();
         report(&preview, req.file, out)?;
         let what = if req.dry_run {
             "dry run: nothing written"
@@ -93,6 +98,7 @@ pub fn run(ctx: &Context, req: Request, out: &mut dyn Write, err: &mut dyn Write
         return Ok(());
     }
     drop(loaded);
+    bar.progress().begin(Stage::Recording, 0);
     let mut summary = None;
     let options = WriteOptions { read_only: ctx.read_only, ..Default::default() };
     let recorded = live::record_baseline(
@@ -101,7 +107,8 @@ pub fn run(ctx: &Context, req: Request, out: &mut dyn Write, err: &mut dyn Write
         ctx.now,
         options,
         |loaded| {
-            let imported = build(loaded)?;
+            // Read again under the lock, quickly (the cache is fresh): the bar says "recording".
+            let imported = build(loaded, &Progress::new())?;
             if imported.changes.is_empty() {
                 return Err(Refusal("the import changes nothing: fleet.ron already says all of it".into()));
             }
@@ -117,10 +124,13 @@ pub fn run(ctx: &Context, req: Request, out: &mut dyn Write, err: &mut dyn Write
             Ok((fleet, event))
         },
         |holder| {
-            let _ = writeln!(err, "waiting for the lock held by {holder} ...");
+            bar.suspend(|| {
+                let _ = writeln!(err, "waiting for the lock held by {holder} ...");
+            });
         },
     )
     .map_err(|e| Failure(e.to_string()))?;
+    bar.finish();
     if let Some(imported) = &summary {
         report(imported, req.file, out)?;
     }

@@ -9,6 +9,7 @@ mod frame;
 mod import;
 mod journal;
 mod manifest;
+pub mod progress;
 mod record;
 mod repair;
 mod server;

@@ -16,7 +16,9 @@ pub fn init(ctx: &Context, dir: &Path, out: &mut dyn Write) -> Outcome {
 
 /// Write a synthetic fleet of `servers` with `events` journal events to `dir`.
 pub fn generate(ctx: &Context, servers: usize, events: usize, dir: &Path, out: &mut dyn Write) -> Outcome {
-    let files = crate::synthetic::generate(servers, events, ctx.now).map_err(Failure)?;
+    // A million events take seconds: on a terminal, a bar says how far it has got.
+    let bar = super::progress::Bar::start();
+    let files = crate::synthetic::generate_with_progress(servers, events, ctx.now, bar.progress()).map_err(Failure)?;
     std::fs::create_dir_all(dir)?;
     for (name, text) in files {
         if dir.join(name).exists() {
@@ -24,6 +26,7 @@ pub fn generate(ctx: &Context, servers: usize, events: usize, dir: &Path, out: &
         }
         store::dir::atomic::write(&dir.join(name), text.as_bytes())?;
     }
+    bar.finish();
     writeln!(out, "wrote {servers} servers and {events} journal events to {}", dir.display())?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::progress::Stage;
 use crate::store::{self, Store};
 
 use super::{Failure, Format, Outcome};
@@ -18,14 +19,19 @@ struct Json {
 }
 
 pub fn run(store: &dyn Store, format: Format, out: &mut dyn Write) -> Outcome {
+    // Streamed: a million-event journal is checked without holding it in memory, with a bar
+    // on a terminal while it takes long. Read once, for the text and the JSON alike.
+    let bar = super::progress::Bar::start();
+    bar.progress().begin(Stage::Verifying, store.journal_extent());
+    let (mut events, mut last) = (0usize, 0u64);
+    let read = store.read(None, &mut |e, _, end, _| {
+        bar.progress().set(end);
+        events += 1;
+        last = e.seq;
+    });
+    bar.finish();
     if let Format::Json = format {
-        let mut text = Vec::new();
-        let result = run(store, Format::Text, &mut text);
-        let (mut events, mut last) = (0usize, 0u64);
-        let _ = store.read(None, &mut |e, _, _, _| {
-            events += 1;
-            last = e.seq;
-        });
+        let result = report(store, events, last, read, &mut Vec::new());
         let j = Json {
             version: super::status::JSON_VERSION,
             journal: store.locate(store::JOURNAL, &[]),
@@ -37,13 +43,19 @@ pub fn run(store: &dyn Store, format: Format, out: &mut dyn Write) -> Outcome {
         writeln!(out, "{}", crate::safe::json(&j)?)?;
         return result;
     }
+    report(store, events, last, read, out)
+}
+
+/// What the read found, in words.
+fn report(
+    store: &dyn Store,
+    events: usize,
+    last: u64,
+    read: Result<store::Read, store::ReadError>,
+    out: &mut dyn Write,
+) -> Outcome {
     let journal = store.locate(store::JOURNAL, &[]);
-    // Streamed: a million-event journal is checked without holding it in memory.
-    let (mut events, mut last) = (0usize, 0u64);
-    match store.read(None, &mut |e, _, _, _| {
-        events += 1;
-        last = e.seq;
-    }) {
+    match read {
         Ok(read) => {
             if events == 0 && read.torn.is_none() {
                 writeln!(out, "{journal}: no journal yet")?;

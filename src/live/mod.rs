@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Data, Entry};
+use crate::progress::{Progress, Stage};
 use crate::rules::{self, State};
 use crate::store::{FileStore, Mark, Plans, ReadError, Stamp, Start, Store, Torn};
 
@@ -101,14 +102,18 @@ fn load_full(
     store: &Arc<dyn Store>,
     mut stamp: Stamp,
     plans: Plans,
+    progress: &Progress,
     mut each: impl FnMut(usize, &Entry, &Data, &State),
 ) -> Result<Loaded, Vec<String>> {
     let Plans { catalog, plan, team, key } = plans;
+    progress.begin(Stage::ReadingFleet, 0);
     let fleet = store.fleet()?;
     let mut data = Data { catalog, fleet, plan, journal: Default::default(), team };
     let mut state = State::new(&data);
+    progress.begin(Stage::Replaying, store.journal_extent());
     let read = store
         .read(None, &mut |e, begin, end, line| {
+            progress.set(end);
             each(line, &e, &data, &state);
             let pos = data.journal.len();
             let server = state.apply(&data, pos, &e);
@@ -136,17 +141,25 @@ fn load_full(
 /// Load a store: from the derived-state cache when it provably matches (then only journal
 /// lines appended since are read), else in full, rewriting the cache.
 pub fn load(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
+    load_with_progress(store, &Progress::new())
+}
+
+/// `load`, telling `progress` what it is doing: a full load of a large fleet takes seconds.
+pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result<Loaded, LoadError> {
     let stamp = store.stamp();
     let plans = plans(store).map_err(LoadError::Invalid)?;
+    progress.begin(Stage::ReadingCache, 0);
     if let Some(loaded) = cache::restore(store, &stamp, &plans) {
         if let Source::Cache { tail } = loaded.source
             && tail > cache::REWRITE_AFTER
         {
+            progress.begin(Stage::WritingCache, 0);
             cache::save(&loaded);
         }
         return Ok(loaded);
     }
-    let loaded = load_full(store, stamp, plans, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
+    let loaded = load_full(store, stamp, plans, progress, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
+    progress.begin(Stage::WritingCache, 0);
     cache::save(&loaded);
     Ok(loaded)
 }
@@ -222,7 +235,7 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
     let mut baseline: Option<(usize, String)> = None;
     let stamp = store.stamp();
     let plans = plans(store)?;
-    let loaded = load_full(store, stamp, plans, |line, e, data, state| {
+    let loaded = load_full(store, stamp, plans, &Progress::new(), |line, e, data, state| {
         if let crate::model::Event::BaselineChanged { file, hash, .. } = &e.event
             && file == crate::store::FLEET
         {
@@ -338,6 +351,18 @@ mod tests {
         let second = load(&store).expect("load");
         assert_eq!(second.source, Source::Cache { tail: 0 }, "the cache is above the store, so it serves this one too");
         assert_eq!(second.state.servers, first.state.servers);
+    }
+
+    #[test]
+    fn a_load_says_what_it_is_doing() {
+        let (_, store) = sample();
+        let progress = Progress::new();
+        load_with_progress(&store, &progress).expect("load");
+        let read = progress.read();
+        assert_eq!((read.stage, read.total), (Stage::WritingCache, 0), "a full load ends writing the cache");
+        load_with_progress(&store, &progress).expect("load");
+        assert_eq!(progress.read().stage, Stage::ReadingCache, "then the cache serves it");
+        assert_eq!(store.journal_extent(), 39, "the memory store's positions are its lines");
     }
 
     #[test]

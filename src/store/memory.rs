@@ -155,6 +155,10 @@ impl Store for MemoryStore {
         Ok(Read { end, torn: None, stamp: m.0.clone(), mark: m })
     }
 
+    fn journal_extent(&self) -> u64 {
+        lock(&self.inner).lines.len() as u64
+    }
+
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String> {
         let inner = lock(&self.inner);
         positions

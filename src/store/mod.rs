@@ -159,6 +159,12 @@ pub trait Store: fmt::Debug + Send + Sync {
         since: Option<(&Mark, &Start)>,
         each: &mut dyn FnMut(Entry, u64, u64, usize),
     ) -> Result<Read, ReadError>;
+    /// Where the journal's positions end now (a data directory: its length in bytes), so a
+    /// reader can say how far through `read` it is. Only progress is shown with it; 0 when the
+    /// store cannot tell cheaply.
+    fn journal_extent(&self) -> u64 {
+        0
+    }
     /// The events at `positions` (journal order), read again and checked.
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String>;
     /// The journal is still exactly as `mark` describes.

@@ -211,6 +211,10 @@ impl Store for FileStore {
         Ok(Read { end, torn, mark: mark(generation, Some(id)), stamp: FileId::text(Some(id)) })
     }
 
+    fn journal_extent(&self) -> u64 {
+        FileId::of(&self.journal()).map_or(0, |id| id.len)
+    }
+
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String> {
         journal::read_at(&self.journal(), index, positions)
     }
