@@ -230,6 +230,7 @@ fn ctrl_z_suspends_y_copies_and_the_mouse_clicks_a_tab() {
     t.keys(&["clear; jobs; echo jobs-$((40+2))", "Enter"]);
     let screen = t.wait_for("jobs-42");
     assert!(!screen.contains("Stopped") && !screen.contains("1 Fleet"), "{screen}");
+}
 
 /// On a terminal, `gen` and a first load show what they are doing, then clear it: the bar is
 /// drawn from its own thread while `main` holds the stderr lock, so neither may wait on it.
