@@ -299,7 +299,7 @@ impl App {
 
     fn open_server(&mut self, i: usize) {
         self.selected = Some(i);
-        self.panes.server.scroll = 0;
+        self.panes.server.scroll = Default::default();
         self.tab = Tab::Server;
     }
 }

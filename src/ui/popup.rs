@@ -52,10 +52,9 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
     // Scrolled no further than the last page; the title says when there is more.
     let scroll = scroll.min(total.saturating_sub(room));
     let below = total.saturating_sub(scroll + room);
-    let title = match (scroll, below) {
-        (0, 0) => " help · esc closes ".to_string(),
-        (_, 0) => " help · esc closes · ↑ more above ".to_string(),
-        _ => format!(" help · esc closes · {below} more ↓ (PgDn/G) "),
+    let title = match super::scroll::more_text(usize::from(scroll), usize::from(below)) {
+        None => " help · esc closes ".to_string(),
+        Some(more) => format!(" help · esc closes · {more} "),
     };
     frame.render_widget(Clear, area);
     let block = Block::default().borders(Borders::ALL).border_style(theme.key).title(Span::styled(title, theme.title));
