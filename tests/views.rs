@@ -225,7 +225,8 @@ fn rollout_gates_scrolled() {
     let mut a = app(&s);
     a.update(Action::Tab(Tab::Rollout));
     a.update(Action::Left);
-    render(&mut a, 80, 24, &Theme::new(false));
+    // As in the terminal, a frame is drawn between two keys: G goes as far as it showed.
+    render(&mut a, 60, 16, &Theme::new(false));
     a.update(Action::Bottom);
     let terminal = render(&mut a, 60, 16, &Theme::new(false));
     insta::assert_snapshot!("rollout_gates_bottom_60x16", terminal.backend());
@@ -345,4 +346,15 @@ fn help_says_there_is_more_and_scrolls_to_it() {
     let bottom = rows(&mut a, 60, 16);
     assert!(bottom[0].contains("above") && !bottom[0].contains("more, ↓"), "{bottom:#?}");
     assert!(bottom.iter().any(|r| r.contains("behind>=2")), "the last line of help shows:\n{bottom:#?}");
+}
+
+#[test]
+fn help_on_a_narrow_terminal_wraps_between_words() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Help);
+    a.handle_key(ratatui::crossterm::event::KeyEvent::from(ratatui::crossterm::event::KeyCode::Char('G')));
+    let terminal = render(&mut a, 60, 16, &Theme::new(false));
+    insta::assert_snapshot!("help_rollout_bottom_60x16", terminal.backend());
 }

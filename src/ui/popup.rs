@@ -46,7 +46,11 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
             lines.push(Line::raw(*l));
         }
     }
-    let area = centered(frame.area(), 70, lines.len() as u16 + 2);
+    // Wrapped between words to the popup's width, so a narrow terminal cuts no word.
+    let width = frame.area().width.min(70);
+    let lines: Vec<Line> =
+        lines.iter().flat_map(|l| super::table::wrap_line(l, usize::from(width.saturating_sub(2)))).collect();
+    let area = centered(frame.area(), width, lines.len() as u16 + 2);
     let room = area.height.saturating_sub(2);
     let total = lines.len() as u16;
     // Scrolled no further than the last page; the title says when there is more.

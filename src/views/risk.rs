@@ -138,10 +138,13 @@ fn draw(pane: &RiskPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area
             ];
             // A tall cell names its servers, as many as fit, and counts the rest.
             let inner = block.inner(area);
-            let room = usize::from(inner.height).saturating_sub(3);
+            let room = usize::from(inner.height).saturating_sub(2);
             if room > 0 && count > 0 {
-                text.push(Line::default());
-                text.extend(cell_names(snap, &pane.named[r][c], count, usize::from(inner.width), room, theme));
+                if room >= 4 {
+                    text.push(Line::default());
+                }
+                let rows = room - usize::from(room >= 4);
+                text.extend(cell_names(snap, &pane.named[r][c], count, usize::from(inner.width), rows, theme));
             }
             let mut para = Paragraph::new(text).alignment(Alignment::Center).block(block);
             if selected {
@@ -191,7 +194,11 @@ fn cell_names(
             let dropped = lines.pop().map_or(0, |l| l.split(' ').count());
             listed -= dropped;
         }
-        lines.push(format!("… {} more (enter)", count - listed));
+        lines.push(match listed {
+            0 if width >= 16 => "enter lists them".to_string(),
+            0 => "enter: all".to_string(),
+            n => format!("… {} more (enter)", count - n),
+        });
     }
     lines.into_iter().map(|l| Line::styled(crate::ui::fit(&l, width).trim_end().to_string(), theme.dim)).collect()
 }

@@ -129,7 +129,10 @@ pub(super) fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme
         format!(" {unmet} of {} gates unmet: phase {} cannot open ", v.gates.len(), c + 2)
     };
     // The gates are why the phase cannot open: they get the room, the soak list what is left.
-    let members_rows = (v.members[c].len() as u16 + 1).clamp(4, 8);
+    // The members keep a third of a short screen (five rows at least), four rows when the
+    // gates are in focus.
+    let members_rows =
+        if all_gates { 4 } else { (v.members[c].len() as u16 + 1).clamp(4, 8).min((area.height / 3).max(5)) };
     let gates_height = (gate_rows as u16 + 1).min(area.height.saturating_sub(strip_rows + members_rows)).max(3);
     let [top, gates_area, bottom] =
         Layout::vertical([Constraint::Length(strip_rows), Constraint::Length(gates_height), Constraint::Min(3)])
