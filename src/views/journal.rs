@@ -118,10 +118,10 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
             Span::styled(if new { "● " } else { "  " }, theme.new),
             Span::styled(format!("#{:<digits$} ", e.seq), theme.dim),
             Span::raw(format!("{} ", e.at.format("%Y-%m-%d %H:%M"))),
-            Span::styled(table::cell(&crate::safe::visible(&e.by), 9), theme.key),
+            Span::styled(table::cell(&crate::safe::visible(&e.by), 10), theme.key),
             Span::styled(table::cell(e.event.kind(), 9), theme.dim),
-            // What is left after the marker (2), `#seq ` (digits + 2), the time (17), who (9), kind (9).
-            Span::raw(fit(&crate::describe::event(&e.event), width.saturating_sub(39 + digits))),
+            // What is left after the marker (2), `#seq ` (digits + 2), the time (17), who (10), kind (9).
+            Span::raw(fit(&crate::describe::event(&e.event), width.saturating_sub(40 + digits))),
         ]));
     }
     let cursor = pane.scroll.cursor.checked_sub(first);
