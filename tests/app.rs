@@ -523,3 +523,26 @@ fn filter_words_mean_the_field_they_name() {
     keys(&mut a, "/status:overdue");
     assert_eq!(shown(&a), ["BOS-IMS01"]);
 }
+
+#[test]
+fn on_the_rollout_view_left_and_right_pick_the_panel_the_move_keys_work_in() {
+    use sprout::views::rollout::Panel;
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    keys(&mut a, "3");
+    assert_eq!(a.panes.rollout.panel, Panel::Members, "the members first: the record keys apply to them");
+    keys(&mut a, "j");
+    let second = a.target_server();
+    assert_eq!(a.selected, second, "moving through the members selects the one under the cursor");
+    keys(&mut a, "h");
+    assert_eq!(a.panes.rollout.panel, Panel::Gates);
+    keys(&mut a, "jjG");
+    assert_eq!(a.target_server(), second, "scrolling the gates leaves the member cursor where it was");
+    assert!(a.panes.rollout.gates.top() > 0, "G went down the gates");
+    keys(&mut a, "ll");
+    assert_eq!(a.panes.rollout.panel, Panel::Waiting);
+    keys(&mut a, "l");
+    assert_eq!(a.panes.rollout.panel, Panel::Gates, "→ goes round");
+    keys(&mut a, "g");
+    assert_eq!(a.panes.rollout.gates.top(), 0);
+}

@@ -1,4 +1,5 @@
-//! Every view drawn on a TestBackend at 80x24 and 120x40 with the clock pinned.
+//! Every view drawn on a TestBackend at 60x16 (the minimum), 80x24, 120x40 and 200x60 with the
+//! clock pinned.
 //! The snapshots were reviewed by eye; `cargo insta review` shows a change.
 
 mod common;
@@ -28,9 +29,12 @@ fn render(app: &mut App, width: u16, height: u16, theme: &Theme) -> Terminal<Tes
     terminal
 }
 
+/// From the smallest terminal sprout draws on to a wide one.
+const SIZES: [(u16, u16); 4] = [(60, 16), (80, 24), (120, 40), (200, 60)];
+
 fn snapshot(name: &str, setup: impl Fn(&mut App)) {
     let s = Sample::new();
-    for (w, h) in [(80, 24), (120, 40)] {
+    for (w, h) in SIZES {
         let mut a = app(&s);
         setup(&mut a);
         let terminal = render(&mut a, w, h, &Theme::new(false));
@@ -183,8 +187,9 @@ fn a_list_window_moves_only_when_the_cursor_leaves_it() {
     for _ in 0..25 {
         a.update(Action::Down);
     }
+    // 19 rows, the last for the "more" line: the cursor on the 26th event puts the 8th on top.
     let at_bottom = top_line(&mut a);
-    assert!(at_bottom.contains("#32"), "{at_bottom}");
+    assert!(at_bottom.contains("#31"), "{at_bottom}");
     a.update(Action::Up);
     a.update(Action::Up);
     assert_eq!(top_line(&mut a), at_bottom, "moving up inside the window does not scroll it");
@@ -194,4 +199,167 @@ fn a_list_window_moves_only_when_the_cursor_leaves_it() {
     assert!(top_line(&mut a).contains("#36"), "above the window: it follows the cursor, no further");
     a.update(Action::Top);
     assert!(top_line(&mut a).contains("#39"), "back at the top, the newest event is first");
+}
+
+/// The text of a frame, one string per row.
+fn rows(app: &mut App, width: u16, height: u16) -> Vec<String> {
+    let t = render(app, width, height, &Theme::new(true));
+    let b = t.backend().buffer();
+    (0..height).map(|y| (0..width).map(|x| b[(x, y)].symbol()).collect::<String>()).collect()
+}
+
+fn open_server(a: &mut App, name: &str) {
+    a.selected = a.live.state.server_index(name);
+    a.update(Action::Tab(Tab::Server));
+}
+
+#[test]
+fn server_scrolled_to_the_end() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    open_server(&mut a, "BOS-BH01");
+    render(&mut a, 80, 24, &Theme::new(false));
+    a.update(Action::Bottom);
+    let terminal = render(&mut a, 80, 24, &Theme::new(false));
+    insta::assert_snapshot!("server_bottom_80x24", terminal.backend());
+}
+
+#[test]
+fn rollout_gates_scrolled() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Left);
+    // As in the terminal, a frame is drawn between two keys: G goes as far as it showed.
+    render(&mut a, 60, 16, &Theme::new(false));
+    a.update(Action::Bottom);
+    let terminal = render(&mut a, 60, 16, &Theme::new(false));
+    insta::assert_snapshot!("rollout_gates_bottom_60x16", terminal.backend());
+    a.update(Action::Right);
+    a.update(Action::Right);
+    a.update(Action::Bottom);
+    let terminal = render(&mut a, 80, 24, &Theme::new(false));
+    insta::assert_snapshot!("rollout_waiting_bottom_80x24", terminal.backend());
+}
+
+#[test]
+fn the_server_view_ends_on_its_last_line_never_a_blank_pane() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    open_server(&mut a, "BOS-BH01");
+    let i = a.selected.expect("BOS-BH01");
+    // The oldest event is the server view's last line.
+    let oldest = a.live.state.history[i][0] as usize;
+    let last = a.entries(&[oldest]).pop().flatten().expect("oldest event");
+    let last = sprout::describe::event(&last.event);
+    // Where it all fits (120x40; 200x60 in two columns) there is no "more" line and G changes nothing.
+    for (w, h) in SIZES {
+        let top = rows(&mut a, w, h);
+        if !top.iter().any(|r| r.contains("… ") && r.contains("more, ↓")) {
+            assert!(top.iter().any(|r| r.contains(&last[..30])), "{w}x{h}: all of it shows:\n{top:#?}");
+            a.update(Action::Bottom);
+            assert_eq!(rows(&mut a, w, h), top, "{w}x{h}");
+            continue;
+        }
+        a.update(Action::Bottom);
+        let bottom = rows(&mut a, w, h);
+        let body = &bottom[3..usize::from(h) - 2];
+        assert!(body.iter().filter(|r| !r.trim().is_empty()).count() > body.len() / 2, "{w}x{h}: {bottom:#?}");
+        assert!(bottom.iter().any(|r| r.contains(&last[..30])), "{w}x{h}: the last line shows:\n{bottom:#?}");
+        assert!(bottom.iter().any(|r| r.contains("↑ ") && r.contains(" above")), "{w}x{h}: {bottom:#?}");
+        // One step up moves at once: the scroll is not parked past the end.
+        a.update(Action::Up);
+        assert_ne!(rows(&mut a, w, h), bottom, "{w}x{h}: ↑ after G moves");
+        a.update(Action::Top);
+    }
+}
+
+#[test]
+fn the_more_line_counts_what_is_out_of_sight() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    let shown = rows(&mut a, 80, 24);
+    // Fleet: 38 servers and 7 group lines; 17 rows under the header and one for the count.
+    let total = a.panes.fleet.lines.len();
+    let listed =
+        shown[4..].iter().take_while(|r| r.starts_with("  ") || r.starts_with("▾") || r.starts_with("▶")).count();
+    let more = format!("… {} more, ↓", total - listed);
+    assert!(shown.iter().any(|r| r.starts_with(&more)), "{more}:\n{shown:#?}");
+    a.update(Action::Bottom);
+    let shown = rows(&mut a, 80, 24);
+    assert!(shown.iter().any(|r| r.starts_with(&format!("↑ {} above", total - listed))), "{shown:#?}");
+    assert!(!shown.iter().any(|r| r.contains("more, ↓")), "nothing below the last line:\n{shown:#?}");
+}
+
+#[test]
+fn the_rollout_gates_and_waiting_list_are_reachable_at_the_minimum_size() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.update(Action::Tab(Tab::Rollout));
+    let shown = rows(&mut a, 60, 16);
+    let text = shown.join("\n");
+    assert!(!text.contains("sign-off missing from Network services"), "the last gate is out of sight:\n{text}");
+    assert!(text.contains("→/l panel"), "the footer says how to reach the other panels:\n{text}");
+    assert!(text.contains("more, ↓"), "{text}");
+    // ← puts the gates in focus; G shows their end.
+    a.update(Action::Left);
+    a.update(Action::Bottom);
+    let text = rows(&mut a, 60, 16).join("\n");
+    assert!(text.contains("▶ Gates of phase"), "{text}");
+    assert!(text.contains("sign-off missing from Network services"), "{text}");
+    assert!(text.contains("↑ ") && text.contains(" above"), "{text}");
+    // The member under the cursor did not move while the gates scrolled.
+    assert_eq!(a.target_server(), a.live.state.server_index("BOS-IMS01"));
+    // Twice → : the waiting-on list, whose last entry G brings into sight.
+    a.update(Action::Right);
+    a.update(Action::Right);
+    a.update(Action::Bottom);
+    let text = rows(&mut a, 60, 16).join("\n");
+    assert!(text.contains("▶ Waiting on"), "{text}");
+    assert!(text.contains("│Network services:") && text.contains("↑ 3 above"), "{text}");
+}
+
+#[test]
+fn every_view_keeps_its_title_and_footer_at_the_minimum_size() {
+    let s = Sample::new();
+    for (tab, title) in [
+        (Tab::Fleet, "Fleet: 38 servers"),
+        (Tab::Server, "Server (esc back"),
+        (Tab::Rollout, "Gates of phase 3"),
+        (Tab::Journal, "Journal: 39 of 39"),
+        (Tab::Risk, "Risk in ex55-sp4"),
+    ] {
+        let mut a = app(&s);
+        a.selected = a.live.state.server_index("BOS-BH01");
+        a.update(Action::Tab(tab));
+        let shown = rows(&mut a, 60, 16);
+        assert!(shown[2..5].iter().any(|r| r.contains(title)), "{tab:?}: {title}\n{shown:#?}");
+        assert!(shown[15].starts_with("? help  q quit"), "{tab:?}: the footer\n{shown:#?}");
+        assert!(shown[0].ends_with("2000-11-24 12:00 UTC "), "{tab:?}: the clock\n{shown:#?}");
+        assert!(shown[0].contains("…  2000") || !shown[0].contains("… 2000"), "two blanks before the clock");
+    }
+}
+
+#[test]
+fn help_says_there_is_more_and_scrolls_to_it() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.update(Action::Help);
+    let top = rows(&mut a, 60, 16);
+    assert!(top[0].contains("more, ↓"), "{top:#?}");
+    a.handle_key(ratatui::crossterm::event::KeyEvent::from(ratatui::crossterm::event::KeyCode::Char('G')));
+    let bottom = rows(&mut a, 60, 16);
+    assert!(bottom[0].contains("above") && !bottom[0].contains("more, ↓"), "{bottom:#?}");
+    assert!(bottom.iter().any(|r| r.contains("days ago")), "the last line of help (the legend) shows:\n{bottom:#?}");
+}
+
+#[test]
+fn help_on_a_narrow_terminal_wraps_between_words() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Help);
+    a.handle_key(ratatui::crossterm::event::KeyEvent::from(ratatui::crossterm::event::KeyCode::Char('G')));
+    let terminal = render(&mut a, 60, 16, &Theme::new(false));
+    insta::assert_snapshot!("help_rollout_bottom_60x16", terminal.backend());
 }

@@ -374,7 +374,7 @@ impl App {
 
     pub(crate) fn open_server(&mut self, i: usize) {
         self.selected = Some(i);
-        self.panes.server.scroll = 0;
+        self.panes.server.scroll = Default::default();
         self.show(Tab::Server);
     }
 }

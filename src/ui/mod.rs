@@ -3,6 +3,7 @@
 
 mod ascii;
 mod popup;
+pub mod scroll;
 pub mod table;
 pub mod theme;
 
@@ -91,7 +92,7 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         _ => String::new(),
     };
     let clock = app.now.format("%Y-%m-%d %H:%M UTC").to_string();
-    let left = format!(" sprout │ {} │ {phase}", rollout.map_or("no rollout", |r| r.title.as_str()));
+    let mut left = format!(" sprout │ {} │ {phase}", rollout.map_or("no rollout", |r| r.title.as_str()));
     // `check`'s problems are counted in the background; the header says so until they are fixed.
     let problems = match app.problems {
         Some(0) | None => String::new(),
@@ -99,14 +100,13 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Some(n) => format!("⚠ check: {n} problem{} │ ", if n == 1 { "" } else { "s" }),
     };
     let right = format!("{problems}{}{} ", if app.read_only { "READ-ONLY │ " } else { "" }, clock);
-    let room = usize::from(area.width).saturating_sub(right.chars().count());
-    let left: String = if left.chars().count() > room {
-        left.chars().take(room.saturating_sub(1)).chain(['…']).collect()
-    } else {
-        left
-    };
-    let pad = room.saturating_sub(left.chars().count());
-    frame.render_widget(Paragraph::new(format!("{left}{}{right}", " ".repeat(pad))).style(theme.header), area);
+    // Two blanks always stand between the title and the clock: the title is cut first.
+    let room = usize::from(area.width).saturating_sub(right.chars().count() + 2);
+    // A narrow terminal drops the program's name before the rollout's.
+    if left.chars().count() > room {
+        left = left.replacen(" sprout │", "", 1);
+    }
+    frame.render_widget(Paragraph::new(format!("{}  {right}", fit(&left, room))).style(theme.header), area);
 }
 
 /// A pending override request shows on every view until confirmed or withdrawn: one line
@@ -268,12 +268,20 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
 /// Footer hints come from the keymap, so they cannot drift from the keys.
 fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    // Whole hints only, in keymap order, as many as fit: `?` (first) lists the rest.
     let mut spans = Vec::new();
+    let mut room = usize::from(area.width);
     for b in
         crate::views::keymap(&app.panes, &app.keys, app.tab, app.read_only).into_iter().filter(|b| !b.hint.is_empty())
     {
+        let hint = format!(" {}  ", b.hint);
+        let need = b.shown.chars().count() + hint.trim_end().chars().count();
+        if need > room {
+            continue;
+        }
+        room = room.saturating_sub(need + 2);
         spans.push(Span::styled(b.shown, theme.key));
-        spans.push(Span::styled(format!(" {}  ", b.hint), theme.dim));
+        spans.push(Span::styled(hint, theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -18,21 +18,24 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// A page of text over the view (help, messages, a journal event), scrolled by `scroll`
 /// rows, no further than its last page; the title says when there is more.
 pub fn page(frame: &mut Frame, app: &App, theme: &Theme, page: Page, scroll: u16) {
-    let width = frame.area().width.saturating_sub(4).min(if page == Page::Help { 70 } else { 100 });
+    let width = frame.area().width.min(if page == Page::Help { 70 } else { 100 });
     let (name, lines) = match page {
         Page::Help => ("help", help(app, theme)),
         Page::Messages => ("messages", messages(app, theme, usize::from(width.saturating_sub(2)))),
         Page::Entry(p) => ("event", entry(app, theme, p, usize::from(width.saturating_sub(2)))),
     };
+    // Wrapped between words to the popup's width, so a narrow terminal cuts no word.
+    let lines: Vec<Line> =
+        lines.iter().flat_map(|l| super::table::wrap_line(l, usize::from(width.saturating_sub(2)))).collect();
     let area = centered(frame.area(), width, lines.len() as u16 + 2);
     let room = area.height.saturating_sub(2);
     let total = lines.len() as u16;
+    // Scrolled no further than the last page; the title says when there is more.
     let scroll = scroll.min(total.saturating_sub(room));
     let below = total.saturating_sub(scroll + room);
-    let title = match (scroll, below) {
-        (0, 0) => format!(" {name} · esc closes "),
-        (_, 0) => format!(" {name} · esc closes · ↑ {scroll} more above "),
-        _ => format!(" {name} · esc closes · {below} more ↓ (PgDn/G) "),
+    let title = match super::scroll::more_text(usize::from(scroll), usize::from(below)) {
+        None => format!(" {name} · esc closes "),
+        Some(more) => format!(" {name} · esc closes · {more} "),
     };
     frame.render_widget(Clear, area);
     let room = usize::from(area.width.saturating_sub(2));
@@ -57,16 +60,17 @@ fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
             "    mfinger  checkout  BOS-IMS01  (kinds: install verify backup checkout",
             "    signoff extend exclude advance backout hotfix priority request ...)",
         ],
-        Tab::Fleet | Tab::Rollout | Tab::Risk => &[
+        Tab::Fleet => &[
             "  a word naming a role, site, environment or status means it:",
             "    BOS  mailbox  remote  lab  overdue due ready failed violation",
             "  other words search names, roles, sites and phase names",
             "  exact fields: role:mailbox site:bos env:lab status:due name:ims",
             "  behind>=2  priority=1  tier=high  without=high",
         ],
-        Tab::Server => &[],
+        Tab::Server | Tab::Rollout | Tab::Risk => &[],
     };
-    if !filter_help.is_empty() {
+    // Only a view with a `/` filter lists its words.
+    if !filter_help.is_empty() && app.panes.get(app.tab).filter().is_some() {
         lines.push(Line::styled("Filter words (all must match)", theme.title));
         for l in filter_help {
             lines.push(Line::raw(*l));
@@ -75,7 +79,7 @@ fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let legend = app.panes.get(app.tab).legend();
     if !legend.is_empty() {
         lines.push(Line::default());
-        lines.push(Line::styled("Columns", theme.title));
+        lines.push(Line::styled("Symbols and columns", theme.title));
         for (short, long) in legend {
             lines.push(Line::from(vec![Span::styled(format!("  {short:<7}"), theme.key), Span::raw(*long)]));
         }

@@ -1,15 +1,14 @@
 //! The one table: column specs that drop the least important columns on a narrow terminal, a
-//! sort marker, a cursor whose window moves only when the cursor leaves it (ratatui's
-//! `TableState` behaviour), and rows built for the visible window only.
-
-use std::cell::Cell;
-use std::ops::Range;
+//! sort marker, cells and lines fitted with an ellipsis or wrapped between words, and rows built
+//! for the visible window only (the window itself: `super::scroll`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::scroll::render_more;
 use super::theme::Theme;
 
 /// Pad or cut `text` to exactly `width` columns.
@@ -21,6 +20,102 @@ pub fn fit(text: &str, width: usize) -> String {
         String::new()
     } else {
         text.chars().take(width - 1).chain(['…']).collect()
+    }
+}
+
+/// `line` cut to `width` columns with an ellipsis, its styles kept; as is when it fits.
+pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    // Blanks past the edge are padding: the terminal clips them and nothing is lost.
+    if line.spans.iter().flat_map(|s| s.content.chars()).skip(width).all(char::is_whitespace) {
+        return line;
+    }
+    let mut left = width.saturating_sub(1);
+    let mut spans = Vec::with_capacity(line.spans.len());
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let n = span.content.chars().count();
+        if n <= left {
+            left -= n;
+            spans.push(span);
+        } else {
+            spans.push(Span::styled(span.content.chars().take(left).collect::<String>(), span.style));
+            left = 0;
+        }
+    }
+    if width > 0 {
+        let style = spans.last().map_or(line.style, |s| s.style);
+        spans.push(Span::styled("…", style));
+    }
+    Line { spans, ..line }
+}
+
+/// `line` broken between words into rows of at most `width` columns, its styles kept; the
+/// rows after the first hang two columns in from the line's own indent. A word longer than a
+/// row is split where the row ends.
+pub fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let chars: Vec<(char, Style)> =
+        line.spans.iter().flat_map(|s| s.content.chars().map(move |c| (c, line.style.patch(s.style)))).collect();
+    if chars.len() <= width {
+        return vec![styled_row(&chars)];
+    }
+    let indent = chars.iter().take_while(|(c, _)| *c == ' ').count();
+    let hang = (indent + 2).min(width / 2);
+    let mut rows: Vec<Vec<(char, Style)>> = Vec::new();
+    let mut row: Vec<(char, Style)> = Vec::new();
+    let mut k = 0;
+    while k < chars.len() {
+        // The next token: a run of blanks, or a word.
+        let blank = chars[k].0 == ' ';
+        let end = chars[k..].iter().position(|(c, _)| (*c == ' ') != blank).map_or(chars.len(), |n| k + n);
+        let mut token = &chars[k..end];
+        k = end;
+        if blank {
+            // Blanks that would start a continued row are dropped: the hang stands for them.
+            if !rows.is_empty() && row.len() == hang {
+                continue;
+            }
+            if row.len() + token.len() <= width {
+                row.extend_from_slice(token);
+            }
+            continue;
+        }
+        while !token.is_empty() {
+            if row.len() + token.len() > width && row.iter().any(|(c, _)| *c != ' ') {
+                while row.last().is_some_and(|(c, _)| *c == ' ') {
+                    row.pop();
+                }
+                rows.push(std::mem::replace(&mut row, vec![(' ', Style::default()); hang]));
+            }
+            let take = width.saturating_sub(row.len()).min(token.len()).max(1);
+            row.extend_from_slice(&token[..take]);
+            token = &token[take..];
+        }
+    }
+    rows.push(row);
+    rows.iter().map(|r| styled_row(r)).collect()
+}
+
+/// Characters back into spans, one per run of a style.
+fn styled_row(chars: &[(char, Style)]) -> Line<'static> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    for &(c, style) in chars {
+        match spans.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push(c),
+            _ => spans.push(Span::styled(c.to_string(), style)),
+        }
+    }
+    Line::from(spans)
+}
+
+/// A table cell: `text` cut or padded to `width` columns, the last always blank, so that
+/// neighbouring columns never run together.
+pub fn cell(text: &str, width: usize) -> String {
+    match width {
+        0 => String::new(),
+        w => fit(text, w - 1) + " ",
     }
 }
 
@@ -58,57 +153,16 @@ pub fn header<K: PartialEq>(columns: &[Column<K>], sorted: Option<&K>, theme: &T
             .iter()
             .map(|c| {
                 let style = if sorted == Some(&c.key) { theme.key } else { theme.dim };
-                Span::styled(fit(&c.title, c.width), style)
+                Span::styled(cell(&c.title, c.width), style)
             })
             .collect::<Vec<_>>(),
     )
 }
 
-/// A cursor over rows and the first row shown.
-#[derive(Debug, Clone, Default)]
-pub struct Scroll {
-    pub cursor: usize,
-    /// The first row shown; a drawing remembers where it left the window.
-    offset: Cell<usize>,
-}
-
-impl Scroll {
-    pub fn offset(&self) -> usize {
-        self.offset.get()
-    }
-
-    /// Move the cursor by `delta` rows within `len` rows.
-    pub fn step(&mut self, delta: i64, len: usize) {
-        let max = len.saturating_sub(1) as i64;
-        self.cursor = (self.cursor as i64).saturating_add(delta).clamp(0, max.max(0)) as usize;
-    }
-
-    /// Keep the cursor within `len` rows.
-    pub fn clamp(&mut self, len: usize) {
-        self.cursor = self.cursor.min(len.saturating_sub(1));
-    }
-
-    /// Move the window as little as keeps the cursor inside `height` rows.
-    pub fn follow(&self, height: usize) {
-        let height = height.max(1);
-        let offset = self.offset.get();
-        if self.cursor < offset {
-            self.offset.set(self.cursor);
-        } else if self.cursor >= offset + height {
-            self.offset.set(self.cursor + 1 - height);
-        }
-    }
-
-    /// The rows to build for a window of `height` rows over `len`, the cursor inside it.
-    pub fn window(&self, len: usize, height: usize) -> Range<usize> {
-        self.follow(height);
-        let start = self.offset.get().min(len);
-        start..(start + height).min(len)
-    }
-}
-
 /// Draw `header` (if any) and `rows` (the window's, built by the caller) in `area`; `cursor`
-/// is the selected row's index in `rows`; `empty` stands in for no rows.
+/// is the selected row's index in `rows`; `empty` stands in for no rows; `more` (see
+/// `more_line`) goes on the area's last row.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     frame: &mut Frame,
     area: Rect,
@@ -117,16 +171,20 @@ pub fn render(
     rows: Vec<Line<'static>>,
     cursor: Option<usize>,
     empty: Line<'static>,
+    more: Option<Line<'static>>,
 ) {
     let mut lines = Vec::with_capacity(rows.len() + 2);
     lines.extend(header);
     if rows.is_empty() {
         lines.push(empty);
     }
+    let width = usize::from(area.width);
     for (n, row) in rows.into_iter().enumerate() {
+        let row = fit_line(row, width);
         lines.push(if Some(n) == cursor { row.patch_style(theme.selected) } else { row });
     }
     frame.render_widget(Paragraph::new(lines), area);
+    render_more(frame, area, more);
 }
 
 #[cfg(test)]
@@ -134,17 +192,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_window_moves_only_when_the_cursor_leaves_it() {
-        let mut s = Scroll::default();
-        s.step(12, 100);
-        assert_eq!(s.window(100, 10), 3..13, "down past the bottom: the cursor is on the last row");
-        s.step(-1, 100);
-        assert_eq!(s.window(100, 10), 3..13, "up one: the window stays, the cursor does not stick to the bottom");
-        s.step(-10, 100);
-        assert_eq!(s.window(100, 10), 1..11);
-        s.step(i64::MAX / 2, 100);
-        assert_eq!((s.cursor, s.window(100, 10)), (99, 90..100));
-        assert_eq!(s.window(5, 10), 5..5, "a shorter list than the offset shows nothing past its end");
+    fn lines_wrap_between_words_with_a_hanging_indent_and_cut_with_an_ellipsis() {
+        let text = |l: &Line| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>();
+        let rows: Vec<String> =
+            wrap_line(&Line::raw("  ✓ Q244599 ready TCP/IP SYN flood protection"), 20).iter().map(text).collect();
+        assert_eq!(rows, ["  ✓ Q244599 ready", "    TCP/IP SYN flood", "    protection"]);
+        assert_eq!(text(&fit_line(Line::raw("BOS-BH01: needs a Pass checkout"), 12)), "BOS-BH01: n…");
+        assert_eq!(text(&fit_line(Line::raw("short      "), 6)), "short      ", "blanks past the edge are not cut");
+        assert_eq!(cell("overdue 15/14", 13), "overdue 15/… ", "a cell always ends in a blank");
     }
 
     #[test]

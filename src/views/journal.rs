@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Borders};
 use crate::app::action::{self, Action, Binding};
 use crate::live::Loaded;
 use crate::model::Event;
-use crate::ui::table::{self, Scroll, fit};
+use crate::ui::scroll::{self, Scroll};
+use crate::ui::table::{self, fit};
 use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};
@@ -115,9 +116,10 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
         Block::default().borders(Borders::TOP).border_style(theme.border).title(Span::styled(title, theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let height = usize::from(inner.height);
+    let height = scroll::list_rows(listed, usize::from(inner.height));
     let window = pane.scroll.window(listed, height);
     let first = window.start;
+    let more = scroll::more_line(first, window.len(), listed, theme);
     let width = usize::from(inner.width);
     // The sequence column fits the largest number in the journal (a million events: 7 digits).
     let digits = snap.live.data.journal.len().max(1).ilog10() as usize + 1;
@@ -134,13 +136,14 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
             Span::styled(if new { "● " } else { "  " }, theme.new),
             Span::styled(format!("#{:<digits$} ", e.seq), theme.dim),
             Span::raw(format!("{} ", e.at.format("%Y-%m-%d %H:%M"))),
-            Span::styled(fit(&crate::safe::visible(&e.by), 9), theme.key),
-            Span::styled(fit(e.event.kind(), 9), theme.dim),
-            Span::raw(fit(&crate::describe::event(&e.event), width.saturating_sub(37 + digits))),
+            Span::styled(table::cell(&crate::safe::visible(&e.by), 10), theme.key),
+            Span::styled(table::cell(e.event.kind(), 9), theme.dim),
+            // What is left after the marker (2), `#seq ` (digits + 2), the time (17), who (10), kind (9).
+            Span::raw(fit(&crate::describe::event(&e.event), width.saturating_sub(40 + digits))),
         ]));
     }
     let cursor = pane.scroll.cursor.checked_sub(first);
-    table::render(frame, inner, theme, None, rows, cursor, Line::styled("  no events match", theme.dim));
+    table::render(frame, inner, theme, None, rows, cursor, Line::styled("  no events match", theme.dim), more);
 }
 
 /// Journal positions whose operator, kind or server matches every word of `filter`

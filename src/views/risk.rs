@@ -19,7 +19,12 @@ pub struct RiskPane {
     pub cursor: (usize, usize),
     /// Servers in each cell, indexed like `cell`.
     pub counts: [[usize; 3]; 3],
+    /// The first servers of each cell by name, as many as a large cell shows (derived).
+    named: [[Vec<usize>; 3]; 3],
 }
+
+/// Names a cell lists at most; `enter` lists them all on the fleet view.
+const NAMED: usize = 120;
 
 /// Grid cell `(row, col)`: rows are `without_sp` High..Low, columns `if_fails` Low..High.
 pub fn cell((row, col): (usize, usize)) -> (Rating, Rating) {
@@ -37,10 +42,15 @@ impl View for RiskPane {
 
     fn derive(&mut self, snap: &Snapshot, _servers: Option<&[usize]>) {
         self.counts = [[0; 3]; 3];
-        for r in snap.view.rows.iter().filter_map(|r| r.ratings.as_ref()) {
+        self.named = Default::default();
+        for i in snap.live.state.by_name() {
+            let Some(r) = snap.view.rows[i].ratings.as_ref() else { continue };
             let row = 2 - (r.without_sp.weight() - 1) as usize;
             let col = (r.if_fails.weight() - 1) as usize;
             self.counts[row][col] += 1;
+            if self.named[row][col].len() < NAMED {
+                self.named[row][col].push(i);
+            }
         }
     }
 
@@ -110,19 +120,32 @@ fn draw(pane: &RiskPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area
             let p = priority(without, if_fails);
             let selected = pane.cursor == (r, c);
             let border = if selected { theme.key } else { theme.border };
-            let block = Block::default().borders(Borders::ALL).border_style(border);
+            // A short screen gives each cell three rows: its sides keep the frame, its two
+            // lines (count, priority) stay whole.
+            let sides = if area.height >= 4 { Borders::ALL } else { Borders::LEFT | Borders::RIGHT };
+            let block = Block::default().borders(sides).border_style(border);
             let style = match p {
                 1 => theme.ok,
                 2 => theme.warn,
                 _ => theme.bad,
             };
-            let text = vec![
+            let mut text = vec![
                 Line::styled(
                     format!("{count} server{}", if count == 1 { "" } else { "s" }),
                     if count == 0 { theme.dim } else { theme.base },
                 ),
                 Line::styled(format!("priority {p}"), style),
             ];
+            // A tall cell names its servers, as many as fit, and counts the rest.
+            let inner = block.inner(area);
+            let room = usize::from(inner.height).saturating_sub(2);
+            if room > 0 && count > 0 {
+                if room >= 4 {
+                    text.push(Line::default());
+                }
+                let rows = room - usize::from(room >= 4);
+                text.extend(cell_names(snap, &pane.named[r][c], count, usize::from(inner.width), rows, theme));
+            }
             let mut para = Paragraph::new(text).alignment(Alignment::Center).block(block);
             if selected {
                 para = para.style(theme.selected);
@@ -130,8 +153,52 @@ fn draw(pane: &RiskPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area
             frame.render_widget(para, area);
         }
     }
-    frame.render_widget(
-        Paragraph::new("priority 1 = as soon as possible, 3 = last · enter lists the cell's servers").style(theme.dim),
-        legend,
-    );
+    let text = "priority 1 = as soon as possible, 3 = last · enter lists the cell's servers";
+    frame.render_widget(Paragraph::new(crate::ui::fit(text, usize::from(legend.width))).style(theme.dim), legend);
+}
+
+/// The servers of a cell, as many names per line as fit in `width`, in at most `rows` lines,
+/// the last saying how many more there are when they do not all fit.
+fn cell_names(
+    snap: &Snapshot,
+    named: &[usize],
+    count: usize,
+    width: usize,
+    rows: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut listed = 0;
+    for &i in named {
+        let name = crate::safe::visible(&snap.live.state.servers[i].name);
+        let need = current.chars().count() + usize::from(!current.is_empty()) + name.chars().count();
+        if need > width && !current.is_empty() {
+            if lines.len() + 1 == rows {
+                break;
+            }
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&name);
+        listed += 1;
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    if listed < count {
+        // The last line makes way for the count of the rest.
+        if lines.len() == rows {
+            let dropped = lines.pop().map_or(0, |l| l.split(' ').count());
+            listed -= dropped;
+        }
+        lines.push(match listed {
+            0 if width >= 16 => "enter lists them".to_string(),
+            0 => "enter: all".to_string(),
+            n => format!("… {} more (enter)", count - n),
+        });
+    }
+    lines.into_iter().map(|l| Line::styled(crate::ui::fit(&l, width).trim_end().to_string(), theme.dim)).collect()
 }

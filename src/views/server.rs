@@ -3,21 +3,26 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::action::{self, Action, Binding};
 use crate::rules::{self, Compliance, HotFixStatus, RatingSource};
+use crate::ui::scroll::{self, Offset};
+use crate::ui::table;
 use crate::ui::theme::{Theme, soak_symbol};
 
 use super::{Effect, Snapshot, View};
 
+/// From this width the Server view shows its manifest and history in a second column.
+const TWO_COLUMNS: usize = 160;
+
 /// History lines shown on the Server view; `sprout server NAME` prints them all.
 const HISTORY_SHOWN: usize = 200;
 
-/// The selected server in full, scrolled by line.
+/// The selected server in full, scrolled by row.
 #[derive(Debug, Clone, Default)]
 pub struct ServerPane {
-    pub scroll: u16,
+    pub scroll: Offset,
 }
 
 impl View for ServerPane {
@@ -26,12 +31,11 @@ impl View for ServerPane {
     }
 
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
-        let delta = match (action, action.rows(page)) {
-            (_, Some(rows)) => rows,
+        // A page is the rows the pane last showed, not the whole body.
+        match (action, action.rows(self.scroll.page(page))) {
+            (_, Some(rows)) => self.scroll.step(rows),
             _ => return Effect::Ignored,
-        };
-        let last = i64::from(u16::MAX) - 1;
-        self.scroll = i64::from(self.scroll).saturating_add(delta).clamp(0, last) as u16;
+        }
         Effect::Done
     }
 
@@ -137,6 +141,8 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
         }
     }
     lines.push(Line::default());
+    // A wide terminal shows the manifest and the history beside the rest, not under it.
+    let second = lines.len();
     lines.push(head("Rebuild manifest"));
     for (n, s) in rules::manifest::manifest(&data.catalog, server).iter().enumerate() {
         lines.push(Line::raw(format!("  {:>2}. {}", n + 1, s.line())));
@@ -175,5 +181,34 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
         .borders(Borders::TOP)
         .border_style(theme.border)
         .title(Span::styled(" Server (esc back, ↑/↓ scroll) ", theme.title));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((pane.scroll, 0)), area);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // Wrapped here, not by the paragraph, so the rows are counted: the last page is known and
+    // the "more" line says what lies below.
+    let width = usize::from(inner.width);
+    let wrap = |lines: &[Line], width: usize| -> Vec<Line<'static>> {
+        lines.iter().flat_map(|l| table::wrap_line(l, width)).collect()
+    };
+    let rows = if width >= TWO_COLUMNS {
+        let left_width = (width - 3) / 2;
+        let (left, right) = (wrap(&lines[..second], left_width), wrap(&lines[second..], width - 3 - left_width));
+        let blank = Line::default();
+        (0..left.len().max(right.len()))
+            .map(|k| {
+                let l = left.get(k).unwrap_or(&blank);
+                let pad = left_width.saturating_sub(l.width());
+                let mut spans = l.spans.clone();
+                spans.push(Span::raw(" ".repeat(pad)));
+                spans.push(Span::styled(" │ ", theme.border));
+                spans.extend(right.get(k).unwrap_or(&blank).spans.iter().cloned());
+                Line::from(spans)
+            })
+            .collect()
+    } else {
+        wrap(&lines, width)
+    };
+    let window = pane.scroll.window(rows.len(), usize::from(inner.height));
+    let more = scroll::more_line(window.start, window.len(), rows.len(), theme);
+    frame.render_widget(Paragraph::new(rows[window].to_vec()), inner);
+    scroll::render_more(frame, inner, more);
 }

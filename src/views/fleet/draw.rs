@@ -5,8 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
+use crate::model::Environment;
 use crate::rules::{Compliance, ServerRow};
-use crate::ui::table::{self, ALWAYS, fit};
+use crate::ui::scroll;
+use crate::ui::table::{self, ALWAYS, cell};
 use crate::ui::theme::{Theme, soak_symbol};
 use crate::views::Snapshot;
 
@@ -16,6 +18,10 @@ use super::{Column, FleetTable, Line as FleetLine};
 enum Col {
     Fixed(Column),
     Product(usize),
+    /// Shown when there is room, not sorted by: the environment, the users, the soak in words.
+    Environment,
+    Users,
+    Detail,
 }
 
 type Spec = table::Column<Col>;
@@ -34,11 +40,24 @@ fn specs(snap: &Snapshot, width: usize) -> Vec<Spec> {
         fixed(Column::Tier, 7, 30),
         col(Col::Fixed(Column::Priority), "pri", 4, 70),
         col(Col::Fixed(Column::Phase), "ph", 3, 50),
-        fixed(Column::Soak, 15, 150),
-        fixed(Column::Checkout, 13, 40),
+        fixed(Column::Soak, 16, 150),
+        fixed(Column::Checkout, 14, 40),
+        col(Col::Environment, "env", 11, 20),
+        col(Col::Users, "users", 7, 15),
+        col(Col::Detail, "soak in words", DETAIL_MIN, 5),
     ]);
-    table::fit_columns(all, width)
+    let mut specs = table::fit_columns(all, width);
+    // A wide terminal gives what is left to the soak in words, not to padding.
+    let used: usize = specs.iter().map(|s| s.width).sum();
+    if let Some(detail) = specs.iter_mut().find(|s| s.key == Col::Detail) {
+        detail.width += width.saturating_sub(used).min(DETAIL_MAX - DETAIL_MIN);
+    }
+    specs
 }
+
+/// The soak-in-words column shows from this width, and grows to the longest sentence.
+const DETAIL_MIN: usize = 30;
+const DETAIL_MAX: usize = 86;
 
 pub(super) fn draw(t: &FleetTable, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
     let shown = if t.filter.is_empty() {
@@ -53,10 +72,11 @@ pub(super) fn draw(t: &FleetTable, frame: &mut Frame, snap: &Snapshot, theme: &T
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
     let specs = specs(snap, width);
-    let height = usize::from(inner.height).saturating_sub(1);
+    let height = scroll::list_rows(t.lines.len(), usize::from(inner.height).saturating_sub(1));
     let header = table::header(&specs, Some(&Col::Fixed(t.sort)), theme);
     let today = snap.now.date_naive();
     let window = t.scroll.window(t.lines.len(), height);
+    let more = scroll::more_line(window.start, window.len(), t.lines.len(), theme);
     let first = window.start;
     let mut rows = Vec::with_capacity(window.len());
     for (n, line) in t.lines[window].iter().enumerate().map(|(k, l)| (first + k, l)) {
@@ -87,7 +107,7 @@ pub(super) fn draw(t: &FleetTable, frame: &mut Frame, snap: &Snapshot, theme: &T
     }
     let cursor = t.scroll.cursor.checked_sub(first);
     let empty = Line::styled("  no server matches the filter (esc clears it)", theme.dim);
-    table::render(frame, inner, theme, Some(header), rows, cursor, empty);
+    table::render(frame, inner, theme, Some(header), rows, cursor, empty, more);
 }
 
 fn server_line(
@@ -105,11 +125,11 @@ fn server_line(
             match s.key {
                 // ● marks a server another operator just changed.
                 Col::Fixed(Column::Server) if snap.changed.contains(&row.index) => {
-                    Span::styled(fit(&format!("● {}", crate::safe::visible(&server.name)), w), theme.new)
+                    Span::styled(cell(&format!("● {}", crate::safe::visible(&server.name)), w), theme.new)
                 }
-                Col::Fixed(Column::Server) => Span::raw(fit(&format!("  {}", crate::safe::visible(&server.name)), w)),
+                Col::Fixed(Column::Server) => Span::raw(cell(&format!("  {}", crate::safe::visible(&server.name)), w)),
                 Col::Fixed(Column::Site) => {
-                    Span::raw(fit(&format!("{}{}", server.site, if server.remote { "*" } else { "" }), w))
+                    Span::raw(cell(&format!("{}{}", server.site, if server.remote { "*" } else { "" }), w))
                 }
                 Col::Product(p) => {
                     let product = &snap.live.data.catalog.products[p];
@@ -118,9 +138,9 @@ fn server_line(
                             let latest = product.level_name(l.latest);
                             let text =
                                 format!("{}/{}", product.level_name(l.installed), latest.trim_start_matches("SP"));
-                            Span::styled(fit(&text, w), theme.compliance(Compliance::from_behind(l.behind)))
+                            Span::styled(cell(&text, w), theme.compliance(Compliance::from_behind(l.behind)))
                         }
-                        None => Span::styled(fit("-", w), theme.dim),
+                        None => Span::styled(cell("-", w), theme.dim),
                     }
                 }
                 Col::Fixed(Column::Behind) => {
@@ -130,7 +150,7 @@ fn server_line(
                         row.behind.min(3),
                         if row.behind >= 3 { "+" } else { "" }
                     );
-                    Span::styled(fit(&text, w), theme.compliance(row.compliance))
+                    Span::styled(cell(&text, w), theme.compliance(row.compliance))
                 }
                 Col::Fixed(Column::HotFixes) => {
                     let style = if row.ready > 0 { theme.warn } else { theme.base };
@@ -139,33 +159,46 @@ fn server_line(
                     } else {
                         format!("{} / {}", row.ready, row.blocked)
                     };
-                    Span::styled(fit(&text, w), style)
+                    Span::styled(cell(&text, w), style)
                 }
                 Col::Fixed(Column::Tier) => match row.tier() {
-                    Some(t) => Span::styled(fit(t.label(), w), theme.rating(t)),
-                    None => Span::styled(fit("-", w), theme.dim),
+                    Some(t) => Span::styled(cell(t.label(), w), theme.rating(t)),
+                    None => Span::styled(cell("-", w), theme.dim),
                 },
                 Col::Fixed(Column::Priority) => {
                     let text = row
                         .priority
                         .map_or("-".to_string(), |p| format!("{p}{}", if row.priority_overridden { "*" } else { "" }));
-                    Span::raw(fit(&text, w))
+                    Span::raw(cell(&text, w))
                 }
                 Col::Fixed(Column::Phase) => {
-                    Span::raw(fit(&row.phase.map_or("-".to_string(), |p| (p + 1).to_string()), w))
+                    Span::raw(cell(&row.phase.map_or("-".to_string(), |p| (p + 1).to_string()), w))
                 }
                 Col::Fixed(Column::Soak) => match &row.soak {
-                    Some(s) => Span::styled(fit(&format!("{} {}", soak_symbol(s), s.short()), w), theme.soak(s)),
-                    None => Span::styled(fit("-", w), theme.dim),
+                    Some(s) => Span::styled(cell(&format!("{} {}", soak_symbol(s), s.short()), w), theme.soak(s)),
+                    None => Span::styled(cell("-", w), theme.dim),
                 },
                 Col::Fixed(Column::Checkout) => match row.last_checkout {
                     Some((r, at)) => {
                         let days = (today - at.date_naive()).num_days();
-                        Span::styled(fit(&format!("{} {days}d", r.label()), w), theme.checkout(r))
+                        Span::styled(cell(&format!("{} {days}d", r.label()), w), theme.checkout(r))
                     }
-                    None => Span::styled(fit("-", w), theme.dim),
+                    None => Span::styled(cell("-", w), theme.dim),
                 },
-                Col::Fixed(Column::Levels) => Span::raw(fit("", w)),
+                Col::Fixed(Column::Levels) => Span::raw(cell("", w)),
+                Col::Environment => Span::raw(cell(
+                    match server.environment {
+                        Environment::Lab => "lab",
+                        Environment::TestInProduction => "test",
+                        Environment::Production => "production",
+                    },
+                    w,
+                )),
+                Col::Users => Span::raw(cell(&server.users.to_string(), w)),
+                Col::Detail => match &row.soak {
+                    Some(s) => Span::styled(cell(&s.describe(), w), theme.dim),
+                    None => Span::styled(cell("-", w), theme.dim),
+                },
             }
         })
         .collect::<Vec<_>>();

@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use crate::app::action::{self, Action, Binding, Group, binding};
 use crate::model::Data;
 use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
-use crate::ui::table::Scroll;
+use crate::ui::scroll::Scroll;
 use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};

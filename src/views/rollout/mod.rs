@@ -1,0 +1,175 @@
+//! The rollout view: phases, the current phase's gates as a checklist, soak gauges, waiting-on;
+//! its state, keys and moves here, its drawing in `draw`.
+
+mod draw;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::app::action::{self, Action, Binding, Group, Write, binding};
+use crate::rules::SoakState;
+use crate::ui::scroll::{Offset, Scroll};
+use crate::ui::theme::Theme;
+
+use super::{Effect, Snapshot, View};
+
+/// The rollout board: the current phase's gates, its members (overdue first, under a cursor)
+/// and who it waits on; the move keys work in the panel in focus (←/→ pick it).
+#[derive(Debug, Clone, Default)]
+pub struct RolloutPane {
+    /// The current phase's members, overdue first, then by name (derived).
+    pub members: Vec<usize>,
+    pub scroll: Scroll,
+    pub panel: Panel,
+    /// The gates' lines, scrolled when the gates are in focus.
+    pub gates: Offset,
+    /// The waiting-on list, scrolled by entry.
+    pub waiting: Offset,
+}
+
+/// The Rollout view's panels, in the order ←/→ go through them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Panel {
+    Gates,
+    /// The members: the record keys apply to the one under the cursor.
+    #[default]
+    Members,
+    Waiting,
+}
+
+impl Panel {
+    const ALL: [Panel; 3] = [Panel::Gates, Panel::Members, Panel::Waiting];
+
+    fn next(self, by: usize) -> Panel {
+        let i = Panel::ALL.iter().position(|p| *p == self).unwrap_or(1);
+        Panel::ALL[(i + by) % Panel::ALL.len()]
+    }
+}
+
+impl RolloutPane {
+    fn sort_members(snap: &Snapshot) -> Vec<usize> {
+        let Some(v) = &snap.view.rollout else { return Vec::new() };
+        let Some(c) = v.current else { return Vec::new() };
+        let urgency = |i: usize| match snap.view.rows[i].soak {
+            Some(SoakState::Overdue { .. } | SoakState::Failed { .. }) => 0,
+            Some(SoakState::CheckoutDue { .. }) => 1,
+            Some(SoakState::Soaking { .. }) => 2,
+            Some(SoakState::NotStarted | SoakState::BackedOut) => 3,
+            _ => 4,
+        };
+        // Name order comes from the state's index; a stable sort by urgency keeps it within each.
+        let mut member = vec![false; snap.view.rows.len()];
+        for &i in &v.members[c] {
+            member[i] = true;
+        }
+        let mut m: Vec<usize> = snap.live.state.by_name().filter(|&i| member[i]).collect();
+        m.sort_by_key(|&i| urgency(i));
+        m
+    }
+}
+
+const N: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::NONE;
+const S: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::SHIFT;
+use ratatui::crossterm::event::KeyCode;
+
+const KEYS: &[Binding] = &[
+    action::OPEN,
+    binding(
+        &[(KeyCode::Right, N), (KeyCode::Char('l'), N)],
+        "→/l",
+        Action::Right,
+        "next panel (gates, members, waiting on): the move keys scroll it",
+        Group::Move,
+        "panel",
+    ),
+    binding(&[(KeyCode::Left, N), (KeyCode::Char('h'), N)], "←/h", Action::Left, "previous panel", Group::Move, ""),
+    binding(
+        &[(KeyCode::Char('s'), N)],
+        "s",
+        Action::Record(Write::SignOff),
+        "sign off the current phase",
+        Group::Command,
+        "sign off",
+    ),
+    binding(&[(KeyCode::Char('e'), N)], "e", Action::Record(Write::Extend), "extend the soak", Group::Command, ""),
+    binding(
+        &[(KeyCode::Char('A'), S), (KeyCode::Char('A'), N)],
+        "A",
+        Action::Record(Write::Advance),
+        "open the next phase (with team.ron: ask for an override)",
+        Group::Command,
+        "advance",
+    ),
+    binding(
+        &[(KeyCode::Char('y'), N)],
+        "y",
+        Action::Record(Write::Confirm),
+        "confirm a pending override request (approvers)",
+        Group::Command,
+        "",
+    ),
+    binding(
+        &[(KeyCode::Char('w'), N)],
+        "w",
+        Action::Record(Write::Withdraw),
+        "withdraw or decline a pending override request",
+        Group::Command,
+        "",
+    ),
+];
+
+impl View for RolloutPane {
+    fn legend(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("✓ ▶ ·", "phases: done, open now, to come; (n) how many members"),
+            ("██░░┊", "soak: days soaked of the maximum, ┊ where the minimum ends"),
+            ("15/14", "day 15 of a 14-day maximum; ✗ overdue · ! checkout due · … soaking · ✓ ready"),
+        ]
+    }
+
+    fn keys(&self) -> Vec<&'static Binding> {
+        // Open first, then what can be recorded about the member under the cursor, then the phase's.
+        KEYS[..3].iter().chain(&action::SERVER_RECORDS).chain(&KEYS[3..]).collect()
+    }
+
+    fn derive(&mut self, snap: &Snapshot, _servers: Option<&[usize]>) {
+        // The cursor stays on the same server when a record re-sorts the list.
+        let under = self.members.get(self.scroll.cursor).copied();
+        self.members = RolloutPane::sort_members(snap);
+        if let Some(k) = under.and_then(|i| self.members.iter().position(|&m| m == i)) {
+            self.scroll.cursor = k;
+        }
+        self.scroll.clamp(self.members.len());
+    }
+
+    fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
+        let under = |this: &Self| this.members.get(this.scroll.cursor).copied();
+        // A page of the gates or the waiting-on list is what it last showed, not the body.
+        let rows = match self.panel {
+            Panel::Members => action.rows(page),
+            Panel::Gates => action.rows(self.gates.page(page)),
+            Panel::Waiting => action.rows(self.waiting.page(page)),
+        };
+        match (self.panel, action, rows) {
+            (_, Action::Right, _) => self.panel = self.panel.next(1),
+            (_, Action::Left, _) => self.panel = self.panel.next(Panel::ALL.len() - 1),
+            (Panel::Members, _, Some(rows)) => {
+                self.scroll.step(rows, self.members.len());
+                return under(self).map_or(Effect::Done, Effect::Select);
+            }
+            (Panel::Gates, _, Some(rows)) => self.gates.step(rows),
+            (Panel::Waiting, _, Some(rows)) => self.waiting.step(rows),
+            (_, Action::Open, _) => return under(self).map_or(Effect::Done, Effect::OpenServer),
+            _ => return Effect::Ignored,
+        }
+        Effect::Done
+    }
+
+    fn target(&self, _snap: &Snapshot) -> Option<usize> {
+        self.members.get(self.scroll.cursor).copied()
+    }
+
+    fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
+        draw::draw(self, frame, snap, theme, area);
+    }
+}
