@@ -278,3 +278,16 @@ fn ctrl_z_asks_the_terminal_loop_to_suspend() {
     a.handle_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL));
     assert!(a.suspend);
 }
+
+#[test]
+fn the_sorted_column_carries_its_direction_in_its_heading() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    let heading = |a: &mut App| screen(a, 120, 40, &Theme::new(true)).lines().nth(3).unwrap_or_default().to_string();
+    assert!(heading(&mut a).starts_with("server↑"), "{}", heading(&mut a));
+    a.update(Action::SortReverse);
+    assert!(heading(&mut a).starts_with("server↓"), "{}", heading(&mut a));
+    a.update(Action::SortNext);
+    let h = heading(&mut a);
+    assert!(h.starts_with("server ") && h.contains("site↓"), "the mark moves with the sort: {h}");
+}

@@ -147,13 +147,19 @@ pub fn fit_columns<K>(all: Vec<Column<K>>, width: usize) -> Vec<Column<K>> {
 }
 
 /// The header line; the sorted column stands out.
-pub fn header<K: PartialEq>(columns: &[Column<K>], sorted: Option<&K>, theme: &Theme) -> Line<'static> {
+pub fn header<K: PartialEq>(columns: &[Column<K>], sorted: Option<(&K, bool)>, theme: &Theme) -> Line<'static> {
     Line::from(
         columns
             .iter()
-            .map(|c| {
-                let style = if sorted == Some(&c.key) { theme.key } else { theme.dim };
-                Span::styled(cell(&c.title, c.width), style)
+            .map(|c| match sorted {
+                // The sorted column says so in words' place, not by colour alone: ↑ or ↓ after
+                // its title (cut to make room).
+                Some((key, descending)) if *key == c.key => {
+                    let title: String = c.title.chars().take(c.width.saturating_sub(2)).collect();
+                    let arrow = if descending { '↓' } else { '↑' };
+                    Span::styled(cell(&format!("{title}{arrow}"), c.width), theme.key)
+                }
+                _ => Span::styled(cell(&c.title, c.width), theme.dim),
             })
             .collect::<Vec<_>>(),
     )

@@ -73,7 +73,7 @@ pub(super) fn draw(t: &FleetTable, frame: &mut Frame, snap: &Snapshot, theme: &T
     let width = usize::from(inner.width);
     let specs = specs(snap, width);
     let height = scroll::list_rows(t.lines.len(), usize::from(inner.height).saturating_sub(1));
-    let header = table::header(&specs, Some(&Col::Fixed(t.sort)), theme);
+    let header = table::header(&specs, Some((&Col::Fixed(t.sort), t.descending)), theme);
     let today = snap.now.date_naive();
     let window = t.scroll.window(t.lines.len(), height);
     let more = scroll::more_line(window.start, window.len(), t.lines.len(), theme);
