@@ -30,7 +30,7 @@ fn specs(snap: &Snapshot, width: usize) -> Vec<Spec> {
     let name_width = snap.names.longest.clamp(8, 24);
     let col = |key: Col, title: &str, width: usize, keep: u8| Spec { key, title: title.into(), width, keep };
     let fixed = |c: Column, w: usize, keep: u8| col(Col::Fixed(c), c.title(), w, keep);
-    let mut all = vec![col(Col::Fixed(Column::Server), "server", name_width + 3, ALWAYS), fixed(Column::Site, 5, 10)];
+    let mut all = vec![col(Col::Fixed(Column::Server), "server", name_width + 3, ALWAYS), fixed(Column::Site, 6, 10)];
     for (i, p) in snap.live.data.catalog.products.iter().enumerate() {
         all.push(col(Col::Product(i), &p.id, 8, 80));
     }
