@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
@@ -61,7 +62,10 @@ fn main() -> ExitCode {
             None if !std::io::stdout().is_terminal() => {
                 cli::run(Command::Status { format: Format::Text }, &ctx, &mut out, &mut err)
             }
-            None => dashboard(&ctx, cli.now.is_some(), first_run),
+            None => {
+                let meeting = Meeting { follow: cli.follow.clone(), presence: !cli.no_presence };
+                dashboard(&ctx, cli.now.is_some(), first_run, meeting)
+            }
         }
     })();
     match result {
@@ -74,7 +78,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failure> {
+/// How a dashboard takes part in a review meeting.
+struct Meeting {
+    /// `--follow NAME`.
+    follow: Option<String>,
+    /// Announce this dashboard (not `--no-presence`).
+    presence: bool,
+}
+
+fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -> Result<(), Failure> {
     // The operator's own keys and theme first: a mistake in them is said before anything loads.
     let settings = sprout::config::load(sprout::config::dir().as_deref(), &ctx.asked).map_err(Failure)?;
     let store = ctx.store();
@@ -96,84 +108,36 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String) -> Result<(), Failu
         signal_hook::flag::register(signal, std::sync::Arc::clone(&stop))
             .map_err(|e| Failure(format!("cannot watch for signal {signal}: {e}")))?;
     }
-    watchdog(std::sync::Arc::clone(&stop));
-    let checker = Checker::new(store, ctx.now);
+    let mut announcer = meeting.presence.then(|| sprout::app::Announcer::new(Arc::clone(&store)));
+    if let Some(a) = &mut announcer
+        && a.beat(&app, Utc::now())
+    {
+        app.session = Some(a.session.clone());
+    }
+    app.set_people(store.present(Utc::now()));
+    if let Some(name) = &meeting.follow {
+        app.followed = Some(name.clone());
+        app.follow(name);
+    }
+    // On the way out by a lost terminal or a signal, the presence goes too.
+    let leave = announcer.as_ref().map(|a| (Arc::clone(&store), a.session.clone()));
+    watchdog(std::sync::Arc::clone(&stop), leave);
+    let checker = sprout::live::checker::Checker::new(Arc::clone(&store), ctx.now);
     // `init` restores the terminal on panic as well as on the way out below.
     let mut terminal = ratatui::init();
     if settings.mouse {
         let _ = execute!(std::io::stdout(), EnableMouseCapture);
     }
-    let result = run(&mut terminal, &mut app, &settings, &stop, checker);
+    let result = run(&mut terminal, &mut app, &settings, &stop, checker, announcer.as_mut());
+    if let Some(a) = &announcer {
+        a.withdraw();
+    }
     if settings.mouse {
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
     }
     // Best effort: a terminal that went away cannot be restored, and nothing waits on it.
     ratatui::restore();
     result.map_err(|e| Failure(format!("terminal: {e}")))
-}
-
-/// `sprout check` run in the background, so the header can say how many problems the data
-/// has without slowing the start: at start-up, and again after another process changed the
-/// data (at most once a minute). The thread runs at the lowest priority.
-struct Checker {
-    store: std::sync::Arc<dyn sprout::store::Store>,
-    now: chrono::DateTime<Utc>,
-    running: Option<std::sync::mpsc::Receiver<usize>>,
-    /// When the last run started.
-    last: Option<Instant>,
-    /// A run is wanted (at the start, and after a change made outside the write path).
-    due: bool,
-}
-
-impl Checker {
-    /// A checker whose first run starts with the first `poll`, after the first frame is on
-    /// screen: the check never delays the rows (nor adds its memory to the load's).
-    fn new(store: std::sync::Arc<dyn sprout::store::Store>, now: chrono::DateTime<Utc>) -> Checker {
-        Checker { store, now, running: None, last: None, due: true }
-    }
-
-    fn spawn(&mut self) {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (store, now) = (std::sync::Arc::clone(&self.store), self.now);
-        let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
-            // SAFETY: setpriority on this thread's own id changes nothing but its scheduling.
-            #[cfg(target_os = "linux")]
-            unsafe {
-                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-                libc::setpriority(libc::PRIO_PROCESS, tid, 19);
-            }
-            let problems = sprout::live::check(&store, now).err().map_or(0, |p| p.len());
-            let _ = tx.send(problems);
-        });
-        self.running = spawned.ok().map(|_| rx);
-        self.last = Some(Instant::now());
-        self.due = false;
-    }
-
-    /// The count, when a run has finished; starts the next run if one is due and the last
-    /// started a minute ago or more.
-    fn poll(&mut self, now: chrono::DateTime<Utc>) -> Option<usize> {
-        if let Some(rx) = &self.running {
-            match rx.try_recv() {
-                Ok(n) => {
-                    self.running = None;
-                    return Some(n);
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.running = None,
-            }
-        }
-        if self.due && self.last.is_none_or(|l| l.elapsed() >= Duration::from_secs(60)) {
-            self.now = now;
-            self.spawn();
-        }
-        None
-    }
-
-    /// The data was changed outside the write path: check again.
-    fn changed(&mut self) {
-        self.due = true;
-    }
 }
 
 /// A click or the wheel, opted into with `--mouse`: the wheel moves like the arrow keys, a
@@ -225,38 +189,88 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Res
 /// left to restore), or when a SIGHUP or SIGTERM was not acted on within a second. The lock is
 /// held only while a line is appended; presence and the lock are the operating system's to
 /// release at exit.
-fn watchdog(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+fn watchdog(
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    leave: Option<(Arc<dyn sprout::store::Store>, String)>,
+) {
     let gone = || !std::io::stdin().is_terminal() && !std::io::stdout().is_terminal();
+    let exit = move || {
+        if let Some((store, session)) = &leave {
+            store.withdraw(session);
+        }
+        std::process::exit(0);
+    };
     std::thread::spawn(move || {
         let mut stopping_since = None;
         loop {
             std::thread::sleep(Duration::from_millis(200));
             if gone() {
-                std::process::exit(0);
+                exit();
             }
             if stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let since = *stopping_since.get_or_insert_with(Instant::now);
                 if since.elapsed() > Duration::from_secs(1) {
-                    std::process::exit(0);
+                    exit();
                 }
             }
         }
     });
 }
 
-/// Draw, then wait for a key, a resize, a file change or the next minute. No busy loop:
-/// the wait is a poll with a timeout, and nothing is drawn unless something changed.
+/// What wakes the terminal loop: a terminal event, or the store saying something changed.
+enum Wake {
+    Input(Event),
+    Changed(sprout::store::Changed),
+    /// The terminal cannot be read any more.
+    Gone,
+}
+
+/// Terminal events read on their own thread, so a store's notification wakes the loop at
+/// once instead of after the next poll's timeout.
+fn read_input(tx: std::sync::mpsc::Sender<Wake>) {
+    std::thread::spawn(move || {
+        loop {
+            let wake = match event::poll(Duration::from_millis(200)) {
+                Ok(true) => match event::read() {
+                    Ok(ev) => Wake::Input(ev),
+                    Err(_) => Wake::Gone,
+                },
+                Ok(false) if !std::io::stdin().is_terminal() && !std::io::stdout().is_terminal() => Wake::Gone,
+                Ok(false) => continue,
+                Err(_) => Wake::Gone,
+            };
+            let gone = matches!(wake, Wake::Gone);
+            if tx.send(wake).is_err() || gone {
+                return;
+            }
+        }
+    });
+}
+
+/// Draw, then wait for a key, a resize, a change in the store or the next minute. No busy
+/// loop: the wait is on a channel with a timeout, and nothing is drawn unless something changed.
 fn run(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     settings: &sprout::config::Settings,
     stop: &std::sync::atomic::AtomicBool,
-    mut checker: Checker,
+    mut checker: sprout::live::checker::Checker,
+    mut announcer: Option<&mut sprout::app::Announcer>,
 ) -> std::io::Result<()> {
     let theme = &settings.theme;
+    // The fallback where notifications do not arrive (network file systems), and the clock.
     const WATCH: Duration = Duration::from_millis(250);
+    // People are read again this often even without a notification: the stale ones drop out.
+    const PEOPLE: Duration = Duration::from_secs(5);
+    let (tx, rx) = std::sync::mpsc::channel();
+    read_input(tx.clone());
+    let notify = tx.clone();
+    let _watching = app.live.store.watch(Box::new(move |c| {
+        let _ = notify.send(Wake::Changed(c));
+    }));
     let mut dirty = true;
     let mut watched = Instant::now();
+    let mut people_read = Instant::now();
     let mut minute = Utc::now().minute();
     loop {
         // A terminal that went away without a SIGHUP reaching us (started under setsid, or
@@ -283,41 +297,60 @@ fn run(
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
             dirty = false;
         }
-        if event::poll(WATCH.saturating_sub(watched.elapsed()))? {
-            if !std::io::stdin().is_terminal() && !std::io::stdout().is_terminal() {
-                return Ok(());
-            }
-            let ev = event::read()?;
-            match ev {
-                Event::Resize(..) => dirty = true,
-                Event::Key(_) => {
-                    app.handle_event(&ev);
-                    dirty = true;
+        // Everything that arrived, in order; changes in the store are taken once after.
+        let (mut data, mut people) = (false, false);
+        let mut next = rx.recv_timeout(WATCH.saturating_sub(watched.elapsed()));
+        while let Ok(wake) = next {
+            match wake {
+                Wake::Input(ev) => {
+                    match ev {
+                        Event::Resize(..) => dirty = true,
+                        Event::Key(_) => {
+                            app.handle_event(&ev);
+                            dirty = true;
+                        }
+                        Event::Mouse(m) if settings.mouse => {
+                            let size = terminal.size()?;
+                            dirty |= mouse(app, m, size.width, size.height);
+                        }
+                        _ => {}
+                    }
+                    if app.quit {
+                        return Ok(());
+                    }
+                    if let Some(text) = app.clipboard.take() {
+                        osc52(&text)?;
+                    }
+                    if std::mem::take(&mut app.suspend) {
+                        suspend(terminal, settings.mouse)?;
+                        dirty = true;
+                    }
                 }
-                Event::Mouse(m) if settings.mouse => {
-                    let size = terminal.size()?;
-                    dirty |= mouse(app, m, size.width, size.height);
-                }
-                _ => {}
+                Wake::Changed(sprout::store::Changed::Data) => data = true,
+                Wake::Changed(sprout::store::Changed::Presence) => people = true,
+                Wake::Gone => return Ok(()),
             }
-            if app.quit {
-                return Ok(());
-            }
-            if let Some(text) = app.clipboard.take() {
-                osc52(&text)?;
-            }
-            if std::mem::take(&mut app.suspend) {
-                suspend(terminal, settings.mouse)?;
-                dirty = true;
-            }
+            next = rx.try_recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Timeout);
         }
-        // Another process's write shows within a second, even while keys keep arriving.
-        if watched.elapsed() >= WATCH {
-            watched = Instant::now();
+        // Another process's write shows at once when the store says so, else within the poll.
+        let polled = watched.elapsed() >= WATCH;
+        if data || polled {
             // The app remembers the stamp of its own last load, so its own writes do not reload twice.
             if app.watch() {
                 dirty = true;
             }
+        }
+        if people || people_read.elapsed() >= PEOPLE {
+            people_read = Instant::now();
+            let before = (app.look(), app.people.len(), app.following.clone());
+            app.set_people(app.live.store.present(Utc::now()));
+            dirty |= before != (app.look(), app.people.len(), app.following.clone()) || people;
+        }
+        if let Some(a) = announcer.as_deref_mut() {
+            a.beat(app, Utc::now());
+        }
+        if polled {
+            watched = Instant::now();
             if std::mem::take(&mut app.edited_outside) {
                 checker.changed();
             }

@@ -268,3 +268,65 @@ fn a_slow_start_shows_a_bar_on_the_terminal_then_clears_it() {
     let screen = t.wait_for("sprout-exited-0");
     assert!(!screen.contains("replaying") && !screen.contains("1 Fleet"), "nothing is left behind:\n{screen}");
 }
+
+/// A review meeting on one host: a driver presents, two follow (one read-only); the followers
+/// mirror the driver's view and selection (the time it took is printed), everyone is listed,
+/// one who quits drops out, and a follower's own sign-off shows on the driver's screen.
+#[test]
+fn a_review_meeting_follows_its_driver_and_lists_who_is_there() {
+    let s = Sample::new();
+    let bin = env!("CARGO_BIN_EXE_sprout");
+    let config = s.path().parent().expect("parent").join("config");
+    let start = |t: &Tmux, name: &str, extra: &str| {
+        let command = format!(
+            "SPROUT_CONFIG={} {bin} --data {} --now {} {extra}",
+            config.display(),
+            s.path().display(),
+            common::NOW
+        );
+        t.cmd(&["new-session", "-d", "-s", name, "-x", "100", "-y", "30", &command]);
+    };
+    let driver = Tmux::new("driver");
+    start(&driver, "t", "");
+    driver.wait_for("1 Fleet");
+    driver.keys(&["P"]);
+    driver.wait_for("● presenting");
+    let follower = Tmux::new("follower");
+    start(&follower, "t", "--follow root");
+    let watcher = Tmux::new("watcher");
+    start(&watcher, "t", "--read-only --follow root");
+    follower.wait_for("▶ following root");
+    watcher.wait_for("▶ following root");
+    driver.wait_for("3 here");
+
+    // The driver moves: both followers show the same view, then the same server.
+    let moved = Instant::now();
+    driver.keys(&["3"]);
+    follower.wait_for("Gates of phase 3");
+    let took = moved.elapsed();
+    watcher.wait_for("Gates of phase 3");
+    println!("a follower mirrored the driver's view after {} ms (tmux's own polling included)", took.as_millis());
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    driver.keys(&["1", "G", "enter"]);
+    let shown = driver.wait_for("Server (");
+    let name = shown.lines().nth(3).and_then(|l| l.split_whitespace().next()).expect("the server's name").to_string();
+    follower.wait_for(&name);
+    watcher.wait_for(&name);
+
+    // One leaves: the driver's count drops.
+    watcher.keys(&["q"]);
+    driver.wait_for("2 here");
+
+    // The follower records its own part: a key of its own stops following, the form opens.
+    follower.keys(&["3", "s"]);
+    follower.wait_for("Sign off phase 3");
+    follower.keys(&["Enter"]);
+    follower.wait_for("✓ recorded");
+    let screen = driver.wait_for("new event from root");
+    assert!(screen.contains("sign-off") || screen.contains("signed off"), "{screen}");
+    driver.keys(&["q"]);
+    follower.keys(&["q"]);
+    sleep(Duration::from_millis(300));
+    let left = std::fs::read_dir(s.path().join("presence")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "every dashboard withdrew its presence on the way out");
+}

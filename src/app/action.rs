@@ -88,6 +88,12 @@ pub enum Action {
     Copy,
     /// Ctrl-Z: suspend to the shell; `fg` comes back.
     Suspend,
+    /// Who is here and where they are looking.
+    People,
+    /// Follow the presenter (or whom we followed), or stop following.
+    Follow,
+    /// Ask the room to follow this session, or stop.
+    Present,
 }
 
 impl Action {
@@ -131,6 +137,9 @@ impl Action {
         Action::Command,
         Action::Messages,
         Action::Copy,
+        Action::People,
+        Action::Follow,
+        Action::Present,
         Action::SortNext,
         Action::SortReverse,
         Action::Fold,
@@ -174,6 +183,9 @@ impl Action {
             Action::Command => "command",
             Action::Messages => "messages",
             Action::Copy => "copy",
+            Action::People => "people",
+            Action::Follow => "follow",
+            Action::Present => "present",
             Action::SortNext => "sort_next",
             Action::SortReverse => "sort_reverse",
             Action::Fold => "fold",
@@ -276,6 +288,16 @@ pub const GLOBAL: &[Binding] = &[
         "",
     ),
     binding(&[(KeyCode::Char('m'), N)], "m", A::Messages, "messages: the last notices whole", Command, ""),
+    binding(&[(KeyCode::Char('p'), N)], "p", A::People, "people: who is here, where they look (:who)", Command, ""),
+    binding(&[(KeyCode::Char('f'), N)], "f", A::Follow, "follow the presenter / stop following", Command, ""),
+    binding(
+        &[(KeyCode::Char('P'), S), (KeyCode::Char('P'), N)],
+        "P",
+        A::Present,
+        "present: the room is offered to follow you",
+        Command,
+        "",
+    ),
     binding(
         &[(KeyCode::Char('Y'), S), (KeyCode::Char('Y'), N)],
         "Y",

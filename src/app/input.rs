@@ -20,8 +20,10 @@ pub struct CommandLine {
 }
 
 /// The commands `:` knows, for completion and for the message about an unknown one.
-pub const COMMANDS: &[&str] =
-    &["fleet", "server", "rollout", "journal", "risk", "messages", "copy", "help", "quit", "q"];
+pub const COMMANDS: &[&str] = &[
+    "fleet", "server", "rollout", "journal", "risk", "messages", "copy", "who", "follow", "unfollow", "present",
+    "help", "quit", "q",
+];
 const COPY_WHAT: &[&str] = &["name", "manifest", "status"];
 
 impl App {
@@ -41,7 +43,14 @@ impl App {
         }
         // A notice is read by the next key: it does not linger across views (`m` shows it again).
         self.notice = None;
-        if let Some(action) = crate::views::lookup(&self.panes, &self.keys, key, self.tab, self.read_only) {
+        let action = crate::views::lookup(&self.panes, &self.keys, key, self.tab, self.read_only);
+        // Any key of one's own stops following (`f` itself toggles; looking at help, messages
+        // or the people list does not move the view, so it does not stop).
+        let looks = matches!(action, Some(Action::Follow | Action::Help | Action::Messages | Action::People));
+        if self.following.is_some() && !looks {
+            self.unfollow();
+        }
+        if let Some(action) = action {
             self.update(action);
         }
     }
@@ -85,6 +94,7 @@ impl App {
                 }
                 return;
             }
+            KeyCode::Char('1'..='9') if page == Page::People && self.people_key(key) => return,
             KeyCode::Char('z') if key.modifiers.contains(KeyModifiers::CONTROL) => {
                 self.suspend = true;
                 scroll
@@ -95,11 +105,22 @@ impl App {
         self.overlay = Some(Overlay::Page { page, scroll });
     }
 
+    /// On the people page, a digit follows the person beside it.
+    fn people_key(&mut self, key: KeyEvent) -> bool {
+        let KeyCode::Char(d @ '1'..='9') = key.code else { return false };
+        let n = d as usize - '1' as usize;
+        if let Some(name) = self.others().get(n).map(|p| p.operator.clone()) {
+            self.follow(&name);
+        }
+        true
+    }
+
     /// Esc, q, and the key that opened the page close it.
     fn closes_page(&self, page: Page, key: KeyEvent) -> bool {
         let opened_by = match page {
             Page::Help => Some(Action::Help),
             Page::Messages => Some(Action::Messages),
+            Page::People => Some(Action::People),
             Page::Entry(_) => None,
         };
         matches!(key.code, KeyCode::Esc | KeyCode::Char('q'))
@@ -194,6 +215,7 @@ impl App {
             }
             "rollout" => self.live.data.plan.rollouts.iter().map(|r| r.id.clone()).collect(),
             "copy" => COPY_WHAT.iter().map(|c| c.to_string()).collect(),
+            "follow" => self.others().iter().map(|p| p.operator.clone()).collect(),
             _ => Vec::new(),
         };
         let (done, offered) = pick(arg, candidates);
@@ -234,6 +256,16 @@ impl App {
             }
         } else if verb == "messages" {
             self.update(Action::Messages);
+        } else if verb == "who" {
+            self.update(Action::People);
+        } else if verb == "follow" && !arg.is_empty() {
+            self.follow(&arg);
+        } else if verb == "follow" {
+            self.toggle_follow();
+        } else if verb == "unfollow" {
+            self.unfollow();
+        } else if verb == "present" {
+            self.update(Action::Present);
         } else if verb == "help" {
             self.update(Action::Help);
         } else if verb == "copy" {
@@ -307,6 +339,9 @@ impl App {
                 self.overlay = Some(Overlay::Page { page: Page::Messages, scroll: u16::MAX });
             }
             Action::Copy => self.copy("name"),
+            Action::People => self.overlay = Some(Overlay::Page { page: Page::People, scroll: 0 }),
+            Action::Follow => self.toggle_follow(),
+            Action::Present => self.toggle_presenting(),
             Action::Suspend => self.suspend = true,
             Action::NextTab => self.show(Tab::ALL[self.tab.number() % Tab::ALL.len()]),
             Action::PrevTab => self.show(Tab::ALL[(self.tab.number() + Tab::ALL.len() - 2) % Tab::ALL.len()]),

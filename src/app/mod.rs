@@ -4,6 +4,8 @@
 pub mod action;
 pub mod form;
 pub mod input;
+mod people;
+pub use people::Announcer;
 mod writes;
 
 use std::collections::HashSet;
@@ -31,6 +33,8 @@ pub enum Page {
     Messages,
     /// One journal event whole, at this position (enter on the Journal view).
     Entry(usize),
+    /// Who is here and where they are looking (`p`, `:who`); a number follows that person.
+    People,
 }
 
 /// What sits on top of the view and gets keys first.
@@ -92,6 +96,16 @@ pub struct App {
     pub problems: Option<usize>,
     /// The data was changed other than by sprout's write path since the last check was asked.
     pub edited_outside: bool,
+    /// This dashboard's presence session, when it announces itself.
+    pub session: Option<String>,
+    /// Everyone present (this session among them), as last read from the store.
+    pub people: Vec<crate::store::Presence>,
+    /// The operator whose view this dashboard mirrors.
+    pub following: Option<String>,
+    /// Whom it followed last (`f` follows again).
+    pub followed: Option<String>,
+    /// This session asks the room to follow it.
+    pub presenting: bool,
     /// Rows of the body last drawn, for paging.
     pub page: usize,
     /// Journal events seen; more after a reload are marked as new.
@@ -150,6 +164,11 @@ impl App {
             suspend: false,
             problems: None,
             edited_outside: false,
+            session: None,
+            people: Vec::new(),
+            following: None,
+            followed: None,
+            presenting: false,
             page: 10,
             seen_events,
             changed: Default::default(),

@@ -34,6 +34,13 @@ pub struct Cli {
     /// Dashboard: draw only ASCII, for fonts without ✓ ✗ ▶ (automatic for TERM=linux).
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// Dashboard: mirror NAME's view, server and filter as they move (a review meeting's driver).
+    #[arg(long, value_name = "NAME")]
+    pub follow: Option<String>,
+    /// Dashboard: do not announce yourself in the people list (presence is the one thing a
+    /// --read-only dashboard writes; this writes nothing at all).
+    #[arg(long)]
+    pub no_presence: bool,
     /// Dashboard: the palette (dark, the colour-blind safe default; light; basic: 16 colours).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,

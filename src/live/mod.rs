@@ -3,6 +3,7 @@
 //! store alike; only `store` knows where the bytes are.
 
 pub mod cache;
+pub mod checker;
 mod parts;
 pub mod write;
 

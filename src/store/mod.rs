@@ -124,7 +124,41 @@ pub struct Presence {
     pub looking_at: String,
     /// The last heartbeat; older than `Presence::STALE` means gone.
     pub at: DateTime<Utc>,
+    /// What a follower mirrors: the view, server, filter and rollout, by name.
+    #[serde(default)]
+    pub look: Look,
+    /// This session asks the room to follow it (the driver of a review meeting).
+    #[serde(default)]
+    pub presenting: bool,
+    /// The operator this session follows, if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<String>,
 }
+
+/// Where a dashboard is looking, in names a follower can find in its own copy of the state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Look {
+    /// The view's tab title (`Fleet`, `Rollout`, ...).
+    pub view: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub filter: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<String>,
+}
+
+/// What changed in a store, as its notifications tell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// The journal or the baseline.
+    Data,
+    /// Someone's presence (a join, a leave, a follower's driver moved).
+    Presence,
+}
+
+/// A store's notifications run while this is kept; dropping it stops them.
+pub type Watching = Box<dyn std::any::Any + Send>;
 
 impl Presence {
     /// A dashboard that has not beaten for this long is taken to be gone.
@@ -184,6 +218,13 @@ pub trait Store: fmt::Debug + Send + Sync {
     fn announce(&self, presence: &Presence) -> Result<(), String>;
     /// Everyone present now, stale announcements left out.
     fn present(&self, now: DateTime<Utc>) -> Vec<Presence>;
+    /// Call `on_change` when the data or a presence changes, soon after (file-system
+    /// notifications, a database's LISTEN); `None` when the store cannot tell, and the caller
+    /// polls `stamp` and `present` instead. Notifications may be late or lost on some file
+    /// systems (NFS): callers keep polling slowly as well.
+    fn watch(&self, _on_change: Box<dyn Fn(Changed) + Send + Sync>) -> Option<Watching> {
+        None
+    }
     /// Remove a session's presence (on exit).
     fn withdraw(&self, session: &str);
 }

@@ -11,7 +11,7 @@ pub struct Operator {
 }
 
 /// The account name of `uid`, or `uid:N` when it has no passwd entry (never a shared "unknown").
-fn account(uid: u32) -> String {
+pub fn account(uid: u32) -> String {
     match nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) {
         Ok(Some(user)) => user.name,
         _ => format!("uid:{uid}"),

@@ -186,17 +186,25 @@ fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         spans.push(Span::raw(" "));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let who = format!("{} │ {}", app.operator.name, app.place);
+    // In a review meeting: whom this dashboard follows, whether it presents, how many are here.
+    let mut meeting = String::new();
+    if let Some(name) = &app.following {
+        meeting.push_str(&format!("▶ following {name} │ "));
+    }
+    if app.presenting {
+        meeting.push_str("● presenting │ ");
+    }
+    match app.others().len() {
+        0 => {}
+        n => meeting.push_str(&format!("{} here │ ", n + 1)),
+    }
+    let who = format!("{meeting}{} │ {}", app.operator.name, app.place);
     let room = usize::from(area.width).saturating_sub(used + 1);
     if room > 8 {
-        let who: String = if who.chars().count() > room {
-            let skip = who.chars().count() + 1 - room;
-            std::iter::once('…').chain(who.chars().skip(skip)).collect()
-        } else {
-            who
-        };
+        // Cut at the end: whom you follow and who you are matter more than the path.
+        let who = if who.chars().count() > room { fit(&who, room) } else { who };
         spans.push(Span::raw(" ".repeat(room - who.chars().count())));
-        spans.push(Span::styled(who, theme.dim));
+        spans.push(Span::styled(who, if app.following.is_some() { theme.warn } else { theme.dim }));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

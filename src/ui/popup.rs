@@ -23,6 +23,7 @@ pub fn page(frame: &mut Frame, app: &App, theme: &Theme, page: Page, scroll: u16
         Page::Help => ("help", help(app, theme)),
         Page::Messages => ("messages", messages(app, theme, usize::from(width.saturating_sub(2)))),
         Page::Entry(p) => ("event", entry(app, theme, p, usize::from(width.saturating_sub(2)))),
+        Page::People => ("people", people(app, theme)),
     };
     // Wrapped between words to the popup's width, so a narrow terminal cuts no word.
     let lines: Vec<Line> =
@@ -100,6 +101,50 @@ fn messages(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
             lines.push(Line::styled(l, if n.ok { theme.base } else { theme.bad }));
         }
     }
+    lines
+}
+
+/// Who is here and where each is looking; a number follows that person.
+fn people(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let me = app.people.iter().find(|p| Some(&p.session) == app.session.as_ref());
+    let mine = me.map_or_else(
+        || format!("{} (not announced: --no-presence or read-only store)", app.operator.name),
+        |p| format!("{} · {}", p.operator, p.looking_at),
+    );
+    lines.push(Line::from(vec![Span::styled("you  ", theme.dim), Span::raw(mine)]));
+    let others = app.others();
+    if others.is_empty() {
+        lines.push(Line::styled("nobody else is here", theme.dim));
+    }
+    for (n, p) in others.iter().enumerate() {
+        let mut marks = Vec::new();
+        if p.presenting {
+            marks.push("● presenting".to_string());
+        }
+        if p.read_only {
+            marks.push("read-only".to_string());
+        }
+        if let Some(f) = &p.following {
+            marks.push(format!("following {f}"));
+        }
+        if app.following.as_ref() == Some(&p.operator) {
+            marks.push("◀ you follow".to_string());
+        }
+        let from = p.from.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
+        let key = if n < 9 { format!("{}", n + 1) } else { " ".to_string() };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{key}    "), theme.key),
+            Span::styled(format!("{}{from}", p.operator), theme.title),
+            Span::raw(format!(" · {}", p.looking_at)),
+            Span::styled(
+                if marks.is_empty() { String::new() } else { format!(" · {}", marks.join(" · ")) },
+                theme.warn,
+            ),
+        ]));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("1-9 follows that person · f follows the presenter · P presents · esc closes", theme.dim));
     lines
 }
 

@@ -127,6 +127,8 @@ pub trait View {
         None
     }
     fn set_filter(&mut self, _filter: String, _snap: &Snapshot) {}
+    /// Put the cursor on `server`, if the view lists it (a followed driver selected it).
+    fn select(&mut self, _server: usize) {}
     /// A click on the `row`-th row of the view's area (`--mouse`): select what is there.
     fn click(&mut self, _row: u16, _snap: &Snapshot) -> Effect {
         Effect::Ignored

@@ -260,4 +260,8 @@ impl Store for FileStore {
     fn withdraw(&self, session: &str) {
         presence::withdraw(&self.dir, session);
     }
+
+    fn watch(&self, on_change: Box<dyn Fn(super::Changed) + Send + Sync>) -> Option<super::Watching> {
+        presence::watch(&self.dir, on_change)
+    }
 }

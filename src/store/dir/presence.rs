@@ -11,6 +11,8 @@ use crate::store::Presence;
 pub const FOLDER: &str = "presence";
 /// A presence file larger than this is not a presence file.
 const MAX_BYTES: u64 = 4096;
+/// Presence files read at most: a folder flooded with files cannot stall every dashboard.
+const MAX_FILES: usize = 256;
 
 /// The file of a session; the name keeps only characters that are safe in a file name.
 fn path(dir: &Path, session: &str) -> PathBuf {
@@ -30,16 +32,68 @@ pub fn announce(dir: &Path, presence: &Presence) -> Result<(), String> {
 }
 
 pub fn present(dir: &Path, now: DateTime<Utc>) -> Vec<Presence> {
+    use std::os::unix::fs::MetadataExt;
     let Ok(entries) = fs::read_dir(dir.join(FOLDER)) else { return Vec::new() };
     let mut out: Vec<Presence> = entries
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()) && e.metadata().is_ok_and(|m| m.len() <= MAX_BYTES))
-        .filter_map(|e| fs::read_to_string(e.path()).ok())
-        .filter_map(|text| crate::store::parse::ron::<Presence>(FOLDER, &text, 1).ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".ron"))
+        .take(MAX_FILES)
+        .filter_map(|e| {
+            // Never follow a link; a regular file of a presence file's size only.
+            let meta = fs::symlink_metadata(e.path()).ok()?;
+            (meta.is_file() && meta.len() <= MAX_BYTES).then_some(())?;
+            let text = fs::read_to_string(e.path()).ok()?;
+            let mut p = crate::store::parse::ron::<Presence>(FOLDER, &text, 1).ok()?;
+            // Who a presence is, is whose file it is: anyone who can write the folder could
+            // claim to be the driver. Root's files keep their claim (root can be anyone anyway,
+            // and a dashboard under sudo announces the account that ran sudo).
+            if meta.uid() != 0 {
+                p.operator = crate::store::operator::account(meta.uid());
+            }
+            Some(p)
+        })
         .filter(|p| !p.is_stale(now))
         .collect();
     out.sort_by(|a, b| a.operator.cmp(&b.operator).then_with(|| a.session.cmp(&b.session)));
     out
+}
+
+/// Tell `on_change` about journal, baseline and presence changes (inotify on Linux).
+pub fn watch(
+    dir: &Path,
+    on_change: Box<dyn Fn(crate::store::Changed) + Send + Sync>,
+) -> Option<crate::store::Watching> {
+    use notify::{RecursiveMode, Watcher};
+    let data_files =
+        [crate::store::JOURNAL, crate::store::FLEET, "catalog.ron", "rollout.ron", "team.ron", ".sprout.head"];
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        if matches!(event.kind, notify::EventKind::Access(_)) {
+            return;
+        }
+        let mut data = false;
+        let mut presence = false;
+        for path in &event.paths {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let in_presence = path.parent().and_then(|p| p.file_name()).is_some_and(|p| p == FOLDER);
+            if in_presence && name.ends_with(".ron") {
+                presence = true;
+            } else if data_files.contains(&name.as_str()) {
+                data = true;
+            }
+        }
+        if data {
+            on_change(crate::store::Changed::Data);
+        }
+        if presence {
+            on_change(crate::store::Changed::Presence);
+        }
+    })
+    .ok()?;
+    watcher.watch(dir, RecursiveMode::NonRecursive).ok()?;
+    // The presence folder may not exist yet (nobody announced); without it, a poll finds people.
+    let _ = watcher.watch(&dir.join(FOLDER), RecursiveMode::NonRecursive);
+    Some(Box::new(watcher))
 }
 
 pub fn withdraw(dir: &Path, session: &str) {
@@ -59,6 +113,9 @@ mod tests {
             read_only: true,
             looking_at: "rollout".into(),
             at,
+            look: Default::default(),
+            presenting: false,
+            following: None,
         }
     }
 

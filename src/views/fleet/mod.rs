@@ -281,6 +281,12 @@ impl View for FleetTable {
         self.rebuild(data, state, snap.view, snap.names);
     }
 
+    fn select(&mut self, server: usize) {
+        if let Some(i) = self.lines.iter().position(|l| *l == Line::Server(server)) {
+            self.scroll.cursor = i;
+        }
+    }
+
     fn click(&mut self, row: u16, _snap: &Snapshot) -> Effect {
         // The block's top border and the column headings come first.
         let Some(n) = usize::from(row).checked_sub(2).map(|n| n + self.scroll.offset()) else {

@@ -119,6 +119,12 @@ const KEYS: &[Binding] = &[
 ];
 
 impl View for RolloutPane {
+    fn select(&mut self, server: usize) {
+        if let Some(k) = self.members.iter().position(|&m| m == server) {
+            self.scroll.cursor = k;
+        }
+    }
+
     fn legend(&self) -> &'static [(&'static str, &'static str)] {
         &[
             ("✓ ▶ ·", "phases: done, open now, to come; (n) how many members"),

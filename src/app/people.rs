@@ -1,0 +1,200 @@
+//! Who else is here and following the driver: this dashboard's presence (what it announces),
+//! the people list, and mirroring the view of the person followed. Presence is not data: none
+//! of this touches the journal.
+
+use chrono::{DateTime, Utc};
+
+use crate::store::{Look, Presence};
+
+use super::{App, Overlay, Page, Tab};
+
+impl App {
+    /// Where this dashboard is looking, in names another dashboard can find.
+    pub fn look(&self) -> Look {
+        let server = self.target_server().map(|i| self.live.state.servers[i].name.clone());
+        Look {
+            view: self.tab.title().to_string(),
+            server,
+            filter: self.panes.get(self.tab).filter().unwrap_or_default().to_string(),
+            rollout: self.rollout().map(|r| r.id.clone()),
+        }
+    }
+
+    /// This dashboard's presence, for `session`, beating at `now`.
+    pub fn presence(&self, session: &str, now: DateTime<Utc>) -> Presence {
+        let look = self.look();
+        let mut looking_at = look.view.clone();
+        if let (Tab::Server | Tab::Fleet | Tab::Rollout, Some(s)) = (self.tab, &look.server) {
+            looking_at.push_str(&format!(" {s}"));
+        }
+        if !look.filter.is_empty() {
+            looking_at.push_str(&format!(" /{}", look.filter));
+        }
+        Presence {
+            session: session.to_string(),
+            operator: self.operator.name.clone(),
+            from: self.operator.from.clone(),
+            read_only: self.read_only,
+            looking_at,
+            at: now,
+            look,
+            presenting: self.presenting,
+            following: self.following.clone(),
+        }
+    }
+
+    /// The people present now (this session among them); a followed driver's move is mirrored.
+    pub fn set_people(&mut self, people: Vec<Presence>) {
+        let first = self.people.is_empty() && !people.is_empty();
+        self.people = people;
+        if let Some(name) = self.following.clone() {
+            match self.driver(&name).map(|p| p.look.clone()) {
+                Some(look) => self.mirror(&look),
+                None => {
+                    self.following = None;
+                    self.followed = Some(name.clone());
+                    self.say(false, format!("{name} is no longer here: not following anyone"));
+                }
+            }
+        } else if first && let Some(p) = self.presenter() {
+            // A new dashboard offers to follow whoever presents.
+            let name = p.operator.clone();
+            self.say(true, format!("{name} is presenting: press f to follow"));
+        }
+    }
+
+    /// Someone else presenting, if anyone.
+    fn presenter(&self) -> Option<&Presence> {
+        self.people.iter().find(|p| p.presenting && Some(&p.session) != self.session.as_ref())
+    }
+
+    /// The session of `name` to mirror: the one presenting, else the latest heartbeat.
+    fn driver(&self, name: &str) -> Option<&Presence> {
+        let theirs = || self.people.iter().filter(|p| p.operator == name && Some(&p.session) != self.session.as_ref());
+        theirs().find(|p| p.presenting).or_else(|| theirs().max_by_key(|p| p.at))
+    }
+
+    /// Follow `name`: mirror their view, server, filter and rollout as they change.
+    pub fn follow(&mut self, name: &str) {
+        match self.driver(name).map(|p| p.look.clone()) {
+            Some(look) => {
+                self.following = Some(name.to_string());
+                self.followed = Some(name.to_string());
+                self.mirror(&look);
+                self.say(true, format!("following {name}; any key of your own stops, f follows again"));
+            }
+            None => self.say(false, format!("{name} is not here (p lists who is)")),
+        }
+    }
+
+    /// Stop following (a key of one's own was pressed).
+    pub fn unfollow(&mut self) {
+        if let Some(name) = self.following.take() {
+            self.say(true, format!("stopped following {name}; f follows again"));
+        }
+    }
+
+    /// `f`: stop following, or follow again whom we followed, or whoever presents, or ask whom.
+    pub fn toggle_follow(&mut self) {
+        if self.following.is_some() {
+            return self.unfollow();
+        }
+        let here = |name: &String| self.driver(name).is_some();
+        let again = self.followed.clone().filter(here);
+        let presenter = self.presenter().map(|p| p.operator.clone());
+        match again.or(presenter) {
+            Some(name) => self.follow(&name),
+            None => {
+                self.overlay = Some(Overlay::Page { page: Page::People, scroll: 0 });
+                self.say(true, "whom to follow? press the number beside them");
+            }
+        }
+    }
+
+    /// `P`: ask the room to follow this session, or stop.
+    pub fn toggle_presenting(&mut self) {
+        self.presenting = !self.presenting;
+        self.say(
+            true,
+            if self.presenting {
+                "presenting: new dashboards offer to follow you (P stops)"
+            } else {
+                "no longer presenting"
+            },
+        );
+    }
+
+    /// The other people, numbered as the people page shows them (1 first).
+    pub fn others(&self) -> Vec<&Presence> {
+        self.people.iter().filter(|p| Some(&p.session) != self.session.as_ref()).collect()
+    }
+
+    /// Show what the followed driver shows, as far as this dashboard has the same things.
+    fn mirror(&mut self, look: &Look) {
+        if let Some(id) = &look.rollout
+            && self.rollout().is_none_or(|r| &r.id != id)
+            && let Ok(r) = crate::rules::lookup::rollout_index(&self.live.data, id)
+        {
+            self.rollout = Some(r);
+            self.derive();
+        }
+        if let Some(tab) = Tab::from_name(&look.view) {
+            self.tab = tab;
+        }
+        if self.panes.get(self.tab).filter().is_some_and(|f| f != look.filter) {
+            let filter = look.filter.clone();
+            self.with_pane(self.tab, |pane, snap| pane.set_filter(filter, snap));
+        }
+        if let Some(i) = look.server.as_deref().and_then(|s| self.live.state.server_index(s)) {
+            self.selected = Some(i);
+            for &tab in Tab::ALL {
+                self.panes.get_mut(tab).select(i);
+            }
+        }
+    }
+}
+
+/// This dashboard's presence in the store: announced when what it shows changes and every
+/// `BEAT` otherwise, withdrawn on exit. A watcher that is read-only still announces (presence
+/// is not data); `--no-presence` keeps a dashboard out of the list.
+pub struct Announcer {
+    store: std::sync::Arc<dyn crate::store::Store>,
+    pub session: String,
+    last: Option<(Presence, std::time::Instant)>,
+}
+
+impl Announcer {
+    /// A heartbeat well inside `Presence::STALE`.
+    pub const BEAT: std::time::Duration = std::time::Duration::from_secs(10);
+
+    pub fn new(store: std::sync::Arc<dyn crate::store::Store>) -> Announcer {
+        // Host, process and start time: one session per running dashboard.
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_else(|_| "host".into());
+        let session = format!(
+            "{}-{}-{}",
+            host.trim(),
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())
+        );
+        Announcer { store, session, last: None }
+    }
+
+    /// Announce `app`'s presence if it changed or the beat is due; false if the store refused.
+    pub fn beat(&mut self, app: &App, now: DateTime<Utc>) -> bool {
+        let mut p = app.presence(&self.session, now);
+        if let Some((last, when)) = &self.last {
+            p.at = last.at;
+            if *last == p && when.elapsed() < Self::BEAT {
+                return true;
+            }
+            p.at = now;
+        }
+        let ok = self.store.announce(&p).is_ok();
+        self.last = Some((p, std::time::Instant::now()));
+        ok
+    }
+
+    pub fn withdraw(&self) {
+        self.store.withdraw(&self.session);
+    }
+}

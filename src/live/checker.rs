@@ -1,0 +1,73 @@
+//! `sprout check` run in the background for the dashboard's header: how many problems the
+//! data has, without slowing the start or a key.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::store::Store;
+
+/// `sprout check` run in the background, so the header can say how many problems the data
+/// has without slowing the start: at start-up, and again after another process changed the
+/// data (at most once a minute). The thread runs at the lowest priority.
+pub struct Checker {
+    store: Arc<dyn Store>,
+    now: DateTime<Utc>,
+    running: Option<std::sync::mpsc::Receiver<usize>>,
+    /// When the last run started.
+    last: Option<Instant>,
+    /// A run is wanted (at the start, and after a change made outside the write path).
+    due: bool,
+}
+
+impl Checker {
+    /// A checker whose first run starts with the first `poll`, after the first frame is on
+    /// screen: the check never delays the rows (nor adds its memory to the load's).
+    pub fn new(store: Arc<dyn Store>, now: DateTime<Utc>) -> Checker {
+        Checker { store, now, running: None, last: None, due: true }
+    }
+
+    fn spawn(&mut self) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (store, now) = (Arc::clone(&self.store), self.now);
+        let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
+            // SAFETY: setpriority on this thread's own id changes nothing but its scheduling.
+            #[cfg(target_os = "linux")]
+            unsafe {
+                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+            }
+            let problems = super::check(&store, now).err().map_or(0, |p| p.len());
+            let _ = tx.send(problems);
+        });
+        self.running = spawned.ok().map(|_| rx);
+        self.last = Some(Instant::now());
+        self.due = false;
+    }
+
+    /// The count, when a run has finished; starts the next run if one is due and the last
+    /// started a minute ago or more.
+    pub fn poll(&mut self, now: DateTime<Utc>) -> Option<usize> {
+        if let Some(rx) = &self.running {
+            match rx.try_recv() {
+                Ok(n) => {
+                    self.running = None;
+                    return Some(n);
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.running = None,
+            }
+        }
+        if self.due && self.last.is_none_or(|l| l.elapsed() >= Duration::from_secs(60)) {
+            self.now = now;
+            self.spawn();
+        }
+        None
+    }
+
+    /// The data was changed outside the write path: check again.
+    pub fn changed(&mut self) {
+        self.due = true;
+    }
+}
