@@ -133,7 +133,13 @@ pub(super) fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme
     // gates are in focus.
     let members_rows =
         if all_gates { 4 } else { (v.members[c].len() as u16 + 1).clamp(4, 8).min((area.height / 3).max(5)) };
-    let gates_height = (gate_rows as u16 + 1).min(area.height.saturating_sub(strip_rows + members_rows)).max(3);
+    let room = area.height.saturating_sub(strip_rows + members_rows);
+    let mut gates_height = (gate_rows as u16 + 1).min(room).max(3);
+    let (phase, panel, screen, drawn) = pane.gates_drawn.get();
+    if (phase, panel, screen) == (c, pane.panel, area.height) {
+        gates_height = gates_height.max(drawn.min(room));
+    }
+    pane.gates_drawn.set((c, pane.panel, area.height, gates_height));
     let [top, gates_area, bottom] =
         Layout::vertical([Constraint::Length(strip_rows), Constraint::Length(gates_height), Constraint::Min(3)])
             .areas(area);

@@ -25,6 +25,10 @@ pub struct RolloutPane {
     pub gates: Offset,
     /// The waiting-on list, scrolled by entry.
     pub waiting: Offset,
+    /// The gates panel's height as last drawn, with the phase, panel and screen height it was
+    /// drawn for: it does not shrink while they stay, so a met gate item leaves a blank line
+    /// instead of moving every panel below it (on a watcher's screen, and down a slow link).
+    pub gates_drawn: std::cell::Cell<(usize, Panel, u16, u16)>,
 }
 
 /// The Rollout view's panels, in the order ←/→ go through them.
