@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
 use clap::Parser;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use sprout::app::App;
@@ -125,6 +127,8 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     let checker = sprout::live::checker::Checker::new(Arc::clone(&store), ctx.now);
     // `init` restores the terminal on panic as well as on the way out below.
     let mut terminal = ratatui::init();
+    // A paste arrives as text for a field, never as keys that could confirm a record.
+    let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     if settings.mouse {
         let _ = execute!(std::io::stdout(), EnableMouseCapture);
     }
@@ -135,6 +139,7 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     if settings.mouse {
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
     }
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     // Best effort: a terminal that went away cannot be restored, and nothing waits on it.
     ratatui::restore();
     result.map_err(|e| Failure(format!("terminal: {e}")))
@@ -171,13 +176,14 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Res
     if mouse {
         execute!(std::io::stdout(), DisableMouseCapture)?;
     }
+    execute!(std::io::stdout(), DisableBracketedPaste)?;
     ratatui::restore();
     // SAFETY: raising SIGTSTP stops this process as the shell's job control expects.
     unsafe {
         libc::raise(libc::SIGTSTP);
     }
     ratatui::crossterm::terminal::enable_raw_mode()?;
-    execute!(std::io::stdout(), ratatui::crossterm::terminal::EnterAlternateScreen)?;
+    execute!(std::io::stdout(), ratatui::crossterm::terminal::EnterAlternateScreen, EnableBracketedPaste)?;
     if mouse {
         execute!(std::io::stdout(), EnableMouseCapture)?;
     }
@@ -284,6 +290,7 @@ fn run(
         if dirty {
             let size = terminal.size()?;
             app.page = ui::body_height(size.height).saturating_sub(2);
+            app.too_small = size.width < ui::MIN_WIDTH || size.height < ui::MIN_HEIGHT;
             // Synchronized update: slow links never show half a frame.
             execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
             terminal.draw(|frame| {
@@ -304,7 +311,14 @@ fn run(
             match wake {
                 Wake::Input(ev) => {
                     match ev {
-                        Event::Resize(..) => dirty = true,
+                        Event::Resize(w, h) => {
+                            app.too_small = w < ui::MIN_WIDTH || h < ui::MIN_HEIGHT;
+                            dirty = true;
+                        }
+                        Event::Paste(text) => {
+                            app.paste(&text);
+                            dirty = true;
+                        }
                         Event::Key(_) => {
                             app.handle_event(&ev);
                             dirty = true;
@@ -338,6 +352,8 @@ fn run(
             // The app remembers the stamp of its own last load, so its own writes do not reload twice.
             if app.watch() {
                 dirty = true;
+                // What `check` says may change with any change of the data.
+                checker.changed();
             }
         }
         if people || people_read.elapsed() >= PEOPLE {
@@ -351,9 +367,6 @@ fn run(
         }
         if polled {
             watched = Instant::now();
-            if std::mem::take(&mut app.edited_outside) {
-                checker.changed();
-            }
             if let Some(problems) = checker.poll(app.now) {
                 app.problems = Some(problems);
                 dirty = true;

@@ -291,3 +291,48 @@ fn the_sorted_column_carries_its_direction_in_its_heading() {
     let h = heading(&mut a);
     assert!(h.starts_with("server ") && h.contains("site↓"), "the mark moves with the sort: {h}");
 }
+
+#[test]
+fn below_the_minimum_size_no_key_but_quit_acts() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.too_small = true;
+    type_keys(&mut a, "3jc");
+    a.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!((a.tab, a.overlay.is_none()), (Tab::Fleet, true), "nothing moved, nothing opened");
+    type_keys(&mut a, "q");
+    assert!(a.quit);
+}
+
+#[test]
+fn a_paste_is_text_for_a_field_never_keys_that_confirm() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    open_server(&mut a, "BOS-IMS01");
+    // Outside a field: ignored, and said.
+    a.paste("Bpasted text\ry");
+    assert!(a.overlay.is_none());
+    assert!(a.notice.as_ref().is_some_and(|n| n.text.starts_with("paste ignored")));
+    // In the note: the newline is a blank, the form stays open.
+    a.update(Action::Record(sprout::app::Write::Checkout));
+    a.paste("queues\nnormal");
+    let Some(Overlay::Form(form)) = &a.overlay else { panic!("the form stays open") };
+    assert_eq!(form.value("note"), "queues normal");
+    assert_eq!(form.value("result"), "Pass");
+    let journal = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    assert_eq!(journal.lines().count(), 39, "nothing recorded by a paste");
+}
+
+#[test]
+fn on_the_rollout_view_a_record_key_acts_only_on_the_members_panel() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.update(Action::Tab(Tab::Rollout));
+    a.update(Action::Right);
+    type_keys(&mut a, "c");
+    assert!(a.overlay.is_none(), "the waiting-on panel is in focus: no member is selected");
+    assert!(a.notice.as_ref().is_some_and(|n| n.text.contains("members' panel")), "{:?}", a.notice);
+    a.update(Action::Left);
+    type_keys(&mut a, "c");
+    assert!(matches!(a.overlay, Some(Overlay::Form(_))));
+}

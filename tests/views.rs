@@ -82,6 +82,11 @@ fn risk() {
 }
 
 #[test]
+fn agenda() {
+    snapshot("agenda", |a| a.update(Action::Tab(Tab::Agenda)));
+}
+
+#[test]
 fn help() {
     snapshot("help", |a| a.update(Action::Help));
 }
@@ -309,7 +314,9 @@ fn the_rollout_gates_and_waiting_list_are_reachable_at_the_minimum_size() {
     assert!(text.contains("sign-off missing from Network services"), "{text}");
     assert!(text.contains("↑ ") && text.contains(" above"), "{text}");
     // The member under the cursor did not move while the gates scrolled.
-    assert_eq!(a.target_server(), a.live.state.server_index("BOS-IMS01"));
+    let rollout = &a.panes.rollout;
+    assert_eq!(rollout.members.get(rollout.scroll.cursor).copied(), a.live.state.server_index("BOS-IMS01"));
+    assert_eq!(a.target_server(), None, "no record key acts on a member while the gates are in focus");
     // Twice → : the waiting-on list, whose last entry G brings into sight.
     a.update(Action::Right);
     a.update(Action::Right);

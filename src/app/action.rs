@@ -29,6 +29,7 @@ tabs! {
     Rollout => "Rollout",
     Journal => "Journal",
     Risk => "Risk",
+    Agenda => "Agenda",
 }
 
 impl Tab {
@@ -122,6 +123,7 @@ impl Action {
         Action::Tab(Tab::Rollout),
         Action::Tab(Tab::Journal),
         Action::Tab(Tab::Risk),
+        Action::Tab(Tab::Agenda),
         Action::NextTab,
         Action::PrevTab,
         Action::Up,
@@ -170,6 +172,7 @@ impl Action {
             Action::Tab(Tab::Rollout) => "rollout",
             Action::Tab(Tab::Journal) => "journal",
             Action::Tab(Tab::Risk) => "risk",
+            Action::Tab(Tab::Agenda) => "agenda",
             Action::Up => "up",
             Action::Down => "down",
             Action::Left => "left",
@@ -271,12 +274,27 @@ pub const GLOBAL: &[Binding] = &[
     binding(&[(KeyCode::Char('3'), N)], "3", A::Tab(Tab::Rollout), "rollout: phases, gates, soak", Top, ""),
     binding(&[(KeyCode::Char('4'), N)], "4", A::Tab(Tab::Journal), "journal", Top, ""),
     binding(&[(KeyCode::Char('5'), N)], "5", A::Tab(Tab::Risk), "risk grid", Top, ""),
+    binding(&[(KeyCode::Char('6'), N)], "6", A::Tab(Tab::Agenda), "agenda of a review meeting", Top, ""),
     binding(&[(KeyCode::Tab, N)], "tab", A::NextTab, "next view", Top, ""),
     binding(&[(KeyCode::BackTab, S), (KeyCode::BackTab, N)], "S-tab", A::PrevTab, "previous view", Top, ""),
     binding(&[(KeyCode::Up, N), (KeyCode::Char('k'), N)], "↑/k", A::Up, "up", Move, ""),
     binding(&[(KeyCode::Down, N), (KeyCode::Char('j'), N)], "↓/j", A::Down, "down", Move, ""),
-    binding(&[(KeyCode::PageUp, N)], "PgUp", A::PageUp, "page up", Page, ""),
-    binding(&[(KeyCode::PageDown, N)], "PgDn", A::PageDown, "page down", Page, ""),
+    binding(
+        &[(KeyCode::PageUp, N), (KeyCode::Char('u'), C), (KeyCode::Char('b'), C)],
+        "PgUp",
+        A::PageUp,
+        "page up (also Ctrl-U, Ctrl-B)",
+        Page,
+        "",
+    ),
+    binding(
+        &[(KeyCode::PageDown, N), (KeyCode::Char('d'), C), (KeyCode::Char('f'), C)],
+        "PgDn",
+        A::PageDown,
+        "page down (also Ctrl-D, Ctrl-F)",
+        Page,
+        "",
+    ),
     binding(&[(KeyCode::Char('g'), N), (KeyCode::Home, N)], "g", A::Top, "first", Page, ""),
     binding(&[(KeyCode::Char('G'), S), (KeyCode::Char('G'), N), (KeyCode::End, N)], "G", A::Bottom, "last", Page, ""),
     binding(

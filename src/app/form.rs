@@ -144,6 +144,15 @@ impl Form {
         if self.confirm.is_some() {
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => FormOutcome::Save,
+                // The list above the summary scrolls without leaving it.
+                KeyCode::PageDown => {
+                    self.scroll = (self.scroll + 10).min(self.context.len().saturating_sub(1));
+                    FormOutcome::Editing
+                }
+                KeyCode::PageUp => {
+                    self.scroll = self.scroll.saturating_sub(10);
+                    FormOutcome::Editing
+                }
                 _ => {
                     self.confirm = None;
                     FormOutcome::Editing
@@ -202,6 +211,18 @@ impl Form {
             }
         }
         FormOutcome::Editing
+    }
+}
+
+impl Form {
+    /// Paste `text` into the text field under the cursor; false if it is not one.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let Some(Field::Text { input, .. }) = self.fields.get_mut(self.focus) else { return false };
+        for c in text.chars() {
+            input.handle(tui_input::InputRequest::InsertChar(c));
+        }
+        self.problem = None;
+        true
     }
 }
 

@@ -37,6 +37,14 @@ impl App {
 
     /// The top layer gets the key first; only then the keymap.
     pub fn handle_key(&mut self, key: KeyEvent) {
+        // No key works behind a screen the user cannot see: below the minimum size only quit.
+        if self.too_small {
+            let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            if ctrl_c || (self.overlay.is_none() && key.code == KeyCode::Char('q')) {
+                self.quit = true;
+            }
+            return;
+        }
         if let Some(overlay) = self.overlay.take() {
             self.overlay_key(overlay, key);
             return;
@@ -302,6 +310,31 @@ impl App {
         };
         self.say(true, format!("copied {said} to the clipboard (OSC 52: your terminal must allow it)"));
         self.clipboard = Some(text);
+    }
+
+    /// A paste (bracketed by the terminal): text for the field being typed into, never keys.
+    /// A newline in it is a space, so a paste can neither submit a form nor confirm a record.
+    pub fn paste(&mut self, text: &str) {
+        let text: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let insert = |input: &mut Input| {
+            for c in text.chars() {
+                input.handle(tui_input::InputRequest::InsertChar(c));
+            }
+        };
+        match &mut self.overlay {
+            Some(Overlay::Form(form)) if form.confirm.is_none() => {
+                if !form.paste(&text) {
+                    self.say(false, "paste ignored: the field under the cursor is not one you type into");
+                }
+            }
+            Some(Overlay::Filter(input)) => {
+                insert(input);
+                let value = input.value().to_string();
+                self.set_filter(value);
+            }
+            Some(Overlay::Command(line)) => insert(&mut line.input),
+            _ => self.say(false, "paste ignored: keys are typed, not pasted, outside a text field"),
+        }
     }
 
     /// The mouse wheel: `rows` down (up if negative), on a page of text or the view.

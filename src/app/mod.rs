@@ -94,8 +94,6 @@ pub struct App {
     pub suspend: bool,
     /// Problems `sprout check` finds in the data, once a background check has counted them.
     pub problems: Option<usize>,
-    /// The data was changed other than by sprout's write path since the last check was asked.
-    pub edited_outside: bool,
     /// This dashboard's presence session, when it announces itself.
     pub session: Option<String>,
     /// Everyone present (this session among them), as last read from the store.
@@ -106,6 +104,9 @@ pub struct App {
     pub followed: Option<String>,
     /// This session asks the room to follow it.
     pub presenting: bool,
+    /// The terminal is below the minimum size: nothing is drawn but a message, so no key but
+    /// quit may act (the terminal loop sets it at each draw and resize).
+    pub too_small: bool,
     /// Rows of the body last drawn, for paging.
     pub page: usize,
     /// Journal events seen; more after a reload are marked as new.
@@ -163,12 +164,12 @@ impl App {
             clipboard: None,
             suspend: false,
             problems: None,
-            edited_outside: false,
             session: None,
             people: Vec::new(),
             following: None,
             followed: None,
             presenting: false,
+            too_small: false,
             page: 10,
             seen_events,
             changed: Default::default(),
@@ -292,12 +293,8 @@ impl App {
     /// Another process changed the store: reload, keep the cursor, mark what is new.
     pub fn reload_external(&mut self) {
         let before = self.live.data.journal.len();
-        match self.reload() {
-            None => return,
-            // Not through sprout's write path (which checks every event before it appends):
-            // what `check` says may have changed.
-            Some(live::CatchUp::Reloaded) => self.edited_outside = true,
-            Some(_) => {}
+        if self.reload().is_none() {
+            return;
         }
         let index = &self.live.data.journal;
         let added = index.len().saturating_sub(before);

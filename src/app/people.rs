@@ -17,6 +17,7 @@ impl App {
             server,
             filter: self.panes.get(self.tab).filter().unwrap_or_default().to_string(),
             rollout: self.rollout().map(|r| r.id.clone()),
+            row: self.panes.get(self.tab).row(),
         }
     }
 
@@ -150,6 +151,9 @@ impl App {
             for &tab in Tab::ALL {
                 self.panes.get_mut(tab).select(i);
             }
+        }
+        if let Some(row) = look.row {
+            self.panes.get_mut(self.tab).set_row(row);
         }
     }
 }

@@ -31,6 +31,9 @@ impl App {
             !matches!(write, Write::SignOff | Write::Extend | Write::Advance | Write::Confirm | Write::Withdraw);
         let name = match (&server, needs_server) {
             (Some(s), _) => s.clone(),
+            (None, true) if self.tab == crate::app::Tab::Rollout => {
+                return self.refuse("select a member first: ←/→ to the members' panel, then the cursor onto one");
+            }
             (None, true) => return self.refuse("select a server first (move the cursor onto a server row)"),
             (None, false) => String::new(),
         };
@@ -113,6 +116,9 @@ impl App {
             }
             Write::Advance => {
                 let unmet = self.view.rollout.as_ref().map(|v| v.unmet()).unwrap_or_default();
+                // A halt is said before anything else: opening past it is what is asked.
+                let halted =
+                    self.view.rollout.as_ref().and_then(|v| v.halted.clone()).map(|why| format!("! HALTED: {why}"));
                 let next = current.map_or(0, |c| c + 1);
                 let Some(phase) = ro.phases.get(next) else {
                     return self.refuse(format!("{} is in its last phase; there is no phase to open", ro.id));
@@ -121,10 +127,12 @@ impl App {
                 // The form names the phase it showed, so a phase opened meanwhile is not skipped.
                 let shown = Field::Fixed { label: "phase", value: phase.name.clone() };
                 if unmet.is_empty() {
-                    Form::new(write, title, vec![shown])
-                        .with_context(vec!["Every gate is met. Enter opens the phase, esc cancels.".into()])
+                    let mut context: Vec<String> = halted.into_iter().collect();
+                    context.push("Every gate is met. Enter opens the phase, esc cancels.".into());
+                    Form::new(write, title, vec![shown]).with_context(context)
                 } else {
-                    let mut context = vec![format!("OVERRIDE: {} unmet gate item(s) will be overridden:", unmet.len())];
+                    let mut context: Vec<String> = halted.into_iter().collect();
+                    context.push(format!("OVERRIDE: {} unmet gate item(s) will be overridden:", unmet.len()));
                     context.extend(unmet.iter().map(|u| format!("  ✗ {u}")));
                     let mut fields = vec![shown, Field::text("override reason", true)];
                     match &self.live.data.team {

@@ -144,7 +144,19 @@ fn ron_value<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T
             ron::extensions::Extensions::IMPLICIT_SOME | ron::extensions::Extensions::UNWRAP_NEWTYPES,
         )
         .from_str(text)
-        .map_err(|e: ron::error::SpannedError| format!("{file}:{}:{}: {}", e.span.start.line, e.span.start.col, e.code))
+        .map_err(|e: ron::error::SpannedError| {
+            let mut what = e.code.to_string();
+            // serde names the Rust type a field belongs to; the operator wrote a file.
+            if let Some(at) = what.find(" in `")
+                && let Some(end) = what[at + 5..].find('`')
+            {
+                what.replace_range(at..at + 5 + end + 1, "");
+            }
+            if what.contains("Failed to parse Colors") {
+                what = "not a colour: write a name (red, light-blue, dark-gray, reset), #rrggbb, or 0-255 for the 256-colour set".into();
+            }
+            format!("{file}:{}:{}: {what}", e.span.start.line, e.span.start.col)
+        })
 }
 
 /// A RON map of `text` as its entries in order, each key once.

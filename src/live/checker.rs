@@ -9,14 +9,18 @@ use chrono::{DateTime, Utc};
 use crate::store::Store;
 
 /// `sprout check` run in the background, so the header can say how many problems the data
-/// has without slowing the start: at start-up, and again after another process changed the
-/// data (at most once a minute). The thread runs at the lowest priority.
+/// has without slowing the start: after the first frame, and again after the data changed
+/// (no sooner than ten seconds, or five times the last run's length). The thread runs at the
+/// lowest priority.
 pub struct Checker {
     store: Arc<dyn Store>,
     now: DateTime<Utc>,
     running: Option<std::sync::mpsc::Receiver<usize>>,
     /// When the last run started.
     last: Option<Instant>,
+    /// How long the last run took: the next waits five times that (ten seconds at least), so
+    /// checking a large fleet never takes more than a fifth of a core.
+    took: Duration,
     /// A run is wanted (at the start, and after a change made outside the write path).
     due: bool,
 }
@@ -25,7 +29,7 @@ impl Checker {
     /// A checker whose first run starts with the first `poll`, after the first frame is on
     /// screen: the check never delays the rows (nor adds its memory to the load's).
     pub fn new(store: Arc<dyn Store>, now: DateTime<Utc>) -> Checker {
-        Checker { store, now, running: None, last: None, due: true }
+        Checker { store, now, running: None, last: None, took: Duration::ZERO, due: true }
     }
 
     fn spawn(&mut self) {
@@ -53,20 +57,22 @@ impl Checker {
             match rx.try_recv() {
                 Ok(n) => {
                     self.running = None;
+                    self.took = self.last.map_or(Duration::ZERO, |l| l.elapsed());
                     return Some(n);
                 }
                 Err(std::sync::mpsc::TryRecvError::Empty) => return None,
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => self.running = None,
             }
         }
-        if self.due && self.last.is_none_or(|l| l.elapsed() >= Duration::from_secs(60)) {
+        let wait = (self.took * 5).max(Duration::from_secs(10));
+        if self.due && self.last.is_none_or(|l| l.elapsed() >= wait) {
             self.now = now;
             self.spawn();
         }
         None
     }
 
-    /// The data was changed outside the write path: check again.
+    /// The data changed: check again when the wait is over.
     pub fn changed(&mut self) {
         self.due = true;
     }

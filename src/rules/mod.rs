@@ -1,6 +1,7 @@
 //! Pure functions over the model: compliance, hot fixes, risk, gates, manifest. No I/O; `now` is passed in.
 
 pub mod advice;
+pub mod agenda;
 pub mod approval;
 pub mod authority;
 pub mod check;

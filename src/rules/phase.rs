@@ -167,7 +167,11 @@ impl SoakState {
                 "already at the target: needs only its verification (winver), no soak or checkout".into()
             }
             SoakState::Soaking { day, min, max } => {
-                format!("day {day} of {min}..{max}, {} days to the minimum soak", min - day)
+                format!(
+                    "day {day} of {min}..{max}, {} day{} to the minimum soak",
+                    min - day,
+                    if min - day == 1 { "" } else { "s" }
+                )
             }
             SoakState::CheckoutDue { day, min, max } => {
                 format!("day {day} of {min}..{max}: soaked, a Pass checkout is due within {} days", max - day)

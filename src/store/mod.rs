@@ -146,6 +146,9 @@ pub struct Look {
     pub filter: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout: Option<String>,
+    /// The cursor's row on a view followed row by row (the agenda).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
 }
 
 /// What changed in a store, as its notifications tell it.

@@ -47,8 +47,11 @@ pub fn page(frame: &mut Frame, app: &App, theme: &Theme, page: Page, scroll: u16
 
 fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(format!("Keys on the {} view", app.tab.title()), theme.title)];
-    for b in crate::views::keymap(&app.panes, &app.keys, app.tab, app.read_only) {
-        lines.push(Line::from(vec![Span::styled(format!("  {:<7}", b.shown), theme.key), Span::raw(b.help)]));
+    let keys = crate::views::keymap(&app.panes, &app.keys, app.tab, app.read_only);
+    // The keys' column is as wide as the widest key and a blank (the operator's own may be long).
+    let w = keys.iter().map(|b| b.shown.chars().count() + 1).max().unwrap_or(0).max(7);
+    for b in keys {
+        lines.push(Line::from(vec![Span::styled(format!("  {:<w$}", b.shown), theme.key), Span::raw(b.help)]));
     }
     if app.read_only {
         lines.push(Line::styled("  read-only: recording keys are off", theme.warn));
@@ -68,7 +71,7 @@ fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
             "  exact fields: role:mailbox site:bos env:lab status:due name:ims",
             "  behind>=2  priority=1  tier=high  without=high",
         ],
-        Tab::Server | Tab::Rollout | Tab::Risk => &[],
+        Tab::Server | Tab::Rollout | Tab::Risk | Tab::Agenda => &[],
     };
     // Only a view with a `/` filter lists its words.
     if !filter_help.is_empty() && app.panes.get(app.tab).filter().is_some() {
@@ -81,8 +84,9 @@ fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     if !legend.is_empty() {
         lines.push(Line::default());
         lines.push(Line::styled("Symbols and columns", theme.title));
+        let w = legend.iter().map(|(short, _)| short.chars().count() + 1).max().unwrap_or(0).max(7);
         for (short, long) in legend {
-            lines.push(Line::from(vec![Span::styled(format!("  {short:<7}"), theme.key), Span::raw(*long)]));
+            lines.push(Line::from(vec![Span::styled(format!("  {short:<w$}"), theme.key), Span::raw(*long)]));
         }
     }
     lines
@@ -275,7 +279,18 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
             }
             lines.push(Line::styled("y record it · any other key: back to the fields", theme.key));
         }
-        None => lines.push(Line::styled("enter save · esc cancel · tab next field · ←/→ choose", theme.dim)),
+        None => {
+            // The hint says what the keys do on the field under the cursor, and where a
+            // choice is, that tab reaches it.
+            let on_choice = matches!(form.fields.get(form.focus), Some(Field::Choice { .. }));
+            let has_choice = form.fields.iter().any(|f| matches!(f, Field::Choice { .. }));
+            let hint = match (on_choice, has_choice) {
+                (true, _) => "←/→ choose · tab next field · enter save · esc cancel",
+                (false, true) => "type · tab/shift-tab to the choice above · enter save · esc cancel",
+                (false, false) => "type · enter save · esc cancel",
+            };
+            lines.push(Line::styled(hint, theme.dim));
+        }
     }
     let area = centered(frame.area(), width, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);

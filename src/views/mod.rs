@@ -2,6 +2,7 @@
 //! actions and draws itself from a `Snapshot` of the shared state. Adding a view: a module
 //! here, a `Tab` for it, and its line in `Panes` and `keys`.
 
+pub mod agenda;
 pub mod fleet;
 pub mod journal;
 mod names;
@@ -127,6 +128,11 @@ pub trait View {
         None
     }
     fn set_filter(&mut self, _filter: String, _snap: &Snapshot) {}
+    /// The row under the cursor, for a view a follower mirrors row by row (the agenda).
+    fn row(&self) -> Option<usize> {
+        None
+    }
+    fn set_row(&mut self, _row: usize) {}
     /// Put the cursor on `server`, if the view lists it (a followed driver selected it).
     fn select(&mut self, _server: usize) {}
     /// A click on the `row`-th row of the view's area (`--mouse`): select what is there.
@@ -146,6 +152,7 @@ pub struct Panes {
     pub rollout: rollout::RolloutPane,
     pub journal: journal::JournalPane,
     pub risk: risk::RiskPane,
+    pub agenda: agenda::AgendaPane,
 }
 
 impl Panes {
@@ -156,6 +163,7 @@ impl Panes {
             Tab::Rollout => &self.rollout,
             Tab::Journal => &self.journal,
             Tab::Risk => &self.risk,
+            Tab::Agenda => &self.agenda,
         }
     }
 
@@ -166,6 +174,7 @@ impl Panes {
             Tab::Rollout => &mut self.rollout,
             Tab::Journal => &mut self.journal,
             Tab::Risk => &mut self.risk,
+            Tab::Agenda => &mut self.agenda,
         }
     }
 

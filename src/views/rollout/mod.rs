@@ -175,8 +175,10 @@ impl View for RolloutPane {
         Effect::Done
     }
 
+    /// The member under the cursor, only while the members' panel is the one in focus: a
+    /// record key never acts on a server the highlighted panel does not show.
     fn target(&self, _snap: &Snapshot) -> Option<usize> {
-        self.members.get(self.scroll.cursor).copied()
+        (self.panel == Panel::Members).then(|| self.members.get(self.scroll.cursor).copied()).flatten()
     }
 
     fn draw(&self, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {

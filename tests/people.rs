@@ -1,0 +1,95 @@
+//! Presence and following without a terminal: what a dashboard announces, whom it lists, and
+//! how a follower mirrors the driver (view, server, filter, the agenda's row); any key of its
+//! own stops following.
+
+mod common;
+
+use chrono::{DateTime, Utc};
+use common::{NOW, Sample};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sprout::app::{Action, App, Tab};
+use sprout::store::{Operator, Presence};
+
+fn app(s: &Sample, name: &str) -> App {
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    let op = Operator { name: name.into(), from: Some("ssh 10.0.0.7".into()) };
+    let mut app = App::load(sprout::store::FileStore::open(s.path()), op, false, now, true, Some(0)).expect("load");
+    app.session = Some(format!("{name}-session"));
+    app
+}
+
+fn key(app: &mut App, c: char) {
+    app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+}
+
+#[test]
+fn a_follower_mirrors_the_presenter_and_stops_on_a_key_of_its_own() {
+    let s = Sample::new();
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    let mut driver = app(&s, "mtracy");
+    let mut follower = app(&s, "jsmith");
+    key(&mut driver, 'P');
+    let people = |d: &App, f: &App| -> Vec<Presence> {
+        vec![d.presence("mtracy-session", now), f.presence("jsmith-session", now)]
+    };
+    follower.set_people(people(&driver, &follower));
+    assert!(follower.notice.as_ref().is_some_and(|n| n.text.contains("mtracy is presenting: press f")));
+    key(&mut follower, 'f');
+    assert_eq!(follower.following.as_deref(), Some("mtracy"));
+
+    // The driver opens a server, then steps through the agenda: the follower goes along.
+    driver.command("server MSP-BH01");
+    follower.set_people(people(&driver, &follower));
+    assert_eq!((follower.tab, follower.selected), (Tab::Server, follower.live.state.server_index("MSP-BH01")));
+    driver.update(Action::Tab(Tab::Agenda));
+    for _ in 0..4 {
+        driver.update(Action::Down);
+    }
+    follower.set_people(people(&driver, &follower));
+    assert_eq!(follower.tab, Tab::Agenda);
+    assert_eq!(follower.panes.agenda.scroll.cursor, driver.panes.agenda.scroll.cursor);
+    assert_eq!(follower.target_server(), driver.target_server(), "the same item, so the same server");
+    // A filter too.
+    driver.update(Action::Tab(Tab::Fleet));
+    driver.update(Action::Filter);
+    for c in "overdue".chars() {
+        key(&mut driver, c);
+    }
+    follower.set_people(people(&driver, &follower));
+    assert_eq!(follower.panes.fleet.filter, "overdue");
+
+    // Help does not stop following; a key of one's own does, and f follows again.
+    key(&mut follower, '?');
+    follower.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert_eq!(follower.following.as_deref(), Some("mtracy"));
+    key(&mut follower, '3');
+    assert_eq!((follower.following.as_deref(), follower.tab), (None, Tab::Rollout));
+    key(&mut follower, 'f');
+    assert_eq!((follower.following.as_deref(), follower.tab), (Some("mtracy"), Tab::Fleet));
+
+    // The driver leaves: the follower says so and stops.
+    follower.set_people(vec![follower.presence("jsmith-session", now)]);
+    assert_eq!(follower.following, None);
+    assert!(follower.notice.as_ref().is_some_and(|n| n.text.contains("mtracy is no longer here")));
+}
+
+#[test]
+fn presence_says_who_from_where_and_what_and_never_touches_the_journal() {
+    let s = Sample::new();
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    let mut a = app(&s, "jsmith");
+    a.command("server BOS-IMS01");
+    let journal = std::fs::read(s.file("journal.ron")).expect("journal");
+    let p = a.presence("jsmith-session", now);
+    assert_eq!((p.operator.as_str(), p.from.as_deref()), ("jsmith", Some("ssh 10.0.0.7")));
+    assert_eq!(p.looking_at, "Server BOS-IMS01");
+    assert_eq!(p.look.server.as_deref(), Some("BOS-IMS01"));
+    a.live.store.announce(&p).expect("announce");
+    let here = a.live.store.present(now);
+    assert_eq!(here.len(), 1);
+    // The test runs as root, whose files keep their claim; another account's would not.
+    assert_eq!(here[0].looking_at, "Server BOS-IMS01");
+    assert_eq!(std::fs::read(s.file("journal.ron")).expect("journal"), journal, "presence is not data");
+    a.live.store.withdraw("jsmith-session");
+    assert!(a.live.store.present(now).is_empty());
+}
