@@ -4,6 +4,7 @@ pub mod advice;
 pub mod approval;
 pub mod authority;
 pub mod check;
+pub mod forecast;
 pub mod gates;
 pub mod hotfix;
 pub mod intent;
