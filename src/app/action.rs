@@ -29,6 +29,7 @@ tabs! {
     Rollout => "Rollout",
     Journal => "Journal",
     Risk => "Risk",
+    Plan => "Plan",
 }
 
 impl Tab {
@@ -116,6 +117,7 @@ impl Action {
         Action::Tab(Tab::Rollout),
         Action::Tab(Tab::Journal),
         Action::Tab(Tab::Risk),
+        Action::Tab(Tab::Plan),
         Action::NextTab,
         Action::PrevTab,
         Action::Up,
@@ -161,6 +163,7 @@ impl Action {
             Action::Tab(Tab::Rollout) => "rollout",
             Action::Tab(Tab::Journal) => "journal",
             Action::Tab(Tab::Risk) => "risk",
+            Action::Tab(Tab::Plan) => "plan",
             Action::Up => "up",
             Action::Down => "down",
             Action::Left => "left",
@@ -259,6 +262,7 @@ pub const GLOBAL: &[Binding] = &[
     binding(&[(KeyCode::Char('3'), N)], "3", A::Tab(Tab::Rollout), "rollout: phases, gates, soak", Top, ""),
     binding(&[(KeyCode::Char('4'), N)], "4", A::Tab(Tab::Journal), "journal", Top, ""),
     binding(&[(KeyCode::Char('5'), N)], "5", A::Tab(Tab::Risk), "risk grid", Top, ""),
+    binding(&[(KeyCode::Char('6'), N)], "6", A::Tab(Tab::Plan), "plan: the forecast of every phase", Top, ""),
     binding(&[(KeyCode::Tab, N)], "tab", A::NextTab, "next view", Top, ""),
     binding(&[(KeyCode::BackTab, S), (KeyCode::BackTab, N)], "S-tab", A::PrevTab, "previous view", Top, ""),
     binding(&[(KeyCode::Up, N), (KeyCode::Char('k'), N)], "↑/k", A::Up, "up", Move, ""),

@@ -156,7 +156,7 @@ pub fn hit(app: &App, col: u16, row: u16, width: u16, height: u16) -> Hit {
     if row == 1 {
         let mut x = 0u16;
         for &t in Tab::ALL {
-            let w = tab_label(t).chars().count() as u16;
+            let w = tab_label(t, width).chars().count() as u16;
             if (x..x + w).contains(&col) {
                 return Hit::Tab(t);
             }
@@ -170,8 +170,14 @@ pub fn hit(app: &App, col: u16, row: u16, width: u16, height: u16) -> Hit {
     if row >= top && row < bottom { Hit::Body(row - top) } else { Hit::Nothing }
 }
 
-fn tab_label(t: Tab) -> String {
-    format!(" {} {} ", t.number(), t.title())
+/// A tab's label: padded, or without the padding when every tab would not fit in `width`.
+fn tab_label(t: Tab, width: u16) -> String {
+    let padded: usize = Tab::ALL.iter().map(|t| t.title().chars().count() + 5).sum();
+    if padded <= usize::from(width) {
+        format!(" {} {} ", t.number(), t.title())
+    } else {
+        format!("{} {}", t.number(), t.title())
+    }
 }
 
 fn has_requests(app: &App) -> bool {
@@ -182,7 +188,7 @@ fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans = Vec::new();
     for &t in Tab::ALL {
         let style = if t == app.tab { theme.tab_active } else { theme.tab };
-        spans.push(Span::styled(tab_label(t), style));
+        spans.push(Span::styled(tab_label(t, area.width), style));
         spans.push(Span::raw(" "));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();

@@ -5,6 +5,7 @@
 pub mod fleet;
 pub mod journal;
 mod names;
+pub mod plan;
 pub mod risk;
 pub mod rollout;
 pub mod server;
@@ -144,6 +145,7 @@ pub struct Panes {
     pub rollout: rollout::RolloutPane,
     pub journal: journal::JournalPane,
     pub risk: risk::RiskPane,
+    pub plan: plan::PlanPane,
 }
 
 impl Panes {
@@ -154,6 +156,7 @@ impl Panes {
             Tab::Rollout => &self.rollout,
             Tab::Journal => &self.journal,
             Tab::Risk => &self.risk,
+            Tab::Plan => &self.plan,
         }
     }
 
@@ -164,6 +167,7 @@ impl Panes {
             Tab::Rollout => &mut self.rollout,
             Tab::Journal => &mut self.journal,
             Tab::Risk => &mut self.risk,
+            Tab::Plan => &mut self.plan,
         }
     }
 
