@@ -44,11 +44,19 @@ fn status_formats_markdown_and_json() {
     let md = s.run(&["status", "--format", "markdown"]).stdout;
     assert!(md.starts_with("# sprout status"), "{md}");
     assert!(md.contains("| Mailbox server"), "{md}");
+    // The forecast: phase 3 opened on 6 Nov, its gates met ~29 Nov (rules::forecast's tests).
+    assert!(md.contains("## Forecast: projected end ~2001-01-16 13:00 UTC"), "{md}");
+    assert!(md.contains("| 3     | Local low impact"), "{md}");
+    assert!(md.contains("| 2000-11-06 | 2000-11-06  | ~2000-11-29 |"), "{md}");
+    assert!(md.contains("  - MSP-BH01: soaking, day 4 of 10: +7 days"), "{md}");
     let json = s.run(&["status", "--format", "json"]).stdout;
     let v: serde_json::Value = serde_json::from_str(&json).expect("valid json");
     assert_eq!(v["rollout"]["current"], 3);
     assert_eq!(v["rollout"]["can_advance"], false);
     assert_eq!(v["servers"], 38);
+    assert_eq!(v["rollout"]["projected_end"], "2001-01-16T13:00:00Z");
+    assert_eq!(v["rollout"]["phases"][3]["projected_open"], "2000-11-29T22:00:00Z");
+    assert_eq!(v["rollout"]["delays"][0]["days"], 7);
 }
 
 #[test]
@@ -514,10 +522,11 @@ fn status_markdown_renders_tables_and_nested_lists() {
             _ => {}
         }
     }
-    assert_eq!(tables, 3, "roles, hot fixes and phases are tables:\n{md}");
+    assert_eq!(tables, 4, "roles, hot fixes, phases and the forecast are tables:\n{md}");
     assert_eq!(rows_in_phase_table, Some(6), "six phases (the header row is apart)");
     assert!(headings >= 6, "{headings} headings");
-    assert_eq!(nested_items, 6, "each unmet gate item nested under its gate:\n{md}");
+    // Six unmet gate items under their gates, five open items under the forecast's delays.
+    assert_eq!(nested_items, 11, "each unmet gate item nested under its gate:\n{md}");
     assert_eq!(code, 0, "no line became a code block:\n{md}");
 }
 

@@ -60,10 +60,15 @@ fn every_command_s_json_matches_its_documented_schema() {
     }
     // The lists the schemas describe are not empty here: the test covers their items.
     let status: serde_json::Value = serde_json::from_str(&s.run(&["status", "--format", "json"]).stdout).expect("json");
-    for list in ["/at_limit", "/replacements", "/rollout/pending_overrides", "/rollout/waiting_on"] {
+    for list in ["/at_limit", "/replacements", "/rollout/pending_overrides", "/rollout/waiting_on", "/rollout/delays"] {
         assert!(status.pointer(list).and_then(|v| v.as_array()).is_some_and(|a| !a.is_empty()), "{list}");
     }
     assert_eq!(status.pointer("/rollout/gates/0/unmet/0/server").and_then(|v| v.as_str()), Some("MSP-BH01"));
+    // The forecast's dates are typed: the end and phase 4's projected opening (the override
+    // above opened phase 4 with its gates unmet, so phase 5 is the first projected one).
+    assert!(status.pointer("/rollout/projected_end").and_then(|v| v.as_str()).is_some(), "{status}");
+    assert!(status.pointer("/rollout/phases/4/opened").is_some_and(|v| v.is_null()));
+    assert!(status.pointer("/rollout/phases/4/projected_open").and_then(|v| v.as_str()).is_some());
     // The check can fail: a phase numbered from 0, or a field the schema does not name, is refused.
     let validator = jsonschema::validator_for(&schemas[0].1).expect("schema");
     let mut wrong = status.clone();

@@ -87,6 +87,24 @@ fn agenda() {
 }
 
 #[test]
+fn plan() {
+    snapshot("plan", |a| a.update(Action::Tab(Tab::Plan)));
+}
+
+#[test]
+fn plan_items_scrolled_at_the_minimum_size() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    a.update(Action::Tab(Tab::Plan));
+    let top = rows(&mut a, 60, 16).join("\n");
+    assert!(top.contains("MSP-BH01: soaking, day 4 of 10: +7 days") && top.contains("more, ↓"), "{top}");
+    a.update(Action::Bottom);
+    let bottom = rows(&mut a, 60, 16).join("\n");
+    assert!(bottom.contains("sign-off missing from Network services: +0 days"), "{bottom}");
+    assert!(bottom.contains("above"), "{bottom}");
+}
+
+#[test]
 fn help() {
     snapshot("help", |a| a.update(Action::Help));
 }
@@ -153,7 +171,7 @@ fn colour_never_stands_alone() {
     // Every run of red or yellow cells carries text of its own (a symbol or a word),
     // so nothing is told by a coloured blank.
     let s = Sample::new();
-    for tab in [Tab::Fleet, Tab::Rollout, Tab::Risk, Tab::Server] {
+    for tab in [Tab::Fleet, Tab::Rollout, Tab::Risk, Tab::Server, Tab::Plan] {
         let mut a = app(&s);
         a.selected = a.live.state.server_index("MSP-MBX06");
         a.update(Action::Tab(tab));
@@ -335,6 +353,7 @@ fn every_view_keeps_its_title_and_footer_at_the_minimum_size() {
         (Tab::Rollout, "Gates of phase 3"),
         (Tab::Journal, "Journal: 39 of 39"),
         (Tab::Risk, "Risk in ex55-sp4"),
+        (Tab::Plan, "Plan of ex55-sp4: projected end"),
     ] {
         let mut a = app(&s);
         a.selected = a.live.state.server_index("BOS-BH01");

@@ -30,6 +30,7 @@ tabs! {
     Journal => "Journal",
     Risk => "Risk",
     Agenda => "Agenda",
+    Plan => "Plan",
 }
 
 impl Tab {
@@ -124,6 +125,7 @@ impl Action {
         Action::Tab(Tab::Journal),
         Action::Tab(Tab::Risk),
         Action::Tab(Tab::Agenda),
+        Action::Tab(Tab::Plan),
         Action::NextTab,
         Action::PrevTab,
         Action::Up,
@@ -173,6 +175,7 @@ impl Action {
             Action::Tab(Tab::Journal) => "journal",
             Action::Tab(Tab::Risk) => "risk",
             Action::Tab(Tab::Agenda) => "agenda",
+            Action::Tab(Tab::Plan) => "plan",
             Action::Up => "up",
             Action::Down => "down",
             Action::Left => "left",
@@ -275,6 +278,7 @@ pub const GLOBAL: &[Binding] = &[
     binding(&[(KeyCode::Char('4'), N)], "4", A::Tab(Tab::Journal), "journal", Top, ""),
     binding(&[(KeyCode::Char('5'), N)], "5", A::Tab(Tab::Risk), "risk grid", Top, ""),
     binding(&[(KeyCode::Char('6'), N)], "6", A::Tab(Tab::Agenda), "agenda of a review meeting", Top, ""),
+    binding(&[(KeyCode::Char('7'), N)], "7", A::Tab(Tab::Plan), "plan: the forecast of every phase", Top, ""),
     binding(&[(KeyCode::Tab, N)], "tab", A::NextTab, "next view", Top, ""),
     binding(&[(KeyCode::BackTab, S), (KeyCode::BackTab, N)], "S-tab", A::PrevTab, "previous view", Top, ""),
     binding(&[(KeyCode::Up, N), (KeyCode::Char('k'), N)], "↑/k", A::Up, "up", Move, ""),

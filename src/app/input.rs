@@ -21,8 +21,8 @@ pub struct CommandLine {
 
 /// The commands `:` knows, for completion and for the message about an unknown one.
 pub const COMMANDS: &[&str] = &[
-    "fleet", "server", "rollout", "journal", "risk", "messages", "copy", "who", "follow", "unfollow", "present",
-    "help", "quit", "q",
+    "fleet", "server", "rollout", "journal", "risk", "agenda", "plan", "messages", "copy", "who", "follow", "unfollow",
+    "present", "help", "quit", "q",
 ];
 const COPY_WHAT: &[&str] = &["name", "manifest", "status"];
 

@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod approval;
 pub mod authority;
 pub mod check;
+pub mod forecast;
 pub mod gates;
 pub mod hotfix;
 pub mod intent;

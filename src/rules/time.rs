@@ -53,12 +53,7 @@ pub fn after_hours(site: Option<&Site>, local: DateTime<FixedOffset>) -> bool {
 /// outside it.
 pub fn window_warning(window: InstallWindow, site: Option<&Site>, now: DateTime<Utc>) -> Option<String> {
     let local = site_time(site, now);
-    let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
-    let outside = match window {
-        InstallWindow::Any => false,
-        InstallWindow::AfterHours => !after_hours(site, local),
-        InstallWindow::Weekend => !weekend,
-    };
+    let outside = !in_window(window, site, now);
     let place = site.map_or(String::new(), |s| format!(" at {}", s.name));
     outside.then(|| {
         format!(
@@ -68,6 +63,50 @@ pub fn window_warning(window: InstallWindow, site: Option<&Site>, now: DateTime<
             local.format("%:z")
         )
     })
+}
+
+/// Whether `now` falls inside the install window, read in the site's time (freezes aside).
+pub fn in_window(window: InstallWindow, site: Option<&Site>, now: DateTime<Utc>) -> bool {
+    let local = site_time(site, now);
+    match window {
+        InstallWindow::Any => true,
+        InstallWindow::AfterHours => after_hours(site, local),
+        InstallWindow::Weekend => matches!(local.weekday(), Weekday::Sat | Weekday::Sun),
+    }
+}
+
+/// How far ahead the forecast looks for a window: a freeze longer than this leaves no date.
+const HORIZON_DAYS: i64 = 2 * 366;
+
+/// The first moment at or after `from` when the site may install: inside the window, outside
+/// every freeze. Steps a site hour at a time (a window opens on the hour), so the answer is the
+/// window's first hour, not a minute within it; `None` when the horizon holds no such moment.
+pub fn next_install(window: InstallWindow, site: Option<&Site>, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    next_hour_where(from, |t| in_window(window, site, t) && freeze(site, t).is_none())
+}
+
+/// The first moment at or after `from` within the site's working hours (a weekday, not after
+/// hours): when an operator is there to run a checkout, a verification or a sign-off.
+pub fn next_working(site: Option<&Site>, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    next_hour_where(from, |t| !after_hours(site, site_time(site, t)))
+}
+
+/// `from` if `ok(from)`, else the first whole site hour after it where `ok` holds.
+fn next_hour_where(from: DateTime<Utc>, ok: impl Fn(DateTime<Utc>) -> bool) -> Option<DateTime<Utc>> {
+    if ok(from) {
+        return Some(from);
+    }
+    // Whole hours in UTC are whole hours in every zone but a few half-hour ones, where the
+    // window then opens half an hour late: close enough for a forecast in days.
+    let seconds = from.timestamp().rem_euclid(3600);
+    let mut t = from.checked_add_signed(chrono::Duration::seconds(3600 - seconds))?;
+    for _ in 0..HORIZON_DAYS * 24 {
+        if ok(t) {
+            return Some(t);
+        }
+        t = t.checked_add_signed(chrono::Duration::hours(1))?;
+    }
+    None
 }
 
 /// The change freeze the site is in at `now` (its own date), if any.

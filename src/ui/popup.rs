@@ -71,7 +71,7 @@ fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
             "  exact fields: role:mailbox site:bos env:lab status:due name:ims",
             "  behind>=2  priority=1  tier=high  without=high",
         ],
-        Tab::Server | Tab::Rollout | Tab::Risk | Tab::Agenda => &[],
+        Tab::Server | Tab::Rollout | Tab::Risk | Tab::Agenda | Tab::Plan => &[],
     };
     // Only a view with a `/` filter lists its words.
     if !filter_help.is_empty() && app.panes.get(app.tab).filter().is_some() {

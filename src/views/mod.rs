@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod fleet;
 pub mod journal;
 mod names;
+pub mod plan;
 pub mod risk;
 pub mod rollout;
 pub mod server;
@@ -153,6 +154,7 @@ pub struct Panes {
     pub journal: journal::JournalPane,
     pub risk: risk::RiskPane,
     pub agenda: agenda::AgendaPane,
+    pub plan: plan::PlanPane,
 }
 
 impl Panes {
@@ -164,6 +166,7 @@ impl Panes {
             Tab::Journal => &self.journal,
             Tab::Risk => &self.risk,
             Tab::Agenda => &self.agenda,
+            Tab::Plan => &self.plan,
         }
     }
 
@@ -175,6 +178,7 @@ impl Panes {
             Tab::Journal => &mut self.journal,
             Tab::Risk => &mut self.risk,
             Tab::Agenda => &mut self.agenda,
+            Tab::Plan => &mut self.plan,
         }
     }
 

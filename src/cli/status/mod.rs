@@ -116,6 +116,23 @@ struct PhaseLine {
     soak_min_days: u32,
     soak_max_days: u32,
     extended_days: u32,
+    /// When it opened, from the journal.
+    opened: Option<DateTime<Utc>>,
+    /// The forecast (rules::forecast): the earliest it can open (once opened, when it did) and
+    /// finish; `null` when a freeze leaves no install window within two years.
+    projected_open: Option<DateTime<Utc>>,
+    projected_finish: Option<DateTime<Utc>>,
+}
+
+/// An open item of the current phase and the days it holds the projected end back.
+#[derive(Debug, Serialize)]
+struct DelayItem {
+    server: Option<String>,
+    /// Days the projected end would come earlier were this item met now.
+    days: Option<i64>,
+    /// When it is projected to be met.
+    at: Option<DateTime<Utc>>,
+    text: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -139,6 +156,10 @@ struct RolloutReport {
     can_advance: bool,
     /// Override requests waiting for their approvers.
     pending_overrides: Vec<PendingOverride>,
+    /// When the last phase's gates can be met, by the forecast.
+    projected_end: Option<DateTime<Utc>>,
+    /// The current phase's open items, the costliest first.
+    delays: Vec<DelayItem>,
 }
 
 /// The status as Markdown, for a change record (the dashboard's `:copy status`).
@@ -239,11 +260,19 @@ fn build(place: String, now: DateTime<Utc>, data: &Data, state: &State, rollout:
                 })
             })
             .collect(),
-        rollout: view.rollout.as_ref().map(|v| rollout_report(data, state, v)),
+        rollout: view.rollout.as_ref().map(|v| {
+            let plan = rules::forecast::forecast(data, state, &view, now).unwrap_or_default();
+            rollout_report(data, state, v, &plan)
+        }),
     }
 }
 
-fn rollout_report(data: &Data, state: &State, v: &rules::RolloutView) -> RolloutReport {
+fn rollout_report(
+    data: &Data,
+    state: &State,
+    v: &rules::RolloutView,
+    plan: &rules::forecast::Forecast,
+) -> RolloutReport {
     let ro = &data.plan.rollouts[v.rollout];
     let phases = ro
         .phases
@@ -270,6 +299,9 @@ fn rollout_report(data: &Data, state: &State, v: &rules::RolloutView) -> Rollout
             soak_min_days: rules::phase::Window::of(ro, i, state.progress[v.rollout].extra_days[i]).min,
             soak_max_days: rules::phase::Window::of(ro, i, state.progress[v.rollout].extra_days[i]).max,
             extended_days: state.progress[v.rollout].extra_days[i],
+            opened: plan.phases.get(i).and_then(|p| p.opened),
+            projected_open: plan.phases.get(i).and_then(|p| p.open),
+            projected_finish: plan.phases.get(i).and_then(|p| p.finish),
         })
         .collect();
     let gates = v
@@ -323,6 +355,17 @@ fn rollout_report(data: &Data, state: &State, v: &rules::RolloutView) -> Rollout
                 confirmed: q.confirmed.clone(),
                 needed: q.needed,
                 text: crate::describe::request(data, ro, q),
+            })
+            .collect(),
+        projected_end: plan.end,
+        delays: plan
+            .items
+            .iter()
+            .map(|i| DelayItem {
+                server: i.server.map(|s| state.servers[s].name.clone()),
+                days: i.days,
+                at: i.at,
+                text: i.text.clone(),
             })
             .collect(),
     }

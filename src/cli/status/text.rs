@@ -121,6 +121,9 @@ pub(super) fn text(r: &Report, md: bool) -> String {
             }
         }
     }
+    if let Some(ro) = &r.rollout {
+        forecast(&mut o, ro, md);
+    }
     if !r.advice.is_empty() {
         h(&mut o, "Advice (not enforced)");
         for a in &r.advice {
@@ -128,6 +131,46 @@ pub(super) fn text(r: &Report, md: bool) -> String {
         }
     }
     o
+}
+
+/// Each phase's dates, actual or projected (`~`), the projected end and what delays it.
+fn forecast(o: &mut String, ro: &super::RolloutReport, md: bool) {
+    let date = |t: Option<chrono::DateTime<chrono::Utc>>, actual: bool| {
+        t.map_or("no date".to_string(), |t| format!("{}{}", if actual { "" } else { "~" }, t.format("%Y-%m-%d")))
+    };
+    let end = ro.projected_end.map_or("no date (an install window is frozen out)".to_string(), |e| {
+        format!("~{}", e.format("%Y-%m-%d %H:%M UTC"))
+    });
+    o.push_str(&if md {
+        format!("\n## Forecast: projected end {end}\n\n")
+    } else {
+        format!("\nForecast: projected end {end}\n")
+    });
+    let rows: Vec<Vec<String>> = ro
+        .phases
+        .iter()
+        .map(|p| {
+            let done = p.state == "done";
+            vec![
+                p.number.to_string(),
+                p.name.clone(),
+                p.opened.map_or("-".to_string(), |_| date(p.opened, true)),
+                date(p.projected_open, p.opened.is_some()),
+                date(p.projected_finish, done),
+            ]
+        })
+        .collect();
+    o.push_str(&table(&["phase", "name", "opened", "opens", "gates met"], &rows, md));
+    let bullet = if md { "- " } else { "  " };
+    if !ro.delays.is_empty() {
+        o.push_str(&format!("\n{bullet}open items of the current phase and the days each holds the end back:\n"));
+        for d in &ro.delays {
+            let days = d.days.map_or("no date".to_string(), |n| format!("+{n} day{}", if n == 1 { "" } else { "s" }));
+            let nested = if md { "  - " } else { "      - " };
+            o.push_str(&format!("{nested}{}: {days}\n", d.text));
+        }
+    }
+    o.push_str(&format!("{bullet}~ marks a projected date; the assumptions are in README.md (The forecast)\n"));
 }
 
 /// A plain aligned table, or a markdown one.
