@@ -537,7 +537,9 @@ fn on_the_rollout_view_left_and_right_pick_the_panel_the_move_keys_work_in() {
     keys(&mut a, "h");
     assert_eq!(a.panes.rollout.panel, Panel::Gates);
     keys(&mut a, "jjG");
-    assert_eq!(a.target_server(), second, "scrolling the gates leaves the member cursor where it was");
+    let member = a.panes.rollout.members.get(a.panes.rollout.scroll.cursor).copied();
+    assert_eq!(member, second, "scrolling the gates leaves the member cursor where it was");
+    assert_eq!(a.target_server(), None, "and no record key acts on it while the gates are in focus");
     assert!(a.panes.rollout.gates.top() > 0, "G went down the gates");
     keys(&mut a, "ll");
     assert_eq!(a.panes.rollout.panel, Panel::Waiting);
