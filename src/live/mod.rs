@@ -3,6 +3,7 @@
 //! store alike; only `store` knows where the bytes are.
 
 pub mod cache;
+pub mod meeting;
 mod parts;
 pub mod write;
 
