@@ -47,6 +47,29 @@ pub enum Source {
     Full,
     /// The derived-state cache, plus this many events appended since it was written.
     Cache { tail: usize },
+    /// The journal replayed only up to a point in its history (`load_until`): `left` events
+    /// after it were read and checked, not applied. Never cached, never written through.
+    Until { left: usize },
+}
+
+/// Where a history read (`load_until`) stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Events at or before this time: the replay stops at the first event after it. The
+    /// journal is in time order within the clock tolerance, so an event a few seconds out of
+    /// order near the time may fall on either side; the stop is at the first one after.
+    Time(DateTime<Utc>),
+    /// Events up to and including this `seq`.
+    Seq(u64),
+}
+
+impl Until {
+    fn passed(self, e: &Entry) -> bool {
+        match self {
+            Until::Time(t) => e.at > t,
+            Until::Seq(seq) => e.seq > seq,
+        }
+    }
 }
 
 impl Loaded {
@@ -104,6 +127,7 @@ fn load_full(
     mut stamp: Stamp,
     plans: Plans,
     progress: &Progress,
+    until: Option<Until>,
     mut each: impl FnMut(usize, &Entry, &Data, &State),
 ) -> Result<Loaded, Vec<String>> {
     let Plans { catalog, plan, team, key } = plans;
@@ -112,9 +136,21 @@ fn load_full(
     let mut data = Data { catalog, fleet, plan, journal: Default::default(), team };
     let mut state = State::new(&data);
     progress.begin(Stage::Replaying, store.journal_extent());
+    // A history read goes on reading past its stop, applying nothing: the chain is still
+    // checked to the end, so damage is reported whatever the time asked for.
+    let (mut left, mut last_line) = (None::<usize>, 0);
     let read = store
         .read(None, &mut |e, begin, end, line| {
             progress.set(end);
+            if let Some(n) = &mut left {
+                *n += 1;
+                return;
+            }
+            if until.is_some_and(|u| u.passed(&e)) {
+                left = Some(1);
+                return;
+            }
+            last_line = line;
             each(line, &e, &data, &state);
             let pos = data.journal.len();
             let server = state.apply(&data, pos, &e);
@@ -124,19 +160,28 @@ fn load_full(
             ReadError::Broken(message) => vec![message],
             ReadError::Stale => vec![format!("{}: the journal changed while it was read; try again", store.place())],
         })?;
-    data.journal.line_count = read.end.lines;
-    stamp.journal = read.stamp;
-    Ok(Loaded {
-        store: store.clone(),
-        data,
-        state,
-        torn: read.torn,
-        stamp,
-        mark: read.mark,
-        source: Source::Full,
-        key,
-        epoch: 0,
-    })
+    let (source, mark) = match until {
+        None => {
+            data.journal.line_count = read.end.lines;
+            stamp.journal = read.stamp;
+            (Source::Full, read.mark)
+        }
+        // A stamp and mark no store gives: any catch-up or write reads everything again.
+        Some(_) => {
+            data.journal.line_count = last_line;
+            stamp.journal = String::new();
+            (Source::Until { left: left.unwrap_or(0) }, Mark::default())
+        }
+    };
+    Ok(Loaded { store: store.clone(), data, state, torn: read.torn, stamp, mark, source, key, epoch: 0 })
+}
+
+/// The state as the journal had it at a point in its history: `sprout --as-of TIME` and the
+/// minutes' state at a meeting's start and end. Always a full read; the derived-state cache is
+/// neither used (it holds the present) nor written.
+pub fn load_until(store: &Arc<dyn Store>, until: Until) -> Result<Loaded, LoadError> {
+    let plans = plans(store).map_err(LoadError::Invalid)?;
+    load_full(store, store.stamp(), plans, &Progress::new(), Some(until), |_, _, _, _| {}).map_err(LoadError::Invalid)
 }
 
 /// Load a store: from the derived-state cache when it provably matches (then only journal
@@ -159,7 +204,7 @@ pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result
         }
         return Ok(loaded);
     }
-    let loaded = load_full(store, stamp, plans, progress, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
+    let loaded = load_full(store, stamp, plans, progress, None, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
     progress.begin(Stage::WritingCache, 0);
     cache::save(&loaded);
     Ok(loaded)
@@ -236,7 +281,7 @@ pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<S
     let mut baseline: Option<(usize, String)> = None;
     let stamp = store.stamp();
     let plans = plans(store)?;
-    let loaded = load_full(store, stamp, plans, &Progress::new(), |line, e, data, state| {
+    let loaded = load_full(store, stamp, plans, &Progress::new(), None, |line, e, data, state| {
         if let crate::model::Event::BaselineChanged { file, hash, .. } = &e.event
             && file == crate::store::FLEET
         {
