@@ -239,14 +239,23 @@ fn records(o: &mut String, span: &Span) {
         return;
     }
     o.push_str("| # | time | by | kind | what, and why | approver |\n|---|---|---|---|---|---|\n");
-    for e in business {
+    for e in &business {
+        let mut what = crate::describe::event(&e.event);
+        // A confirmation names only its request: say what was asked, when the span holds it.
+        if let Event::OverrideConfirmed { rollout, request } = &e.event
+            && let Some(Event::OverrideRequested { asked, .. }) =
+                business.iter().find(|q| q.seq == *request).map(|q| &q.event)
+            && let Some(ro) = span.after.data.plan.rollouts.iter().find(|r| &r.id == rollout)
+        {
+            what.push_str(&format!(": {}", crate::describe::asked(ro, asked)));
+        }
         o.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
             e.seq,
             hm(e.at),
             inline(&e.by),
             e.event.kind(),
-            inline(&crate::describe::event(&e.event)),
+            inline(&what),
             inline(&approver(e))
         ));
     }

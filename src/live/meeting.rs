@@ -13,9 +13,17 @@ use crate::store::Operator;
 use super::{Loaded, Recorded, WriteError, WriteOptions, record_in};
 
 /// Everyone whose dashboard is announced at `now`, and `operator` (who may have none: a command
-/// line), once each.
+/// line), once each. Presence is what dashboards claim, not proof of who sat in the room; a
+/// presence file whose name the journal would refuse (empty, control characters) is left out
+/// rather than let it refuse the whole meeting.
 pub fn present(loaded: &Loaded, operator: &Operator, now: DateTime<Utc>) -> Vec<Attendee> {
-    let present = loaded.store.present(now).into_iter().map(|p| Attendee { operator: p.operator, from: p.from });
+    let fit = |text: &str| !text.trim().is_empty() && crate::safe::find_unsafe(text).is_none();
+    let present = loaded
+        .store
+        .present(now)
+        .into_iter()
+        .filter(|p| fit(&p.operator) && p.from.as_deref().is_none_or(fit))
+        .map(|p| Attendee { operator: p.operator, from: p.from });
     attendees(present, Attendee { operator: operator.name.clone(), from: operator.from.clone() })
 }
 

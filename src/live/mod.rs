@@ -461,6 +461,28 @@ mod tests {
     }
 
     #[test]
+    fn a_history_read_stops_at_its_time_writes_no_cache_and_is_never_written_through() {
+        let (memory, store) = sample();
+        let full =
+            load_full(&store, store.stamp(), plans(&store).expect("plans"), &Progress::new(), None, |_, _, _, _| {})
+                .expect("full");
+        let entries = full.entries(&(0..39).collect::<Vec<_>>()).expect("entries");
+        let at = entries[29].at;
+        let then = load_until(&store, Until::Time(at)).expect("as of");
+        let through = entries.iter().filter(|e| e.at <= at).count();
+        assert_eq!(then.data.journal.len(), through);
+        assert_eq!(then.source, Source::Until { left: 39 - through });
+        let replayed = State::replay(&then.data, &entries[..through]);
+        assert!(then.state.progress == replayed.progress && then.state.servers == replayed.servers);
+        assert_eq!(load_until(&store, Until::Seq(12)).expect("seq").data.journal.seq, 12);
+        assert!(memory.cache().is_none(), "a history read writes no cache");
+        // Recording through it reads the present first: nothing is chained to the past.
+        let mut then = then;
+        let recorded = backup(&mut then, "writer", "tape 10").expect("record");
+        assert_eq!((recorded.entry.seq, recorded.first_new), (40, None));
+    }
+
+    #[test]
     fn a_refusal_records_nothing() {
         let (memory, store) = sample();
         let mut a = load(&store).expect("load");
