@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Server;
 use crate::rules::State;
-use crate::rules::replay::{Meeting, Progress};
+use crate::rules::meeting::Meeting;
+use crate::rules::replay::Progress;
 
 /// The state in two halves for the derived-state cache, so they are written and read back on
 /// two threads. Each `*Ref` encodes exactly as its owned twin decodes.

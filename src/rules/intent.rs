@@ -175,7 +175,7 @@ impl Intent {
             Intent::Advance { phase, override_reason, approver } => {
                 advance(data, state, chosen()?, phase.as_deref(), override_reason, approver, now)?
             }
-            Intent::Meeting(m) => m.event(data, state, rollout)?,
+            Intent::Meeting(m) => m.event(data, state.meeting.as_ref(), rollout)?,
         })
     }
 }

@@ -1,10 +1,75 @@
 //! The review meeting in the journal: when a start, an end, a join or a leave may be recorded,
 //! and who attends. Presence is not data; these events keep what the minutes need of it.
 
-use crate::model::{Attendee, Data, Event};
+use chrono::serde::ts_nanoseconds as nanos;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Attendee, Data, Entry, Event};
 
 use super::lookup::{Refusal, chosen_rollout, refuse};
-use super::replay::{Meeting, State, dedup};
+
+/// The review meeting under way: opened by a `MeetingStarted` and not yet ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meeting {
+    /// The seq of the start's line: what the end names, and how `sprout minutes --meeting` finds it.
+    pub seq: u64,
+    #[serde(with = "nanos")]
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub title: String,
+    pub rollout: Option<String>,
+    /// Who is in the room now: those there at the start, plus joins, less leaves.
+    pub attendees: Vec<Attendee>,
+}
+
+impl Meeting {
+    pub fn attending(&self, operator: &str) -> bool {
+        self.attendees.iter().any(|a| a.operator == operator)
+    }
+}
+
+/// Attendees once each, by operator, in the order first seen: one person with two sessions
+/// (a laptop and the room's screen) attends once.
+pub fn dedup(attendees: impl IntoIterator<Item = Attendee>) -> Vec<Attendee> {
+    let mut out: Vec<Attendee> = Vec::new();
+    for a in attendees {
+        if !out.iter().any(|o| o.operator == a.operator) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// What a meeting event changes: the open meeting and who attends it (replay).
+pub fn apply(open: &mut Option<Meeting>, entry: &Entry) {
+    match &entry.event {
+        Event::MeetingStarted { rollout, title, attendees } => {
+            *open = Some(Meeting {
+                seq: entry.seq,
+                at: entry.at,
+                by: entry.by.clone(),
+                title: title.clone(),
+                rollout: rollout.clone(),
+                attendees: dedup(attendees.iter().cloned()),
+            });
+        }
+        Event::MeetingEnded { .. } => *open = None,
+        Event::MeetingJoined { attendee } => {
+            if let Some(m) = open
+                && !m.attending(&attendee.operator)
+            {
+                m.attendees.push(attendee.clone());
+            }
+        }
+        Event::MeetingLeft { operator } => {
+            if let Some(m) = open {
+                m.attendees.retain(|a| &a.operator != operator);
+            }
+        }
+        _ => {}
+    }
+}
 
 /// What an operator means to record about the meeting (`Intent::Meeting`). Attendees are whoever
 /// presence shows at that moment; `live::meeting` adds the one recording.
@@ -19,15 +84,13 @@ pub enum MeetingIntent {
 impl MeetingIntent {
     /// The event in the latest state: a start names the rollout on the table (the one chosen,
     /// else the first), an end the meeting open now.
-    pub fn event(self, data: &Data, state: &State, rollout: Option<&str>) -> Result<Event, Refusal> {
+    pub fn event(self, data: &Data, open: Option<&Meeting>, rollout: Option<&str>) -> Result<Event, Refusal> {
         Ok(match self {
             MeetingIntent::Start { title, attendees } => {
                 let rollout = chosen_rollout(data, rollout)?.map(|r| data.plan.rollouts[r].id.clone());
                 Event::MeetingStarted { rollout, title, attendees }
             }
-            MeetingIntent::End { attendees } => {
-                Event::MeetingEnded { started: open_one(state.meeting.as_ref(), "end")?.seq, attendees }
-            }
+            MeetingIntent::End { attendees } => Event::MeetingEnded { started: open_one(open, "end")?.seq, attendees },
             MeetingIntent::Join { attendee } => Event::MeetingJoined { attendee },
             MeetingIntent::Leave { operator } => Event::MeetingLeft { operator },
         })
@@ -36,8 +99,7 @@ impl MeetingIntent {
 
 /// When a meeting event may be recorded: one meeting at a time, and an end, join or leave only
 /// while one is open. Other events pass.
-pub fn check(state: &State, event: &Event) -> Result<(), Refusal> {
-    let open = state.meeting.as_ref();
+pub fn check(open: Option<&Meeting>, event: &Event) -> Result<(), Refusal> {
     match event {
         Event::MeetingStarted { attendees, .. } => {
             if let Some(m) = open {
@@ -118,13 +180,16 @@ mod tests {
     #[test]
     fn one_meeting_at_a_time_and_nothing_to_end_or_join_without_one() {
         let (data, mut state) = sample();
-        let e = check(&state, &Event::MeetingEnded { started: 1, attendees: vec![] }).expect_err("none open");
+        let e = check(state.meeting.as_ref(), &Event::MeetingEnded { started: 1, attendees: vec![] })
+            .expect_err("none open");
         assert_eq!(e.0, "no meeting is open to end: start one first (sprout meeting start)");
         let join = Event::MeetingJoined { attendee: who("jsmith") };
-        assert!(check(&state, &join).expect_err("none open").0.starts_with("no meeting is open to join"));
-        assert!(check(&state, &start("Weekly review")).is_ok());
+        assert!(
+            check(state.meeting.as_ref(), &join).expect_err("none open").0.starts_with("no meeting is open to join")
+        );
+        assert!(check(state.meeting.as_ref(), &start("Weekly review")).is_ok());
         let seq = apply(&data, &mut state, "mtracy", start("Weekly review"));
-        let e = check(&state, &start("Another")).expect_err("one at a time");
+        let e = check(state.meeting.as_ref(), &start("Another")).expect_err("one at a time");
         assert_eq!(
             e.0,
             format!(
@@ -132,16 +197,16 @@ mod tests {
                 now().format("%Y-%m-%d %H:%M UTC")
             )
         );
-        assert!(check(&state, &join).is_ok());
+        assert!(check(state.meeting.as_ref(), &join).is_ok());
         apply(&data, &mut state, "mtracy", join.clone());
-        assert!(check(&state, &join).expect_err("twice").0.starts_with("jsmith is already attending"));
+        assert!(check(state.meeting.as_ref(), &join).expect_err("twice").0.starts_with("jsmith is already attending"));
         let leave = Event::MeetingLeft { operator: "jsmith".into() };
         apply(&data, &mut state, "mtracy", leave.clone());
-        assert!(check(&state, &leave).expect_err("gone").0.starts_with("jsmith is not attending"));
+        assert!(check(state.meeting.as_ref(), &leave).expect_err("gone").0.starts_with("jsmith is not attending"));
         let wrong = Event::MeetingEnded { started: seq + 1, attendees: vec![] };
-        assert!(check(&state, &wrong).expect_err("another meeting").0.contains("not #"));
+        assert!(check(state.meeting.as_ref(), &wrong).expect_err("another meeting").0.contains("not #"));
         let end = Event::MeetingEnded { started: seq, attendees: vec![who("mtracy")] };
-        assert!(check(&state, &end).is_ok());
+        assert!(check(state.meeting.as_ref(), &end).is_ok());
         apply(&data, &mut state, "mtracy", end);
         assert_eq!(state.meeting, None, "ended");
     }

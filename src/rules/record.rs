@@ -344,7 +344,7 @@ pub fn rules(
         Event::MeetingStarted { .. }
         | Event::MeetingEnded { .. }
         | Event::MeetingJoined { .. }
-        | Event::MeetingLeft { .. } => super::meeting::check(state, event)?,
+        | Event::MeetingLeft { .. } => super::meeting::check(state.meeting.as_ref(), event)?,
         Event::BaselineChanged { file, hash, .. } => {
             if file != "fleet.ron" {
                 return refuse(format!("only fleet.ron is replaced by an import, not '{file}'"));

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Asked, Attendee, CheckoutResult, Data, Entry, Event, Rollout, Server};
+use crate::model::{Asked, CheckoutResult, Data, Entry, Event, Rollout, Server};
+
+use super::meeting::Meeting;
 
 // Times are kept as nanoseconds in the derived-state cache: exact, and quick to read back.
 use chrono::serde::{ts_nanoseconds as nanos, ts_nanoseconds_option as nanos_option};
@@ -52,26 +54,6 @@ pub struct Request {
     pub needed: u8,
     /// The approvers who confirmed it so far.
     pub confirmed: Vec<String>,
-}
-
-/// The review meeting under way: opened by a `MeetingStarted` and not yet ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Meeting {
-    /// The seq of the start's line: what the end names, and how `sprout minutes --meeting` finds it.
-    pub seq: u64,
-    #[serde(with = "nanos")]
-    pub at: DateTime<Utc>,
-    pub by: String,
-    pub title: String,
-    pub rollout: Option<String>,
-    /// Who is in the room now: those there at the start, plus joins, less leaves.
-    pub attendees: Vec<Attendee>,
-}
-
-impl Meeting {
-    pub fn attending(&self, operator: &str) -> bool {
-        self.attendees.iter().any(|a| a.operator == operator)
-    }
 }
 
 /// What the journal says about one server within one rollout.
@@ -380,29 +362,10 @@ impl State {
                     self.progress[r].requests.retain(|q| q.seq != *request);
                 }
             }
-            Event::MeetingStarted { rollout, title, attendees } => {
-                self.meeting = Some(Meeting {
-                    seq: entry.seq,
-                    at,
-                    by: entry.by.clone(),
-                    title: title.clone(),
-                    rollout: rollout.clone(),
-                    attendees: dedup(attendees.iter().cloned()),
-                });
-            }
-            Event::MeetingEnded { .. } => self.meeting = None,
-            Event::MeetingJoined { attendee } => {
-                if let Some(m) = &mut self.meeting
-                    && !m.attending(&attendee.operator)
-                {
-                    m.attendees.push(attendee.clone());
-                }
-            }
-            Event::MeetingLeft { operator } => {
-                if let Some(m) = &mut self.meeting {
-                    m.attendees.retain(|a| &a.operator != operator);
-                }
-            }
+            Event::MeetingStarted { .. }
+            | Event::MeetingEnded { .. }
+            | Event::MeetingJoined { .. }
+            | Event::MeetingLeft { .. } => super::meeting::apply(&mut self.meeting, entry),
         }
         server
     }
@@ -448,18 +411,6 @@ impl Progress {
             Asked::Priority { .. } => true,
         });
     }
-}
-
-/// Attendees once each, by operator, in the order first seen: one person with two sessions
-/// (a laptop and the room's screen) attends once.
-pub fn dedup(attendees: impl IntoIterator<Item = Attendee>) -> Vec<Attendee> {
-    let mut out: Vec<Attendee> = Vec::new();
-    for a in attendees {
-        if !out.iter().any(|o| o.operator == a.operator) {
-            out.push(a);
-        }
-    }
-    out
 }
 
 /// The rollout's bundled hot fixes go on with the service pack, where they apply.
