@@ -1,6 +1,6 @@
 //! Events and states in the operator's words: the text every screen and printout shows.
 
-use crate::model::{Asked, Event};
+use crate::model::{Asked, Attendee, Event};
 
 /// One line in the operator's words, for history lists, notices and printouts; a note's
 /// newlines and any control character are shown visibly.
@@ -58,7 +58,32 @@ fn words(event: &Event) -> String {
             format!("{file} replaced: {added} server(s) added, {} changed{}", changes.len() - added, suffix(note))
         }
         Event::OverrideWithdrawn { request, reason, .. } => format!("override request #{request} withdrawn: {reason}"),
+        Event::MeetingStarted { title, attendees, .. } => {
+            let title = if title.is_empty() { String::new() } else { format!(" \"{title}\"") };
+            format!("meeting{title} started; attending: {}", names(attendees))
+        }
+        Event::MeetingEnded { started, attendees } => {
+            format!("meeting #{started} ended; attending: {}", names(attendees))
+        }
+        Event::MeetingJoined { attendee } => format!("{} joined the meeting{}", attendee.operator, from(attendee)),
+        Event::MeetingLeft { operator } => format!("{operator} left the meeting"),
     }
+}
+
+/// "mtracy, jsmith (from 10.0.0.7)": who attended, and from where when known.
+pub fn attendees(attendees: &[Attendee]) -> String {
+    crate::safe::visible(&names(attendees)).into_owned()
+}
+
+fn names(attendees: &[Attendee]) -> String {
+    if attendees.is_empty() {
+        return "nobody".to_string();
+    }
+    attendees.iter().map(|a| format!("{}{}", a.operator, from(a))).collect::<Vec<_>>().join(", ")
+}
+
+fn from(a: &Attendee) -> String {
+    a.from.as_ref().map_or(String::new(), |f| format!(" (from {f})"))
 }
 
 /// What an override request asks for: "open phase 4 (Local high impact) over 6 unmet gate item(s)".

@@ -32,7 +32,8 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    let now = cli.now.unwrap_or_else(Utc::now);
+    // Reading history (--as-of) judges it by its own time, unless the clock is pinned too.
+    let now = cli.now.or(cli.as_of).unwrap_or_else(Utc::now);
     // Every byte printed passes the one boundary for untrusted text.
     let mut out = sprout::safe::Writer::new(std::io::stdout().lock());
     let mut err = sprout::safe::Writer::new(std::io::stderr().lock());
@@ -57,7 +58,7 @@ fn main() -> ExitCode {
             no_color: std::env::var_os("NO_COLOR").is_some(),
             term: std::env::var("TERM").ok(),
         };
-        let ctx = Context { dir, now, read_only: cli.read_only, rollout: cli.rollout.clone(), asked };
+        let ctx = Context { dir, now, read_only: cli.read_only, rollout: cli.rollout.clone(), asked, as_of: cli.as_of };
         match cli.command {
             Some(command) => cli::run(command, &ctx, &mut out, &mut err),
             // Not a terminal (a pipe, a script): print the status instead of drawing.

@@ -25,6 +25,21 @@ fn every_command_s_json_matches_its_documented_schema() {
     let me = sprout::store::Operator::current().name;
     std::fs::write(s.file("team.ron"), format!("(approvers: [\"{me}\", \"mtracy\"])")).expect("team");
     assert!(s.run(&["advance", "--override", "change board"]).ok);
+    // A meeting's events among the journal's, with an attendee from presence.
+    let presence = sprout::store::Presence {
+        session: "room".into(),
+        operator: "jsmith".into(),
+        from: Some("ssh 10.1.2.3".into()),
+        read_only: true,
+        looking_at: "rollout".into(),
+        at: common::NOW.parse().expect("now"),
+        look: Default::default(),
+        presenting: false,
+        following: None,
+    };
+    sprout::store::FileStore::open(s.path()).announce(&presence).expect("announce");
+    assert!(s.run(&["meeting", "start", "--title", "Weekly review"]).ok);
+    assert!(s.run(&["meeting", "join", "--operator", "kcho"]).ok);
     let fleet = std::fs::read_to_string(s.file("fleet.ron")).expect("fleet");
     let extra = "        (name: \"BOS-MBX09\", role: \"mailbox\", site: \"BOS\", environment: Production, products: {\"nt4\": 6, \"ex55\": 2}, replaces: \"BOS-MBX01\"),\n    ],\n)";
     let at = fleet.rfind("    ],").expect("end of servers");
@@ -69,6 +84,10 @@ fn every_command_s_json_matches_its_documented_schema() {
     assert!(status.pointer("/rollout/projected_end").and_then(|v| v.as_str()).is_some(), "{status}");
     assert!(status.pointer("/rollout/phases/4/opened").is_some_and(|v| v.is_null()));
     assert!(status.pointer("/rollout/phases/4/projected_open").and_then(|v| v.as_str()).is_some());
+    let journal: serde_json::Value =
+        serde_json::from_str(&s.run(&["journal", "meeting", "--format", "json"]).stdout).expect("json");
+    let attendees = journal.pointer("/events/0/event/MeetingStarted/attendees/1").expect("attendees");
+    assert_eq!(attendees, &serde_json::json!({"operator": "jsmith", "from": "ssh 10.1.2.3"}));
     // The check can fail: a phase numbered from 0, or a field the schema does not name, is refused.
     let validator = jsonschema::validator_for(&schemas[0].1).expect("schema");
     let mut wrong = status.clone();

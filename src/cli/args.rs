@@ -22,6 +22,11 @@ pub struct Cli {
     /// Pin the clock (RFC 3339, e.g. 2026-11-24T12:00:00Z) for every rule and record.
     #[arg(long, global = true, value_name = "RFC3339")]
     pub now: Option<DateTime<Utc>>,
+    /// Read history: the state as the journal had it at this time (RFC 3339), every event after
+    /// it left out; for status, server, manifest, journal and export. The rules judge it at
+    /// that time too, unless --now is given.
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub as_of: Option<DateTime<Utc>>,
     /// Record nothing: every write is refused.
     #[arg(long, global = true)]
     pub read_only: bool,
@@ -163,6 +168,23 @@ pub enum Command {
         until: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+    },
+    /// The review meeting: start and end it (with everyone present then), note who came and went.
+    #[command(subcommand)]
+    Meeting(Meeting),
+    /// Markdown minutes of a meeting: attendees, the state at its start, every record made
+    /// during it, the state at its end and the open items with their owners (default: the last
+    /// meeting, or the open one so far).
+    Minutes {
+        /// The meeting whose start is journal line #N (as `sprout journal meeting` lists them).
+        #[arg(long, value_name = "N", conflicts_with_all = ["since", "until"])]
+        meeting: Option<u64>,
+        /// Minutes of the journal from this time instead (RFC 3339, or a date YYYY-MM-DD).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// ... up to this time (default: now).
+        #[arg(long, value_name = "TIME", requires = "since")]
+        until: Option<String>,
     },
     /// Set a torn last journal line (a write cut short by a crash) aside into
     /// journal.ron.broken, under the lock, recording nothing. The next accepted record does the
@@ -306,5 +328,27 @@ pub enum Record {
         /// Who approved it (without team.ron).
         #[arg(long, value_name = "NAME")]
         approver: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Meeting {
+    /// Start a meeting about the rollout (--rollout, else the first); everyone whose dashboard
+    /// is present attends, and you. Refused while one is open.
+    Start {
+        #[arg(long, default_value = "")]
+        title: String,
+    },
+    /// End the open meeting, with everyone present now.
+    End,
+    /// Note that someone came into the open meeting (default: you).
+    Join {
+        #[arg(long, value_name = "NAME")]
+        operator: Option<String>,
+    },
+    /// Note that someone left the open meeting (default: you).
+    Leave {
+        #[arg(long, value_name = "NAME")]
+        operator: Option<String>,
     },
 }

@@ -11,7 +11,7 @@ use crate::model::Event;
 use super::{Context, Failure, Format, Outcome, load};
 
 /// RFC 3339, or a date (its midnight, UTC).
-fn time(text: &str, what: &str) -> Result<DateTime<Utc>, Failure> {
+pub(super) fn time(text: &str, what: &str) -> Result<DateTime<Utc>, Failure> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }

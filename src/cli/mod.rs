@@ -9,6 +9,9 @@ mod frame;
 mod import;
 mod journal;
 mod manifest;
+pub mod markdown;
+mod meeting;
+mod minutes;
 pub mod progress;
 mod record;
 mod repair;
@@ -36,6 +39,8 @@ pub struct Context {
     pub rollout: Option<String>,
     /// What the command line asks of the dashboard's look and mouse (config.ron's overrides).
     pub asked: crate::config::Asked,
+    /// `--as-of`: read the journal only up to this time (history), not to its end.
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl Context {
@@ -88,10 +93,27 @@ pub fn data_dir(
     Ok(dir)
 }
 
+/// The store loaded for a reading command: to the journal's end, or with `--as-of` up to that
+/// time only (saying on stderr how much it left out).
 pub fn load(ctx: &Context, err: &mut dyn Write) -> Result<Loaded, Failure> {
-    let loaded = live::load(&ctx.store())?;
+    let Some(as_of) = ctx.as_of else {
+        let loaded = live::load(&ctx.store())?;
+        for w in loaded.warnings() {
+            let _ = writeln!(err, "{w}");
+        }
+        return Ok(loaded);
+    };
+    let loaded = live::load_until(&ctx.store(), live::Until::Time(as_of))?;
     for w in loaded.warnings() {
         let _ = writeln!(err, "{w}");
+    }
+    if let live::Source::Until { left } = loaded.source {
+        let through = loaded.data.journal.seq;
+        let _ = writeln!(
+            err,
+            "sprout: as of {}: the journal through #{through}; {left} later event(s) left out",
+            as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
     }
     Ok(loaded)
 }
@@ -113,8 +135,25 @@ pub fn find_server<'a>(
         .ok_or_else(|| Failure(format!("unknown server '{name}': it is not in fleet.ron (try `sprout status`)")))
 }
 
+/// Commands that read the state and so may read it as of a time in its history.
+fn reads_history(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Status { .. }
+            | Command::Server { .. }
+            | Command::Manifest { .. }
+            | Command::Journal { .. }
+            | Command::Export { .. }
+    )
+}
+
 /// Run a command; the caller turns `Err` into exit status 1.
 pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    if ctx.as_of.is_some() && !reads_history(&command) {
+        return Err(Failure(
+            "--as-of reads history: it goes with status, server, manifest, journal and export; records are made in the present, and minutes read their meeting's own times".into(),
+        ));
+    }
     match command {
         Command::Check { format } => check::run(ctx, format, out),
         Command::Status { format } => status::run(ctx, format, out, err),
@@ -130,6 +169,8 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Withdraw { request, reason } => {
             record::write(ctx, crate::rules::Intent::Withdraw { request: Some(request), reason }, out, err)
         }
+        Command::Meeting(m) => meeting::run(ctx, m, out, err),
+        Command::Minutes { meeting, since, until } => minutes::run(ctx, meeting, since, until, out, err),
         Command::Repair => repair::run(ctx, out, err),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -18,6 +18,11 @@ pub fn write(ctx: &Context, intent: Intent, out: &mut dyn Write, err: &mut dyn W
         let _ = writeln!(err, "waiting for the lock held by {holder} ...");
     })
     .map_err(|e| Failure(e.to_string()))?;
+    print(&recorded, out, err)
+}
+
+/// What a record printed: its warnings on stderr, then the line and its effect.
+pub(super) fn print(recorded: &live::Recorded, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     for w in &recorded.warnings {
         writeln!(err, "{w}")?;
     }

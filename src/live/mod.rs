@@ -3,7 +3,9 @@
 //! store alike; only `store` knows where the bytes are.
 
 pub mod cache;
+mod check;
 pub mod checker;
+pub mod meeting;
 mod parts;
 pub mod write;
 
@@ -13,9 +15,10 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{Data, Entry};
 use crate::progress::{Progress, Stage};
-use crate::rules::{self, State};
+use crate::rules::State;
 use crate::store::{FileStore, Mark, Plans, ReadError, Stamp, Start, Store, Torn};
 
+pub use check::check;
 pub use write::{Recorded, WriteError, WriteOptions, record, record_baseline, record_in};
 
 /// A loaded store: the baseline, the state the journal replays to, and where in the journal
@@ -47,6 +50,29 @@ pub enum Source {
     Full,
     /// The derived-state cache, plus this many events appended since it was written.
     Cache { tail: usize },
+    /// The journal replayed only up to a point in its history (`load_until`): `left` events
+    /// after it were read and checked, not applied. Never cached, never written through.
+    Until { left: usize },
+}
+
+/// Where a history read (`load_until`) stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Events at or before this time: the replay stops at the first event after it. The
+    /// journal is in time order within the clock tolerance, so an event a few seconds out of
+    /// order near the time may fall on either side; the stop is at the first one after.
+    Time(DateTime<Utc>),
+    /// Events up to and including this `seq`.
+    Seq(u64),
+}
+
+impl Until {
+    fn passed(self, e: &Entry) -> bool {
+        match self {
+            Until::Time(t) => e.at > t,
+            Until::Seq(seq) => e.seq > seq,
+        }
+    }
 }
 
 impl Loaded {
@@ -104,6 +130,7 @@ fn load_full(
     mut stamp: Stamp,
     plans: Plans,
     progress: &Progress,
+    until: Option<Until>,
     mut each: impl FnMut(usize, &Entry, &Data, &State),
 ) -> Result<Loaded, Vec<String>> {
     let Plans { catalog, plan, team, key } = plans;
@@ -112,9 +139,21 @@ fn load_full(
     let mut data = Data { catalog, fleet, plan, journal: Default::default(), team };
     let mut state = State::new(&data);
     progress.begin(Stage::Replaying, store.journal_extent());
+    // A history read goes on reading past its stop, applying nothing: the chain is still
+    // checked to the end, so damage is reported whatever the time asked for.
+    let (mut left, mut last_line) = (None::<usize>, 0);
     let read = store
         .read(None, &mut |e, begin, end, line| {
             progress.set(end);
+            if let Some(n) = &mut left {
+                *n += 1;
+                return;
+            }
+            if until.is_some_and(|u| u.passed(&e)) {
+                left = Some(1);
+                return;
+            }
+            last_line = line;
             each(line, &e, &data, &state);
             let pos = data.journal.len();
             let server = state.apply(&data, pos, &e);
@@ -124,19 +163,28 @@ fn load_full(
             ReadError::Broken(message) => vec![message],
             ReadError::Stale => vec![format!("{}: the journal changed while it was read; try again", store.place())],
         })?;
-    data.journal.line_count = read.end.lines;
-    stamp.journal = read.stamp;
-    Ok(Loaded {
-        store: store.clone(),
-        data,
-        state,
-        torn: read.torn,
-        stamp,
-        mark: read.mark,
-        source: Source::Full,
-        key,
-        epoch: 0,
-    })
+    let (source, mark) = match until {
+        None => {
+            data.journal.line_count = read.end.lines;
+            stamp.journal = read.stamp;
+            (Source::Full, read.mark)
+        }
+        // A stamp and mark no store gives: any catch-up or write reads everything again.
+        Some(_) => {
+            data.journal.line_count = last_line;
+            stamp.journal = String::new();
+            (Source::Until { left: left.unwrap_or(0) }, Mark::default())
+        }
+    };
+    Ok(Loaded { store: store.clone(), data, state, torn: read.torn, stamp, mark, source, key, epoch: 0 })
+}
+
+/// The state as the journal had it at a point in its history: `sprout --as-of TIME` and the
+/// minutes' state at a meeting's start and end. Always a full read; the derived-state cache is
+/// neither used (it holds the present) nor written.
+pub fn load_until(store: &Arc<dyn Store>, until: Until) -> Result<Loaded, LoadError> {
+    let plans = plans(store).map_err(LoadError::Invalid)?;
+    load_full(store, store.stamp(), plans, &Progress::new(), Some(until), |_, _, _, _| {}).map_err(LoadError::Invalid)
 }
 
 /// Load a store: from the derived-state cache when it provably matches (then only journal
@@ -159,7 +207,7 @@ pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result
         }
         return Ok(loaded);
     }
-    let loaded = load_full(store, stamp, plans, progress, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
+    let loaded = load_full(store, stamp, plans, progress, None, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
     progress.begin(Stage::WritingCache, 0);
     cache::save(&loaded);
     Ok(loaded)
@@ -228,97 +276,6 @@ pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
         }
     }
     Ok(Some(CatchUp::Reloaded))
-}
-
-/// `sprout check`: every syntax and cross-reference problem, each located.
-pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<String>> {
-    let (mut journal, mut history) = (Vec::new(), Vec::new());
-    let mut baseline: Option<(usize, String)> = None;
-    let stamp = store.stamp();
-    let plans = plans(store)?;
-    let loaded = load_full(store, stamp, plans, &Progress::new(), |line, e, data, state| {
-        if let crate::model::Event::BaselineChanged { file, hash, .. } = &e.event
-            && file == crate::store::FLEET
-        {
-            baseline = Some((line, hash.clone()));
-        }
-        let before = journal.len();
-        rules::check::event(data, state, line, e, &mut journal);
-        // An event naming what does not exist is reported once, not again as a refusal.
-        if journal.len() == before {
-            rules::check::history(data, state, line, e, now, &mut history);
-        }
-    })?;
-    let mut problems = rules::check::check(&loaded.data, &loaded.state, now);
-    // fleet.ron as the last import recorded it: a change by hand since is named.
-    if let Some((line, hash)) = baseline {
-        let now_hash = blake3::hash(store.sources().fleet.as_bytes()).to_hex().to_string();
-        if now_hash != hash {
-            problems.push(rules::check::Problem {
-                file: crate::store::FLEET,
-                last: false,
-                near: None,
-                after: Vec::new(),
-                line: Some(1),
-                message: format!(
-                    "changed since journal.ron line {line} recorded it (by import); record inventory changes with sprout import"
-                ),
-            });
-        }
-    }
-    // History judged by broken files repeats their problem at every event: one problem, once.
-    if problems.is_empty() || history.is_empty() {
-        problems.extend(journal);
-        problems.extend(history);
-    } else {
-        problems.extend(journal);
-        problems.push(rules::check::Problem {
-            file: crate::store::JOURNAL,
-            last: false,
-            near: None,
-            after: Vec::new(),
-            line: Some(1),
-            message: format!(
-                "{} event(s) the rules would refuse with these files; fix the problems above and check again",
-                history.len()
-            ),
-        });
-    }
-    if problems.is_empty() {
-        return Ok(loaded);
-    }
-    let sources = store.sources();
-    Err(problems
-        .into_iter()
-        .map(|p| {
-            let text = match p.file {
-                crate::store::CATALOG => &sources.catalog,
-                crate::store::FLEET => &sources.fleet,
-                crate::store::ROLLOUT => &sources.rollout,
-                crate::store::TEAM => &sources.team,
-                _ => "",
-            };
-            let (line, col) = p
-                .line
-                .map(|l| (l, 1))
-                .or_else(|| {
-                    // Past each anchor in turn, then the text itself.
-                    let from =
-                        p.after.iter().try_fold(0, |from, a| text[from..].find(a.as_str()).map(|k| from + k + a.len()));
-                    let (text, skipped) = match from {
-                        Some(from) if !p.after.is_empty() => (&text[from..], &text[..from]),
-                        _ => (text, ""),
-                    };
-                    let (line, col) = crate::store::parse::locate(text, p.near.as_deref()?, p.last)?;
-                    let lines_before = skipped.matches('\n').count();
-                    let col =
-                        if line == 1 { col + skipped.len() - skipped.rfind('\n').map_or(0, |n| n + 1) } else { col };
-                    Some((line + lines_before, col))
-                })
-                .unwrap_or((1, 1));
-            format!("{}: {}", store.locate(p.file, &[line, col]), p.message)
-        })
-        .collect())
 }
 
 #[cfg(test)]
@@ -413,6 +370,28 @@ mod tests {
         let fresh = load(&store).expect("the chain is whole");
         assert_eq!(fresh.data.journal.len(), 40);
         assert_eq!(memory.lines().len(), 40);
+    }
+
+    #[test]
+    fn a_history_read_stops_at_its_time_writes_no_cache_and_is_never_written_through() {
+        let (memory, store) = sample();
+        let full =
+            load_full(&store, store.stamp(), plans(&store).expect("plans"), &Progress::new(), None, |_, _, _, _| {})
+                .expect("full");
+        let entries = full.entries(&(0..39).collect::<Vec<_>>()).expect("entries");
+        let at = entries[29].at;
+        let then = load_until(&store, Until::Time(at)).expect("as of");
+        let through = entries.iter().filter(|e| e.at <= at).count();
+        assert_eq!(then.data.journal.len(), through);
+        assert_eq!(then.source, Source::Until { left: 39 - through });
+        let replayed = State::replay(&then.data, &entries[..through]);
+        assert!(then.state.progress == replayed.progress && then.state.servers == replayed.servers);
+        assert_eq!(load_until(&store, Until::Seq(12)).expect("seq").data.journal.seq, 12);
+        assert!(memory.cache().is_none(), "a history read writes no cache");
+        // Recording through it reads the present first: nothing is chained to the past.
+        let mut then = then;
+        let recorded = backup(&mut then, "writer", "tape 10").expect("record");
+        assert_eq!((recorded.entry.seq, recorded.first_new), (40, None));
     }
 
     #[test]

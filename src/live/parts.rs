@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Server;
 use crate::rules::State;
+use crate::rules::meeting::Meeting;
 use crate::rules::replay::Progress;
 
 /// The state in two halves for the derived-state cache, so they are written and read back on
@@ -36,12 +37,14 @@ pub struct ServersPart {
 pub struct ProgressRef<'a> {
     progress: &'a [Progress],
     history: &'a [Vec<u32>],
+    meeting: &'a Option<Meeting>,
 }
 
 #[derive(Deserialize)]
 pub struct ProgressPart {
     progress: Vec<Progress>,
     history: Vec<Vec<u32>>,
+    meeting: Option<Meeting>,
 }
 
 /// The state's two halves, borrowed for writing.
@@ -54,7 +57,7 @@ pub fn of(state: &State) -> (ServersRef<'_>, ProgressRef<'_>) {
             last_install: &state.last_install,
             previous_levels: &state.previous_levels,
         },
-        ProgressRef { progress: &state.progress, history: &state.history },
+        ProgressRef { progress: &state.progress, history: &state.history, meeting: &state.meeting },
     )
 }
 
@@ -76,6 +79,7 @@ pub fn join(a: ServersPart, b: ProgressPart) -> Option<State> {
         last_install: a.last_install,
         previous_levels: a.previous_levels,
         names: Default::default(),
+        meeting: b.meeting,
     })
 }
 

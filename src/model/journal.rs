@@ -19,108 +19,6 @@ pub struct Entry {
     pub sum: String,
 }
 
-/// Where each journal line is and the little that lists and filters need about it. The
-/// events themselves stay on disk; the rows on screen are read when shown.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct JournalIndex {
-    /// One per event, in journal order (position `p` is the event with `seq` `p + 1`).
-    pub lines: Vec<LineRef>,
-    /// Operators by first appearance; `LineRef::by` indexes this.
-    pub operators: Vec<String>,
-    /// Where the journal read so far ends, in the store's positions: the next line starts here.
-    pub end: u64,
-    /// Lines read (blank ones included), for line numbers in messages.
-    pub line_count: usize,
-    /// The last event's `seq` and `sum`, which the next line chains to.
-    pub seq: u64,
-    pub sum: String,
-    /// The last event's time: the next one may not be earlier (beyond the clock tolerance).
-    pub last_at: Option<DateTime<Utc>>,
-    /// Operators by name, for `push` (derived from `operators`, never stored).
-    #[serde(skip)]
-    lookup: OperatorLookup,
-}
-
-/// Where each operator is in `JournalIndex::operators`: a journal with many distinct operators
-/// loads in linear time. Derived, so it takes no part in comparisons.
-#[derive(Debug, Clone, Default)]
-struct OperatorLookup(std::collections::HashMap<String, u16>);
-
-impl PartialEq for OperatorLookup {
-    fn eq(&self, _: &OperatorLookup) -> bool {
-        true
-    }
-}
-
-/// One journal line: where the store keeps it and what it is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineRef {
-    /// Where the store keeps the line (a data directory: its byte offset; memory: its index).
-    pub pos: u64,
-    /// Index of the server in `State::servers`, or `LineRef::NO_SERVER`.
-    pub server: u32,
-    /// Index into `Event::KINDS`.
-    pub kind: u8,
-    /// Index into `JournalIndex::operators`.
-    pub by: u16,
-}
-
-impl LineRef {
-    pub const NO_SERVER: u32 = u32::MAX;
-
-    pub fn server(&self) -> Option<usize> {
-        (self.server != Self::NO_SERVER).then_some(self.server as usize)
-    }
-}
-
-impl JournalIndex {
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-
-    /// Note one more whole line that ends at byte `end`.
-    pub fn push(&mut self, entry: &Entry, pos: u64, end: u64, server: Option<usize>) {
-        if self.lookup.0.len() != self.operators.len().min(usize::from(u16::MAX)) {
-            // Restored from a cache: rebuild once.
-            self.lookup.0 = self
-                .operators
-                .iter()
-                .enumerate()
-                .map(|(i, o)| (o.clone(), i.min(usize::from(u16::MAX)) as u16))
-                .collect();
-        }
-        let by = match self.lookup.0.get(&entry.by) {
-            Some(&i) => usize::from(i),
-            None if self.operators.len() < usize::from(u16::MAX) => {
-                self.operators.push(entry.by.clone());
-                let i = self.operators.len() - 1;
-                self.lookup.0.insert(entry.by.clone(), i as u16);
-                i
-            }
-            // Past 65,535 distinct operators the rest share the last slot in lists and filters.
-            None => usize::from(u16::MAX),
-        };
-        self.lines.push(LineRef {
-            pos,
-            server: server.map_or(LineRef::NO_SERVER, |s| s as u32),
-            kind: entry.event.kind_index(),
-            by: by.min(usize::from(u16::MAX)) as u16,
-        });
-        self.end = end;
-        self.seq = entry.seq;
-        self.sum.clone_from(&entry.sum);
-        self.last_at = Some(entry.at);
-    }
-
-    pub fn operator(&self, line: &LineRef) -> &str {
-        self.operators.get(usize::from(line.by)).map_or("?", String::as_str)
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CheckoutResult {
     Pass,
@@ -246,6 +144,46 @@ pub enum Event {
         changes: Vec<String>,
         note: String,
     },
+    /// A review meeting begins: what follows until `MeetingEnded` is its business. Who was
+    /// there is taken from presence at that moment, since presence itself is never kept.
+    MeetingStarted {
+        /// The rollout on the table, whose state the minutes show.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rollout: Option<String>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        title: String,
+        attendees: Vec<Attendee>,
+    },
+    /// The meeting that began on line `started` ends, with whoever is there at the end.
+    MeetingEnded {
+        started: u64,
+        attendees: Vec<Attendee>,
+    },
+    /// Someone came into the open meeting (their dashboard appeared, or the driver says so).
+    MeetingJoined {
+        attendee: Attendee,
+    },
+    /// Someone left the open meeting.
+    MeetingLeft {
+        operator: String,
+    },
+}
+
+/// Who attended a meeting: an operator's name and, when known, where from (presence's `from`:
+/// ssh client address, sudo user).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendee {
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl Attendee {
+    fn texts(&self) -> Vec<(&'static str, &str)> {
+        std::iter::once(("an attendee", self.operator.as_str()))
+            .chain(self.from.iter().map(|f| ("where an attendee came from", f.as_str())))
+            .collect()
+    }
 }
 
 /// What an override request asks for.
@@ -283,7 +221,11 @@ impl Event {
             | Event::OverrideRequested { asked: Asked::Open { .. }, .. }
             | Event::OverrideConfirmed { .. }
             | Event::OverrideWithdrawn { .. }
-            | Event::BaselineChanged { .. } => None,
+            | Event::BaselineChanged { .. }
+            | Event::MeetingStarted { .. }
+            | Event::MeetingEnded { .. }
+            | Event::MeetingJoined { .. }
+            | Event::MeetingLeft { .. } => None,
         }
     }
 
@@ -298,6 +240,8 @@ impl Event {
             | Event::OverrideRequested { rollout, .. }
             | Event::OverrideConfirmed { rollout, .. }
             | Event::OverrideWithdrawn { rollout, .. } => Some(rollout),
+            Event::MeetingStarted { rollout, .. } => rollout.as_deref(),
+            Event::MeetingEnded { .. } | Event::MeetingJoined { .. } | Event::MeetingLeft { .. } => None,
             Event::Install { .. }
             | Event::Verify { .. }
             | Event::Backup { .. }
@@ -325,7 +269,11 @@ impl Event {
             | Event::OverrideRequested { asked: Asked::Priority { .. }, .. }
             | Event::OverrideConfirmed { .. }
             | Event::OverrideWithdrawn { .. }
-            | Event::BaselineChanged { .. } => None,
+            | Event::BaselineChanged { .. }
+            | Event::MeetingStarted { .. }
+            | Event::MeetingEnded { .. }
+            | Event::MeetingJoined { .. }
+            | Event::MeetingLeft { .. } => None,
         }
     }
 
@@ -348,7 +296,12 @@ impl Event {
             | Event::Checkout { .. }
             | Event::SoakExtended { .. }
             | Event::HotFixApplied { .. }
-            | Event::BaselineChanged { .. } => None,
+            | Event::BaselineChanged { .. }
+            // Anyone in the room may open, close or note who came and went.
+            | Event::MeetingStarted { .. }
+            | Event::MeetingEnded { .. }
+            | Event::MeetingJoined { .. }
+            | Event::MeetingLeft { .. } => None,
         }
     }
 
@@ -379,13 +332,19 @@ impl Event {
                 .chain(approver.iter().map(|a| ("the approver", a.as_str())))
                 .collect(),
             Event::HotFixApplied { .. } => Vec::new(),
+            Event::MeetingStarted { title, attendees, .. } => std::iter::once(("the meeting's title", title.as_str()))
+                .chain(attendees.iter().flat_map(Attendee::texts))
+                .collect(),
+            Event::MeetingEnded { attendees, .. } => attendees.iter().flat_map(Attendee::texts).collect(),
+            Event::MeetingJoined { attendee } => attendee.texts(),
+            Event::MeetingLeft { operator } => vec![("an attendee", operator)],
         }
     }
 
     /// The kind words shown in lists and accepted by filters, indexed by `kind_index`.
     pub const KINDS: &[&'static str] = &[
         "install", "verify", "backup", "checkout", "signoff", "extend", "exclude", "advance", "backout", "hotfix",
-        "priority", "request", "confirm", "withdraw", "baseline",
+        "priority", "request", "confirm", "withdraw", "baseline", "meeting", "adjourn", "join", "leave",
     ];
 
     /// The kind word shown in lists and accepted by filters.
@@ -410,6 +369,10 @@ impl Event {
             Event::OverrideConfirmed { .. } => 12,
             Event::OverrideWithdrawn { .. } => 13,
             Event::BaselineChanged { .. } => 14,
+            Event::MeetingStarted { .. } => 15,
+            Event::MeetingEnded { .. } => 16,
+            Event::MeetingJoined { .. } => 17,
+            Event::MeetingLeft { .. } => 18,
         }
     }
 }
@@ -442,6 +405,10 @@ mod tests {
             Event::OverrideConfirmed { rollout: s(), request: 1 },
             Event::OverrideWithdrawn { rollout: s(), request: 1, reason: s() },
             Event::BaselineChanged { file: s(), hash: s(), changes: vec![], note: s() },
+            Event::MeetingStarted { rollout: None, title: s(), attendees: vec![] },
+            Event::MeetingEnded { started: 1, attendees: vec![] },
+            Event::MeetingJoined { attendee: Attendee { operator: s(), from: None } },
+            Event::MeetingLeft { operator: s() },
         ]
     }
 

@@ -3,13 +3,15 @@
 pub mod catalog;
 pub mod de;
 pub mod fleet;
+pub mod index;
 pub mod journal;
 pub mod rollout;
 pub mod team;
 
 pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePack};
 pub use fleet::{Environment, Fleet, Freeze, Hours, Role, Server, Site};
-pub use journal::{Asked, CheckoutResult, Entry, Event, JournalIndex, LineRef};
+pub use index::{JournalIndex, LineRef};
+pub use journal::{Asked, Attendee, CheckoutResult, Entry, Event};
 pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak, Stagger};
 pub use team::Team;
 

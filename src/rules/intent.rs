@@ -9,6 +9,7 @@ use crate::model::{Asked, CheckoutResult, Data, Event};
 
 use super::approval::{pending, unmet, unmet_of};
 use super::lookup::{Refusal, chosen_rollout, phase_index, refuse, server_index};
+use super::meeting::MeetingIntent;
 use super::replay::State;
 use super::view::placement;
 
@@ -86,6 +87,8 @@ pub enum Intent {
         request: Option<u64>,
         reason: String,
     },
+    /// Start or end the review meeting, or note who came and went (`rules::meeting`).
+    Meeting(MeetingIntent),
 }
 
 impl Intent {
@@ -172,6 +175,7 @@ impl Intent {
             Intent::Advance { phase, override_reason, approver } => {
                 advance(data, state, chosen()?, phase.as_deref(), override_reason, approver, now)?
             }
+            Intent::Meeting(m) => m.event(data, state.meeting.as_ref(), rollout)?,
         })
     }
 }

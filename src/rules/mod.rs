@@ -12,6 +12,7 @@ pub mod intent;
 pub mod levels;
 pub mod lookup;
 pub mod manifest;
+pub mod meeting;
 pub mod phase;
 pub mod record;
 pub mod replay;

@@ -341,6 +341,10 @@ pub fn rules(
         }
         // Checked by `approval`.
         Event::OverrideRequested { .. } | Event::OverrideConfirmed { .. } | Event::OverrideWithdrawn { .. } => {}
+        Event::MeetingStarted { .. }
+        | Event::MeetingEnded { .. }
+        | Event::MeetingJoined { .. }
+        | Event::MeetingLeft { .. } => super::meeting::check(state.meeting.as_ref(), event)?,
         Event::BaselineChanged { file, hash, .. } => {
             if file != "fleet.ron" {
                 return refuse(format!("only fleet.ron is replaced by an import, not '{file}'"));

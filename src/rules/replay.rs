@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Asked, CheckoutResult, Data, Entry, Event, Rollout, Server};
 
+use super::meeting::Meeting;
+
 // Times are kept as nanoseconds in the derived-state cache: exact, and quick to read back.
 use chrono::serde::{ts_nanoseconds as nanos, ts_nanoseconds_option as nanos_option};
 
@@ -132,6 +134,8 @@ pub struct State {
     /// Server indices by a hash of the name, built on the first lookup: one hash per journal
     /// event instead of a binary search of string comparisons (names never change).
     pub(crate) names: NameIndex,
+    /// The review meeting under way, if any.
+    pub meeting: Option<Meeting>,
 }
 
 /// Derived from `State::servers`, so it takes no part in comparisons.
@@ -165,6 +169,7 @@ impl State {
             last_install: vec![None; n],
             previous_levels: vec![Vec::new(); n],
             names: NameIndex::default(),
+            meeting: None,
         }
     }
 
@@ -357,6 +362,10 @@ impl State {
                     self.progress[r].requests.retain(|q| q.seq != *request);
                 }
             }
+            Event::MeetingStarted { .. }
+            | Event::MeetingEnded { .. }
+            | Event::MeetingJoined { .. }
+            | Event::MeetingLeft { .. } => super::meeting::apply(&mut self.meeting, entry),
         }
         server
     }

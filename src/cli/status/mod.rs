@@ -11,6 +11,7 @@ use crate::rules::{self, FleetView, State};
 
 use super::{Context, Format, Outcome, load, rollout_index};
 
+pub(crate) mod compact;
 mod text;
 use text::text;
 

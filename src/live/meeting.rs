@@ -1,0 +1,174 @@
+//! The review meeting through the one write path: who attends is read from the store's presence
+//! at the moment of recording (presence is not data; the events keep what the minutes need).
+//! One call each for the dashboard's key and the command line: `start`, `end`, `join`, `leave`,
+//! and `follow_presence` for the driver's dashboard to note who came and went.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::Attendee;
+use crate::rules::Intent;
+use crate::rules::meeting::{MeetingIntent, attendees};
+use crate::store::Operator;
+
+use super::{Loaded, Recorded, WriteError, WriteOptions, record_in};
+
+/// Everyone whose dashboard is announced at `now`, and `operator` (who may have none: a command
+/// line), once each. Presence is what dashboards claim, not proof of who sat in the room; a
+/// presence file whose name the journal would refuse (empty, control characters) is left out
+/// rather than let it refuse the whole meeting.
+pub fn present(loaded: &Loaded, operator: &Operator, now: DateTime<Utc>) -> Vec<Attendee> {
+    let fit = |text: &str| !text.trim().is_empty() && crate::safe::find_unsafe(text).is_none();
+    let present = loaded
+        .store
+        .present(now)
+        .into_iter()
+        .filter(|p| fit(&p.operator) && p.from.as_deref().is_none_or(fit))
+        .map(|p| Attendee { operator: p.operator, from: p.from });
+    attendees(present, Attendee { operator: operator.name.clone(), from: operator.from.clone() })
+}
+
+fn record(
+    loaded: &mut Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    rollout: Option<&str>,
+    intent: MeetingIntent,
+    on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    let make = |data: &_, state: &_, _: &str| Intent::Meeting(intent).event(data, state, rollout, now);
+    record_in(loaded, operator, now, options, make, on_wait)
+}
+
+/// Start a meeting about `rollout` (its id, else the first), with everyone present now.
+pub fn start(
+    loaded: &mut Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    rollout: Option<&str>,
+    title: String,
+    on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    let attendees = present(loaded, operator, now);
+    record(loaded, operator, now, options, rollout, MeetingIntent::Start { title, attendees }, on_wait)
+}
+
+/// End the open meeting, with everyone present now.
+pub fn end(
+    loaded: &mut Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    let attendees = present(loaded, operator, now);
+    record(loaded, operator, now, options, None, MeetingIntent::End { attendees }, on_wait)
+}
+
+/// Note that `attendee` came into the open meeting (recorded by `operator`, the driver).
+pub fn join(
+    loaded: &mut Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    attendee: Attendee,
+    on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    record(loaded, operator, now, options, None, MeetingIntent::Join { attendee }, on_wait)
+}
+
+/// Note that `who` left the open meeting.
+pub fn leave(
+    loaded: &mut Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    who: &str,
+    on_wait: impl FnMut(&str),
+) -> Result<Recorded, WriteError> {
+    record(loaded, operator, now, options, None, MeetingIntent::Leave { operator: who.to_string() }, on_wait)
+}
+
+/// For the driver's dashboard, on each presence change: record a join for everyone present and
+/// not yet attending, and a leave for every attendee no longer present (the driver counts as
+/// present). Nothing when no meeting is open. Stops at the first write that fails.
+pub fn follow_presence(
+    loaded: &mut Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    mut on_wait: impl FnMut(&str),
+) -> Result<Vec<Recorded>, WriteError> {
+    let Some(meeting) = &loaded.state.meeting else { return Ok(Vec::new()) };
+    let here = present(loaded, operator, now);
+    let joined: Vec<Attendee> = here.iter().filter(|a| !meeting.attending(&a.operator)).cloned().collect();
+    let left: Vec<String> = meeting
+        .attendees
+        .iter()
+        .filter(|a| !here.iter().any(|h| h.operator == a.operator))
+        .map(|a| a.operator.clone())
+        .collect();
+    let mut recorded = Vec::new();
+    for attendee in joined {
+        recorded.push(join(loaded, operator, now, options, attendee, &mut on_wait)?);
+    }
+    for who in left {
+        recorded.push(leave(loaded, operator, now, options, &who, &mut on_wait)?);
+    }
+    Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::{MemoryStore, Presence, Store};
+
+    fn now() -> DateTime<Utc> {
+        crate::store::sample::anchor()
+    }
+
+    fn presence(operator: &str, at: DateTime<Utc>) -> Presence {
+        Presence {
+            session: format!("host-{operator}"),
+            operator: operator.into(),
+            from: Some(format!("{operator}.example")),
+            read_only: true,
+            looking_at: "rollout".into(),
+            at,
+            look: Default::default(),
+            presenting: false,
+            following: None,
+        }
+    }
+
+    #[test]
+    fn a_meeting_takes_its_attendees_from_presence_and_follows_who_comes_and_goes() {
+        let store: Arc<dyn Store> = MemoryStore::sample(now()).expect("sample").arc();
+        store.announce(&presence("jsmith", now())).expect("announce");
+        let mut loaded = super::super::load(&store).expect("load");
+        let driver = Operator { name: "mtracy".into(), from: None };
+        let opts = WriteOptions::default();
+        let started = start(&mut loaded, &driver, now(), opts, None, "Weekly".into(), |_| {}).expect("start");
+        let meeting = loaded.state.meeting.clone().expect("open");
+        assert_eq!(meeting.seq, started.entry.seq);
+        assert_eq!(meeting.rollout.as_deref(), Some("ex55-sp4"));
+        let names: Vec<&str> = meeting.attendees.iter().map(|a| a.operator.as_str()).collect();
+        assert_eq!(names, ["mtracy", "jsmith"]);
+        let again = start(&mut loaded, &driver, now(), opts, None, String::new(), |_| {}).expect_err("one at a time");
+        assert!(again.to_string().starts_with("refused: a meeting is already open: #"), "{again}");
+        // jsmith's dashboard goes away, mfinger's appears.
+        store.withdraw("host-jsmith");
+        store.announce(&presence("mfinger", now())).expect("announce");
+        let noted = follow_presence(&mut loaded, &driver, now(), opts, |_| {}).expect("follow");
+        let kinds: Vec<&str> = noted.iter().map(|r| r.entry.event.kind()).collect();
+        assert_eq!(kinds, ["join", "leave"]);
+        assert!(follow_presence(&mut loaded, &driver, now(), opts, |_| {}).expect("follow").is_empty(), "no change");
+        end(&mut loaded, &driver, now(), opts, |_| {}).expect("end");
+        assert_eq!(loaded.state.meeting, None);
+        let err = end(&mut loaded, &driver, now(), opts, |_| {}).expect_err("none open");
+        assert_eq!(err.to_string(), "refused: no meeting is open to end: start one first (sprout meeting start)");
+    }
+}
