@@ -361,6 +361,7 @@ fn run(
             people_read = Instant::now();
             let before = (app.look(), app.people.len(), app.following.clone());
             app.set_people(app.live.store.present(Utc::now()));
+            app.minute_presence();
             dirty |= before != (app.look(), app.people.len(), app.following.clone()) || people;
         }
         if let Some(a) = announcer.as_deref_mut() {

@@ -93,3 +93,42 @@ fn presence_says_who_from_where_and_what_and_never_touches_the_journal() {
     a.live.store.withdraw("jsmith-session");
     assert!(a.live.store.present(now).is_empty());
 }
+
+#[test]
+fn the_driver_starts_and_ends_a_meeting_and_its_dashboard_minutes_who_comes_and_goes() {
+    let s = Sample::new();
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    let mut driver = app(&s, "mtracy");
+    let watcher = app(&s, "jsmith");
+    let store = driver.live.store.clone();
+    store.announce(&driver.presence("mtracy-session", now)).expect("announce");
+    store.announce(&watcher.presence("jsmith-session", now)).expect("announce");
+    key(&mut driver, 'M');
+    let Some(sprout::app::Overlay::Form(form)) = &driver.overlay else {
+        panic!("the meeting form: {:?}", driver.notice)
+    };
+    assert!(form.context[0].contains("jsmith") && form.context[0].contains("mtracy"), "{:?}", form.context);
+    for c in "Weekly review".chars() {
+        key(&mut driver, c);
+    }
+    driver.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let open = driver.live.state.meeting.clone().expect("a meeting is open");
+    assert_eq!(open.title, "Weekly review");
+    let names: Vec<&str> = open.attendees.iter().map(|a| a.operator.as_str()).collect();
+    assert_eq!(names, ["mtracy", "jsmith"], "who started it first, then who else is present");
+    // jsmith leaves (the presence file goes); the driver's dashboard minutes it.
+    store.withdraw("jsmith-session");
+    driver.minute_presence();
+    let open = driver.live.state.meeting.clone().expect("still open");
+    assert_eq!(open.attendees.iter().map(|a| a.operator.as_str()).collect::<Vec<_>>(), ["mtracy"]);
+    assert!(driver.notice.as_ref().is_some_and(|n| n.text.starts_with("✓ minuted")), "{:?}", driver.notice);
+    // M again ends it, after a second key.
+    key(&mut driver, 'M');
+    driver.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(driver.live.state.meeting.is_some(), "not before y");
+    key(&mut driver, 'y');
+    assert!(driver.live.state.meeting.is_none(), "ended: {:?}", driver.notice);
+    let minutes = s.run(&["minutes"]);
+    assert!(minutes.ok, "{}", minutes.stderr);
+    assert!(minutes.stdout.contains("Weekly review") && minutes.stdout.contains("jsmith"), "{}", minutes.stdout);
+}

@@ -59,6 +59,8 @@ pub enum Write {
     Confirm,
     /// Withdraw a pending override request (who asked), or decline it (an approver).
     Withdraw,
+    /// Start or end a review meeting (its minutes are journal events).
+    Meeting,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,6 +160,7 @@ impl Action {
         Action::Record(Write::Advance),
         Action::Record(Write::Confirm),
         Action::Record(Write::Withdraw),
+        Action::Record(Write::Meeting),
     ];
 
     /// The action's name in `key_bindings.ron`.
@@ -206,6 +209,7 @@ impl Action {
             Action::Record(Write::Advance) => "advance",
             Action::Record(Write::Confirm) => "confirm",
             Action::Record(Write::Withdraw) => "withdraw",
+            Action::Record(Write::Meeting) => "meeting",
         }
     }
 
@@ -312,6 +316,14 @@ pub const GLOBAL: &[Binding] = &[
     binding(&[(KeyCode::Char('m'), N)], "m", A::Messages, "messages: the last notices whole", Command, ""),
     binding(&[(KeyCode::Char('p'), N)], "p", A::People, "people: who is here, where they look (:who)", Command, ""),
     binding(&[(KeyCode::Char('f'), N)], "f", A::Follow, "follow the presenter / stop following", Command, ""),
+    binding(
+        &[(KeyCode::Char('M'), S), (KeyCode::Char('M'), N)],
+        "M",
+        A::Record(Write::Meeting),
+        "start or end a review meeting (minutes: sprout minutes)",
+        Command,
+        "",
+    ),
     binding(
         &[(KeyCode::Char('P'), S), (KeyCode::Char('P'), N)],
         "P",

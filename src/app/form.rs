@@ -114,6 +114,9 @@ impl Form {
                 })
             }
             Write::Confirm => Some(format!("Confirm override request {} under your name?", self.value("request"))),
+            Write::Meeting if self.value("meeting") == "end" => {
+                Some("END the review meeting now, with the attendees present at this moment?".to_string())
+            }
             _ => None,
         }
     }

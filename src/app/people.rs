@@ -64,6 +64,28 @@ impl App {
         }
     }
 
+    /// In a meeting this operator started, minute who came and who left since the last look
+    /// (presence files vanish; the minutes must not). Only the starter's dashboard does, so
+    /// a room full of dashboards records each join once.
+    pub fn minute_presence(&mut self) {
+        let Some(m) = &self.live.state.meeting else { return };
+        if self.read_only || m.by != self.operator.name {
+            return;
+        }
+        let options = crate::live::WriteOptions::default();
+        let operator = self.operator.clone();
+        match crate::live::meeting::follow_presence(&mut self.live, &operator, self.now, options, |_| {}) {
+            Ok(recorded) if recorded.is_empty() => {}
+            Ok(recorded) => {
+                let words: Vec<String> = recorded.iter().map(|r| crate::describe::event(&r.entry.event)).collect();
+                self.after_write(recorded.first().and_then(|r| r.first_new));
+                self.seen_events = self.live.data.journal.len();
+                self.say(true, format!("✓ minuted: {}", words.join("; ")));
+            }
+            Err(e) => self.say(false, format!("✗ could not minute who came or left: {e}")),
+        }
+    }
+
     /// Someone else presenting, if anyone.
     fn presenter(&self) -> Option<&Presence> {
         self.people.iter().find(|p| p.presenting && Some(&p.session) != self.session.as_ref())

@@ -2,6 +2,7 @@
 
 use crate::live::{self, WriteOptions};
 use crate::model::CheckoutResult;
+use crate::rules::meeting::MeetingIntent;
 use crate::rules::{Intent, Refusal};
 
 use super::{App, Field, Form, Overlay, Write};
@@ -27,8 +28,10 @@ impl App {
             .catalog
             .product(&ro.product)
             .map_or(String::new(), |p| format!("{} {}", p.name, p.level_name(ro.target)));
-        let needs_server =
-            !matches!(write, Write::SignOff | Write::Extend | Write::Advance | Write::Confirm | Write::Withdraw);
+        let needs_server = !matches!(
+            write,
+            Write::SignOff | Write::Extend | Write::Advance | Write::Confirm | Write::Withdraw | Write::Meeting
+        );
         let name = match (&server, needs_server) {
             (Some(s), _) => s.clone(),
             (None, true) if self.tab == crate::app::Tab::Rollout => {
@@ -151,6 +154,7 @@ impl App {
                     Form::new(write, title, fields).with_context(context)
                 }
             }
+            Write::Meeting => self.meeting_form(),
             Write::Confirm | Write::Withdraw => match self.request_form(write, &ro) {
                 Ok(form) => form,
                 Err(why) => return self.refuse(why),
@@ -158,7 +162,7 @@ impl App {
         };
         // Refuse before the form, not after: what the write path would refuse whatever is typed
         // (a sign-off of a phase you checked out, a record only an approver may make) says why.
-        let probe = intent(&form).and_then(|i| i.event(&self.live.data, &self.live.state, Some(&ro.id), self.now));
+        let probe = intent(&form, &[]).and_then(|i| i.event(&self.live.data, &self.live.state, Some(&ro.id), self.now));
         if let Ok(event) = probe
             && let Err(why) =
                 crate::rules::authority::check(&self.live.data, &self.live.state, &event, &self.operator.name)
@@ -166,6 +170,36 @@ impl App {
             return self.refuse(format!("✗ {why}"));
         }
         self.overlay = Some(Overlay::Form(form));
+    }
+
+    /// Start a review meeting (with a title), or end the one open: who is present at that
+    /// moment is recorded as its attendees.
+    fn meeting_form(&self) -> Form {
+        let here: Vec<String> =
+            live::meeting::present(&self.live, &self.operator, self.now).into_iter().map(|a| a.operator).collect();
+        let here = format!("Present now: {}.", here.join(", "));
+        match &self.live.state.meeting {
+            None => Form::new(
+                Write::Meeting,
+                "Start a review meeting",
+                vec![Field::Fixed { label: "meeting", value: "start".into() }, Field::text("title", false)],
+            )
+            .with_context(vec![
+                here,
+                "They are its attendees; joins and leaves are recorded while it runs, from your dashboard.".into(),
+                "Enter starts it; M again ends it; `sprout minutes` writes its minutes.".into(),
+            ]),
+            Some(m) => Form::new(
+                Write::Meeting,
+                format!("End meeting #{} {}", m.seq, m.title),
+                vec![Field::Fixed { label: "meeting", value: "end".into() }],
+            )
+            .with_context(vec![
+                format!("Started by {} at {}.", m.by, m.at.format("%Y-%m-%d %H:%M UTC")),
+                here,
+                "Enter, then y, ends it; `sprout minutes` writes its minutes.".into(),
+            ]),
+        }
     }
 
     /// The name of the phase `server` is a member of now, if any.
@@ -224,8 +258,13 @@ impl App {
     pub fn save(&mut self, form: Form) {
         let Some(ro) = self.rollout().map(|r| r.id.clone()) else { return };
         let now = self.now;
+        // A meeting's attendees are who is present when it is saved, after the confirmation.
+        let attendees = match form.write {
+            Write::Meeting => live::meeting::present(&self.live, &self.operator, now),
+            _ => Vec::new(),
+        };
         let make = |data: &crate::model::Data, state: &crate::rules::State, _: &str| {
-            intent(&form)?.event(data, state, Some(&ro), now)
+            intent(&form, &attendees)?.event(data, state, Some(&ro), now)
         };
         let options = WriteOptions { read_only: self.read_only, ..Default::default() };
         let mut waited = None;
@@ -267,7 +306,7 @@ impl App {
 
 /// What a saved form means. The form names the phase it showed: a sign-off, extension or
 /// opening never lands on a phase another operator opened meanwhile.
-fn intent(form: &Form) -> Result<Intent, Refusal> {
+fn intent(form: &Form, attendees: &[crate::model::Attendee]) -> Result<Intent, Refusal> {
     let optional = |s: String| (!s.is_empty()).then_some(s);
     let server = form.value("server");
     let phase = Some(form.value("phase"));
@@ -302,6 +341,10 @@ fn intent(form: &Form) -> Result<Intent, Refusal> {
         },
         Write::Confirm => Intent::Confirm { request: request_number(form) },
         Write::Withdraw => Intent::Withdraw { request: request_number(form), reason: form.value("reason") },
+        Write::Meeting => Intent::Meeting(match form.value("meeting").as_str() {
+            "end" => MeetingIntent::End { attendees: attendees.to_vec() },
+            _ => MeetingIntent::Start { title: form.value("title"), attendees: attendees.to_vec() },
+        }),
     })
 }
 
