@@ -82,6 +82,8 @@ fn every_command_s_json_matches_its_documented_schema() {
     // The forecast's dates are typed: the end and phase 4's projected opening (the override
     // above opened phase 4 with its gates unmet, so phase 5 is the first projected one).
     assert!(status.pointer("/rollout/projected_end").and_then(|v| v.as_str()).is_some(), "{status}");
+    // Who is here: the presence announced above (a root-owned file keeps its claim).
+    assert_eq!(status.pointer("/present/0/operator").and_then(|v| v.as_str()), Some("jsmith"), "{status}");
     assert!(status.pointer("/rollout/phases/4/opened").is_some_and(|v| v.is_null()));
     assert!(status.pointer("/rollout/phases/4/projected_open").and_then(|v| v.as_str()).is_some());
     let journal: serde_json::Value =

@@ -32,6 +32,34 @@ struct Report {
     /// Replacement servers whose manifest does not match the server they replace yet.
     replacements: Vec<Replacement>,
     rollout: Option<RolloutReport>,
+    /// Who has a dashboard open on this data now (presence: not data, never the journal).
+    present: Vec<Here>,
+}
+
+/// One person present, and where they are looking.
+#[derive(Debug, Serialize)]
+struct Here {
+    operator: String,
+    from: Option<String>,
+    read_only: bool,
+    looking_at: String,
+    presenting: bool,
+    following: Option<String>,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<crate::store::Presence> for Here {
+    fn from(p: crate::store::Presence) -> Here {
+        Here {
+            operator: p.operator,
+            from: p.from,
+            read_only: p.read_only,
+            looking_at: p.looking_at,
+            presenting: p.presenting,
+            following: p.following,
+            at: p.at,
+        }
+    }
 }
 
 /// A server's product two or more service packs behind.
@@ -239,6 +267,7 @@ fn build(place: String, now: DateTime<Utc>, data: &Data, state: &State, rollout:
         .map(|((id, status, reason), (title, servers))| FixLine { id, title, status, reason, servers })
         .collect();
     Report {
+        present: Vec::new(),
         data: place,
         version: JSON_VERSION,
         now,
@@ -375,7 +404,8 @@ fn rollout_report(
 pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let loaded = load(ctx, err)?;
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
-    let report = build(ctx.store().place(), ctx.now, &loaded.data, &loaded.state, r);
+    let mut report = build(ctx.store().place(), ctx.now, &loaded.data, &loaded.state, r);
+    report.present = ctx.store().present(ctx.now).into_iter().map(Here::from).collect();
     let text = match format {
         Format::Json => crate::safe::json(&report)? + "\n",
         Format::Text => text(&report, false),
