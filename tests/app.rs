@@ -203,8 +203,8 @@ fn q_types_into_a_note_instead_of_quitting() {
 fn the_risk_grid_filters_the_fleet_to_its_cell() {
     let s = Sample::new();
     let mut a = app(&s, false);
-    assert_eq!(a.panes.risk.counts[0][0], 4, "High/Low: the 4 Exchange IMS servers (lab included)");
     a.update(Action::Tab(Tab::Risk));
+    assert_eq!(a.panes.risk.counts[0][0], 4, "High/Low: the 4 Exchange IMS servers (lab included)");
     a.update(Action::Down);
     a.update(Action::Down);
     a.update(Action::Right);

@@ -132,3 +132,26 @@ fn the_driver_starts_and_ends_a_meeting_and_its_dashboard_minutes_who_comes_and_
     assert!(minutes.ok, "{}", minutes.stderr);
     assert!(minutes.stdout.contains("Weekly review") && minutes.stdout.contains("jsmith"), "{}", minutes.stdout);
 }
+
+#[test]
+fn a_view_hidden_during_a_change_is_derived_when_it_is_shown() {
+    let s = Sample::new();
+    let mut a = app(&s, "mfinger");
+    a.update(Action::Tab(Tab::Agenda));
+    let before = a.panes.agenda.items.len();
+    a.update(Action::Tab(Tab::Fleet));
+    // Another operator's passing checkout of the overdue server, while the agenda is hidden.
+    let checkout = sprout::model::Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        phase: "Local low impact".into(),
+        result: sprout::model::CheckoutResult::Pass,
+        note: "queues normal".into(),
+    };
+    common::record_as(&s, "jsmith", NOW, checkout).expect("recorded");
+    assert!(a.watch());
+    assert_eq!(a.panes.agenda.items.len(), before, "hidden: not derived yet");
+    a.update(Action::Tab(Tab::Agenda));
+    assert!(a.panes.agenda.items.len() < before, "shown: the overdue item is gone");
+    assert!(!a.panes.agenda.items.iter().any(|i| i.what.starts_with("BOS-IMS01: checkout OVERDUE")));
+}

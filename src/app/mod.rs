@@ -53,6 +53,9 @@ pub struct Notice {
     pub text: String,
 }
 
+/// Views derived only when shown.
+const LAZY: [Tab; 3] = [Tab::Risk, Tab::Agenda, Tab::Plan];
+
 /// Notices kept for `:messages`: enough for a session, bounded whatever its length.
 pub const MESSAGES_KEPT: usize = 200;
 
@@ -104,6 +107,8 @@ pub struct App {
     pub followed: Option<String>,
     /// This session asks the room to follow it.
     pub presenting: bool,
+    /// Views a change was not derived into because they were hidden (`LAZY`).
+    stale: HashSet<Tab>,
     /// The terminal is below the minimum size: nothing is drawn but a message, so no key but
     /// quit may act (the terminal loop sets it at each draw and resize).
     pub too_small: bool,
@@ -170,6 +175,7 @@ impl App {
             followed: None,
             presenting: false,
             too_small: false,
+            stale: HashSet::new(),
             page: 10,
             seen_events,
             changed: Default::default(),
@@ -202,10 +208,25 @@ impl App {
         f(panes.get_mut(tab), &snap)
     }
 
-    /// Derive every view after a change: `servers` when only events about them were applied.
+    /// Derive the views after a change: `servers` when only events about them were applied.
+    /// The risk grid, the agenda and the plan are derived when they are shown (a forecast of a
+    /// large fleet is not redone for every write while nobody looks at it); the rest at once,
+    /// since the record keys and the selection read them.
     fn derive_views(&mut self, servers: Option<&[usize]>) {
         for &tab in Tab::ALL {
-            self.with_pane(tab, |pane, snap| pane.derive(snap, servers));
+            if tab == self.tab || !LAZY.contains(&tab) {
+                self.with_pane(tab, |pane, snap| pane.derive(snap, servers));
+            } else {
+                self.stale.insert(tab);
+            }
+        }
+    }
+
+    /// Make `tab` the one shown, derived first if a change happened while it was hidden.
+    pub(crate) fn set_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        if self.stale.remove(&tab) {
+            self.with_pane(tab, |pane, snap| pane.derive(snap, None));
         }
     }
 
@@ -354,7 +375,7 @@ impl App {
                 self.history.remove(0);
             }
             self.history.push(self.tab);
-            self.tab = tab;
+            self.set_tab(tab);
         }
     }
 
@@ -362,9 +383,9 @@ impl App {
     /// the dashboard started elsewhere).
     fn back(&mut self) {
         if let Some(tab) = self.history.pop() {
-            self.tab = tab;
+            self.set_tab(tab);
         } else if self.tab != Tab::Fleet {
-            self.tab = Tab::Fleet;
+            self.set_tab(Tab::Fleet);
         }
     }
 

@@ -162,7 +162,7 @@ impl App {
             self.derive();
         }
         if let Some(tab) = Tab::from_name(&look.view) {
-            self.tab = tab;
+            self.set_tab(tab);
         }
         if self.panes.get(self.tab).filter().is_some_and(|f| f != look.filter) {
             let filter = look.filter.clone();
