@@ -67,6 +67,7 @@ fn words(event: &Event) -> String {
         }
         Event::MeetingJoined { attendee } => format!("{} joined the meeting{}", attendee.operator, from(attendee)),
         Event::MeetingLeft { operator } => format!("{operator} left the meeting"),
+        Event::MeetingDriver { started } => format!("took over as the driver of meeting #{started}"),
     }
 }
 

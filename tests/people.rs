@@ -155,3 +155,37 @@ fn a_view_hidden_during_a_change_is_derived_when_it_is_shown() {
     assert!(a.panes.agenda.items.len() < before, "shown: the overdue item is gone");
     assert!(!a.panes.agenda.items.iter().any(|i| i.what.starts_with("BOS-IMS01: checkout OVERDUE")));
 }
+
+#[test]
+fn handing_the_driver_role_over_is_recorded_and_the_new_driver_minutes_attendance() {
+    let s = Sample::new();
+    let now: DateTime<Utc> = NOW.parse().expect("time");
+    let mut first = app(&s, "mtracy");
+    let mut second = app(&s, "jsmith");
+    let store = first.live.store.clone();
+    store.announce(&first.presence("mtracy-session", now)).expect("announce");
+    store.announce(&second.presence("jsmith-session", now)).expect("announce");
+    key(&mut first, 'M');
+    first.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(first.live.state.meeting.as_ref().is_some_and(|m| m.driver == "mtracy"));
+    // jsmith presents: the role is handed over, and the journal says so.
+    assert!(second.watch());
+    key(&mut second, 'P');
+    assert!(second.presenting);
+    let m = second.live.state.meeting.clone().expect("open");
+    assert_eq!(m.driver, "jsmith", "{:?}", second.notice);
+    let last = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    assert!(last.lines().last().is_some_and(|l| l.contains("by:\"jsmith\"") && l.contains("MeetingDriver")));
+    // Now jsmith's dashboard minutes attendance, mtracy's no longer does.
+    store.withdraw("mtracy-session");
+    first.watch();
+    first.minute_presence();
+    assert!(
+        first.live.state.meeting.as_ref().is_some_and(|m| m.attending("mtracy")),
+        "not the driver: nothing recorded"
+    );
+    second.minute_presence();
+    assert!(second.live.state.meeting.as_ref().is_some_and(|m| !m.attending("mtracy")), "{:?}", second.notice);
+    let minutes = s.run(&["minutes"]);
+    assert!(minutes.stdout.contains("jsmith took over as the driver"), "{}", minutes.stdout);
+}

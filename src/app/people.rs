@@ -64,12 +64,12 @@ impl App {
         }
     }
 
-    /// In a meeting this operator started, minute who came and who left since the last look
-    /// (presence files vanish; the minutes must not). Only the starter's dashboard does, so
-    /// a room full of dashboards records each join once.
+    /// In a meeting this operator drives, minute who came and who left since the last look
+    /// (presence files vanish; the minutes must not). Only the driver's dashboard does, so a
+    /// room full of dashboards records each join once.
     pub fn minute_presence(&mut self) {
         let Some(m) = &self.live.state.meeting else { return };
-        if self.read_only || m.by != self.operator.name {
+        if self.read_only || m.driver != self.operator.name {
             return;
         }
         let options = crate::live::WriteOptions::default();
@@ -134,9 +134,35 @@ impl App {
         }
     }
 
-    /// `P`: ask the room to follow this session, or stop.
+    /// `P`: ask the room to follow this session, or stop. In an open meeting someone else
+    /// drives, presenting takes the driver's role over, and the journal records the handover.
     pub fn toggle_presenting(&mut self) {
+        if !self.presenting
+            && !self.read_only
+            && let Some(m) = &self.live.state.meeting
+            && m.driver != self.operator.name
+        {
+            let (started, from) = (m.seq, m.driver.clone());
+            let event = crate::model::Event::MeetingDriver { started };
+            let operator = self.operator.clone();
+            let options = crate::live::WriteOptions::default();
+            let make = |_: &crate::model::Data, _: &crate::rules::State, _: &str| Ok(event.clone());
+            match crate::live::record_in(&mut self.live, &operator, self.now, options, make, |_| {}) {
+                Ok(recorded) => {
+                    self.after_write(recorded.first_new);
+                    self.seen_events = self.live.data.journal.len();
+                    self.say(
+                        true,
+                        format!("✓ recorded #{}: you drive the meeting now (from {from})", recorded.entry.seq),
+                    );
+                }
+                Err(e) => return self.say(false, format!("✗ {e}")),
+            }
+        }
         self.presenting = !self.presenting;
+        if self.presenting && self.notice.as_ref().is_some_and(|n| n.text.contains("you drive")) {
+            return;
+        }
         self.say(
             true,
             if self.presenting {

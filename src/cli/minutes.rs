@@ -190,6 +190,7 @@ fn attendance(o: &mut String, span: &Span) {
                 format!("{} joined", names(std::slice::from_ref(attendee)))
             }
             Event::MeetingLeft { operator } => format!("{} left", inline(operator)),
+            Event::MeetingDriver { .. } => format!("{} took over as the driver", inline(&e.by)),
             // A span by time may hold whole meetings.
             Event::MeetingStarted { attendees, .. } if span.start.is_none() => {
                 format!("meeting #{} started, attending: {}", e.seq, names(attendees))
@@ -231,6 +232,7 @@ fn records(o: &mut String, span: &Span) {
                     | Event::MeetingEnded { .. }
                     | Event::MeetingJoined { .. }
                     | Event::MeetingLeft { .. }
+                    | Event::MeetingDriver { .. }
             )
         })
         .collect();

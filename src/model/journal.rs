@@ -167,6 +167,11 @@ pub enum Event {
     MeetingLeft {
         operator: String,
     },
+    /// Whoever records it takes over as the driver of the meeting begun on line `started`
+    /// (they present; followers follow them).
+    MeetingDriver {
+        started: u64,
+    },
 }
 
 /// Who attended a meeting: an operator's name and, when known, where from (presence's `from`:
@@ -225,7 +230,8 @@ impl Event {
             | Event::MeetingStarted { .. }
             | Event::MeetingEnded { .. }
             | Event::MeetingJoined { .. }
-            | Event::MeetingLeft { .. } => None,
+            | Event::MeetingLeft { .. }
+            | Event::MeetingDriver { .. } => None,
         }
     }
 
@@ -241,7 +247,10 @@ impl Event {
             | Event::OverrideConfirmed { rollout, .. }
             | Event::OverrideWithdrawn { rollout, .. } => Some(rollout),
             Event::MeetingStarted { rollout, .. } => rollout.as_deref(),
-            Event::MeetingEnded { .. } | Event::MeetingJoined { .. } | Event::MeetingLeft { .. } => None,
+            Event::MeetingEnded { .. }
+            | Event::MeetingJoined { .. }
+            | Event::MeetingLeft { .. }
+            | Event::MeetingDriver { .. } => None,
             Event::Install { .. }
             | Event::Verify { .. }
             | Event::Backup { .. }
@@ -273,7 +282,8 @@ impl Event {
             | Event::MeetingStarted { .. }
             | Event::MeetingEnded { .. }
             | Event::MeetingJoined { .. }
-            | Event::MeetingLeft { .. } => None,
+            | Event::MeetingLeft { .. }
+            | Event::MeetingDriver { .. } => None,
         }
     }
 
@@ -301,7 +311,8 @@ impl Event {
             | Event::MeetingStarted { .. }
             | Event::MeetingEnded { .. }
             | Event::MeetingJoined { .. }
-            | Event::MeetingLeft { .. } => None,
+            | Event::MeetingLeft { .. }
+            | Event::MeetingDriver { .. } => None,
         }
     }
 
@@ -338,13 +349,14 @@ impl Event {
             Event::MeetingEnded { attendees, .. } => attendees.iter().flat_map(Attendee::texts).collect(),
             Event::MeetingJoined { attendee } => attendee.texts(),
             Event::MeetingLeft { operator } => vec![("an attendee", operator)],
+            Event::MeetingDriver { .. } => Vec::new(),
         }
     }
 
     /// The kind words shown in lists and accepted by filters, indexed by `kind_index`.
     pub const KINDS: &[&'static str] = &[
         "install", "verify", "backup", "checkout", "signoff", "extend", "exclude", "advance", "backout", "hotfix",
-        "priority", "request", "confirm", "withdraw", "baseline", "meeting", "adjourn", "join", "leave",
+        "priority", "request", "confirm", "withdraw", "baseline", "meeting", "adjourn", "join", "leave", "driver",
     ];
 
     /// The kind word shown in lists and accepted by filters.
@@ -373,6 +385,7 @@ impl Event {
             Event::MeetingEnded { .. } => 16,
             Event::MeetingJoined { .. } => 17,
             Event::MeetingLeft { .. } => 18,
+            Event::MeetingDriver { .. } => 19,
         }
     }
 }
@@ -409,6 +422,7 @@ mod tests {
             Event::MeetingEnded { started: 1, attendees: vec![] },
             Event::MeetingJoined { attendee: Attendee { operator: s(), from: None } },
             Event::MeetingLeft { operator: s() },
+            Event::MeetingDriver { started: 1 },
         ]
     }
 

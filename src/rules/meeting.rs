@@ -21,6 +21,9 @@ pub struct Meeting {
     pub rollout: Option<String>,
     /// Who is in the room now: those there at the start, plus joins, less leaves.
     pub attendees: Vec<Attendee>,
+    /// Who drives: who started it, or who last took over (their dashboard minutes attendance).
+    #[serde(default)]
+    pub driver: String,
 }
 
 impl Meeting {
@@ -52,7 +55,13 @@ pub fn apply(open: &mut Option<Meeting>, entry: &Entry) {
                 title: title.clone(),
                 rollout: rollout.clone(),
                 attendees: dedup(attendees.iter().cloned()),
+                driver: entry.by.clone(),
             });
+        }
+        Event::MeetingDriver { .. } => {
+            if let Some(m) = open {
+                m.driver = entry.by.clone();
+            }
         }
         Event::MeetingEnded { .. } => *open = None,
         Event::MeetingJoined { attendee } => {
@@ -138,6 +147,22 @@ pub fn check(open: Option<&Meeting>, event: &Event) -> Result<(), Refusal> {
         }
         _ => Ok(()),
     }
+}
+
+/// `operator` takes over as the driver of the meeting begun on line `started`: it must be the
+/// one open, and they must attend it (a dashboard present when it started, or since joined).
+pub fn take_over(open: Option<&Meeting>, started: u64, operator: &str) -> Result<(), Refusal> {
+    let m = open_one(open, "drive")?;
+    if m.seq != started {
+        return refuse(format!("the open meeting is #{}, not #{started}", m.seq));
+    }
+    if !m.attending(operator) {
+        return refuse(format!("{operator} is not attending the meeting #{}: join it first", m.seq));
+    }
+    if m.driver == operator {
+        return refuse(format!("{operator} already drives the meeting #{}", m.seq));
+    }
+    Ok(())
 }
 
 fn open_one<'a>(open: Option<&'a Meeting>, what: &str) -> Result<&'a Meeting, Refusal> {

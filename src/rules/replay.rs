@@ -365,7 +365,8 @@ impl State {
             Event::MeetingStarted { .. }
             | Event::MeetingEnded { .. }
             | Event::MeetingJoined { .. }
-            | Event::MeetingLeft { .. } => super::meeting::apply(&mut self.meeting, entry),
+            | Event::MeetingLeft { .. }
+            | Event::MeetingDriver { .. } => super::meeting::apply(&mut self.meeting, entry),
         }
         server
     }
