@@ -387,6 +387,10 @@ fn an_override_asked_on_one_dashboard_is_confirmed_on_another() {
     let shown = screen(&mut approver, 80, 24);
     assert!(shown.contains("⚑ OVERRIDE ASKED #"), "every dashboard shows the request:\n{shown}");
     assert!(shown.contains("by jsmith: open phase 4"), "{shown}");
+    let wide = screen(&mut approver, 200, 40);
+    let banner = wide.lines().find(|l| l.contains("OVERRIDE ASKED")).unwrap_or_default().to_string();
+    assert!(banner.contains("0/1 confirmed; approvers: "), "who can confirm it: {banner}");
+    assert!(!banner.contains("approvers: jsmith"), "not who asked: {banner}");
     approver.update(Action::Tab(Tab::Rollout));
     approver.update(Action::Record(Write::Confirm));
     let Some(Overlay::Form(form)) = &approver.overlay else { panic!("the confirm form opens: {:?}", approver.notice) };

@@ -128,9 +128,19 @@ fn draw_requests(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) -> Rec
         },
         crate::model::Asked::Priority { server, priority, .. } => format!("{server} to priority {priority}"),
     };
-    // The keys first: at 80 columns the end of the line may be cut.
+    // Who can confirm it: the approvers other than who asked and who already confirmed.
+    let can = app.live.data.team.as_ref().map_or(String::new(), |t| {
+        let names: Vec<&str> = t
+            .approvers
+            .iter()
+            .map(String::as_str)
+            .filter(|a| *a != first.by && !first.confirmed.iter().any(|c| c == a))
+            .collect();
+        if names.is_empty() { String::new() } else { format!("; approvers: {}", names.join(", ")) }
+    });
+    // The keys first: at 80 columns the end of the line may be cut (6 lists the approvers too).
     let text = format!(
-        "⚑ OVERRIDE ASKED #{} (3 then y/w) by {}: {what}; {}/{} confirmed{more}",
+        "⚑ OVERRIDE ASKED #{} (3 then y/w) by {}: {what}; {}/{} confirmed{can}{more}",
         first.seq,
         first.by,
         first.confirmed.len(),
