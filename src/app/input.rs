@@ -90,8 +90,9 @@ impl App {
         let scroll = match key.code {
             KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
             KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-            KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
-            KeyCode::PageUp => scroll.saturating_sub(10),
+            // A page of a popup is about the body's height (the popup takes most of it).
+            KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(self.page.max(10) as u16),
+            KeyCode::PageUp => scroll.saturating_sub(self.page.max(10) as u16),
             KeyCode::Char('g') | KeyCode::Home => 0,
             KeyCode::Char('G') | KeyCode::End => u16::MAX,
             KeyCode::Enter => {
