@@ -112,10 +112,10 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
             .map_err(|e| Failure(format!("cannot watch for signal {signal}: {e}")))?;
     }
     let mut announcer = meeting.presence.then(|| sprout::app::Announcer::new(Arc::clone(&store)));
-    if let Some(a) = &mut announcer
-        && a.beat(&app, Utc::now())
-    {
+    if let Some(a) = &mut announcer {
+        // This session is ours whether or not the store took the announcement: never follow it.
         app.session = Some(a.session.clone());
+        a.beat(&mut app, Utc::now());
     }
     app.set_people(store.present(Utc::now()));
     if let Some(name) = &meeting.follow {

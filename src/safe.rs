@@ -12,6 +12,15 @@ use std::io::{self, Write};
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        // Line and paragraph separators break a line where none is seen; zero-width characters
+        // make two names that look one.
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+}
+
+/// Where someone connects from, as presence and meeting attendees carry it: an address or a
+/// host and a user, in a few plain characters (no parentheses: never a second name).
+pub fn plain_place(text: &str) -> bool {
+    text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || " .:,_@/-".contains(c))
 }
 
 /// `text` with every unsafe character written out visibly: `\e` for ESC, `\n`, `\r`, `\t`, and

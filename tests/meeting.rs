@@ -206,6 +206,12 @@ fn status_as_of_a_time_before_an_event_differs_from_now_in_exactly_that_event() 
     let then = s.run_at(clock, &["status", "--as-of", "2000-11-24T14:09:59Z"]);
     assert!(then.ok, "{}", then.stderr);
     assert!(then.stderr.contains("as of 2000-11-24T14:09:59Z: the journal through #39; 1 later event(s) left out"));
+    assert!(then.stdout.lines().nth(1).is_some_and(|l| l.starts_with("AS OF 2000-11-24 14:09 UTC: history")));
+    // Beside the line that says it is history, the two differ in exactly the checkout.
+    let then = common::Run {
+        stdout: then.stdout.lines().filter(|l| !l.starts_with("AS OF ")).map(|l| format!("{l}\n")).collect(),
+        ..then
+    };
     let only = |a: &str, b: &str| -> Vec<String> {
         a.lines().filter(|l| !b.lines().any(|m| m == *l)).map(str::to_string).collect()
     };
@@ -214,7 +220,8 @@ fn status_as_of_a_time_before_an_event_differs_from_now_in_exactly_that_event() 
     assert_eq!(only(&now.stdout, &then.stdout), Vec::<String>::new(), "nothing new but the checkout's effect");
     // At the event's own time it is in; the journal and the server read the same history.
     let at_it = s.run_at(clock, &["--as-of", "2000-11-24T14:10:00Z", "status"]);
-    assert_eq!(at_it.stdout, now.stdout);
+    let history: String = at_it.stdout.lines().filter(|l| !l.starts_with("AS OF ")).map(|l| format!("{l}\n")).collect();
+    assert_eq!(history, now.stdout);
     let journal = s.run(&["journal", "--as-of", "2000-11-24T14:00:00Z"]).stdout;
     assert!(journal.lines().last().is_some_and(|l| l.starts_with("#39 ")), "{journal}");
     assert!(!s.run(&["server", "BOS-IMS01", "--as-of", "2000-11-24T14:00:00Z"]).stdout.contains("checkout Pass: ok"));

@@ -107,6 +107,11 @@ pub struct App {
     pub followed: Option<String>,
     /// This session asks the room to follow it.
     pub presenting: bool,
+    /// What this dashboard has seen of presence in the meeting it drives (joins and leaves are
+    /// minuted once they settle).
+    pub attendance: crate::live::meeting::Attendance,
+    /// How long a presence must hold before it is minuted (`live::meeting::SETTLE`).
+    pub settle: std::time::Duration,
     /// Views a change was not derived into because they were hidden (`LAZY`).
     stale: HashSet<Tab>,
     /// The terminal is below the minimum size: nothing is drawn but a message, so no key but
@@ -176,6 +181,8 @@ impl App {
             presenting: false,
             too_small: false,
             stale: HashSet::new(),
+            attendance: Default::default(),
+            settle: crate::live::meeting::SETTLE,
             page: 10,
             seen_events,
             changed: Default::default(),

@@ -74,7 +74,19 @@ impl App {
         }
         let options = crate::live::WriteOptions::default();
         let operator = self.operator.clone();
-        match crate::live::meeting::follow_presence(&mut self.live, &operator, self.now, options, |_| {}) {
+        let settle = self.settle;
+        let mut attendance = std::mem::take(&mut self.attendance);
+        let result = crate::live::meeting::follow_presence(
+            &mut self.live,
+            &operator,
+            self.now,
+            options,
+            &mut attendance,
+            settle,
+            |_| {},
+        );
+        self.attendance = attendance;
+        match result {
             Ok(recorded) if recorded.is_empty() => {}
             Ok(recorded) => {
                 let words: Vec<String> = recorded.iter().map(|r| crate::describe::event(&r.entry.event)).collect();
@@ -213,6 +225,8 @@ pub struct Announcer {
     store: std::sync::Arc<dyn crate::store::Store>,
     pub session: String,
     last: Option<(Presence, std::time::Instant)>,
+    /// The last announcement was refused (and said so).
+    refused: bool,
 }
 
 impl Announcer {
@@ -228,22 +242,29 @@ impl Announcer {
             std::process::id(),
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())
         );
-        Announcer { store, session, last: None }
+        Announcer { store, session, last: None, refused: false }
     }
 
-    /// Announce `app`'s presence if it changed or the beat is due; false if the store refused.
-    pub fn beat(&mut self, app: &App, now: DateTime<Utc>) -> bool {
+    /// Announce `app`'s presence if it changed or the beat is due. A refusal is told once (the
+    /// first, and again after announcing worked in between), never at every beat.
+    pub fn beat(&mut self, app: &mut App, now: DateTime<Utc>) {
         let mut p = app.presence(&self.session, now);
         if let Some((last, when)) = &self.last {
             p.at = last.at;
             if *last == p && when.elapsed() < Self::BEAT {
-                return true;
+                return;
             }
             p.at = now;
         }
-        let ok = self.store.announce(&p).is_ok();
+        match self.store.announce(&p) {
+            Ok(()) => self.refused = false,
+            Err(e) if !self.refused => {
+                self.refused = true;
+                app.say(false, format!("{e}; the others do not see you in the people list"));
+            }
+            Err(_) => {}
+        }
         self.last = Some((p, std::time::Instant::now()));
-        ok
     }
 
     pub fn withdraw(&self) {

@@ -17,13 +17,11 @@ use super::{Loaded, Recorded, WriteError, WriteOptions, record_in};
 /// presence file whose name the journal would refuse (empty, control characters) is left out
 /// rather than let it refuse the whole meeting.
 pub fn present(loaded: &Loaded, operator: &Operator, now: DateTime<Utc>) -> Vec<Attendee> {
-    let fit = |text: &str| !text.trim().is_empty() && crate::safe::find_unsafe(text).is_none();
-    let present = loaded
-        .store
-        .present(now)
-        .into_iter()
-        .filter(|p| fit(&p.operator) && p.from.as_deref().is_none_or(fit))
-        .map(|p| Attendee { operator: p.operator, from: p.from });
+    let fit = |text: &str| crate::rules::meeting::account_name(text);
+    let present = loaded.store.present(now).into_iter().filter(|p| fit(&p.operator)).map(|p| {
+        // Where from is a few plain characters or left out (never a second name).
+        Attendee { operator: p.operator, from: p.from.filter(|f| crate::safe::plain_place(f)) }
+    });
     attendees(present, Attendee { operator: operator.name.clone(), from: operator.from.clone() })
 }
 
@@ -90,30 +88,79 @@ pub fn leave(
     record(loaded, operator, now, options, None, MeetingIntent::Leave { operator: who.to_string() }, on_wait)
 }
 
-/// For the driver's dashboard, on each presence change: record a join for everyone present and
-/// not yet attending, and a leave for every attendee no longer present (the driver counts as
-/// present). Nothing when no meeting is open. Stops at the first write that fails.
+/// What the driver's dashboard has seen of presence during a meeting: since when each operator
+/// has been present, since when each has been gone, and who was ever seen. A join is recorded
+/// once someone has been present for `settle`, a leave once someone seen during the meeting has
+/// been gone for `settle`: a dashboard flickering in and out (or a flood of files) cannot fill
+/// the journal, and someone who joined by `sprout meeting join` without a dashboard is never
+/// taken to have left.
+#[derive(Debug, Default, Clone)]
+pub struct Attendance {
+    meeting: u64,
+    here_since: std::collections::HashMap<String, (Attendee, std::time::Instant)>,
+    gone_since: std::collections::HashMap<String, std::time::Instant>,
+    seen: std::collections::HashSet<String>,
+}
+
+/// How long a presence must hold before the driver's dashboard minutes it.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// For the driver's dashboard, on each presence change: record who has settled in and who has
+/// settled out (see `Attendance`). Nothing when no meeting is open; no leave at all when the
+/// store could not look at every presence. Stops at the first write that fails.
 pub fn follow_presence(
     loaded: &mut Loaded,
     operator: &Operator,
     now: DateTime<Utc>,
     options: WriteOptions,
+    attendance: &mut Attendance,
+    settle: std::time::Duration,
     mut on_wait: impl FnMut(&str),
 ) -> Result<Vec<Recorded>, WriteError> {
     let Some(meeting) = &loaded.state.meeting else { return Ok(Vec::new()) };
+    if attendance.meeting != meeting.seq {
+        *attendance = Attendance { meeting: meeting.seq, ..Attendance::default() };
+    }
+    let (_, complete) = loaded.store.present_complete(now);
     let here = present(loaded, operator, now);
-    let joined: Vec<Attendee> = here.iter().filter(|a| !meeting.attending(&a.operator)).cloned().collect();
+    let at = std::time::Instant::now();
+    attendance.here_since.retain(|op, _| here.iter().any(|a| &a.operator == op));
+    for a in &here {
+        attendance.here_since.entry(a.operator.clone()).or_insert_with(|| (a.clone(), at));
+        attendance.gone_since.remove(&a.operator);
+        attendance.seen.insert(a.operator.clone());
+    }
+    if complete {
+        for a in &meeting.attendees {
+            if !here.iter().any(|h| h.operator == a.operator) {
+                attendance.gone_since.entry(a.operator.clone()).or_insert(at);
+            }
+        }
+    } else {
+        attendance.gone_since.clear();
+    }
+    let joined: Vec<Attendee> = attendance
+        .here_since
+        .values()
+        .filter(|(a, since)| since.elapsed() >= settle && !meeting.attending(&a.operator))
+        .map(|(a, _)| a.clone())
+        .collect();
     let left: Vec<String> = meeting
         .attendees
         .iter()
-        .filter(|a| !here.iter().any(|h| h.operator == a.operator))
         .map(|a| a.operator.clone())
+        .filter(|op| {
+            op != &operator.name
+                && attendance.seen.contains(op)
+                && attendance.gone_since.get(op).is_some_and(|since| since.elapsed() >= settle)
+        })
         .collect();
     let mut recorded = Vec::new();
     for attendee in joined {
         recorded.push(join(loaded, operator, now, options, attendee, &mut on_wait)?);
     }
     for who in left {
+        attendance.gone_since.remove(&who);
         recorded.push(leave(loaded, operator, now, options, &who, &mut on_wait)?);
     }
     Ok(recorded)
@@ -162,10 +209,31 @@ mod tests {
         // jsmith's dashboard goes away, mfinger's appears.
         store.withdraw("host-jsmith");
         store.announce(&presence("mfinger", now())).expect("announce");
-        let noted = follow_presence(&mut loaded, &driver, now(), opts, |_| {}).expect("follow");
+        let mut seen = Attendance::default();
+        let zero = std::time::Duration::ZERO;
+        // jsmith was never seen by this dashboard during the meeting: not taken to have left.
+        let noted = follow_presence(&mut loaded, &driver, now(), opts, &mut seen, zero, |_| {}).expect("follow");
         let kinds: Vec<&str> = noted.iter().map(|r| r.entry.event.kind()).collect();
-        assert_eq!(kinds, ["join", "leave"]);
-        assert!(follow_presence(&mut loaded, &driver, now(), opts, |_| {}).expect("follow").is_empty(), "no change");
+        assert_eq!(kinds, ["join"]);
+        // Seen, then gone: a leave; and once settled, nothing more.
+        store.announce(&presence("jsmith", now())).expect("announce");
+        assert!(
+            follow_presence(&mut loaded, &driver, now(), opts, &mut seen, zero, |_| {}).expect("follow").is_empty()
+        );
+        store.withdraw("host-jsmith");
+        let noted = follow_presence(&mut loaded, &driver, now(), opts, &mut seen, zero, |_| {}).expect("follow");
+        let kinds: Vec<&str> = noted.iter().map(|r| r.entry.event.kind()).collect();
+        assert_eq!(kinds, ["leave"]);
+        assert!(
+            follow_presence(&mut loaded, &driver, now(), opts, &mut seen, zero, |_| {}).expect("follow").is_empty(),
+            "no change"
+        );
+        // A presence that has not held for the settling time is not minuted yet.
+        store.announce(&presence("kcho", now())).expect("announce");
+        let long = std::time::Duration::from_secs(3600);
+        assert!(
+            follow_presence(&mut loaded, &driver, now(), opts, &mut seen, long, |_| {}).expect("follow").is_empty()
+        );
         end(&mut loaded, &driver, now(), opts, |_| {}).expect("end");
         assert_eq!(loaded.state.meeting, None);
         let err = end(&mut loaded, &driver, now(), opts, |_| {}).expect_err("none open");

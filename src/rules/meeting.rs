@@ -169,11 +169,32 @@ fn open_one<'a>(open: Option<&'a Meeting>, what: &str) -> Result<&'a Meeting, Re
     open.ok_or_else(|| Refusal(format!("no meeting is open to {what}: start one first (sprout meeting start)")))
 }
 
+/// Attendees are accounts: a name as an account is written (ASCII letters, digits, `_ . -`, at
+/// most 32, or `uid:N`), so a look-alike, a list or a line break cannot pass for other people;
+/// where from, a few plain characters.
 fn named(attendees: &[Attendee]) -> Result<(), Refusal> {
-    if attendees.iter().any(|a| a.operator.trim().is_empty()) {
-        return refuse("an attendee without a name cannot be recorded");
+    for a in attendees {
+        if a.operator.trim().is_empty() {
+            return refuse("an attendee without a name cannot be recorded");
+        }
+        if !account_name(&a.operator) {
+            return refuse(format!(
+                "'{}' is not an account name (letters, digits, _ . - only, at most 32)",
+                crate::safe::visible(&a.operator)
+            ));
+        }
+        if a.from.as_deref().is_some_and(|f| !crate::safe::plain_place(f)) {
+            return refuse(format!("where {} came from holds more than an address or a name", a.operator));
+        }
     }
     Ok(())
+}
+
+/// How an OS account is named (and `uid:N` for one without a passwd entry).
+pub fn account_name(name: &str) -> bool {
+    let plain =
+        |n: &str| !n.is_empty() && n.len() <= 32 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    plain(name) && !name.starts_with('-') || name.strip_prefix("uid:").is_some_and(|n| n.parse::<u32>().is_ok())
 }
 
 /// "#40, "Weekly review", started by mtracy 2000-11-24 14:00 UTC".
@@ -234,6 +255,18 @@ mod tests {
         assert!(check(state.meeting.as_ref(), &end).is_ok());
         apply(&data, &mut state, "mtracy", end);
         assert_eq!(state.meeting, None, "ended");
+    }
+
+    #[test]
+    fn an_attendee_is_an_account_never_a_look_alike_or_a_list() {
+        for bad in ["mtr\u{0430}cy", "bob\u{2028}carol", "a, mfinger", "", "-rf"] {
+            let join = Event::MeetingJoined { attendee: who(bad) };
+            assert!(named(std::slice::from_ref(&who(bad))).is_err(), "{bad:?}");
+            let _ = join;
+        }
+        assert!(named(&[who("mtracy"), who("uid:1001"), who("svc_sprout.ops")]).is_ok());
+        let forged = Attendee { operator: "atk1".into(), from: Some("10.0.0.5), mtracy (from 10.9.9.9".into()) };
+        assert!(named(&[forged]).is_err(), "where from cannot name another attendee");
     }
 
     #[test]

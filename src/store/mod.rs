@@ -167,8 +167,11 @@ impl Presence {
     /// A dashboard that has not beaten for this long is taken to be gone.
     pub const STALE: Duration = Duration::from_secs(30);
 
+    /// Older than `STALE`, or dated in the future beyond the clock tolerance (a heartbeat from
+    /// the future would never go stale).
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
-        (now - self.at).to_std().is_ok_and(|age| age > Presence::STALE)
+        let ahead = chrono::Duration::minutes(crate::rules::time::CLOCK_TOLERANCE_MINUTES);
+        (now - self.at).to_std().is_ok_and(|age| age > Presence::STALE) || self.at > now + ahead
     }
 }
 
@@ -221,6 +224,11 @@ pub trait Store: fmt::Debug + Send + Sync {
     fn announce(&self, presence: &Presence) -> Result<(), String>;
     /// Everyone present now, stale announcements left out.
     fn present(&self, now: DateTime<Utc>) -> Vec<Presence>;
+    /// The same, and whether the store looked at every announcement (a flood of them is read
+    /// only so far): when it did not, nobody may be taken to have left.
+    fn present_complete(&self, now: DateTime<Utc>) -> (Vec<Presence>, bool) {
+        (self.present(now), true)
+    }
     /// Call `on_change` when the data or a presence changes, soon after (file-system
     /// notifications, a database's LISTEN); `None` when the store cannot tell, and the caller
     /// polls `stamp` and `present` instead. Notifications may be late or lost on some file

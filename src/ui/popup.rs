@@ -113,7 +113,7 @@ fn people(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let me = app.people.iter().find(|p| Some(&p.session) == app.session.as_ref());
     let mine = me.map_or_else(
-        || format!("{} (not announced: --no-presence or read-only store)", app.operator.name),
+        || format!("{} (not in the list: --no-presence, or the store refused it: m says why)", app.operator.name),
         |p| format!("{} · {}", p.operator, p.looking_at),
     );
     lines.push(Line::from(vec![Span::styled("you  ", theme.dim), Span::raw(mine)]));

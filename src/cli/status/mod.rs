@@ -32,8 +32,11 @@ struct Report {
     /// Replacement servers whose manifest does not match the server they replace yet.
     replacements: Vec<Replacement>,
     rollout: Option<RolloutReport>,
-    /// Who has a dashboard open on this data now (presence: not data, never the journal).
+    /// Who has a dashboard open on this data now (presence: not data, never the journal); left
+    /// empty for a status `as_of` a past time.
     present: Vec<Here>,
+    /// Set when this is history (`--as-of`): the journal replayed up to this time only.
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One person present, and where they are looking.
@@ -268,6 +271,7 @@ fn build(place: String, now: DateTime<Utc>, data: &Data, state: &State, rollout:
         .collect();
     Report {
         present: Vec::new(),
+        as_of: None,
         data: place,
         version: JSON_VERSION,
         now,
@@ -405,7 +409,10 @@ pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Wri
     let loaded = load(ctx, err)?;
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let mut report = build(ctx.store().place(), ctx.now, &loaded.data, &loaded.state, r);
-    report.present = ctx.store().present(ctx.now).into_iter().map(Here::from).collect();
+    report.as_of = ctx.as_of;
+    if ctx.as_of.is_none() {
+        report.present = ctx.store().present(ctx.now).into_iter().map(Here::from).collect();
+    }
     let text = match format {
         Format::Json => crate::safe::json(&report)? + "\n",
         Format::Text => text(&report, false),

@@ -12,6 +12,17 @@ pub(super) fn text(r: &Report, md: bool) -> String {
     } else {
         format!("sprout status: {} servers in {} ({})\n", r.servers, r.data, r.now.format("%Y-%m-%d %H:%M UTC"))
     });
+    if let Some(t) = r.as_of {
+        // History says so where it is read, not only on stderr.
+        let t = t.format("%Y-%m-%d %H:%M UTC");
+        o.push_str(&if md {
+            format!(
+                "\n**As of {t}: history.** The journal is replayed up to that time only; later events are left out.\n"
+            )
+        } else {
+            format!("AS OF {t}: history; the journal replayed up to that time only, later events left out\n")
+        });
+    }
     if !r.violations.is_empty() {
         h(
             &mut o,

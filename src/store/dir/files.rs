@@ -234,6 +234,19 @@ pub fn replace(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Write a whole file only its owner may write (0644 whatever the folder: a presence), through
+/// a temp file and a rename like `replace`, without fsync (it is rewritten every few seconds).
+pub fn replace_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir)?;
+    tmp.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Temp files sprout makes start with this.
 pub const TEMP_PREFIX: &str = ".sprout-tmp-";
 

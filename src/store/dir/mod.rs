@@ -257,6 +257,10 @@ impl Store for FileStore {
         presence::present(&self.dir, now)
     }
 
+    fn present_complete(&self, now: DateTime<Utc>) -> (Vec<Presence>, bool) {
+        presence::present_complete(&self.dir, now)
+    }
+
     fn withdraw(&self, session: &str) {
         presence::withdraw(&self.dir, session);
     }
