@@ -126,15 +126,7 @@ pub fn agenda(data: &Data, state: &State, view: &FleetView) -> Vec<Item> {
                 format!("confirm override request #{} by {}: {server} to priority {priority}", q.seq, q.by)
             }
         };
-        let approvers = data.team.as_ref().map(|t| {
-            let names: Vec<&str> = t
-                .approvers
-                .iter()
-                .map(String::as_str)
-                .filter(|a| *a != q.by && !q.confirmed.iter().any(|c| c == a))
-                .collect();
-            names.join(", ")
-        });
+        let approvers = data.team.as_ref().map(|t| super::approval::can_confirm(t, q).join(", "));
         let whom = match approvers {
             Some(names) if !names.is_empty() => format!("approvers ({names})"),
             _ => "approvers".to_string(),

@@ -202,6 +202,11 @@ pub fn effect(data: &Data, state: &State, entry: &crate::model::Entry, before: O
 }
 
 /// Whether `operator` may confirm `q`: an approver, not the one who asked, not twice.
+/// The approvers who can still confirm `q`: not who asked, not who confirmed already.
+pub fn can_confirm<'a>(team: &'a Team, q: &Request) -> Vec<&'a str> {
+    team.approvers.iter().map(String::as_str).filter(|a| *a != q.by && !q.confirmed.iter().any(|c| c == a)).collect()
+}
+
 pub fn may_confirm(team: &Team, q: &Request, operator: &str) -> Result<(), Refusal> {
     if !team.may_approve(operator) {
         return refuse(format!(

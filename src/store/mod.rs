@@ -164,6 +164,22 @@ pub enum Changed {
 pub type Watching = Box<dyn std::any::Any + Send>;
 
 impl Presence {
+    /// What else is said of a person in the people list and `status`: presenting, read-only,
+    /// whom they follow.
+    pub fn marks(&self) -> Vec<String> {
+        let mut marks = Vec::new();
+        if self.presenting {
+            marks.push("● presenting".to_string());
+        }
+        if self.read_only {
+            marks.push("read-only".to_string());
+        }
+        if let Some(f) = &self.following {
+            marks.push(format!("following {f}"));
+        }
+        marks
+    }
+
     /// A dashboard that has not beaten for this long is taken to be gone.
     pub const STALE: Duration = Duration::from_secs(30);
 

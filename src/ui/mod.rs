@@ -130,12 +130,7 @@ fn draw_requests(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) -> Rec
     };
     // Who can confirm it: the approvers other than who asked and who already confirmed.
     let can = app.live.data.team.as_ref().map_or(String::new(), |t| {
-        let names: Vec<&str> = t
-            .approvers
-            .iter()
-            .map(String::as_str)
-            .filter(|a| *a != first.by && !first.confirmed.iter().any(|c| c == a))
-            .collect();
+        let names = crate::rules::approval::can_confirm(t, first);
         if names.is_empty() { String::new() } else { format!("; approvers: {}", names.join(", ")) }
     });
     // The keys first: at 80 columns the end of the line may be cut (6 lists the approvers too).

@@ -122,16 +122,7 @@ fn people(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::styled("nobody else is here", theme.dim));
     }
     for (n, p) in others.iter().enumerate() {
-        let mut marks = Vec::new();
-        if p.presenting {
-            marks.push("● presenting".to_string());
-        }
-        if p.read_only {
-            marks.push("read-only".to_string());
-        }
-        if let Some(f) = &p.following {
-            marks.push(format!("following {f}"));
-        }
+        let mut marks = p.marks();
         if app.following.as_ref() == Some(&p.operator) {
             marks.push("◀ you follow".to_string());
         }

@@ -49,11 +49,16 @@ struct Here {
     presenting: bool,
     following: Option<String>,
     at: chrono::DateTime<chrono::Utc>,
+    /// The words the people list says of them (text and Markdown only).
+    #[serde(skip)]
+    marks: Vec<String>,
 }
 
 impl From<crate::store::Presence> for Here {
     fn from(p: crate::store::Presence) -> Here {
+        let marks = p.marks();
         Here {
+            marks,
             operator: p.operator,
             from: p.from,
             read_only: p.read_only,

@@ -144,16 +144,7 @@ pub(super) fn text(r: &Report, md: bool) -> String {
     if !r.present.is_empty() {
         h(&mut o, &format!("Here now: {} dashboard(s) open", r.present.len()));
         for p in &r.present {
-            let mut marks = Vec::new();
-            if p.presenting {
-                marks.push("presenting".to_string());
-            }
-            if p.read_only {
-                marks.push("read-only".to_string());
-            }
-            if let Some(f) = &p.following {
-                marks.push(format!("following {f}"));
-            }
+            let marks = &p.marks;
             // Presence is anyone's file: in Markdown nothing in it becomes markup.
             let say = |t: &str| if md { crate::cli::markdown::inline(t) } else { t.to_string() };
             let from = p.from.as_deref().map(|f| format!(" ({})", say(f))).unwrap_or_default();
