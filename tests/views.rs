@@ -349,7 +349,7 @@ fn every_view_keeps_its_title_and_footer_at_the_minimum_size() {
     let s = Sample::new();
     for (tab, title) in [
         (Tab::Fleet, "Fleet: 38 servers"),
-        (Tab::Server, "Server (esc back"),
+        (Tab::Server, "(esc back, ↑/↓ scroll)"),
         (Tab::Rollout, "Gates of phase 3"),
         (Tab::Journal, "Journal: 39 of 39"),
         (Tab::Risk, "Risk in ex55-sp4"),

@@ -84,7 +84,7 @@ impl App {
                 format!("Back out {} on {name}", ro.product),
                 vec![fixed(&name), Field::text("reason", true)],
             )
-            .with_context(vec!["The server returns to its previous level and the phase halts.".into()]),
+            .with_context(vec![self.backout_levels(&ro, &name)]),
             Write::SignOff => {
                 let (Some(c), Some(v)) = (current, self.view.rollout.as_ref()) else {
                     return self.refuse("no phase is open to sign off");
@@ -199,6 +199,26 @@ impl App {
                 here,
                 "Enter, then y, ends it; `sprout minutes` writes its minutes.".into(),
             ]),
+        }
+    }
+
+    /// What a back-out of `server` would do, level by level, as the write path would record it.
+    fn backout_levels(&self, ro: &crate::model::Rollout, server: &str) -> String {
+        let intent = Intent::BackOut { server: server.to_string(), product: None, reason: String::new() };
+        let event = intent.event(&self.live.data, &self.live.state, Some(&ro.id), self.now);
+        let installed = self
+            .live
+            .state
+            .server_index(server)
+            .and_then(|i| self.live.state.servers[i].products.get(&ro.product).copied());
+        match (event, self.live.data.catalog.product(&ro.product), installed) {
+            (Ok(crate::model::Event::BackedOut { to_level, .. }), Some(p), Some(now)) => format!(
+                "{server} returns from {} {} to {} and the phase halts.",
+                p.name,
+                p.level_name(now),
+                p.level_name(to_level)
+            ),
+            _ => "The server returns to its previous level and the phase halts.".into(),
         }
     }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::app::action::{self, Action, Binding};
 use crate::rules::{self, Compliance, HotFixStatus, RatingSource};
 use crate::ui::scroll::{self, Offset};
-use crate::ui::table;
+use crate::ui::table::{self, fit};
 use crate::ui::theme::{Theme, soak_symbol};
 
 use super::{Effect, Snapshot, View};
@@ -180,7 +180,17 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border)
-        .title(Span::styled(" Server (esc back, ↑/↓ scroll) ", theme.title));
+        // The name stays in sight however far the pane is scrolled.
+        .title(Span::styled(
+            fit(
+                &format!(" Server {} (esc back, ↑/↓ scroll) ", crate::safe::visible(&snap.live.state.servers[i].name)),
+                usize::from(area.width),
+            )
+            .trim_end()
+            .to_string()
+                + " ",
+            theme.title,
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // Wrapped here, not by the paragraph, so the rows are counted: the last page is known and
