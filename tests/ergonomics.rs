@@ -336,3 +336,13 @@ fn on_the_rollout_view_a_record_key_acts_only_on_the_members_panel() {
     type_keys(&mut a, "c");
     assert!(matches!(a.overlay, Some(Overlay::Form(_))));
 }
+
+#[test]
+fn the_back_out_form_says_the_levels_it_goes_from_and_to() {
+    let s = Sample::new();
+    let mut a = app(&s);
+    open_server(&mut a, "BOS-IMS01");
+    a.update(Action::Record(sprout::app::Write::BackOut));
+    let Some(Overlay::Form(form)) = &a.overlay else { panic!("the back-out form: {:?}", a.notice) };
+    assert!(form.context[0].starts_with("BOS-IMS01 returns from Exchange Server 5.5 SP4 to SP3"), "{:?}", form.context);
+}
