@@ -199,6 +199,9 @@ fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     // In a review meeting: whom this dashboard follows, whether it presents, how many are here.
     let mut meeting = String::new();
+    if let Some(m) = &app.live.state.meeting {
+        meeting.push_str(&format!("● meeting #{} │ ", m.seq));
+    }
     if let Some(name) = &app.following {
         meeting.push_str(&format!("▶ following {name} │ "));
     }
