@@ -270,3 +270,61 @@ fn where_signatures_are_required_an_unsigned_write_is_refused_and_an_unsigned_li
     assert!(v.stdout.contains("journal.ron:41: event 41 by bob: unsigned"), "{}", v.stdout);
     assert!(v.stdout.contains("1 verified, 0 unverified, 40 unsigned (this directory requires"), "{}", v.stdout);
 }
+
+/// The figures in docs/performance.md: `cargo test --release --test signed -- --ignored --nocapture`.
+#[test]
+#[ignore = "a bench: run it by hand, in release"]
+fn bench_signing_per_record_and_verifying_many() {
+    let w = World::new();
+    w.agent.add(&w.keys[0].0);
+    w.require();
+    // Signing through the write path, agent on a local socket, Ed25519; the whole record
+    // (lock, catch up, check, sign, append, fsync) and the agent's part alone.
+    let records = 200;
+    let mut loaded = sprout::live::load_dir(&w.s.path()).expect("load");
+    let op = sprout::store::Operator { name: "alice".into(), from: None };
+    let start = std::time::Instant::now();
+    for i in 0..records {
+        sprout::live::record_in(
+            &mut loaded,
+            &op,
+            NOW.parse().expect("t"),
+            Default::default(),
+            |_, _, _| Ok(backup(&format!("tape {i}"))),
+            |_| {},
+        )
+        .expect("record");
+    }
+    let per_record = start.elapsed() / records;
+    let trust = sprout::store::trust::load(&w.s.path().display().to_string()).expect("trust");
+    let mut signer = sprout::store::signer::for_operator(&trust, "alice").expect("signer").expect("key");
+    let entry = journal::decode(&w.lines()[45], 46).expect("line");
+    let canonical = entry.canonical().expect("canonical");
+    let start = std::time::Instant::now();
+    for _ in 0..1000 {
+        signer.sign(canonical.as_bytes()).expect("sign");
+    }
+    let per_sign = start.elapsed() / 1000;
+    println!("record with signing, local agent, Ed25519: {per_record:?} per record ({records} records)");
+    println!("the agent's signature alone: {per_sign:?} per event (1000 signatures)");
+
+    // Verifying: N signed events checked by the code `sprout verify` uses, on both cores.
+    let n: usize = std::env::var("SIGNED_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let signed = journal::decode(&w.lines()[45], 46).expect("line");
+    let batch: Vec<(usize, Entry)> = (0..16 * 1024).map(|i| (i, signed.clone())).collect();
+    let start = std::time::Instant::now();
+    let mut tally = sprout::rules::signature::Tally::default();
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(batch.len());
+        tally.add(&batch[..take], &trust);
+        left -= take;
+    }
+    let took = start.elapsed();
+    assert_eq!(tally.verified, n);
+    println!(
+        "verify {n} signed events in process: {took:?} ({:.0} per second; 1,000,000 would take {:.1} s)",
+        n as f64 / took.as_secs_f64(),
+        1_000_000.0 * took.as_secs_f64() / n as f64
+    );
+}
