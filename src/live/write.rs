@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Data, Entry, Event};
+use crate::model::{Data, Entry, Event, JournalIndex};
 use crate::rules::lookup::Refusal;
 use crate::rules::record;
 use crate::rules::replay::State;
+use crate::store::signer::Signer;
 use crate::store::{Operator, Store, StoreError};
 
 use super::{LoadError, Loaded, cache, catch_up, load};
@@ -82,15 +83,13 @@ pub fn record_baseline(
     if options.read_only {
         return Err(WriteError::ReadOnly);
     }
+    let mut signer = signer(store.as_ref(), operator)?;
     let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
     let loaded = load(store)?;
     let now = append_clock(now);
     let (text, event) = build(&loaded)?;
     let warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
-    let index = &loaded.data.journal;
-    let (entry, line) =
-        crate::store::journal::encode(index.seq + 1, now, &operator.name, operator.from.clone(), event, &index.sum)
-            .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
+    let (entry, line) = encode(&loaded.data.journal, now, operator, event, signer.as_mut())?;
     if line.len() > crate::store::journal::MAX_LINE_BYTES {
         return Err(
             Refusal("the baseline change lists more than a journal line may hold; import in parts".into()).into()
@@ -103,6 +102,39 @@ pub fn record_baseline(
     locked.replace_fleet(&text)?;
     locked.append(&line, &loaded.mark)?;
     Ok(Recorded { entry, warnings, effect: None, first_new: None })
+}
+
+/// The operator's key, found before the lock is taken (the agent is asked which keys it holds,
+/// which may be slow over a forwarded connection); it signs under the lock, once `seq` and
+/// `prev` are known. Refused, with what to do, where signatures are required and there is none.
+fn signer(store: &dyn Store, operator: &Operator) -> Result<Option<Signer>, Refusal> {
+    let trust = crate::store::trust::load(&store.place()).map_err(Refusal)?;
+    crate::store::signer::for_operator(&trust, &operator.name).map_err(Refusal)
+}
+
+/// The next line: the event chained to `index`'s last, signed when there is a signer.
+fn encode(
+    index: &JournalIndex,
+    now: DateTime<Utc>,
+    operator: &Operator,
+    event: Event,
+    signer: Option<&mut Signer>,
+) -> Result<(Entry, String), Refusal> {
+    let mut entry = Entry {
+        seq: index.seq + 1,
+        at: now,
+        by: operator.name.clone(),
+        from: operator.from.clone(),
+        event,
+        prev: index.sum.clone(),
+        sig: None,
+        sum: String::new(),
+    };
+    if let Some(signer) = signer {
+        let canonical = entry.canonical().map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
+        entry.sig = Some(signer.sign(canonical.as_bytes()).map_err(Refusal)?);
+    }
+    crate::store::journal::seal(entry).map_err(|e| Refusal(format!("cannot encode the event: {e}")))
 }
 
 /// The time a record is stamped with: the real clock, read under the lock after the person
@@ -136,6 +168,7 @@ pub fn record_in(
         return Err(WriteError::ReadOnly);
     }
     let store = loaded.store.clone();
+    let mut signer = signer(store.as_ref(), operator)?;
     let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
     let mut first_new = Some(loaded.data.journal.len());
     if catch_up(loaded).is_err() || !store.is_current(&loaded.mark) || !chained_to_journal(loaded) {
@@ -146,10 +179,7 @@ pub fn record_in(
     let now = append_clock(now);
     let event = make(&loaded.data, &loaded.state, &operator.name)?;
     let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
-    let index = &loaded.data.journal;
-    let (entry, line) =
-        crate::store::journal::encode(index.seq + 1, now, &operator.name, operator.from.clone(), event, &index.sum)
-            .map_err(|e| Refusal(format!("cannot encode the event: {e}")))?;
+    let (entry, line) = encode(&loaded.data.journal, now, operator, event, signer.as_mut())?;
     if line.len() > crate::store::journal::MAX_LINE_BYTES {
         return Err(Refusal(format!(
             "the event is {} bytes, more than a journal line may hold ({}); shorten its text",

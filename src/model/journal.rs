@@ -16,7 +16,29 @@ pub struct Entry {
     pub from: Option<String>,
     pub event: Event,
     pub prev: String,
+    /// The operator's SSH signature over the line's canonical bytes, when the write path had a
+    /// key (`docs/data-format.md`, "The envelope"). Lines without one load as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<Signature>,
     pub sum: String,
+}
+
+impl Entry {
+    /// The bytes a signature covers: the entry's line with `sig` left out and `sum:""` (who,
+    /// when, what and its place in the chain). An unsigned line as written is its own canonical
+    /// form. Re-encoded from the parsed entry, so what is verified is what sprout acts on.
+    pub fn canonical(&self) -> Result<String, ron::Error> {
+        ron::to_string(&Entry { sig: None, sum: String::new(), ..self.clone() })
+    }
+}
+
+/// An SSHSIG signature (namespace `sprout-event`) and the fingerprint of the key that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// `SHA256:...`, as `ssh-keygen -l` shows it.
+    pub key: String,
+    /// The armored signature, `-----BEGIN SSH SIGNATURE-----...`.
+    pub sig: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

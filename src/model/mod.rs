@@ -7,11 +7,12 @@ pub mod index;
 pub mod journal;
 pub mod rollout;
 pub mod team;
+pub mod trust;
 
 pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePack};
 pub use fleet::{Environment, Fleet, Freeze, Hours, Role, Server, Site};
 pub use index::{JournalIndex, LineRef};
-pub use journal::{Asked, Attendee, CheckoutResult, Entry, Event};
+pub use journal::{Asked, Attendee, CheckoutResult, Entry, Event, Signature};
 pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak, Stagger};
 pub use team::Team;
 

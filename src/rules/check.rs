@@ -437,6 +437,7 @@ mod tests {
             from: None,
             event,
             prev: String::new(),
+            sig: None,
             sum: String::new(),
         };
         let mut out = Vec::new();

@@ -17,6 +17,7 @@ pub mod phase;
 pub mod record;
 pub mod replay;
 pub mod risk;
+pub mod signature;
 pub mod stagger;
 pub mod time;
 pub mod view;
@@ -59,7 +60,16 @@ pub(crate) mod fixture {
         static APPLIED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let pos = data.journal.len();
         let seq = pos as u64 + 1 + APPLIED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let entry = Entry { seq, at: now(), by: by.into(), from: None, event, prev: String::new(), sum: String::new() };
+        let entry = Entry {
+            seq,
+            at: now(),
+            by: by.into(),
+            from: None,
+            event,
+            prev: String::new(),
+            sig: None,
+            sum: String::new(),
+        };
         state.apply(data, pos, &entry);
         seq
     }

@@ -24,7 +24,8 @@ pub fn checksum(body: &str) -> String {
     hash.to_hex()[..SUM_HEX].to_string()
 }
 
-/// Encode an entry as one line (no newline), computing its checksum.
+/// Encode an entry as one line (no newline), computing its checksum. Unsigned: the write path
+/// signs through `canonical` and `seal` instead.
 pub fn encode(
     seq: u64,
     at: DateTime<Utc>,
@@ -33,7 +34,13 @@ pub fn encode(
     event: Event,
     prev: &str,
 ) -> Result<(Entry, String), ron::Error> {
-    let mut entry = Entry { seq, at, by: by.to_string(), from, event, prev: prev.to_string(), sum: String::new() };
+    seal(Entry { seq, at, by: by.to_string(), from, event, prev: prev.to_string(), sig: None, sum: String::new() })
+}
+
+/// The entry as its line, with `sum` computed over everything else it holds (its signature
+/// too, so a signature cannot be stripped or swapped without breaking the chain).
+pub fn seal(mut entry: Entry) -> Result<(Entry, String), ron::Error> {
+    entry.sum = String::new();
     let body = ron::to_string(&entry)?;
     entry.sum = checksum(&body);
     let cut = body.len() - 2;

@@ -12,6 +12,8 @@ pub mod memory;
 pub mod operator;
 pub mod parse;
 pub mod sample;
+pub mod signer;
+pub mod trust;
 
 use std::fmt;
 use std::time::Duration;

@@ -73,7 +73,9 @@ pub fn command(dir: &Path, now: &str, args: &[&str]) -> Command {
         .env("XDG_CACHE_HOME", dir.parent().unwrap_or(dir).join("cache"))
         .env("XDG_STATE_HOME", dir.parent().unwrap_or(dir).join("state"))
         // The operator's own keys and theme never leak into a test.
-        .env("SPROUT_CONFIG", dir.parent().unwrap_or(dir).join("config"));
+        .env("SPROUT_CONFIG", dir.parent().unwrap_or(dir).join("config"))
+        // Nor does the machine's /etc/sprout (trusted keys, required signatures).
+        .env("SPROUT_SYSTEM_CONFIG", dir.parent().unwrap_or(dir).join("system"));
     command
 }
 
