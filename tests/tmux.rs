@@ -308,7 +308,7 @@ fn a_review_meeting_follows_its_driver_and_lists_who_is_there() {
     println!("a follower mirrored the driver's view after {} ms (tmux's own polling included)", took.as_millis());
     assert!(took < Duration::from_secs(1), "took {took:?}");
     driver.keys(&["1", "G", "enter"]);
-    let shown = driver.wait_for("Server (");
+    let shown = driver.wait_for("(esc back");
     let name = shown.lines().nth(3).and_then(|l| l.split_whitespace().next()).expect("the server's name").to_string();
     follower.wait_for(&name);
     watcher.wait_for(&name);
