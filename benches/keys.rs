@@ -11,6 +11,8 @@
 //! `SPROUT_BENCH_BIN=old,new` measures other builds of `sprout` beside this one, alternating
 //! whole runs (`SPROUT_BENCH_ROUNDS`, default 1) so a before and after share the machine's
 //! load. `SPROUT_BENCH_TICKS` (default 1) is how many minute boundaries to wait for (0: none).
+//! Last, `sprout record checkout` as a whole process, ten times per build (it appends to the
+//! fleet's journal: a checkout of `SPROUT_BENCH_RECORD`, default LAB-BH01).
 //! `SPROUT_BENCH_SETTLE` (seconds, default 12) waits after the first frame for the header's
 //! background `check` to finish, so it does not compete with the keys on a 2-core machine.
 
@@ -342,12 +344,38 @@ fn main() {
             pty.quit();
         }
     }
+    let server = std::env::var("SPROUT_BENCH_RECORD").unwrap_or_else(|_| "LAB-BH01".into());
+    let mut records: Vec<Vec<Duration>> = vec![Vec::new(); results.len()];
+    for _ in 0..10 {
+        for ((bin, ..), times) in results.iter().zip(&mut records) {
+            let start = Instant::now();
+            let out = Command::new(bin)
+                .arg("--data")
+                .arg(&data)
+                .args(["record", "checkout", &server, "pass", "--note", "bench"])
+                .env("XDG_CACHE_HOME", home.join("cache"))
+                .env("XDG_STATE_HOME", home.join("state"))
+                .env("SPROUT_CONFIG", home.join("config"))
+                .output()
+                .expect("record");
+            times.push(start.elapsed());
+            assert!(out.status.success(), "record checkout failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
     let servers = std::fs::read_to_string(data.join("fleet.ron")).map(|t| t.matches("name:").count()).unwrap_or(0);
     println!(
         "\nKey written to the pty to the last byte the dashboard wrote (ms), 120x40, {} ({} name: fields in fleet.ron), {rounds} round(s):\n",
         data.display(),
         servers
     );
+    println!("`sprout record checkout {server} pass` as a whole process (ms), builds alternating:\n");
+    println!("| build | n | p50 | max |");
+    println!("|---|---|---|---|");
+    for ((bin, ..), times) in results.iter().zip(&mut records) {
+        times.sort();
+        println!("| {} | {} | {} | {} |", bin.display(), times.len(), ms(pct(times, 50.0)), ms(times[times.len() - 1]));
+    }
+    println!();
     for (bin, samples, starts) in &results {
         println!(
             "`{}`: launch to first frame {} ms\n",
