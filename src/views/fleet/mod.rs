@@ -152,7 +152,9 @@ impl FleetTable {
                         let key = sort_key(column, &view.rows[i], &self.words, i);
                         (if descending { !key } else { key }, place as u32)
                     }));
-                    keyed.sort_unstable();
+                    // Stable, on the key alone: few distinct values and long runs sort in
+                    // about one pass.
+                    keyed.sort_by_key(|&(key, _)| key);
                     let names = std::mem::take(members);
                     members.extend(keyed.iter().map(|&(_, place)| names[place as usize]));
                 }
