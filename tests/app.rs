@@ -552,3 +552,36 @@ fn on_the_rollout_view_left_and_right_pick_the_panel_the_move_keys_work_in() {
     keys(&mut a, "g");
     assert_eq!(a.panes.rollout.gates.top(), 0);
 }
+
+#[test]
+fn a_minute_tick_shows_what_a_fresh_start_at_that_time_shows() {
+    let s = Sample::new();
+    let mut a = app(&s, false);
+    a.pinned = false;
+    for (sort, descending) in [(sprout::app::Column::Soak, true), (sprout::app::Column::Server, false)] {
+        while a.panes.fleet.sort != sort {
+            a.update(Action::SortNext);
+        }
+        if a.panes.fleet.descending != descending {
+            a.update(Action::SortReverse);
+        }
+        // Later the same day, then the next day: each as a dashboard started then shows it.
+        for later in ["2000-11-24T23:59:00Z", "2000-11-25T09:30:00Z"] {
+            let at: DateTime<Utc> = later.parse().expect("time");
+            a.tick(at);
+            let op = Operator { name: "tester".into(), from: None };
+            let mut fresh =
+                App::load(sprout::store::FileStore::open(s.path()), op, false, at, true, Some(0)).expect("load");
+            while fresh.panes.fleet.sort != sort {
+                fresh.update(Action::SortNext);
+            }
+            if fresh.panes.fleet.descending != descending {
+                fresh.update(Action::SortReverse);
+            }
+            assert!(a.view == fresh.view, "the derived rows at {later}");
+            assert_eq!(a.panes.fleet.lines, fresh.panes.fleet.lines, "the fleet's lines at {later}");
+            assert_eq!(a.current_members(), fresh.current_members(), "the phase's members at {later}");
+        }
+        a.tick(NOW.parse().expect("time"));
+    }
+}

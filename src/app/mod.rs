@@ -343,10 +343,16 @@ impl App {
     }
 
     /// The clock moved (a minute tick): soak days and overdue flags may change.
+    /// Within a day only the soaks and the rollout's gates read the clock: those are derived
+    /// again, and the views as after events about the servers whose soak changed.
     pub fn tick(&mut self, now: DateTime<Utc>) {
-        if !self.pinned {
-            self.now = now;
-            self.derive();
+        if self.pinned {
+            return;
+        }
+        let before = std::mem::replace(&mut self.now, now);
+        match self.view.tick(&self.live.data, &self.live.state, before, now) {
+            Some(changed) => self.derive_views(Some(&changed)),
+            None => self.derive(),
         }
     }
 

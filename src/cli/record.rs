@@ -14,11 +14,18 @@ pub fn write(ctx: &Context, intent: Intent, out: &mut dyn Write, err: &mut dyn W
     let options = WriteOptions { read_only: ctx.read_only, ..Default::default() };
     let (rollout, now) = (ctx.rollout.clone(), ctx.now);
     let make = move |data: &_, state: &_, _: &str| intent.event(data, state, rollout.as_deref(), now);
-    let recorded = live::record(&ctx.store(), &Operator::current(), ctx.now, options, make, |holder| {
+    if ctx.read_only {
+        return Err(Failure(live::WriteError::ReadOnly.to_string()));
+    }
+    let mut loaded = live::load(&ctx.store()).map_err(|e| Failure(live::WriteError::from(e).to_string()))?;
+    let recorded = live::record_in(&mut loaded, &Operator::current(), ctx.now, options, make, |holder| {
         let _ = writeln!(err, "waiting for the lock held by {holder} ...");
-    })
-    .map_err(|e| Failure(e.to_string()))?;
-    print(&recorded, out, err)
+    });
+    // The process ends once this is printed: returning a large fleet's state to the allocator
+    // piece by piece would cost more than the write (about a fifth of the command at 100k
+    // servers); the operating system takes it back at exit at once.
+    std::mem::forget(loaded);
+    print(&recorded.map_err(|e| Failure(e.to_string()))?, out, err)
 }
 
 /// What a record printed: its warnings on stderr, then the line and its effect.

@@ -209,6 +209,43 @@ impl FleetView {
     }
 }
 
+impl FleetView {
+    /// The clock moved from `before` to `now`: re-derive only what reads the clock. Within one
+    /// day (UTC, the date levels and hot fixes are judged on) that is the soak of servers
+    /// installed in a phase and the rollout's gates and waiting-on: the same result as `build`
+    /// at `now`, without building 100,000 rows. Returns the servers whose row changed, or `None`
+    /// when the date changed and everything must be derived again.
+    pub fn tick(
+        &mut self,
+        data: &Data,
+        state: &State,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<Vec<usize>> {
+        if before.date_naive() != now.date_naive() {
+            return None;
+        }
+        let Some(r) = self.rollout.as_ref().map(|v| v.rollout) else { return Some(Vec::new()) };
+        let (ro, progress) = (&data.plan.rollouts[r], &state.progress[r]);
+        let mut changed = Vec::new();
+        for (i, row) in self.rows.iter_mut().enumerate() {
+            let (Some(p), Some(_), Some(record)) = (row.phase, row.soak, progress.members.get(i)) else { continue };
+            // Before an install, a soak's state does not read the clock.
+            if record.installed_at.is_none() {
+                continue;
+            }
+            let window = Window::of(ro, p, progress.extra_days[p]);
+            let soak = Some(soak_state(record, Start::Installable, window, now));
+            if soak != row.soak {
+                row.soak = soak;
+                changed.push(i);
+            }
+        }
+        self.rollout = Some(rollout_view(data, state, r, &self.rows, now));
+        Some(changed)
+    }
+}
+
 /// One server's row, for the selected rollout.
 fn server_row(data: &Data, state: &State, selected: Option<usize>, index: usize, now: DateTime<Utc>) -> ServerRow {
     let today = now.date_naive();
@@ -414,6 +451,28 @@ mod tests {
         apply(&data, &mut state, "op", priority);
         view.update(&data, &state, &changed, now());
         assert!(view == FleetView::build(&data, &state, Some(0), now()), "incremental and full derivations differ");
+    }
+
+    #[test]
+    fn a_tick_within_a_day_equals_a_full_derivation_and_a_new_day_asks_for_one() {
+        let (data, state) = sample();
+        let day = now().date_naive();
+        let at =
+            |minutes: i64| day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + chrono::Duration::minutes(minutes);
+        let mut view = FleetView::build(&data, &state, Some(0), at(1));
+        let mut before = at(1);
+        let mut soaks_changed = 0;
+        for minutes in (1..24 * 60).step_by(37) {
+            let changed = view.tick(&data, &state, before, at(minutes)).expect("the same day");
+            soaks_changed += changed.len();
+            assert!(
+                view == FleetView::build(&data, &state, Some(0), at(minutes)),
+                "tick and build differ at {minutes} min"
+            );
+            before = at(minutes);
+        }
+        assert!(soaks_changed > 0, "some soak crossed a day's mark during the day");
+        assert_eq!(view.tick(&data, &state, before, at(24 * 60 + 1)), None, "a new date derives everything");
     }
 
     #[test]

@@ -227,12 +227,13 @@ fn draw_items(pane: &PlanPane, frame: &mut Frame, snap: &Snapshot, f: &Forecast,
     }
     let width = usize::from(inner.width).max(1);
     let wide = width >= 100;
-    let lines: Vec<Line> = f.items.iter().map(|i| item_line(i, wide, theme)).collect();
-    let window = pane.items.window_by(lines.len(), usize::from(inner.height), |k| {
-        crate::ui::wrapped_rows(&lines[k].spans.iter().map(|s| s.content.as_ref()).collect::<String>(), width)
+    // Lines for the items a screen can show only: a large fleet's phase has thousands.
+    let window = pane.items.window_by(f.items.len(), usize::from(inner.height), |k| {
+        let line = item_line(&f.items[k], wide, theme);
+        crate::ui::wrapped_rows(&line.spans.iter().map(|s| s.content.as_ref()).collect::<String>(), width)
     });
-    let more = scroll::more_line(window.start, window.len(), lines.len(), theme);
-    let shown: Vec<Line> = lines[window].to_vec();
+    let more = scroll::more_line(window.start, window.len(), f.items.len(), theme);
+    let shown: Vec<Line> = f.items[window].iter().map(|i| item_line(i, wide, theme)).collect();
     frame.render_widget(Paragraph::new(shown).wrap(Wrap { trim: true }), inner);
     scroll::render_more(frame, inner, more);
 }

@@ -150,6 +150,8 @@ pub(super) struct Words {
     /// Per server: remote or not.
     remote: Vec<bool>,
     sites: Vec<String>,
+    /// Each site id's place among the sites' names as written (the Site column's sort order).
+    site_rank: Vec<u32>,
     /// Lower-case phase names of the selected rollout.
     phases: Vec<String>,
 }
@@ -187,15 +189,23 @@ impl Words {
         w.role_words = data.fleet.roles.iter().map(|r| (r.id.to_lowercase(), r.name.to_lowercase())).collect();
         w.remote = state.servers.iter().map(|s| s.remote).collect();
         let mut sites: HashMap<&str, u32> = HashMap::new();
+        let mut written: Vec<&str> = Vec::new();
         for s in &state.servers {
             w.role.push(roles.get(s.role.as_str()).copied().unwrap_or(u16::MAX));
             let next = sites.len() as u32;
             let site = *sites.entry(s.site.as_str()).or_insert(next);
             if site == next {
                 w.sites.push(s.site.to_lowercase());
+                written.push(s.site.as_str());
             }
             w.site.push(site);
             w.environment.push(s.environment);
+        }
+        let mut by_name: Vec<u32> = (0..written.len() as u32).collect();
+        by_name.sort_by_key(|&i| written[i as usize]);
+        w.site_rank = vec![0; written.len()];
+        for (rank, &i) in by_name.iter().enumerate() {
+            w.site_rank[i as usize] = rank as u32;
         }
         w.flags = view.rows.iter().zip(&w.environment).map(|(row, &e)| flags(row, e)).collect();
         w.phases = view
@@ -218,6 +228,11 @@ impl Words {
     /// The index in `fleet.roles` of server `i`'s role.
     pub(super) fn role(&self, i: usize) -> Option<usize> {
         self.role.get(i).map(|&r| usize::from(r)).filter(|&r| r != usize::from(u16::MAX))
+    }
+
+    /// Server `i`'s site as a number that sorts as the site's name does.
+    pub(super) fn site_rank(&self, i: usize) -> u32 {
+        self.site.get(i).and_then(|&s| self.site_rank.get(s as usize)).copied().unwrap_or(u32::MAX)
     }
 
     /// The worst compliance among `members`, from the compact flags (bits 3-6), not the rows.

@@ -1,0 +1,411 @@
+//! `cargo bench --bench keys`: every key of every view as the operator's terminal sees it.
+//!
+//! The release `sprout` runs on a pseudo-terminal (120x40) over a generated fleet (100,000
+//! servers and 1,000,000 journal events unless `SPROUT_BENCH_SERVERS` says otherwise, or the
+//! directory in `SPROUT_BENCH_DATA`). For each key the harness writes the key's bytes to the
+//! pty master and reads until the dashboard has ended its frame (the synchronized-update end,
+//! `ESC [ ? 2026 l`) and then written nothing for `QUIET`: the figure is the time from the key
+//! written to the last byte read, and the bytes are everything the dashboard wrote for it.
+//! One row also presses keys across a minute boundary, while the clock tick re-derives.
+//!
+//! `SPROUT_BENCH_BIN=old,new` measures other builds of `sprout` beside this one, alternating
+//! whole runs (`SPROUT_BENCH_ROUNDS`, default 1) so a before and after share the machine's
+//! load. `SPROUT_BENCH_TICKS` (default 1) is how many minute boundaries to wait for (0: none).
+//! Last, `sprout record checkout` as a whole process, ten times per build (it appends to the
+//! fleet's journal: a checkout of `SPROUT_BENCH_RECORD`, default LAB-BH01).
+//! `SPROUT_BENCH_SETTLE` (seconds, default 12) waits after the first frame for the header's
+//! background `check` to finish, so it does not compete with the keys on a 2-core machine.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Silence after the frame's end that says the dashboard is done with a key.
+const QUIET: Duration = Duration::from_millis(25);
+/// A key not answered within this is reported as this.
+const GIVE_UP: Duration = Duration::from_secs(10);
+const END_FRAME: &[u8] = b"\x1b[?2026l";
+
+struct Pty {
+    master: std::fs::File,
+    child: Child,
+}
+
+impl Pty {
+    fn spawn(bin: &Path, data: &Path, home: &Path) -> Pty {
+        let mut master = -1;
+        let mut slave = -1;
+        let size = libc::winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
+        // SAFETY: openpty writes two descriptors into the out-parameters; the size is read only.
+        let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &size) };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors were just opened and are owned here alone.
+        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup"));
+        let mut cmd = Command::new(bin);
+        cmd.arg("--data")
+            .arg(data)
+            .arg("--no-presence")
+            .env("TERM", "xterm-256color")
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("SPROUT_CONFIG", home.join("config"))
+            .env_remove("NO_COLOR")
+            .stdin(io(&slave))
+            .stdout(io(&slave))
+            .stderr(io(&slave));
+        // SAFETY: only async-signal-safe calls between fork and exec: a new session whose
+        // controlling terminal is the pty, as a login shell's would be.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn sprout");
+        drop(slave);
+        Pty { master: std::fs::File::from(master), child }
+    }
+
+    /// Bytes available within `wait`, appended to `buf`; 0 on silence.
+    fn read_within(&mut self, buf: &mut Vec<u8>, wait: Duration) -> usize {
+        let mut pfd = libc::pollfd { fd: self.master.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        let ms = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX).max(1);
+        // SAFETY: one pollfd, valid for the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if n <= 0 {
+            return 0;
+        }
+        let mut chunk = [0u8; 65536];
+        match self.master.read(&mut chunk) {
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                n
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// Read until a frame has ended and `QUIET` passes with nothing more: (time of the last
+    /// byte since `from`, bytes read).
+    fn settle(&mut self, from: Instant) -> (Duration, usize) {
+        let mut buf = Vec::new();
+        let mut last = from;
+        let mut framed = false;
+        loop {
+            let wait = if framed { QUIET } else { GIVE_UP.saturating_sub(from.elapsed()) };
+            if wait.is_zero() {
+                return (GIVE_UP, buf.len());
+            }
+            if self.read_within(&mut buf, wait) == 0 {
+                if framed {
+                    return (last - from, buf.len());
+                }
+                continue;
+            }
+            last = Instant::now();
+            framed |= memchr::memmem::find(&buf, END_FRAME).is_some();
+        }
+    }
+
+    fn key(&mut self, bytes: &[u8]) -> (Duration, usize) {
+        let start = Instant::now();
+        self.master.write_all(bytes).expect("write key");
+        self.settle(start)
+    }
+
+    fn quit(mut self) {
+        let _ = self.master.write_all(b"q");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut sink = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            self.read_within(&mut sink, Duration::from_millis(50));
+            sink.clear();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Samples per key label, in the order first seen.
+#[derive(Default)]
+struct Samples {
+    order: Vec<String>,
+    by_key: BTreeMap<String, Vec<(Duration, usize)>>,
+}
+
+impl Samples {
+    fn add(&mut self, label: &str, sample: (Duration, usize)) {
+        if !self.by_key.contains_key(label) {
+            self.order.push(label.to_string());
+        }
+        self.by_key.entry(label.to_string()).or_default().push(sample);
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+/// Nearest-rank percentile of sorted durations.
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+const SORTS: [&str; 10] =
+    ["site", "levels", "behind", "hot fixes", "tier", "priority", "phase", "soak", "last checkout", "server"];
+
+/// Every key of every view, labelled; each label pressed several times.
+fn press_all(pty: &mut Pty, s: &mut Samples) {
+    let mut k = |label: &str, bytes: &[u8]| {
+        let sample = pty.key(bytes);
+        s.add(label, sample);
+    };
+    for _ in 0..20 {
+        k("fleet: j (down)", b"j");
+    }
+    for _ in 0..10 {
+        k("fleet: k (up)", b"k");
+    }
+    for _ in 0..10 {
+        k("fleet: PgDn", b"\x1b[6~");
+        k("fleet: PgUp", b"\x1b[5~");
+    }
+    for _ in 0..5 {
+        k("fleet: G (last)", b"G");
+        k("fleet: g (first)", b"g");
+    }
+    for _ in 0..3 {
+        for column in SORTS {
+            k(&format!("fleet: o (sort by {column})"), b"o");
+        }
+    }
+    for column in SORTS {
+        k(&format!("fleet: O (reverse, by {column})"), b"O");
+        k(&format!("fleet: O (reverse, by {column})"), b"O");
+        k("fleet: o (sort, after a reverse)", b"o");
+    }
+    // The sort is back to the name, ascending.
+    for _ in 0..5 {
+        k("fleet: / (open filter)", b"/");
+        k("fleet: filter key", b"m");
+        k("fleet: filter key", b"b");
+        k("fleet: filter key", b"x");
+        k("fleet: filter backspace", b"\x7f");
+        k("fleet: filter enter", b"\r");
+        k("fleet: esc (clear filter)", b"\x1b");
+    }
+    for _ in 0..6 {
+        k("fleet: space (fold)", b" ");
+    }
+    k("fleet: j (down)", b"j");
+    for _ in 0..5 {
+        k("fleet: enter (open server)", b"\r");
+        k("server: esc (back)", b"\x1b");
+    }
+    for _ in 0..3 {
+        for (n, view) in ["server", "rollout", "journal", "risk", "agenda", "plan", "fleet"].iter().enumerate() {
+            let key = [b'2' + u8::try_from(n).expect("seven views") % 7];
+            let key = if *view == "fleet" { [b'1'] } else { key };
+            k(&format!("tab: {} ({view})", key[0] as char), &key);
+        }
+    }
+    for _ in 0..7 {
+        k("tab: tab (next view)", b"\t");
+    }
+    for (key, view) in
+        [(b'2', "server"), (b'3', "rollout"), (b'4', "journal"), (b'5', "risk"), (b'6', "agenda"), (b'7', "plan")]
+    {
+        k(&format!("tab: {} ({view})", key as char), &[key]);
+        for _ in 0..10 {
+            k(&format!("{view}: j (down)"), b"j");
+        }
+        for _ in 0..5 {
+            k(&format!("{view}: PgDn"), b"\x1b[6~");
+            k(&format!("{view}: k (up)"), b"k");
+        }
+        if view == "rollout" {
+            for _ in 0..4 {
+                k("rollout: → (next panel)", b"\x1b[C");
+                k("rollout: ← (previous panel)", b"\x1b[D");
+            }
+        }
+        if view == "journal" {
+            for _ in 0..3 {
+                k("journal: / (open filter)", b"/");
+                k("journal: filter key", b"l");
+                k("journal: filter key", b"a");
+                k("journal: filter key", b"b");
+                k("journal: filter enter", b"\r");
+                k("journal: esc (clear filter)", b"\x1b");
+                k("journal: enter (event)", b"\r");
+                k("journal: esc (close event)", b"\x1b");
+            }
+        }
+    }
+    k("tab: 1 (fleet)", b"1");
+    for _ in 0..3 {
+        k("help: ?", b"?");
+        k("help: esc", b"\x1b");
+    }
+}
+
+/// Keys pressed one after another from just before a minute boundary until just after the
+/// dashboard's tick (it checks the clock every 250 ms), on the Fleet view.
+fn press_through_tick(pty: &mut Pty, s: &mut Samples) {
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).expect("clock");
+    let to_minute = Duration::from_secs(60 - now.as_secs() % 60) - Duration::from_nanos(u64::from(now.subsec_nanos()));
+    let start = Instant::now() + to_minute.saturating_sub(Duration::from_millis(300));
+    let mut sink = Vec::new();
+    while Instant::now() < start {
+        pty.read_within(&mut sink, Duration::from_millis(50));
+        sink.clear();
+    }
+    let end = start + Duration::from_millis(1300);
+    let mut toggle = false;
+    while Instant::now() < end {
+        toggle = !toggle;
+        let sample = pty.key(if toggle { b"j" } else { b"k" });
+        s.add("fleet: j/k across the minute tick", sample);
+    }
+}
+
+fn fleet_dir(bin: &Path, scratch: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os("SPROUT_BENCH_DATA") {
+        return PathBuf::from(dir);
+    }
+    let servers: usize = std::env::var("SPROUT_BENCH_SERVERS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let dir = scratch.join(format!("g{servers}"));
+    if !dir.join("journal.ron").exists() {
+        let status = Command::new(bin)
+            .args(["gen", "--servers", &servers.to_string(), "--events", &(servers * 10).to_string()])
+            .arg(&dir)
+            .status()
+            .expect("gen");
+        assert!(status.success(), "sprout gen failed");
+    }
+    dir
+}
+
+fn main() {
+    let this = PathBuf::from(env!("CARGO_BIN_EXE_sprout"));
+    let mut bins = vec![this.clone()];
+    if let Ok(others) = std::env::var("SPROUT_BENCH_BIN") {
+        bins = others.split(',').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+    }
+    let rounds: usize = std::env::var("SPROUT_BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let ticks: usize = std::env::var("SPROUT_BENCH_TICKS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let settle: u64 = std::env::var("SPROUT_BENCH_SETTLE").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("keys");
+    let home = scratch.join("home");
+    std::fs::create_dir_all(home.join("config")).expect("config dir");
+    let data = fleet_dir(&this, &scratch);
+    let mut results: Vec<(PathBuf, Samples, Vec<Duration>)> =
+        bins.iter().map(|b| (b.clone(), Samples::default(), Vec::new())).collect();
+    for round in 0..rounds {
+        for (bin, samples, starts) in &mut results {
+            // The cache written (or proved current) before the launch that is measured.
+            let warm = Command::new(&*bin)
+                .arg("--data")
+                .arg(&data)
+                .arg("frame")
+                .env("XDG_CACHE_HOME", home.join("cache"))
+                .env("XDG_STATE_HOME", home.join("state"))
+                .env("SPROUT_CONFIG", home.join("config"))
+                .stdout(Stdio::null())
+                .status()
+                .expect("frame");
+            assert!(warm.success(), "sprout frame failed");
+            eprintln!("round {} of {rounds}: {}", round + 1, bin.display());
+            let launched = Instant::now();
+            let mut pty = Pty::spawn(bin, &data, &home);
+            let (first, _) = pty.settle(launched);
+            starts.push(first);
+            let mut sink = Vec::new();
+            let until = Instant::now() + Duration::from_secs(settle);
+            while Instant::now() < until {
+                pty.read_within(&mut sink, Duration::from_millis(100));
+                sink.clear();
+            }
+            press_all(&mut pty, samples);
+            for _ in 0..ticks {
+                press_through_tick(&mut pty, samples);
+            }
+            pty.quit();
+        }
+    }
+    let server = std::env::var("SPROUT_BENCH_RECORD").unwrap_or_else(|_| "LAB-BH01".into());
+    let mut records: Vec<Vec<Duration>> = vec![Vec::new(); results.len()];
+    for _ in 0..10 {
+        for ((bin, ..), times) in results.iter().zip(&mut records) {
+            let start = Instant::now();
+            let out = Command::new(bin)
+                .arg("--data")
+                .arg(&data)
+                .args(["record", "checkout", &server, "pass", "--note", "bench"])
+                .env("XDG_CACHE_HOME", home.join("cache"))
+                .env("XDG_STATE_HOME", home.join("state"))
+                .env("SPROUT_CONFIG", home.join("config"))
+                .output()
+                .expect("record");
+            times.push(start.elapsed());
+            assert!(out.status.success(), "record checkout failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    let servers = std::fs::read_to_string(data.join("fleet.ron")).map(|t| t.matches("name:").count()).unwrap_or(0);
+    println!(
+        "\nKey written to the pty to the last byte the dashboard wrote (ms), 120x40, {} ({} name: fields in fleet.ron), {rounds} round(s):\n",
+        data.display(),
+        servers
+    );
+    println!("`sprout record checkout {server} pass` as a whole process (ms), builds alternating:\n");
+    println!("| build | n | p50 | max |");
+    println!("|---|---|---|---|");
+    for ((bin, ..), times) in results.iter().zip(&mut records) {
+        times.sort();
+        println!("| {} | {} | {} | {} |", bin.display(), times.len(), ms(pct(times, 50.0)), ms(times[times.len() - 1]));
+    }
+    println!();
+    for (bin, samples, starts) in &results {
+        println!(
+            "`{}`: launch to first frame {} ms\n",
+            bin.display(),
+            starts.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", ")
+        );
+        println!("| key | n | p50 | p99 | max | bytes (mean) |");
+        println!("|---|---|---|---|---|---|");
+        let mut all = Vec::new();
+        for label in &samples.order {
+            let list = &samples.by_key[label];
+            let mut times: Vec<Duration> = list.iter().map(|s| s.0).collect();
+            times.sort();
+            all.extend(times.iter().copied());
+            let bytes = list.iter().map(|s| s.1).sum::<usize>() / list.len();
+            println!(
+                "| {label} | {} | {} | {} | {} | {bytes} |",
+                list.len(),
+                ms(pct(&times, 50.0)),
+                ms(pct(&times, 99.0)),
+                ms(*times.last().expect("a sample"))
+            );
+        }
+        all.sort();
+        println!(
+            "| **every key** | {} | **{}** | **{}** | **{}** | |\n",
+            all.len(),
+            ms(pct(&all, 50.0)),
+            ms(pct(&all, 99.0)),
+            ms(*all.last().expect("a sample"))
+        );
+    }
+}
