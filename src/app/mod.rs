@@ -2,6 +2,7 @@
 //! (`crate::views`) own their cursors and keys; the app holds what they share.
 
 pub mod action;
+mod command;
 pub mod form;
 pub mod input;
 mod people;
@@ -21,8 +22,8 @@ use crate::views::{Effect, Names, Panes, Reader, Snapshot, View};
 
 pub use crate::views::fleet::{Column, FleetTable, Line};
 pub use action::{Action, Tab, Write};
+pub use command::{COMMANDS, CommandLine};
 pub use form::{Field, Form, FormOutcome};
-pub use input::{COMMANDS, CommandLine};
 
 /// A page of text over the view: scrolled with the move and page keys, closed with esc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +43,7 @@ pub enum Page {
 pub enum Overlay {
     Page { page: Page, scroll: u16 },
     Filter(Input),
-    Command(input::CommandLine),
+    Command(command::CommandLine),
     Form(Form),
 }
 

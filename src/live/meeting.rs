@@ -17,8 +17,13 @@ use super::{Loaded, Recorded, WriteError, WriteOptions, record_in};
 /// presence file whose name the journal would refuse (empty, control characters) is left out
 /// rather than let it refuse the whole meeting.
 pub fn present(loaded: &Loaded, operator: &Operator, now: DateTime<Utc>) -> Vec<Attendee> {
+    attendees_of(loaded.store.present(now), operator)
+}
+
+/// The attendees `present` makes of a presence list.
+fn attendees_of(present: Vec<crate::store::Presence>, operator: &Operator) -> Vec<Attendee> {
     let fit = |text: &str| crate::rules::meeting::account_name(text);
-    let present = loaded.store.present(now).into_iter().filter(|p| fit(&p.operator)).map(|p| {
+    let present = present.into_iter().filter(|p| fit(&p.operator)).map(|p| {
         // Where from is a few plain characters or left out (never a second name).
         Attendee { operator: p.operator, from: p.from.filter(|f| crate::safe::plain_place(f)) }
     });
@@ -121,8 +126,9 @@ pub fn follow_presence(
     if attendance.meeting != meeting.seq {
         *attendance = Attendance { meeting: meeting.seq, ..Attendance::default() };
     }
-    let (_, complete) = loaded.store.present_complete(now);
-    let here = present(loaded, operator, now);
+    // One read of presence: who is here, and whether the read saw everyone.
+    let (list, complete) = loaded.store.present_complete(now);
+    let here = attendees_of(list, operator);
     let at = std::time::Instant::now();
     attendance.here_since.retain(|op, _| here.iter().any(|a| &a.operator == op));
     for a in &here {
