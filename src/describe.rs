@@ -68,6 +68,17 @@ fn words(event: &Event) -> String {
         Event::MeetingJoined { attendee } => format!("{} joined the meeting{}", attendee.operator, from(attendee)),
         Event::MeetingLeft { operator } => format!("{operator} left the meeting"),
         Event::MeetingDriver { started } => format!("took over as the driver of meeting #{started}"),
+        Event::KeyAdded { operator, key, note } => {
+            let key = ssh_key::PublicKey::from_openssh(key.trim()).map_or_else(
+                |_| "an unreadable key".to_string(),
+                |k| k.fingerprint(ssh_key::HashAlg::Sha256).to_string(),
+            );
+            format!("key {key} added for {operator}{}", suffix(note))
+        }
+        Event::KeyRevoked { operator, fingerprint, reason } => {
+            format!("key {fingerprint} of {operator} REVOKED: {reason}")
+        }
+        Event::Checkpoint { seq, sum } => format!("checkpoint: event {seq} has sum {sum}"),
     }
 }
 

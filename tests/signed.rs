@@ -1,166 +1,14 @@
 // Signed events: keys made here with ssh-keygen, an ssh-agent per test on a private socket.
 mod common;
+#[path = "common/signing.rs"]
+mod signing;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 
-use common::{NOW, Run, Sample};
-use sprout::model::{Entry, Event, Signature};
+use common::NOW;
+use signing::{World, backup, rechain, sign_with_keygen};
+use sprout::model::Entry;
 use sprout::store::journal;
-
-/// The write path reads the agent and the trust files from the environment; tests that set it
-/// for this process take turns.
-static ENV: Mutex<()> = Mutex::new(());
-
-/// An ssh-agent on a socket of its own, killed when the test ends, passing or failing.
-struct Agent {
-    child: Child,
-    socket: PathBuf,
-}
-
-impl Agent {
-    fn start(dir: &Path) -> Agent {
-        let socket = dir.join("agent.sock");
-        let child = Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
-            .arg(&socket)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ssh-agent (install openssh-client)");
-        let agent = Agent { child, socket };
-        for _ in 0..500 {
-            if agent.socket.exists() {
-                return agent;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        panic!("ssh-agent did not open {}", agent.socket.display());
-    }
-
-    fn add(&self, key: &Path) {
-        let out = Command::new("ssh-add").arg(key).env("SSH_AUTH_SOCK", &self.socket).output().expect("ssh-add");
-        assert!(out.status.success(), "ssh-add: {}", String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A new Ed25519 key for `name`: its private key file and its public key line.
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
-    let path = dir.join(format!("{name}_ed25519"));
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&path)
-        .output()
-        .expect("ssh-keygen");
-    assert!(out.status.success(), "ssh-keygen: {}", String::from_utf8_lossy(&out.stderr));
-    let public = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
-    (path, public.trim().to_string())
-}
-
-/// One test's world: the sample, two operators' keys, their agent, and this process's
-/// environment pointed at them (held until the test ends).
-struct World {
-    s: Sample,
-    agent: Agent,
-    keys: Vec<(PathBuf, String)>,
-    _env: MutexGuard<'static, ()>,
-}
-
-impl World {
-    fn new() -> World {
-        let env = ENV.lock().unwrap_or_else(|e| e.into_inner());
-        let s = Sample::new();
-        let root = s.dir.path().to_path_buf();
-        let agent = Agent::start(&root);
-        let keys = vec![keygen(&root, "alice"), keygen(&root, "bob")];
-        std::fs::create_dir_all(root.join("config")).expect("config");
-        let signers = format!("alice namespaces=\"sprout-event\" {}\nbob {}\n", keys[0].1, keys[1].1);
-        std::fs::write(root.join("config/allowed_signers"), signers).expect("allowed_signers");
-        // SAFETY: every test in this file that sets the environment holds ENV.
-        unsafe {
-            std::env::set_var("SSH_AUTH_SOCK", &agent.socket);
-            std::env::set_var("SPROUT_CONFIG", root.join("config"));
-            std::env::set_var("SPROUT_SYSTEM_CONFIG", root.join("system"));
-            std::env::set_var("XDG_STATE_HOME", root.join("state"));
-            std::env::set_var("XDG_CACHE_HOME", root.join("cache"));
-        }
-        World { s, agent, keys, _env: env }
-    }
-
-    fn require(&self) {
-        let path = self.s.dir.path().join("config/require_signatures");
-        std::fs::write(path, format!("{}\n", self.s.path().display())).expect("require");
-    }
-
-    fn record(&self, who: &str, note: &str) -> Result<sprout::live::Recorded, sprout::live::WriteError> {
-        common::record_as(&self.s, who, NOW, backup(note))
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut command = common::command(&self.s.path(), NOW, args);
-        Run::from(command.env("SSH_AUTH_SOCK", &self.agent.socket).output().expect("run sprout"))
-    }
-
-    /// As a reader whose sprout never saw this journal (no witness to compare it with).
-    fn run_fresh(&self, args: &[&str]) -> Run {
-        let mut command = common::command(&self.s.path(), NOW, args);
-        command.env("XDG_STATE_HOME", self.s.dir.path().join("fresh"));
-        Run::from(command.env("SSH_AUTH_SOCK", &self.agent.socket).output().expect("run sprout"))
-    }
-
-    fn lines(&self) -> Vec<String> {
-        std::fs::read_to_string(self.s.file("journal.ron")).expect("journal").lines().map(str::to_string).collect()
-    }
-
-    fn write_lines(&self, lines: &[String]) {
-        std::fs::write(self.s.file("journal.ron"), lines.join("\n") + "\n").expect("journal");
-    }
-}
-
-fn backup(note: &str) -> Event {
-    Event::Backup { server: "BOS-PF01".into(), note: note.into() }
-}
-
-/// Re-seal every line from `from` (0-based) on: sums and links recomputed, signatures kept, as
-/// someone with write access but without the keys would rewrite history.
-fn rechain(lines: &mut [String], from: usize) {
-    let mut prev = journal::decode(&lines[from - 1], from).expect("line").sum;
-    for (i, line) in lines.iter_mut().enumerate().skip(from) {
-        let mut e =
-            journal::decode(line, i + 1).unwrap_or_else(|_| sprout::store::parse::ron("j", line, i + 1).expect("ron"));
-        e.prev = prev;
-        let (e, text) = journal::seal(e).expect("seal");
-        prev = e.sum;
-        *line = text;
-    }
-}
-
-/// Sign `entry` with a key file through `ssh-keygen -Y sign`, the tool git uses.
-fn sign_with_keygen(entry: &mut Entry, key: &Path, public: &str, dir: &Path) {
-    let message = dir.join("message");
-    std::fs::write(&message, entry.canonical().expect("canonical")).expect("message");
-    let _ = std::fs::remove_file(message.with_extension("sig"));
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-Y", "sign", "-n", "sprout-event", "-f"])
-        .arg(key)
-        .arg(&message)
-        .output()
-        .expect("ssh-keygen -Y sign");
-    assert!(out.status.success(), "sign: {}", String::from_utf8_lossy(&out.stderr));
-    let sig = std::fs::read_to_string(message.with_extension("sig")).expect("sig");
-    let key: ssh_key::PublicKey = public.parse().expect("public key");
-    entry.sig = Some(Signature { key: key.fingerprint(ssh_key::HashAlg::Sha256).to_string(), sig });
-}
 
 #[test]
 fn two_operators_sign_with_their_own_keys_and_verify() {
@@ -297,7 +145,7 @@ fn bench_signing_per_record_and_verifying_many() {
     }
     let per_record = start.elapsed() / records;
     let trust = sprout::store::trust::load(&w.s.path().display().to_string()).expect("trust");
-    let mut signer = sprout::store::signer::for_operator(&trust, "alice").expect("signer").expect("key");
+    let mut signer = sprout::store::signer::for_operator(&trust, "alice", u64::MAX).expect("signer").expect("key");
     let entry = journal::decode(&w.lines()[45], 46).expect("line");
     let canonical = entry.canonical().expect("canonical");
     let start = std::time::Instant::now();
@@ -314,10 +162,11 @@ fn bench_signing_per_record_and_verifying_many() {
     let batch: Vec<(usize, Entry)> = (0..16 * 1024).map(|i| (i, signed.clone())).collect();
     let start = std::time::Instant::now();
     let mut tally = sprout::rules::signature::Tally::default();
+    let mut ledger = sprout::rules::keys::Ledger::new(trust.clone(), None);
     let mut left = n;
     while left > 0 {
         let take = left.min(batch.len());
-        tally.add(&batch[..take], &trust);
+        tally.add(&batch[..take], &mut ledger);
         left -= take;
     }
     let took = start.elapsed();

@@ -150,10 +150,22 @@ pub enum Command {
         #[arg(long)]
         tsv: bool,
     },
-    /// Check the journal's whole chain and report the first damaged line.
+    /// Check the journal's whole chain and every signature, and report the first damaged line.
     Verify {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Then, if all is well, sign the head as a checkpoint (an approver, with their key in
+        /// the agent): appended to the journal, and its text printed or written to --out.
+        #[arg(long)]
+        sign: bool,
+        /// With --sign: write the checkpoint's text to this file (keep it outside the data
+        /// directory) instead of printing it.
+        #[arg(long, value_name = "FILE", requires = "sign")]
+        out: Option<std::path::PathBuf>,
+        /// Check the journal against a checkpoint kept outside it: the event it names must be
+        /// there with that sum, and its signature must verify against the trust root.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Vec<std::path::PathBuf>,
     },
     /// The journal's events, oldest first: filtered like the dashboard's Journal view (words
     /// matching an operator, a kind or a server), and by time.
@@ -172,6 +184,10 @@ pub enum Command {
     /// The review meeting: start and end it (with everyone present then), note who came and went.
     #[command(subcommand)]
     Meeting(Meeting),
+    /// An approver adds or revokes an operator's signing key, as a signed journal event that
+    /// takes effect from its sequence number (docs/reliability.md, "Key changes").
+    #[command(subcommand)]
+    Key(Key),
     /// Markdown minutes of a meeting: attendees, the state at its start, every record made
     /// during it, the state at its end and the open items with their owners (default: the last
     /// meeting, or the open one so far).
@@ -328,6 +344,26 @@ pub enum Record {
         /// Who approved it (without team.ron).
         #[arg(long, value_name = "NAME")]
         approver: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Key {
+    /// Trust the public key in FILE (`id_ed25519.pub`) to sign for OPERATOR from this event on.
+    Add {
+        operator: String,
+        #[arg(value_name = "PUBKEY-FILE")]
+        file: std::path::PathBuf,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Revoke OPERATOR's key FINGERPRINT (`SHA256:...`, as `ssh-keygen -l` shows it): it signs
+    /// nothing after this event; what it signed before still verifies.
+    Revoke {
+        operator: String,
+        fingerprint: String,
+        #[arg(long)]
+        reason: String,
     },
 }
 

@@ -4,10 +4,12 @@
 mod accept;
 pub mod args;
 mod check;
+mod checkpoint;
 mod export;
 mod frame;
 mod import;
 mod journal;
+mod keys;
 mod manifest;
 pub mod markdown;
 mod meeting;
@@ -190,7 +192,10 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
             let req = import::Request { file: &file, mapping: mapping.as_deref(), dry_run, skip_bad, force, note };
             import::run(ctx, req, out, err)
         }
-        Command::Verify { format } => verify::run(ctx.store().as_ref(), format, out),
+        Command::Verify { format, sign, out: file, checkpoint } => {
+            verify::run(ctx, format, &verify::Asked { sign, out: file, checkpoints: checkpoint }, out, err)
+        }
+        Command::Key(k) => keys::run(ctx, k, out, err),
         Command::Journal { filter, since, until, format } => {
             journal::run(ctx, &filter.join(" "), since.as_deref(), until.as_deref(), format, out, err)
         }

@@ -1,15 +1,17 @@
 //! `sprout verify`: the journal's whole chain, streamed through the store, and every event's
 //! signature checked against the keys this user trusts (kept outside the data directory).
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use crate::model::Entry;
 use crate::model::trust::Trust;
 use crate::progress::Stage;
+use crate::rules::keys::Ledger;
 use crate::rules::signature::Tally;
 use crate::store::{self, Store};
 
-use super::{Failure, Format, Outcome};
+use super::{Context, Failure, Format, Outcome, checkpoint};
 
 /// `verify --format json`: the chain's length, the signatures, and the first problem, if any.
 #[derive(serde::Serialize)]
@@ -21,12 +23,40 @@ struct Json {
     last_seq: u64,
     problem: Option<String>,
     signatures: Tally,
+    /// Each kept checkpoint checked (`--checkpoint FILE`).
+    checkpoints: Vec<Checked>,
+    /// The text of the checkpoint signed (`--sign`), to keep outside the data directory.
+    signed: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct Checked {
+    file: String,
+    seq: u64,
+    ok: bool,
+    message: String,
+}
+
+/// What `sprout verify` is asked beyond the chain and the signatures.
+#[derive(Debug, Default)]
+pub struct Asked {
+    /// Sign the head as a checkpoint when all is well.
+    pub sign: bool,
+    /// Write the signed checkpoint's text here instead of printing it.
+    pub out: Option<std::path::PathBuf>,
+    /// Checkpoints kept outside, to check the journal against.
+    pub checkpoints: Vec<std::path::PathBuf>,
 }
 
 /// Signed events are verified this many at a time, on both cores.
 const BATCH: usize = 16 * 1024;
 
-pub fn run(store: &dyn Store, format: Format, out: &mut dyn Write) -> Outcome {
+pub fn run(ctx: &Context, format: Format, asked: &Asked, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    let store = ctx.store();
+    let store = store.as_ref();
+    let kept: Vec<checkpoint::Kept> =
+        asked.checkpoints.iter().map(|f| checkpoint::read(f)).collect::<Result<_, _>>()?;
+    let mut seen: HashMap<u64, (usize, String)> = kept.iter().map(|k| (k.seq(), (0, String::new()))).collect();
     let trust = store::trust::load(&store.place()).map_err(Failure)?;
     // Streamed: a million-event journal is checked without holding it in memory, with a bar
     // on a terminal while it takes long. Read once, for the text and the JSON alike.
@@ -34,21 +64,45 @@ pub fn run(store: &dyn Store, format: Format, out: &mut dyn Write) -> Outcome {
     bar.progress().begin(Stage::Verifying, store.journal_extent());
     let (mut events, mut last) = (0usize, 0u64);
     let mut tally = Tally { required: trust.required, ..Tally::default() };
+    // Key changes are replayed in order on top of the trust root; approvers come from team.ron.
+    let team = store.plans().ok().and_then(|p| p.team);
+    let mut ledger = Ledger::new(trust.clone(), team.clone());
     let mut batch: Vec<(usize, Entry)> = Vec::new();
     let read = store.read(None, &mut |e, _, end, line| {
         bar.progress().set(end);
         events += 1;
         last = e.seq;
+        if let Some(at) = seen.get_mut(&e.seq) {
+            *at = (line, e.sum.clone());
+        }
         batch.push((line, e));
         if batch.len() >= BATCH {
-            tally.add(&batch, &trust);
+            tally.add(&batch, &mut ledger);
             batch.clear();
         }
     });
-    tally.add(&batch, &trust);
+    tally.add(&batch, &mut ledger);
     bar.finish();
+    seen.retain(|_, (_, sum)| !sum.is_empty());
+    let checked: Vec<Checked> = kept
+        .iter()
+        .map(|k| {
+            let result = checkpoint::check(k, &trust, team.as_ref(), &seen, last, store);
+            let ok = result.is_ok();
+            let message = result.unwrap_or_else(|f| f.0);
+            Checked { file: k.file.display().to_string(), seq: k.seq(), ok, message }
+        })
+        .collect();
+    let failed = checked.iter().find(|c| !c.ok).map(|c| Failure(c.message.clone()));
     if let Format::Json = format {
-        let result = report(store, events, last, read, &tally, &trust, &mut Vec::new());
+        let mut result = report(store, events, last, read, &tally, &trust, &mut Vec::new());
+        if let (Ok(()), Some(f)) = (&result, &failed) {
+            result = Err(Failure(f.0.clone()));
+        }
+        let signed = match (&result, asked.sign) {
+            (Ok(()), true) => Some(signed(ctx, asked, err)?),
+            _ => None,
+        };
         let j = Json {
             version: super::status::JSON_VERSION,
             journal: store.locate(store::JOURNAL, &[]),
@@ -57,11 +111,44 @@ pub fn run(store: &dyn Store, format: Format, out: &mut dyn Write) -> Outcome {
             last_seq: last,
             problem: result.as_ref().err().map(|f| f.0.clone()),
             signatures: tally,
+            checkpoints: checked,
+            signed,
         };
         writeln!(out, "{}", crate::safe::json(&j)?)?;
         return j.ok.then_some(()).ok_or_else(|| Failure(j.problem.unwrap_or_default()));
     }
-    report(store, events, last, read, &tally, &trust, out)
+    let result = report(store, events, last, read, &tally, &trust, out);
+    for c in &checked {
+        writeln!(out, "{}", c.message)?;
+    }
+    result?;
+    if let Some(f) = failed {
+        return Err(f);
+    }
+    if asked.sign {
+        let text = signed(ctx, asked, err)?;
+        if asked.out.is_none() {
+            write!(out, "{text}")?;
+        } else {
+            writeln!(out, "{}", text.lines().next().unwrap_or_default().trim_start_matches("# "))?;
+        }
+    }
+    Ok(())
+}
+
+/// Sign the head as a checkpoint; its text, written to `--out` when asked (never over a file
+/// already there).
+fn signed(ctx: &Context, asked: &Asked, err: &mut dyn Write) -> Result<String, Failure> {
+    let text = checkpoint::sign(ctx, err)?;
+    if let Some(file) = &asked.out {
+        let shown = file.display();
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(file).map_err(|e| {
+            Failure(format!("{shown}: {e}; the checkpoint is in the journal, print it with verify --sign"))
+        })?;
+        f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| Failure(format!("{shown}: {e}")))?;
+        writeln!(err, "checkpoint written to {shown}: keep it outside the data directory")?;
+    }
+    Ok(text)
 }
 
 /// What the read found, in words.
@@ -100,7 +187,7 @@ fn report(
 /// The signatures' line and each problem at its line; a failure if there is any. Said only
 /// when something is signed or signatures are required, so unsigned journals read as before.
 fn signatures(store: &dyn Store, tally: &Tally, trust: &Trust, out: &mut dyn Write) -> Outcome {
-    if tally.verified + tally.unverified == 0 && !tally.required {
+    if tally.verified + tally.unverified + tally.flagged == 0 && !tally.required {
         return Ok(());
     }
     let journal = store.locate(store::JOURNAL, &[]);

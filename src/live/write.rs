@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::model::trust::Trust;
 use crate::model::{Data, Entry, Event, JournalIndex};
+use crate::rules::keys::Ledger;
 use crate::rules::lookup::Refusal;
 use crate::rules::record;
 use crate::rules::replay::State;
@@ -83,11 +85,12 @@ pub fn record_baseline(
     if options.read_only {
         return Err(WriteError::ReadOnly);
     }
-    let mut signer = signer(store.as_ref(), operator)?;
     let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
     let loaded = load(store)?;
+    let mut signer = signer(&loaded, operator)?;
     let now = append_clock(now);
     let (text, event) = build(&loaded)?;
+    still_signs(&loaded, operator, signer.as_ref(), &event)?;
     let warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
     let (entry, line) = encode(&loaded.data.journal, now, operator, event, signer.as_mut())?;
     if line.len() > crate::store::journal::MAX_LINE_BYTES {
@@ -104,12 +107,62 @@ pub fn record_baseline(
     Ok(Recorded { entry, warnings, effect: None, first_new: None })
 }
 
-/// The operator's key, found before the lock is taken (the agent is asked which keys it holds,
-/// which may be slow over a forwarded connection); it signs under the lock, once `seq` and
-/// `prev` are known. Refused, with what to do, where signatures are required and there is none.
-fn signer(store: &dyn Store, operator: &Operator) -> Result<Option<Signer>, Refusal> {
-    let trust = crate::store::trust::load(&store.place()).map_err(Refusal)?;
-    crate::store::signer::for_operator(&trust, &operator.name).map_err(Refusal)
+/// The operator's key for the next event of `loaded`'s journal, found before the lock is taken
+/// (the agent is asked which keys it holds, which may be slow over a forwarded connection); it
+/// signs under the lock, once `seq` and `prev` are known. Refused, with what to do, where
+/// signatures are required and there is none, or where their key was revoked.
+fn signer(loaded: &Loaded, operator: &Operator) -> Result<Option<Signer>, Refusal> {
+    let trust = trust_at_head(loaded).map_err(Refusal)?;
+    crate::store::signer::for_operator(&trust, &operator.name, loaded.data.journal.seq + 1).map_err(Refusal)
+}
+
+/// The trust at the head of `loaded`'s journal: the keys of the trust root outside the data
+/// directory with every key change replayed in sequence order. Only the key changes' lines are
+/// read (the index knows their kind).
+pub fn trust_at_head(loaded: &Loaded) -> Result<Trust, String> {
+    let root = crate::store::trust::load(&loaded.store.place())?;
+    let positions: Vec<usize> = (loaded.data.journal.lines.iter().enumerate())
+        .filter(|(_, l)| crate::rules::keys::is_key_change_kind(l.kind))
+        .map(|(i, _)| i)
+        .collect();
+    if positions.is_empty() {
+        return Ok(root);
+    }
+    let changes = loaded.entries(&positions)?;
+    let mut ledger = Ledger::new(root, loaded.data.team.clone());
+    ledger.judge(&changes, |e| e);
+    Ok(ledger.trust)
+}
+
+/// After catching up under the lock: the signer's key must still sign at the next sequence (a
+/// key change another writer appended may have revoked it), and a key change or checkpoint
+/// is never written unsigned.
+fn still_signs(loaded: &Loaded, operator: &Operator, signer: Option<&Signer>, event: &Event) -> Result<(), Refusal> {
+    let seq = loaded.data.journal.seq + 1;
+    let Some(signer) = signer else {
+        if crate::rules::keys::must_be_signed(event) {
+            let mut trust = trust_at_head(loaded).map_err(Refusal)?;
+            trust.required = true;
+            let why = crate::store::signer::for_operator(&trust, &operator.name, seq).err();
+            return Err(Refusal(format!(
+                "a key change or checkpoint must be signed by an approver's trusted key: {}",
+                why.unwrap_or_else(|| "no key was found before the lock was taken; try again".into())
+            )));
+        }
+        return Ok(());
+    };
+    let trust = trust_at_head(loaded).map_err(Refusal)?;
+    let theirs: Vec<_> = trust.keys_of(&operator.name).filter(|k| k.fingerprint == signer.fingerprint()).collect();
+    if theirs.iter().any(|k| k.signs_at(seq)) {
+        return Ok(());
+    }
+    let when = theirs.iter().find_map(|k| k.revoked).map_or(String::new(), |r| format!(" at event {r}"));
+    Err(Refusal(format!(
+        "your key {} for {} was revoked{when}; it signs nothing after that: load a key trusted for {} into your agent",
+        signer.fingerprint(),
+        operator.name,
+        operator.name
+    )))
 }
 
 /// The next line: the event chained to `index`'s last, signed when there is a signer.
@@ -168,7 +221,7 @@ pub fn record_in(
         return Err(WriteError::ReadOnly);
     }
     let store = loaded.store.clone();
-    let mut signer = signer(store.as_ref(), operator)?;
+    let mut signer = signer(loaded, operator)?;
     let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
     let mut first_new = Some(loaded.data.journal.len());
     if catch_up(loaded).is_err() || !store.is_current(&loaded.mark) || !chained_to_journal(loaded) {
@@ -178,6 +231,7 @@ pub fn record_in(
     // Evaluated and stamped at the moment of appending, under the lock.
     let now = append_clock(now);
     let event = make(&loaded.data, &loaded.state, &operator.name)?;
+    still_signs(loaded, operator, signer.as_ref(), &event)?;
     let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
     let (entry, line) = encode(&loaded.data.journal, now, operator, event, signer.as_mut())?;
     if line.len() > crate::store::journal::MAX_LINE_BYTES {

@@ -194,6 +194,28 @@ pub enum Event {
     MeetingDriver {
         started: u64,
     },
+    /// An approver trusts `key` (an OpenSSH public key line) to sign for `operator` from the
+    /// next sequence number on. It has effect only when signed by an approver's trusted key
+    /// (`rules::keys`); the trust root outside the data directory stays authoritative.
+    KeyAdded {
+        operator: String,
+        key: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        note: String,
+    },
+    /// An approver revokes `operator`'s key `fingerprint` (`SHA256:...`): it signs nothing after
+    /// this sequence number; the events it signed before still verify.
+    KeyRevoked {
+        operator: String,
+        fingerprint: String,
+        reason: String,
+    },
+    /// An approver's signed checkpoint of the head it was appended to: the event with sequence
+    /// `seq` has sum `sum`. Its line, kept outside the directory, proves everything before it.
+    Checkpoint {
+        seq: u64,
+        sum: String,
+    },
 }
 
 /// Who attended a meeting: an operator's name and, when known, where from (presence's `from`:
@@ -253,7 +275,10 @@ impl Event {
             | Event::MeetingEnded { .. }
             | Event::MeetingJoined { .. }
             | Event::MeetingLeft { .. }
-            | Event::MeetingDriver { .. } => None,
+            | Event::MeetingDriver { .. }
+            | Event::KeyAdded { .. }
+            | Event::KeyRevoked { .. }
+            | Event::Checkpoint { .. } => None,
         }
     }
 
@@ -272,7 +297,10 @@ impl Event {
             Event::MeetingEnded { .. }
             | Event::MeetingJoined { .. }
             | Event::MeetingLeft { .. }
-            | Event::MeetingDriver { .. } => None,
+            | Event::MeetingDriver { .. }
+            | Event::KeyAdded { .. }
+            | Event::KeyRevoked { .. }
+            | Event::Checkpoint { .. } => None,
             Event::Install { .. }
             | Event::Verify { .. }
             | Event::Backup { .. }
@@ -305,7 +333,10 @@ impl Event {
             | Event::MeetingEnded { .. }
             | Event::MeetingJoined { .. }
             | Event::MeetingLeft { .. }
-            | Event::MeetingDriver { .. } => None,
+            | Event::MeetingDriver { .. }
+            | Event::KeyAdded { .. }
+            | Event::KeyRevoked { .. }
+            | Event::Checkpoint { .. } => None,
         }
     }
 
@@ -318,6 +349,8 @@ impl Event {
             // Excluding a member takes it out of its phase's gates, as a priority would.
             Event::Excluded { .. } => Some("exclude a server from a rollout"),
             Event::OverrideConfirmed { .. } => Some("confirm an override"),
+            Event::KeyAdded { .. } | Event::KeyRevoked { .. } => Some("change an operator's keys"),
+            Event::Checkpoint { .. } => Some("sign a checkpoint"),
             Event::PhaseOpened { .. }
             | Event::RiskOverride { .. }
             | Event::OverrideRequested { .. }
@@ -371,14 +404,37 @@ impl Event {
             Event::MeetingEnded { attendees, .. } => attendees.iter().flat_map(Attendee::texts).collect(),
             Event::MeetingJoined { attendee } => attendee.texts(),
             Event::MeetingLeft { operator } => vec![("an attendee", operator)],
-            Event::MeetingDriver { .. } => Vec::new(),
+            Event::MeetingDriver { .. } | Event::Checkpoint { .. } => Vec::new(),
+            Event::KeyAdded { note, .. } => vec![("the note", note)],
+            Event::KeyRevoked { reason, .. } => vec![("the reason", reason)],
         }
     }
 
     /// The kind words shown in lists and accepted by filters, indexed by `kind_index`.
     pub const KINDS: &[&'static str] = &[
-        "install", "verify", "backup", "checkout", "signoff", "extend", "exclude", "advance", "backout", "hotfix",
-        "priority", "request", "confirm", "withdraw", "baseline", "meeting", "adjourn", "join", "leave", "driver",
+        "install",
+        "verify",
+        "backup",
+        "checkout",
+        "signoff",
+        "extend",
+        "exclude",
+        "advance",
+        "backout",
+        "hotfix",
+        "priority",
+        "request",
+        "confirm",
+        "withdraw",
+        "baseline",
+        "meeting",
+        "adjourn",
+        "join",
+        "leave",
+        "driver",
+        "key",
+        "revoke",
+        "checkpoint",
     ];
 
     /// The kind word shown in lists and accepted by filters.
@@ -408,6 +464,9 @@ impl Event {
             Event::MeetingJoined { .. } => 17,
             Event::MeetingLeft { .. } => 18,
             Event::MeetingDriver { .. } => 19,
+            Event::KeyAdded { .. } => 20,
+            Event::KeyRevoked { .. } => 21,
+            Event::Checkpoint { .. } => 22,
         }
     }
 }
@@ -445,6 +504,9 @@ mod tests {
             Event::MeetingJoined { attendee: Attendee { operator: s(), from: None } },
             Event::MeetingLeft { operator: s() },
             Event::MeetingDriver { started: 1 },
+            Event::KeyAdded { operator: s(), key: s(), note: s() },
+            Event::KeyRevoked { operator: s(), fingerprint: s(), reason: s() },
+            Event::Checkpoint { seq: 1, sum: s() },
         ]
     }
 

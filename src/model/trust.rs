@@ -14,8 +14,20 @@ pub struct TrustedKey {
     pub key: PublicKey,
     /// `SHA256:...`, as lines carry it.
     pub fingerprint: String,
-    /// `file:line`, for messages.
+    /// `file:line`, or `journal event N` for a key added by a key change, for messages.
     pub listed_at: String,
+    /// The key signs events after this sequence number: 0 for the trust root's keys, the
+    /// key change's own sequence for a key added in the journal.
+    pub since: u64,
+    /// The sequence of the key change that revoked it: it signs nothing after that.
+    pub revoked: Option<u64>,
+}
+
+impl TrustedKey {
+    /// Whether it may sign the event with sequence `seq`.
+    pub fn signs_at(&self, seq: u64) -> bool {
+        seq > self.since && self.revoked.is_none_or(|r| seq <= r)
+    }
 }
 
 /// The trust of one reader for one data directory.
@@ -37,6 +49,44 @@ impl Trust {
     /// The key lines with this fingerprint.
     pub fn by_fingerprint<'a>(&'a self, fingerprint: &'a str) -> impl Iterator<Item = &'a TrustedKey> + 'a {
         self.keys.iter().filter(move |k| k.fingerprint == fingerprint)
+    }
+
+    /// A key change's effect: `key` (an OpenSSH public key line) signs for `operator` after
+    /// sequence `seq`. Returns the key's fingerprint.
+    pub fn add_key(&mut self, operator: &str, key: &str, seq: u64) -> Result<String, String> {
+        let key = PublicKey::from_openssh(key.trim()).map_err(|e| format!("not an SSH public key ({e})"))?;
+        let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+        self.keys.push(TrustedKey {
+            operators: vec![operator.to_string()],
+            key,
+            fingerprint: fingerprint.clone(),
+            listed_at: format!("journal event {seq}"),
+            since: seq,
+            revoked: None,
+        });
+        Ok(fingerprint)
+    }
+
+    /// A key change's effect: `operator`'s key `fingerprint` signs nothing after sequence `seq`
+    /// (for the other operators a shared key line names, it still does). An error when no key
+    /// with that fingerprint signs for `operator` at `seq`.
+    pub fn revoke(&mut self, operator: &str, fingerprint: &str, seq: u64) -> Result<(), String> {
+        let mut found = false;
+        let mut split = Vec::new();
+        for k in &mut self.keys {
+            if k.fingerprint != fingerprint || !k.operators.iter().any(|o| o == operator) || !k.signs_at(seq) {
+                continue;
+            }
+            found = true;
+            if k.operators.len() == 1 {
+                k.revoked = Some(seq);
+            } else {
+                k.operators.retain(|o| o != operator);
+                split.push(TrustedKey { operators: vec![operator.to_string()], revoked: Some(seq), ..k.clone() });
+            }
+        }
+        self.keys.extend(split);
+        if found { Ok(()) } else { Err(format!("{operator} has no trusted key {fingerprint} to revoke")) }
     }
 
     /// Add the keys of one `allowed_signers` text (`file` names it in messages). The format is
@@ -78,7 +128,7 @@ impl Trust {
             let key = PublicKey::from_openssh(key).map_err(|e| format!("{at}: not an SSH public key ({e})"))?;
             if for_events {
                 let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
-                self.keys.push(TrustedKey { operators, key, fingerprint, listed_at: at });
+                self.keys.push(TrustedKey { operators, key, fingerprint, listed_at: at, since: 0, revoked: None });
             }
         }
         self.files.push(file.to_string());

@@ -9,6 +9,7 @@ pub mod forecast;
 pub mod gates;
 pub mod hotfix;
 pub mod intent;
+pub mod keys;
 pub mod levels;
 pub mod lookup;
 pub mod manifest;

@@ -356,7 +356,11 @@ impl State {
                 }
             }
             // The baseline is the file itself; the event is its history.
-            Event::BaselineChanged { .. } => {}
+            // Trust and checkpoints change no server (`rules::keys`, `sprout verify`).
+            Event::BaselineChanged { .. }
+            | Event::KeyAdded { .. }
+            | Event::KeyRevoked { .. }
+            | Event::Checkpoint { .. } => {}
             Event::OverrideWithdrawn { request, .. } => {
                 if let Some(r) = rollout {
                     self.progress[r].requests.retain(|q| q.seq != *request);

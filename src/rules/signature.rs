@@ -6,6 +6,8 @@ use ssh_key::{HashAlg, PublicKey, SshSig};
 use crate::model::Entry;
 use crate::model::trust::{NAMESPACE, Trust};
 
+use super::keys::Ledger;
+
 /// What a line's signature proves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -15,6 +17,27 @@ pub enum Verdict {
     Unsigned,
     /// A signature that proves nothing, and why, in words.
     Unverified(String),
+    /// Signed by a key no trusted file or key change lists, or not yet at this sequence.
+    UnknownKey(String),
+    /// Signed by the operator's key after a key change revoked it.
+    Revoked(String),
+}
+
+impl Verdict {
+    /// The word `status --format json` and the journal show for it.
+    pub fn mark(&self) -> &'static str {
+        match self {
+            Verdict::Verified => "verified",
+            Verdict::Unsigned => "unsigned",
+            Verdict::Unverified(_) => "bad",
+            Verdict::UnknownKey(_) => "unknown key",
+            Verdict::Revoked(_) => "revoked",
+        }
+    }
+
+    pub fn is_verified(&self) -> bool {
+        matches!(self, Verdict::Verified)
+    }
 }
 
 /// Check `entry`'s signature against `trust`. Pure: the caller reads the files and the line.
@@ -33,15 +56,31 @@ pub fn verify(entry: &Entry, trust: &Trust) -> Verdict {
     if listed.is_empty() {
         let files =
             if trust.files.is_empty() { "no allowed_signers file was found".into() } else { trust.files.join(", ") };
-        return bad(format!("signed by {fingerprint}, a key no allowed_signers file lists ({files})"));
+        return Verdict::UnknownKey(format!(
+            "signed by {fingerprint}, a key no allowed_signers file ({files}) nor any key change before it lists"
+        ));
     }
-    let Some(own) = listed.iter().find(|k| k.operators.contains(&entry.by)) else {
+    let own: Vec<_> = listed.iter().filter(|k| k.operators.contains(&entry.by)).collect();
+    if own.is_empty() {
         let theirs: Vec<String> =
             listed.iter().map(|k| format!("{} ({})", k.operators.join(","), k.listed_at)).collect();
         return bad(format!(
             "names operator {} but is signed by {fingerprint}, the key of {}",
             entry.by,
             theirs.join(", ")
+        ));
+    }
+    let Some(own) = own.iter().find(|k| k.signs_at(entry.seq)) else {
+        if let Some(r) = own.iter().filter_map(|k| k.revoked).filter(|&r| r < entry.seq).max() {
+            return Verdict::Revoked(format!(
+                "signed by {fingerprint}, the key of {} revoked at event {r}: it signs nothing after that",
+                entry.by
+            ));
+        }
+        let since = own.iter().map(|k| k.since).min().unwrap_or(0);
+        return Verdict::UnknownKey(format!(
+            "signed by {fingerprint}, a key trusted for {} only after event {since}, where a key change added it",
+            entry.by
         ));
     };
     let Ok(message) = entry.canonical() else { return bad("the event cannot be encoded".into()) };
@@ -61,7 +100,7 @@ pub fn problem(verdict: &Verdict, trust: &Trust) -> Option<String> {
             Some("unsigned, and this data directory requires every event signed".into())
         }
         Verdict::Unsigned => None,
-        Verdict::Unverified(why) => Some(why.clone()),
+        Verdict::Unverified(why) | Verdict::UnknownKey(why) | Verdict::Revoked(why) => Some(why.clone()),
     }
 }
 
@@ -81,6 +120,9 @@ pub struct Tally {
     pub verified: usize,
     pub unsigned: usize,
     pub unverified: usize,
+    /// Key changes and checkpoints flagged although their signature alone would pass (by a
+    /// non-approver, naming the wrong head, unsigned where signatures are not required).
+    pub flagged: usize,
     /// The first `KEPT` problems, in journal order; the counts hold them all.
     pub problems: Vec<Problem>,
 }
@@ -90,24 +132,28 @@ impl Tally {
     pub const KEPT: usize = 1000;
 
     pub fn problems_total(&self) -> usize {
-        self.unverified + if self.required { self.unsigned } else { 0 }
+        self.unverified + self.flagged + if self.required { self.unsigned } else { 0 }
     }
 
-    /// Check a batch of `(line, entry)` on both cores (Ed25519 verification is the cost).
-    pub fn add(&mut self, batch: &[(usize, Entry)], trust: &Trust) {
-        let parts = crate::parallel::halves(batch, |_, part| {
-            part.iter().map(|(line, e)| (*line, verify(e, trust))).collect::<Vec<_>>()
-        });
-        for ((line, verdict), (_, e)) in parts.into_iter().flatten().zip(batch) {
-            match &verdict {
+    /// Check a batch of `(line, entry)`, in journal order, on both cores (Ed25519 verification
+    /// is the cost), with key changes applied to `ledger` as they come.
+    pub fn add(&mut self, batch: &[(usize, Entry)], ledger: &mut Ledger) {
+        for (judged, (line, e)) in ledger.judge(batch, |(_, e)| e).into_iter().zip(batch) {
+            match &judged.verdict {
                 Verdict::Verified => self.verified += 1,
                 Verdict::Unsigned => self.unsigned += 1,
-                Verdict::Unverified(_) => self.unverified += 1,
+                Verdict::Unverified(_) | Verdict::UnknownKey(_) | Verdict::Revoked(_) => self.unverified += 1,
             }
-            if let Some(problem) = problem(&verdict, trust)
-                && self.problems.len() < Self::KEPT
-            {
-                self.problems.push(Problem { line, seq: e.seq, by: e.by.clone(), problem });
+            if let Some(problem) = judged.problem {
+                let counted = match judged.verdict {
+                    Verdict::Verified => false,
+                    Verdict::Unsigned => self.required,
+                    _ => true,
+                };
+                self.flagged += usize::from(!counted);
+                if self.problems.len() < Self::KEPT {
+                    self.problems.push(Problem { line: *line, seq: e.seq, by: e.by.clone(), problem });
+                }
             }
         }
     }

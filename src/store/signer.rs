@@ -23,13 +23,19 @@ impl std::fmt::Debug for Signer {
     }
 }
 
-/// The signer for `operator`: the first key in the agent (`$SSH_AUTH_SOCK`) that `trust` lists
-/// for them. `Ok(None)` when there is none and signatures are not required; when they are, the
-/// error says what to do.
-pub fn for_operator(trust: &Trust, operator: &str) -> Result<Option<Signer>, String> {
-    let found = find(trust, operator);
+/// The signer for `operator`'s event with sequence `seq`: the first key in the agent
+/// (`$SSH_AUTH_SOCK`) that `trust` lists for them and that signs at `seq`. `Ok(None)` when
+/// there is none and signatures are not required; when they are, the error says what to do.
+/// A key of theirs that a key change revoked is refused either way: it signs nothing after its
+/// revocation, and its holder must know.
+pub fn for_operator(trust: &Trust, operator: &str, seq: u64) -> Result<Option<Signer>, String> {
+    let found = find(trust, operator, seq);
     match found {
         Ok(signer) => Ok(Some(signer)),
+        Err(Missing::Revoked(why)) => Err(format!(
+            "{why}; load a key trusted for {operator} into your agent, or ask an approver to add your new key \
+             (sprout key add {operator} KEY.pub)"
+        )),
         Err(_) if !trust.required => Ok(None),
         Err(why) => Err(format!(
             "this data directory requires every event signed, and {why}. Load your key into your agent \
@@ -40,22 +46,50 @@ pub fn for_operator(trust: &Trust, operator: &str) -> Result<Option<Signer>, Str
     }
 }
 
-fn find(trust: &Trust, operator: &str) -> Result<Signer, String> {
+/// Why no key signs: none there, or only a revoked one.
+enum Missing {
+    None(String),
+    Revoked(String),
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Missing::None(why) | Missing::Revoked(why) => f.write_str(why),
+        }
+    }
+}
+
+fn find(trust: &Trust, operator: &str, seq: u64) -> Result<Signer, Missing> {
     let socket = std::env::var_os("SSH_AUTH_SOCK")
         .filter(|s| !s.is_empty())
         .map(PathBuf::from)
-        .ok_or("no ssh-agent is reachable (SSH_AUTH_SOCK is not set)")?;
-    let mut agent =
-        Client::connect(&socket).map_err(|e| format!("the ssh-agent at {} does not answer ({e})", socket.display()))?;
-    let held = agent.list_all_identities().map_err(|e| format!("the ssh-agent would not list its keys ({e})"))?;
+        .ok_or(Missing::None("no ssh-agent is reachable (SSH_AUTH_SOCK is not set)".into()))?;
+    let mut agent = Client::connect(&socket)
+        .map_err(|e| Missing::None(format!("the ssh-agent at {} does not answer ({e})", socket.display())))?;
+    let held = agent
+        .list_all_identities()
+        .map_err(|e| Missing::None(format!("the ssh-agent would not list its keys ({e})")))?;
+    let mut revoked = None;
     for identity in held {
         let ssh_agent_client_rs::Identity::PublicKey(key) = identity else { continue };
         let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
-        if trust.keys_of(operator).any(|k| k.fingerprint == fingerprint) {
-            return Ok(Signer { agent, key: key.into_owned(), fingerprint });
+        let mut theirs = trust.keys_of(operator).filter(|k| k.fingerprint == fingerprint).peekable();
+        if theirs.peek().is_none() {
+            continue;
+        }
+        match theirs.find(|k| k.signs_at(seq)).map(|_| ()) {
+            Some(()) => return Ok(Signer { agent, key: key.into_owned(), fingerprint }),
+            None => {
+                let at = trust.keys_of(operator).filter(|k| k.fingerprint == fingerprint).find_map(|k| k.revoked);
+                if let Some(r) = at {
+                    revoked = Some(format!("your key {fingerprint} for {operator} was revoked at event {r}"));
+                }
+            }
         }
     }
-    Err(format!("your ssh-agent holds no key listed for {operator}"))
+    Err(revoked
+        .map_or_else(|| Missing::None(format!("your ssh-agent holds no key listed for {operator}")), Missing::Revoked))
 }
 
 impl Signer {

@@ -1,0 +1,158 @@
+//! Key changes and checkpoints: the journal's own trust events, replayed in sequence order on
+//! top of the trust root kept outside the data directory. A key added by an approver's signed
+//! event signs from the next sequence on; a revoked key signs nothing after its revocation,
+//! while what it signed before still verifies. A key change or checkpoint that its approver's
+//! trusted key does not prove has no effect and is flagged. The root's requirement of
+//! signatures is never changed by the journal.
+
+use crate::model::trust::Trust;
+use crate::model::{Data, Entry, Event, Team};
+
+use super::lookup::{Refusal, refuse};
+use super::signature::{Verdict, problem, verify};
+
+/// The rules a key change or checkpoint meets at the write path (`record::rules`), besides
+/// the approver rule every approval kind meets: a key change needs a team that names its
+/// approvers, and a key that parses.
+pub fn check(data: &Data, event: &Event, operator: &str) -> Result<(), Refusal> {
+    if matches!(event, Event::KeyAdded { .. } | Event::KeyRevoked { .. }) && data.team.is_none() {
+        return refuse(format!(
+            "only an approver may change an operator's keys, and there is no team.ron naming approvers; \
+             {operator} may list keys in an allowed_signers file outside the data directory instead"
+        ));
+    }
+    match event {
+        Event::KeyAdded { operator, key, .. } => {
+            if operator.is_empty() || operator.contains([',', ' ', '*', '?']) {
+                return refuse(format!("'{operator}' is not an operator's account name"));
+            }
+            ssh_key::PublicKey::from_openssh(key.trim())
+                .map(|_| ())
+                .map_err(|e| Refusal(format!("the key for {operator} is not an SSH public key ({e})")))
+        }
+        Event::KeyRevoked { fingerprint, .. } if !fingerprint.starts_with("SHA256:") => {
+            refuse(format!("'{fingerprint}' is not a key fingerprint (SHA256:..., as ssh-keygen -l shows it)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether an event must be signed wherever it is recorded, required or not.
+pub fn must_be_signed(event: &Event) -> bool {
+    matches!(event, Event::KeyAdded { .. } | Event::KeyRevoked { .. } | Event::Checkpoint { .. })
+}
+
+/// One event judged in sequence: its signature's verdict, and the problem to report at its
+/// line, if any (a signature problem, or a key change or checkpoint that proves nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    pub verdict: Verdict,
+    pub problem: Option<String>,
+}
+
+/// The trust as the journal has it so far: the root's keys with the key changes replayed.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub trust: Trust,
+    team: Option<Team>,
+}
+
+impl Ledger {
+    pub fn new(trust: Trust, team: Option<Team>) -> Ledger {
+        Ledger { trust, team }
+    }
+
+    /// Judge `batch` (in journal order, continuing the events already judged): the events
+    /// between key changes are verified on both cores, each key change in turn.
+    pub fn judge<T: Sync>(&mut self, batch: &[T], entry: impl Fn(&T) -> &Entry + Sync) -> Vec<Judged> {
+        let mut out = Vec::with_capacity(batch.len());
+        let mut start = 0;
+        while start < batch.len() {
+            let run = batch[start..].iter().position(|t| is_key_change(&entry(t).event)).unwrap_or(batch.len() - start);
+            let trust = &self.trust;
+            let parts = crate::parallel::halves(&batch[start..start + run], |_, part| {
+                part.iter().map(|t| judge_one(entry(t), trust, self.team.as_ref())).collect::<Vec<_>>()
+            });
+            out.extend(parts.into_iter().flatten());
+            start += run;
+            if let Some(change) = batch.get(start) {
+                out.push(self.apply(entry(change)));
+                start += 1;
+            }
+        }
+        out
+    }
+
+    /// A key change, verified against the trust before it and applied if an approver's
+    /// trusted key proves it.
+    fn apply(&mut self, e: &Entry) -> Judged {
+        let verdict = verify(e, &self.trust);
+        let mut problem = problem(&verdict, &self.trust);
+        let what = "a key change";
+        let effect = match (&verdict, &e.event) {
+            (Verdict::Verified, _) if !approver(self.team.as_ref(), &e.by) => {
+                Err(not_approver(self.team.as_ref(), &e.by))
+            }
+            (Verdict::Verified, Event::KeyAdded { operator, key, .. }) => {
+                self.trust.add_key(operator, key, e.seq).map(|_| ())
+            }
+            (Verdict::Verified, Event::KeyRevoked { operator, fingerprint, .. }) => {
+                self.trust.revoke(operator, fingerprint, e.seq)
+            }
+            (Verdict::Verified, _) => Ok(()),
+            (Verdict::Unsigned, _) => Err("it is unsigned".to_string()),
+            _ => Err("no trusted key of an approver proves it".to_string()),
+        };
+        if let Err(why) = effect {
+            let said = problem.map_or(String::new(), |p| format!("{p}; "));
+            problem = Some(format!("{said}{what} that has no effect: {why}"));
+        }
+        Judged { verdict, problem }
+    }
+}
+
+/// Whether an index kind (`Event::kind_index`) is a key change's.
+pub fn is_key_change_kind(kind: u8) -> bool {
+    matches!(Event::KINDS.get(usize::from(kind)), Some(&"key" | &"revoke"))
+}
+
+fn is_key_change(event: &Event) -> bool {
+    matches!(event, Event::KeyAdded { .. } | Event::KeyRevoked { .. })
+}
+
+fn approver(team: Option<&Team>, by: &str) -> bool {
+    team.is_some_and(|t| t.may_approve(by))
+}
+
+fn not_approver(team: Option<&Team>, by: &str) -> String {
+    match team {
+        Some(t) => format!("{by} is not among the approvers in team.ron ({})", t.approvers.join(", ")),
+        None => "there is no team.ron naming approvers".to_string(),
+    }
+}
+
+/// Any event but a key change: its signature, and for a checkpoint whether it proves the head
+/// it was appended to.
+fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
+    let verdict = verify(e, trust);
+    let mut problem = problem(&verdict, trust);
+    if let Event::Checkpoint { seq, sum } = &e.event {
+        let why = if !verdict.is_verified() {
+            Some(format!("a checkpoint that proves nothing: {}", problem.as_deref().unwrap_or("it is unsigned")))
+        } else if team.is_some() && !approver(team, &e.by) {
+            Some(format!("a checkpoint that proves nothing: {}", not_approver(team, &e.by)))
+        } else if *seq + 1 != e.seq || *sum != e.prev {
+            Some(format!(
+                "a checkpoint naming event {seq} with sum {sum}, but it follows event {} with sum {}",
+                e.seq.saturating_sub(1),
+                e.prev
+            ))
+        } else {
+            None
+        };
+        if why.is_some() {
+            problem = why;
+        }
+    }
+    Judged { verdict, problem }
+}
