@@ -151,7 +151,11 @@ fn a_kept_checkpoint_catches_a_truncation_before_it_for_a_fresh_reader() {
     // shows what was removed.
     w.write_lines(&w.lines()[..35]);
     let plain = w.run_fresh(&["verify"]);
-    assert!(plain.ok, "a truncation that removes the last checkpoint passes without a copy: {}{}", plain.stdout, plain.stderr);
+    assert!(
+        plain.ok,
+        "a truncation that removes the last checkpoint passes without a copy: {}{}",
+        plain.stdout, plain.stderr
+    );
     let v = w.run_fresh(&["verify", "--checkpoint", &kept_arg]);
     assert!(!v.ok);
     assert!(v.stderr.contains("the journal ends at event 35, before the checkpoint at event 40"), "{}", v.stderr);
@@ -191,4 +195,65 @@ fn a_rewrite_with_recomputed_hashes_before_a_checkpoint_is_caught_at_its_line_an
     assert_eq!(json.pointer("/checkpoints/0/ok"), Some(&serde_json::json!(false)));
     let message = json.pointer("/checkpoints/0/message").and_then(|m| m.as_str()).unwrap_or_default();
     assert!(message.contains("journal.ron:41: event 41 is not the checkpoint"), "{message}");
+}
+
+#[test]
+fn status_and_journal_json_say_per_event_whether_its_signature_is_verified() {
+    let w = World::new();
+    w.team(&["alice"]);
+    w.agent.add(&w.keys[0].0);
+    w.agent.add(&w.keys[1].0);
+    w.record("bob", "tape B-1").expect("bob signs");
+    let revoke =
+        Event::KeyRevoked { operator: "bob".into(), fingerprint: fingerprint(&w.keys[1].1), reason: "left".into() };
+    w.record_event("alice", revoke).expect("alice revokes");
+    w.append_signed("bob", &w.keys[1], backup("after revocation"));
+    // An unsigned line in the name of alice, who has a key: not proven, though not required.
+    let loaded = sprout::live::load_dir(&w.s.path()).expect("load");
+    let index = &loaded.data.journal;
+    let (_, line) = sprout::store::journal::encode(
+        index.seq + 1,
+        common::NOW.parse().expect("t"),
+        "alice",
+        None,
+        backup("x"),
+        &index.sum,
+    )
+    .expect("encode");
+    let mut lines = w.lines();
+    lines.push(line);
+    w.write_lines(&lines);
+
+    let status = w.run(&["status", "--format", "json"]);
+    assert!(status.ok, "{}", status.stderr);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).expect("json");
+    let s = &json["signatures"];
+    assert_eq!(
+        (s["verified"].as_u64(), s["failed"].as_u64(), s["unproven"].as_u64()),
+        (Some(2), Some(1), Some(1)),
+        "{s}"
+    );
+    let events = s["events"].as_array().expect("events");
+    assert_eq!(events.len(), 2, "jsmith's unsigned sample events carry no mark (no key of theirs): {s}");
+    assert_eq!(
+        (events[0]["seq"].as_u64(), events[0]["signature"].as_str(), events[0]["mark"].as_str()),
+        (Some(42), Some("revoked"), Some("✗"))
+    );
+    assert_eq!(
+        (events[1]["seq"].as_u64(), events[1]["signature"].as_str(), events[1]["mark"].as_str()),
+        (Some(43), Some("unsigned"), Some("?"))
+    );
+    let text = w.run(&["status"]).stdout;
+    assert!(text.contains("2 event(s) not proven by their operator's key: 1 ✗ (signature fails), 1 ?"), "{text}");
+    assert!(text.contains("✗ #42 backup by bob: signed by SHA256:"), "{text}");
+
+    let journal: serde_json::Value =
+        serde_json::from_str(&w.run(&["journal", "--format", "json"]).stdout).expect("json");
+    let by_seq = |seq: usize| &journal["events"][seq - 1];
+    assert_eq!(by_seq(40)["signature"], "verified");
+    assert_eq!(by_seq(40)["mark"], serde_json::Value::Null);
+    assert_eq!(by_seq(41)["kind"], "revoke");
+    assert_eq!(by_seq(42)["signature"], "revoked");
+    assert_eq!(by_seq(1)["signature"], "unsigned");
+    assert_eq!(by_seq(1)["mark"], serde_json::Value::Null, "no key, nothing required: no mark");
 }

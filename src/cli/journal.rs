@@ -34,6 +34,10 @@ struct Line<'a> {
     server: Option<&'a str>,
     text: String,
     event: &'a Event,
+    /// `verified`, `unsigned`, `bad`, `unknown key` or `revoked` (as `sprout verify` judges it).
+    signature: &'static str,
+    /// `?` or `✗` where the event is not proven and signatures matter (the dashboard's mark).
+    mark: Option<&'static str>,
 }
 
 pub fn run(
@@ -53,18 +57,27 @@ pub fn run(
         None => (0..loaded.data.journal.len()).collect(),
     };
     let json = matches!(format, Format::Json);
+    let signing = if json { Some(crate::live::signing::Signing::at_head(&loaded).map_err(Failure)?) } else { None };
     if json {
         writeln!(out, "{{\n  \"version\": {},\n  \"events\": [", super::status::JSON_VERSION)?;
     }
     let mut first = true;
     // Read from the store a slice at a time: a million events never sit in memory at once.
     for chunk in positions.chunks(10_000) {
-        for e in loaded.entries(chunk).map_err(Failure)? {
+        let entries = loaded.entries(chunk).map_err(Failure)?;
+        // Signatures verified on both cores, a slice at a time.
+        let mut judged = signing.as_ref().map_or_else(Vec::new, |s| {
+            crate::parallel::halves(&entries, |_, part| part.iter().map(|e| s.judge(e)).collect::<Vec<_>>()).concat()
+        });
+        judged.reverse();
+        for e in entries {
+            let judged = judged.pop();
             if since.is_some_and(|s| e.at < s) || until.is_some_and(|u| e.at >= u) {
                 continue;
             }
             let text = crate::describe::event(&e.event);
-            if json {
+            if let (Some(signing), Some(judged)) = (&signing, judged) {
+                let mark = if signing.in_use() { signing.mark(&e, &judged).map(|m| m.symbol()) } else { None };
                 let line = Line {
                     seq: e.seq,
                     at: e.at,
@@ -74,6 +87,8 @@ pub fn run(
                     server: e.event.server(),
                     text,
                     event: &e.event,
+                    signature: judged.verdict.mark(),
+                    mark,
                 };
                 let item = crate::safe::json(&line)?.replace('\n', "\n    ");
                 write!(out, "{}    {item}", if first { "" } else { ",\n" })?;

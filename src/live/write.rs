@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 
 use crate::model::trust::Trust;
 use crate::model::{Data, Entry, Event, JournalIndex};
-use crate::rules::keys::Ledger;
 use crate::rules::lookup::Refusal;
 use crate::rules::record;
 use crate::rules::replay::State;
@@ -116,22 +115,9 @@ fn signer(loaded: &Loaded, operator: &Operator) -> Result<Option<Signer>, Refusa
     crate::store::signer::for_operator(&trust, &operator.name, loaded.data.journal.seq + 1).map_err(Refusal)
 }
 
-/// The trust at the head of `loaded`'s journal: the keys of the trust root outside the data
-/// directory with every key change replayed in sequence order. Only the key changes' lines are
-/// read (the index knows their kind).
-pub fn trust_at_head(loaded: &Loaded) -> Result<Trust, String> {
-    let root = crate::store::trust::load(&loaded.store.place())?;
-    let positions: Vec<usize> = (loaded.data.journal.lines.iter().enumerate())
-        .filter(|(_, l)| crate::rules::keys::is_key_change_kind(l.kind))
-        .map(|(i, _)| i)
-        .collect();
-    if positions.is_empty() {
-        return Ok(root);
-    }
-    let changes = loaded.entries(&positions)?;
-    let mut ledger = Ledger::new(root, loaded.data.team.clone());
-    ledger.judge(&changes, |e| e);
-    Ok(ledger.trust)
+/// The trust at the head of `loaded`'s journal (`signing::Signing`).
+fn trust_at_head(loaded: &Loaded) -> Result<Trust, String> {
+    super::signing::Signing::at_head(loaded).map(|s| s.trust)
 }
 
 /// After catching up under the lock: the signer's key must still sign at the next sequence (a

@@ -83,6 +83,10 @@ impl Ledger {
         out
     }
 
+    pub fn team(&self) -> Option<&Team> {
+        self.team.as_ref()
+    }
+
     /// A key change, verified against the trust before it and applied if an approver's
     /// trusted key proves it.
     fn apply(&mut self, e: &Entry) -> Judged {
@@ -116,7 +120,7 @@ pub fn is_key_change_kind(kind: u8) -> bool {
     matches!(Event::KINDS.get(usize::from(kind)), Some(&"key" | &"revoke"))
 }
 
-fn is_key_change(event: &Event) -> bool {
+pub fn is_key_change(event: &Event) -> bool {
     matches!(event, Event::KeyAdded { .. } | Event::KeyRevoked { .. })
 }
 
@@ -133,7 +137,7 @@ fn not_approver(team: Option<&Team>, by: &str) -> String {
 
 /// Any event but a key change: its signature, and for a checkpoint whether it proves the head
 /// it was appended to.
-fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
+pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
     let verdict = verify(e, trust);
     let mut problem = problem(&verdict, trust);
     if let Event::Checkpoint { seq, sum } = &e.event {

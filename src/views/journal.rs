@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders};
 
 use crate::app::action::{self, Action, Binding};
 use crate::live::Loaded;
+use crate::live::signing::Mark;
 use crate::model::Event;
 use crate::ui::scroll::{self, Scroll};
 use crate::ui::table::{self, fit};
@@ -57,7 +58,12 @@ const OPEN: Binding = action::binding(
 
 impl View for JournalPane {
     fn legend(&self) -> &'static [(&'static str, &'static str)] {
-        &[("●", "an event you have not seen yet (another operator's)"), ("#n", "the event's sequence number")]
+        &[
+            ("●", "an event you have not seen yet (another operator's)"),
+            ("?", "unsigned where signatures are required or its operator has a key: not proven"),
+            ("✗", "its signature fails: bad, a key not trusted then, or revoked (sprout verify)"),
+            ("#n", "the event's sequence number"),
+        ]
     }
 
     fn keys(&self) -> Vec<&'static Binding> {
@@ -126,14 +132,21 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
     let digits = digits.max(4);
     let mut rows = Vec::new();
     let shown: Vec<usize> = window.filter_map(|n| pane.shown(snap.live, n)).collect();
-    for (&p, e) in shown.iter().zip(snap.entries(&shown)) {
+    let entries = snap.entries(&shown);
+    let marks = snap.marks(&shown, &entries);
+    for ((&p, e), mark) in shown.iter().zip(entries).zip(marks) {
         let Some(e) = e else {
             rows.push(Line::styled(format!("  #{}: cannot be read from journal.ron (changed?)", p + 1), theme.warn));
             continue;
         };
         let new = p >= snap.seen_events;
         rows.push(Line::from(vec![
-            Span::styled(if new { "● " } else { "  " }, theme.new),
+            Span::styled(if new { "●" } else { " " }, theme.new),
+            match mark {
+                Some(Mark::Failed) => Span::styled(Mark::Failed.symbol(), theme.bad),
+                Some(m) => Span::styled(m.symbol(), theme.warn),
+                None => Span::raw(" "),
+            },
             Span::styled(format!("#{:<digits$} ", e.seq), theme.dim),
             Span::raw(format!("{} ", e.at.format("%Y-%m-%d %H:%M"))),
             Span::styled(table::cell(&crate::safe::visible(&e.by), 10), theme.key),

@@ -22,6 +22,7 @@ use ratatui::layout::Rect;
 use crate::app::action::{Action, Binding, GLOBAL, Group, Tab};
 use crate::config::Keys;
 use crate::live::Loaded;
+use crate::live::signing::{Mark, Signing};
 use crate::model::{Entry, Rollout};
 use crate::rules::FleetView;
 use crate::ui::theme::Theme;
@@ -54,17 +55,32 @@ impl Snapshot<'_> {
     pub fn entries(&self, positions: &[usize]) -> Vec<Option<Entry>> {
         self.reader.entries(self.live, positions)
     }
+
+    /// The signature marks of the events at `positions` (`entries` as read), each verified
+    /// once when first shown and kept by position.
+    pub fn marks(&self, positions: &[usize], entries: &[Option<Entry>]) -> Vec<Option<Mark>> {
+        self.reader.marks(self.live, positions, entries)
+    }
 }
 
 /// Journal events read for display, by position (the journal itself stays in the store).
 #[derive(Debug, Default)]
 pub struct Reader {
     cache: RefCell<HashMap<usize, Entry>>,
+    /// The trust at the journal's head, read when a mark is first needed (`None` until then;
+    /// `Some(None)` when the trust files cannot be read: no marks rather than wrong ones).
+    signing: RefCell<Option<Option<Signing>>>,
+    /// Each shown event's mark, by position: verified once, never on a key press again.
+    marks: RefCell<HashMap<usize, Option<Mark>>>,
 }
 
 impl Clone for Reader {
     fn clone(&self) -> Self {
-        Reader { cache: RefCell::new(self.cache.borrow().clone()) }
+        Reader {
+            cache: RefCell::new(self.cache.borrow().clone()),
+            signing: RefCell::new(self.signing.borrow().clone()),
+            marks: RefCell::new(self.marks.borrow().clone()),
+        }
     }
 }
 
@@ -83,9 +99,33 @@ impl Reader {
         positions.iter().map(|p| cache.get(p).cloned()).collect()
     }
 
-    /// Positions may mean other events now (the journal was read again).
+    pub fn marks(&self, live: &Loaded, positions: &[usize], entries: &[Option<Entry>]) -> Vec<Option<Mark>> {
+        let mut signing = self.signing.borrow_mut();
+        if signing.as_ref().is_none_or(|s| s.as_ref().is_some_and(|s| s.is_stale(live))) {
+            *signing = Some(Signing::at_head(live).ok());
+            self.marks.borrow_mut().clear();
+        }
+        let Some(Some(signing)) = signing.as_ref().filter(|s| s.as_ref().is_some_and(Signing::in_use)) else {
+            return vec![None; positions.len()];
+        };
+        let mut marks = self.marks.borrow_mut();
+        if marks.len() > 4096 {
+            marks.clear();
+        }
+        (positions.iter().zip(entries))
+            .map(|(p, e)| {
+                let e = e.as_ref()?;
+                *marks.entry(*p).or_insert_with(|| signing.mark(e, &signing.judge(e)))
+            })
+            .collect()
+    }
+
+    /// Positions may mean other events now (the journal was read again), and the trust files
+    /// may have changed.
     pub fn clear(&self) {
         self.cache.borrow_mut().clear();
+        self.signing.borrow_mut().take();
+        self.marks.borrow_mut().clear();
     }
 }
 

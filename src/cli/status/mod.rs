@@ -12,6 +12,7 @@ use crate::rules::{self, FleetView, State};
 use super::{Context, Format, Outcome, load, rollout_index};
 
 pub(crate) mod compact;
+mod signed;
 mod text;
 use text::text;
 
@@ -37,6 +38,9 @@ struct Report {
     present: Vec<Here>,
     /// Set when this is history (`--as-of`): the journal replayed up to this time only.
     as_of: Option<chrono::DateTime<chrono::Utc>>,
+    /// Each event's signature where signatures matter (docs/json.md); `null` where no key is
+    /// trusted and none required.
+    signatures: Option<signed::Signatures>,
 }
 
 /// One person present, and where they are looking.
@@ -277,6 +281,7 @@ fn build(place: String, now: DateTime<Utc>, data: &Data, state: &State, rollout:
     Report {
         present: Vec::new(),
         as_of: None,
+        signatures: None,
         data: place,
         version: JSON_VERSION,
         now,
@@ -415,6 +420,7 @@ pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Wri
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let mut report = build(ctx.store().place(), ctx.now, &loaded.data, &loaded.state, r);
     report.as_of = ctx.as_of;
+    report.signatures = signed::build(&loaded).map_err(super::Failure)?;
     if ctx.as_of.is_none() {
         report.present = ctx.store().present(ctx.now).into_iter().map(Here::from).collect();
     }

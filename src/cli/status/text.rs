@@ -141,6 +141,10 @@ pub(super) fn text(r: &Report, md: bool) -> String {
             o.push_str(&format!("{bullet}{a}\n"));
         }
     }
+    if let Some(s) = &r.signatures {
+        h(&mut o, "Signatures");
+        super::signed::text(s, &mut o, bullet);
+    }
     if !r.present.is_empty() {
         h(&mut o, &format!("Here now: {} dashboard(s) open", r.present.len()));
         for p in &r.present {

@@ -1,0 +1,109 @@
+//! The signatures part of `status`: each event judged as `sprout verify` judges it (against the
+//! trust at the journal's head), counted, and every event whose mark says it is not proven by
+//! its operator's key listed, where signatures matter (required, or a key trusted).
+
+use serde::Serialize;
+
+use crate::live::Loaded;
+use crate::live::signing::{Mark, Signing};
+
+/// `status --format json`'s `signatures`: `null` where no key is trusted and none required.
+#[derive(Debug, Serialize)]
+pub struct Signatures {
+    pub required: bool,
+    pub verified: usize,
+    pub unsigned: usize,
+    /// Events marked `?` (unsigned where required or its operator has a key).
+    pub unproven: usize,
+    /// Events marked `✗` (a signature or key change that fails).
+    pub failed: usize,
+    /// The marked events, oldest first; the first `KEPT` of them.
+    pub events: Vec<Marked>,
+}
+
+/// One event that carries a mark.
+#[derive(Debug, Serialize)]
+pub struct Marked {
+    pub seq: u64,
+    pub by: String,
+    pub kind: &'static str,
+    /// `verified`, `unsigned`, `bad`, `unknown key` or `revoked`.
+    pub signature: &'static str,
+    /// `?` or `✗`.
+    pub mark: &'static str,
+    pub problem: Option<String>,
+}
+
+const KEPT: usize = 1000;
+
+/// Judge every event of `loaded` (read a slice at a time, verified on both cores).
+pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
+    let signing = Signing::at_head(loaded)?;
+    if !signing.in_use() {
+        return Ok(None);
+    }
+    let mut s = Signatures {
+        required: signing.trust.required,
+        verified: 0,
+        unsigned: 0,
+        unproven: 0,
+        failed: 0,
+        events: Vec::new(),
+    };
+    let positions: Vec<usize> = (0..loaded.data.journal.len()).collect();
+    for chunk in positions.chunks(16 * 1024) {
+        let entries = loaded.entries(chunk)?;
+        let judged = crate::parallel::halves(&entries, |_, part| {
+            part.iter().map(|e| (signing.judge(e), e)).map(|(j, e)| (signing.mark(e, &j), j)).collect::<Vec<_>>()
+        });
+        for ((mark, j), e) in judged.into_iter().flatten().zip(&entries) {
+            s.verified += usize::from(j.verdict.is_verified());
+            s.unsigned += usize::from(j.verdict.mark() == "unsigned");
+            let Some(mark) = mark else { continue };
+            match mark {
+                Mark::Unproven => s.unproven += 1,
+                Mark::Failed => s.failed += 1,
+            }
+            if s.events.len() < KEPT {
+                s.events.push(Marked {
+                    seq: e.seq,
+                    by: e.by.clone(),
+                    kind: e.event.kind(),
+                    signature: j.verdict.mark(),
+                    mark: mark.symbol(),
+                    problem: j.problem,
+                });
+            }
+        }
+    }
+    Ok(Some(s))
+}
+
+/// The text and Markdown lines: how many events rest on no proof, and the first few.
+pub fn text(s: &Signatures, out: &mut String, bullet: &str) {
+    let marked = s.unproven + s.failed;
+    if marked == 0 {
+        out.push_str(&format!("{bullet}every event is proven by its operator's key ({} verified)\n", s.verified));
+        return;
+    }
+    out.push_str(&format!(
+        "{bullet}{marked} event(s) not proven by their operator's key: {} ✗ (signature fails), {} ? (unsigned{})\n",
+        s.failed,
+        s.unproven,
+        if s.required { "; this directory requires every event signed" } else { " by an operator who has a key" }
+    ));
+    for m in s.events.iter().take(5) {
+        let why = m.problem.as_deref().unwrap_or("unsigned, though a key is listed for its operator");
+        out.push_str(&format!(
+            "{bullet}{} #{} {} by {}: {}\n",
+            m.mark,
+            m.seq,
+            m.kind,
+            crate::safe::visible(&m.by),
+            why
+        ));
+    }
+    if marked > 5 {
+        out.push_str(&format!("{bullet}... and {} more: sprout verify lists them at their lines\n", marked - 5));
+    }
+}

@@ -1,0 +1,93 @@
+//! What the dashboard, `status` and `journal` show of signatures: each event's verdict against
+//! the trust at the journal's head (the trust root's keys with every key change replayed; a
+//! key's window of sequences makes that the same verdict `sprout verify` gives in order), and
+//! the mark a row carries when the fact it records rests on an unproven event.
+
+use std::collections::HashMap;
+
+use crate::model::trust::Trust;
+use crate::model::{Entry, Team};
+use crate::rules::keys::{self, Judged, Ledger};
+use crate::rules::signature::Verdict;
+
+use super::Loaded;
+
+/// The mark a row shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// `?`: unsigned, where signatures are required or a key is listed for its operator.
+    Unproven,
+    /// `✗`: a bad signature, a key not trusted for its operator at that point, a revoked key,
+    /// or a key change or checkpoint that proves nothing.
+    Failed,
+}
+
+impl Mark {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Unproven => "?",
+            Mark::Failed => "✗",
+        }
+    }
+}
+
+/// The trust at the head of a loaded journal, and the key changes as judged in order.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    pub trust: Trust,
+    team: Option<Team>,
+    /// The key changes judged in sequence order, by sequence.
+    changes: HashMap<u64, Judged>,
+    /// The journal's length when this was built.
+    pub upto: usize,
+}
+
+impl Signing {
+    /// Read the trust root (outside the data directory) and the key changes' lines only (the
+    /// index knows their kind), replaying them in order.
+    pub fn at_head(loaded: &Loaded) -> Result<Signing, String> {
+        let root = crate::store::trust::load(&loaded.store.place())?;
+        let positions: Vec<usize> = (loaded.data.journal.lines.iter().enumerate())
+            .filter(|(_, l)| keys::is_key_change_kind(l.kind))
+            .map(|(i, _)| i)
+            .collect();
+        let changes = if positions.is_empty() { Vec::new() } else { loaded.entries(&positions)? };
+        let mut ledger = Ledger::new(root, loaded.data.team.clone());
+        let judged = ledger.judge(&changes, |e| e);
+        let changes = changes.iter().map(|e| e.seq).zip(judged).collect();
+        Ok(Signing { trust: ledger.trust, team: loaded.data.team.clone(), changes, upto: loaded.data.journal.len() })
+    }
+
+    /// Whether signatures matter here at all: required, or some key trusted.
+    pub fn in_use(&self) -> bool {
+        self.trust.required || !self.trust.keys.is_empty()
+    }
+
+    /// Built before `loaded`'s journal grew by a key change: build again.
+    pub fn is_stale(&self, loaded: &Loaded) -> bool {
+        let lines = &loaded.data.journal.lines;
+        lines.len() < self.upto || lines[self.upto..].iter().any(|l| keys::is_key_change_kind(l.kind))
+    }
+
+    /// The event's verdict and problem, as `sprout verify` finds them.
+    pub fn judge(&self, e: &Entry) -> Judged {
+        if keys::is_key_change(&e.event)
+            && let Some(j) = self.changes.get(&e.seq)
+        {
+            return j.clone();
+        }
+        keys::judge_one(e, &self.trust, self.team.as_ref())
+    }
+
+    /// The mark for an event judged `judged`, if any.
+    pub fn mark(&self, e: &Entry, judged: &Judged) -> Option<Mark> {
+        match judged.verdict {
+            Verdict::Verified => judged.problem.as_ref().map(|_| Mark::Failed),
+            Verdict::Unsigned if keys::must_be_signed(&e.event) => Some(Mark::Failed),
+            Verdict::Unsigned => {
+                (judged.problem.is_some() || self.trust.keys_of(&e.by).next().is_some()).then_some(Mark::Unproven)
+            }
+            _ => Some(Mark::Failed),
+        }
+    }
+}
