@@ -92,7 +92,9 @@ pub fn text(s: &Signatures, out: &mut String, bullet: &str) {
         s.unproven,
         if s.required { "; this directory requires every event signed" } else { " by an operator who has a key" }
     ));
-    for m in s.events.iter().take(5) {
+    // The failures first: they are what someone must look into.
+    let failed = s.events.iter().filter(|m| m.mark == Mark::Failed.symbol());
+    for m in failed.chain(s.events.iter().filter(|m| m.mark != Mark::Failed.symbol())).take(5) {
         let why = m.problem.as_deref().unwrap_or("unsigned, though a key is listed for its operator");
         out.push_str(&format!(
             "{bullet}{} #{} {} by {}: {}\n",
