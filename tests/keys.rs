@@ -80,7 +80,10 @@ fn a_key_change_by_a_non_approver_or_unsigned_has_no_effect_and_is_flagged() {
     assert!(refused.to_string().contains("no team.ron naming approvers"), "{refused}");
     w.team(&["alice"]);
     let refused = w.record_event("bob", add()).expect_err("bob is no approver");
-    assert!(refused.to_string().contains("only an approver may change an operator's keys"), "{refused}");
+    assert!(
+        refused.to_string().contains("only an approver may change an operator's keys; bob is not an approver"),
+        "{refused}"
+    );
     assert_eq!(w.lines().len(), 39, "nothing written");
     // bob writes it by hand with his own trusted key; then carol signs with the key it names.
     w.append_signed("bob", &w.keys[1], add());
@@ -89,7 +92,7 @@ fn a_key_change_by_a_non_approver_or_unsigned_has_no_effect_and_is_flagged() {
     assert!(!v.ok);
     assert!(
         v.stdout.contains(
-            "journal.ron:40: event 40 by bob: a key change that has no effect: bob is not among the approvers"
+            "journal.ron:40: event 40 by bob: a key change that has no effect: bob is not an approver (the approvers in team.ron are alice)"
         ),
         "{}",
         v.stdout
@@ -256,4 +259,28 @@ fn status_and_journal_json_say_per_event_whether_its_signature_is_verified() {
     assert_eq!(by_seq(42)["signature"], "revoked");
     assert_eq!(by_seq(1)["signature"], "unsigned");
     assert_eq!(by_seq(1)["mark"], serde_json::Value::Null, "no key, nothing required: no mark");
+}
+
+#[test]
+fn approvers_named_outside_the_data_directory_override_team_ron_for_key_changes() {
+    let w = World::new();
+    w.team(&["alice", "bob"]);
+    std::fs::write(w.s.dir.path().join("config/approvers"), "# who may change keys\nbob\n").expect("approvers");
+    let carol = keygen(w.s.dir.path(), "carol");
+    w.agent.add(&w.keys[0].0);
+    w.agent.add(&w.keys[1].0);
+    let add = || Event::KeyAdded { operator: "carol".into(), key: carol.1.clone(), note: String::new() };
+    // team.ron is the directory's writers' to edit: for keys, the file outside decides.
+    let refused = w.record_event("alice", add()).expect_err("alice is not named outside");
+    assert!(refused.to_string().contains("the approvers file outside the data directory names bob"), "{refused}");
+    w.record_event("bob", add()).expect("bob is");
+    w.append_signed("alice", &w.keys[0], add());
+    let v = w.run_fresh(&["verify"]);
+    assert!(
+        v.stdout
+            .contains("journal.ron:41: event 41 by alice: a key change that has no effect: alice is not an approver"),
+        "{}",
+        v.stdout
+    );
+    assert!(!v.stdout.contains("journal.ron:40:"), "{}", v.stdout);
 }

@@ -66,10 +66,12 @@ pub fn check(
             )));
         }
     }
-    if let Some(team) = team
-        && !team.may_approve(&e.by)
-    {
-        return Err(Failure(format!("{shown}: signed by {}, who is not among the approvers in team.ron", e.by)));
+    if (team.is_some() || root.approvers.is_some()) && !root.may_approve(team, &e.by) {
+        return Err(Failure(format!(
+            "{shown}: signed by {}, who is not an approver ({})",
+            e.by,
+            root.approvers_named(team)
+        )));
     }
     match seen.get(&e.seq) {
         None => Err(Failure(format!(

@@ -125,19 +125,23 @@ fn trust_at_head(loaded: &Loaded) -> Result<Trust, String> {
 /// is never written unsigned.
 fn still_signs(loaded: &Loaded, operator: &Operator, signer: Option<&Signer>, event: &Event) -> Result<(), Refusal> {
     let seq = loaded.data.journal.seq + 1;
-    let Some(signer) = signer else {
-        if crate::rules::keys::must_be_signed(event) {
-            let mut trust = trust_at_head(loaded).map_err(Refusal)?;
-            trust.required = true;
-            let why = crate::store::signer::for_operator(&trust, &operator.name, seq).err();
-            return Err(Refusal(format!(
-                "a key change or checkpoint must be signed by an approver's trusted key: {}",
-                why.unwrap_or_else(|| "no key was found before the lock was taken; try again".into())
-            )));
-        }
+    let needs = crate::rules::keys::must_be_signed(event);
+    if signer.is_none() && !needs {
         return Ok(());
-    };
+    }
     let trust = trust_at_head(loaded).map_err(Refusal)?;
+    if let Some(refused) = crate::rules::keys::refusal(&trust, loaded.data.team.as_ref(), event, &operator.name) {
+        return Err(refused);
+    }
+    let Some(signer) = signer else {
+        let mut trust = trust;
+        trust.required = true;
+        let why = crate::store::signer::for_operator(&trust, &operator.name, seq).err();
+        return Err(Refusal(format!(
+            "a key change or checkpoint must be signed by an approver's trusted key: {}",
+            why.unwrap_or_else(|| "no key was found before the lock was taken; try again".into())
+        )));
+    };
     let theirs: Vec<_> = trust.keys_of(&operator.name).filter(|k| k.fingerprint == signer.fingerprint()).collect();
     if theirs.iter().any(|k| k.signs_at(seq)) {
         return Ok(());

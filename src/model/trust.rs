@@ -38,9 +38,31 @@ pub struct Trust {
     pub required: bool,
     /// The files read, for messages ("listed in ...").
     pub files: Vec<String>,
+    /// Who may change keys and sign checkpoints, named outside the data directory (an
+    /// `approvers` file); `None`: the approvers of team.ron, which the directory's writers can
+    /// edit (docs/reliability.md, "Key changes").
+    pub approvers: Option<Vec<String>>,
 }
 
 impl Trust {
+    /// Whether `operator` may change keys and sign checkpoints: named in the trust root's
+    /// `approvers` file where there is one, else among team.ron's approvers.
+    pub fn may_approve(&self, team: Option<&crate::model::Team>, operator: &str) -> bool {
+        match &self.approvers {
+            Some(names) => names.iter().any(|a| a == operator),
+            None => team.is_some_and(|t| t.may_approve(operator)),
+        }
+    }
+
+    /// Who they are, for messages.
+    pub fn approvers_named(&self, team: Option<&crate::model::Team>) -> String {
+        match (&self.approvers, team) {
+            (Some(names), _) => format!("the approvers file outside the data directory names {}", names.join(", ")),
+            (None, Some(t)) => format!("the approvers in team.ron are {}", t.approvers.join(", ")),
+            (None, None) => "there is no team.ron naming approvers".to_string(),
+        }
+    }
+
     /// The keys listed for `operator`.
     pub fn keys_of<'a>(&'a self, operator: &'a str) -> impl Iterator<Item = &'a TrustedKey> + 'a {
         self.keys.iter().filter(move |k| k.operators.iter().any(|o| o == operator))

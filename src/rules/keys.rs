@@ -11,16 +11,10 @@ use crate::model::{Data, Entry, Event, Team};
 use super::lookup::{Refusal, refuse};
 use super::signature::{Verdict, problem, verify};
 
-/// The rules a key change or checkpoint meets at the write path (`record::rules`), besides
-/// the approver rule every approval kind meets: a key change needs a team that names its
-/// approvers, and a key that parses.
-pub fn check(data: &Data, event: &Event, operator: &str) -> Result<(), Refusal> {
-    if matches!(event, Event::KeyAdded { .. } | Event::KeyRevoked { .. }) && data.team.is_none() {
-        return refuse(format!(
-            "only an approver may change an operator's keys, and there is no team.ron naming approvers; \
-             {operator} may list keys in an allowed_signers file outside the data directory instead"
-        ));
-    }
+/// The rules a key change or checkpoint meets at the write path (`record::rules`): a key that
+/// parses, a fingerprint that looks like one. Who may record them is asked with the trust
+/// (`needs_approver`), since approvers may be named outside the data directory.
+pub fn check(_data: &Data, event: &Event, _operator: &str) -> Result<(), Refusal> {
     match event {
         Event::KeyAdded { operator, key, .. } => {
             if operator.is_empty() || operator.contains([',', ' ', '*', '?']) {
@@ -37,9 +31,25 @@ pub fn check(data: &Data, event: &Event, operator: &str) -> Result<(), Refusal> 
     }
 }
 
+/// What recording the event means when only an approver, with a trusted key, may record it.
+pub fn needs_approver(event: &Event) -> Option<&'static str> {
+    match event {
+        Event::KeyAdded { .. } | Event::KeyRevoked { .. } => Some("change an operator's keys"),
+        Event::Checkpoint { .. } => Some("sign a checkpoint"),
+        _ => None,
+    }
+}
+
 /// Whether an event must be signed wherever it is recorded, required or not.
 pub fn must_be_signed(event: &Event) -> bool {
-    matches!(event, Event::KeyAdded { .. } | Event::KeyRevoked { .. } | Event::Checkpoint { .. })
+    needs_approver(event).is_some()
+}
+
+/// The refusal when `operator` may not record `event` (`needs_approver`), given the trust.
+pub fn refusal(trust: &Trust, team: Option<&Team>, event: &Event, operator: &str) -> Option<Refusal> {
+    let what = needs_approver(event)?;
+    (!trust.may_approve(team, operator))
+        .then(|| Refusal(format!("only an approver may {what}; {}", not_approver(trust, team, operator))))
 }
 
 /// One event judged in sequence: its signature's verdict, and the problem to report at its
@@ -94,8 +104,8 @@ impl Ledger {
         let mut problem = problem(&verdict, &self.trust);
         let what = "a key change";
         let effect = match (&verdict, &e.event) {
-            (Verdict::Verified, _) if !approver(self.team.as_ref(), &e.by) => {
-                Err(not_approver(self.team.as_ref(), &e.by))
+            (Verdict::Verified, _) if !self.trust.may_approve(self.team.as_ref(), &e.by) => {
+                Err(not_approver(&self.trust, self.team.as_ref(), &e.by))
             }
             (Verdict::Verified, Event::KeyAdded { operator, key, .. }) => {
                 self.trust.add_key(operator, key, e.seq).map(|_| ())
@@ -124,15 +134,8 @@ pub fn is_key_change(event: &Event) -> bool {
     matches!(event, Event::KeyAdded { .. } | Event::KeyRevoked { .. })
 }
 
-fn approver(team: Option<&Team>, by: &str) -> bool {
-    team.is_some_and(|t| t.may_approve(by))
-}
-
-fn not_approver(team: Option<&Team>, by: &str) -> String {
-    match team {
-        Some(t) => format!("{by} is not among the approvers in team.ron ({})", t.approvers.join(", ")),
-        None => "there is no team.ron naming approvers".to_string(),
-    }
+fn not_approver(trust: &Trust, team: Option<&Team>, by: &str) -> String {
+    format!("{by} is not an approver ({})", trust.approvers_named(team))
 }
 
 /// Any event but a key change: its signature, and for a checkpoint whether it proves the head
@@ -143,8 +146,8 @@ pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
     if let Event::Checkpoint { seq, sum } = &e.event {
         let why = if !verdict.is_verified() {
             Some(format!("a checkpoint that proves nothing: {}", problem.as_deref().unwrap_or("it is unsigned")))
-        } else if team.is_some() && !approver(team, &e.by) {
-            Some(format!("a checkpoint that proves nothing: {}", not_approver(team, &e.by)))
+        } else if (team.is_some() || trust.approvers.is_some()) && !trust.may_approve(team, &e.by) {
+            Some(format!("a checkpoint that proves nothing: {}", not_approver(trust, team, &e.by)))
         } else if *seq + 1 != e.seq || *sum != e.prev {
             Some(format!(
                 "a checkpoint naming event {seq} with sum {sum}, but it follows event {} with sum {}",

@@ -1,6 +1,7 @@
 //! The trust files, read from outside the data directory so that its writers cannot change
-//! them: `allowed_signers` (whose key signs for whom) and `require_signatures` (directories
-//! whose every event must be signed), in the system directory (`/etc/sprout`, or
+//! them: `allowed_signers` (whose key signs for whom), `require_signatures` (directories
+//! whose every event must be signed) and `approvers` (who may change keys and sign checkpoints,
+//! one account name a line; without it, team.ron's approvers), in the system directory (`/etc/sprout`, or
 //! `$SPROUT_SYSTEM_CONFIG`) and in the operator's own (`~/.config/sprout`, or `$SPROUT_CONFIG`).
 
 use std::os::unix::fs::MetadataExt;
@@ -10,6 +11,7 @@ use crate::model::trust::Trust;
 
 pub const ALLOWED_SIGNERS: &str = "allowed_signers";
 pub const REQUIRE_SIGNATURES: &str = "require_signatures";
+pub const APPROVERS: &str = "approvers";
 
 /// The system directory: `$SPROUT_SYSTEM_CONFIG` (tests), else `/etc/sprout`.
 pub fn system_dir() -> PathBuf {
@@ -37,6 +39,10 @@ pub fn load(place: &str) -> Result<Trust, String> {
     for dir in &dirs {
         if let Some((text, file)) = read(&dir.join(ALLOWED_SIGNERS))? {
             trust.add_allowed_signers(&text, &file)?;
+        }
+        if let Some((text, _)) = read(&dir.join(APPROVERS))? {
+            let names = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+            trust.approvers.get_or_insert_with(Vec::new).extend(names.map(str::to_string));
         }
         if let Some((text, _)) = read(&dir.join(REQUIRE_SIGNATURES))? {
             trust.required |= text.lines().map(str::trim).any(|line| {
