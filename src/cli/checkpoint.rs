@@ -66,7 +66,7 @@ pub fn check(
             )));
         }
     }
-    if (team.is_some() || root.approvers.is_some()) && !root.may_approve(team, &e.by) {
+    if !root.may_approve(team, &e.by) {
         return Err(Failure(format!(
             "{shown}: signed by {}, who is not an approver ({})",
             e.by,

@@ -146,7 +146,7 @@ pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
     if let Event::Checkpoint { seq, sum } = &e.event {
         let why = if !verdict.is_verified() {
             Some(format!("a checkpoint that proves nothing: {}", problem.as_deref().unwrap_or("it is unsigned")))
-        } else if (team.is_some() || trust.approvers.is_some()) && !trust.may_approve(team, &e.by) {
+        } else if !trust.may_approve(team, &e.by) {
             Some(format!("a checkpoint that proves nothing: {}", not_approver(trust, team, &e.by)))
         } else if *seq + 1 != e.seq || *sum != e.prev {
             Some(format!(
