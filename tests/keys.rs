@@ -284,3 +284,26 @@ fn approvers_named_outside_the_data_directory_override_team_ron_for_key_changes(
     );
     assert!(!v.stdout.contains("journal.ron:40:"), "{}", v.stdout);
 }
+
+#[test]
+fn key_add_and_revoke_from_the_command_line() {
+    let w = World::new();
+    me_as_approver(&w);
+    let dan = keygen(w.s.dir.path(), "dan");
+    let pub_file = dan.0.with_extension("pub").display().to_string();
+    let added = w.run(&["key", "add", "dan", &pub_file, "--note", "new hire"]);
+    assert!(added.ok, "{}{}", added.stdout, added.stderr);
+    let fp = fingerprint(&dan.1);
+    assert!(added.stdout.contains(&format!("key {fp} added for dan: new hire")), "{}", added.stdout);
+    assert!(added.stdout.contains("it takes effect after event 40"), "{}", added.stdout);
+    let private = w.run(&["key", "add", "dan", &dan.0.display().to_string()]);
+    assert!(!private.ok && private.stderr.contains("never the private key"), "{}", private.stderr);
+    let revoked = w.run(&["key", "revoke", "dan", &fp, "--reason", "left"]);
+    assert!(revoked.ok, "{}", revoked.stderr);
+    assert!(revoked.stdout.contains(&format!("key {fp} of dan REVOKED: left")), "{}", revoked.stdout);
+    let again = w.run(&["key", "revoke", "dan", &fp, "--reason", "twice"]);
+    assert!(!again.ok && again.stderr.contains("nothing to revoke: dan has no trusted key"), "{}", again.stderr);
+    let v = w.run_fresh(&["verify"]);
+    assert!(v.ok, "{}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("signatures: 2 verified"), "{}", v.stdout);
+}

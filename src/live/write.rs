@@ -130,7 +130,7 @@ fn still_signs(loaded: &Loaded, operator: &Operator, signer: Option<&Signer>, ev
         return Ok(());
     }
     let trust = trust_at_head(loaded).map_err(Refusal)?;
-    if let Some(refused) = crate::rules::keys::refusal(&trust, loaded.data.team.as_ref(), event, &operator.name) {
+    if let Some(refused) = crate::rules::keys::refusal(&trust, loaded.data.team.as_ref(), event, &operator.name, seq) {
         return Err(refused);
     }
     let Some(signer) = signer else {

@@ -221,4 +221,21 @@ mod tests {
         let err = trust.add_allowed_signers("a ssh-ed25519 AAAA\n", "f").expect_err("key");
         assert!(err.contains("not an SSH public key"), "{err}");
     }
+
+    #[test]
+    fn a_key_signs_only_inside_its_window_of_sequences() {
+        let mut trust = Trust::default();
+        trust.add_allowed_signers(&format!("alice,bob {KEY}\n"), "f").expect("read");
+        let fingerprint = trust.keys[0].fingerprint.clone();
+        trust.revoke("alice", &fingerprint, 10).expect("revoke");
+        let alice: Vec<_> = trust.keys_of("alice").collect();
+        assert_eq!(alice.len(), 1);
+        assert!(alice[0].signs_at(10) && !alice[0].signs_at(11), "revoked after event 10, not before");
+        assert!(trust.keys_of("bob").all(|k| k.signs_at(11)), "the shared line still signs for bob");
+        let err = trust.revoke("alice", &fingerprint, 12).expect_err("already revoked");
+        assert!(err.contains("alice has no trusted key"), "{err}");
+        trust.add_key("alice", KEY, 20).expect("added again");
+        assert!(trust.keys_of("alice").any(|k| k.signs_at(21)) && !trust.keys_of("alice").any(|k| k.signs_at(15)));
+        assert!(trust.add_key("carol", "ssh-ed25519 AAAA", 21).is_err(), "not a key");
+    }
 }

@@ -45,11 +45,21 @@ pub fn must_be_signed(event: &Event) -> bool {
     needs_approver(event).is_some()
 }
 
-/// The refusal when `operator` may not record `event` (`needs_approver`), given the trust.
-pub fn refusal(trust: &Trust, team: Option<&Team>, event: &Event, operator: &str) -> Option<Refusal> {
+/// The refusal when `operator` may not record `event` as event `seq` (`needs_approver`), given
+/// the trust at the head: not an approver, or a revocation of a key that signs nothing anyway.
+pub fn refusal(trust: &Trust, team: Option<&Team>, event: &Event, operator: &str, seq: u64) -> Option<Refusal> {
     let what = needs_approver(event)?;
-    (!trust.may_approve(team, operator))
-        .then(|| Refusal(format!("only an approver may {what}; {}", not_approver(trust, team, operator))))
+    if !trust.may_approve(team, operator) {
+        return Some(Refusal(format!("only an approver may {what}; {}", not_approver(trust, team, operator))));
+    }
+    match event {
+        Event::KeyRevoked { operator, fingerprint, .. } => trust
+            .clone()
+            .revoke(operator, fingerprint, seq)
+            .err()
+            .map(|why| Refusal(format!("nothing to revoke: {why}"))),
+        _ => None,
+    }
 }
 
 /// One event judged in sequence: its signature's verdict, and the problem to report at its
@@ -162,4 +172,104 @@ pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
         }
     }
     Judged { verdict, problem }
+}
+
+#[cfg(test)]
+mod tests {
+    use ssh_key::private::Ed25519Keypair;
+    use ssh_key::{HashAlg, LineEnding, PrivateKey};
+
+    use super::*;
+    use crate::model::trust::NAMESPACE;
+    use crate::model::{Event, Signature};
+
+    fn key(seed: u8) -> PrivateKey {
+        PrivateKey::from(Ed25519Keypair::from_seed(&[seed; 32]))
+    }
+
+    fn public(k: &PrivateKey) -> String {
+        k.public_key().to_openssh().expect("openssh")
+    }
+
+    /// An event `seq` by `by`, signed with `k` when given.
+    fn entry(seq: u64, by: &str, event: Event, k: Option<&PrivateKey>) -> Entry {
+        let mut e = Entry {
+            seq,
+            at: "2000-11-24T12:00:00Z".parse().expect("time"),
+            by: by.into(),
+            from: None,
+            event,
+            prev: format!("{seq:032x}"),
+            sig: None,
+            sum: String::new(),
+        };
+        if let Some(k) = k {
+            let canonical = e.canonical().expect("canonical");
+            let sig = k.sign(NAMESPACE, HashAlg::Sha512, canonical.as_bytes()).expect("sign");
+            let fingerprint = k.public_key().fingerprint(HashAlg::Sha256).to_string();
+            e.sig = Some(Signature { key: fingerprint, sig: sig.to_pem(LineEnding::LF).expect("pem") });
+        }
+        e
+    }
+
+    fn backup() -> Event {
+        Event::Backup { server: "BOS-PF01".into(), note: String::new() }
+    }
+
+    #[test]
+    fn key_changes_take_effect_in_sequence_order_inside_a_batch_split_across_both_cores() {
+        let (alice, bob, carol) = (key(1), key(2), key(3));
+        let mut root = Trust::default();
+        let text = format!("alice {}\nbob {}\n", public(&alice), public(&bob));
+        root.add_allowed_signers(&text, "allowed_signers").expect("trust");
+        let team = Team { approvers: vec!["alice".into()] };
+        let n = 2 * crate::parallel::MIN_SPLIT as u64 + 10;
+        let (revoke_at, add_at, bogus_at) = (n / 3, n / 2, n / 2 + 1);
+        let revoke = Event::KeyRevoked {
+            operator: "bob".into(),
+            fingerprint: root.keys[1].fingerprint.clone(),
+            reason: "r".into(),
+        };
+        let add = || Event::KeyAdded { operator: "carol".into(), key: public(&carol), note: String::new() };
+        let entries: Vec<Entry> = (1..=n)
+            .map(|seq| match seq {
+                s if s == revoke_at => entry(s, "alice", revoke.clone(), Some(&alice)),
+                s if s == add_at => entry(s, "alice", add(), Some(&alice)),
+                // bob, revoked and no approver, cannot undo it.
+                s if s == bogus_at => entry(s, "bob", add(), Some(&bob)),
+                s if s < add_at => entry(s, "bob", backup(), Some(&bob)),
+                s => entry(s, "carol", backup(), Some(&carol)),
+            })
+            .collect();
+        let mut ledger = Ledger::new(root, Some(team));
+        let judged = ledger.judge(&entries, |e| e);
+        assert_eq!(judged.len(), entries.len());
+        for (e, j) in entries.iter().zip(&judged) {
+            let expected = match e.seq {
+                s if s < revoke_at || s == revoke_at || s == add_at || s > bogus_at => "verified",
+                _ => "revoked",
+            };
+            assert_eq!(j.verdict.mark(), expected, "event {} by {}: {:?}", e.seq, e.by, j.problem);
+        }
+        assert!(judged[bogus_at as usize - 1].problem.as_deref().is_some_and(|p| p.contains("has no effect")));
+        assert_eq!(ledger.trust.keys_of("carol").count(), 1, "the bogus second add changed nothing");
+    }
+
+    #[test]
+    fn a_checkpoint_must_name_the_head_it_follows_and_come_from_an_approver() {
+        let alice = key(1);
+        let mut trust = Trust::default();
+        trust.add_allowed_signers(&format!("alice,bob {}\n", public(&alice)), "f").expect("trust");
+        let team = Team { approvers: vec!["alice".into()] };
+        let good = entry(5, "alice", Event::Checkpoint { seq: 4, sum: format!("{:032x}", 5) }, Some(&alice));
+        assert_eq!(judge_one(&good, &trust, Some(&team)).problem, None);
+        let wrong = entry(5, "alice", Event::Checkpoint { seq: 4, sum: "0".repeat(32) }, Some(&alice));
+        let p = judge_one(&wrong, &trust, Some(&team)).problem.expect("flagged");
+        assert!(p.contains("a checkpoint naming event 4"), "{p}");
+        let by_bob = entry(5, "bob", Event::Checkpoint { seq: 4, sum: format!("{:032x}", 5) }, Some(&alice));
+        let p = judge_one(&by_bob, &trust, Some(&team)).problem.expect("flagged");
+        assert!(p.contains("bob is not an approver"), "{p}");
+        let unsigned = entry(5, "alice", Event::Checkpoint { seq: 4, sum: format!("{:032x}", 5) }, None);
+        assert!(judge_one(&unsigned, &trust, Some(&team)).problem.is_some(), "an unsigned checkpoint proves nothing");
+    }
 }
