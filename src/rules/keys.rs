@@ -246,7 +246,7 @@ mod tests {
         assert_eq!(judged.len(), entries.len());
         for (e, j) in entries.iter().zip(&judged) {
             let expected = match e.seq {
-                s if s < revoke_at || s == revoke_at || s == add_at || s > bogus_at => "verified",
+                s if s <= revoke_at || s == add_at || s > bogus_at => "verified",
                 _ => "revoked",
             };
             assert_eq!(j.verdict.mark(), expected, "event {} by {}: {:?}", e.seq, e.by, j.problem);
