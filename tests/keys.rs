@@ -259,6 +259,16 @@ fn status_and_journal_json_say_per_event_whether_its_signature_is_verified() {
     assert_eq!(by_seq(42)["signature"], "revoked");
     assert_eq!(by_seq(1)["signature"], "unsigned");
     assert_eq!(by_seq(1)["mark"], serde_json::Value::Null, "no key, nothing required: no mark");
+
+    // History rewritten under the kept verdicts, every hash recomputed: they are not used.
+    let mut lines = w.lines();
+    lines[39] = lines[39].replace("tape B-1", "tape B-9");
+    rechain(&mut lines, 39);
+    w.write_lines(&lines);
+    let again = w.run_fresh(&["status", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&again.stdout).expect("json");
+    assert_eq!(json.pointer("/signatures/events/0/seq"), Some(&serde_json::json!(40)), "{}", again.stdout);
+    assert_eq!(json.pointer("/signatures/events/0/signature"), Some(&serde_json::json!("bad")));
 }
 
 #[test]
@@ -306,4 +316,62 @@ fn key_add_and_revoke_from_the_command_line() {
     let v = w.run_fresh(&["verify"]);
     assert!(v.ok, "{}{}", v.stdout, v.stderr);
     assert!(v.stdout.contains("signatures: 2 verified"), "{}", v.stdout);
+}
+
+/// The figures in docs/performance.md: `cargo test --release --test keys -- --ignored --nocapture`
+/// (`SIGNED_EVENTS`, default 100,000).
+#[test]
+#[ignore = "a bench: run it by hand, in release"]
+fn bench_status_with_signatures_first_and_with_kept_verdicts() {
+    let w = World::new();
+    let n: u64 = std::env::var("SIGNED_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let alice = ssh_key::PrivateKey::read_openssh_file(&w.keys[0].0).expect("alice's key");
+    let loaded = sprout::live::load_dir(&w.s.path()).expect("load");
+    let (mut seq, mut prev) = (loaded.data.journal.seq, loaded.data.journal.sum.clone());
+    let mut text = std::fs::read_to_string(w.s.file("journal.ron")).expect("journal");
+    for i in 0..n {
+        seq += 1;
+        let mut e = sprout::model::Entry {
+            seq,
+            at: common::NOW.parse().expect("t"),
+            by: "alice".into(),
+            from: None,
+            event: backup(&format!("tape {i}")),
+            prev: prev.clone(),
+            sig: None,
+            sum: String::new(),
+        };
+        let canonical = e.canonical().expect("canonical");
+        let sig = alice.sign("sprout-event", ssh_key::HashAlg::Sha512, canonical.as_bytes()).expect("sign");
+        let pem = sig.to_pem(ssh_key::LineEnding::LF).expect("pem");
+        e.sig = Some(sprout::model::Signature { key: fingerprint(&w.keys[0].1), sig: pem });
+        let (e, line) = sprout::store::journal::seal(e).expect("seal");
+        prev = e.sum;
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(w.s.file("journal.ron"), text).expect("journal");
+    let time = |args: &[&str]| {
+        let start = std::time::Instant::now();
+        let r = w.run(args);
+        assert!(r.ok, "{}", r.stderr);
+        (start.elapsed(), r.stdout)
+    };
+    // Warm the derived-state cache with no key trusted (nothing verified), then trust again.
+    let signers = w.s.dir.path().join("config/allowed_signers");
+    std::fs::rename(&signers, signers.with_extension("away")).expect("move");
+    let (untrusted, _) = time(&["status"]);
+    std::fs::rename(signers.with_extension("away"), &signers).expect("move back");
+    let (full, _) = time(&["status"]);
+    let (first, out) = time(&["status", "--format", "json"]);
+    let (second, again) = time(&["status", "--format", "json"]);
+    assert_eq!(out, again, "the kept verdicts give the same answer");
+    assert!(out.contains(&format!("\"verified\": {n}")), "{}", &out[..out.len().min(400)]);
+    w.record("alice", "one more").expect("append");
+    let (tail, _) = time(&["status", "--format", "json"]);
+    println!("status of {n} signed events (keys trusted; load and cache warm):");
+    println!(
+        "  first status: {first:?} (every signature verified); the status before it, which also verified: {plain:?}"
+    );
+    println!("  next status, verdicts kept: {second:?}; after one more event: {tail:?}");
 }

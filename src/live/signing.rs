@@ -58,6 +58,20 @@ impl Signing {
         Ok(Signing { trust: ledger.trust, team: loaded.data.team.clone(), changes, upto: loaded.data.journal.len() })
     }
 
+    /// A digest of everything a verdict depends on (the keys and their windows of sequences,
+    /// whether signatures are required, the approvers, this program): verdicts cached under an
+    /// equal digest are the verdicts this trust gives.
+    pub fn digest(&self) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for k in &self.trust.keys {
+            let line = format!("{}|{}|{}|{:?}\n", k.operators.join(","), k.fingerprint, k.since, k.revoked);
+            h.update(line.as_bytes());
+        }
+        h.update(format!("{}|{:?}|{:?}", self.trust.required, self.trust.approvers, self.team).as_bytes());
+        h.finalize().to_hex()[..32].to_string()
+    }
+
     /// Whether signatures matter here at all: required, or some key trusted.
     pub fn in_use(&self) -> bool {
         self.trust.required || !self.trust.keys.is_empty()

@@ -238,6 +238,12 @@ pub trait Store: fmt::Debug + Send + Sync {
     fn cache(&self) -> Option<Vec<u8>>;
     /// Keep the derived-state cache (best effort: a store may decline).
     fn save_cache(&self, bytes: &[u8]);
+    /// The signature verdicts' cache beside it (`status`), if the store keeps one.
+    fn verdicts(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Keep the signature verdicts' cache (best effort).
+    fn save_verdicts(&self, _bytes: &[u8]) {}
     /// Announce or refresh a presence (apart from the journal; allowed when read-only).
     fn announce(&self, presence: &Presence) -> Result<(), String>;
     /// Everyone present now, stale announcements left out.

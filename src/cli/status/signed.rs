@@ -2,13 +2,13 @@
 //! trust at the journal's head), counted, and every event whose mark says it is not proven by
 //! its operator's key listed, where signatures matter (required, or a key trusted).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::live::Loaded;
 use crate::live::signing::{Mark, Signing};
 
 /// `status --format json`'s `signatures`: `null` where no key is trusted and none required.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Signatures {
     pub required: bool,
     pub verified: usize,
@@ -22,35 +22,52 @@ pub struct Signatures {
 }
 
 /// One event that carries a mark.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Marked {
     pub seq: u64,
     pub by: String,
-    pub kind: &'static str,
+    pub kind: String,
     /// `verified`, `unsigned`, `bad`, `unknown key` or `revoked`.
-    pub signature: &'static str,
+    pub signature: String,
     /// `?` or `✗`.
-    pub mark: &'static str,
+    pub mark: String,
     pub problem: Option<String>,
 }
 
 const KEPT: usize = 1000;
 
-/// Judge every event of `loaded` (read a slice at a time, verified on both cores).
+/// The verdicts of a journal up to event `upto` (whose sum was `sum`), under a trust whose
+/// digest was `trust`: kept beside the derived-state cache, so that `status` verifies only the
+/// events appended since (a million signed events take most of a minute to verify).
+#[derive(Serialize, Deserialize)]
+struct Cached {
+    trust: String,
+    upto: u64,
+    sum: String,
+    signatures: Signatures,
+}
+
+/// Judge every event of `loaded` (read a slice at a time, verified on both cores), or only
+/// those after the verdicts cached for this trust, when the journal still holds the event they
+/// end at.
 pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
     let signing = Signing::at_head(loaded)?;
     if !signing.in_use() {
         return Ok(None);
     }
-    let mut s = Signatures {
-        required: signing.trust.required,
-        verified: 0,
-        unsigned: 0,
-        unproven: 0,
-        failed: 0,
-        events: Vec::new(),
-    };
-    let positions: Vec<usize> = (0..loaded.data.journal.len()).collect();
+    let digest = signing.digest();
+    let (mut s, from) = cached(loaded, &digest).unwrap_or_else(|| {
+        let fresh = Signatures {
+            required: signing.trust.required,
+            verified: 0,
+            unsigned: 0,
+            unproven: 0,
+            failed: 0,
+            events: Vec::new(),
+        };
+        (fresh, 0)
+    });
+    let positions: Vec<usize> = (from..loaded.data.journal.len()).collect();
     for chunk in positions.chunks(16 * 1024) {
         let entries = loaded.entries(chunk)?;
         let judged = crate::parallel::halves(&entries, |_, part| {
@@ -68,15 +85,35 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
                 s.events.push(Marked {
                     seq: e.seq,
                     by: e.by.clone(),
-                    kind: e.event.kind(),
-                    signature: j.verdict.mark(),
-                    mark: mark.symbol(),
+                    kind: e.event.kind().to_string(),
+                    signature: j.verdict.mark().to_string(),
+                    mark: mark.symbol().to_string(),
                     problem: j.problem,
                 });
             }
         }
     }
+    let journal = &loaded.data.journal;
+    if !positions.is_empty() {
+        let kept = Cached { trust: digest, upto: journal.seq, sum: journal.sum.clone(), signatures: s };
+        if let Ok(bytes) = serde_json::to_vec(&kept) {
+            loaded.store.save_verdicts(&bytes);
+        }
+        s = kept.signatures;
+    }
     Ok(Some(s))
+}
+
+/// The cached verdicts and the position to go on from, if they were made under this trust and
+/// the journal still holds the event they end at, unchanged.
+fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, usize)> {
+    let c: Cached = serde_json::from_slice(&loaded.store.verdicts()?).ok()?;
+    let upto = usize::try_from(c.upto).ok()?;
+    if c.trust != digest || upto == 0 || upto > loaded.data.journal.len() {
+        return None;
+    }
+    let e = loaded.entries(&[upto - 1]).ok()?.pop()?;
+    (e.seq == c.upto && e.sum == c.sum).then_some((c.signatures, upto))
 }
 
 /// The text and Markdown lines: how many events rest on no proof, and the first few.
