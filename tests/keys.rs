@@ -369,9 +369,8 @@ fn bench_status_with_signatures_first_and_with_kept_verdicts() {
     assert!(out.contains(&format!("\"verified\": {n}")), "{}", &out[..out.len().min(400)]);
     w.record("alice", "one more").expect("append");
     let (tail, _) = time(&["status", "--format", "json"]);
-    println!("status of {n} signed events (keys trusted; load and cache warm):");
-    println!(
-        "  first status: {first:?} (every signature verified); the status before it, which also verified: {plain:?}"
-    );
-    println!("  next status, verdicts kept: {second:?}; after one more event: {tail:?}");
+    println!("status of {n} signed events, the derived-state cache warm:");
+    println!("  no key trusted (nothing to verify): {untrusted:?}");
+    println!("  keys trusted, first status (every signature verified): {full:?}");
+    println!("  next statuses, verdicts kept: {first:?}, {second:?}; after one more event: {tail:?}");
 }
