@@ -369,8 +369,10 @@ fn bench_status_with_signatures_first_and_with_kept_verdicts() {
     assert!(out.contains(&format!("\"verified\": {n}")), "{}", &out[..out.len().min(400)]);
     w.record("alice", "one more").expect("append");
     let (tail, _) = time(&["status", "--format", "json"]);
-    println!("status of {n} signed events, the derived-state cache warm:");
-    println!("  no key trusted (nothing to verify): {untrusted:?}");
+    println!("status of {n} signed events:");
+    println!(
+        "  no key trusted (nothing verified; reads the whole journal, writes the derived-state cache): {untrusted:?}"
+    );
     println!("  keys trusted, first status (every signature verified): {full:?}");
     println!("  next statuses, verdicts kept: {first:?}, {second:?}; after one more event: {tail:?}");
 }

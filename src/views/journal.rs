@@ -47,6 +47,19 @@ impl JournalPane {
 
 const KEYS: &[Binding] = &[OPEN, action::FILTER];
 
+const UNPROVEN: (&str, &str) = ("?", "unsigned where signatures are required or its operator has a key: not proven");
+const FAILED: (&str, &str) = ("✗", "its signature fails: bad, a key not trusted then, or revoked (sprout verify)");
+
+/// The marks of events not proven by their operator's key (`live::signing::Mark`).
+pub const SIGNATURE_LEGEND: &[(&str, &str)] = &[UNPROVEN, FAILED];
+
+const LEGEND: &[(&str, &str)] = &[
+    ("●", "an event you have not seen yet (another operator's)"),
+    UNPROVEN,
+    FAILED,
+    ("#n", "the event's sequence number"),
+];
+
 const OPEN: Binding = action::binding(
     &[(ratatui::crossterm::event::KeyCode::Enter, ratatui::crossterm::event::KeyModifiers::NONE)],
     "enter",
@@ -58,12 +71,7 @@ const OPEN: Binding = action::binding(
 
 impl View for JournalPane {
     fn legend(&self) -> &'static [(&'static str, &'static str)] {
-        &[
-            ("●", "an event you have not seen yet (another operator's)"),
-            ("?", "unsigned where signatures are required or its operator has a key: not proven"),
-            ("✗", "its signature fails: bad, a key not trusted then, or revoked (sprout verify)"),
-            ("#n", "the event's sequence number"),
-        ]
+        LEGEND
     }
 
     fn keys(&self) -> Vec<&'static Binding> {

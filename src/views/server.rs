@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::action::{self, Action, Binding};
+use crate::live::signing::Mark;
 use crate::rules::{self, Compliance, HotFixStatus, RatingSource};
 use crate::ui::scroll::{self, Offset};
 use crate::ui::table::{self, fit};
@@ -26,6 +27,10 @@ pub struct ServerPane {
 }
 
 impl View for ServerPane {
+    fn legend(&self) -> &'static [(&'static str, &'static str)] {
+        super::journal::SIGNATURE_LEGEND
+    }
+
     fn keys(&self) -> Vec<&'static Binding> {
         action::SERVER_RECORDS.iter().collect()
     }
@@ -155,11 +160,18 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
     }
     // The newest events, read from the journal for this frame; the rest is a command away.
     let shown: Vec<usize> = history.iter().rev().take(HISTORY_SHOWN).map(|&p| p as usize).collect();
-    for (p, e) in shown.iter().zip(snap.entries(&shown)) {
+    let entries = snap.entries(&shown);
+    let marks = snap.marks(&shown, &entries);
+    for ((p, e), mark) in shown.iter().zip(entries).zip(marks) {
         lines.push(match e {
             Some(e) => Line::from(vec![
+                match mark {
+                    Some(Mark::Failed) => Span::styled(Mark::Failed.symbol(), theme.bad),
+                    Some(m) => Span::styled(m.symbol(), theme.warn),
+                    None => Span::raw(" "),
+                },
                 Span::styled(
-                    format!("  {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), crate::safe::visible(&e.by)),
+                    format!(" {} {:<8} ", e.at.format("%Y-%m-%d %H:%M"), crate::safe::visible(&e.by)),
                     theme.dim,
                 ),
                 Span::raw(crate::describe::event(&e.event)),
