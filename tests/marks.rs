@@ -1,0 +1,108 @@
+// Marks: whether each event is proven by its operator's key, as status, journal and the
+// dashboard show it. Keys made here with ssh-keygen, an ssh-agent per test.
+mod common;
+#[path = "common/signing.rs"]
+mod signing;
+
+use signing::{World, backup, rechain};
+use sprout::model::Event;
+
+fn fingerprint(public: &str) -> String {
+    let key: ssh_key::PublicKey = public.parse().expect("public key");
+    key.fingerprint(ssh_key::HashAlg::Sha256).to_string()
+}
+
+#[test]
+fn status_and_journal_json_say_per_event_whether_its_signature_is_verified() {
+    let w = World::new();
+    w.team(&["alice"]);
+    w.agent.add(&w.keys[0].0);
+    w.agent.add(&w.keys[1].0);
+    w.record("bob", "tape B-1").expect("bob signs");
+    let revoke =
+        Event::KeyRevoked { operator: "bob".into(), fingerprint: fingerprint(&w.keys[1].1), reason: "left".into() };
+    w.record_event("alice", revoke).expect("alice revokes");
+    w.append_signed("bob", &w.keys[1], backup("after revocation"));
+    // An unsigned line in the name of alice, who has a key: not proven, though not required.
+    let loaded = sprout::live::load_dir(&w.s.path()).expect("load");
+    let index = &loaded.data.journal;
+    let (_, line) = sprout::store::journal::encode(
+        index.seq + 1,
+        common::NOW.parse().expect("t"),
+        "alice",
+        None,
+        backup("x"),
+        &index.sum,
+    )
+    .expect("encode");
+    let mut lines = w.lines();
+    lines.push(line);
+    w.write_lines(&lines);
+
+    let status = w.run(&["status", "--format", "json"]);
+    assert!(status.ok, "{}", status.stderr);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).expect("json");
+    let s = &json["signatures"];
+    assert_eq!(
+        (s["verified"].as_u64(), s["failed"].as_u64(), s["unproven"].as_u64()),
+        (Some(2), Some(1), Some(1)),
+        "{s}"
+    );
+    let events = s["events"].as_array().expect("events");
+    assert_eq!(events.len(), 2, "jsmith's unsigned sample events carry no mark (no key of theirs): {s}");
+    assert_eq!(
+        (events[0]["seq"].as_u64(), events[0]["signature"].as_str(), events[0]["mark"].as_str()),
+        (Some(42), Some("revoked"), Some("✗"))
+    );
+    assert_eq!(
+        (events[1]["seq"].as_u64(), events[1]["signature"].as_str(), events[1]["mark"].as_str()),
+        (Some(43), Some("unsigned"), Some("?"))
+    );
+    let text = w.run(&["status"]).stdout;
+    assert!(text.contains("2 event(s) not proven by their operator's key: 1 ✗ (signature fails), 1 ?"), "{text}");
+    assert!(text.contains("✗ #42 backup by bob: signed by SHA256:"), "{text}");
+
+    let journal: serde_json::Value =
+        serde_json::from_str(&w.run(&["journal", "--format", "json"]).stdout).expect("json");
+    let by_seq = |seq: usize| &journal["events"][seq - 1];
+    assert_eq!(by_seq(40)["signature"], "verified");
+    assert_eq!(by_seq(40)["mark"], serde_json::Value::Null);
+    assert_eq!(by_seq(41)["kind"], "revoke");
+    assert_eq!(by_seq(42)["signature"], "revoked");
+    assert_eq!(by_seq(1)["signature"], "unsigned");
+    assert_eq!(by_seq(1)["mark"], serde_json::Value::Null, "no key, nothing required: no mark");
+
+    // History rewritten under the kept verdicts, every hash recomputed: they are not used.
+    let mut lines = w.lines();
+    lines[39] = lines[39].replace("tape B-1", "tape B-9");
+    rechain(&mut lines, 39);
+    w.write_lines(&lines);
+    let again = w.run_fresh(&["status", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&again.stdout).expect("json");
+    assert_eq!(json.pointer("/signatures/events/0/seq"), Some(&serde_json::json!(40)), "{}", again.stdout);
+    assert_eq!(json.pointer("/signatures/events/0/signature"), Some(&serde_json::json!("bad")));
+}
+
+#[test]
+fn the_journal_and_server_views_mark_an_unproven_event_at_80_columns() {
+    let w = World::new();
+    w.agent.add(&w.keys[1].0);
+    let ims = |note: &str| Event::Backup { server: "BOS-IMS01".into(), note: note.into() };
+    w.record_event("bob", ims("tape B-1")).expect("bob signs");
+    // bob's key is taken out of the trust file: his event is now signed by a key no one lists.
+    let signers = w.s.dir.path().join("config/allowed_signers");
+    std::fs::write(&signers, format!("alice {}\n", w.keys[0].1)).expect("signers");
+    w.append_signed("bob", &w.keys[0], ims("signed with alice's key"));
+    let frame = w.run(&["frame", "--view", "journal", "--width", "80", "--height", "24"]);
+    assert!(frame.ok, "{}", frame.stderr);
+    let rows: Vec<&str> = frame.stdout.lines().collect();
+    assert!(rows.iter().any(|r| r.contains("✗#41") && r.contains("bob")), "{}", frame.stdout);
+    assert!(rows.iter().any(|r| r.contains("✗#40") && r.contains("bob")), "{}", frame.stdout);
+    assert!(
+        rows.iter().any(|r| r.contains(" #39") && !r.contains('?') && r.contains("jsmith")),
+        "no key of jsmith's: no mark: {}",
+        frame.stdout
+    );
+    let server = w.run(&["frame", "--view", "server", "--width", "80", "--height", "60"]);
+    assert!(server.stdout.contains("✗ 2000-11-24 12:00 bob"), "the server's history: {}", server.stdout);
+}
