@@ -106,3 +106,15 @@ fn the_journal_and_server_views_mark_an_unproven_event_at_80_columns() {
     let server = w.run(&["frame", "--view", "server", "--width", "80", "--height", "60"]);
     assert!(server.stdout.contains("✗ 2000-11-24 12:00 bob"), "the server's history: {}", server.stdout);
 }
+
+#[test]
+fn an_operator_with_a_key_who_records_unsigned_is_warned_that_it_shows_as_not_proven() {
+    let w = World::new();
+    let r = w.record("alice", "tape A-1").expect("not required: written");
+    assert!(r.entry.sig.is_none());
+    let warned = r.warnings.join("\n");
+    assert!(warned.contains("recorded without a signature: a key is listed for alice"), "{warned}");
+    assert!(w.record("jsmith", "tape J-1").expect("written").warnings.is_empty(), "jsmith has no key: no warning");
+    let status = w.run(&["status"]).stdout;
+    assert!(status.contains("? #40 backup by alice: unsigned, though a key is listed for its operator"), "{status}");
+}

@@ -47,6 +47,11 @@ impl Signing {
     /// index knows their kind), replaying them in order.
     pub fn at_head(loaded: &Loaded) -> Result<Signing, String> {
         let root = crate::store::trust::load(&loaded.store.place())?;
+        if root.keys.is_empty() {
+            // No key to sign a key change with: none can count, and none is read.
+            let (team, upto) = (loaded.data.team.clone(), loaded.data.journal.len());
+            return Ok(Signing { trust: root, team, changes: HashMap::new(), upto });
+        }
         let positions: Vec<usize> = (loaded.data.journal.lines.iter().enumerate())
             .filter(|(_, l)| keys::is_key_change_kind(l.kind))
             .map(|(i, _)| i)

@@ -89,15 +89,15 @@ pub fn record_baseline(
     let mut signer = signer(&loaded, operator)?;
     let now = append_clock(now);
     let (text, event) = build(&loaded)?;
-    still_signs(&loaded, operator, signer.as_ref(), &event)?;
-    let warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
+    let unsigned = still_signs(&loaded, operator, signer.as_ref(), &event)?;
+    let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
+    warnings.extend(unsigned);
     let (entry, line) = encode(&loaded.data.journal, now, operator, event, signer.as_mut())?;
     if line.len() > crate::store::journal::MAX_LINE_BYTES {
         return Err(
             Refusal("the baseline change lists more than a journal line may hold; import in parts".into()).into()
         );
     }
-    let mut warnings = warnings;
     if let Some(torn) = &loaded.torn {
         warnings.insert(0, locked.set_aside(torn)?);
     }
@@ -122,14 +122,28 @@ fn trust_at_head(loaded: &Loaded) -> Result<Trust, String> {
 
 /// After catching up under the lock: the signer's key must still sign at the next sequence (a
 /// key change another writer appended may have revoked it), and a key change or checkpoint
-/// is never written unsigned.
-fn still_signs(loaded: &Loaded, operator: &Operator, signer: Option<&Signer>, event: &Event) -> Result<(), Refusal> {
+/// is never written unsigned. An unsigned event by an operator who has a key is written (where
+/// signatures are not required) with a warning: it will show as not proven.
+fn still_signs(
+    loaded: &Loaded,
+    operator: &Operator,
+    signer: Option<&Signer>,
+    event: &Event,
+) -> Result<Option<String>, Refusal> {
     let seq = loaded.data.journal.seq + 1;
     let needs = crate::rules::keys::must_be_signed(event);
-    if signer.is_none() && !needs {
-        return Ok(());
-    }
     let trust = trust_at_head(loaded).map_err(Refusal)?;
+    if signer.is_none() && !needs {
+        let listed = trust.keys_of(&operator.name).any(|k| k.signs_at(seq));
+        return Ok(listed.then(|| {
+            format!(
+                "recorded without a signature: a key is listed for {} ({}) but your ssh-agent offers none; it shows \
+                 as not proven (?). Load it (`ssh-add`) or forward your agent (`ssh -A`)",
+                operator.name,
+                trust.files.join(", ")
+            )
+        }));
+    }
     if let Some(refused) = crate::rules::keys::refusal(&trust, loaded.data.team.as_ref(), event, &operator.name, seq) {
         return Err(refused);
     }
@@ -144,7 +158,7 @@ fn still_signs(loaded: &Loaded, operator: &Operator, signer: Option<&Signer>, ev
     };
     let theirs: Vec<_> = trust.keys_of(&operator.name).filter(|k| k.fingerprint == signer.fingerprint()).collect();
     if theirs.iter().any(|k| k.signs_at(seq)) {
-        return Ok(());
+        return Ok(None);
     }
     let when = theirs.iter().find_map(|k| k.revoked).map_or(String::new(), |r| format!(" at event {r}"));
     Err(Refusal(format!(
@@ -221,8 +235,9 @@ pub fn record_in(
     // Evaluated and stamped at the moment of appending, under the lock.
     let now = append_clock(now);
     let event = make(&loaded.data, &loaded.state, &operator.name)?;
-    still_signs(loaded, operator, signer.as_ref(), &event)?;
+    let unsigned = still_signs(loaded, operator, signer.as_ref(), &event)?;
     let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
+    warnings.extend(unsigned);
     let (entry, line) = encode(&loaded.data.journal, now, operator, event, signer.as_mut())?;
     if line.len() > crate::store::journal::MAX_LINE_BYTES {
         return Err(Refusal(format!(
