@@ -64,7 +64,8 @@ pub fn run(ctx: &Context, format: Format, asked: &Asked, out: &mut dyn Write, er
     bar.progress().begin(Stage::Verifying, store.journal_extent());
     let (mut events, mut last) = (0usize, 0u64);
     let mut tally = Tally { required: trust.required, ..Tally::default() };
-    // Key changes are replayed in order on top of the trust root; approvers come from team.ron.
+    // Key changes are replayed in order on top of the trust root; approvers are named by the
+    // trust root's approvers file, else by team.ron.
     let team = store.plans().ok().and_then(|p| p.team);
     let mut ledger = Ledger::new(trust.clone(), team.clone());
     let mut batch: Vec<(usize, Entry)> = Vec::new();

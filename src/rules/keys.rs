@@ -6,7 +6,7 @@
 //! signatures is never changed by the journal.
 
 use crate::model::trust::Trust;
-use crate::model::{Data, Entry, Event, Team};
+use crate::model::{Entry, Event, Team};
 
 use super::lookup::{Refusal, refuse};
 use super::signature::{Verdict, problem, verify};
@@ -14,7 +14,7 @@ use super::signature::{Verdict, problem, verify};
 /// The rules a key change or checkpoint meets at the write path (`record::rules`): a key that
 /// parses, a fingerprint that looks like one. Who may record them is asked with the trust
 /// (`needs_approver`), since approvers may be named outside the data directory.
-pub fn check(_data: &Data, event: &Event, _operator: &str) -> Result<(), Refusal> {
+pub fn check(event: &Event) -> Result<(), Refusal> {
     match event {
         Event::KeyAdded { operator, key, .. } => {
             if operator.is_empty() || operator.contains([',', ' ', '*', '?']) {
@@ -103,10 +103,6 @@ impl Ledger {
         out
     }
 
-    pub fn team(&self) -> Option<&Team> {
-        self.team.as_ref()
-    }
-
     /// A key change, verified against the trust before it and applied if an approver's
     /// trusted key proves it.
     fn apply(&mut self, e: &Entry) -> Judged {
@@ -158,7 +154,7 @@ pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
             Some(format!("a checkpoint that proves nothing: {}", problem.as_deref().unwrap_or("it is unsigned")))
         } else if !trust.may_approve(team, &e.by) {
             Some(format!("a checkpoint that proves nothing: {}", not_approver(trust, team, &e.by)))
-        } else if *seq + 1 != e.seq || *sum != e.prev {
+        } else if seq.checked_add(1) != Some(e.seq) || *sum != e.prev {
             Some(format!(
                 "a checkpoint naming event {seq} with sum {sum}, but it follows event {} with sum {}",
                 e.seq.saturating_sub(1),

@@ -346,9 +346,7 @@ pub fn rules(
         | Event::MeetingJoined { .. }
         | Event::MeetingLeft { .. } => super::meeting::check(state.meeting.as_ref(), event)?,
         Event::MeetingDriver { started } => super::meeting::take_over(state.meeting.as_ref(), *started, operator)?,
-        Event::KeyAdded { .. } | Event::KeyRevoked { .. } | Event::Checkpoint { .. } => {
-            super::keys::check(data, event, operator)?
-        }
+        Event::KeyAdded { .. } | Event::KeyRevoked { .. } | Event::Checkpoint { .. } => super::keys::check(event)?,
         Event::BaselineChanged { file, hash, .. } => {
             if file != "fleet.ron" {
                 return refuse(format!("only fleet.ron is replaced by an import, not '{file}'"));
