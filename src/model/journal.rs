@@ -408,8 +408,12 @@ impl Event {
             Event::MeetingJoined { attendee } => attendee.texts(),
             Event::MeetingLeft { operator } => vec![("an attendee", operator)],
             Event::MeetingDriver { .. } | Event::Checkpoint { .. } => Vec::new(),
-            Event::KeyAdded { note, .. } => vec![("the note", note)],
-            Event::KeyRevoked { reason, .. } => vec![("the reason", reason)],
+            Event::KeyAdded { operator, key, note } => {
+                vec![("the operator", operator), ("the key", key), ("the note", note)]
+            }
+            Event::KeyRevoked { operator, fingerprint, reason } => {
+                vec![("the operator", operator), ("the fingerprint", fingerprint), ("the reason", reason)]
+            }
         }
     }
 
