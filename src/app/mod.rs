@@ -274,6 +274,11 @@ impl App {
         self.reader.entries(&self.live, positions)
     }
 
+    /// An event's signature in words and its mark, where signatures matter.
+    pub fn signature(&self, e: &Entry) -> Option<(String, Option<crate::live::signing::Mark>)> {
+        self.reader.signature(&self.live, e)
+    }
+
     /// Re-read the store (after a write, or another process's write): only the journal lines
     /// appended since, when that is all that changed.
     pub fn reload(&mut self) -> Option<live::CatchUp> {

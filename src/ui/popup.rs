@@ -170,6 +170,10 @@ fn entry(app: &App, theme: &Theme, p: usize, width: usize) -> Vec<Line<'static>>
         let name = name.trim_start_matches("the ").trim_start_matches("what ");
         lines.extend(field(name, crate::safe::visible(text).into_owned()));
     }
+    if let Some((words, mark)) = app.signature(&e) {
+        let mark = mark.map_or(String::new(), |m| format!("{} ", m.symbol()));
+        lines.extend(field("signature", format!("{mark}{}", crate::safe::visible(&words))));
+    }
     lines.extend(field("sum", e.sum.clone()));
     lines.extend(field("prev", e.prev.clone()));
     if app.live.data.journal.lines.get(p).and_then(|l| l.server()).is_some() {

@@ -99,12 +99,32 @@ impl Reader {
         positions.iter().map(|p| cache.get(p).cloned()).collect()
     }
 
-    pub fn marks(&self, live: &Loaded, positions: &[usize], entries: &[Option<Entry>]) -> Vec<Option<Mark>> {
+    /// The trust at the journal's head, read again when a key change was appended since.
+    fn signing(&self, live: &Loaded) -> std::cell::RefMut<'_, Option<Option<Signing>>> {
         let mut signing = self.signing.borrow_mut();
         if signing.as_ref().is_none_or(|s| s.as_ref().is_some_and(|s| s.is_stale(live))) {
             *signing = Some(Signing::at_head(live).ok());
             self.marks.borrow_mut().clear();
         }
+        signing
+    }
+
+    /// One event's verdict in words and its mark, where signatures matter (the event's popup).
+    pub fn signature(&self, live: &Loaded, e: &Entry) -> Option<(String, Option<Mark>)> {
+        let signing = self.signing(live);
+        let signing = signing.as_ref()?.as_ref().filter(|s| s.in_use())?;
+        let judged = signing.judge(e);
+        let mark = signing.mark(e, &judged);
+        let words = match (&judged.problem, &e.sig) {
+            (Some(problem), _) => problem.clone(),
+            (None, Some(sig)) => format!("verified: signed by {}, a key trusted for {}", sig.key, e.by),
+            (None, None) => "unsigned".to_string(),
+        };
+        Some((words, mark))
+    }
+
+    pub fn marks(&self, live: &Loaded, positions: &[usize], entries: &[Option<Entry>]) -> Vec<Option<Mark>> {
+        let signing = self.signing(live);
         let Some(Some(signing)) = signing.as_ref().filter(|s| s.as_ref().is_some_and(Signing::in_use)) else {
             return vec![None; positions.len()];
         };
