@@ -118,3 +118,38 @@ fn an_operator_with_a_key_who_records_unsigned_is_warned_that_it_shows_as_not_pr
     let status = w.run(&["status"]).stdout;
     assert!(status.contains("? #40 backup by alice: unsigned, though a key is listed for its operator"), "{status}");
 }
+
+#[test]
+fn an_events_popup_says_its_signature_in_words() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let w = World::new();
+    w.agent.add(&w.keys[1].0);
+    w.record("bob", "tape B-1").expect("bob signs");
+    w.append_signed("bob", &w.keys[0], backup("signed with alice's key"));
+    let now = common::NOW.parse().expect("time");
+    let op = sprout::store::Operator { name: "tester".into(), from: None };
+    let store = sprout::store::FileStore::open(w.s.path());
+    let mut app = sprout::app::App::load(store, op, true, now, true, Some(0)).expect("load");
+    let mut press = |code| app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    press(KeyCode::Char('4'));
+    press(KeyCode::Enter);
+    let screen = |app: &mut sprout::app::App, down: bool| {
+        if down {
+            app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+            app.handle_key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE));
+            app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        }
+        let backend = ratatui::backend::TestBackend::new(100, 30);
+        let mut terminal = ratatui::Terminal::new(backend).expect("terminal");
+        terminal.draw(|f| sprout::ui::draw(f, app, &sprout::ui::Theme::new(true))).expect("draw");
+        let buffer = terminal.backend().buffer().clone();
+        (0..30)
+            .map(|y| (0..100).map(|x| buffer[(x, y)].symbol().to_string()).collect::<String>() + "\n")
+            .collect::<String>()
+    };
+    let newest = screen(&mut app, false);
+    assert!(newest.contains("signature   ✗ names operator bob but is signed by"), "{newest}");
+    assert!(newest.contains("the key of alice"), "{newest}");
+    let before = screen(&mut app, true);
+    assert!(before.contains("#40 backup") && before.contains("signature   verified: signed by"), "{before}");
+}
