@@ -195,6 +195,9 @@ pub enum Command {
     AcceptJournal,
     /// Write the sample fleet to DIR (which must not already hold sprout data).
     Init { dir: PathBuf },
+    /// A PostgreSQL store: create or update its schema, move a rollout in or out.
+    #[command(subcommand)]
+    Db(Db),
     /// Write a synthetic fleet and journal of realistic shape to DIR, for scale tests.
     Gen {
         #[arg(long, default_value_t = 1000)]
@@ -351,4 +354,16 @@ pub enum Meeting {
         #[arg(long, value_name = "NAME")]
         operator: Option<String>,
     },
+}
+
+/// `sprout db ...`: run as the role that owns the tables (not an operator's).
+#[derive(Debug, Subcommand)]
+pub enum Db {
+    /// Create the tables or bring them to this sprout's schema version (versioned, in order).
+    Migrate { url: String },
+    /// Copy a data directory (baseline files and the whole verified journal) into an empty
+    /// database.
+    Import { dir: PathBuf, url: String },
+    /// Write the database's rollout out as a new data directory that `sprout verify` accepts.
+    Export { url: String, dir: PathBuf },
 }

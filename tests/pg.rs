@@ -1,0 +1,164 @@
+//! The PostgreSQL store against a throwaway cluster of its own: what the database enforces,
+//! who is recorded, moving a rollout in and out, a lost connection, live notification.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::pg::{Cluster, OWNER};
+use common::{NOW, Sample};
+
+fn text(out: &std::process::Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn message(e: &postgres::Error) -> String {
+    e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string())
+}
+
+/// A cluster holding the sample rollout, or `None` (skipped, outside CI) without PostgreSQL.
+fn sample_cluster() -> Option<(Cluster, Sample)> {
+    let cluster = Cluster::start()?;
+    let sample = Sample::new();
+    cluster.import(&sample.path());
+    Some((cluster, sample))
+}
+
+#[test]
+fn the_cli_records_as_the_database_role_not_the_os_account() {
+    let Some((c, _s)) = sample_cluster() else { return };
+    let out = c.sprout(&["--data", &c.url("bob"), "--now", NOW, "record", "backup", "BOS-PF01", "--note", "tape 9"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("recorded #40"), "{stdout}");
+    let os = sprout::store::Operator::current().name;
+    let rows = c.client("alice").query("SELECT operator, line FROM journal WHERE seq = 40", &[]).expect("query");
+    let (by, line): (String, String) = (rows[0].get(0), rows[0].get(1));
+    assert_eq!(by, "bob", "the role, not the OS account {os}");
+    assert!(line.contains("by:\"bob\""), "{line}");
+    let journal = c.sprout(&["--data", &c.url("alice"), "--now", NOW, "journal", "BOS-PF01"]);
+    assert!(text(&journal).0.contains("bob"), "{}", text(&journal).0);
+}
+
+#[test]
+fn an_operator_cannot_write_around_the_write_path() {
+    let Some((c, _s)) = sample_cluster() else { return };
+    let mut alice = c.client("alice");
+    let head = alice.query_one("SELECT seq, sum FROM journal ORDER BY seq DESC LIMIT 1", &[]).expect("head");
+    let (seq, sum): (i64, String) = (head.get(0), head.get(1));
+    let line = format!(
+        "(seq:{},at:\"2000-11-24T12:00:00Z\",by:\"mtracy\",event:Backup(server:\"BOS-PF01\",note:\"x\"),prev:\"{sum}\",sum:\"00000000000000000000000000000000\")",
+        seq + 1
+    );
+    let insert = "INSERT INTO journal (seq, at, operator, prev, sum, line) VALUES ($1, $2, $3, $4, $5, $6)";
+    let then: chrono::DateTime<chrono::Utc> = NOW.parse().expect("time");
+    // Someone else's name, a time of the client's choosing: refused.
+    let zero = "00000000000000000000000000000000";
+    let next = seq + 1;
+    let params: [&(dyn postgres::types::ToSql + Sync); 6] = [&next, &then, &"mtracy", &sum, &zero, &line];
+    let e = alice.execute(insert, &params);
+    let e = e.expect_err("a plain INSERT naming another operator");
+    assert!(message(&e).contains("must be the database role alice, not mtracy"), "{e}");
+    // Skipping a sequence: refused even with the right name and time.
+    let mut tx = alice.transaction().expect("tx");
+    let now: chrono::DateTime<chrono::Utc> = tx.query_one("SELECT now()", &[]).expect("now").get(0);
+    let skipped = seq + 2;
+    let params: [&(dyn postgres::types::ToSql + Sync); 6] = [&skipped, &now, &"alice", &sum, &zero, &line];
+    let skip = tx.execute(insert, &params);
+    let e = skip.expect_err("a skipped sequence");
+    assert!(message(&e).contains(&format!("event #{} does not follow the journal's last, #{seq}", seq + 2)), "{e}");
+    drop(tx);
+    for sql in [
+        "UPDATE journal SET operator = 'alice' WHERE seq = 1",
+        "DELETE FROM journal WHERE seq = 39",
+        "TRUNCATE journal",
+    ] {
+        let e = alice.batch_execute(sql).expect_err(sql);
+        assert!(e.as_db_error().is_some_and(|d| d.code().code() == "42501"), "{sql}: {e}");
+    }
+    // Even the owner cannot rewrite history.
+    let e = c.client(OWNER).batch_execute("DELETE FROM journal WHERE seq = 39").expect_err("owner delete");
+    assert!(message(&e).contains("append-only: DELETE refused"), "{e}");
+    let verify = c.sprout(&["--data", &c.url("alice"), "--now", NOW, "verify"]);
+    assert!(verify.status.success() && text(&verify).0.contains("39 events"), "{:?}", text(&verify));
+}
+
+#[test]
+fn a_rollout_goes_into_the_database_and_back_out_byte_for_byte() {
+    let Some((c, s)) = sample_cluster() else { return };
+    for (who, server) in [("alice", "BOS-PF01"), ("bob", "BOS-PF02")] {
+        let out = c.sprout(&["--data", &c.url(who), "--now", NOW, "record", "backup", server]);
+        assert!(out.status.success(), "{}", text(&out).1);
+    }
+    let out_dir = s.dir.path().join("exported");
+    let out = c.sprout(&["db", "export", &c.url(OWNER), &out_dir.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert!(text(&out).0.contains("41 event(s)"), "{}", text(&out).0);
+    let original = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let exported = std::fs::read_to_string(out_dir.join("journal.ron")).expect("exported journal");
+    assert!(exported.starts_with(&original), "the imported lines come back byte for byte");
+    assert_eq!(exported.lines().count(), 41);
+    for name in ["catalog.ron", "fleet.ron", "rollout.ron"] {
+        assert_eq!(std::fs::read(s.file(name)).expect(name), std::fs::read(out_dir.join(name)).expect(name), "{name}");
+    }
+    let verify = common::run_in(&out_dir, NOW, &["verify"]);
+    assert!(verify.ok && verify.stdout.contains("41 events"), "{}{}", verify.stdout, verify.stderr);
+    // And back in: a second database holds the same journal.
+    c.sql("postgres", "postgres", &format!("CREATE DATABASE again OWNER {OWNER}"));
+    let again = c.url(OWNER).replace("/sprout?", "/again?");
+    assert!(c.sprout(&["db", "migrate", &again]).status.success());
+    let out = c.sprout(&["db", "import", &out_dir.display().to_string(), &again]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    // Into a database that holds a rollout already: refused, nothing changed.
+    let twice = c.sprout(&["db", "import", &out_dir.display().to_string(), &again]);
+    assert!(!twice.status.success() && text(&twice).1.contains("already holds a rollout"), "{:?}", text(&twice));
+}
+
+#[test]
+fn a_lost_connection_refuses_writes_then_reconnects_by_itself() {
+    let Some((mut c, _s)) = sample_cluster() else { return };
+    let store = sprout::store::pg::PgStore::open(&c.url("alice"));
+    let mut loaded = sprout::live::load(&store).expect("load");
+    let op = sprout::store::Operator { name: "alice".into(), from: None };
+    let now = NOW.parse().expect("time");
+    let event = |note: &str| sprout::model::Event::Backup { server: "BOS-PF01".into(), note: note.into() };
+    let record = |loaded: &mut sprout::live::Loaded, note: &str| {
+        let e = event(note);
+        sprout::live::record_in(loaded, &op, now, Default::default(), move |_, _, _| Ok(e), |_| {})
+    };
+    record(&mut loaded, "before").expect("recorded while up");
+    c.kill();
+    let e = record(&mut loaded, "while down").expect_err("refused while the server is down").to_string();
+    assert!(e.contains("nothing was recorded") && e.contains("postgresql://"), "{e}");
+    c.restart();
+    let r = record(&mut loaded, "after").expect("the same store reconnects by itself");
+    assert_eq!(r.entry.seq, 41, "nothing was queued while it was down");
+    let all = sprout::live::load(&store).expect("load");
+    assert_eq!(all.data.journal.len(), 41);
+}
+
+#[test]
+fn a_write_notifies_a_listening_dashboard_with_its_sequence() {
+    let Some((c, _s)) = sample_cluster() else { return };
+    let store = sprout::store::pg::PgStore::open(&c.url("bob"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _watching = store
+        .watch(Box::new(move |changed| {
+            let _ = tx.lock().expect("sender").send((changed, Instant::now()));
+        }))
+        .expect("the database store watches");
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let writer = sprout::store::pg::PgStore::open(&c.url("alice"));
+    let op = sprout::store::Operator { name: "alice".into(), from: None };
+    let e = sprout::model::Event::Backup { server: "BOS-PF01".into(), note: "live".into() };
+    sprout::live::record(&writer, &op, NOW.parse().expect("time"), Default::default(), move |_, _, _| Ok(e), |_| {})
+        .expect("record");
+    let written = started.elapsed();
+    let (changed, at) = rx.recv_timeout(Duration::from_secs(5)).expect("a notification");
+    assert_eq!(changed, sprout::store::Changed::Data);
+    println!("notified {:.1} ms after the write returned", (at - started - written).as_secs_f64() * 1000.0);
+    let loaded = sprout::live::load(&store).expect("load");
+    assert_eq!(loaded.data.journal.len(), 40);
+}
