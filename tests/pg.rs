@@ -162,3 +162,65 @@ fn a_write_notifies_a_listening_dashboard_with_its_sequence() {
     let loaded = sprout::live::load(&store).expect("load");
     assert_eq!(loaded.data.journal.len(), 40);
 }
+
+fn presence(session: &str, operator: &str) -> sprout::store::Presence {
+    sprout::store::Presence {
+        session: session.into(),
+        operator: operator.into(),
+        from: None,
+        read_only: false,
+        looking_at: "rollout".into(),
+        at: chrono::Utc::now(),
+        look: Default::default(),
+        presenting: false,
+        following: None,
+    }
+}
+
+#[test]
+fn presence_is_shared_across_roles_and_each_keeps_its_own() {
+    let Some((c, _s)) = sample_cluster() else { return };
+    let (alice, bob) =
+        (sprout::store::pg::PgStore::open(&c.url("alice")), sprout::store::pg::PgStore::open(&c.url("bob")));
+    // Whatever name the announcement claims, the database records the role.
+    alice.announce(&presence("host1-1", "mtracy")).expect("announce");
+    bob.announce(&presence("host2-7", "bob")).expect("announce");
+    let seen = bob.present(chrono::Utc::now());
+    let mut who: Vec<(String, String)> = seen.iter().map(|p| (p.session.clone(), p.operator.clone())).collect();
+    who.sort();
+    assert_eq!(who, [("host1-1".to_string(), "alice".to_string()), ("host2-7".to_string(), "bob".to_string())]);
+    // Bob can neither take over nor withdraw alice's session.
+    assert!(bob.announce(&presence("host1-1", "bob")).is_err(), "bob overwrote alice's presence");
+    bob.withdraw("host1-1");
+    assert_eq!(alice.present(chrono::Utc::now()).len(), 2, "bob withdrew alice's presence");
+    alice.withdraw("host1-1");
+    assert_eq!(alice.present(chrono::Utc::now()).len(), 1);
+}
+
+#[test]
+fn a_listener_catches_up_after_the_server_comes_back() {
+    let Some((mut c, _s)) = sample_cluster() else { return };
+    let store = sprout::store::pg::PgStore::open(&c.url("bob"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _watching = store
+        .watch(Box::new(move |changed| {
+            let _ = tx.lock().expect("sender").send(changed);
+        }))
+        .expect("the database store watches");
+    std::thread::sleep(Duration::from_millis(300));
+    c.kill();
+    // The listener notices the drop (a heartbeat at the latest) and says the data may have changed.
+    assert_eq!(rx.recv_timeout(Duration::from_secs(15)).expect("told of the drop"), sprout::store::Changed::Data);
+    c.restart();
+    // A write made while nobody listens yet: the reconnect itself says "catch up".
+    let out = c.sprout(&["--data", &c.url("alice"), "--now", NOW, "record", "backup", "BOS-PF01"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut told = false;
+    while Instant::now() < deadline && !told {
+        told = rx.recv_timeout(Duration::from_millis(200)).is_ok();
+    }
+    assert!(told, "no word after the reconnect");
+    assert_eq!(sprout::live::load(&store).expect("load").data.journal.len(), 40);
+}

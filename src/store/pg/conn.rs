@@ -8,7 +8,7 @@ use std::time::Duration;
 use postgres::{Client, Config, NoTls};
 
 /// How long opening a connection may take before the store says the database is unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A `--data` value naming a database rather than a directory.
 pub fn is_url(data: &str) -> bool {
