@@ -17,6 +17,7 @@ pub struct Cluster {
     bin: PathBuf,
     as_postgres: bool,
     running: bool,
+    fsync: bool,
 }
 
 fn bin_dir() -> Option<PathBuf> {
@@ -40,6 +41,11 @@ impl Cluster {
     /// A running cluster with the schema migrated, or `None` (a note printed) when PostgreSQL
     /// is not installed and this is not CI.
     pub fn start() -> Option<Cluster> {
+        Cluster::start_with(false)
+    }
+
+    /// The same, with `fsync` on when `durable` (benchmarks); tests run without it.
+    pub fn start_with(durable: bool) -> Option<Cluster> {
         let Some(bin) = bin_dir() else {
             let note = "PostgreSQL is not installed (no initdb on PATH or in /usr/lib/postgresql/*/bin): install the `postgresql` package (.ci/run does)";
             if std::env::var_os("CI").is_some() {
@@ -57,13 +63,10 @@ impl Cluster {
             std::os::unix::fs::chown(dir.path(), Some(user.uid.as_raw()), Some(user.gid.as_raw()))
                 .expect("chown the cluster dir");
         }
-        let mut cluster = Cluster { dir, bin, as_postgres, running: false };
+        let mut cluster = Cluster { dir, bin, as_postgres, running: false, fsync: durable };
         let data = cluster.data();
         cluster.run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]);
-        let options = format!("-k {} -c listen_addresses='' -c max_connections=200 -c fsync=off", cluster.socket());
-        let log = cluster.dir.path().join("log").display().to_string();
-        cluster.running = true;
-        cluster.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &options, "-w", "-t", "60", "start"]);
+        cluster.restart();
         // CREATE DATABASE goes alone: it may not run inside a transaction block.
         cluster.sql("postgres", "postgres", &format!("CREATE ROLE {OWNER} LOGIN CREATEROLE"));
         cluster.sql("postgres", "postgres", &format!("CREATE DATABASE {DB} OWNER {OWNER}"));
@@ -150,10 +153,11 @@ impl Cluster {
         }
     }
 
-    /// Start it again after `kill`.
+    /// Start it (again, after `kill`).
     pub fn restart(&mut self) {
         let data = self.data();
-        let options = format!("-k {} -c listen_addresses='' -c max_connections=200 -c fsync=off", self.socket());
+        let fsync = if self.fsync { "on" } else { "off" };
+        let options = format!("-k {} -c listen_addresses='' -c max_connections=200 -c fsync={fsync}", self.socket());
         let log = self.dir.path().join("log").display().to_string();
         self.running = true;
         self.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &options, "-w", "-t", "60", "start"]);
