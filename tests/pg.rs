@@ -224,3 +224,20 @@ fn a_listener_catches_up_after_the_server_comes_back() {
     assert!(told, "no word after the reconnect");
     assert_eq!(sprout::live::load(&store).expect("load").data.journal.len(), 40);
 }
+
+#[test]
+fn a_generated_rollout_with_nanosecond_times_goes_in_and_loads_the_same() {
+    let Some(c) = Cluster::start() else { return };
+    let work = tempfile::tempdir().expect("temp dir");
+    let dir = work.path().join("gen");
+    let out = c.sprout(&["gen", "--servers", "50", "--events", "300", &dir.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let journal = std::fs::read_to_string(dir.join("journal.ron")).expect("journal");
+    assert!(journal.lines().next().is_some_and(|l| l.contains(".") && l.contains("Z\",by:")), "nanosecond times");
+    c.import(&dir);
+    let file = sprout::live::load(&sprout::store::FileStore::open(&dir)).expect("the directory loads");
+    let db = sprout::live::load(&sprout::store::pg::PgStore::open(&c.url("alice"))).expect("the database loads");
+    assert_eq!(file.data.journal.len(), db.data.journal.len());
+    assert_eq!(file.data.journal.sum, db.data.journal.sum, "the same chain");
+    assert_eq!(file.state.servers.len(), db.state.servers.len());
+}

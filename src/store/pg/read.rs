@@ -130,7 +130,9 @@ impl PgStore {
         let located =
             |e: crate::store::Located| format!("{}: {}", self.locate_at(&e.file, &[e.line, e.col]), e.message);
         let e = journal::decode(&line, lineno).and_then(|e| journal::link(seq, sum, e, lineno)).map_err(located)?;
-        if e.seq != n as u64 || e.at != at || e.by != by || e.prev != prev || e.sum != rsum {
+        // The column holds microseconds; a line written by a data directory may carry nanoseconds.
+        let same_time = (e.at - at).abs() < chrono::Duration::microseconds(1);
+        if e.seq != n as u64 || !same_time || e.by != by || e.prev != prev || e.sum != rsum {
             return Err(format!(
                 "{}: event #{n}'s line does not say what its row's columns say (sequence, time, operator, prev, sum): the journal table was changed outside sprout",
                 self.locate_at(crate::store::JOURNAL, &[lineno])
