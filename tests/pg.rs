@@ -241,3 +241,30 @@ fn a_generated_rollout_with_nanosecond_times_goes_in_and_loads_the_same() {
     assert_eq!(file.data.journal.sum, db.data.journal.sum, "the same chain");
     assert_eq!(file.state.servers.len(), db.state.servers.len());
 }
+
+#[test]
+/// The first load keeps the derived state (39 events); the next reads only the 2 since.
+fn a_second_load_reads_only_the_events_since_the_cache() {
+    let Some((c, _s)) = sample_cluster() else { return };
+    let store = sprout::store::pg::PgStore::open(&c.url("alice"));
+    let mut loaded = sprout::live::load(&store).expect("load");
+    assert!(matches!(loaded.source, sprout::live::Source::Full), "{:?}", loaded.source);
+    let op = sprout::store::Operator { name: "alice".into(), from: None };
+    let e = sprout::model::Event::Backup { server: "BOS-PF01".into(), note: "cached".into() };
+    sprout::live::record_in(
+        &mut loaded,
+        &op,
+        NOW.parse().expect("time"),
+        Default::default(),
+        move |_, _, _| Ok(e),
+        |_| {},
+    )
+    .expect("record");
+    let out = c.sprout(&["--data", &c.url("bob"), "--now", NOW, "record", "backup", "BOS-PF02"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let again = sprout::live::load(&store).expect("load");
+    assert!(matches!(again.source, sprout::live::Source::Cache { tail: 2 }), "{:?}", again.source);
+    assert_eq!(again.data.journal.len(), 41);
+    let fresh = sprout::live::load(&sprout::store::pg::PgStore::open(&c.url("bob"))).expect("load");
+    assert_eq!(fresh.data.journal.sum, again.data.journal.sum);
+}

@@ -166,6 +166,14 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        // The derived-state caches the test process kept for this cluster's databases.
+        if self.running {
+            for role in OPERATORS.iter().chain([&OWNER]) {
+                if let Some(cache) = sprout::store::pg::PgStore::new(&self.url(role)).cache_path() {
+                    let _ = std::fs::remove_file(cache);
+                }
+            }
+        }
         if self.running {
             let data = self.data();
             let exe = self.bin.join("pg_ctl");

@@ -87,6 +87,19 @@ impl PgStore {
         Ok(self.id.get_or_init(|| id).clone())
     }
 
+    /// Where this database's derived-state cache is kept: in the running user's own cache
+    /// directory, named by the URL (no password) and the database's identity, like a data
+    /// directory's. A tail read from it checks that the event it starts after is unchanged.
+    pub fn cache_path(&self) -> Option<std::path::PathBuf> {
+        let id = self.id().ok()?;
+        let base = dirs::cache_dir()?.join("sprout");
+        let mut h = blake3::Hasher::new();
+        h.update(self.place.as_bytes());
+        h.update(b"|");
+        h.update(id.as_bytes());
+        Some(base.join(format!("pg-{}.cache", &h.finalize().to_hex()[..32])))
+    }
+
     fn locate_at(&self, file: &str, at: &[usize]) -> String {
         let at: String = at.iter().map(|n| format!(":{n}")).collect();
         format!("{} {file}{at}", self.place)
@@ -152,12 +165,21 @@ impl Store for PgStore {
         self.lock_now(timeout, on_wait)
     }
 
-    /// Declined: every load reads the journal from the database.
     fn cache(&self) -> Option<Vec<u8>> {
-        None
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        super::dir::files::open_read(&self.cache_path()?).and_then(|mut f| f.read_to_end(&mut bytes)).ok()?;
+        Some(bytes)
     }
 
-    fn save_cache(&self, _bytes: &[u8]) {}
+    fn save_cache(&self, bytes: &[u8]) {
+        use std::os::unix::fs::DirBuilderExt;
+        let Some(path) = self.cache_path() else { return };
+        if let Some(base) = path.parent() {
+            let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
+            let _ = super::dir::files::replace(&path, bytes, false);
+        }
+    }
 
     fn operator(&self, os: &Operator) -> Operator {
         let role = match self.role.get() {
