@@ -66,11 +66,19 @@ fn listen(url: &str, stop: &AtomicBool, on_change: &(dyn Fn(Changed) + Send + Sy
             let mut presence = false;
             {
                 let mut notes = client.notifications();
-                let mut iter = notes.timeout_iter(TICK);
+                let mut note = |n: postgres::Notification| {
+                    if n.channel() == JOURNAL_CHANNEL { journal = true } else { presence = true }
+                };
+                // Wait for one, then take whatever else has arrived without waiting again.
+                match notes.timeout_iter(TICK).next() {
+                    Ok(Some(n)) => note(n),
+                    Ok(None) => {}
+                    Err(_) => break 'connected,
+                }
+                let mut arrived = notes.iter();
                 loop {
-                    match iter.next() {
-                        Ok(Some(n)) if n.channel() == JOURNAL_CHANNEL => journal = true,
-                        Ok(Some(_)) => presence = true,
+                    match arrived.next() {
+                        Ok(Some(n)) => note(n),
                         Ok(None) => break,
                         Err(_) => break 'connected,
                     }

@@ -23,9 +23,15 @@ pub fn mark(id: &str, seq: i64, sum: &str) -> Mark {
 }
 
 impl PgStore {
-    /// The baseline documents by name, with their versions.
-    fn documents(&self) -> Result<Vec<(String, String, i64)>, String> {
-        let rows = self.reader.with(|c| c.query("SELECT name, body, version FROM baseline", &[]))?;
+    /// The baseline documents by name, with their versions; the fleet's text (the big one)
+    /// only when `fleet`.
+    fn documents(&self, fleet: bool) -> Result<Vec<(String, String, i64)>, String> {
+        let sql = if fleet {
+            "SELECT name, body, version FROM baseline"
+        } else {
+            "SELECT name, CASE WHEN name = 'fleet.ron' THEN '' ELSE body END, version FROM baseline"
+        };
+        let rows = self.reader.with(|c| c.query(sql, &[]))?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
     }
 
@@ -59,7 +65,7 @@ impl PgStore {
     }
 
     pub(super) fn plans_now(&self) -> Result<Plans, Vec<String>> {
-        let docs = self.documents().map_err(|e| vec![e])?;
+        let docs = self.documents(false).map_err(|e| vec![e])?;
         let mut errors = Vec::new();
         let (catalog, c) = self.parse(&docs, crate::store::CATALOG, true, &mut errors);
         let (plan, r) = self.parse(&docs, crate::store::ROLLOUT, true, &mut errors);
@@ -82,14 +88,14 @@ impl PgStore {
     }
 
     pub(super) fn fleet_now(&self) -> Result<Fleet, Vec<String>> {
-        let docs = self.documents().map_err(|e| vec![e])?;
+        let docs = self.documents(true).map_err(|e| vec![e])?;
         let mut errors = Vec::new();
         let (fleet, _) = self.parse(&docs, crate::store::FLEET, true, &mut errors);
         if errors.is_empty() { Ok(fleet) } else { Err(errors) }
     }
 
     pub(super) fn sources_now(&self) -> Sources {
-        let docs = self.documents().unwrap_or_default();
+        let docs = self.documents(true).unwrap_or_default();
         let text = |name: &str| self.document(&docs, name).unwrap_or_default();
         Sources {
             catalog: text(crate::store::CATALOG),
