@@ -87,6 +87,9 @@ pub fn import(dir: &Path, url: &str) -> Result<Moved, String> {
     // Dashboards already listening catch up.
     tx.execute("SELECT pg_notify($1, $2)", &[&schema::JOURNAL_CHANNEL, &lines.len().to_string()]).map_err(fail)?;
     tx.commit().map_err(fail)?;
+    // The planner's statistics for the new rows now, not at autovacuum's next round: a tail
+    // read must use the index from the first write on.
+    client.batch_execute("ANALYZE journal").map_err(fail)?;
     Ok(Moved { documents: documents.len(), events: lines.len() })
 }
 
