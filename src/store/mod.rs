@@ -114,6 +114,11 @@ pub enum StoreError {
     /// The database refused or could not be reached (its message already names the place).
     #[error("{message}; nothing was recorded")]
     Database { place: String, message: String },
+    /// The connection broke while the database was committing: it may or may not have.
+    #[error(
+        "{message}: the connection broke during the commit, so whether the event was recorded is unknown; look at the journal (`sprout journal`) before recording it again"
+    )]
+    CommitUnknown { place: String, message: String },
 }
 
 /// Who is looking at what: announced by every running dashboard, never part of the journal.

@@ -131,12 +131,16 @@ impl Locked for PgLocked<'_> {
             "INSERT INTO journal (seq, at, operator, prev, sum, sig, line) VALUES ($1, $2, $3, $4, $5, $6, $7)";
         let sig = e.sig.as_ref().map(|s| format!("{} {}", s.key, s.sig));
         self.held
-            .run(|c| {
-                c.execute(insert, &[&seq, &e.at, &e.by, &e.prev, &e.sum, &sig, &line])?;
-                c.batch_execute("COMMIT")
-            })
+            .run(|c| c.execute(insert, &[&seq, &e.at, &e.by, &e.prev, &e.sum, &sig, &line]))
             .map_err(|m| failed(&place, m))?;
+        let committed = self.held.run_coded(|c| c.batch_execute("COMMIT"));
         self.open = false;
+        match committed {
+            Ok(()) => {}
+            // The server answered: it refused the commit, and so rolled it back.
+            Err((Some(_), message)) => return Err(failed(&place, message)),
+            Err((None, message)) => return Err(StoreError::CommitUnknown { place, message }),
+        }
         Ok(Appended {
             start: e.seq - 1,
             end: e.seq,
