@@ -26,7 +26,7 @@ fn sample_cluster() -> Option<(Cluster, Sample)> {
 
 #[test]
 fn the_cli_records_as_the_database_role_not_the_os_account() {
-    let Some((c, _s)) = sample_cluster() else { return };
+    let Some((c, s)) = sample_cluster() else { return };
     let out = c.sprout(&["--data", &c.url("bob"), "--now", NOW, "record", "backup", "BOS-PF01", "--note", "tape 9"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
@@ -36,6 +36,19 @@ fn the_cli_records_as_the_database_role_not_the_os_account() {
     let (by, line): (String, String) = (rows[0].get(0), rows[0].get(1));
     assert_eq!(by, "bob", "the role, not the OS account {os}");
     assert!(line.contains("by:\"bob\""), "{line}");
+    // Root run through sudo names the sudo user as the operator of a data directory; a database
+    // still records the role it authenticated.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args(["--data", &c.url("bob"), "--now", NOW, "record", "backup", "BOS-PF02"])
+        .env_remove("SPROUT_DATA")
+        .env("SUDO_UID", "1")
+        .env("XDG_CACHE_HOME", s.dir.path().join("cache"))
+        .output()
+        .expect("run sprout");
+    assert!(out.status.success(), "{}", text(&out).1);
+    let by: String =
+        c.client("alice").query_one("SELECT operator FROM journal WHERE seq = 41", &[]).expect("row").get(0);
+    assert_eq!(by, "bob");
     let journal = c.sprout(&["--data", &c.url("alice"), "--now", NOW, "journal", "BOS-PF01"]);
     assert!(text(&journal).0.contains("bob"), "{}", text(&journal).0);
 }
@@ -271,4 +284,23 @@ fn a_second_load_reads_only_the_events_since_the_cache() {
     assert_eq!(again.data.journal.len(), 41);
     let fresh = sprout::live::load(&sprout::store::pg::PgStore::open(&c.url("bob"))).expect("load");
     assert_eq!(fresh.data.journal.sum, again.data.journal.sum);
+}
+
+#[test]
+fn a_dashboard_says_when_the_database_is_gone_and_recovers_when_it_is_back() {
+    let Some((mut c, _s)) = sample_cluster() else { return };
+    let store = sprout::store::pg::PgStore::open(&c.url("bob"));
+    let op = store.operator(&sprout::store::Operator::current());
+    assert_eq!(op.name, "bob", "the dashboard shows the role as its operator");
+    let mut app = sprout::app::App::load(store, op, false, NOW.parse().expect("time"), true, Some(0)).expect("load");
+    c.kill();
+    assert!(app.watch(), "a lost database is a change to look at");
+    let notice = app.notice.as_ref().expect("a notice").text.clone();
+    assert!(notice.contains("reload failed") && notice.contains("postgresql://"), "{notice}");
+    assert_eq!(app.live.data.journal.len(), 39, "the last good state stays on screen");
+    c.restart();
+    let out = c.sprout(&["--data", &c.url("alice"), "--now", NOW, "record", "backup", "BOS-PF01"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert!(app.watch(), "the new event is seen once the database is back");
+    assert_eq!(app.live.data.journal.len(), 40);
 }
