@@ -119,7 +119,15 @@ fn a_rollout_goes_into_the_database_and_back_out_byte_for_byte() {
     // And back in: a second database holds the same journal.
     c.sql("postgres", "postgres", &format!("CREATE DATABASE again OWNER {OWNER}"));
     let again = c.url(OWNER).replace("/sprout?", "/again?");
-    assert!(c.sprout(&["db", "migrate", &again]).status.success());
+    let first = c.sprout(&["db", "migrate", &again]);
+    assert!(first.status.success() && text(&first).0.contains("applied migration(s) 1"), "{:?}", text(&first));
+    let second = c.sprout(&["db", "migrate", &again]);
+    assert!(second.status.success() && text(&second).0.contains("schema already at version 1"), "{:?}", text(&second));
+    // An operator's role cannot import: the journal's history would need the owner's rights.
+    c.sql("postgres", "again", "CREATE ROLE carol LOGIN IN ROLE sprout_operator");
+    let carol = c.url("carol").replace("/sprout?", "/again?");
+    let refused = c.sprout(&["db", "import", &out_dir.display().to_string(), &carol]);
+    assert!(!refused.status.success() && text(&refused).1.contains("nothing was imported"), "{:?}", text(&refused));
     let out = c.sprout(&["db", "import", &out_dir.display().to_string(), &again]);
     assert!(out.status.success(), "{}", text(&out).1);
     // Into a database that holds a rollout already: refused, nothing changed.
