@@ -89,6 +89,9 @@ fn an_operator_cannot_write_around_the_write_path() {
         let e = alice.batch_execute(sql).expect_err(sql);
         assert!(e.as_db_error().is_some_and(|d| d.code().code() == "42501"), "{sql}: {e}");
     }
+    // The catalog, the plans and the team are the owner's; an operator changes only the fleet.
+    let e = alice.batch_execute("UPDATE baseline SET body = body WHERE name = 'rollout.ron'").expect_err("rollout.ron");
+    assert!(message(&e).contains("rollout.ron is changed by the tables' owner"), "{e}");
     // Even the owner cannot rewrite history.
     let e = c.client(OWNER).batch_execute("DELETE FROM journal WHERE seq = 39").expect_err("owner delete");
     assert!(message(&e).contains("append-only: DELETE refused"), "{e}");
@@ -311,4 +314,28 @@ fn a_dashboard_says_when_the_database_is_gone_and_recovers_when_it_is_back() {
     assert!(out.status.success(), "{}", text(&out).1);
     assert!(app.watch(), "the new event is seen once the database is back");
     assert_eq!(app.live.data.journal.len(), 40);
+}
+
+#[test]
+fn an_inventory_import_replaces_the_fleet_and_records_it_in_one_transaction() {
+    let Some((c, s)) = sample_cluster() else { return };
+    let file = s.dir.path().join("cmdb.csv");
+    std::fs::write(
+        &file,
+        "Server,Role,Site,Environment,Exchange Server 5.5,Windows NT Server 4.0,Users\n\
+         NEW-MBX01,Mailbox server,NEW,Production,SP3,SP6a,1200\n",
+    )
+    .expect("csv");
+    let data = c.url("alice");
+    let r = c.sprout(&["--data", &data, "--now", NOW, "import", &file.display().to_string(), "--note", "CMDB"]);
+    assert!(r.status.success(), "{}", text(&r).1);
+    assert!(text(&r).0.contains("recorded #40 by alice"), "{}", text(&r).0);
+    let row = c.client("bob").query_one("SELECT version, changed_by FROM baseline WHERE name = 'fleet.ron'", &[]);
+    let row = row.expect("fleet row");
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, String>(1)), (2, "alice".to_string()));
+    let server = c.sprout(&["--data", &c.url("bob"), "--now", NOW, "server", "NEW-MBX01"]);
+    assert!(server.status.success() && text(&server).0.contains("1200 users"), "{:?}", text(&server));
+    // Checked at the real time: the database stamped the import with its own clock.
+    let check = c.sprout(&["--data", &data, "check"]);
+    assert!(check.status.success(), "{:?}", text(&check));
 }

@@ -31,6 +31,13 @@ CREATE TABLE baseline (
 
 CREATE FUNCTION sprout_baseline_update() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
+    -- Operators change only the fleet (an inventory import, recorded in the same transaction);
+    -- the catalog, the rollout plans and the team are the owner's to change.
+    IF OLD.name <> 'fleet.ron' AND NOT pg_has_role(session_user,
+            (SELECT tableowner FROM pg_tables WHERE tablename = 'baseline' AND schemaname = current_schema()), 'MEMBER') THEN
+        RAISE EXCEPTION 'sprout: % is changed by the tables'' owner, not by an operator', OLD.name
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     NEW.name := OLD.name;
     NEW.version := OLD.version + 1;
     NEW.changed_at := now();
