@@ -165,30 +165,49 @@ fn a_lost_connection_refuses_writes_then_reconnects_by_itself() {
 fn a_write_notifies_a_listening_dashboard_with_its_sequence() {
     let Some((c, _s)) = sample_cluster() else { return };
     let store = sprout::store::pg::PgStore::open(&c.url("bob"));
+    let op = store.operator(&sprout::store::Operator::current());
+    let mut app =
+        sprout::app::App::load(store.clone(), op, true, NOW.parse().expect("time"), true, Some(0)).expect("load");
     let (tx, rx) = std::sync::mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
     let _watching = store
         .watch(Box::new(move |changed| {
-            let _ = tx.lock().expect("sender").send((changed, Instant::now()));
+            let _ = tx.lock().expect("sender").send(changed);
         }))
         .expect("the database store watches");
     std::thread::sleep(Duration::from_millis(500));
+    let url = c.url("alice");
     let started = Instant::now();
-    let writer = sprout::store::pg::PgStore::open(&c.url("alice"));
-    let op = sprout::store::Operator { name: "alice".into(), from: None };
-    let e = sprout::model::Event::Backup { server: "BOS-PF01".into(), note: "live".into() };
-    sprout::live::record(&writer, &op, NOW.parse().expect("time"), Default::default(), move |_, _, _| Ok(e), |_| {})
+    // Another dashboard's write, on its own thread, as on another host.
+    let writer = std::thread::spawn(move || {
+        let writer = sprout::store::pg::PgStore::open(&url);
+        let op = sprout::store::Operator { name: "alice".into(), from: None };
+        let e = sprout::model::Event::Backup { server: "BOS-PF01".into(), note: "live".into() };
+        sprout::live::record(
+            &writer,
+            &op,
+            NOW.parse().expect("time"),
+            Default::default(),
+            move |_, _, _| Ok(e),
+            |_| {},
+        )
         .expect("record");
-    let written = started.elapsed();
-    let (changed, at) = rx.recv_timeout(Duration::from_secs(5)).expect("a notification");
+        started.elapsed()
+    });
+    let changed = rx.recv_timeout(Duration::from_secs(5)).expect("a notification");
     assert_eq!(changed, sprout::store::Changed::Data);
+    // What the dashboard's loop does on a notification.
+    assert!(app.watch(), "the notification brought a change");
+    let shown = started.elapsed();
+    let written = writer.join().expect("writer");
+    assert_eq!(app.live.data.journal.len(), 40);
+    let notice = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(notice.contains("1 new event from alice"), "{notice}");
     println!(
-        "notified {:.1} ms after the write began (the write took {:.1} ms)",
-        (at - started).as_secs_f64() * 1000.0,
+        "the listening dashboard held event #40 {:.1} ms after the write began (the write took {:.1} ms)",
+        shown.as_secs_f64() * 1000.0,
         written.as_secs_f64() * 1000.0
     );
-    let loaded = sprout::live::load(&store).expect("load");
-    assert_eq!(loaded.data.journal.len(), 40);
 }
 
 fn presence(session: &str, operator: &str) -> sprout::store::Presence {
