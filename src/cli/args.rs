@@ -12,12 +12,13 @@ use crate::model::CheckoutResult;
     name = "sprout",
     version,
     about = "The service-pack rollout deck: fleet compliance, hot fixes, rollout phases and their gates",
-    long_about = "The service-pack rollout deck.\n\nWith no command, sprout shows the state of the rollout. The data directory is\n--data DIR, else $SPROUT_DATA, else your per-user data directory, which is seeded\nwith a sample fleet the first time.",
+    long_about = "The service-pack rollout deck.\n\nWith no command, sprout shows the state of the rollout. The data directory is\n--data DIR, else $SPROUT_DATA, else your per-user data directory, which is seeded\nwith a sample fleet the first time. --data postgres://... uses a PostgreSQL database\nshared by several hosts instead (sprout db migrate, import, export).",
     after_help = "Examples:\n  sprout status                      the rollout at a glance\n  sprout server BOS-IMS01            one server: levels, hot fixes, soak, history\n  sprout record checkout BOS-IMS01 pass --note \"queues normal\"\n  sprout advance --override \"change board approved\" --approver mtracy\n  sprout approve --request 57             confirm an override someone asked for (team.ron)"
 )]
 pub struct Cli {
-    /// Data directory holding catalog.ron, fleet.ron, rollout.ron and journal.ron.
-    #[arg(long, global = true, env = "SPROUT_DATA", value_name = "DIR")]
+    /// Data directory holding catalog.ron, fleet.ron, rollout.ron and journal.ron, or a
+    /// PostgreSQL database's URL (postgres://...; see `sprout db`).
+    #[arg(long, global = true, env = "SPROUT_DATA", value_name = "DIR|URL")]
     pub data: Option<PathBuf>,
     /// Pin the clock (RFC 3339, e.g. 2026-11-24T12:00:00Z) for every rule and record.
     #[arg(long, global = true, value_name = "RFC3339")]
