@@ -358,3 +358,28 @@ fn an_inventory_import_replaces_the_fleet_and_records_it_in_one_transaction() {
     let check = c.sprout(&["--data", &data, "check"]);
     assert!(check.status.success(), "{:?}", text(&check));
 }
+
+#[test]
+fn members_of_the_approvers_role_confirm_overrides() {
+    let Some((c, _s)) = sample_cluster() else { return };
+    c.sql("postgres", common::pg::DB, "CREATE ROLE carol LOGIN IN ROLE sprout_operator, sprout_approver");
+    // At the real time: the database checks a request against the gates at its own clock.
+    let run = |who: &str, args: &[&str]| {
+        let url = c.url(who);
+        let mut all = vec!["--data", url.as_str()];
+        all.extend_from_slice(args);
+        c.sprout(&all)
+    };
+    let asked = run("alice", &["advance", "--phase", "4", "--override", "change board"]);
+    let (said, err) = text(&asked);
+    assert!(asked.status.success(), "{said}{err}");
+    let request = said
+        .split_whitespace()
+        .find_map(|w| w.trim_start_matches('#').trim_end_matches([':', ',', ')']).parse::<u64>().ok())
+        .expect("the request's number");
+    let bob = run("bob", &["approve", "--request", &request.to_string()]);
+    assert!(!bob.status.success() && text(&bob).1.contains("bob is not among the approvers"), "{:?}", text(&bob));
+    let carol = run("carol", &["approve", "--request", &request.to_string()]);
+    assert!(carol.status.success(), "{:?}", text(&carol));
+    assert!(text(&carol).0.contains("phase 4 (Local high impact) is open"), "{}", text(&carol).0);
+}

@@ -73,9 +73,11 @@ impl PgStore {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let members = self.approvers().map_err(|e| vec![e])?;
+        let team = with_approvers(team, &members);
         let fleet = docs.iter().find(|d| d.0 == crate::store::FLEET).map_or(0, |d| d.2);
         let mut h = blake3::Hasher::new();
-        for text in [&c, &r, &t] {
+        for text in [&c, &r, &t, &members.join("\n")] {
             h.update(&(text.len() as u64).to_le_bytes());
             h.update(text.as_bytes());
         }
@@ -85,6 +87,15 @@ impl PgStore {
             team,
             key: format!("{}|{}|fleet {fleet}", self.id().unwrap_or_default(), h.finalize().to_hex()),
         })
+    }
+
+    /// The login roles that are members of the approvers' role (superusers left out: they are
+    /// members of every role).
+    fn approvers(&self) -> Result<Vec<String>, String> {
+        let sql = "SELECT r.rolname::text FROM pg_roles r JOIN pg_roles a ON a.rolname = $1
+                   WHERE r.rolcanlogin AND NOT r.rolsuper AND pg_has_role(r.oid, a.oid, 'MEMBER') ORDER BY 1";
+        let rows = self.reader.with(|c| c.query(sql, &[&super::schema::APPROVER_ROLE]))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     pub(super) fn fleet_now(&self) -> Result<Fleet, Vec<String>> {
@@ -229,4 +240,18 @@ impl PgStore {
         }
         Ok(out)
     }
+}
+
+/// team.ron's approvers and the approvers' role's members, each once; no team when neither.
+fn with_approvers(team: Option<Team>, members: &[String]) -> Option<Team> {
+    if members.is_empty() {
+        return team;
+    }
+    let mut team = team.unwrap_or_default();
+    for m in members {
+        if !team.approvers.contains(m) {
+            team.approvers.push(m.clone());
+        }
+    }
+    Some(team)
 }

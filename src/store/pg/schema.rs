@@ -15,6 +15,8 @@ pub const JOURNAL_CHANNEL: &str = "sprout_journal";
 pub const PRESENCE_CHANNEL: &str = "sprout_presence";
 /// The role operators' login roles are members of.
 pub const OPERATOR_ROLE: &str = "sprout_operator";
+/// The role whose login members are approvers, beside the names team.ron lists.
+pub const APPROVER_ROLE: &str = "sprout_approver";
 
 /// Each migration, in order; version N is `MIGRATIONS[N - 1]`. Never edit one that shipped.
 const MIGRATIONS: &[&str] = &[r#"
@@ -130,6 +132,10 @@ CREATE POLICY own_session ON presence FOR ALL USING (operator = session_user) WI
 DO $r$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sprout_operator') THEN
         CREATE ROLE sprout_operator NOLOGIN;
+    END IF;
+    -- Its members are approvers (beside any team.ron names): GRANT sprout_approver TO carol.
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sprout_approver') THEN
+        CREATE ROLE sprout_approver NOLOGIN;
     END IF;
 END $r$;
 REVOKE ALL ON meta, baseline, journal, presence, schema_version FROM PUBLIC;
