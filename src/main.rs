@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         let dir = match &cli.command {
             Some(Command::Init { dir } | Command::Gen { dir, .. }) => dir.clone(),
             // Nothing to read: no data directory is looked for (nor seeded).
-            Some(Command::Completions { .. } | Command::Man) => std::path::PathBuf::new(),
+            Some(Command::Completions { .. } | Command::Man | Command::Db(_)) => std::path::PathBuf::new(),
             _ => cli::data_dir(cli.data.clone(), now, cli.read_only, &mut first_run)?,
         };
         let first_run = String::from_utf8_lossy(&first_run).trim().to_string();
@@ -99,7 +99,8 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     let loaded = sprout::live::load_with_progress(&store, bar.progress())?;
     let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
     bar.progress().begin(sprout::progress::Stage::BuildingViews, 0);
-    let mut app = App::from_loaded(loaded, Operator::current(), ctx.read_only, ctx.now, pinned, rollout);
+    let mut app =
+        App::from_loaded(loaded, store.operator(&Operator::current()), ctx.read_only, ctx.now, pinned, rollout);
     app.keys = settings.keys.clone();
     bar.finish();
     if !first_run.is_empty() {

@@ -9,6 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::place::Place;
 use common::{NOW, Sample};
 use sprout::model::Event;
 use sprout::store::{self, journal};
@@ -27,39 +28,47 @@ impl Lcg {
     }
 }
 
-fn sprout(s: &Sample) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sprout"));
-    c.arg("--data").arg(s.path()).args(["--now", NOW]).env_remove("SPROUT_DATA");
-    c
-}
-
+/// The same promises from the same test code, against each store in turn.
 #[test]
 fn eight_writers_at_once_lose_nothing_and_keep_the_chain() {
-    let s = Sample::new();
-    let each = env_count("SPROUT_WRITERS_EACH", 500);
+    for place in Place::both() {
+        // Each record is a new process and a new database connection: fewer records there by
+        // default, so the test stays near a minute (SPROUT_PG_WRITERS_EACH=500 runs 4000).
+        let each = match place {
+            Place::Dir(_) => env_count("SPROUT_WRITERS_EACH", 500),
+            Place::Pg(..) => env_count("SPROUT_PG_WRITERS_EACH", 100),
+        };
+        eight_writers(&place, each);
+    }
+}
+
+fn eight_writers(place: &Place, each: usize) {
     let started = Instant::now();
     let children: Vec<_> = (0..8)
         .map(|w| {
             let script = format!(
                 "i=0; while [ $i -lt {each} ]; do \"$0\" --data \"$1\" --now {NOW} record checkout BOS-IMS02 pass --note \"w{w} n$i\" >/dev/null || exit 1; i=$((i+1)); done"
             );
+            let probe = place.sprout(w);
             Command::new("sh")
                 .arg("-c")
                 .arg(script)
                 .arg(env!("CARGO_BIN_EXE_sprout"))
-                .arg(s.path())
+                .arg(place.data(w))
+                .envs(probe.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+                .env_remove("SPROUT_DATA")
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("spawn writer")
         })
         .collect();
     for mut c in children {
-        assert!(c.wait().expect("wait").success(), "a writer failed");
+        assert!(c.wait().expect("wait").success(), "{}: a writer failed", place.name());
     }
-    let loaded = sprout::live::load_dir(&s.path()).expect("the journal loads");
+    let loaded = sprout::live::load(&place.store()).expect("the journal loads");
     let added = loaded.data.journal.len() - 39;
-    println!("8 writers x {each}: {added} events in {:.1} s", started.elapsed().as_secs_f64());
-    assert_eq!(added, 8 * each);
+    println!("{}: 8 writers x {each}: {added} events in {:.1} s", place.name(), started.elapsed().as_secs_f64());
+    assert_eq!(added, 8 * each, "{}", place.name());
     let all: Vec<usize> = (0..loaded.data.journal.len()).collect();
     let entries = loaded.entries(&all).expect("every event reads back");
     assert!(entries.windows(2).all(|w| w[1].seq == w[0].seq + 1 && w[1].prev == w[0].sum));
@@ -70,33 +79,53 @@ fn eight_writers_at_once_lose_nothing_and_keep_the_chain() {
             _ => None,
         })
         .collect();
-    assert_eq!(notes.len(), 8 * each, "every writer's every event, once");
-    assert!(sprout(&s).arg("verify").output().expect("verify").status.success());
+    assert_eq!(notes.len(), 8 * each, "{}: every writer's every event, once", place.name());
+    assert!(place.sprout(0).arg("verify").output().expect("verify").status.success());
 }
 
 #[test]
 fn two_operators_opening_the_same_phase_at_once_exactly_one_succeeds() {
     for round in 0..5 {
-        let s = Sample::new();
-        let spawn = || {
-            sprout(&s)
-                .args(["advance", "--phase", "4", "--override", "change board", "--approver", "mtracy"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        };
-        let (a, b) = (spawn(), spawn());
-        let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
-        let wins = [a.status.success(), b.status.success()].iter().filter(|w| **w).count();
-        assert_eq!(wins, 1, "round {round}: exactly one opens phase 4");
-        let loser = if a.status.success() { &b } else { &a };
-        assert!(String::from_utf8_lossy(&loser.stderr).contains("phase 4 (Local high impact) is already open"));
-        let loaded = sprout::live::load_dir(&s.path()).expect("load");
-        let advances = loaded.data.journal.lines.iter().filter(|l| Event::KINDS[usize::from(l.kind)] == "advance");
-        assert_eq!(advances.count(), 4);
+        for place in Place::both() {
+            let spawn = |who: usize| {
+                place
+                    .sprout(who)
+                    .args(["advance", "--phase", "4", "--override", "change board", "--approver", "mtracy"])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn")
+            };
+            let (a, b) = (spawn(0), spawn(1));
+            let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+            let wins = [a.status.success(), b.status.success()].iter().filter(|w| **w).count();
+            assert_eq!(wins, 1, "{} round {round}: exactly one opens phase 4", place.name());
+            let loser = if a.status.success() { &b } else { &a };
+            let said = String::from_utf8_lossy(&loser.stderr);
+            assert!(said.contains("phase 4 (Local high impact) is already open"), "{}: {said}", place.name());
+            let loaded = sprout::live::load(&place.store()).expect("load");
+            let advances = loaded.data.journal.lines.iter().filter(|l| Event::KINDS[usize::from(l.kind)] == "advance");
+            assert_eq!(advances.count(), 4, "{}", place.name());
+        }
     }
-    println!("5 rounds of two simultaneous advances: one winner each");
+    println!("5 rounds of two simultaneous advances, on each store: one winner each");
+}
+
+#[test]
+fn a_refused_record_writes_nothing_on_either_store() {
+    for place in Place::both() {
+        let before = sprout::live::load(&place.store()).expect("load").data.journal.len();
+        let out = place.sprout(0).args(["advance", "--phase", "4"]).output().expect("advance");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{}: opening phase 4 with phase 3's gate unmet", place.name());
+        assert!(said.contains("refused: gate unmet for phase 3"), "{}: {said}", place.name());
+        assert!(said.contains("needs an override reason and an approver"), "{}: {said}", place.name());
+        let out = place.sprout(1).args(["record", "checkout", "NO-SUCH-HOST", "pass"]).output().expect("record");
+        assert!(!out.status.success(), "{}: an unknown server", place.name());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unknown server 'NO-SUCH-HOST'"), "{}", place.name());
+        let after = sprout::live::load(&place.store()).expect("load").data.journal.len();
+        assert_eq!(before, after, "{}: nothing recorded", place.name());
+    }
 }
 
 /// A child records events in a loop and prints "recorded #N" after each fsync; we kill it

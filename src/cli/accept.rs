@@ -9,6 +9,11 @@ use crate::store::journal::{self, Start};
 use super::{Context, Failure, Outcome};
 
 pub fn run(ctx: &Context, out: &mut dyn Write) -> Outcome {
+    if ctx.dir.to_str().is_some_and(crate::store::pg::is_url) {
+        return Err(Failure(
+            "accept-journal is for a data directory's witness; a database's journal is append-only in the database itself".into(),
+        ));
+    }
     let path = ctx.dir.join(crate::store::JOURNAL);
     let len = std::fs::metadata(&path).map_err(|e| Failure(format!("{}: {e}", path.display())))?.len();
     let reader = files::open_at(&path, 0, len).map_err(Failure)?;

@@ -12,12 +12,13 @@ use crate::model::CheckoutResult;
     name = "sprout",
     version,
     about = "The service-pack rollout deck: fleet compliance, hot fixes, rollout phases and their gates",
-    long_about = "The service-pack rollout deck.\n\nWith no command, sprout shows the state of the rollout. The data directory is\n--data DIR, else $SPROUT_DATA, else your per-user data directory, which is seeded\nwith a sample fleet the first time.",
+    long_about = "The service-pack rollout deck.\n\nWith no command, sprout shows the state of the rollout. The data directory is\n--data DIR, else $SPROUT_DATA, else your per-user data directory, which is seeded\nwith a sample fleet the first time. --data postgres://... uses a PostgreSQL database\nshared by several hosts instead (sprout db migrate, import, export).",
     after_help = "Examples:\n  sprout status                      the rollout at a glance\n  sprout server BOS-IMS01            one server: levels, hot fixes, soak, history\n  sprout record checkout BOS-IMS01 pass --note \"queues normal\"\n  sprout advance --override \"change board approved\" --approver mtracy\n  sprout approve --request 57             confirm an override someone asked for (team.ron)"
 )]
 pub struct Cli {
-    /// Data directory holding catalog.ron, fleet.ron, rollout.ron and journal.ron.
-    #[arg(long, global = true, env = "SPROUT_DATA", value_name = "DIR")]
+    /// Data directory holding catalog.ron, fleet.ron, rollout.ron and journal.ron, or a
+    /// PostgreSQL database's URL (postgres://...; see `sprout db`).
+    #[arg(long, global = true, env = "SPROUT_DATA", value_name = "DIR|URL")]
     pub data: Option<PathBuf>,
     /// Pin the clock (RFC 3339, e.g. 2026-11-24T12:00:00Z) for every rule and record.
     #[arg(long, global = true, value_name = "RFC3339")]
@@ -211,6 +212,9 @@ pub enum Command {
     AcceptJournal,
     /// Write the sample fleet to DIR (which must not already hold sprout data).
     Init { dir: PathBuf },
+    /// A PostgreSQL store: create or update its schema, move a rollout in or out.
+    #[command(subcommand)]
+    Db(Db),
     /// Write a synthetic fleet and journal of realistic shape to DIR, for scale tests.
     Gen {
         #[arg(long, default_value_t = 1000)]
@@ -387,4 +391,16 @@ pub enum Meeting {
         #[arg(long, value_name = "NAME")]
         operator: Option<String>,
     },
+}
+
+/// `sprout db ...`: run as the role that owns the tables (not an operator's).
+#[derive(Debug, Subcommand)]
+pub enum Db {
+    /// Create the tables or bring them to this sprout's schema version (versioned, in order).
+    Migrate { url: String },
+    /// Copy a data directory (baseline files and the whole verified journal) into an empty
+    /// database.
+    Import { dir: PathBuf, url: String },
+    /// Write the database's rollout out as a new data directory that `sprout verify` accepts.
+    Export { url: String, dir: PathBuf },
 }

@@ -5,6 +5,7 @@ mod accept;
 pub mod args;
 mod check;
 mod checkpoint;
+mod db;
 mod export;
 mod frame;
 mod import;
@@ -46,9 +47,13 @@ pub struct Context {
 }
 
 impl Context {
-    /// The store the commands read and record through.
+    /// The store the commands read and record through: a database for a `postgres://` URL,
+    /// else the data directory.
     pub fn store(&self) -> std::sync::Arc<dyn Store> {
-        FileStore::open(&self.dir)
+        match self.dir.to_str() {
+            Some(url) if store::pg::is_url(url) => store::pg::PgStore::open(url),
+            _ => FileStore::open(&self.dir),
+        }
     }
 }
 
@@ -209,5 +214,10 @@ pub fn run(command: Command, ctx: &Context, out: &mut dyn Write, err: &mut dyn W
         Command::Gen { servers, events, dir } => setup::generate(ctx, servers, events, &dir, out),
         Command::Init { dir } => setup::init(ctx, &dir, out),
         Command::Frame { width, height, view } => frame::run(ctx, width, height, &view, out),
+        Command::Db(db) if ctx.read_only => {
+            let _ = db;
+            Err(Failure("read-only: `sprout db` changes a database; run it without --read-only".into()))
+        }
+        Command::Db(db) => db::run(db, out),
     }
 }

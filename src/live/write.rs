@@ -84,10 +84,12 @@ pub fn record_baseline(
     if options.read_only {
         return Err(WriteError::ReadOnly);
     }
+    // The store may know better who this is (a database's authenticated role).
+    let operator = &store.operator(operator);
     let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
     let loaded = load(store)?;
     let mut signer = signer(&loaded, operator)?;
-    let now = append_clock(now);
+    let now = stamp_clock(locked.as_mut(), now)?;
     let (text, event) = build(&loaded)?;
     let unsigned = still_signs(&loaded, operator, signer.as_ref(), &event)?;
     let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
@@ -201,6 +203,11 @@ fn append_clock(pinned: DateTime<Utc>) -> DateTime<Utc> {
     if cfg!(feature = "test-clock") { pinned } else { Utc::now() }
 }
 
+/// The store's clock when it keeps one (a database's), else this host's (`append_clock`).
+fn stamp_clock(locked: &mut dyn crate::store::Locked, pinned: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+    Ok(locked.clock()?.unwrap_or_else(|| append_clock(pinned)))
+}
+
 /// The sequence and hash the next line chains to come from the journal itself, never from a
 /// cache: the last event the state holds is read back from the store and must be that event.
 fn chained_to_journal(loaded: &Loaded) -> bool {
@@ -225,6 +232,8 @@ pub fn record_in(
         return Err(WriteError::ReadOnly);
     }
     let store = loaded.store.clone();
+    // The store may know better who this is (a database's authenticated role).
+    let operator = &store.operator(operator);
     let mut signer = signer(loaded, operator)?;
     let mut locked = store.lock(&operator.name, options.lock_timeout, &mut on_wait)?;
     let mut first_new = Some(loaded.data.journal.len());
@@ -233,7 +242,7 @@ pub fn record_in(
         first_new = None;
     }
     // Evaluated and stamped at the moment of appending, under the lock.
-    let now = append_clock(now);
+    let now = stamp_clock(locked.as_mut(), now)?;
     let event = make(&loaded.data, &loaded.state, &operator.name)?;
     let unsigned = still_signs(loaded, operator, signer.as_ref(), &event)?;
     let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;

@@ -4,13 +4,14 @@
 //! A store is about bytes and events. Replaying the journal into a state and the derived-state
 //! cache sit above it (`crate::live`) and serve every store alike. File identities, byte
 //! offsets, journal generations and file names live in the data directory store (`dir`) only;
-//! `memory` is the second store, used by tests.
+//! `pg` keeps one rollout in PostgreSQL for several hosts; `memory` is used by tests.
 
 pub mod dir;
 pub mod journal;
 pub mod memory;
 pub mod operator;
 pub mod parse;
+pub mod pg;
 pub mod sample;
 pub mod signer;
 pub mod trust;
@@ -110,6 +111,14 @@ pub enum StoreError {
     Lock(#[from] LockError),
     #[error("{path}: {action} failed: {source}; nothing was recorded")]
     Io { path: String, action: &'static str, source: std::io::Error },
+    /// The database refused or could not be reached (its message already names the place).
+    #[error("{message}; nothing was recorded")]
+    Database { place: String, message: String },
+    /// The connection broke while the database was committing: it may or may not have.
+    #[error(
+        "{message}: the connection broke during the commit, so whether the event was recorded is unknown; look at the journal (`sprout journal`) before recording it again"
+    )]
+    CommitUnknown { place: String, message: String },
 }
 
 /// Who is looking at what: announced by every running dashboard, never part of the journal.
@@ -262,10 +271,20 @@ pub trait Store: fmt::Debug + Send + Sync {
     }
     /// Remove a session's presence (on exit).
     fn withdraw(&self, session: &str);
+    /// Who records through this store: the OS account (`os`) for a data directory; a database
+    /// records the role it authenticated (`session_user`), whatever the process's account.
+    fn operator(&self, os: &Operator) -> Operator {
+        os.clone()
+    }
 }
 
 /// A store held under its write lock; dropping it releases the lock.
 pub trait Locked {
+    /// The time to stamp the write with, if the store keeps one (a database: the writing
+    /// transaction's `now()`, so hosts with skewed clocks agree); `None`: this host's clock.
+    fn clock(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(None)
+    }
     /// Move a torn last line out of the journal (kept aside, never lost); returns the warning.
     fn set_aside(&mut self, torn: &Torn) -> Result<String, StoreError>;
     /// Replace the fleet baseline durably (an import); the caller appends the event that

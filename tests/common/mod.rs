@@ -1,6 +1,9 @@
 // Shared by the integration tests: a sample data directory and a way to run the binary.
 #![allow(dead_code)]
 
+pub mod pg;
+pub mod place;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
