@@ -4,6 +4,7 @@
 
 pub mod cache;
 mod check;
+pub mod checked;
 pub mod checker;
 pub mod meeting;
 mod parts;

@@ -249,6 +249,23 @@ impl Store for FileStore {
         }
     }
 
+    fn cache_part(&self, part: &'static str) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        let path = self.cache_path()?.with_extension(part);
+        files::open_read(&path).and_then(|mut f| f.read_to_end(&mut bytes)).ok()?;
+        Some(bytes)
+    }
+
+    fn save_cache_part(&self, part: &'static str, bytes: &[u8]) {
+        use std::os::unix::fs::DirBuilderExt;
+        let Some(path) = self.cache_path().map(|p| p.with_extension(part)) else { return };
+        if let Some(base) = path.parent() {
+            let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
+            let _ = files::replace(&path, bytes, false);
+        }
+    }
+
     fn announce(&self, presence: &Presence) -> Result<(), String> {
         presence::announce(&self.dir, presence)
     }
