@@ -2,6 +2,7 @@
 //! (`crate::views`) own their cursors and keys; the app holds what they share.
 
 pub mod action;
+pub mod clock;
 mod command;
 pub mod form;
 pub mod input;
@@ -220,7 +221,7 @@ impl App {
     /// The risk grid, the agenda and the plan are derived when they are shown (a forecast of a
     /// large fleet is not redone for every write while nobody looks at it); the rest at once,
     /// since the record keys and the selection read them.
-    fn derive_views(&mut self, servers: Option<&[usize]>) {
+    pub(crate) fn derive_views(&mut self, servers: Option<&[usize]>) {
         for &tab in Tab::ALL {
             if tab == self.tab || !LAZY.contains(&tab) {
                 self.with_pane(tab, |pane, snap| pane.derive(snap, servers));

@@ -36,12 +36,7 @@ impl Checker {
         let (tx, rx) = std::sync::mpsc::channel();
         let (store, now) = (Arc::clone(&self.store), self.now);
         let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
-            // SAFETY: setpriority on this thread's own id changes nothing but its scheduling.
-            #[cfg(target_os = "linux")]
-            unsafe {
-                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-                libc::setpriority(libc::PRIO_PROCESS, tid, 19);
-            }
+            crate::parallel::background();
             let problems = super::checked::count(&store, now);
             let _ = tx.send(problems);
         });
