@@ -311,6 +311,8 @@ fn run(
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
             dirty = false;
         }
+        // The hidden Agenda and Plan, derived ahead on a worker once the data is still.
+        app.derive_ahead(Instant::now());
         // Everything that arrived, in order; changes in the store are taken once after.
         let (mut data, mut people) = (false, false);
         let mut next = rx.recv_timeout(WATCH.saturating_sub(watched.elapsed()));

@@ -1,5 +1,6 @@
 //! The minute tick derived on the clock's worker: keys go on while it runs, and what it takes
 //! in is what a dashboard started at that minute shows, even when the data changed meanwhile.
+//! The same for the hidden Agenda and Plan, derived ahead.
 
 mod common;
 
@@ -9,8 +10,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use common::{NOW, Sample};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sprout::app::ahead::STILL;
 use sprout::app::clock::Clock;
-use sprout::app::{Action, App, Column};
+use sprout::app::{Action, App, Column, Tab};
 use sprout::model::{CheckoutResult, Event};
 use sprout::store::Operator;
 
@@ -107,4 +109,63 @@ fn a_pinned_clock_never_moves() {
     assert!(!clock.busy());
     assert!(!clock.poll(&mut a));
     assert_eq!(a.now, now);
+}
+
+fn overdue_checkout_passed(s: &Sample) {
+    let checkout = Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        phase: "Local low impact".into(),
+        result: CheckoutResult::Pass,
+        note: "queues normal".into(),
+    };
+    common::record_as(s, "mfinger", NOW, checkout).expect("recorded by another operator");
+}
+
+/// Derive ahead once the data has been still, and wait for the worker.
+fn derived_ahead(a: &mut App) {
+    let t = std::time::Instant::now();
+    assert!(!a.derive_ahead(t), "not before the data has been still");
+    assert!(!a.derive_ahead(t + STILL / 2));
+    assert!(a.derive_ahead(t + STILL), "the hidden views are derived ahead");
+    assert!(!a.derive_ahead(t + STILL * 2), "once for the same state");
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while !a.ahead_ready() {
+        assert!(std::time::Instant::now() < until, "the worker finishes");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The Agenda and the Plan as a dashboard started now shows them.
+fn assert_agenda_and_plan_fresh(s: &Sample, a: &mut App) {
+    let mut fresh = open(s, NOW.parse().expect("time"));
+    for tab in [Tab::Agenda, Tab::Plan] {
+        a.update(Action::Tab(tab));
+        fresh.update(Action::Tab(tab));
+    }
+    assert_eq!(a.panes.agenda.items, fresh.panes.agenda.items, "the agenda");
+    assert_eq!(a.panes.agenda.rows, fresh.panes.agenda.rows, "the agenda's lines");
+    assert!(a.panes.plan.forecast == fresh.panes.plan.forecast, "the plan");
+    a.update(Action::Tab(Tab::Fleet));
+}
+
+#[test]
+fn the_hidden_agenda_and_plan_derived_ahead_are_taken_only_for_the_state_shown() {
+    let s = Sample::new();
+    let mut a = open(&s, NOW.parse().expect("time"));
+    derived_ahead(&mut a);
+    assert_agenda_and_plan_fresh(&s, &mut a);
+    // A write makes them out of date again: derived ahead, then the data changes once more
+    // before they are shown. What the worker derived is of the state before: derived on show.
+    common::record_as(&s, "mfinger", NOW, Event::Backup { server: "BOS-PF01".into(), note: "tape".into() })
+        .expect("a write");
+    assert!(a.watch());
+    derived_ahead(&mut a);
+    let mut before = open(&s, NOW.parse().expect("time"));
+    before.update(Action::Tab(Tab::Agenda));
+    overdue_checkout_passed(&s);
+    assert!(a.watch());
+    assert!(!a.ahead_ready(), "what was derived ahead is of the state before");
+    assert_agenda_and_plan_fresh(&s, &mut a);
+    assert_ne!(a.panes.agenda.items, before.panes.agenda.items, "the passed checkout changed the agenda");
 }

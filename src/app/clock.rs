@@ -15,7 +15,7 @@ use super::App;
 
 /// What a result was derived from: taken in only if the dashboard still shows that.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Basis {
+pub(crate) struct Basis {
     epoch: u64,
     events: usize,
     rollout: Option<usize>,
@@ -23,7 +23,7 @@ struct Basis {
 }
 
 impl Basis {
-    fn of(app: &App) -> Basis {
+    pub(crate) fn of(app: &App) -> Basis {
         Basis { epoch: app.live.epoch, events: app.live.data.journal.len(), rollout: app.rollout, now: app.now }
     }
 }
