@@ -7,6 +7,8 @@
 //! - the minute tick as the input thread paid for it before the clock's worker
 //!   (`FleetView::tick`), what the worker now derives (`FleetView::ticked`), and what the
 //!   input thread still pays to take it in (`FleetView::take_tick` and the views);
+//! - the fleet view copied for the worker that derives the Agenda and Plan ahead (its rows are
+//!   shared, the rollout's part copied), on the input thread;
 //! - the first show of the Agenda and of the Plan (derived on the input thread).
 
 use std::time::Instant;
@@ -68,6 +70,11 @@ fn main() {
             ms(worker),
             ms(take)
         );
+        let t = Instant::now();
+        let copy = app.view.clone();
+        let cloned = t.elapsed();
+        drop(copy);
+        println!("round {round}: the fleet view copied for the Agenda and Plan's worker {}", ms(cloned));
         let mut shown = Vec::new();
         for tab in [Tab::Agenda, Tab::Plan] {
             let t = Instant::now();

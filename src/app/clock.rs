@@ -117,8 +117,12 @@ impl Clock {
         app.now = now;
         match derived {
             Derived::Tick(ticked) => {
-                let changed = app.view.take_tick(ticked);
+                let (changed, old) = app.view.take_tick(ticked);
                 app.derive_views(Some(&changed));
+                // Freeing the rollout's lines costs milliseconds at 100,000 servers.
+                if let Some(old) = old {
+                    let _ = std::thread::Builder::new().name("free".into()).spawn(move || drop(old));
+                }
             }
             Derived::Whole(view) => {
                 app.view = view;

@@ -47,6 +47,10 @@ fn rows_of<S: serde::Serializer>(rows: &std::sync::Arc<Vec<ServerRow>>, s: S) ->
     serde::Serialize::serialize(rows.as_slice(), s)
 }
 
+fn rollout_of<S: serde::Serializer>(rollout: &Option<std::sync::Arc<RolloutView>>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&rollout.as_deref(), s)
+}
+
 fn one_based<S: serde::Serializer>(phase: &Option<usize>, s: S) -> Result<S::Ok, S::Error> {
     serde::Serialize::serialize(&phase.map(|p| p + 1), s)
 }
@@ -166,7 +170,9 @@ pub struct FleetView {
     /// Shared with a worker that derives what the clock changes (`app::clock`).
     #[serde(serialize_with = "rows_of")]
     pub rows: std::sync::Arc<Vec<ServerRow>>,
-    pub rollout: Option<RolloutView>,
+    /// Shared too: a worker copies the view without copying the rollout's lines.
+    #[serde(serialize_with = "rollout_of")]
+    pub rollout: Option<std::sync::Arc<RolloutView>>,
 }
 
 impl FleetView {
@@ -183,7 +189,7 @@ impl FleetView {
             rows.extend(part);
         }
         let mut view = FleetView { rows: std::sync::Arc::new(rows), rollout: None };
-        view.rollout = selected.map(|r| rollout_view(data, state, r, &view.rows, now));
+        view.rollout = selected.map(|r| std::sync::Arc::new(rollout_view(data, state, r, &view.rows, now)));
         view
     }
 
@@ -197,7 +203,7 @@ impl FleetView {
             let before = rows[i].phase;
             rows[i] = server_row(data, state, selected, i, now);
             let after = rows[i].phase;
-            if let Some(v) = self.rollout.as_mut().filter(|_| before != after) {
+            if let Some(v) = self.rollout.as_mut().map(std::sync::Arc::make_mut).filter(|_| before != after) {
                 if let Some(k) = before.and_then(|p| v.members[p].binary_search(&i).ok().map(|k| (p, k))) {
                     v.members[k.0].remove(k.1);
                 }
@@ -207,11 +213,11 @@ impl FleetView {
                 }
             }
         }
-        if let Some(v) = self.rollout.as_mut()
+        if let Some(v) = self.rollout.as_mut().map(std::sync::Arc::make_mut)
             && !v.update(data, state, servers, &self.rows, now)
         {
             let r = v.rollout;
-            self.rollout = Some(rollout_view(data, state, r, &self.rows, now));
+            self.rollout = Some(std::sync::Arc::new(rollout_view(data, state, r, &self.rows, now)));
         }
     }
 }
@@ -223,7 +229,7 @@ pub struct Ticked {
     /// The servers whose soak changed, and their soak now.
     soaks: Vec<(usize, Option<SoakState>)>,
     /// The selected rollout's view at the new time.
-    rollout: Option<RolloutView>,
+    rollout: Option<std::sync::Arc<RolloutView>>,
 }
 
 impl FleetView {
@@ -240,7 +246,7 @@ impl FleetView {
         now: DateTime<Utc>,
     ) -> Option<Vec<usize>> {
         let ticked = self.ticked(data, state, before, now)?;
-        Some(self.take_tick(ticked))
+        Some(self.take_tick(ticked).0)
     }
 
     /// `tick` without changing the view: what changed, for `take_tick` (`None`: the date
@@ -289,21 +295,23 @@ impl FleetView {
             }
             rollout_view(data, state, r, &rows, now)
         };
-        Some(Ticked { soaks, rollout: Some(rollout) })
+        Some(Ticked { soaks, rollout: Some(std::sync::Arc::new(rollout)) })
     }
 
-    /// Take in what `ticked` derived from this view: returns the servers whose row changed.
-    pub fn take_tick(&mut self, ticked: Ticked) -> Vec<usize> {
+    /// Take in what `ticked` derived from this view: returns the servers whose row changed,
+    /// and the rollout's view it replaced (the caller may free it off the input path).
+    pub fn take_tick(&mut self, ticked: Ticked) -> (Vec<usize>, Option<std::sync::Arc<RolloutView>>) {
         if !ticked.soaks.is_empty() {
             let rows = std::sync::Arc::make_mut(&mut self.rows);
             for &(i, soak) in &ticked.soaks {
                 rows[i].soak = soak;
             }
         }
-        if ticked.rollout.is_some() {
-            self.rollout = ticked.rollout;
-        }
-        ticked.soaks.into_iter().map(|(i, _)| i).collect()
+        let old = match ticked.rollout {
+            Some(new) => self.rollout.replace(new),
+            None => None,
+        };
+        (ticked.soaks.into_iter().map(|(i, _)| i).collect(), old)
     }
 }
 
@@ -540,7 +548,7 @@ mod tests {
     fn waiting_on_lists_overdue_first_then_due_then_sign_offs_each_with_whom() {
         let (data, state) = sample();
         let view = FleetView::build(&data, &state, Some(0), now());
-        let waiting = view.rollout.map(|v| v.waiting).unwrap_or_default();
+        let waiting = view.rollout.map(|v| v.waiting.clone()).unwrap_or_default();
         assert_eq!(
             waiting,
             [
