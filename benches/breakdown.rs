@@ -62,8 +62,10 @@ fn main() {
         let ticked = app.view.ticked(&app.live.data, &app.live.state, now, at).expect("the same day");
         let worker = t.elapsed();
         let t = Instant::now();
-        let _ = app.view.take_tick(ticked);
+        // The replaced rollout view is freed after: the clock frees it on another thread.
+        let (_, replaced) = app.view.take_tick(ticked);
         let take = t.elapsed();
+        drop(replaced);
         println!(
             "round {round}: tick on the input thread before {} | on the worker now {} | taken in {}",
             ms(tick),
