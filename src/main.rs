@@ -229,6 +229,8 @@ fn watchdog(
 enum Wake {
     Input(Event),
     Changed(sprout::store::Changed),
+    /// The clock's worker has derived the new minute.
+    Clock,
     /// The terminal cannot be read any more.
     Gone,
 }
@@ -276,6 +278,10 @@ fn run(
     let _watching = app.live.store.watch(Box::new(move |c| {
         let _ = notify.send(Wake::Changed(c));
     }));
+    let ticked = tx.clone();
+    let mut clock = sprout::app::clock::Clock::new(move || {
+        let _ = ticked.send(Wake::Clock);
+    });
     let mut dirty = true;
     let mut watched = Instant::now();
     let mut people_read = Instant::now();
@@ -306,6 +312,8 @@ fn run(
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
             dirty = false;
         }
+        // The hidden Agenda and Plan, derived ahead on a worker once the data is still.
+        app.derive_ahead(Instant::now());
         // Everything that arrived, in order; changes in the store are taken once after.
         let (mut data, mut people) = (false, false);
         let mut next = rx.recv_timeout(WATCH.saturating_sub(watched.elapsed()));
@@ -344,6 +352,7 @@ fn run(
                 }
                 Wake::Changed(sprout::store::Changed::Data) => data = true,
                 Wake::Changed(sprout::store::Changed::Presence) => people = true,
+                Wake::Clock => dirty |= clock.poll(app),
                 Wake::Gone => return Ok(()),
             }
             next = rx.try_recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Timeout);
@@ -377,8 +386,8 @@ fn run(
             let now = Utc::now();
             if now.minute() != minute {
                 minute = now.minute();
-                app.tick(now);
-                dirty = true;
+                // Derived on the clock's worker; taken in when it wakes the loop.
+                clock.start(app, now);
             }
         }
     }

@@ -26,6 +26,17 @@ pub fn halves<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &[T]) -> R + Sync
     vec![first, second]
 }
 
+/// Run the calling thread (and the threads it starts) at the lowest priority: background work
+/// that must never slow a key.
+pub fn background() {
+    // SAFETY: setpriority on this thread's own id changes nothing but its scheduling.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,8 @@
 //! (`crate::views`) own their cursors and keys; the app holds what they share.
 
 pub mod action;
+pub mod ahead;
+pub mod clock;
 mod command;
 pub mod form;
 pub mod input;
@@ -115,6 +117,8 @@ pub struct App {
     pub settle: std::time::Duration,
     /// Views a change was not derived into because they were hidden (`LAZY`).
     stale: HashSet<Tab>,
+    /// The hidden Agenda and Plan derived ahead on a worker (`derive_ahead`).
+    ahead: ahead::Ahead,
     /// The terminal is below the minimum size: nothing is drawn but a message, so no key but
     /// quit may act (the terminal loop sets it at each draw and resize).
     pub too_small: bool,
@@ -182,6 +186,7 @@ impl App {
             presenting: false,
             too_small: false,
             stale: HashSet::new(),
+            ahead: Default::default(),
             attendance: Default::default(),
             settle: crate::live::meeting::SETTLE,
             page: 10,
@@ -220,7 +225,7 @@ impl App {
     /// The risk grid, the agenda and the plan are derived when they are shown (a forecast of a
     /// large fleet is not redone for every write while nobody looks at it); the rest at once,
     /// since the record keys and the selection read them.
-    fn derive_views(&mut self, servers: Option<&[usize]>) {
+    pub(crate) fn derive_views(&mut self, servers: Option<&[usize]>) {
         for &tab in Tab::ALL {
             if tab == self.tab || !LAZY.contains(&tab) {
                 self.with_pane(tab, |pane, snap| pane.derive(snap, servers));
@@ -233,7 +238,7 @@ impl App {
     /// Make `tab` the one shown, derived first if a change happened while it was hidden.
     pub(crate) fn set_tab(&mut self, tab: Tab) {
         self.tab = tab;
-        if self.stale.remove(&tab) {
+        if self.stale.remove(&tab) && !self.take_ahead(tab) {
             self.with_pane(tab, |pane, snap| pane.derive(snap, None));
         }
     }

@@ -111,8 +111,8 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<L
     };
     let mut loaded = Loaded {
         store: store.clone(),
-        data,
-        state,
+        data: Arc::new(data),
+        state: Arc::new(state),
         torn: None,
         stamp: stamp.clone(),
         mark: header.mark,

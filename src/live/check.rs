@@ -13,11 +13,22 @@ use super::{Loaded, load_full, plans};
 
 /// `sprout check`: every syntax and cross-reference problem, each located.
 pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<String>> {
+    run(store, now, &mut None)
+}
+
+/// `check`, noting in `latest` the time of the latest event read: the only problem that
+/// depends on the clock is an event dated in the future.
+pub(super) fn run(
+    store: &Arc<dyn Store>,
+    now: DateTime<Utc>,
+    latest: &mut Option<DateTime<Utc>>,
+) -> Result<Loaded, Vec<String>> {
     let (mut journal, mut history) = (Vec::new(), Vec::new());
     let mut baseline: Option<(usize, String)> = None;
     let stamp = store.stamp();
     let plans = plans(store)?;
     let loaded = load_full(store, stamp, plans, &Progress::new(), None, |line, e, data, state| {
+        *latest = (*latest).max(Some(e.at));
         if let crate::model::Event::BaselineChanged { file, hash, .. } = &e.event
             && file == crate::store::FLEET
         {

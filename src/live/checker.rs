@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::store::Store;
 
 /// `sprout check` run in the background, so the header can say how many problems the data
-/// has without slowing the start: after the first frame, and again after the data changed
+/// has without slowing the start (the count is kept between starts: `checked`): after the first frame, and again after the data changed
 /// (no sooner than ten seconds, or five times the last run's length). The thread runs at the
 /// lowest priority.
 pub struct Checker {
@@ -36,13 +36,8 @@ impl Checker {
         let (tx, rx) = std::sync::mpsc::channel();
         let (store, now) = (Arc::clone(&self.store), self.now);
         let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
-            // SAFETY: setpriority on this thread's own id changes nothing but its scheduling.
-            #[cfg(target_os = "linux")]
-            unsafe {
-                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-                libc::setpriority(libc::PRIO_PROCESS, tid, 19);
-            }
-            let problems = super::check(&store, now).err().map_or(0, |p| p.len());
+            crate::parallel::background();
+            let problems = super::checked::count(&store, now);
             let _ = tx.send(problems);
         });
         self.running = spawned.ok().map(|_| rx);

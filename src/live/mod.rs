@@ -4,6 +4,7 @@
 
 pub mod cache;
 mod check;
+pub mod checked;
 pub mod checker;
 pub mod meeting;
 mod parts;
@@ -27,8 +28,10 @@ pub use write::{Recorded, WriteError, WriteOptions, record, record_baseline, rec
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub store: Arc<dyn Store>,
-    pub data: Data,
-    pub state: State,
+    /// Shared with a worker that derives what the clock changes (`app::clock`): a change
+    /// takes its own copy only while one reads it (`Arc::make_mut`).
+    pub data: Arc<Data>,
+    pub state: Arc<State>,
     /// A torn last journal line: (line number, position, what was wrong).
     pub torn: Option<Torn>,
     /// The store's stamp as of this state: a later change always differs from it.
@@ -177,7 +180,17 @@ fn load_full(
             (Source::Until { left: left.unwrap_or(0) }, Mark::default())
         }
     };
-    Ok(Loaded { store: store.clone(), data, state, torn: read.torn, stamp, mark, source, key, epoch: 0 })
+    Ok(Loaded {
+        store: store.clone(),
+        data: Arc::new(data),
+        state: Arc::new(state),
+        torn: read.torn,
+        stamp,
+        mark,
+        source,
+        key,
+        epoch: 0,
+    })
 }
 
 /// The state as the journal had it at a point in its history: `sprout --as-of TIME` and the
@@ -240,6 +253,7 @@ pub fn catch_up(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
     let from = Start::after(&loaded.data.journal);
     let first = loaded.data.journal.len();
     let Loaded { store, data, state, mark, .. } = loaded;
+    let (data, state) = (Arc::make_mut(data), Arc::make_mut(state));
     let read = store
         .read(Some((mark, &from)), &mut |e, begin, end, _| {
             let pos = data.journal.len();
@@ -250,7 +264,7 @@ pub fn catch_up(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
     if read.torn.is_some() || read.end != from {
         loaded.torn = read.torn;
     }
-    loaded.data.journal.line_count = read.end.lines;
+    Arc::make_mut(&mut loaded.data).journal.line_count = read.end.lines;
     loaded.mark = read.mark;
     loaded.stamp.journal = read.stamp;
     Ok(if loaded.data.journal.len() > first { CatchUp::Appended(first) } else { CatchUp::Unchanged })
@@ -363,8 +377,8 @@ mod tests {
         let (memory, store) = sample();
         let mut a = load(&store).expect("load");
         // A state that claims more than the journal holds, as a lying cache would.
-        a.data.journal.seq = 90;
-        a.data.journal.sum = "0".repeat(32);
+        Arc::make_mut(&mut a.data).journal.seq = 90;
+        Arc::make_mut(&mut a.data).journal.sum = "0".repeat(32);
         let recorded = backup(&mut a, "writer", "tape 9").expect("record");
         assert_eq!(recorded.entry.seq, 40, "the sequence follows the journal's last line");
         assert_eq!(recorded.first_new, None, "the state was read again from the store");

@@ -262,6 +262,7 @@ pub fn record_in(
     }
     let appended = locked.append(&line, &loaded.mark)?;
     let Loaded { data, state, .. } = loaded;
+    let (data, state) = (Arc::make_mut(data), Arc::make_mut(state));
     let pos = data.journal.len();
     let confirmed = crate::rules::approval::confirmed(data, state, &entry.event);
     let server = state.apply(data, pos, &entry);

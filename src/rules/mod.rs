@@ -32,7 +32,7 @@ pub use lookup::Refusal;
 pub use phase::SoakState;
 pub use replay::State;
 pub use risk::{RatingSource, Ratings};
-pub use view::{FleetView, RolloutView, ServerRow};
+pub use view::{FleetView, RolloutView, ServerRow, Ticked};
 
 /// The embedded sample as the rules see it, for the unit tests beside each rule.
 #[cfg(test)]
@@ -53,7 +53,7 @@ pub(crate) mod fixture {
     pub fn sample() -> (Data, State) {
         let store = MemoryStore::sample(now()).expect("sample").arc();
         let loaded = crate::live::load(&store).expect("load");
-        (loaded.data, loaded.state)
+        (std::sync::Arc::unwrap_or_clone(loaded.data), std::sync::Arc::unwrap_or_clone(loaded.state))
     }
 
     /// Apply `event` as if `by` recorded it at `now()`; returns its seq (each call its own).

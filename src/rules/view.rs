@@ -43,6 +43,14 @@ pub struct ServerRow {
     pub last_checkout: Option<(CheckoutResult, DateTime<Utc>)>,
 }
 
+fn rows_of<S: serde::Serializer>(rows: &std::sync::Arc<Vec<ServerRow>>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(rows.as_slice(), s)
+}
+
+fn rollout_of<S: serde::Serializer>(rollout: &Option<std::sync::Arc<RolloutView>>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&rollout.as_deref(), s)
+}
+
 fn one_based<S: serde::Serializer>(phase: &Option<usize>, s: S) -> Result<S::Ok, S::Error> {
     serde::Serialize::serialize(&phase.map(|p| p + 1), s)
 }
@@ -159,8 +167,12 @@ impl RolloutView {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FleetView {
-    pub rows: Vec<ServerRow>,
-    pub rollout: Option<RolloutView>,
+    /// Shared with a worker that derives what the clock changes (`app::clock`).
+    #[serde(serialize_with = "rows_of")]
+    pub rows: std::sync::Arc<Vec<ServerRow>>,
+    /// Shared too: a worker copies the view without copying the rollout's lines.
+    #[serde(serialize_with = "rollout_of")]
+    pub rollout: Option<std::sync::Arc<RolloutView>>,
 }
 
 impl FleetView {
@@ -176,8 +188,8 @@ impl FleetView {
         for part in parts {
             rows.extend(part);
         }
-        let mut view = FleetView { rows, rollout: None };
-        view.rollout = selected.map(|r| rollout_view(data, state, r, &view.rows, now));
+        let mut view = FleetView { rows: std::sync::Arc::new(rows), rollout: None };
+        view.rollout = selected.map(|r| std::sync::Arc::new(rollout_view(data, state, r, &view.rows, now)));
         view
     }
 
@@ -186,11 +198,12 @@ impl FleetView {
     pub fn update(&mut self, data: &Data, state: &State, servers: &[usize], now: DateTime<Utc>) {
         let selected = self.rollout.as_ref().map(|v| v.rollout);
         let n = self.rows.len();
+        let rows = std::sync::Arc::make_mut(&mut self.rows);
         for &i in servers.iter().filter(|&&i| i < n) {
-            let before = self.rows[i].phase;
-            self.rows[i] = server_row(data, state, selected, i, now);
-            let after = self.rows[i].phase;
-            if let Some(v) = self.rollout.as_mut().filter(|_| before != after) {
+            let before = rows[i].phase;
+            rows[i] = server_row(data, state, selected, i, now);
+            let after = rows[i].phase;
+            if let Some(v) = self.rollout.as_mut().map(std::sync::Arc::make_mut).filter(|_| before != after) {
                 if let Some(k) = before.and_then(|p| v.members[p].binary_search(&i).ok().map(|k| (p, k))) {
                     v.members[k.0].remove(k.1);
                 }
@@ -200,13 +213,23 @@ impl FleetView {
                 }
             }
         }
-        if let Some(v) = self.rollout.as_mut()
+        if let Some(v) = self.rollout.as_mut().map(std::sync::Arc::make_mut)
             && !v.update(data, state, servers, &self.rows, now)
         {
             let r = v.rollout;
-            self.rollout = Some(rollout_view(data, state, r, &self.rows, now));
+            self.rollout = Some(std::sync::Arc::new(rollout_view(data, state, r, &self.rows, now)));
         }
     }
+}
+
+/// What the clock changed in a fleet view within one day (`FleetView::ticked`): derived
+/// apart from the view, on a worker, and taken in with `FleetView::take_tick`.
+#[derive(Debug, Clone)]
+pub struct Ticked {
+    /// The servers whose soak changed, and their soak now.
+    soaks: Vec<(usize, Option<SoakState>)>,
+    /// The selected rollout's view at the new time.
+    rollout: Option<std::sync::Arc<RolloutView>>,
 }
 
 impl FleetView {
@@ -222,13 +245,35 @@ impl FleetView {
         before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Option<Vec<usize>> {
+        let ticked = self.ticked(data, state, before, now)?;
+        Some(self.take_tick(ticked).0)
+    }
+
+    /// `tick` without changing the view: what changed, for `take_tick` (`None`: the date
+    /// changed, build everything again). Reads the view, so a worker can derive it while the
+    /// dashboard goes on with keys.
+    pub fn ticked(&self, data: &Data, state: &State, before: DateTime<Utc>, now: DateTime<Utc>) -> Option<Ticked> {
+        Self::ticked_rows(&self.rows, self.rollout.as_ref().map(|v| v.rollout), data, state, before, now)
+    }
+
+    /// `ticked` over a view's rows with rollout `r` selected: all a worker needs of the view.
+    pub fn ticked_rows(
+        rows: &[ServerRow],
+        r: Option<usize>,
+        data: &Data,
+        state: &State,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<Ticked> {
         if before.date_naive() != now.date_naive() {
             return None;
         }
-        let Some(r) = self.rollout.as_ref().map(|v| v.rollout) else { return Some(Vec::new()) };
+        let Some(r) = r else {
+            return Some(Ticked { soaks: Vec::new(), rollout: None });
+        };
         let (ro, progress) = (&data.plan.rollouts[r], &state.progress[r]);
-        let mut changed = Vec::new();
-        for (i, row) in self.rows.iter_mut().enumerate() {
+        let mut soaks = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
             let (Some(p), Some(_), Some(record)) = (row.phase, row.soak, progress.members.get(i)) else { continue };
             // Before an install, a soak's state does not read the clock.
             if record.installed_at.is_none() {
@@ -237,12 +282,36 @@ impl FleetView {
             let window = Window::of(ro, p, progress.extra_days[p]);
             let soak = Some(soak_state(record, Start::Installable, window, now));
             if soak != row.soak {
-                row.soak = soak;
-                changed.push(i);
+                soaks.push((i, soak));
             }
         }
-        self.rollout = Some(rollout_view(data, state, r, &self.rows, now));
-        Some(changed)
+        // The gates read the rows' soaks: at the new time, in a copy when any changed.
+        let rollout = if soaks.is_empty() {
+            rollout_view(data, state, r, rows, now)
+        } else {
+            let mut rows = rows.to_vec();
+            for &(i, soak) in &soaks {
+                rows[i].soak = soak;
+            }
+            rollout_view(data, state, r, &rows, now)
+        };
+        Some(Ticked { soaks, rollout: Some(std::sync::Arc::new(rollout)) })
+    }
+
+    /// Take in what `ticked` derived from this view: returns the servers whose row changed,
+    /// and the rollout's view it replaced (the caller may free it off the input path).
+    pub fn take_tick(&mut self, ticked: Ticked) -> (Vec<usize>, Option<std::sync::Arc<RolloutView>>) {
+        if !ticked.soaks.is_empty() {
+            let rows = std::sync::Arc::make_mut(&mut self.rows);
+            for &(i, soak) in &ticked.soaks {
+                rows[i].soak = soak;
+            }
+        }
+        let old = match ticked.rollout {
+            Some(new) => self.rollout.replace(new),
+            None => None,
+        };
+        (ticked.soaks.into_iter().map(|(i, _)| i).collect(), old)
     }
 }
 
@@ -479,7 +548,7 @@ mod tests {
     fn waiting_on_lists_overdue_first_then_due_then_sign_offs_each_with_whom() {
         let (data, state) = sample();
         let view = FleetView::build(&data, &state, Some(0), now());
-        let waiting = view.rollout.map(|v| v.waiting).unwrap_or_default();
+        let waiting = view.rollout.map(|v| v.waiting.clone()).unwrap_or_default();
         assert_eq!(
             waiting,
             [

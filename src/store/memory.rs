@@ -24,6 +24,8 @@ struct Inner {
     /// Bumped when the journal is rewritten other than by an append.
     epoch: u64,
     cache: Option<Vec<u8>>,
+    /// Parts kept beside the cache, by name.
+    parts: std::collections::HashMap<&'static str, Vec<u8>>,
     presence: Vec<Presence>,
 }
 
@@ -191,6 +193,14 @@ impl Store for MemoryStore {
 
     fn save_cache(&self, bytes: &[u8]) {
         lock(&self.inner).cache = Some(bytes.to_vec());
+    }
+
+    fn cache_part(&self, part: &'static str) -> Option<Vec<u8>> {
+        lock(&self.inner).parts.get(part).cloned()
+    }
+
+    fn save_cache_part(&self, part: &'static str, bytes: &[u8]) {
+        lock(&self.inner).parts.insert(part, bytes.to_vec());
     }
 
     fn announce(&self, presence: &Presence) -> Result<(), String> {

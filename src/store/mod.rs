@@ -247,12 +247,13 @@ pub trait Store: fmt::Debug + Send + Sync {
     fn cache(&self) -> Option<Vec<u8>>;
     /// Keep the derived-state cache (best effort: a store may decline).
     fn save_cache(&self, bytes: &[u8]);
-    /// The signature verdicts' cache beside it (`status`), if the store keeps one.
-    fn verdicts(&self) -> Option<Vec<u8>> {
+    /// A smaller result kept beside the derived-state cache, by its name (`check`: the
+    /// header's problem count); `None` when the store keeps none.
+    fn cache_part(&self, _part: &'static str) -> Option<Vec<u8>> {
         None
     }
-    /// Keep the signature verdicts' cache (best effort).
-    fn save_verdicts(&self, _bytes: &[u8]) {}
+    /// Keep a part beside the derived-state cache (best effort, like `save_cache`).
+    fn save_cache_part(&self, _part: &'static str, _bytes: &[u8]) {}
     /// Announce or refresh a presence (apart from the journal; allowed when read-only).
     fn announce(&self, presence: &Presence) -> Result<(), String>;
     /// Everyone present now, stale announcements left out.

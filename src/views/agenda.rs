@@ -34,6 +34,35 @@ pub struct AgendaPane {
 const KEYS: &[Binding] = &[action::OPEN];
 
 impl AgendaPane {
+    /// Take `items` (the agenda as `rules::agenda` derived it, here or on a worker): the
+    /// lines as drawn, the item under the cursor kept under it.
+    pub fn take(&mut self, items: Vec<Item>) {
+        // The item under the cursor stays under it when the agenda changes.
+        let under = self.item().cloned();
+        self.items = items;
+        self.rows.clear();
+        let (mut section, mut whom) = (None, None);
+        for (k, item) in self.items.iter().enumerate() {
+            if section != Some(item.section) {
+                section = Some(item.section);
+                whom = None;
+                self.rows.push(Row::Section(item.section));
+            }
+            if whom.as_ref() != Some(&item.whom) {
+                whom = Some(item.whom.clone());
+                self.rows.push(Row::Whom(item.whom.clone()));
+            }
+            self.rows.push(Row::Item(k));
+        }
+        if let Some(under) = under
+            && let Some(k) = self.items.iter().position(|i| *i == under)
+            && let Some(r) = self.rows.iter().position(|r| *r == Row::Item(k))
+        {
+            self.scroll.cursor = r;
+        }
+        self.scroll.clamp(self.rows.len());
+    }
+
     /// The item under the cursor, if the cursor is on one.
     fn item(&self) -> Option<&Item> {
         match self.rows.get(self.scroll.cursor) {
@@ -56,30 +85,7 @@ impl View for AgendaPane {
     }
 
     fn derive(&mut self, snap: &Snapshot, _servers: Option<&[usize]>) {
-        // The item under the cursor stays under it when the agenda changes.
-        let under = self.item().cloned();
-        self.items = agenda(&snap.live.data, &snap.live.state, snap.view);
-        self.rows.clear();
-        let (mut section, mut whom) = (None, None);
-        for (k, item) in self.items.iter().enumerate() {
-            if section != Some(item.section) {
-                section = Some(item.section);
-                whom = None;
-                self.rows.push(Row::Section(item.section));
-            }
-            if whom.as_ref() != Some(&item.whom) {
-                whom = Some(item.whom.clone());
-                self.rows.push(Row::Whom(item.whom.clone()));
-            }
-            self.rows.push(Row::Item(k));
-        }
-        if let Some(under) = under
-            && let Some(k) = self.items.iter().position(|i| *i == under)
-            && let Some(r) = self.rows.iter().position(|r| *r == Row::Item(k))
-        {
-            self.scroll.cursor = r;
-        }
-        self.scroll.clamp(self.rows.len());
+        self.take(agenda(&snap.live.data, &snap.live.state, snap.view));
     }
 
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {

@@ -218,7 +218,7 @@ fn build(place: String, now: DateTime<Utc>, data: &Data, state: &State, rollout:
     let mut fixes: BTreeMap<(String, &'static str, String), (String, usize)> = BTreeMap::new();
     let (mut violations, mut at_limit, mut advice): (Vec<Behind>, Vec<Behind>, Vec<String>) =
         (Vec::new(), Vec::new(), Vec::new());
-    for row in &view.rows {
+    for row in view.rows.iter() {
         let server = &state.servers[row.index];
         let line = roles.entry((order(&server.role), server.role.as_str())).or_insert_with(|| RoleLine {
             role: data.fleet.role_name(&server.role).to_string(),

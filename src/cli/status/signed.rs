@@ -97,7 +97,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
     if !positions.is_empty() {
         let kept = Cached { trust: digest, upto: journal.seq, sum: journal.sum.clone(), signatures: s };
         if let Ok(bytes) = serde_json::to_vec(&kept) {
-            loaded.store.save_verdicts(&bytes);
+            loaded.store.save_cache_part("signatures", &bytes);
         }
         s = kept.signatures;
     }
@@ -107,7 +107,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
 /// The cached verdicts and the position to go on from, if they were made under this trust and
 /// the journal still holds the event they end at, unchanged.
 fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, usize)> {
-    let c: Cached = serde_json::from_slice(&loaded.store.verdicts()?).ok()?;
+    let c: Cached = serde_json::from_slice(&loaded.store.cache_part("signatures")?).ok()?;
     let upto = usize::try_from(c.upto).ok()?;
     if c.trust != digest || upto == 0 || upto > loaded.data.journal.len() {
         return None;

@@ -249,20 +249,20 @@ impl Store for FileStore {
         }
     }
 
-    fn verdicts(&self) -> Option<Vec<u8>> {
+    fn cache_part(&self, part: &'static str) -> Option<Vec<u8>> {
         use std::io::Read;
         let mut bytes = Vec::new();
-        let path = self.cache_path()?.with_extension("signatures");
+        let path = self.cache_path()?.with_extension(part);
         files::open_read(&path).and_then(|mut f| f.read_to_end(&mut bytes)).ok()?;
         Some(bytes)
     }
 
-    fn save_verdicts(&self, bytes: &[u8]) {
+    fn save_cache_part(&self, part: &'static str, bytes: &[u8]) {
         use std::os::unix::fs::DirBuilderExt;
-        let Some(path) = self.cache_path() else { return };
+        let Some(path) = self.cache_path().map(|p| p.with_extension(part)) else { return };
         if let Some(base) = path.parent() {
             let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
-            let _ = files::replace(&path.with_extension("signatures"), bytes, false);
+            let _ = files::replace(&path, bytes, false);
         }
     }
 

@@ -1,0 +1,90 @@
+//! `SPROUT_BENCH_DATA=DIR cargo bench --bench breakdown`: where a warm start and the minute
+//! tick spend their time, in process, over a data directory whose derived-state cache is
+//! present (run `sprout --data DIR frame` once first). Three rounds; each line prints one.
+//!
+//! - the cache file read, then `live::load` (read, hash, decode, the journal's tail);
+//! - `FleetView::build` alone, and `App::from_loaded` (the fleet view, the names, the views);
+//! - the minute tick as the input thread paid for it before the clock's worker
+//!   (`FleetView::tick`), what the worker now derives (`FleetView::ticked`), and what the
+//!   input thread still pays to take it in (`FleetView::take_tick` and the views);
+//! - the fleet view copied for the worker that derives the Agenda and Plan ahead (its rows are
+//!   shared, the rollout's part copied), on the input thread;
+//! - the first show of the Agenda and of the Plan (derived on the input thread).
+
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use sprout::app::{App, Tab};
+use sprout::rules::FleetView;
+use sprout::store::{FileStore, Operator};
+
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let Some(dir) = std::env::var_os("SPROUT_BENCH_DATA") else {
+        eprintln!("set SPROUT_BENCH_DATA to a data directory (sprout gen --servers 100000 --events 1000000 DIR)");
+        return;
+    };
+    let now = Utc::now();
+    let op = || Operator { name: "bench".into(), from: None };
+    for round in 1..=3 {
+        let store = FileStore::open(&dir);
+        let t = Instant::now();
+        let bytes = store.cache().map_or(0, |b| b.len());
+        let read = t.elapsed();
+        let t = Instant::now();
+        let loaded = sprout::live::load(&store).expect("load");
+        let load = t.elapsed();
+        let t = Instant::now();
+        let view = FleetView::build(&loaded.data, &loaded.state, Some(0), now);
+        let build = t.elapsed();
+        drop(view);
+        let source = loaded.source;
+        let t = Instant::now();
+        let mut app = App::from_loaded(loaded, op(), false, now, false, Some(0));
+        let from_loaded = t.elapsed();
+        println!(
+            "round {round}: cache file {} MB read {} | live::load {} ({source:?}) | FleetView::build {} | App::from_loaded {}",
+            bytes >> 20,
+            ms(read),
+            ms(load),
+            ms(build),
+            ms(from_loaded)
+        );
+        let at = now + Duration::minutes(1);
+        let mut view = app.view.clone();
+        let t = Instant::now();
+        let _ = view.tick(&app.live.data, &app.live.state, now, at);
+        let tick = t.elapsed();
+        let t = Instant::now();
+        let ticked = app.view.ticked(&app.live.data, &app.live.state, now, at).expect("the same day");
+        let worker = t.elapsed();
+        let t = Instant::now();
+        // The replaced rollout view is freed after: the clock frees it on another thread.
+        let (_, replaced) = app.view.take_tick(ticked);
+        let take = t.elapsed();
+        drop(replaced);
+        println!(
+            "round {round}: tick on the input thread before {} | on the worker now {} | taken in {}",
+            ms(tick),
+            ms(worker),
+            ms(take)
+        );
+        let t = Instant::now();
+        let copy = app.view.clone();
+        let cloned = t.elapsed();
+        drop(copy);
+        println!("round {round}: the fleet view copied for the Agenda and Plan's worker {}", ms(cloned));
+        let mut shown = Vec::new();
+        for tab in [Tab::Agenda, Tab::Plan] {
+            let t = Instant::now();
+            app.show(tab);
+            shown.push(format!("{tab:?} {}", ms(t.elapsed())));
+        }
+        println!("round {round}: first show (derived on the input thread) {}", shown.join(" | "));
+        // Not freed: as the dashboard, which exits without freeing its state.
+        std::mem::forget(app);
+    }
+}

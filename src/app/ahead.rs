@@ -1,0 +1,102 @@
+//! The Agenda and the Plan derived ahead, on a worker, while they are hidden: the first show
+//! of either takes what the worker derived instead of deriving on the input path (at 100,000
+//! servers that is 70-180 ms). Derived only once the data has been still for `STILL`, so a
+//! run of writes is not chased (a write while the worker reads the state copies the state).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::rules::agenda::Item;
+use crate::rules::forecast::{Forecast, forecast};
+
+use super::clock::Basis;
+use super::{App, Tab};
+
+/// How long the data must be unchanged before the worker derives ahead.
+pub const STILL: Duration = Duration::from_secs(2);
+
+/// What the worker derived, and from what.
+#[derive(Debug, Default)]
+struct Derived {
+    basis: Option<Basis>,
+    agenda: Option<Vec<Item>>,
+    plan: Option<Option<Forecast>>,
+}
+
+/// Shared by the dashboard and its worker (a clone of the dashboard shares it too).
+#[derive(Debug, Clone, Default)]
+pub struct Ahead {
+    derived: Arc<Mutex<Derived>>,
+    /// The basis last seen, and since when: derived ahead once it has held for `STILL`.
+    seen: Option<(Basis, Instant)>,
+    /// The basis a worker was started for.
+    started: Option<Basis>,
+}
+
+impl Ahead {
+    /// The result for `tab` derived from `basis`, taken out.
+    fn take_agenda(&self, basis: Basis) -> Option<Vec<Item>> {
+        let mut d = self.derived.lock().ok()?;
+        if d.basis != Some(basis) { None } else { d.agenda.take() }
+    }
+
+    fn take_plan(&self, basis: Basis) -> Option<Option<Forecast>> {
+        let mut d = self.derived.lock().ok()?;
+        if d.basis != Some(basis) { None } else { d.plan.take() }
+    }
+}
+
+impl App {
+    /// Start the worker that derives the hidden Agenda and Plan, when they are out of date and
+    /// the data has been still for `STILL` (the terminal loop calls this when idle). True when
+    /// a worker was started.
+    pub fn derive_ahead(&mut self, at: Instant) -> bool {
+        let (agenda, plan) = (self.stale.contains(&Tab::Agenda), self.stale.contains(&Tab::Plan));
+        let basis = Basis::of(self);
+        if !(agenda || plan) || self.ahead.started == Some(basis) {
+            return false;
+        }
+        match self.ahead.seen {
+            Some((seen, since)) if seen == basis => {
+                if at.duration_since(since) < STILL {
+                    return false;
+                }
+            }
+            _ => {
+                self.ahead.seen = Some((basis, at));
+                return false;
+            }
+        }
+        self.ahead.started = Some(basis);
+        let (data, state, view, now) =
+            (Arc::clone(&self.live.data), Arc::clone(&self.live.state), self.view.clone(), self.now);
+        let derived = Arc::clone(&self.ahead.derived);
+        let spawned = std::thread::Builder::new().name("ahead".into()).spawn(move || {
+            crate::parallel::background();
+            let agenda = agenda.then(|| crate::rules::agenda::agenda(&data, &state, &view));
+            let plan = plan.then(|| forecast(&data, &state, &view, now));
+            drop((data, state, view));
+            if let Ok(mut d) = derived.lock() {
+                *d = Derived { basis: Some(basis), agenda, plan };
+            }
+        });
+        spawned.is_ok()
+    }
+
+    /// The worker has derived ahead for the state shown now.
+    pub fn ahead_ready(&self) -> bool {
+        let basis = Basis::of(self);
+        self.ahead.derived.lock().is_ok_and(|d| d.basis == Some(basis))
+    }
+
+    /// `tab` is about to be shown out of date: take what the worker derived for the state
+    /// shown now, if it did. True when taken (the caller derives otherwise).
+    pub(crate) fn take_ahead(&mut self, tab: Tab) -> bool {
+        let basis = Basis::of(self);
+        match tab {
+            Tab::Agenda => self.ahead.take_agenda(basis).map(|items| self.panes.agenda.take(items)).is_some(),
+            Tab::Plan => self.ahead.take_plan(basis).map(|f| self.panes.plan.forecast = f).is_some(),
+            _ => false,
+        }
+    }
+}
