@@ -40,6 +40,9 @@ pub struct Signing {
     changes: HashMap<u64, Judged>,
     /// The journal's length when this was built.
     pub upto: usize,
+    /// Each key change's sequence and sum, as read: part of the digest, so verdicts cached
+    /// under one set of key-change lines never stand for another.
+    lines: Vec<(u64, String)>,
 }
 
 impl Signing {
@@ -50,7 +53,7 @@ impl Signing {
         if root.keys.is_empty() {
             // No key to sign a key change with: none can count, and none is read.
             let (team, upto) = (loaded.data.team.clone(), loaded.data.journal.len());
-            return Ok(Signing { trust: root, team, changes: HashMap::new(), upto });
+            return Ok(Signing { trust: root, team, changes: HashMap::new(), upto, lines: Vec::new() });
         }
         let positions: Vec<usize> = (loaded.data.journal.lines.iter().enumerate())
             .filter(|(_, l)| keys::is_key_change_kind(l.kind))
@@ -59,12 +62,14 @@ impl Signing {
         let changes = if positions.is_empty() { Vec::new() } else { loaded.entries(&positions)? };
         let mut ledger = Ledger::new(root, loaded.data.team.clone());
         let judged = ledger.judge(&changes, |e| e);
+        let lines = changes.iter().map(|e| (e.seq, e.sum.clone())).collect();
         let changes = changes.iter().map(|e| e.seq).zip(judged).collect();
-        Ok(Signing { trust: ledger.trust, team: loaded.data.team.clone(), changes, upto: loaded.data.journal.len() })
+        let (team, upto) = (loaded.data.team.clone(), loaded.data.journal.len());
+        Ok(Signing { trust: ledger.trust, team, changes, upto, lines })
     }
 
     /// A digest of everything a verdict depends on (the keys and their windows of sequences,
-    /// whether signatures are required, the approvers, this program): verdicts cached under an
+    /// whether signatures are required, the approvers, the key-change lines, this program): verdicts cached under an
     /// equal digest are the verdicts this trust gives.
     pub fn digest(&self) -> String {
         let mut h = blake3::Hasher::new();
@@ -74,6 +79,9 @@ impl Signing {
             h.update(line.as_bytes());
         }
         h.update(format!("{}|{:?}|{:?}", self.trust.required, self.trust.approvers, self.team).as_bytes());
+        for (seq, sum) in &self.lines {
+            h.update(format!("|{seq}:{sum}").as_bytes());
+        }
         h.finalize().to_hex()[..32].to_string()
     }
 

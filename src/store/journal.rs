@@ -210,9 +210,22 @@ pub fn read_at(path: &Path, index: &JournalIndex, positions: &[usize]) -> Result
         if entry.seq != p as u64 + 1 {
             return Err(format!("{shown}: event #{} has moved (the journal changed): reloading", p + 1));
         }
+        if !line.is(&entry) {
+            return Err(replaced(&shown.to_string(), p));
+        }
         out.push(entry);
     }
     Ok(out)
+}
+
+/// A line read again by position is not the one whose chain was checked: something other than
+/// sprout put another line in its place (same length, its own sum). Never judged: reported.
+pub fn replaced(place: &str, p: usize) -> String {
+    format!(
+        "{place}: event #{} is not the line whose chain was checked (its sum differs): journal.ron was \
+         changed in place since it was read; run `sprout verify` and restore journal.ron from backup",
+        p + 1
+    )
 }
 
 pub(crate) fn link(seq: u64, sum: &str, e: Entry, lineno: usize) -> Result<Entry, Located> {
