@@ -95,3 +95,35 @@ fn a_revocation_hidden_in_place_with_a_forged_head_is_never_judged() {
     let v = w.run_fresh(&["verify"]);
     assert!(!v.ok, "{}", v.stdout);
 }
+
+#[test]
+fn a_forged_key_name_with_a_newline_and_an_escape_cannot_write_lines_into_the_report() {
+    let w = World::new();
+    let lines = w.lines();
+    let last = journal::decode(&lines[lines.len() - 1], lines.len()).expect("last line");
+    let mut e = Entry {
+        seq: last.seq + 1,
+        at: last.at,
+        by: "bob".into(),
+        from: None,
+        event: backup("tape B-1"),
+        prev: last.sum,
+        sig: None,
+        sum: String::new(),
+    };
+    sign_with_keygen(&mut e, &w.keys[1].0, &w.keys[1].1, w.s.dir.path());
+    let forged = "SHA256:x\nall events proven\u{1b}[2J";
+    if let Some(sig) = e.sig.as_mut() {
+        sig.key = forged.into();
+    }
+    let line = journal::seal(e).expect("seal").1;
+    let mut file = std::fs::OpenOptions::new().append(true).open(w.s.file("journal.ron")).expect("open");
+    std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes()).expect("append");
+    for args in [&["verify"][..], &["status"]] {
+        let r = w.run_fresh(args);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(all.contains("SHA256:x\\nall events proven\\e[2J"), "{args:?} shows the key name visibly: {all}");
+        assert!(!all.contains('\u{1b}'), "{args:?}: no raw escape: {all}");
+        assert!(!all.lines().any(|l| l.starts_with("all events proven")), "{args:?}: no forged line: {all}");
+    }
+}

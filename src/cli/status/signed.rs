@@ -139,7 +139,7 @@ pub fn text(s: &Signatures, out: &mut String, bullet: &str) {
             m.seq,
             m.kind,
             crate::safe::visible(&m.by),
-            why
+            crate::safe::visible(why)
         ));
     }
     if marked > 5 {
