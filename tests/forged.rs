@@ -127,3 +127,59 @@ fn a_forged_key_name_with_a_newline_and_an_escape_cannot_write_lines_into_the_re
         assert!(!all.lines().any(|l| l.starts_with("all events proven")), "{args:?}: no forged line: {all}");
     }
 }
+
+/// An unsigned line for `by`, chained to the file's last line, appended by hand.
+fn append_unsigned(w: &World, by: &str, note: &str) {
+    let lines = w.lines();
+    let last = journal::decode(&lines[lines.len() - 1], lines.len()).expect("last line");
+    let (_, line) = journal::encode(last.seq + 1, last.at, by, None, backup(note), &last.sum).expect("encode");
+    let mut file = std::fs::OpenOptions::new().append(true).open(w.s.file("journal.ron")).expect("open");
+    std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes()).expect("append");
+}
+
+#[test]
+fn a_look_alike_operator_is_flagged_and_a_proven_row_carries_a_check_mark() {
+    let w = World::new();
+    w.agent.add(&w.keys[0].0);
+    let signed = w.record("alice", "tape A-1").expect("alice signs").entry.seq;
+    // A trailing space, and a Cyrillic 'а': unsigned lines that read as alice's.
+    append_unsigned(&w, "alice ", "tape A-2");
+    append_unsigned(&w, "\u{430}lice", "tape A-3");
+    let v = w.run_fresh(&["verify"]);
+    assert!(!v.ok, "verify fails: {}", v.stdout);
+    let at =
+        |n: u64, by: &str| format!("journal.ron:{n}: event {n} by {by}: the operator '{by}' is not an account name");
+    assert!(v.stdout.contains(&at(signed + 1, "alice ")), "{}", v.stdout);
+    assert!(v.stdout.contains(&at(signed + 2, "\u{430}lice")), "{}", v.stdout);
+    assert!(!v.stdout.contains(&format!("journal.ron:{signed}:")), "alice's own event is proven: {}", v.stdout);
+    let c = w.run_fresh(&["check"]);
+    let all = format!("{}{}", c.stdout, c.stderr);
+    assert!(!c.ok, "{all}");
+    assert!(all.contains(&format!("journal.ron:{}", signed + 1)) && all.contains("is not an account name"), "{all}");
+    // The dashboard: the proven row is marked ✓, each look-alike row ?, and the legend says so.
+    let frame = w.run(&["frame", "--view", "journal", "--width", "80", "--height", "24"]);
+    let rows: Vec<&str> = frame.stdout.lines().collect();
+    assert!(rows.iter().any(|r| r.contains(&format!("✓#{signed}"))), "{}", frame.stdout);
+    for n in [signed + 1, signed + 2] {
+        assert!(rows.iter().any(|r| r.contains(&format!("?#{n}"))), "#{n} marked: {}", frame.stdout);
+    }
+    let help = help_of_the_journal_view(&w);
+    assert!(help.contains("✓") && help.contains("no mark means not proven"), "{help}");
+}
+
+/// The Journal view's help, scrolled to its end (the legend), as drawn at 100x40.
+fn help_of_the_journal_view(w: &World) -> String {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let now = common::NOW.parse().expect("time");
+    let op = sprout::store::Operator { name: "tester".into(), from: None };
+    let store = sprout::store::FileStore::open(w.s.path());
+    let mut app = sprout::app::App::load(store, op, true, now, true, Some(0)).expect("load");
+    for code in [KeyCode::Char('4'), KeyCode::Char('?'), KeyCode::Char('G')] {
+        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    let backend = ratatui::backend::TestBackend::new(100, 40);
+    let mut terminal = ratatui::Terminal::new(backend).expect("terminal");
+    terminal.draw(|f| sprout::ui::draw(f, &app, &sprout::ui::Theme::new(true))).expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    (0..40).map(|y| (0..100).map(|x| buffer[(x, y)].symbol().to_string()).collect::<String>() + "\n").collect()
+}

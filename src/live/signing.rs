@@ -15,6 +15,9 @@ use super::Loaded;
 /// The mark a row shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
+    /// `✓`: verified by a key listed for its operator, with nothing else wrong; shown on rows
+    /// only where signatures matter, so that an unmarked row is never taken for a proven one.
+    Verified,
     /// `?`: unsigned, where signatures are required or a key is listed for its operator.
     Unproven,
     /// `✗`: a bad signature, a key not trusted for its operator at that point, a revoked key,
@@ -25,6 +28,7 @@ pub enum Mark {
 impl Mark {
     pub fn symbol(self) -> &'static str {
         match self {
+            Mark::Verified => "✓",
             Mark::Unproven => "?",
             Mark::Failed => "✗",
         }
@@ -106,7 +110,12 @@ impl Signing {
         keys::judge_one(e, &self.trust, self.team.as_ref())
     }
 
-    /// The mark for an event judged `judged`, if any.
+    /// The mark a row shows: `mark`'s, or `✓` for an event verified with nothing wrong.
+    pub fn row_mark(&self, e: &Entry, judged: &Judged) -> Option<Mark> {
+        self.mark(e, judged).or_else(|| judged.verdict.is_verified().then_some(Mark::Verified))
+    }
+
+    /// The mark for an event judged `judged` when it is not proven, if any.
     pub fn mark(&self, e: &Entry, judged: &Judged) -> Option<Mark> {
         match judged.verdict {
             Verdict::Verified => judged.problem.as_ref().map(|_| Mark::Failed),

@@ -114,7 +114,7 @@ impl Reader {
         let signing = self.signing(live);
         let signing = signing.as_ref()?.as_ref().filter(|s| s.in_use())?;
         let judged = signing.judge(e);
-        let mark = signing.mark(e, &judged);
+        let mark = signing.row_mark(e, &judged);
         let words = match (&judged.problem, &e.sig) {
             (Some(problem), _) => problem.clone(),
             (None, Some(sig)) => format!("verified: signed by {}, a key trusted for {}", sig.key, e.by),
@@ -135,7 +135,7 @@ impl Reader {
         (positions.iter().zip(entries))
             .map(|(p, e)| {
                 let e = e.as_ref()?;
-                *marks.entry(*p).or_insert_with(|| signing.mark(e, &signing.judge(e)))
+                *marks.entry(*p).or_insert_with(|| signing.row_mark(e, &signing.judge(e)))
             })
             .collect()
     }

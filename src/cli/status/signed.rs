@@ -80,6 +80,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
             match mark {
                 Mark::Unproven => s.unproven += 1,
                 Mark::Failed => s.failed += 1,
+                Mark::Verified => continue,
             }
             if s.events.len() < KEPT {
                 s.events.push(Marked {
