@@ -183,3 +183,25 @@ fn help_of_the_journal_view(w: &World) -> String {
     let buffer = terminal.backend().buffer().clone();
     (0..40).map(|y| (0..100).map(|x| buffer[(x, y)].symbol().to_string()).collect::<String>() + "\n").collect()
 }
+
+#[test]
+fn a_key_change_counted_only_through_team_ron_is_said_by_verify_and_status() {
+    let w = World::new();
+    w.team(&["alice"]);
+    w.agent.add(&w.keys[0].0);
+    let revoke =
+        Event::KeyRevoked { operator: "bob".into(), fingerprint: fingerprint(&w.keys[1].1), reason: "lost".into() };
+    let at = w.record_event("alice", revoke).expect("alice revokes").entry.seq;
+    let said = "a key change that counts only because team.ron, inside the data directory";
+    let v = w.run_fresh(&["verify"]);
+    assert!(v.ok, "a warning, not a failure: {}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains(&format!("journal.ron:{at}: warning: event {at} by alice: {said}")), "{}", v.stdout);
+    let status = w.run_fresh(&["status"]);
+    assert!(status.stdout.contains(&format!("warning: key change #{at}: {said}")), "{}", status.stdout);
+    // Approvers named in the trust root: the key change stands on its own, nothing to say.
+    std::fs::write(w.s.dir.path().join("config/approvers"), "alice\n").expect("approvers");
+    let v = w.run_fresh(&["verify"]);
+    assert!(v.ok && !v.stdout.contains("warning"), "{}", v.stdout);
+    let status = w.run_fresh(&["status"]);
+    assert!(!status.stdout.contains("warning: key change"), "{}", status.stdout);
+}

@@ -198,6 +198,10 @@ fn signatures(store: &dyn Store, tally: &Tally, trust: &Trust, out: &mut dyn Wri
         "{journal}: signatures: {} verified, {} unverified, {} unsigned{required}",
         tally.verified, tally.unverified, tally.unsigned
     )?;
+    for w in &tally.warnings {
+        let at = store.locate(store::JOURNAL, &[w.line]);
+        writeln!(out, "{at}: warning: event {} by {}: {}", w.seq, crate::safe::visible(&w.by), w.problem)?;
+    }
     for p in &tally.problems {
         let at = store.locate(store::JOURNAL, &[p.line]);
         // The operator and the problem carry journal text (`by`, the key a line names): shown

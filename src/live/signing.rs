@@ -89,6 +89,15 @@ impl Signing {
         h.finalize().to_hex()[..32].to_string()
     }
 
+    /// The key changes that counted only because team.ron names their signer an approver, by
+    /// sequence, oldest first.
+    pub fn warnings(&self) -> Vec<(u64, String)> {
+        let mut w: Vec<(u64, String)> =
+            self.changes.iter().filter_map(|(seq, j)| Some((*seq, j.warning.clone()?))).collect();
+        w.sort();
+        w
+    }
+
     /// Whether signatures matter here at all: required, or some key trusted.
     pub fn in_use(&self) -> bool {
         self.trust.required || !self.trust.keys.is_empty()

@@ -68,6 +68,9 @@ pub fn refusal(trust: &Trust, team: Option<&Team>, event: &Event, operator: &str
 pub struct Judged {
     pub verdict: Verdict,
     pub problem: Option<String>,
+    /// Said beside the verdict, not a failure: a key change that counted only because
+    /// team.ron (inside the data directory) names its signer an approver.
+    pub warning: Option<String>,
 }
 
 /// The trust as the journal has it so far: the root's keys with the key changes replayed.
@@ -123,11 +126,19 @@ impl Ledger {
             (Verdict::Unsigned, _) => Err("it is unsigned".to_string()),
             _ => Err("no trusted key of an approver proves it".to_string()),
         };
+        let warning = match &effect {
+            Ok(()) if self.trust.approvers.is_none() => Some(format!(
+                "a key change that counts only because team.ron, inside the data directory (its writers can edit \
+                 it), names {} an approver: the trust root has no approvers file",
+                crate::safe::visible(&e.by)
+            )),
+            _ => None,
+        };
         if let Err(why) = effect {
             let said = problem.map_or(String::new(), |p| format!("{p}; "));
             problem = Some(format!("{said}{what} that has no effect: {why}"));
         }
-        Judged { verdict, problem }
+        Judged { verdict, problem, warning }
     }
 }
 
@@ -186,7 +197,7 @@ pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
             problem = why;
         }
     }
-    Judged { verdict, problem }
+    Judged { verdict, problem, warning: None }
 }
 
 #[cfg(test)]

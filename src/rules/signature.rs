@@ -125,6 +125,10 @@ pub struct Tally {
     pub flagged: usize,
     /// The first `KEPT` problems, in journal order; the counts hold them all.
     pub problems: Vec<Problem>,
+    /// Key changes that counted only because team.ron names their signer an approver (no
+    /// approvers file in the trust root): not failures, said at their lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Problem>,
 }
 
 impl Tally {
@@ -143,6 +147,11 @@ impl Tally {
                 Verdict::Verified => self.verified += 1,
                 Verdict::Unsigned => self.unsigned += 1,
                 Verdict::Unverified(_) | Verdict::UnknownKey(_) | Verdict::Revoked(_) => self.unverified += 1,
+            }
+            if let Some(warning) = judged.warning
+                && self.warnings.len() < Self::KEPT
+            {
+                self.warnings.push(Problem { line: *line, seq: e.seq, by: e.by.clone(), problem: warning });
             }
             if let Some(problem) = judged.problem {
                 let counted = match judged.verdict {
