@@ -92,6 +92,14 @@ fn a_revocation_hidden_in_place_with_a_forged_head_is_never_judged() {
             "{args:?} says what changed: {all}"
         );
     }
+    // The dashboard says why it marks nothing, rather than showing unmarked rows.
+    let frame = w.run(&["frame", "--view", "journal", "--width", "200", "--height", "24"]);
+    assert!(
+        frame.stdout.contains("signatures not judged") && frame.stdout.contains("is not the line whose chain"),
+        "{}{}",
+        frame.stdout,
+        frame.stderr
+    );
     let v = w.run_fresh(&["verify"]);
     assert!(!v.ok, "{}", v.stdout);
 }
@@ -204,4 +212,21 @@ fn a_key_change_counted_only_through_team_ron_is_said_by_verify_and_status() {
     assert!(v.ok && !v.stdout.contains("warning"), "{}", v.stdout);
     let status = w.run_fresh(&["status"]);
     assert!(!status.stdout.contains("warning: key change"), "{}", status.stdout);
+}
+
+#[test]
+fn a_refused_trust_file_is_said_on_the_dashboard_not_dropped_silently() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new();
+    w.agent.add(&w.keys[0].0);
+    w.record("alice", "tape A-1").expect("alice signs");
+    let signers = w.s.dir.path().join("config/allowed_signers");
+    let frame = w.run(&["frame", "--view", "journal", "--width", "200", "--height", "24"]);
+    assert!(frame.stdout.contains("✓#40") && !frame.stdout.contains("signatures not judged"), "{}", frame.stdout);
+    // Writable by the group: refused, so no key is trusted and no row can be marked.
+    std::fs::set_permissions(&signers, std::fs::Permissions::from_mode(0o664)).expect("chmod");
+    let frame = w.run(&["frame", "--view", "journal", "--width", "200", "--height", "24"]);
+    assert!(frame.stdout.contains("warning: signatures not judged"), "{}", frame.stdout);
+    assert!(frame.stdout.contains("allowed_signers"), "names the file: {}", frame.stdout);
+    assert!(!frame.stdout.contains("✓#40"), "{}", frame.stdout);
 }

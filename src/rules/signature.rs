@@ -83,6 +83,12 @@ pub fn verify(entry: &Entry, trust: &Trust) -> Verdict {
             entry.by
         ));
     };
+    if sshsig.namespace() != NAMESPACE {
+        return bad(format!(
+            "signed by {fingerprint} for another purpose (namespace {}), not as a sprout event ({NAMESPACE})",
+            crate::safe::visible(sshsig.namespace())
+        ));
+    }
     let Ok(message) = entry.canonical() else { return bad("the event cannot be encoded".into()) };
     match own.key.verify(NAMESPACE, message.as_bytes(), &sshsig) {
         Ok(()) => Verdict::Verified,

@@ -72,6 +72,9 @@ pub struct Reader {
     signing: RefCell<Option<Option<Signing>>>,
     /// Each shown event's mark, by position: verified once, never on a key press again.
     marks: RefCell<HashMap<usize, Option<Mark>>>,
+    /// Why the trust at the head could not be built (a trust file refused, a key change's line
+    /// changed in place): said on the dashboard, never a silent absence of marks.
+    refused: RefCell<Option<String>>,
 }
 
 impl Clone for Reader {
@@ -80,6 +83,7 @@ impl Clone for Reader {
             cache: RefCell::new(self.cache.borrow().clone()),
             signing: RefCell::new(self.signing.borrow().clone()),
             marks: RefCell::new(self.marks.borrow().clone()),
+            refused: RefCell::new(self.refused.borrow().clone()),
         }
     }
 }
@@ -103,10 +107,21 @@ impl Reader {
     fn signing(&self, live: &Loaded) -> std::cell::RefMut<'_, Option<Option<Signing>>> {
         let mut signing = self.signing.borrow_mut();
         if signing.as_ref().is_none_or(|s| s.as_ref().is_some_and(|s| s.is_stale(live))) {
-            *signing = Some(Signing::at_head(live).ok());
+            let built = Signing::at_head(live);
+            *self.refused.borrow_mut() = built
+                .as_ref()
+                .err()
+                .map(|e| format!("warning: signatures not judged, so no row is marked ✓, ? or ✗: {e}"));
+            *signing = Some(built.ok());
             self.marks.borrow_mut().clear();
         }
         signing
+    }
+
+    /// Why no row can be marked, if the trust at the head could not be built.
+    pub fn signing_problem(&self, live: &Loaded) -> Option<String> {
+        drop(self.signing(live));
+        self.refused.borrow().clone()
     }
 
     /// One event's verdict in words and its mark, where signatures matter (the event's popup).
