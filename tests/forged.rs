@@ -230,3 +230,44 @@ fn a_refused_trust_file_is_said_on_the_dashboard_not_dropped_silently() {
     assert!(frame.stdout.contains("allowed_signers"), "names the file: {}", frame.stdout);
     assert!(!frame.stdout.contains("✓#40"), "{}", frame.stdout);
 }
+
+#[test]
+fn a_signed_line_does_not_replay_into_an_unrelated_directory() {
+    let w = World::new();
+    w.agent.add(&w.keys[0].0);
+    let signed = w.record("alice", "tape A-1").expect("alice signs").entry.seq as usize;
+    let other = common::Sample::new();
+    let theirs = std::fs::read_to_string(other.file("journal.ron")).expect("journal");
+    let (mine, theirs_first) = (&w.lines()[0], theirs.lines().next().expect("a first line"));
+    assert_ne!(mine, theirs_first, "two new directories differ from their first line");
+    assert!(mine.contains("prev:\"start:"), "the first line carries the journal's identity: {mine}");
+    // alice's signed line, copied as it is to the same position in the other directory.
+    let line = w.lines()[signed - 1].clone();
+    let verify = || {
+        let mut command = common::command(&other.path(), common::NOW, &["verify"]);
+        // The same reader: this test's trust files.
+        let out = command.env("SPROUT_CONFIG", w.s.dir.path().join("config")).output().expect("verify");
+        common::Run::from(out)
+    };
+    std::fs::write(other.file("journal.ron"), format!("{theirs}{line}\n")).expect("journal");
+    let v = verify();
+    assert!(!v.ok, "{}", v.stdout);
+    assert!(
+        v.stderr.contains(&format!("journal.ron:{signed}")) && v.stderr.contains("chain is broken"),
+        "{}",
+        v.stderr
+    );
+    // Re-chained to fit (prev and sum recomputed): alice's signature no longer holds.
+    let mut e = journal::decode(&line, signed).expect("line");
+    let last = journal::decode(theirs.lines().last().expect("last"), signed - 1).expect("last");
+    e.prev = last.sum;
+    let line = journal::seal(e).expect("seal").1;
+    std::fs::write(other.file("journal.ron"), format!("{theirs}{line}\n")).expect("journal");
+    let v = verify();
+    assert!(!v.ok, "{}", v.stdout);
+    assert!(
+        v.stdout.contains(&format!("journal.ron:{signed}: event {signed} by alice: bad signature")),
+        "{}",
+        v.stdout
+    );
+}
