@@ -151,5 +151,5 @@ fn an_events_popup_says_its_signature_in_words() {
     assert!(newest.contains("signature   ✗ names operator bob but is signed by"), "{newest}");
     assert!(newest.contains("the key of alice"), "{newest}");
     let before = screen(&mut app, true);
-    assert!(before.contains("#40 backup") && before.contains("signature   verified: signed by"), "{before}");
+    assert!(before.contains("#40 backup") && before.contains("signature   ✓ verified: signed by"), "{before}");
 }

@@ -381,6 +381,11 @@ impl App {
         self.view.rollout.as_ref().map(|v| &self.live.data.plan.rollouts[v.rollout])
     }
 
+    /// Why the dashboard marks no row, if the trust at the journal's head could not be built.
+    pub fn signing_problem(&self) -> Option<String> {
+        self.reader.signing_problem(&self.live)
+    }
+
     /// Say something on the notice line, and keep it for `:messages`.
     pub fn say(&mut self, ok: bool, text: impl Into<String>) {
         let notice = Notice { ok, text: text.into() };

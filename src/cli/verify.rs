@@ -120,7 +120,7 @@ pub fn run(ctx: &Context, format: Format, asked: &Asked, out: &mut dyn Write, er
     }
     let result = report(store, events, last, read, &tally, &trust, out);
     for c in &checked {
-        writeln!(out, "{}", c.message)?;
+        writeln!(out, "{}", crate::safe::visible(&c.message))?;
     }
     result?;
     if let Some(f) = failed {
@@ -198,9 +198,16 @@ fn signatures(store: &dyn Store, tally: &Tally, trust: &Trust, out: &mut dyn Wri
         "{journal}: signatures: {} verified, {} unverified, {} unsigned{required}",
         tally.verified, tally.unverified, tally.unsigned
     )?;
+    for w in &tally.warnings {
+        let at = store.locate(store::JOURNAL, &[w.line]);
+        writeln!(out, "{at}: warning: event {} by {}: {}", w.seq, crate::safe::visible(&w.by), w.problem)?;
+    }
     for p in &tally.problems {
         let at = store.locate(store::JOURNAL, &[p.line]);
-        writeln!(out, "{at}: event {} by {}: {}", p.seq, p.by, p.problem)?;
+        // The operator and the problem carry journal text (`by`, the key a line names): shown
+        // visibly, so a line cannot write a line of its own into the report.
+        let (by, problem) = (crate::safe::visible(&p.by), crate::safe::visible(&p.problem));
+        writeln!(out, "{at}: event {} by {by}: {problem}", p.seq)?;
     }
     let total = tally.problems_total();
     if total > tally.problems.len() {
@@ -215,7 +222,7 @@ fn signatures(store: &dyn Store, tally: &Tally, trust: &Trust, out: &mut dyn Wri
                 "{}: {total} event(s) not proven by their operator's key (first: event {}: {}); trusted keys: {keys}",
                 store.locate(store::JOURNAL, &[first.line]),
                 first.seq,
-                first.problem
+                crate::safe::visible(&first.problem)
             )))
         }
     }

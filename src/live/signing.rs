@@ -15,6 +15,9 @@ use super::Loaded;
 /// The mark a row shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
+    /// `✓`: verified by a key listed for its operator, with nothing else wrong; shown on rows
+    /// only where signatures matter, so that an unmarked row is never taken for a proven one.
+    Verified,
     /// `?`: unsigned, where signatures are required or a key is listed for its operator.
     Unproven,
     /// `✗`: a bad signature, a key not trusted for its operator at that point, a revoked key,
@@ -25,6 +28,7 @@ pub enum Mark {
 impl Mark {
     pub fn symbol(self) -> &'static str {
         match self {
+            Mark::Verified => "✓",
             Mark::Unproven => "?",
             Mark::Failed => "✗",
         }
@@ -40,6 +44,9 @@ pub struct Signing {
     changes: HashMap<u64, Judged>,
     /// The journal's length when this was built.
     pub upto: usize,
+    /// Each key change's sequence and sum, as read: part of the digest, so verdicts cached
+    /// under one set of key-change lines never stand for another.
+    lines: Vec<(u64, String)>,
 }
 
 impl Signing {
@@ -50,7 +57,7 @@ impl Signing {
         if root.keys.is_empty() {
             // No key to sign a key change with: none can count, and none is read.
             let (team, upto) = (loaded.data.team.clone(), loaded.data.journal.len());
-            return Ok(Signing { trust: root, team, changes: HashMap::new(), upto });
+            return Ok(Signing { trust: root, team, changes: HashMap::new(), upto, lines: Vec::new() });
         }
         let positions: Vec<usize> = (loaded.data.journal.lines.iter().enumerate())
             .filter(|(_, l)| keys::is_key_change_kind(l.kind))
@@ -59,12 +66,14 @@ impl Signing {
         let changes = if positions.is_empty() { Vec::new() } else { loaded.entries(&positions)? };
         let mut ledger = Ledger::new(root, loaded.data.team.clone());
         let judged = ledger.judge(&changes, |e| e);
+        let lines = changes.iter().map(|e| (e.seq, e.sum.clone())).collect();
         let changes = changes.iter().map(|e| e.seq).zip(judged).collect();
-        Ok(Signing { trust: ledger.trust, team: loaded.data.team.clone(), changes, upto: loaded.data.journal.len() })
+        let (team, upto) = (loaded.data.team.clone(), loaded.data.journal.len());
+        Ok(Signing { trust: ledger.trust, team, changes, upto, lines })
     }
 
     /// A digest of everything a verdict depends on (the keys and their windows of sequences,
-    /// whether signatures are required, the approvers, this program): verdicts cached under an
+    /// whether signatures are required, the approvers, the key-change lines, this program): verdicts cached under an
     /// equal digest are the verdicts this trust gives.
     pub fn digest(&self) -> String {
         let mut h = blake3::Hasher::new();
@@ -74,7 +83,19 @@ impl Signing {
             h.update(line.as_bytes());
         }
         h.update(format!("{}|{:?}|{:?}", self.trust.required, self.trust.approvers, self.team).as_bytes());
+        for (seq, sum) in &self.lines {
+            h.update(format!("|{seq}:{sum}").as_bytes());
+        }
         h.finalize().to_hex()[..32].to_string()
+    }
+
+    /// The key changes that counted only because team.ron names their signer an approver, by
+    /// sequence, oldest first.
+    pub fn warnings(&self) -> Vec<(u64, String)> {
+        let mut w: Vec<(u64, String)> =
+            self.changes.iter().filter_map(|(seq, j)| Some((*seq, j.warning.clone()?))).collect();
+        w.sort();
+        w
     }
 
     /// Whether signatures matter here at all: required, or some key trusted.
@@ -98,7 +119,12 @@ impl Signing {
         keys::judge_one(e, &self.trust, self.team.as_ref())
     }
 
-    /// The mark for an event judged `judged`, if any.
+    /// The mark a row shows: `mark`'s, or `✓` for an event verified with nothing wrong.
+    pub fn row_mark(&self, e: &Entry, judged: &Judged) -> Option<Mark> {
+        self.mark(e, judged).or_else(|| judged.verdict.is_verified().then_some(Mark::Verified))
+    }
+
+    /// The mark for an event judged `judged` when it is not proven, if any.
     pub fn mark(&self, e: &Entry, judged: &Judged) -> Option<Mark> {
         match judged.verdict {
             Verdict::Verified => judged.problem.as_ref().map(|_| Mark::Failed),

@@ -185,7 +185,9 @@ fn encode(
         by: operator.name.clone(),
         from: operator.from.clone(),
         event,
-        prev: index.sum.clone(),
+        // The first line of a new journal carries its identity, so that no signed line of
+        // another directory's history fits this one.
+        prev: if index.seq == 0 { crate::store::journal::new_identity() } else { index.sum.clone() },
         sig: None,
         sum: String::new(),
     };

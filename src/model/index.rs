@@ -49,10 +49,24 @@ pub struct LineRef {
     pub kind: u8,
     /// Index into `JournalIndex::operators`.
     pub by: u16,
+    /// The first 64 bits of the line's `sum` as the chain was checked: a line read again by
+    /// position must be this very line, not one put in its place since (`LineRef::sum_of`).
+    pub sum: u64,
 }
 
 impl LineRef {
     pub const NO_SERVER: u32 = u32::MAX;
+
+    /// The part of a line's `sum` an index keeps (0 for a sum that is not hex: none is, once
+    /// checked).
+    pub fn sum_of(sum: &str) -> u64 {
+        sum.get(..16).and_then(|h| u64::from_str_radix(h, 16).ok()).unwrap_or(0)
+    }
+
+    /// Whether `entry` is the line this refers to: the one whose chain was checked.
+    pub fn is(&self, entry: &Entry) -> bool {
+        entry.sum.len() == 32 && Self::sum_of(&entry.sum) == self.sum
+    }
 
     pub fn server(&self) -> Option<usize> {
         (self.server != Self::NO_SERVER).then_some(self.server as usize)
@@ -95,6 +109,7 @@ impl JournalIndex {
             server: server.map_or(LineRef::NO_SERVER, |s| s as u32),
             kind: entry.event.kind_index(),
             by: by.min(usize::from(u16::MAX)) as u16,
+            sum: LineRef::sum_of(&entry.sum),
         });
         self.end = end;
         self.seq = entry.seq;

@@ -363,6 +363,9 @@ pub fn event(data: &Data, state: &State, line: usize, e: &crate::model::Entry, o
                 push(format!("{} event: {what} holds control or direction characters ({bad})", e.event.kind()));
             }
         }
+        if let Some(name) = super::keys::operator_problem(&e.by) {
+            push(format!("{} event: {name}", e.event.kind()));
+        }
         if let Some(s) = e.event.server().filter(|s| state.server_index(s).is_none()) {
             let s = crate::safe::visible(s);
             push(format!("{} event for unknown server '{s}'", e.event.kind()));

@@ -68,6 +68,9 @@ pub fn refusal(trust: &Trust, team: Option<&Team>, event: &Event, operator: &str
 pub struct Judged {
     pub verdict: Verdict,
     pub problem: Option<String>,
+    /// Said beside the verdict, not a failure: a key change that counted only because
+    /// team.ron (inside the data directory) names its signer an approver.
+    pub warning: Option<String>,
 }
 
 /// The trust as the journal has it so far: the root's keys with the key changes replayed.
@@ -107,7 +110,7 @@ impl Ledger {
     /// trusted key proves it.
     fn apply(&mut self, e: &Entry) -> Judged {
         let verdict = verify(e, &self.trust);
-        let mut problem = problem(&verdict, &self.trust);
+        let mut problem = named(e, problem(&verdict, &self.trust));
         let what = "a key change";
         let effect = match (&verdict, &e.event) {
             (Verdict::Verified, _) if !self.trust.may_approve(self.team.as_ref(), &e.by) => {
@@ -123,11 +126,19 @@ impl Ledger {
             (Verdict::Unsigned, _) => Err("it is unsigned".to_string()),
             _ => Err("no trusted key of an approver proves it".to_string()),
         };
+        let warning = match &effect {
+            Ok(()) if self.trust.approvers.is_none() => Some(format!(
+                "a key change that counts only because team.ron, inside the data directory (its writers can edit \
+                 it), names {} an approver: the trust root has no approvers file",
+                crate::safe::visible(&e.by)
+            )),
+            _ => None,
+        };
         if let Err(why) = effect {
             let said = problem.map_or(String::new(), |p| format!("{p}; "));
             problem = Some(format!("{said}{what} that has no effect: {why}"));
         }
-        Judged { verdict, problem }
+        Judged { verdict, problem, warning }
     }
 }
 
@@ -140,6 +151,25 @@ pub fn is_key_change(event: &Event) -> bool {
     matches!(event, Event::KeyAdded { .. } | Event::KeyRevoked { .. })
 }
 
+/// An operator is an account (`meeting::account_name`: ASCII letters, digits, `_ . - @`, or
+/// `uid:N`): a name with a trailing space or a look-alike letter would pass for someone else,
+/// so it is a problem at its line whatever its signature says.
+pub fn operator_problem(by: &str) -> Option<String> {
+    (!super::meeting::account_name(by)).then(|| {
+        format!(
+            "the operator '{}' is not an account name (ASCII letters, digits, _ . - @ only, at most 64, or uid:N): it may pass for another",
+            crate::safe::visible(by)
+        )
+    })
+}
+
+fn named(e: &Entry, problem: Option<String>) -> Option<String> {
+    match (operator_problem(&e.by), problem) {
+        (Some(name), Some(p)) => Some(format!("{name}; {p}")),
+        (name, p) => name.or(p),
+    }
+}
+
 fn not_approver(trust: &Trust, team: Option<&Team>, by: &str) -> String {
     format!("{by} is not an approver ({})", trust.approvers_named(team))
 }
@@ -148,7 +178,7 @@ fn not_approver(trust: &Trust, team: Option<&Team>, by: &str) -> String {
 /// it was appended to.
 pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
     let verdict = verify(e, trust);
-    let mut problem = problem(&verdict, trust);
+    let mut problem = named(e, problem(&verdict, trust));
     if let Event::Checkpoint { seq, sum } = &e.event {
         let why = if !verdict.is_verified() {
             Some(format!("a checkpoint that proves nothing: {}", problem.as_deref().unwrap_or("it is unsigned")))
@@ -167,7 +197,7 @@ pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
             problem = why;
         }
     }
-    Judged { verdict, problem }
+    Judged { verdict, problem, warning: None }
 }
 
 #[cfg(test)]

@@ -179,7 +179,7 @@ fn named(attendees: &[Attendee]) -> Result<(), Refusal> {
         }
         if !account_name(&a.operator) {
             return refuse(format!(
-                "'{}' is not an account name (letters, digits, _ . - only, at most 32)",
+                "'{}' is not an account name (letters, digits, _ . - @ only, at most 64)",
                 crate::safe::visible(&a.operator)
             ));
         }
@@ -192,8 +192,9 @@ fn named(attendees: &[Attendee]) -> Result<(), Refusal> {
 
 /// How an OS account is named (and `uid:N` for one without a passwd entry).
 pub fn account_name(name: &str) -> bool {
+    // `@` for directory accounts (sssd's `user@domain`); 64 for their length.
     let plain =
-        |n: &str| !n.is_empty() && n.len() <= 32 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        |n: &str| !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-@".contains(c));
     plain(name) && !name.starts_with('-') || name.strip_prefix("uid:").is_some_and(|n| n.parse::<u32>().is_ok())
 }
 

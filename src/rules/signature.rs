@@ -83,6 +83,12 @@ pub fn verify(entry: &Entry, trust: &Trust) -> Verdict {
             entry.by
         ));
     };
+    if sshsig.namespace() != NAMESPACE {
+        return bad(format!(
+            "signed by {fingerprint} for another purpose (namespace {}), not as a sprout event ({NAMESPACE})",
+            crate::safe::visible(sshsig.namespace())
+        ));
+    }
     let Ok(message) = entry.canonical() else { return bad("the event cannot be encoded".into()) };
     match own.key.verify(NAMESPACE, message.as_bytes(), &sshsig) {
         Ok(()) => Verdict::Verified,
@@ -125,6 +131,10 @@ pub struct Tally {
     pub flagged: usize,
     /// The first `KEPT` problems, in journal order; the counts hold them all.
     pub problems: Vec<Problem>,
+    /// Key changes that counted only because team.ron names their signer an approver (no
+    /// approvers file in the trust root): not failures, said at their lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Problem>,
 }
 
 impl Tally {
@@ -143,6 +153,11 @@ impl Tally {
                 Verdict::Verified => self.verified += 1,
                 Verdict::Unsigned => self.unsigned += 1,
                 Verdict::Unverified(_) | Verdict::UnknownKey(_) | Verdict::Revoked(_) => self.unverified += 1,
+            }
+            if let Some(warning) = judged.warning
+                && self.warnings.len() < Self::KEPT
+            {
+                self.warnings.push(Problem { line: *line, seq: e.seq, by: e.by.clone(), problem: warning });
             }
             if let Some(problem) = judged.problem {
                 let counted = match judged.verdict {

@@ -1,8 +1,11 @@
 //! The journal line format: one RON entry a line, chained by `seq`, `prev` and `sum`.
 //!
 //! `sum` is the first 128 bits of the BLAKE3 hash of the line as written with `sum:""`;
-//! `prev` is the previous line's `sum` (empty for the first). A line is therefore
-//! checkable alone, and an edit anywhere breaks the chain after it.
+//! `prev` is the previous line's `sum`; for the first line, the journal's identity (`start:`
+//! and 32 random hex digits, made when the directory is made), or empty in journals written
+//! before identities. A line is therefore checkable alone, an edit anywhere breaks the chain
+//! after it, and two unrelated journals differ from their first line on: a signed line (which
+//! signs `prev`) of one never fits the other.
 
 use chrono::{DateTime, Utc};
 
@@ -18,6 +21,32 @@ const SUM_HEX: usize = 32;
 /// items fits): a longer one is refused, never read into memory whole.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 const SUM_OPEN: &str = "sum:\"";
+/// How a journal's identity starts: never a `sum` (32 hex digits alone), so no removed line's
+/// `sum` can pass for it.
+pub const IDENTITY: &str = "start:";
+
+/// A new journal's identity: `start:` and 128 random bits in hex, the first line's `prev`.
+pub fn new_identity() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    let random = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if random.is_err() {
+        // No /dev/urandom (a chroot?): the time and process still tell directories apart.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let seed = format!("{}|{}|{:?}", now.as_nanos(), std::process::id(), std::thread::current().id());
+        bytes.copy_from_slice(&blake3::hash(seed.as_bytes()).as_bytes()[..16]);
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{IDENTITY}{hex}")
+}
+
+/// Whether `prev` is a first line's: empty (an older journal) or an identity.
+pub fn is_start(prev: &str) -> bool {
+    prev.is_empty()
+        || prev
+            .strip_prefix(IDENTITY)
+            .is_some_and(|h| h.len() == SUM_HEX && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
 
 pub fn checksum(body: &str) -> String {
     let hash = blake3::hash(body.as_bytes());
@@ -210,9 +239,22 @@ pub fn read_at(path: &Path, index: &JournalIndex, positions: &[usize]) -> Result
         if entry.seq != p as u64 + 1 {
             return Err(format!("{shown}: event #{} has moved (the journal changed): reloading", p + 1));
         }
+        if !line.is(&entry) {
+            return Err(replaced(&shown.to_string(), p));
+        }
         out.push(entry);
     }
     Ok(out)
+}
+
+/// A line read again by position is not the one whose chain was checked: something other than
+/// sprout put another line in its place (same length, its own sum). Never judged: reported.
+pub fn replaced(place: &str, p: usize) -> String {
+    format!(
+        "{place}: event #{} is not the line whose chain was checked (its sum differs): journal.ron was \
+         changed in place since it was read; run `sprout verify` and restore journal.ron from backup",
+        p + 1
+    )
 }
 
 pub(crate) fn link(seq: u64, sum: &str, e: Entry, lineno: usize) -> Result<Entry, Located> {
@@ -220,7 +262,11 @@ pub(crate) fn link(seq: u64, sum: &str, e: Entry, lineno: usize) -> Result<Entry
     if e.seq != seq + 1 {
         return Err(err(format!("sequence {} follows {seq}: a line is missing or out of order", e.seq)));
     }
-    if e.prev != sum {
+    let first = seq == 0 && sum.is_empty();
+    if first && !is_start(&e.prev) {
+        return Err(err("the first line's prev is neither empty nor the journal's identity (start:...)".into()));
+    }
+    if !first && e.prev != sum {
         return Err(err("prev does not match the previous line's sum: the chain is broken".into()));
     }
     Ok(e)
@@ -277,6 +323,18 @@ mod tests {
         let err = parse(&text).expect_err("edited line");
         assert_eq!(err.line, 2);
         assert!(err.message.contains("checksum mismatch"), "{err}");
+    }
+
+    #[test]
+    fn a_first_line_carries_an_identity_or_nothing_never_a_removed_lines_sum() {
+        let first = |prev: &str| encode(1, now(), "op", None, event("tape"), prev).expect("encode").1 + "\n";
+        let id = new_identity();
+        assert!(id.starts_with("start:") && id.len() == 38, "{id}");
+        assert_ne!(id, new_identity(), "random");
+        assert!(parse(&first(&id)).is_ok(), "a new journal's first line");
+        assert!(parse(&first("")).is_ok(), "an older journal's first line");
+        let err = parse(&first(&"a".repeat(32))).expect_err("a front truncation leaves a sum as the first prev");
+        assert!(err.message.contains("neither empty nor the journal's identity"), "{err}");
     }
 
     #[test]

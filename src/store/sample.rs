@@ -85,7 +85,8 @@ fn shift_dates(text: &str, days: i64) -> String {
 /// Re-date and re-chain the sample journal (the asset's own sums are not trusted).
 fn shift_journal(text: &str, days: i64) -> Result<String, SeedError> {
     let mut out = String::new();
-    let mut prev = String::new();
+    // Each directory made from the sample gets an identity of its own.
+    let mut prev = journal::new_identity();
     for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let e: Entry = ron::from_str(line).map_err(|e| SeedError::Sample(format!("journal.ron:{}: {e}", n + 1)))?;
         let at = e.at + Duration::days(days);

@@ -272,9 +272,9 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 Span::styled(hint, theme.dim),
             ])
         }
-        _ => match (&app.notice, app.warnings.first()) {
+        _ => match (&app.notice, app.warnings.first().cloned().or_else(|| app.signing_problem())) {
             (Some(n), _) => Line::styled(n.text.clone(), if n.ok { theme.ok } else { theme.bad }),
-            (None, Some(w)) => Line::styled(w.clone(), theme.warn),
+            (None, Some(w)) => Line::styled(w, theme.warn),
             (None, None) => match app.panes.get(app.tab).filter() {
                 Some(filter) if !filter.is_empty() => Line::from(vec![
                     Span::styled("filter: ", theme.dim),

@@ -47,14 +47,17 @@ impl JournalPane {
 
 const KEYS: &[Binding] = &[OPEN, action::FILTER];
 
+const VERIFIED: (&str, &str) =
+    ("✓", "signed by a key listed for its operator (where signatures are on): no mark means not proven");
 const UNPROVEN: (&str, &str) = ("?", "unsigned where signatures are required or its operator has a key: not proven");
 const FAILED: (&str, &str) = ("✗", "its signature fails: bad, a key not trusted then, or revoked (sprout verify)");
 
-/// The marks of events not proven by their operator's key (`live::signing::Mark`).
-pub const SIGNATURE_LEGEND: &[(&str, &str)] = &[UNPROVEN, FAILED];
+/// The marks of events proven, or not proven, by their operator's key (`live::signing::Mark`).
+pub const SIGNATURE_LEGEND: &[(&str, &str)] = &[VERIFIED, UNPROVEN, FAILED];
 
 const LEGEND: &[(&str, &str)] = &[
     ("●", "an event you have not seen yet (another operator's)"),
+    VERIFIED,
     UNPROVEN,
     FAILED,
     ("#n", "the event's sequence number"),
@@ -152,6 +155,7 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
             Span::styled(if new { "●" } else { " " }, theme.new),
             match mark {
                 Some(Mark::Failed) => Span::styled(Mark::Failed.symbol(), theme.bad),
+                Some(Mark::Verified) => Span::styled(Mark::Verified.symbol(), theme.ok),
                 Some(m) => Span::styled(m.symbol(), theme.warn),
                 None => Span::raw(" "),
             },

@@ -72,6 +72,9 @@ pub struct Reader {
     signing: RefCell<Option<Option<Signing>>>,
     /// Each shown event's mark, by position: verified once, never on a key press again.
     marks: RefCell<HashMap<usize, Option<Mark>>>,
+    /// Why the trust at the head could not be built (a trust file refused, a key change's line
+    /// changed in place): said on the dashboard, never a silent absence of marks.
+    refused: RefCell<Option<String>>,
 }
 
 impl Clone for Reader {
@@ -80,6 +83,7 @@ impl Clone for Reader {
             cache: RefCell::new(self.cache.borrow().clone()),
             signing: RefCell::new(self.signing.borrow().clone()),
             marks: RefCell::new(self.marks.borrow().clone()),
+            refused: RefCell::new(self.refused.borrow().clone()),
         }
     }
 }
@@ -103,10 +107,21 @@ impl Reader {
     fn signing(&self, live: &Loaded) -> std::cell::RefMut<'_, Option<Option<Signing>>> {
         let mut signing = self.signing.borrow_mut();
         if signing.as_ref().is_none_or(|s| s.as_ref().is_some_and(|s| s.is_stale(live))) {
-            *signing = Some(Signing::at_head(live).ok());
+            let built = Signing::at_head(live);
+            *self.refused.borrow_mut() = built
+                .as_ref()
+                .err()
+                .map(|e| format!("warning: signatures not judged, so no row is marked ✓, ? or ✗: {e}"));
+            *signing = Some(built.ok());
             self.marks.borrow_mut().clear();
         }
         signing
+    }
+
+    /// Why no row can be marked, if the trust at the head could not be built.
+    pub fn signing_problem(&self, live: &Loaded) -> Option<String> {
+        drop(self.signing(live));
+        self.refused.borrow().clone()
     }
 
     /// One event's verdict in words and its mark, where signatures matter (the event's popup).
@@ -114,7 +129,7 @@ impl Reader {
         let signing = self.signing(live);
         let signing = signing.as_ref()?.as_ref().filter(|s| s.in_use())?;
         let judged = signing.judge(e);
-        let mark = signing.mark(e, &judged);
+        let mark = signing.row_mark(e, &judged);
         let words = match (&judged.problem, &e.sig) {
             (Some(problem), _) => problem.clone(),
             (None, Some(sig)) => format!("verified: signed by {}, a key trusted for {}", sig.key, e.by),
@@ -135,7 +150,7 @@ impl Reader {
         (positions.iter().zip(entries))
             .map(|(p, e)| {
                 let e = e.as_ref()?;
-                *marks.entry(*p).or_insert_with(|| signing.mark(e, &signing.judge(e)))
+                *marks.entry(*p).or_insert_with(|| signing.row_mark(e, &signing.judge(e)))
             })
             .collect()
     }

@@ -167,6 +167,7 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
             Some(e) => Line::from(vec![
                 match mark {
                     Some(Mark::Failed) => Span::styled(Mark::Failed.symbol(), theme.bad),
+                    Some(Mark::Verified) => Span::styled(Mark::Verified.symbol(), theme.ok),
                     Some(m) => Span::styled(m.symbol(), theme.warn),
                     None => Span::raw(" "),
                 },

@@ -19,6 +19,10 @@ pub struct Signatures {
     pub failed: usize,
     /// The marked events, oldest first; the first `KEPT` of them.
     pub events: Vec<Marked>,
+    /// Key changes that counted only because team.ron (inside the data directory) names their
+    /// signer an approver, there being no approvers file in the trust root: "#seq: why".
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// One event that carries a mark.
@@ -64,6 +68,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
             unproven: 0,
             failed: 0,
             events: Vec::new(),
+            warnings: Vec::new(),
         };
         (fresh, 0)
     });
@@ -80,6 +85,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
             match mark {
                 Mark::Unproven => s.unproven += 1,
                 Mark::Failed => s.failed += 1,
+                Mark::Verified => continue,
             }
             if s.events.len() < KEPT {
                 s.events.push(Marked {
@@ -101,6 +107,8 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
         }
         s = kept.signatures;
     }
+    // Said from the key changes as read now, never from kept verdicts.
+    s.warnings = signing.warnings().into_iter().map(|(seq, why)| format!("#{seq}: {why}")).collect();
     Ok(Some(s))
 }
 
@@ -118,6 +126,9 @@ fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, usize)> {
 
 /// The text and Markdown lines: how many events rest on no proof, and the first few.
 pub fn text(s: &Signatures, out: &mut String, bullet: &str) {
+    for w in &s.warnings {
+        out.push_str(&format!("{bullet}warning: key change {}\n", crate::safe::visible(w)));
+    }
     let marked = s.unproven + s.failed;
     if marked == 0 {
         out.push_str(&format!("{bullet}every event is proven by its operator's key ({} verified)\n", s.verified));
@@ -139,7 +150,7 @@ pub fn text(s: &Signatures, out: &mut String, bullet: &str) {
             m.seq,
             m.kind,
             crate::safe::visible(&m.by),
-            why
+            crate::safe::visible(why)
         ));
     }
     if marked > 5 {
