@@ -17,9 +17,9 @@ use super::{Loaded, Source};
 
 /// A load that had to read more journal lines than this after the cache rewrites it.
 pub const REWRITE_AFTER: usize = 2000;
-const MAGIC: &[u8; 16] = b"sprout-cache-v6\n";
+const MAGIC: &[u8; 16] = b"sprout-cache-v7\n";
 /// The program that wrote a cache must be this one: state rules may change between versions.
-const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 7");
+const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 8");
 
 /// What the cache is keyed by, and the small parts of the state.
 #[derive(Serialize, Deserialize)]
