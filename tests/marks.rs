@@ -153,3 +153,89 @@ fn an_events_popup_says_its_signature_in_words() {
     let before = screen(&mut app, true);
     assert!(before.contains("#40 backup") && before.contains("signature   verified: signed by"), "{before}");
 }
+
+fn signoff(by_group: &str) -> Event {
+    Event::SignOff {
+        rollout: "ex55-sp4".into(),
+        phase: "Local low impact".into(),
+        group: by_group.into(),
+        note: "approved".into(),
+    }
+}
+
+fn gate<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    let gates = json.pointer("/rollout/gates").and_then(|g| g.as_array()).expect("gates");
+    gates.iter().find(|g| g["gate"] == id).expect("gate")
+}
+
+#[test]
+fn a_gate_met_by_an_unsigned_sign_off_still_counts_and_says_what_it_rests_on() {
+    let w = World::new();
+    // bob has a listed key but his agent holds none: his sign-off is written unsigned.
+    let seq = w.record_event("bob", signoff("Network services")).expect("written unsigned").entry.seq;
+    let status = w.run(&["status", "--format", "json"]);
+    assert!(status.ok, "{}", status.stderr);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).expect("json");
+    let signed_off = gate(&json, "signed_off");
+    assert_eq!(signed_off["met"], true, "the rules do not change: {signed_off}");
+    assert_eq!(
+        signed_off["rests_on"],
+        serde_json::json!([{"seq": seq, "by": "bob", "kind": "signoff", "signature": "unsigned", "mark": "?"}])
+    );
+    assert_eq!(gate(&json, "installed")["rests_on"], serde_json::json!([]), "jsmith has no key: no mark");
+    let text = w.run(&["status"]).stdout;
+    assert!(text.contains("✓ met   every required sign-off recorded  ? met, but rests on events not proven"), "{text}");
+    assert!(text.contains(&format!("? rests on #{seq}, unsigned (signoff by bob)")), "{text}");
+
+    let frame = w.run(&["frame", "--view", "rollout", "--width", "80", "--height", "24"]);
+    assert!(frame.ok, "{}", frame.stderr);
+    let row = frame.stdout.lines().find(|r| r.contains("every required sign-off")).expect("the gate's row");
+    assert!(
+        row.contains("✓ ? every required sign-off") && row.contains(&format!("rests on #{seq}")),
+        "the mark and the event, within 80 columns: {}",
+        frame.stdout
+    );
+}
+
+#[test]
+fn a_gate_resting_on_signed_events_carries_no_mark_and_a_revoked_keys_event_marks_it() {
+    let w = World::new();
+    w.team(&["alice", "bob"]);
+    w.agent.add(&w.keys[1].0);
+    w.record_event("bob", signoff("Network services")).expect("bob signs");
+    let json: serde_json::Value = serde_json::from_str(&w.run(&["status", "--format", "json"]).stdout).expect("json");
+    assert_eq!(gate(&json, "signed_off")["met"], true);
+    assert_eq!(gate(&json, "signed_off")["rests_on"], serde_json::json!([]), "signed by bob's own key: no mark");
+    assert!(!w.run(&["status"]).stdout.contains("rests on"), "no mark in the text either");
+    let frame = w.run(&["frame", "--view", "rollout", "--width", "80", "--height", "24"]).stdout;
+    let row = frame.lines().find(|r| r.contains("every required sign-off")).expect("the gate's row");
+    assert!(!row.contains('?') && !row.contains("#"), "{frame}");
+
+    // alice revokes bob's key; a checkout he signs with it afterwards proves nothing.
+    w.agent.add(&w.keys[0].0);
+    let revoke =
+        Event::KeyRevoked { operator: "bob".into(), fingerprint: fingerprint(&w.keys[1].1), reason: "left".into() };
+    w.record_event("alice", revoke).expect("alice revokes");
+    let checkout = Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        phase: "Local low impact".into(),
+        result: sprout::model::CheckoutResult::Pass,
+        note: "queues normal".into(),
+    };
+    let late = w.append_signed("bob", &w.keys[1], checkout);
+    let json: serde_json::Value = serde_json::from_str(&w.run(&["status", "--format", "json"]).stdout).expect("json");
+    let checked = gate(&json, "checked_out");
+    let rests = checked["rests_on"].as_array().expect("rests_on");
+    assert_eq!(rests.len(), 1, "{checked}");
+    assert_eq!(
+        (rests[0]["seq"].as_u64(), rests[0]["signature"].as_str(), rests[0]["mark"].as_str()),
+        (Some(late.seq), Some("revoked"), Some("✗"))
+    );
+    assert!(checked["unmet"].as_array().expect("unmet").iter().all(|u| u["server"] != "BOS-IMS01"), "it still counts");
+    let text = w.run(&["status"]).stdout;
+    assert!(text.contains(&format!("✗ rests on #{}, revoked (checkout by bob)", late.seq)), "{text}");
+    let frame = w.run(&["frame", "--view", "rollout", "--width", "80", "--height", "24"]).stdout;
+    let row = frame.lines().find(|r| r.contains("Pass checkout after its soak")).expect("the gate's row");
+    assert!(row.contains("✗ ✗ every member") && row.contains(&format!("rests on #{}", late.seq)), "{frame}");
+}

@@ -7,6 +7,7 @@ mod check;
 pub mod checker;
 pub mod meeting;
 mod parts;
+pub mod rests;
 pub mod signing;
 pub mod write;
 

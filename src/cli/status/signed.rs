@@ -45,18 +45,28 @@ struct Cached {
     upto: u64,
     sum: String,
     signatures: Signatures,
+    /// Every marked event's seq, in order: what a derived fact's mark is looked up in.
+    marked: Vec<u64>,
+}
+
+/// The signatures part of `status`, the trust it was judged under, and every marked event's
+/// seq in order (not only the first `KEPT`).
+pub struct Built {
+    pub signatures: Signatures,
+    pub signing: Signing,
+    pub marked: Vec<u64>,
 }
 
 /// Judge every event of `loaded` (read a slice at a time, verified on both cores), or only
 /// those after the verdicts cached for this trust, when the journal still holds the event they
 /// end at.
-pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
+pub fn build(loaded: &Loaded) -> Result<Option<Built>, String> {
     let signing = Signing::at_head(loaded)?;
     if !signing.in_use() {
         return Ok(None);
     }
     let digest = signing.digest();
-    let (mut s, from) = cached(loaded, &digest).unwrap_or_else(|| {
+    let (mut s, mut marked, from) = cached(loaded, &digest).unwrap_or_else(|| {
         let fresh = Signatures {
             required: signing.trust.required,
             verified: 0,
@@ -65,7 +75,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
             failed: 0,
             events: Vec::new(),
         };
-        (fresh, 0)
+        (fresh, Vec::new(), 0)
     });
     let positions: Vec<usize> = (from..loaded.data.journal.len()).collect();
     for chunk in positions.chunks(16 * 1024) {
@@ -77,6 +87,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
             s.verified += usize::from(j.verdict.is_verified());
             s.unsigned += usize::from(j.verdict.mark() == "unsigned");
             let Some(mark) = mark else { continue };
+            marked.push(e.seq);
             match mark {
                 Mark::Unproven => s.unproven += 1,
                 Mark::Failed => s.failed += 1,
@@ -95,25 +106,25 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
     }
     let journal = &loaded.data.journal;
     if !positions.is_empty() {
-        let kept = Cached { trust: digest, upto: journal.seq, sum: journal.sum.clone(), signatures: s };
+        let kept = Cached { trust: digest, upto: journal.seq, sum: journal.sum.clone(), signatures: s, marked };
         if let Ok(bytes) = serde_json::to_vec(&kept) {
             loaded.store.save_verdicts(&bytes);
         }
-        s = kept.signatures;
+        (s, marked) = (kept.signatures, kept.marked);
     }
-    Ok(Some(s))
+    Ok(Some(Built { signatures: s, signing, marked }))
 }
 
 /// The cached verdicts and the position to go on from, if they were made under this trust and
 /// the journal still holds the event they end at, unchanged.
-fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, usize)> {
+fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, Vec<u64>, usize)> {
     let c: Cached = serde_json::from_slice(&loaded.store.verdicts()?).ok()?;
     let upto = usize::try_from(c.upto).ok()?;
     if c.trust != digest || upto == 0 || upto > loaded.data.journal.len() {
         return None;
     }
     let e = loaded.entries(&[upto - 1]).ok()?.pop()?;
-    (e.seq == c.upto && e.sum == c.sum).then_some((c.signatures, upto))
+    (e.seq == c.upto && e.sum == c.sum).then_some((c.signatures, c.marked, upto))
 }
 
 /// The text and Markdown lines: how many events rest on no proof, and the first few.

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use crate::live::signing::Mark;
 use crate::model::Rollout;
 use crate::rules::phase::Window;
 use crate::rules::{RolloutView, SoakState};
@@ -89,11 +90,25 @@ fn gate_row(v: &RolloutView, all: bool, mut k: usize) -> Option<GateRow<'_>> {
     v.halted.as_deref().filter(|_| k == 0).map(GateRow::Halted)
 }
 
-fn gate_line(row: GateRow, theme: &Theme) -> Line<'static> {
+fn gate_line(pane: &RolloutPane, row: GateRow, theme: &Theme) -> Line<'static> {
     match row {
         GateRow::Gate(g) => {
             let (mark, style) = if g.met() { ("✓", theme.ok) } else { ("✗", theme.bad) };
-            Line::from(vec![Span::styled(format!("{mark} "), style), Span::styled(g.gate.label(), style)])
+            let mut spans = vec![Span::styled(format!("{mark} "), style)];
+            // What it rests on that no key proves: the mark before the label, so a narrow
+            // screen cuts the label, never the mark.
+            let rests = pane.rests.iter().find(|(id, _)| *id == g.gate.id).map_or(&[][..], |(_, r)| r);
+            if let Some(&(seq, _)) = rests.first() {
+                let failed = rests.iter().any(|(_, m)| *m == Mark::Failed);
+                let (m, st) = if failed { (Mark::Failed, theme.bad) } else { (Mark::Unproven, theme.warn) };
+                spans.push(Span::styled(format!("{} ", m.symbol()), st));
+                spans.push(Span::styled(g.gate.label(), style));
+                let more = if rests.len() > 1 { format!(" +{}", rests.len() - 1) } else { String::new() };
+                spans.push(Span::styled(format!("  rests on #{seq}{more}"), st));
+            } else {
+                spans.push(Span::styled(g.gate.label(), style));
+            }
+            Line::from(spans)
         }
         GateRow::Unmet(u) => Line::raw(format!("    {u}")),
         GateRow::Hidden(n) => Line::styled(format!("    … and {n} more (←/h: the gates panel lists them)"), theme.dim),
@@ -162,7 +177,7 @@ pub(super) fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme
     let window = pane.gates.window(gate_rows, usize::from(inner.height));
     let more = scroll::more_line(window.start, window.len(), gate_rows, theme);
     let lines: Vec<Line> =
-        window.clone().filter_map(|k| gate_row(v, all_gates, k)).map(|r| gate_line(r, theme)).collect();
+        window.clone().filter_map(|k| gate_row(v, all_gates, k)).map(|r| gate_line(pane, r, theme)).collect();
     table::render(frame, inner, theme, None, lines, None, Line::default(), more);
 
     let [members_area, waiting_area] =

@@ -7,6 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::app::action::{self, Action, Binding, Group, Write, binding};
+use crate::live::signing::Mark;
 use crate::rules::SoakState;
 use crate::ui::scroll::{Offset, Scroll};
 use crate::ui::theme::Theme;
@@ -29,6 +30,9 @@ pub struct RolloutPane {
     /// drawn for: it does not shrink while they stay, so a met gate item leaves a blank line
     /// instead of moving every panel below it (on a watcher's screen, and down a slow link).
     pub gates_drawn: std::cell::Cell<(usize, Panel, u16, u16)>,
+    /// Per gate of the current phase (by id), the events its facts rest on that carry a mark
+    /// (derived): a met gate still counts, and says so.
+    pub rests: Vec<(&'static str, Vec<(u64, Mark)>)>,
 }
 
 /// The Rollout view's panels, in the order ←/→ go through them.
@@ -150,6 +154,15 @@ impl View for RolloutPane {
             self.scroll.cursor = k;
         }
         self.scroll.clamp(self.members.len());
+        self.rests = match (&snap.view.rollout, snap.view.rollout.as_ref().and_then(|v| v.current)) {
+            (Some(v), Some(c)) => {
+                crate::rules::rests::gates(&snap.live.data, &snap.live.state, v.rollout, c, &v.members[c])
+                    .into_iter()
+                    .map(|(g, seqs)| (g.id, snap.marked(&seqs)))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
     }
 
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
