@@ -195,6 +195,20 @@ fn a_gate_met_by_an_unsigned_sign_off_still_counts_and_says_what_it_rests_on() {
         "the mark and the event, within 80 columns: {}",
         frame.stdout
     );
+
+    // alice's unsigned Pass checkout of BOS-IMS01: its Server view says what the checkout
+    // rests on, and that jsmith's install (no key of his) rests on nothing unproven.
+    let checkout = Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        phase: "Local low impact".into(),
+        result: sprout::model::CheckoutResult::Pass,
+        note: "queues normal".into(),
+    };
+    let pass = w.record_event("alice", checkout).expect("written unsigned").entry.seq;
+    let server = server_view(&w, "BOS-IMS01");
+    assert!(server.contains(&format!("Pass checkout ? rests on #{pass}, unsigned")), "{server}");
+    assert!(!server.contains("install ?") && !server.contains("set by"), "{server}");
 }
 
 #[test]
@@ -238,4 +252,21 @@ fn a_gate_resting_on_signed_events_carries_no_mark_and_a_revoked_keys_event_mark
     let frame = w.run(&["frame", "--view", "rollout", "--width", "80", "--height", "24"]).stdout;
     let row = frame.lines().find(|r| r.contains("Pass checkout after its soak")).expect("the gate's row");
     assert!(row.contains("✗ ✗ every member") && row.contains(&format!("rests on #{}", late.seq)), "{frame}");
+    let server = server_view(&w, "BOS-IMS01");
+    assert!(server.contains(&format!("Pass checkout ✗ rests on #{}, its signature fails", late.seq)), "{server}");
+}
+
+/// The Server view of `name` at 80x40, as the dashboard draws it.
+fn server_view(w: &World, name: &str) -> String {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let now = common::NOW.parse().expect("time");
+    let op = sprout::store::Operator { name: "tester".into(), from: None };
+    let store = sprout::store::FileStore::open(w.s.path());
+    let mut app = sprout::app::App::load(store, op, true, now, true, Some(0)).expect("load");
+    app.selected = app.live.state.server_index(name);
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 40)).expect("terminal");
+    terminal.draw(|f| sprout::ui::draw(f, &app, &sprout::ui::Theme::new(true))).expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    (0..40).map(|y| (0..80).map(|x| buffer[(x, y)].symbol().to_string()).collect::<String>() + "\n").collect()
 }
