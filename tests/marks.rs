@@ -184,7 +184,7 @@ fn a_gate_met_by_an_unsigned_sign_off_still_counts_and_says_what_it_rests_on() {
     );
     assert_eq!(gate(&json, "installed")["rests_on"], serde_json::json!([]), "jsmith has no key: no mark");
     let text = w.run(&["status"]).stdout;
-    assert!(text.contains("✓ met   every required sign-off recorded  ? met, but rests on events not proven"), "{text}");
+    assert!(text.contains("✓ met   every required sign-off recorded  ? met, but rests on unproven events"), "{text}");
     assert!(text.contains(&format!("? rests on #{seq}, unsigned (signoff by bob)")), "{text}");
 
     let frame = w.run(&["frame", "--view", "rollout", "--width", "80", "--height", "24"]);

@@ -46,10 +46,31 @@ pub fn worst(rests: &[Rest]) -> Option<&'static str> {
     (!rests.is_empty()).then_some(if failed { Mark::Failed.symbol() } else { Mark::Unproven.symbol() })
 }
 
+/// Sequence numbers as sorted, disjoint, inclusive ranges: a journal whose every event is marked
+/// keeps one pair, not a million numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seqs(Vec<(u64, u64)>);
+
+impl Seqs {
+    /// Add `seq`, at least the last one added.
+    pub fn push(&mut self, seq: u64) {
+        match self.0.last_mut() {
+            Some((_, end)) if *end >= seq => {}
+            Some((_, end)) if *end + 1 == seq => *end = seq,
+            _ => self.0.push((seq, seq)),
+        }
+    }
+
+    pub fn contains(&self, seq: u64) -> bool {
+        let i = self.0.partition_point(|&(_, end)| end < seq);
+        self.0.get(i).is_some_and(|&(start, _)| start <= seq)
+    }
+}
+
 /// The events among `seqs` that carry a mark, oldest first. `marked`, when given, holds every
 /// marked sequence of the journal (`status` has judged them all already): only those are read
 /// again; else each event is read and judged (a slice at a time, on both cores).
-pub fn of(loaded: &Loaded, signing: &Signing, seqs: &[u64], marked: Option<&[u64]>) -> Result<Vec<Rest>, String> {
+pub fn of(loaded: &Loaded, signing: &Signing, seqs: &[u64], marked: Option<&Seqs>) -> Result<Vec<Rest>, String> {
     if !signing.in_use() {
         return Ok(Vec::new());
     }
@@ -58,7 +79,7 @@ pub fn of(loaded: &Loaded, signing: &Signing, seqs: &[u64], marked: Option<&[u64
     wanted.sort_unstable();
     wanted.dedup();
     if let Some(marked) = marked {
-        wanted.retain(|s| marked.binary_search(s).is_ok());
+        wanted.retain(|&s| marked.contains(s));
     }
     let mut rests = Vec::new();
     for chunk in wanted.chunks(16 * 1024) {
@@ -75,4 +96,20 @@ pub fn of(loaded: &Loaded, signing: &Signing, seqs: &[u64], marked: Option<&[u64
         rests.extend(judged.into_iter().flatten());
     }
     Ok(rests)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Seqs;
+
+    #[test]
+    fn marked_sequences_are_kept_as_ranges_and_found() {
+        let mut s = Seqs::default();
+        for seq in [3, 4, 5, 5, 9, 10, 20] {
+            s.push(seq);
+        }
+        assert_eq!(s, Seqs(vec![(3, 5), (9, 10), (20, 20)]));
+        let found: Vec<u64> = (0..22).filter(|&q| s.contains(q)).collect();
+        assert_eq!(found, vec![3, 4, 5, 9, 10, 20]);
+    }
 }

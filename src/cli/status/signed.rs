@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::live::Loaded;
+use crate::live::rests::Seqs;
 use crate::live::signing::{Mark, Signing};
 
 /// `status --format json`'s `signatures`: `null` where no key is trusted and none required.
@@ -45,8 +46,8 @@ struct Cached {
     upto: u64,
     sum: String,
     signatures: Signatures,
-    /// Every marked event's seq, in order: what a derived fact's mark is looked up in.
-    marked: Vec<u64>,
+    /// Every marked event's seq: what a derived fact's mark is looked up in.
+    marked: Seqs,
 }
 
 /// The signatures part of `status`, the trust it was judged under, and every marked event's
@@ -54,7 +55,7 @@ struct Cached {
 pub struct Built {
     pub signatures: Signatures,
     pub signing: Signing,
-    pub marked: Vec<u64>,
+    pub marked: Seqs,
 }
 
 /// Judge every event of `loaded` (read a slice at a time, verified on both cores), or only
@@ -75,7 +76,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Built>, String> {
             failed: 0,
             events: Vec::new(),
         };
-        (fresh, Vec::new(), 0)
+        (fresh, Seqs::default(), 0)
     });
     let positions: Vec<usize> = (from..loaded.data.journal.len()).collect();
     for chunk in positions.chunks(16 * 1024) {
@@ -117,7 +118,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Built>, String> {
 
 /// The cached verdicts and the position to go on from, if they were made under this trust and
 /// the journal still holds the event they end at, unchanged.
-fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, Vec<u64>, usize)> {
+fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, Seqs, usize)> {
     let c: Cached = serde_json::from_slice(&loaded.store.verdicts()?).ok()?;
     let upto = usize::try_from(c.upto).ok()?;
     if c.trust != digest || upto == 0 || upto > loaded.data.journal.len() {

@@ -110,9 +110,9 @@ pub(super) fn text(r: &Report, md: bool) -> String {
                     let state = if g.met { "✓ met  " } else { "✗ UNMET" };
                     let rests = match worst(&g.rests_on) {
                         Some(mark) if g.met => {
-                            format!("  {mark} met, but rests on events not proven by their operators' keys")
+                            format!("  {mark} met, but rests on unproven events")
                         }
-                        Some(mark) => format!("  {mark} rests on events not proven by their operators' keys"),
+                        Some(mark) => format!("  {mark} rests on unproven events"),
                         None => String::new(),
                     };
                     o.push_str(&format!("{bullet}{state} {}{rests}\n", g.label));

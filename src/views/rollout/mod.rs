@@ -138,7 +138,7 @@ impl View for RolloutPane {
             ("✓ ▶ ·", "phases: done, open now, to come; (n) how many members"),
             ("██░░┊", "soak: days soaked of the maximum, ┊ where the minimum ends"),
             ("15/14", "day 15 of a 14-day maximum; ✗ overdue · ! checkout due · … soaking · ✓ ready"),
-            ("✓ ? gate", "the gate rests on an unsigned event (? ) or one whose signature fails (✗)"),
+            ("✓ ? gate", "met, but resting on an unsigned event (?) or one whose signature fails (✗)"),
             super::journal::RESTS,
         ]
     }
