@@ -33,6 +33,9 @@ pub struct RolloutPane {
     /// Per gate of the current phase (by id), the events its facts rest on that carry a mark
     /// (derived): a met gate still counts, and says so.
     pub rests: Vec<(&'static str, Vec<(u64, Mark)>)>,
+    /// Each fact's event judged so far, by seq: an event about a few servers judges only the
+    /// facts it added; anything else judges them all again (the trust may have changed).
+    judged: std::collections::HashMap<u64, Option<Mark>>,
 }
 
 /// The Rollout view's panels, in the order ←/→ go through them.
@@ -148,7 +151,7 @@ impl View for RolloutPane {
         KEYS[..3].iter().chain(&action::SERVER_RECORDS).chain(&KEYS[3..]).collect()
     }
 
-    fn derive(&mut self, snap: &Snapshot, _servers: Option<&[usize]>) {
+    fn derive(&mut self, snap: &Snapshot, servers: Option<&[usize]>) {
         // The cursor stays on the same server when a record re-sorts the list.
         let under = self.members.get(self.scroll.cursor).copied();
         self.members = RolloutPane::sort_members(snap);
@@ -156,15 +159,26 @@ impl View for RolloutPane {
             self.scroll.cursor = k;
         }
         self.scroll.clamp(self.members.len());
-        self.rests = match (&snap.view.rollout, snap.view.rollout.as_ref().and_then(|v| v.current)) {
+        if servers.is_none() {
+            self.judged.clear();
+        }
+        let gates = match (&snap.view.rollout, snap.view.rollout.as_ref().and_then(|v| v.current)) {
             (Some(v), Some(c)) => {
                 crate::rules::rests::gates(&snap.live.data, &snap.live.state, v.rollout, c, &v.members[c])
-                    .into_iter()
-                    .map(|(g, seqs)| (g.id, snap.marked(&seqs)))
-                    .collect()
             }
             _ => Vec::new(),
         };
+        let mut new: Vec<u64> =
+            gates.iter().flat_map(|(_, s)| s).copied().filter(|s| !self.judged.contains_key(s)).collect();
+        new.sort_unstable();
+        new.dedup();
+        let marked = snap.marked(&new);
+        self.judged.extend(new.into_iter().map(|s| (s, None)));
+        self.judged.extend(marked.into_iter().map(|(s, m)| (s, Some(m))));
+        let judged = &self.judged;
+        self.rests = (gates.into_iter())
+            .map(|(g, seqs)| (g.id, seqs.into_iter().filter_map(|s| Some((s, (*judged.get(&s)?)?))).collect()))
+            .collect();
     }
 
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
