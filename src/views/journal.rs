@@ -55,7 +55,7 @@ pub const SIGNATURE_LEGEND: &[(&str, &str)] = &[UNPROVEN, FAILED];
 
 /// A derived fact's mark (`live::rests`).
 pub const RESTS: (&str, &str) =
-    ("? ✗ #n", "a fact (a gate, a level, an install) rests on event #n, which no key proves: it still counts");
+    ("?✗ #n", "a fact (a gate, a level, an install) rests on event #n, which no key proves: it still counts");
 
 /// The marks of events and of the facts that rest on them.
 pub const FACT_LEGEND: &[(&str, &str)] = &[UNPROVEN, FAILED, RESTS];

@@ -141,7 +141,7 @@ impl View for RolloutPane {
             ("✓ ▶ ·", "phases: done, open now, to come; (n) how many members"),
             ("██░░┊", "soak: days soaked of the maximum, ┊ where the minimum ends"),
             ("15/14", "day 15 of a 14-day maximum; ✗ overdue · ! checkout due · … soaking · ✓ ready"),
-            ("✓ ? gate", "met, but resting on an unsigned event (?) or one whose signature fails (✗)"),
+            ("✓ ?", "a gate met, but resting on an unsigned event (?) or one whose signature fails (✗)"),
             super::journal::RESTS,
         ]
     }
