@@ -254,6 +254,24 @@ fn a_gate_resting_on_signed_events_carries_no_mark_and_a_revoked_keys_event_mark
     assert!(row.contains("✗ ✗ every member") && row.contains(&format!("rests on #{}", late.seq)), "{frame}");
     let server = server_view(&w, "BOS-IMS01");
     assert!(server.contains(&format!("Pass checkout ✗ rests on #{}, its signature fails", late.seq)), "{server}");
+
+    // A phase opened by hand in bob's name with his revoked key is open all the same, and says so.
+    let open = Event::PhaseOpened {
+        rollout: "ex55-sp4".into(),
+        phase: "Local high impact".into(),
+        override_reason: Some("by hand".into()),
+        approver: None,
+        overridden: vec![],
+    };
+    let opened = w.append_signed("bob", &w.keys[1], open);
+    let json: serde_json::Value = serde_json::from_str(&w.run(&["status", "--format", "json"]).stdout).expect("json");
+    assert_eq!(json.pointer("/rollout/current"), Some(&serde_json::json!(4)), "the rules do not change");
+    assert_eq!(json.pointer("/rollout/phases/3/rests_on/0/seq"), Some(&serde_json::json!(opened.seq)));
+    assert_eq!(json.pointer("/rollout/phases/3/rests_on/0/signature"), Some(&serde_json::json!("revoked")));
+    let text = w.run(&["status"]).stdout;
+    assert!(text.contains("✗ phase 4 was opened by an event not proven by its operator's key"), "{text}");
+    let frame = w.run(&["frame", "--view", "rollout", "--width", "80", "--height", "24"]).stdout;
+    assert!(frame.contains(&format!("Local high impact (2) ✗ opened by #{}", opened.seq)), "{frame}");
 }
 
 /// The Server view of `name` at 80x40, as the dashboard draws it.

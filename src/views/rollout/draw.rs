@@ -22,7 +22,13 @@ const GATE_LINES: usize = 6;
 
 /// The phase strip: done ✓, current ▶, waiting ·. Every name when they fit on one line (or
 /// two, on a tall screen); else each phase's number and the current one's name.
-fn phase_strip(ro: &Rollout, v: &RolloutView, theme: &Theme, area: Rect) -> (Paragraph<'static>, u16) {
+fn phase_strip(
+    ro: &Rollout,
+    v: &RolloutView,
+    opened: Option<(u64, Mark)>,
+    theme: &Theme,
+    area: Rect,
+) -> (Paragraph<'static>, u16) {
     let width = usize::from(area.width.max(1));
     let strip = |names: bool| {
         let mut spans = vec![Span::styled("Phases ", theme.title)];
@@ -42,6 +48,11 @@ fn phase_strip(ro: &Rollout, v: &RolloutView, theme: &Theme, area: Rect) -> (Par
                 format!("{mark}{} {} ({})", i + 1, fit(&p.name, 14).trim_end(), v.members[i].len())
             };
             spans.push(Span::styled(text, style));
+            // The current phase was opened by an event no key proves: it is open all the same.
+            if let Some((seq, mark)) = opened.filter(|_| Some(i) == v.current) {
+                let st = if mark == Mark::Failed { theme.bad } else { theme.warn };
+                spans.push(Span::styled(format!(" {} opened by #{seq}", mark.symbol()), st));
+            }
             spans.push(Span::raw(if names { "  " } else { " " }));
         }
         let len: usize = spans.iter().map(|s| s.content.chars().count()).sum();
@@ -126,7 +137,7 @@ pub(super) fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme
         frame.render_widget(Paragraph::new("No rollout in rollout.ron.").style(theme.dim), area);
         return;
     };
-    let (strip, strip_rows) = phase_strip(ro, v, theme, area);
+    let (strip, strip_rows) = phase_strip(ro, v, pane.opened, theme, area);
     let Some(c) = v.current else {
         let [top, rest] = Layout::vertical([Constraint::Length(strip_rows), Constraint::Min(0)]).areas(area);
         frame.render_widget(strip, top);

@@ -36,6 +36,8 @@ pub struct RolloutPane {
     /// Each fact's event judged so far, by seq: an event about a few servers judges only the
     /// facts it added; anything else judges them all again (the trust may have changed).
     judged: std::collections::HashMap<u64, Option<Mark>>,
+    /// The event that opened the current phase, when it carries a mark.
+    pub opened: Option<(u64, Mark)>,
 }
 
 /// The Rollout view's panels, in the order ←/→ go through them.
@@ -162,12 +164,14 @@ impl View for RolloutPane {
         if servers.is_none() {
             self.judged.clear();
         }
-        let gates = match (&snap.view.rollout, snap.view.rollout.as_ref().and_then(|v| v.current)) {
-            (Some(v), Some(c)) => {
-                crate::rules::rests::gates(&snap.live.data, &snap.live.state, v.rollout, c, &v.members[c])
-            }
-            _ => Vec::new(),
+        let (gates, opened) = match (&snap.view.rollout, snap.view.rollout.as_ref().and_then(|v| v.current)) {
+            (Some(v), Some(c)) => (
+                crate::rules::rests::gates(&snap.live.data, &snap.live.state, v.rollout, c, &v.members[c]),
+                crate::rules::rests::opened(&snap.live.state, v.rollout, c),
+            ),
+            _ => (Vec::new(), None),
         };
+        self.opened = opened.and_then(|s| snap.marked(&[s]).pop());
         let mut new: Vec<u64> =
             gates.iter().flat_map(|(_, s)| s).copied().filter(|s| !self.judged.contains_key(s)).collect();
         new.sort_unstable();
