@@ -430,18 +430,6 @@ fn rollout_report(
     }
 }
 
-/// Fill in what the gates and phases rest on that is not proven, from the marked events.
-fn rests_on(loaded: &crate::live::Loaded, built: &signed::Built, ro: &mut RolloutReport) -> Result<(), String> {
-    let of = |seqs: &[u64]| crate::live::rests::of(loaded, &built.signing, seqs, Some(&built.marked));
-    for g in &mut ro.gates {
-        g.rests_on = of(&g.rests)?;
-    }
-    for p in &mut ro.phases {
-        p.rests_on = of(p.opened_seq.as_slice())?;
-    }
-    Ok(())
-}
-
 pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let loaded = load(ctx, err)?;
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
@@ -449,7 +437,7 @@ pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Wri
     report.as_of = ctx.as_of;
     if let Some(built) = signed::build(&loaded).map_err(super::Failure)? {
         if let Some(ro) = &mut report.rollout {
-            rests_on(&loaded, &built, ro).map_err(super::Failure)?;
+            signed::rests_on(&loaded, &built, ro).map_err(super::Failure)?;
         }
         report.signatures = Some(built.signatures);
     }

@@ -158,3 +158,15 @@ pub fn text(s: &Signatures, out: &mut String, bullet: &str) {
         out.push_str(&format!("{bullet}... and {} more: sprout verify lists them at their lines\n", marked - 5));
     }
 }
+
+/// Fill in what the gates and phases rest on that is not proven, from the marked events.
+pub(super) fn rests_on(loaded: &Loaded, built: &Built, ro: &mut super::RolloutReport) -> Result<(), String> {
+    let of = |seqs: &[u64]| crate::live::rests::of(loaded, &built.signing, seqs, Some(&built.marked));
+    for g in &mut ro.gates {
+        g.rests_on = of(&g.rests)?;
+    }
+    for p in &mut ro.phases {
+        p.rests_on = of(p.opened_seq.as_slice())?;
+    }
+    Ok(())
+}
