@@ -272,6 +272,18 @@ fn a_gate_resting_on_signed_events_carries_no_mark_and_a_revoked_keys_event_mark
     assert!(text.contains("✗ phase 4 was opened by an event not proven by its operator's key"), "{text}");
     let frame = w.run(&["frame", "--view", "rollout", "--width", "80", "--height", "24"]).stdout;
     assert!(frame.contains(&format!("Local high impact (2) ✗ opened by #{}", opened.seq)), "{frame}");
+
+    // A priority override in bob's name with his revoked key: the Server view's risk line says so.
+    let priority = Event::RiskOverride {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        priority: 3,
+        reason: "by hand".into(),
+        approver: None,
+    };
+    let late = w.append_signed("bob", &w.keys[1], priority);
+    let server = server_view(&w, "BOS-IMS01");
+    assert!(server.contains(&format!("priority 3 (overridden in the journal) ✗ rests on #{}", late.seq)), "{server}");
 }
 
 /// The Server view of `name` at 80x40, as the dashboard draws it.

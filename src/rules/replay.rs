@@ -79,6 +79,8 @@ pub struct MemberRecord {
     /// at 1, so a plain u64 costs a byte or two in the cache where an `Option` would cost more.
     pub installed_seq: u64,
     pub verified_seq: u64,
+    /// The event that put `priority_override` into effect (0: none).
+    pub priority_seq: u64,
 }
 
 impl MemberRecord {
@@ -357,7 +359,9 @@ impl State {
             }
             Event::RiskOverride { priority, reason, .. } => {
                 if let (Some(i), Some(r)) = (server, rollout) {
-                    self.progress[r].members[i].priority_override = Some((*priority, reason.clone()));
+                    let m = &mut self.progress[r].members[i];
+                    m.priority_override = Some((*priority, reason.clone()));
+                    m.priority_seq = entry.seq;
                 }
             }
             Event::OverrideRequested { asked, reason, needs, .. } => {
@@ -422,7 +426,9 @@ impl State {
             }
             Asked::Priority { server, priority, .. } => {
                 if let Some(i) = self.server_index(&server).filter(|_| (1..=3).contains(&priority)) {
-                    self.progress[r].members[i].priority_override = Some((priority, q.reason));
+                    let m = &mut self.progress[r].members[i];
+                    m.priority_override = Some((priority, q.reason));
+                    m.priority_seq = seq;
                 }
             }
         }

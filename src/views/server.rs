@@ -129,12 +129,18 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
             Span::styled(rated.if_fails.label(), theme.rating(rated.if_fails)),
             Span::styled(format!("  (from {source})"), theme.dim),
         ]));
-        lines.push(Line::raw(format!(
+        let mut risk = vec![Span::raw(format!(
             "  risk tier {} · priority {}{}",
             rated.tier().label(),
             row.priority.unwrap_or(0),
             if row.priority_overridden { " (overridden in the journal)" } else { "" }
-        )));
+        ))];
+        let by = snap.view.rollout.as_ref().map_or(0, |v| snap.live.state.progress[v.rollout].members[i].priority_seq);
+        let by = if row.priority_overridden { by } else { 0 };
+        if let Some(&rest) = snap.marked(&[by]).first() {
+            risk.push(rest_span("", &[rest], theme));
+        }
+        lines.push(Line::from(risk));
         match row.phase {
             Some(p) => lines.push(Line::raw(format!(
                 "  phase {} ({}) · window {}",
