@@ -19,7 +19,7 @@ use super::{Loaded, Source};
 pub const REWRITE_AFTER: usize = 2000;
 const MAGIC: &[u8; 16] = b"sprout-cache-v7\n";
 /// The program that wrote a cache must be this one: state rules may change between versions.
-const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 8");
+const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 9");
 
 /// What the cache is keyed by, and the small parts of the state.
 #[derive(Serialize, Deserialize)]

@@ -8,6 +8,7 @@ pub mod checked;
 pub mod checker;
 pub mod meeting;
 mod parts;
+pub mod rests;
 pub mod signing;
 pub mod write;
 

@@ -17,6 +17,7 @@ pub mod meeting;
 pub mod phase;
 pub mod record;
 pub mod replay;
+pub mod rests;
 pub mod risk;
 pub mod signature;
 pub mod stagger;

@@ -20,6 +20,8 @@ pub struct CheckoutRecord {
     /// The phase it was recorded in (index into the rollout's phases; `usize::MAX` if unknown):
     /// a checkout counts toward that phase's gates only.
     pub phase: usize,
+    /// The event it rests on (its `seq`): what a gate it meets rests on.
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +30,8 @@ pub struct SignOffRecord {
     pub by: String,
     #[serde(with = "nanos")]
     pub at: DateTime<Utc>,
+    /// The event it rests on.
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +42,9 @@ pub struct Opened {
     pub override_reason: Option<String>,
     /// Who approved an override (named, or the team's approvers who confirmed it).
     pub approvers: Vec<String>,
+    /// The event that opened it: the phase-opened line, or the last confirmation an override
+    /// needed.
+    pub seq: u64,
 }
 
 /// An override asked for and not yet confirmed by all the approvers it needs, nor withdrawn.
@@ -68,6 +75,12 @@ pub struct MemberRecord {
     #[serde(with = "nanos_option")]
     pub backed_out_at: Option<DateTime<Utc>>,
     pub priority_override: Option<(u8, String)>,
+    /// The events the install and its verification rest on (`seq`; 0: none). Sequences start
+    /// at 1, so a plain u64 costs a byte or two in the cache where an `Option` would cost more.
+    pub installed_seq: u64,
+    pub verified_seq: u64,
+    /// The event that put `priority_override` into effect (0: none).
+    pub priority_seq: u64,
 }
 
 impl MemberRecord {
@@ -236,7 +249,9 @@ impl State {
                         progress.backed_out.retain(|&b| b as usize != i);
                         let m = &mut progress.members[i];
                         m.installed_at = Some(at);
+                        m.installed_seq = entry.seq;
                         m.verified = verified.clone();
+                        m.verified_seq = if verified.is_some() { entry.seq } else { 0 };
                         m.backed_out_at = None;
                         apply_bundle(data, rollout, &mut self.servers[i]);
                     }
@@ -246,7 +261,9 @@ impl State {
                 let i = server?;
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target == *level {
-                        self.progress[r].members[i].verified = Some(winver.clone());
+                        let m = &mut self.progress[r].members[i];
+                        m.verified = Some(winver.clone());
+                        m.verified_seq = entry.seq;
                     }
                 }
             }
@@ -265,6 +282,7 @@ impl State {
                         result: *result,
                         note: note.clone(),
                         phase: index.unwrap_or(usize::MAX),
+                        seq: entry.seq,
                     });
                     if let Some(p) = index
                         && !progress.checked[p].iter().any(|(by, s)| *by == entry.by && *s == i as u32)
@@ -277,7 +295,12 @@ impl State {
                 if let Some(r) = rollout
                     && let Some(p) = data.plan.rollouts[r].phase_index(phase)
                 {
-                    self.progress[r].signoffs[p].push(SignOffRecord { group: group.clone(), by: entry.by.clone(), at });
+                    self.progress[r].signoffs[p].push(SignOffRecord {
+                        group: group.clone(),
+                        by: entry.by.clone(),
+                        at,
+                        seq: entry.seq,
+                    });
                 }
             }
             Event::SoakExtended { phase, days, .. } => {
@@ -301,6 +324,7 @@ impl State {
                         by: entry.by.clone(),
                         override_reason: override_reason.clone(),
                         approvers: approver.iter().cloned().collect(),
+                        seq: entry.seq,
                     };
                     self.progress[r].open(&data.plan.rollouts[r], p, opened);
                 }
@@ -314,7 +338,9 @@ impl State {
                         let m = &mut progress.members[i];
                         if m.installed_at.is_some() {
                             m.installed_at = None;
+                            m.installed_seq = 0;
                             m.verified = None;
+                            m.verified_seq = 0;
                             m.backed_out_at = Some(at);
                             if !progress.backed_out.contains(&(i as u32)) {
                                 progress.backed_out.push(i as u32);
@@ -333,7 +359,9 @@ impl State {
             }
             Event::RiskOverride { priority, reason, .. } => {
                 if let (Some(i), Some(r)) = (server, rollout) {
-                    self.progress[r].members[i].priority_override = Some((*priority, reason.clone()));
+                    let m = &mut self.progress[r].members[i];
+                    m.priority_override = Some((*priority, reason.clone()));
+                    m.priority_seq = entry.seq;
                 }
             }
             Event::OverrideRequested { asked, reason, needs, .. } => {
@@ -352,7 +380,7 @@ impl State {
             }
             Event::OverrideConfirmed { request, .. } => {
                 if let Some(r) = rollout {
-                    self.confirm(data, r, *request, &entry.by, at);
+                    self.confirm(data, r, *request, &entry.by, (at, entry.seq));
                 }
             }
             // The baseline is the file itself; the event is its history.
@@ -376,7 +404,7 @@ impl State {
     }
 
     /// An approver's confirmation; the last one needed puts the override into effect.
-    fn confirm(&mut self, data: &Data, r: usize, request: u64, by: &str, at: DateTime<Utc>) {
+    fn confirm(&mut self, data: &Data, r: usize, request: u64, by: &str, (at, seq): (DateTime<Utc>, u64)) {
         let progress = &mut self.progress[r];
         let Some(k) = progress.requests.iter().position(|q| q.seq == request) else { return };
         let q = &mut progress.requests[k];
@@ -392,13 +420,15 @@ impl State {
             Asked::Open { phase, .. } => {
                 let next = progress.current.map_or(0, |c| c + 1);
                 if let Some(p) = data.plan.rollouts[r].phase_index(&phase).filter(|&p| p == next) {
-                    let opened = Opened { at, by: q.by, override_reason: Some(q.reason), approvers: q.confirmed };
+                    let opened = Opened { at, by: q.by, override_reason: Some(q.reason), approvers: q.confirmed, seq };
                     progress.open(&data.plan.rollouts[r], p, opened);
                 }
             }
             Asked::Priority { server, priority, .. } => {
                 if let Some(i) = self.server_index(&server).filter(|_| (1..=3).contains(&priority)) {
-                    self.progress[r].members[i].priority_override = Some((priority, q.reason));
+                    let m = &mut self.progress[r].members[i];
+                    m.priority_override = Some((priority, q.reason));
+                    m.priority_seq = seq;
                 }
             }
         }

@@ -55,6 +55,13 @@ const FAILED: (&str, &str) = ("✗", "its signature fails: bad, a key not truste
 /// The marks of events proven, or not proven, by their operator's key (`live::signing::Mark`).
 pub const SIGNATURE_LEGEND: &[(&str, &str)] = &[VERIFIED, UNPROVEN, FAILED];
 
+/// A derived fact's mark (`live::rests`).
+pub const RESTS: (&str, &str) =
+    ("?✗ #n", "a fact (a gate, a level, an install) rests on event #n, which no key proves: it still counts");
+
+/// The marks of events and of the facts that rest on them.
+pub const FACT_LEGEND: &[(&str, &str)] = &[UNPROVEN, FAILED, RESTS];
+
 const LEGEND: &[(&str, &str)] = &[
     ("●", "an event you have not seen yet (another operator's)"),
     VERIFIED,

@@ -61,6 +61,24 @@ impl Snapshot<'_> {
     pub fn marks(&self, positions: &[usize], entries: &[Option<Entry>]) -> Vec<Option<Mark>> {
         self.reader.marks(self.live, positions, entries)
     }
+
+    /// Of the events with these `seq`s (what a derived fact rests on), those that carry a mark,
+    /// with it; none read where signatures do not matter.
+    pub fn marked(&self, seqs: &[u64]) -> Vec<(u64, Mark)> {
+        if !self.reader.in_use(self.live) {
+            return Vec::new();
+        }
+        let len = self.live.data.journal.len() as u64;
+        let seqs: Vec<u64> = seqs.iter().copied().filter(|&s| s >= 1 && s <= len).collect();
+        let positions: Vec<usize> = seqs.iter().map(|&s| (s - 1) as usize).collect();
+        let mut marked = Vec::new();
+        for (seqs, positions) in seqs.chunks(4096).zip(positions.chunks(4096)) {
+            let entries = self.entries(positions);
+            let marks = self.marks(positions, &entries);
+            marked.extend(seqs.iter().zip(marks).filter_map(|(&s, m)| Some((s, m?))));
+        }
+        marked
+    }
 }
 
 /// Journal events read for display, by position (the journal itself stays in the store).
@@ -122,6 +140,11 @@ impl Reader {
     pub fn signing_problem(&self, live: &Loaded) -> Option<String> {
         drop(self.signing(live));
         self.refused.borrow().clone()
+    }
+
+    /// Whether signatures matter here (required, or a key trusted).
+    fn in_use(&self, live: &Loaded) -> bool {
+        self.signing(live).as_ref().is_some_and(|s| s.as_ref().is_some_and(Signing::in_use))
     }
 
     /// One event's verdict in words and its mark, where signatures matter (the event's popup).

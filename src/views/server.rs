@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::action::{self, Action, Binding};
 use crate::live::signing::Mark;
+use crate::model::Event;
 use crate::rules::{self, Compliance, HotFixStatus, RatingSource};
 use crate::ui::scroll::{self, Offset};
 use crate::ui::table::{self, fit};
@@ -28,7 +29,7 @@ pub struct ServerPane {
 
 impl View for ServerPane {
     fn legend(&self) -> &'static [(&'static str, &'static str)] {
-        super::journal::SIGNATURE_LEGEND
+        super::journal::FACT_LEGEND
     }
 
     fn keys(&self) -> Vec<&'static Binding> {
@@ -76,14 +77,19 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
     lines.push(Line::default());
     lines.push(head("Service-pack levels"));
     let pending = rules::hotfix::pending(&data.catalog, server, today);
+    let levels = level_marks(snap, i);
     for cell in &row.levels {
         let Some(p) = data.catalog.product(&cell.product) else { continue };
         let c = Compliance::from_behind(cell.behind);
-        lines.push(Line::from(vec![
+        let mut spans = vec![
             Span::styled(format!("  {} ", c.symbol()), theme.compliance(c)),
             Span::raw(format!("{:<24}{} of {}  ", p.name, p.level_name(cell.installed), p.level_name(cell.latest))),
             Span::styled(c.label(), theme.compliance(c)),
-        ]));
+        ];
+        if let Some((_, seq, mark)) = levels.iter().find(|(product, ..)| *product == cell.product) {
+            spans.push(rest_span(" set by", &[(*seq, *mark)], theme));
+        }
+        lines.push(Line::from(spans));
         if let Some(a) = rules::advice::wait_for_release(p, cell.behind, &pending, today) {
             lines.push(Line::styled(format!("      advice: {a}"), theme.dim));
         }
@@ -123,12 +129,18 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
             Span::styled(rated.if_fails.label(), theme.rating(rated.if_fails)),
             Span::styled(format!("  (from {source})"), theme.dim),
         ]));
-        lines.push(Line::raw(format!(
+        let mut risk = vec![Span::raw(format!(
             "  risk tier {} · priority {}{}",
             rated.tier().label(),
             row.priority.unwrap_or(0),
             if row.priority_overridden { " (overridden in the journal)" } else { "" }
-        )));
+        ))];
+        let by = snap.view.rollout.as_ref().map_or(0, |v| snap.live.state.progress[v.rollout].members[i].priority_seq);
+        let by = if row.priority_overridden { by } else { 0 };
+        if let Some(&rest) = snap.marked(&[by]).first() {
+            risk.push(rest_span("", &[rest], theme));
+        }
+        lines.push(Line::from(risk));
         match row.phase {
             Some(p) => lines.push(Line::raw(format!(
                 "  phase {} ({}) · window {}",
@@ -143,6 +155,19 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
                 Span::raw("  soak: "),
                 Span::styled(format!("{} {}", soak_symbol(s), s.describe()), theme.soak(s)),
             ]));
+        }
+        if let (Some(p), Some(v)) = (row.phase, &snap.view.rollout) {
+            let record = &snap.live.state.progress[v.rollout].members[i];
+            let window = rules::phase::Window::of(ro, p, snap.live.state.progress[v.rollout].extra_days[p]);
+            let r = rules::rests::member(record, window);
+            for (what, seq) in [("install", r.installed), ("verification", r.verified), ("Pass checkout", r.checkout)] {
+                if seq == 0 || (what == "verification" && seq == r.installed) {
+                    continue;
+                }
+                if let Some(&(seq, mark)) = snap.marked(&[seq]).first() {
+                    lines.push(Line::from(vec![Span::raw(format!("  {what}")), rest_span("", &[(seq, mark)], theme)]));
+                }
+            }
         }
     }
     lines.push(Line::default());
@@ -234,4 +259,41 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
     let more = scroll::more_line(window.start, window.len(), rows.len(), theme);
     frame.render_widget(Paragraph::new(rows[window].to_vec()), inner);
     scroll::render_more(frame, inner, more);
+}
+
+/// " ? rests on #41, unsigned" (or ✗, its signature fails), in the mark's style.
+fn rest_span(before: &str, rests: &[(u64, Mark)], theme: &Theme) -> Span<'static> {
+    let failed = rests.iter().any(|(_, m)| *m == Mark::Failed);
+    let (mark, why, style) = if failed {
+        (Mark::Failed, "its signature fails", theme.bad)
+    } else {
+        (Mark::Unproven, "unsigned", theme.warn)
+    };
+    let seq = rests.first().map_or(0, |(s, _)| *s);
+    Span::styled(format!("{before} {} rests on #{seq}, {why}", mark.symbol()), style)
+}
+
+/// Per product, the install or back-out that put the server at its level (the latest of the
+/// last few), where that event carries a mark.
+fn level_marks(snap: &Snapshot, i: usize) -> Vec<(String, u64, Mark)> {
+    let lines = &snap.live.data.journal.lines;
+    let sets_level = |kind: u8| matches!(Event::KINDS.get(usize::from(kind)), Some(&("install" | "backout")));
+    let positions: Vec<usize> = (snap.live.state.history[i].iter().rev().map(|&p| p as usize))
+        .filter(|&p| lines.get(p).is_some_and(|l| sets_level(l.kind)))
+        .take(16)
+        .collect();
+    let marked = snap.marked(&positions.iter().map(|&p| p as u64 + 1).collect::<Vec<_>>());
+    if marked.is_empty() {
+        return Vec::new();
+    }
+    let mut latest: Vec<(String, u64)> = Vec::new();
+    for e in snap.entries(&positions).into_iter().flatten() {
+        let (Event::Install { product, .. } | Event::BackedOut { product, .. }) = &e.event else { continue };
+        if !latest.iter().any(|(p, _)| p == product) {
+            latest.push((product.clone(), e.seq));
+        }
+    }
+    (latest.into_iter())
+        .filter_map(|(p, seq)| marked.iter().find(|(s, _)| *s == seq).map(|&(s, m)| (p, s, m)))
+        .collect()
 }

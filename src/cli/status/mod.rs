@@ -6,6 +6,7 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::live::rests::Rest;
 use crate::model::Data;
 use crate::rules::{self, FleetView, State};
 
@@ -163,6 +164,10 @@ struct PhaseLine {
     /// finish; `null` when a freeze leaves no install window within two years.
     projected_open: Option<DateTime<Utc>>,
     projected_finish: Option<DateTime<Utc>>,
+    /// The event that opened it, when its operator's key does not prove it (docs/json.md).
+    rests_on: Vec<Rest>,
+    #[serde(skip)]
+    opened_seq: Option<u64>,
 }
 
 /// An open item of the current phase and the days it holds the projected end back.
@@ -182,6 +187,11 @@ struct GateLine {
     label: &'static str,
     met: bool,
     unmet: Vec<GateItem>,
+    /// The events its facts rest on that their operators' keys do not prove: a met gate still
+    /// counts, and says so.
+    rests_on: Vec<Rest>,
+    #[serde(skip)]
+    rests: Vec<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -346,8 +356,11 @@ fn rollout_report(
             opened: plan.phases.get(i).and_then(|p| p.opened),
             projected_open: plan.phases.get(i).and_then(|p| p.open),
             projected_finish: plan.phases.get(i).and_then(|p| p.finish),
+            rests_on: Vec::new(),
+            opened_seq: rules::rests::opened(state, v.rollout, i),
         })
         .collect();
+    let rests = v.current.map(|c| rules::rests::gates(data, state, v.rollout, c, &v.members[c])).unwrap_or_default();
     let gates = v
         .gates
         .iter()
@@ -368,6 +381,8 @@ fn rollout_report(
                     text: text.clone(),
                 })
                 .collect(),
+            rests_on: Vec::new(),
+            rests: rests.iter().find(|(d, _)| d.id == g.gate.id).map(|(_, s)| s.clone()).unwrap_or_default(),
         })
         .collect();
     RolloutReport {
@@ -420,7 +435,12 @@ pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Wri
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let mut report = build(ctx.store().place(), ctx.now, &loaded.data, &loaded.state, r);
     report.as_of = ctx.as_of;
-    report.signatures = signed::build(&loaded).map_err(super::Failure)?;
+    if let Some(built) = signed::build(&loaded).map_err(super::Failure)? {
+        if let Some(ro) = &mut report.rollout {
+            signed::rests_on(&loaded, &built, ro).map_err(super::Failure)?;
+        }
+        report.signatures = Some(built.signatures);
+    }
     if ctx.as_of.is_none() {
         report.present = ctx.store().present(ctx.now).into_iter().map(Here::from).collect();
     }

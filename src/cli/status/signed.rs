@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::live::Loaded;
+use crate::live::rests::Seqs;
 use crate::live::signing::{Mark, Signing};
 
 /// `status --format json`'s `signatures`: `null` where no key is trusted and none required.
@@ -49,18 +50,28 @@ struct Cached {
     upto: u64,
     sum: String,
     signatures: Signatures,
+    /// Every marked event's seq: what a derived fact's mark is looked up in.
+    marked: Seqs,
+}
+
+/// The signatures part of `status`, the trust it was judged under, and every marked event's
+/// seq in order (not only the first `KEPT`).
+pub struct Built {
+    pub signatures: Signatures,
+    pub signing: Signing,
+    pub marked: Seqs,
 }
 
 /// Judge every event of `loaded` (read a slice at a time, verified on both cores), or only
 /// those after the verdicts cached for this trust, when the journal still holds the event they
 /// end at.
-pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
+pub fn build(loaded: &Loaded) -> Result<Option<Built>, String> {
     let signing = Signing::at_head(loaded)?;
     if !signing.in_use() {
         return Ok(None);
     }
     let digest = signing.digest();
-    let (mut s, from) = cached(loaded, &digest).unwrap_or_else(|| {
+    let (mut s, mut marked, from) = cached(loaded, &digest).unwrap_or_else(|| {
         let fresh = Signatures {
             required: signing.trust.required,
             verified: 0,
@@ -70,7 +81,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
             events: Vec::new(),
             warnings: Vec::new(),
         };
-        (fresh, 0)
+        (fresh, Seqs::default(), 0)
     });
     let positions: Vec<usize> = (from..loaded.data.journal.len()).collect();
     for chunk in positions.chunks(16 * 1024) {
@@ -82,6 +93,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
             s.verified += usize::from(j.verdict.is_verified());
             s.unsigned += usize::from(j.verdict.mark() == "unsigned");
             let Some(mark) = mark else { continue };
+            marked.push(e.seq);
             match mark {
                 Mark::Unproven => s.unproven += 1,
                 Mark::Failed => s.failed += 1,
@@ -101,27 +113,27 @@ pub fn build(loaded: &Loaded) -> Result<Option<Signatures>, String> {
     }
     let journal = &loaded.data.journal;
     if !positions.is_empty() {
-        let kept = Cached { trust: digest, upto: journal.seq, sum: journal.sum.clone(), signatures: s };
+        let kept = Cached { trust: digest, upto: journal.seq, sum: journal.sum.clone(), signatures: s, marked };
         if let Ok(bytes) = serde_json::to_vec(&kept) {
             loaded.store.save_cache_part("signatures", &bytes);
         }
-        s = kept.signatures;
+        (s, marked) = (kept.signatures, kept.marked);
     }
     // Said from the key changes as read now, never from kept verdicts.
     s.warnings = signing.warnings().into_iter().map(|(seq, why)| format!("#{seq}: {why}")).collect();
-    Ok(Some(s))
+    Ok(Some(Built { signatures: s, signing, marked }))
 }
 
 /// The cached verdicts and the position to go on from, if they were made under this trust and
 /// the journal still holds the event they end at, unchanged.
-fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, usize)> {
+fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, Seqs, usize)> {
     let c: Cached = serde_json::from_slice(&loaded.store.cache_part("signatures")?).ok()?;
     let upto = usize::try_from(c.upto).ok()?;
     if c.trust != digest || upto == 0 || upto > loaded.data.journal.len() {
         return None;
     }
     let e = loaded.entries(&[upto - 1]).ok()?.pop()?;
-    (e.seq == c.upto && e.sum == c.sum).then_some((c.signatures, upto))
+    (e.seq == c.upto && e.sum == c.sum).then_some((c.signatures, c.marked, upto))
 }
 
 /// The text and Markdown lines: how many events rest on no proof, and the first few.
@@ -156,4 +168,16 @@ pub fn text(s: &Signatures, out: &mut String, bullet: &str) {
     if marked > 5 {
         out.push_str(&format!("{bullet}... and {} more: sprout verify lists them at their lines\n", marked - 5));
     }
+}
+
+/// Fill in what the gates and phases rest on that is not proven, from the marked events.
+pub(super) fn rests_on(loaded: &Loaded, built: &Built, ro: &mut super::RolloutReport) -> Result<(), String> {
+    let of = |seqs: &[u64]| crate::live::rests::of(loaded, &built.signing, seqs, Some(&built.marked));
+    for g in &mut ro.gates {
+        g.rests_on = of(&g.rests)?;
+    }
+    for p in &mut ro.phases {
+        p.rests_on = of(p.opened_seq.as_slice())?;
+    }
+    Ok(())
 }

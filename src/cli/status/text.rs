@@ -1,6 +1,7 @@
 //! `sprout status` as text and as Markdown: one layout, Markdown adding headings and table rules.
 
 use super::Report;
+use crate::live::rests::worst;
 
 /// Text and markdown share one layout; markdown adds headings and table rules.
 pub(super) fn text(r: &Report, md: bool) -> String {
@@ -103,13 +104,30 @@ pub(super) fn text(r: &Report, md: bool) -> String {
             None => o.push_str(&format!("{bullet}no phase open yet: `sprout advance` opens phase 1\n")),
             Some(c) => {
                 h(&mut o, &format!("Gates of phase {c} ({})", ro.phases[c - 1].name));
+                // Markdown nests a list by indenting it under its item.
+                let nested = if md { "  - " } else { "      - " };
                 for g in &ro.gates {
-                    o.push_str(&format!("{bullet}{} {}\n", if g.met { "✓ met  " } else { "✗ UNMET" }, g.label));
+                    let state = if g.met { "✓ met  " } else { "✗ UNMET" };
+                    let rests = match worst(&g.rests_on) {
+                        Some(mark) if g.met => {
+                            format!("  {mark} met, but rests on unproven events")
+                        }
+                        Some(mark) => format!("  {mark} rests on unproven events"),
+                        None => String::new(),
+                    };
+                    o.push_str(&format!("{bullet}{state} {}{rests}\n", g.label));
                     for u in &g.unmet {
-                        // Markdown nests a list by indenting it under its item.
-                        let nested = if md { "  - " } else { "      - " };
                         o.push_str(&format!("{nested}{}\n", u.text));
                     }
+                    rests_lines(&g.rests_on, &mut o, nested);
+                }
+                for (i, p) in ro.phases.iter().enumerate().filter(|(_, p)| !p.rests_on.is_empty()) {
+                    let mark = worst(&p.rests_on).unwrap_or_default();
+                    o.push_str(&format!(
+                        "{bullet}{mark} phase {} was opened by an event not proven by its operator's key\n",
+                        i + 1
+                    ));
+                    rests_lines(&p.rests_on, &mut o, nested);
                 }
                 if let Some(halt) = &ro.halted {
                     o.push_str(&format!("{bullet}! {halt}\n"));
@@ -229,4 +247,14 @@ pub fn table(cols: &[&str], rows: &[Vec<String>], md: bool) -> String {
         o.push_str(&line(r.iter().map(String::as_str).collect()));
     }
     o
+}
+
+/// The events a fact rests on that are not proven, the first few.
+fn rests_lines(rests: &[crate::live::rests::Rest], o: &mut String, nested: &str) {
+    for r in rests.iter().take(5) {
+        o.push_str(&format!("{nested}{} {}\n", r.mark, r.words()));
+    }
+    if rests.len() > 5 {
+        o.push_str(&format!("{nested}... and {} more: sprout verify lists them at their lines\n", rests.len() - 5));
+    }
 }

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use crate::live::signing::Mark;
 use crate::model::Rollout;
 use crate::rules::phase::Window;
 use crate::rules::{RolloutView, SoakState};
@@ -21,7 +22,13 @@ const GATE_LINES: usize = 6;
 
 /// The phase strip: done ✓, current ▶, waiting ·. Every name when they fit on one line (or
 /// two, on a tall screen); else each phase's number and the current one's name.
-fn phase_strip(ro: &Rollout, v: &RolloutView, theme: &Theme, area: Rect) -> (Paragraph<'static>, u16) {
+fn phase_strip(
+    ro: &Rollout,
+    v: &RolloutView,
+    opened: Option<(u64, Mark)>,
+    theme: &Theme,
+    area: Rect,
+) -> (Paragraph<'static>, u16) {
     let width = usize::from(area.width.max(1));
     let strip = |names: bool| {
         let mut spans = vec![Span::styled("Phases ", theme.title)];
@@ -41,6 +48,11 @@ fn phase_strip(ro: &Rollout, v: &RolloutView, theme: &Theme, area: Rect) -> (Par
                 format!("{mark}{} {} ({})", i + 1, fit(&p.name, 14).trim_end(), v.members[i].len())
             };
             spans.push(Span::styled(text, style));
+            // The current phase was opened by an event no key proves: it is open all the same.
+            if let Some((seq, mark)) = opened.filter(|_| Some(i) == v.current) {
+                let st = if mark == Mark::Failed { theme.bad } else { theme.warn };
+                spans.push(Span::styled(format!(" {} opened by #{seq}", mark.symbol()), st));
+            }
             spans.push(Span::raw(if names { "  " } else { " " }));
         }
         let len: usize = spans.iter().map(|s| s.content.chars().count()).sum();
@@ -89,11 +101,25 @@ fn gate_row(v: &RolloutView, all: bool, mut k: usize) -> Option<GateRow<'_>> {
     v.halted.as_deref().filter(|_| k == 0).map(GateRow::Halted)
 }
 
-fn gate_line(row: GateRow, theme: &Theme) -> Line<'static> {
+fn gate_line(pane: &RolloutPane, row: GateRow, theme: &Theme) -> Line<'static> {
     match row {
         GateRow::Gate(g) => {
             let (mark, style) = if g.met() { ("✓", theme.ok) } else { ("✗", theme.bad) };
-            Line::from(vec![Span::styled(format!("{mark} "), style), Span::styled(g.gate.label(), style)])
+            let mut spans = vec![Span::styled(format!("{mark} "), style)];
+            // What it rests on that no key proves: the mark before the label, so a narrow
+            // screen cuts the label, never the mark.
+            let rests = pane.rests.iter().find(|(id, _)| *id == g.gate.id).map_or(&[][..], |(_, r)| r);
+            if let Some(&(seq, _)) = rests.first() {
+                let failed = rests.iter().any(|(_, m)| *m == Mark::Failed);
+                let (m, st) = if failed { (Mark::Failed, theme.bad) } else { (Mark::Unproven, theme.warn) };
+                spans.push(Span::styled(format!("{} ", m.symbol()), st));
+                spans.push(Span::styled(g.gate.label(), style));
+                let more = if rests.len() > 1 { format!(" +{}", rests.len() - 1) } else { String::new() };
+                spans.push(Span::styled(format!("  rests on #{seq}{more}"), st));
+            } else {
+                spans.push(Span::styled(g.gate.label(), style));
+            }
+            Line::from(spans)
         }
         GateRow::Unmet(u) => Line::raw(format!("    {u}")),
         GateRow::Hidden(n) => Line::styled(format!("    … and {n} more (←/h: the gates panel lists them)"), theme.dim),
@@ -111,7 +137,7 @@ pub(super) fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme
         frame.render_widget(Paragraph::new("No rollout in rollout.ron.").style(theme.dim), area);
         return;
     };
-    let (strip, strip_rows) = phase_strip(ro, v, theme, area);
+    let (strip, strip_rows) = phase_strip(ro, v, pane.opened, theme, area);
     let Some(c) = v.current else {
         let [top, rest] = Layout::vertical([Constraint::Length(strip_rows), Constraint::Min(0)]).areas(area);
         frame.render_widget(strip, top);
@@ -162,7 +188,7 @@ pub(super) fn draw(pane: &RolloutPane, frame: &mut Frame, snap: &Snapshot, theme
     let window = pane.gates.window(gate_rows, usize::from(inner.height));
     let more = scroll::more_line(window.start, window.len(), gate_rows, theme);
     let lines: Vec<Line> =
-        window.clone().filter_map(|k| gate_row(v, all_gates, k)).map(|r| gate_line(r, theme)).collect();
+        window.clone().filter_map(|k| gate_row(v, all_gates, k)).map(|r| gate_line(pane, r, theme)).collect();
     table::render(frame, inner, theme, None, lines, None, Line::default(), more);
 
     let [members_area, waiting_area] =

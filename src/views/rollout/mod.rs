@@ -7,6 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::app::action::{self, Action, Binding, Group, Write, binding};
+use crate::live::signing::Mark;
 use crate::rules::SoakState;
 use crate::ui::scroll::{Offset, Scroll};
 use crate::ui::theme::Theme;
@@ -29,6 +30,14 @@ pub struct RolloutPane {
     /// drawn for: it does not shrink while they stay, so a met gate item leaves a blank line
     /// instead of moving every panel below it (on a watcher's screen, and down a slow link).
     pub gates_drawn: std::cell::Cell<(usize, Panel, u16, u16)>,
+    /// Per gate of the current phase (by id), the events its facts rest on that carry a mark
+    /// (derived): a met gate still counts, and says so.
+    pub rests: Vec<(&'static str, Vec<(u64, Mark)>)>,
+    /// Each fact's event judged so far, by seq: an event about a few servers judges only the
+    /// facts it added; anything else judges them all again (the trust may have changed).
+    judged: std::collections::HashMap<u64, Option<Mark>>,
+    /// The event that opened the current phase, when it carries a mark.
+    pub opened: Option<(u64, Mark)>,
 }
 
 /// The Rollout view's panels, in the order ←/→ go through them.
@@ -134,6 +143,8 @@ impl View for RolloutPane {
             ("✓ ▶ ·", "phases: done, open now, to come; (n) how many members"),
             ("██░░┊", "soak: days soaked of the maximum, ┊ where the minimum ends"),
             ("15/14", "day 15 of a 14-day maximum; ✗ overdue · ! checkout due · … soaking · ✓ ready"),
+            ("✓ ?", "a gate met, but resting on an unsigned event (?) or one whose signature fails (✗)"),
+            super::journal::RESTS,
         ]
     }
 
@@ -142,7 +153,7 @@ impl View for RolloutPane {
         KEYS[..3].iter().chain(&action::SERVER_RECORDS).chain(&KEYS[3..]).collect()
     }
 
-    fn derive(&mut self, snap: &Snapshot, _servers: Option<&[usize]>) {
+    fn derive(&mut self, snap: &Snapshot, servers: Option<&[usize]>) {
         // The cursor stays on the same server when a record re-sorts the list.
         let under = self.members.get(self.scroll.cursor).copied();
         self.members = RolloutPane::sort_members(snap);
@@ -150,6 +161,28 @@ impl View for RolloutPane {
             self.scroll.cursor = k;
         }
         self.scroll.clamp(self.members.len());
+        if servers.is_none() {
+            self.judged.clear();
+        }
+        let (gates, opened) = match (&snap.view.rollout, snap.view.rollout.as_ref().and_then(|v| v.current)) {
+            (Some(v), Some(c)) => (
+                crate::rules::rests::gates(&snap.live.data, &snap.live.state, v.rollout, c, &v.members[c]),
+                crate::rules::rests::opened(&snap.live.state, v.rollout, c),
+            ),
+            _ => (Vec::new(), None),
+        };
+        self.opened = opened.and_then(|s| snap.marked(&[s]).pop());
+        let mut new: Vec<u64> =
+            gates.iter().flat_map(|(_, s)| s).copied().filter(|s| !self.judged.contains_key(s)).collect();
+        new.sort_unstable();
+        new.dedup();
+        let marked = snap.marked(&new);
+        self.judged.extend(new.into_iter().map(|s| (s, None)));
+        self.judged.extend(marked.into_iter().map(|(s, m)| (s, Some(m))));
+        let judged = &self.judged;
+        self.rests = (gates.into_iter())
+            .map(|(g, seqs)| (g.id, seqs.into_iter().filter_map(|s| Some((s, (*judged.get(&s)?)?))).collect()))
+            .collect();
     }
 
     fn update(&mut self, action: Action, _snap: &Snapshot, page: usize) -> Effect {
