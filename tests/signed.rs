@@ -177,3 +177,57 @@ fn bench_signing_per_record_and_verifying_many() {
         1_000_000.0 * took.as_secs_f64() / n as f64
     );
 }
+
+/// `SPROUT_SIGNING_KEY` set for this process until dropped (the test holds `World`'s lock on
+/// the environment), removed even when the test fails.
+struct KeyFileEnv;
+
+impl KeyFileEnv {
+    fn set(path: &std::path::Path) -> KeyFileEnv {
+        // SAFETY: the caller holds World's ENV lock for as long as this lives.
+        unsafe { std::env::set_var("SPROUT_SIGNING_KEY", path) };
+        KeyFileEnv
+    }
+}
+
+impl Drop for KeyFileEnv {
+    fn drop(&mut self) {
+        // SAFETY: as in `set`.
+        unsafe { std::env::remove_var("SPROUT_SIGNING_KEY") };
+    }
+}
+
+#[test]
+fn a_key_file_the_operator_names_signs_when_their_agent_holds_no_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new();
+    w.require();
+    let (key, _) = &w.keys[0];
+    let _env = KeyFileEnv::set(key);
+    // Readable by others: refused, as ssh refuses it, and nothing written.
+    std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let loose = w.record("alice", "tape A-1").expect_err("a key others can read");
+    assert!(loose.to_string().contains("is not yours alone") && loose.to_string().contains("chmod 600"), "{loose}");
+    assert_eq!(w.lines().len(), 39, "nothing written");
+    // Her own: alice's event is signed with it (the agent holds nothing).
+    std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let a = w.record("alice", "tape A-1").expect("signed with the key file");
+    assert!(a.entry.sig.as_ref().is_some_and(|s| s.key.starts_with("SHA256:")), "{:?}", a.entry.sig);
+    let v = w.run(&["verify"]);
+    // (The sample's own 39 events are unsigned, which a directory requiring signatures flags.)
+    assert!(v.stdout.contains("signatures: 1 verified, 0 unverified, 39 unsigned"), "{}{}", v.stdout, v.stderr);
+    assert!(!v.stdout.contains("journal.ron:40:"), "the key file's event is proven: {}", v.stdout);
+    // Alice's key file does not sign for bob.
+    let bob = w.record("bob", "tape B-1").expect_err("alice's key is not bob's");
+    assert!(bob.to_string().contains("is not listed for bob"), "{bob}");
+    // Encrypted: sprout asks for no passphrase, and says to use the agent.
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-p", "-N", "secret", "-P", "", "-f"])
+        .arg(key)
+        .output()
+        .expect("ssh-keygen -p");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let locked = w.record("alice", "tape A-2").expect_err("an encrypted key file");
+    assert!(locked.to_string().contains("is encrypted") && locked.to_string().contains("ssh-add"), "{locked}");
+    assert_eq!(w.lines().len(), 40, "only the signed event was written");
+}

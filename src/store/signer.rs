@@ -1,20 +1,28 @@
 //! Signing an event with the operator's own SSH key, held by their ssh-agent (a forwarded one
-//! too): sprout never sees the private key. The agent signs the SSHSIG message; the signature
-//! is assembled and armored by `ssh-key`, the format `ssh-keygen -Y sign` writes.
+//! too), where sprout never sees the private key; or, like git's `user.signingKey`, a private
+//! key file the operator names (`$SPROUT_SIGNING_KEY`, or the file `signing_key` in their own
+//! configuration directory holding its path). The SSHSIG signature is assembled and armored by
+//! `ssh-key`, the format `ssh-keygen -Y sign` writes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ssh_agent_client_rs::Client;
-use ssh_key::{HashAlg, LineEnding, PublicKey, SshSig};
+use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
 use crate::model::Signature;
 use crate::model::trust::{NAMESPACE, Trust};
 
-/// A connection to the agent and the key in it that is listed for the operator.
+/// The key listed for the operator, and what signs with it.
 pub struct Signer {
-    agent: Client,
-    key: PublicKey,
+    holder: Holder,
     fingerprint: String,
+}
+
+enum Holder {
+    /// A connection to the agent and the key in it.
+    Agent(Client, PublicKey),
+    /// A private key read from the file the operator named.
+    File(Box<PrivateKey>),
 }
 
 impl std::fmt::Debug for Signer {
@@ -39,8 +47,8 @@ pub fn for_operator(trust: &Trust, operator: &str, seq: u64) -> Result<Option<Si
         Err(_) if !trust.required => Ok(None),
         Err(why) => Err(format!(
             "this data directory requires every event signed, and {why}. Load your key into your agent \
-             (`ssh-add ~/.ssh/id_ed25519`), or forward your agent when you log in (`ssh -A`); the key must be \
-             listed for {operator} in an allowed_signers file ({})",
+             (`ssh-add ~/.ssh/id_ed25519`), or forward your agent when you log in (`ssh -A`), or name an unencrypted key file \
+             (`SPROUT_SIGNING_KEY`, or its path in ~/.config/sprout/signing_key); the key must be listed for {operator} in an allowed_signers file ({})",
             if trust.files.is_empty() { "none was found".to_string() } else { trust.files.join(", ") }
         )),
     }
@@ -60,7 +68,74 @@ impl std::fmt::Display for Missing {
     }
 }
 
+/// The agent's key first; where it has none listed for the operator, the key file they named.
 fn find(trust: &Trust, operator: &str, seq: u64) -> Result<Signer, Missing> {
+    let agent = from_agent(trust, operator, seq);
+    let Err(Missing::None(why)) = agent else { return agent };
+    match key_file() {
+        None => Err(Missing::None(why)),
+        Some(path) => from_file(trust, operator, seq, &path).map_err(|e| match e {
+            Missing::None(file) => Missing::None(format!("{why}; {file}")),
+            revoked => revoked,
+        }),
+    }
+}
+
+/// The private key file the operator named: `$SPROUT_SIGNING_KEY`, else the path written in
+/// `signing_key` in their own configuration directory (`~/.config/sprout`, `$SPROUT_CONFIG`).
+fn key_file() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SPROUT_SIGNING_KEY").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let dir = match std::env::var_os("SPROUT_CONFIG") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => dirs::config_dir()?.join("sprout"),
+    };
+    let text = std::fs::read_to_string(dir.join("signing_key")).ok()?;
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let path = match line.strip_prefix("~/") {
+        Some(rest) => dirs::home_dir()?.join(rest),
+        None => PathBuf::from(line),
+    };
+    Some(path)
+}
+
+/// The key in `path`, if it is the operator's, readable by its owner only (as ssh insists) and
+/// not encrypted (sprout asks for no passphrase: an encrypted key belongs in the agent).
+fn from_file(trust: &Trust, operator: &str, seq: u64, path: &Path) -> Result<Signer, Missing> {
+    use std::os::unix::fs::MetadataExt;
+    let shown = crate::safe::visible(&path.display().to_string()).into_owned();
+    let meta =
+        std::fs::metadata(path).map_err(|e| Missing::None(format!("the signing key {shown} cannot be read ({e})")))?;
+    if meta.mode() & 0o077 != 0 || meta.uid() != nix::unistd::geteuid().as_raw() {
+        return Err(Missing::None(format!(
+            "the signing key {shown} is not yours alone (mode {:o}): `chmod 600` it, as ssh requires",
+            meta.mode() & 0o777
+        )));
+    }
+    let key = PrivateKey::read_openssh_file(path)
+        .map_err(|e| Missing::None(format!("the signing key {shown} is not an OpenSSH private key ({e})")))?;
+    if key.is_encrypted() {
+        return Err(Missing::None(format!(
+            "the signing key {shown} is encrypted: load it into your agent instead (`ssh-add {shown}`)"
+        )));
+    }
+    let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
+    let mut theirs = trust.keys_of(operator).filter(|k| k.fingerprint == fingerprint).peekable();
+    if theirs.peek().is_none() {
+        return Err(Missing::None(format!("the signing key {shown} ({fingerprint}) is not listed for {operator}")));
+    }
+    if theirs.any(|k| k.signs_at(seq)) {
+        return Ok(Signer { holder: Holder::File(Box::new(key)), fingerprint });
+    }
+    let at = trust.keys_of(operator).filter(|k| k.fingerprint == fingerprint).find_map(|k| k.revoked);
+    Err(Missing::Revoked(format!(
+        "your key {fingerprint} for {operator} was revoked{}",
+        at.map(|r| format!(" at event {r}")).unwrap_or_default()
+    )))
+}
+
+fn from_agent(trust: &Trust, operator: &str, seq: u64) -> Result<Signer, Missing> {
     let socket = std::env::var_os("SSH_AUTH_SOCK")
         .filter(|s| !s.is_empty())
         .map(PathBuf::from)
@@ -79,7 +154,7 @@ fn find(trust: &Trust, operator: &str, seq: u64) -> Result<Signer, Missing> {
             continue;
         }
         match theirs.find(|k| k.signs_at(seq)).map(|_| ()) {
-            Some(()) => return Ok(Signer { agent, key: key.into_owned(), fingerprint }),
+            Some(()) => return Ok(Signer { holder: Holder::Agent(agent, key.into_owned()), fingerprint }),
             None => {
                 let at = trust.keys_of(operator).filter(|k| k.fingerprint == fingerprint).find_map(|k| k.revoked);
                 if let Some(r) = at {
@@ -100,14 +175,20 @@ impl Signer {
     /// Sign `canonical` (an entry's canonical bytes) as an SSHSIG in sprout's namespace.
     pub fn sign(&mut self, canonical: &[u8]) -> Result<Signature, String> {
         let hash = HashAlg::Sha512;
-        let message = SshSig::signed_data(NAMESPACE, hash, canonical).map_err(|e| e.to_string())?;
-        let signature = self
-            .agent
-            .sign(self.key.clone(), &message)
-            .map_err(|e| format!("the ssh-agent refused to sign with {} ({e})", self.fingerprint))?;
-        let sig = SshSig::new(self.key.key_data().clone(), NAMESPACE, hash, signature)
-            .and_then(|s| s.to_pem(LineEnding::LF))
-            .map_err(|e| format!("the ssh-agent's signature is not usable ({e})"))?;
+        let signed = match &mut self.holder {
+            Holder::Agent(agent, key) => {
+                let message = SshSig::signed_data(NAMESPACE, hash, canonical).map_err(|e| e.to_string())?;
+                let signature = agent
+                    .sign(key.clone(), &message)
+                    .map_err(|e| format!("the ssh-agent refused to sign with {} ({e})", self.fingerprint))?;
+                SshSig::new(key.key_data().clone(), NAMESPACE, hash, signature)
+                    .map_err(|e| format!("the ssh-agent's signature is not usable ({e})"))?
+            }
+            Holder::File(key) => key
+                .sign(NAMESPACE, hash, canonical)
+                .map_err(|e| format!("the signing key {} would not sign ({e})", self.fingerprint))?,
+        };
+        let sig = signed.to_pem(LineEnding::LF).map_err(|e| format!("the signature is not usable ({e})"))?;
         Ok(Signature { key: self.fingerprint.clone(), sig })
     }
 }

@@ -62,8 +62,9 @@ impl Snapshot<'_> {
         self.reader.marks(self.live, positions, entries)
     }
 
-    /// Of the events with these `seq`s (what a derived fact rests on), those that carry a mark,
-    /// with it; none read where signatures do not matter.
+    /// Of the events with these `seq`s (what a derived fact rests on), those not proven, with
+    /// their mark (a proven row's `✓` is no mark on a fact); none read where signatures do not
+    /// matter.
     pub fn marked(&self, seqs: &[u64]) -> Vec<(u64, Mark)> {
         if !self.reader.in_use(self.live) {
             return Vec::new();
@@ -75,7 +76,8 @@ impl Snapshot<'_> {
         for (seqs, positions) in seqs.chunks(4096).zip(positions.chunks(4096)) {
             let entries = self.entries(positions);
             let marks = self.marks(positions, &entries);
-            marked.extend(seqs.iter().zip(marks).filter_map(|(&s, m)| Some((s, m?))));
+            let unproven = seqs.iter().zip(marks).filter(|(_, m)| m.is_some_and(|m| m != Mark::Verified));
+            marked.extend(unproven.filter_map(|(&s, m)| Some((s, m?))));
         }
         marked
     }
