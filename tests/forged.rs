@@ -6,15 +6,10 @@ mod signing;
 
 use std::os::unix::fs::FileExt;
 
-use signing::{World, backup, sign_with_keygen};
+use signing::{World, backup, fingerprint, sign_with_keygen};
 use sprout::model::{Entry, Event};
 use sprout::store::dir::{files::FileId, head};
 use sprout::store::journal;
-
-fn fingerprint(public: &str) -> String {
-    let key: ssh_key::PublicKey = public.parse().expect("public key");
-    key.fingerprint(ssh_key::HashAlg::Sha256).to_string()
-}
 
 /// Line `n` (1-based) replaced in place by an unsigned Backup of the same length with its own
 /// sum, chained where the old line was: the file keeps its size up to there and its inode.

@@ -3,14 +3,9 @@ mod common;
 #[path = "common/signing.rs"]
 mod signing;
 
-use signing::{World, backup, keygen, rechain};
+use signing::{World, backup, fingerprint, keygen, rechain};
 use sprout::model::Event;
 use sprout::store::Operator;
-
-fn fingerprint(public: &str) -> String {
-    let key: ssh_key::PublicKey = public.parse().expect("public key");
-    key.fingerprint(ssh_key::HashAlg::Sha256).to_string()
-}
 
 #[test]
 fn a_revoked_key_keeps_its_old_events_and_signs_nothing_after() {

@@ -4,13 +4,8 @@ mod common;
 #[path = "common/signing.rs"]
 mod signing;
 
-use signing::{World, backup, rechain};
+use signing::{World, backup, fingerprint, rechain};
 use sprout::model::Event;
-
-fn fingerprint(public: &str) -> String {
-    let key: ssh_key::PublicKey = public.parse().expect("public key");
-    key.fingerprint(ssh_key::HashAlg::Sha256).to_string()
-}
 
 #[test]
 fn status_and_journal_json_say_per_event_whether_its_signature_is_verified() {

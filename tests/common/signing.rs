@@ -54,6 +54,12 @@ impl Drop for Agent {
     }
 }
 
+/// The SHA256 fingerprint of a public key line, as sprout names keys.
+pub fn fingerprint(public: &str) -> String {
+    let key: ssh_key::PublicKey = public.parse().expect("public key");
+    key.fingerprint(ssh_key::HashAlg::Sha256).to_string()
+}
+
 /// A new Ed25519 key for `name`: its private key file and its public key line.
 pub fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(format!("{name}_ed25519"));
