@@ -300,3 +300,56 @@ fn bench_status_with_signatures_first_and_with_kept_verdicts() {
     println!("  keys trusted, first status (every signature verified): {full:?}");
     println!("  next statuses, verdicts kept: {first:?}, {second:?}; after one more event: {tail:?}");
 }
+
+#[test]
+fn a_directory_that_adopts_signatures_midway_names_the_event_they_start_at() {
+    let w = World::new();
+    let _me = me_as_approver(&w);
+    w.agent.add(&w.keys[0].0);
+    // Required from the start, the sample's 39 unsigned events fail, and no checkpoint is signed.
+    w.require();
+    let failing = w.run(&["verify", "--sign"]);
+    assert!(!failing.ok, "{}", failing.stdout);
+    assert!(failing.stderr.contains("no checkpoint signed: the journal does not verify"), "{}", failing.stderr);
+    assert_eq!(w.lines().len(), 39, "nothing appended");
+    // Adopted at event 40: what came before is unsigned and passes, what comes after must be signed.
+    let require = w.s.dir.path().join("config/require_signatures");
+    std::fs::write(&require, format!("{} from 40\n", w.s.path().display())).expect("require");
+    w.record("alice", "tape A-1").expect("alice signs #40");
+    let refused = w.record("bob", "tape B-1").expect_err("bob's key is not in the agent");
+    assert!(refused.to_string().contains("requires every event signed"), "{refused}");
+    let v = w.run(&["verify"]);
+    assert!(v.ok, "{}{}", v.stdout, v.stderr);
+    assert!(
+        v.stdout
+            .contains("1 verified, 0 unverified, 39 unsigned (this directory requires every event signed from #40)"),
+        "{}",
+        v.stdout
+    );
+    assert!(w.run(&["verify", "--sign"]).ok, "a checkpoint is signed once the journal verifies");
+    // An unsigned line after #40, appended by hand, is flagged at its line, saying from when.
+    let index = sprout::live::load_dir(&w.s.path()).expect("load").data.journal.clone();
+    let (_, line) = sprout::store::journal::encode(
+        index.seq + 1,
+        common::NOW.parse().expect("t"),
+        "bob",
+        None,
+        backup("x"),
+        &index.sum,
+    )
+    .expect("encode");
+    let mut lines = w.lines();
+    lines.push(line);
+    w.write_lines(&lines);
+    let v = w.run_fresh(&["verify"]);
+    assert!(!v.ok);
+    assert!(
+        v.stdout.contains("unsigned, and this data directory requires every event signed from #40"),
+        "{}",
+        v.stdout
+    );
+    // A `from` that is not a number is refused at its line.
+    std::fs::write(&require, format!("{} from forty\n", w.s.path().display())).expect("require");
+    let bad = w.run(&["verify"]);
+    assert!(!bad.ok && bad.stderr.contains("require_signatures:1: `from` takes the event number"), "{}", bad.stderr);
+}

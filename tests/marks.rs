@@ -108,7 +108,11 @@ fn an_operator_with_a_key_who_records_unsigned_is_warned_that_it_shows_as_not_pr
     let r = w.record("alice", "tape A-1").expect("not required: written");
     assert!(r.entry.sig.is_none());
     let warned = r.warnings.join("\n");
-    assert!(warned.contains("recorded without a signature: a key is listed for alice"), "{warned}");
+    assert!(
+        warned.contains("recorded without a signature, so it shows as not proven (?): a key is listed for alice"),
+        "{warned}"
+    );
+    assert!(warned.contains("your ssh-agent holds no key listed for alice") && warned.contains("ssh-add"), "{warned}");
     assert!(w.record("jsmith", "tape J-1").expect("written").warnings.is_empty(), "jsmith has no key: no warning");
     let status = w.run(&["status"]).stdout;
     assert!(status.contains("? #40 backup by alice: unsigned, though a key is listed for its operator"), "{status}");

@@ -383,3 +383,23 @@ fn members_of_the_approvers_role_confirm_overrides() {
     assert!(carol.status.success(), "{:?}", text(&carol));
     assert!(text(&carol).0.contains("phase 4 (Local high impact) is open"), "{}", text(&carol).0);
 }
+
+#[test]
+fn a_database_named_in_require_signatures_refuses_an_unsigned_write_whoever_connects() {
+    let Some((c, _s)) = sample_cluster() else { return };
+    let record = |role: &str, note: &str| {
+        c.sprout(&["--data", &c.url(role), "--now", NOW, "record", "backup", "BOS-PF01", "--note", note])
+    };
+    // Another database on the same server is named: this one is not required to be signed.
+    let other = c.url("alice").replace("postgresql:///sprout?", "postgresql:///elsewhere?");
+    std::fs::write(c.config_dir().join("require_signatures"), format!("{other}\n")).expect("require");
+    let first = record("bob", "tape 1");
+    assert!(first.status.success(), "{}", text(&first).1);
+    // Named by alice's URL, it binds bob too (the same database and host, whatever the role).
+    std::fs::write(c.config_dir().join("require_signatures"), format!("{}\n", c.url("alice"))).expect("require");
+    let out = record("bob", "tape 2");
+    assert!(!out.status.success(), "an unsigned write was accepted: {}", text(&out).0);
+    assert!(text(&out).1.contains("requires every event signed"), "{}", text(&out).1);
+    let n: i64 = c.client("alice").query_one("SELECT count(*) FROM journal", &[]).expect("count").get(0);
+    assert_eq!(n, 40, "the sample's 39 and tape 1: the refused write left nothing");
+}

@@ -231,3 +231,16 @@ fn a_key_file_the_operator_names_signs_when_their_agent_holds_no_key() {
     assert!(locked.to_string().contains("is encrypted") && locked.to_string().contains("ssh-add"), "{locked}");
     assert_eq!(w.lines().len(), 40, "only the signed event was written");
 }
+
+#[test]
+fn a_named_key_file_that_cannot_sign_is_said_even_where_signatures_are_not_required() {
+    let w = World::new();
+    let (key, _) = &w.keys[0];
+    // A public key named by mistake: said as such, and the event is written unsigned with why.
+    let _env = KeyFileEnv::set(&key.with_extension("pub"));
+    let r = w.record("alice", "tape A-1").expect("not required: written");
+    assert!(r.entry.sig.is_none());
+    let warned = r.warnings.join("\n");
+    assert!(warned.contains("is a public key: name the private key file"), "{warned}");
+    assert!(warned.contains("shows as not proven"), "{warned}");
+}

@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, format: Format, asked: &Asked, out: &mut dyn Write, er
     let bar = super::progress::Bar::start();
     bar.progress().begin(Stage::Verifying, store.journal_extent());
     let (mut events, mut last) = (0usize, 0u64);
-    let mut tally = Tally { required: trust.required, ..Tally::default() };
+    let mut tally = Tally { required: trust.required, required_from: trust.required_from, ..Tally::default() };
     // Key changes are replayed in order on top of the trust root; approvers are named by the
     // trust root's approvers file, else by team.ron.
     let team = store.plans().ok().and_then(|p| p.team);
@@ -101,7 +101,7 @@ pub fn run(ctx: &Context, format: Format, asked: &Asked, out: &mut dyn Write, er
             result = Err(Failure(f.0.clone()));
         }
         let signed = match (&result, asked.sign) {
-            (Ok(()), true) => Some(signed(ctx, asked, err)?),
+            (Ok(()), true) => Some(signed(ctx, asked, None, err)?),
             _ => None,
         };
         let j = Json {
@@ -122,12 +122,17 @@ pub fn run(ctx: &Context, format: Format, asked: &Asked, out: &mut dyn Write, er
     for c in &checked {
         writeln!(out, "{}", crate::safe::visible(&c.message))?;
     }
-    result?;
+    // A checkpoint vouches only for a journal that verifies: say that none was signed.
+    let unsigned = |f: Failure| match asked.sign {
+        true => Failure(format!("{}\nno checkpoint signed: the journal does not verify", f.0)),
+        false => f,
+    };
+    result.map_err(unsigned)?;
     if let Some(f) = failed {
-        return Err(f);
+        return Err(unsigned(f));
     }
     if asked.sign {
-        let text = signed(ctx, asked, err)?;
+        let text = signed(ctx, asked, Some(&mut *out), err)?;
         if asked.out.is_none() {
             write!(out, "{text}")?;
         } else {
@@ -139,13 +144,28 @@ pub fn run(ctx: &Context, format: Format, asked: &Asked, out: &mut dyn Write, er
 
 /// Sign the head as a checkpoint; its text, written to `--out` when asked (never over a file
 /// already there).
-fn signed(ctx: &Context, asked: &Asked, err: &mut dyn Write) -> Result<String, Failure> {
+fn signed(ctx: &Context, asked: &Asked, out: Option<&mut dyn Write>, err: &mut dyn Write) -> Result<String, Failure> {
     let text = checkpoint::sign(ctx, err)?;
     if let Some(file) = &asked.out {
-        let shown = file.display();
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(file).map_err(|e| {
-            Failure(format!("{shown}: {e}; the checkpoint is in the journal, print it with verify --sign"))
-        })?;
+        let shown = crate::safe::visible(&file.display().to_string()).into_owned();
+        let opened = std::fs::OpenOptions::new().write(true).create_new(true).open(file);
+        let mut f = match opened {
+            Ok(f) => f,
+            Err(e) => {
+                // Signed and in the journal already: printed here (text output) so it is not lost.
+                let said = match out {
+                    Some(out) => {
+                        write!(out, "{text}")?;
+                        "its text is printed above"
+                    }
+                    None => "`sprout journal --format json` shows its line",
+                };
+                return Err(Failure(format!(
+                    "{shown}: {e}; the checkpoint was signed and recorded, and {said}: keep a copy outside the data \
+                     directory"
+                )));
+            }
+        };
         f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| Failure(format!("{shown}: {e}")))?;
         writeln!(err, "checkpoint written to {shown}: keep it outside the data directory")?;
     }
@@ -192,7 +212,11 @@ fn signatures(store: &dyn Store, tally: &Tally, trust: &Trust, out: &mut dyn Wri
         return Ok(());
     }
     let journal = store.locate(store::JOURNAL, &[]);
-    let required = if tally.required { " (this directory requires every event signed)" } else { "" };
+    let required = match (tally.required, tally.required_from) {
+        (false, _) => String::new(),
+        (true, from) if from > 1 => format!(" (this directory requires every event signed from #{from})"),
+        (true, _) => " (this directory requires every event signed)".to_string(),
+    };
     writeln!(
         out,
         "{journal}: signatures: {} verified, {} unverified, {} unsigned{required}",

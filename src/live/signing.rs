@@ -82,7 +82,10 @@ impl Signing {
             let line = format!("{}|{}|{}|{:?}\n", k.operators.join(","), k.fingerprint, k.since, k.revoked);
             h.update(line.as_bytes());
         }
-        h.update(format!("{}|{:?}|{:?}", self.trust.required, self.trust.approvers, self.team).as_bytes());
+        h.update(
+            format!("{:?}|{:?}|{:?}", (self.trust.required, self.trust.required_from), self.trust.approvers, self.team)
+                .as_bytes(),
+        );
         for (seq, sum) in &self.lines {
             h.update(format!("|{seq}:{sum}").as_bytes());
         }

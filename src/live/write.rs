@@ -138,11 +138,11 @@ fn still_signs(
     if signer.is_none() && !needs {
         let listed = trust.keys_of(&operator.name).any(|k| k.signs_at(seq));
         return Ok(listed.then(|| {
+            let why = crate::store::signer::why_none(&trust, &operator.name, seq)
+                .unwrap_or_else(|| "no key was found before the lock was taken".into());
             format!(
-                "recorded without a signature: a key is listed for {} ({}) but your ssh-agent offers none; it shows \
-                 as not proven (?). Load it (`ssh-add`) or forward your agent (`ssh -A`)",
-                operator.name,
-                trust.files.join(", ")
+                "recorded without a signature, so it shows as not proven (?): a key is listed for {}, but {why}",
+                operator.name
             )
         }));
     }
@@ -150,9 +150,7 @@ fn still_signs(
         return Err(refused);
     }
     let Some(signer) = signer else {
-        let mut trust = trust;
-        trust.required = true;
-        let why = crate::store::signer::for_operator(&trust, &operator.name, seq).err();
+        let why = crate::store::signer::why_none(&trust, &operator.name, seq);
         return Err(Refusal(format!(
             "a key change or checkpoint must be signed by an approver's trusted key: {}",
             why.unwrap_or_else(|| "no key was found before the lock was taken; try again".into())

@@ -34,8 +34,11 @@ impl TrustedKey {
 #[derive(Debug, Clone, Default)]
 pub struct Trust {
     pub keys: Vec<TrustedKey>,
-    /// Every event must be signed (a `require_signatures` file names this directory).
+    /// Every event must be signed (a `require_signatures` file names this directory)...
     pub required: bool,
+    /// ...from this sequence on (`PATH from N`: a directory that adopted signatures midway;
+    /// 0, from the start).
+    pub required_from: u64,
     /// The files read, for messages ("listed in ...").
     pub files: Vec<String>,
     /// Who may change keys and sign checkpoints, named outside the data directory (an
@@ -45,6 +48,11 @@ pub struct Trust {
 }
 
 impl Trust {
+    /// Whether the event with sequence `seq` must be signed.
+    pub fn requires(&self, seq: u64) -> bool {
+        self.required && seq >= self.required_from
+    }
+
     /// Whether `operator` may change keys and sign checkpoints: named in the trust root's
     /// `approvers` file where there is one, else among team.ron's approvers.
     pub fn may_approve(&self, team: Option<&crate::model::Team>, operator: &str) -> bool {

@@ -110,7 +110,7 @@ impl Ledger {
     /// trusted key proves it.
     fn apply(&mut self, e: &Entry) -> Judged {
         let verdict = verify(e, &self.trust);
-        let mut problem = named(e, problem(&verdict, &self.trust));
+        let mut problem = named(e, problem(&verdict, &self.trust, e.seq));
         let what = "a key change";
         let effect = match (&verdict, &e.event) {
             (Verdict::Verified, _) if !self.trust.may_approve(self.team.as_ref(), &e.by) => {
@@ -178,7 +178,7 @@ fn not_approver(trust: &Trust, team: Option<&Team>, by: &str) -> String {
 /// it was appended to.
 pub fn judge_one(e: &Entry, trust: &Trust, team: Option<&Team>) -> Judged {
     let verdict = verify(e, trust);
-    let mut problem = named(e, problem(&verdict, trust));
+    let mut problem = named(e, problem(&verdict, trust, e.seq));
     if let Event::Checkpoint { seq, sum } = &e.event {
         let why = if !verdict.is_verified() {
             Some(format!("a checkpoint that proves nothing: {}", problem.as_deref().unwrap_or("it is unsigned")))

@@ -99,12 +99,14 @@ pub fn verify(entry: &Entry, trust: &Trust) -> Verdict {
 }
 
 /// The problem to report at a line, if any: unsigned where required, or unverified.
-pub fn problem(verdict: &Verdict, trust: &Trust) -> Option<String> {
+pub fn problem(verdict: &Verdict, trust: &Trust, seq: u64) -> Option<String> {
     match verdict {
         Verdict::Verified => None,
-        Verdict::Unsigned if trust.required => {
-            Some("unsigned, and this data directory requires every event signed".into())
-        }
+        Verdict::Unsigned if trust.requires(seq) => Some(if trust.required_from > 1 {
+            format!("unsigned, and this data directory requires every event signed from #{}", trust.required_from)
+        } else {
+            "unsigned, and this data directory requires every event signed".into()
+        }),
         Verdict::Unsigned => None,
         Verdict::Unverified(why) | Verdict::UnknownKey(why) | Verdict::Revoked(why) => Some(why.clone()),
     }
@@ -123,6 +125,10 @@ pub struct Problem {
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Tally {
     pub required: bool,
+    /// Signatures are required from this sequence on (0: from the start).
+    pub required_from: u64,
+    /// Unsigned events where signatures are required (at or after `required_from`).
+    pub unsigned_required: usize,
     pub verified: usize,
     pub unsigned: usize,
     pub unverified: usize,
@@ -142,7 +148,7 @@ impl Tally {
     pub const KEPT: usize = 1000;
 
     pub fn problems_total(&self) -> usize {
-        self.unverified + self.flagged + if self.required { self.unsigned } else { 0 }
+        self.unverified + self.flagged + self.unsigned_required
     }
 
     /// Check a batch of `(line, entry)`, in journal order, on both cores (Ed25519 verification
@@ -151,7 +157,10 @@ impl Tally {
         for (judged, (line, e)) in ledger.judge(batch, |(_, e)| e).into_iter().zip(batch) {
             match &judged.verdict {
                 Verdict::Verified => self.verified += 1,
-                Verdict::Unsigned => self.unsigned += 1,
+                Verdict::Unsigned => {
+                    self.unsigned += 1;
+                    self.unsigned_required += usize::from(self.required && e.seq >= self.required_from);
+                }
                 Verdict::Unverified(_) | Verdict::UnknownKey(_) | Verdict::Revoked(_) => self.unverified += 1,
             }
             if let Some(warning) = judged.warning

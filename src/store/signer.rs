@@ -44,13 +44,36 @@ pub fn for_operator(trust: &Trust, operator: &str, seq: u64) -> Result<Option<Si
             "{why}; load a key trusted for {operator} into your agent, or ask an approver to add your new key \
              (sprout key add {operator} KEY.pub)"
         )),
-        Err(_) if !trust.required => Ok(None),
-        Err(why) => Err(format!(
-            "this data directory requires every event signed, and {why}. Load your key into your agent \
-             (`ssh-add ~/.ssh/id_ed25519`), or forward your agent when you log in (`ssh -A`), or name an unencrypted key file \
-             (`SPROUT_SIGNING_KEY`, or its path in ~/.config/sprout/signing_key); the key must be listed for {operator} in an allowed_signers file ({})",
-            if trust.files.is_empty() { "none was found".to_string() } else { trust.files.join(", ") }
-        )),
+        Err(_) if !trust.requires(seq) => Ok(None),
+        Err(why) => {
+            Err(format!("this data directory requires every event signed, and {why}. {}", advice(trust, operator)))
+        }
+    }
+}
+
+/// Why no key signs for `operator`'s event `seq`, with what to do; `None` when one does.
+pub fn why_none(trust: &Trust, operator: &str, seq: u64) -> Option<String> {
+    find(trust, operator, seq).err().map(|why| format!("{why}. {}", advice(trust, operator)))
+}
+
+/// What to do for a key to sign.
+fn advice(trust: &Trust, operator: &str) -> String {
+    let named = user_dir().map_or("signing_key in your configuration folder".to_string(), |d| {
+        crate::safe::visible(&d.join("signing_key").display().to_string()).into_owned()
+    });
+    format!(
+        "Load your key into your agent (`ssh-add ~/.ssh/id_ed25519`), or forward your agent when you log in \
+         (`ssh -A`), or name an unencrypted key file (`SPROUT_SIGNING_KEY`, or its path in {named}); the key must \
+         be listed for {operator} in an allowed_signers file ({})",
+        if trust.files.is_empty() { "none was found".to_string() } else { trust.files.join(", ") }
+    )
+}
+
+/// The operator's own configuration folder (`$SPROUT_CONFIG`, else `~/.config/sprout`).
+fn user_dir() -> Option<PathBuf> {
+    match std::env::var_os("SPROUT_CONFIG") {
+        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+        _ => Some(dirs::config_dir()?.join("sprout")),
     }
 }
 
@@ -87,11 +110,7 @@ fn key_file() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("SPROUT_SIGNING_KEY").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
-    let dir = match std::env::var_os("SPROUT_CONFIG") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => dirs::config_dir()?.join("sprout"),
-    };
-    let text = std::fs::read_to_string(dir.join("signing_key")).ok()?;
+    let text = std::fs::read_to_string(user_dir()?.join("signing_key")).ok()?;
     let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))?;
     let path = match line.strip_prefix("~/") {
         Some(rest) => dirs::home_dir()?.join(rest),
@@ -107,6 +126,12 @@ fn from_file(trust: &Trust, operator: &str, seq: u64, path: &Path) -> Result<Sig
     let shown = crate::safe::visible(&path.display().to_string()).into_owned();
     let meta =
         std::fs::metadata(path).map_err(|e| Missing::None(format!("the signing key {shown} cannot be read ({e})")))?;
+    let head = std::fs::read(path).map(|b| b.into_iter().take(64).collect::<Vec<u8>>()).unwrap_or_default();
+    if [&b"ssh-"[..], b"ecdsa-", b"sk-"].iter().any(|p| head.starts_with(p)) {
+        return Err(Missing::None(format!(
+            "the signing key {shown} is a public key: name the private key file (the same name without .pub)"
+        )));
+    }
     if meta.mode() & 0o077 != 0 || meta.uid() != nix::unistd::geteuid().as_raw() {
         return Err(Missing::None(format!(
             "the signing key {shown} is not yours alone (mode {:o}): `chmod 600` it, as ssh requires",

@@ -30,8 +30,8 @@ fn user_dir() -> Option<PathBuf> {
     }
 }
 
-/// The trust of this user for the data directory shown as `place` (a path; a store that is
-/// not a directory is never required to be signed by a file here).
+/// The trust of this user for the data directory shown as `place` (a path), or the database
+/// (a `postgres://` URL: a `require_signatures` line naming the same database and host counts).
 pub fn load(place: &str) -> Result<Trust, String> {
     let mut trust = Trust::default();
     let dirs: Vec<PathBuf> = std::iter::once(system_dir()).chain(user_dir()).collect();
@@ -44,13 +44,49 @@ pub fn load(place: &str) -> Result<Trust, String> {
             let names = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
             trust.approvers.get_or_insert_with(Vec::new).extend(names.map(str::to_string));
         }
-        if let Some((text, _)) = read(&dir.join(REQUIRE_SIGNATURES))? {
-            trust.required |= text.lines().map(str::trim).any(|line| {
-                line == "*" || (!line.starts_with('#') && here.is_some() && std::fs::canonicalize(line).ok() == here)
-            });
+        if let Some((text, file)) = read(&dir.join(REQUIRE_SIGNATURES))? {
+            for (n, line) in text.lines().enumerate().map(|(n, l)| (n + 1, l.trim())) {
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                // `PATH from N`: a directory that adopted signatures at its event N.
+                let (named, from) = match line.rsplit_once(" from ") {
+                    Some((named, n_text)) => {
+                        let from = n_text.trim().trim_start_matches('#').parse::<u64>().map_err(|_| {
+                            format!("{file}:{n}: `from` takes the event number signatures start at (`PATH from 41`)")
+                        })?;
+                        (named.trim(), from)
+                    }
+                    None => (line, 0),
+                };
+                let names_this = named == "*"
+                    || (here.is_some() && std::fs::canonicalize(named).ok() == here)
+                    || same_database(named, place);
+                if names_this {
+                    trust.required_from = if trust.required { trust.required_from.min(from) } else { from };
+                    trust.required = true;
+                }
+            }
         }
     }
     Ok(trust)
+}
+
+/// Whether a `require_signatures` line naming a database (`postgres://...`) names the one at
+/// `place`: the same database on the same host and port, whoever connects (each operator's URL
+/// names their own role).
+fn same_database(line: &str, place: &str) -> bool {
+    use std::str::FromStr;
+    let is_url = |t: &str| t.starts_with("postgres://") || t.starts_with("postgresql://");
+    if !is_url(line) || !is_url(place) {
+        return false;
+    }
+    let (Ok(a), Ok(b)) = (postgres::Config::from_str(line), postgres::Config::from_str(place)) else { return false };
+    // A URL that names no host or port means the default one (the local socket, 5432).
+    let hosts = |c: &postgres::Config| format!("{:?}", c.get_hosts());
+    let same_host = a.get_hosts().is_empty() || b.get_hosts().is_empty() || hosts(&a) == hosts(&b);
+    let same_port = a.get_ports().is_empty() || b.get_ports().is_empty() || a.get_ports() == b.get_ports();
+    a.get_dbname().is_some() && a.get_dbname() == b.get_dbname() && same_host && same_port
 }
 
 /// A trust file's text, if it is there. One that others could have written decides nothing: it

@@ -105,6 +105,13 @@ impl Cluster {
         );
     }
 
+    /// The operators' own trust folder (`SPROUT_CONFIG` of `sprout`), made if missing.
+    pub fn config_dir(&self) -> PathBuf {
+        let dir = self.dir.path().join("config");
+        std::fs::create_dir_all(&dir).expect("config folder");
+        dir
+    }
+
     /// The URL a role connects with, over the private socket.
     pub fn url(&self, role: &str) -> String {
         self.url_to(role, DB)

@@ -39,6 +39,20 @@ pub fn redact(url: &str) -> String {
 /// Open a connection, naming the application and bounding the wait.
 pub fn connect(url: &str) -> Result<Client, String> {
     let mut config = Config::from_str(url).map_err(|e| format!("{}: not a usable database URL: {e}", redact(url)))?;
+    // As psql does: the server's Unix socket when no host is named, and the OS account's name
+    // when no user is (peer authentication then maps the one to the other).
+    if config.get_hosts().is_empty() {
+        let dirs = ["/run/postgresql", "/var/run/postgresql", "/tmp"];
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let listening = dirs.iter().find(|d| std::path::Path::new(d).join(format!(".s.PGSQL.{port}")).exists());
+        config.host_path(listening.copied().unwrap_or("/run/postgresql"));
+    }
+    if config.get_user().is_none() {
+        let me = nix::unistd::User::from_uid(nix::unistd::geteuid()).ok().flatten().map(|u| u.name);
+        if let Some(name) = me.or_else(|| std::env::var("USER").ok()) {
+            config.user(&name);
+        }
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
