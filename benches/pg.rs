@@ -170,6 +170,7 @@ fn eight_writers(data: &str, server: &str, each: usize) -> f64 {
                 .arg(data)
                 .arg(server)
                 .env_remove("SPROUT_DATA")
+                .stderr(std::process::Stdio::null()) // "waiting for the lock held by ..."
                 .spawn()
                 .expect("spawn a writer")
         })
