@@ -110,8 +110,8 @@ fn main() {
     let (f_rec, f_status) = process_checkout(&dir_arg, &server, rounds);
     let (p_rec, p_status) = process_checkout(&url, &server, rounds);
     println!("a durable checkout as a whole process (`sprout record checkout`, median of {rounds}):");
-    println!("  data directory:             {} (of which a whole `sprout status`: {})", ms(f_rec), ms(f_status));
-    println!("  PostgreSQL:                 {} (of which a whole `sprout status`: {})", ms(p_rec), ms(p_status));
+    println!("  data directory:             {} (a whole `sprout server`: {})", ms(f_rec), ms(f_status));
+    println!("  PostgreSQL:                 {} (a whole `sprout server`: {})", ms(p_rec), ms(p_status));
 
     let (wrote, notified, shown) = notify_to_view(&cluster.url(pg::OPERATORS[1]), &db, rounds.max(10));
     println!("NOTIFY to another dashboard's view (its own connection, as bob; median):");
@@ -145,10 +145,11 @@ fn process(args: &[String], rounds: usize) -> Duration {
 }
 
 /// A checkout recorded by a whole `sprout record` process (start, cached load, lock, check,
-/// append, commit), beside a whole `sprout status` (start and the same cached load, no write).
+/// append, commit), beside a whole `sprout server NAME` (start and the same cached load, one server
+/// printed, no write).
 fn process_checkout(data: &str, server: &str, rounds: usize) -> (Duration, Duration) {
     let data = data.to_string();
-    let status = process(&["--data".into(), data.clone(), "status".into()], rounds);
+    let status = process(&["--data".into(), data.clone(), "server".into(), server.into()], rounds);
     let record: Vec<String> =
         ["--data", &data, "record", "checkout", server, "pass", "--note", "bench"].map(String::from).into();
     (process(&record, rounds), status)
