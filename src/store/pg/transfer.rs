@@ -4,6 +4,9 @@
 
 use std::path::Path;
 
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+
 use crate::store::dir::files;
 use crate::store::journal;
 use crate::store::{CATALOG, FLEET, JOURNAL, ROLLOUT, TEAM};
@@ -74,15 +77,19 @@ pub fn import(dir: &Path, url: &str) -> Result<Moved, String> {
     for (name, text) in &documents {
         tx.execute("INSERT INTO baseline (name, body) VALUES ($1, $2)", &[name, text]).map_err(fail)?;
     }
-    let insert = tx
-        .prepare("INSERT INTO journal (seq, at, operator, prev, sum, sig, line) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    // One COPY, not a round trip per event: a million events in seconds, not minutes.
+    let copy = tx
+        .copy_in("COPY journal (seq, at, operator, prev, sum, sig, line) FROM STDIN (FORMAT binary)")
         .map_err(fail)?;
+    let types = [Type::INT8, Type::TIMESTAMPTZ, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT];
+    let mut rows = BinaryCopyInWriter::new(copy, &types);
     for (i, line) in lines.iter().enumerate() {
         let e = journal::decode(line, i + 1).map_err(|e| format!("{place}/{e}"))?;
         let sig = e.sig.as_ref().map(|s| format!("{} {}", s.key, s.sig));
         let seq = e.seq as i64;
-        tx.execute(&insert, &[&seq, &e.at, &e.by, &e.prev, &e.sum, &sig, line]).map_err(fail)?;
+        rows.write(&[&seq, &e.at, &e.by, &e.prev, &e.sum, &sig, line]).map_err(fail)?;
     }
+    rows.finish().map_err(fail)?;
     tx.batch_execute("ALTER TABLE journal ENABLE TRIGGER sprout_journal_insert").map_err(fail)?;
     // Dashboards already listening catch up.
     tx.execute("SELECT pg_notify($1, $2)", &[&schema::JOURNAL_CHANNEL, &lines.len().to_string()]).map_err(fail)?;
