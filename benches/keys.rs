@@ -286,6 +286,18 @@ fn main() {
         }
         row("**every key**", &all);
         println!();
+        // Each press whose window held a frame the clock caused: what each measure charged.
+        for label in &samples.order {
+            for p in samples.by_key[label].iter().filter(|p| p.tick_frames > 0) {
+                println!(
+                    "- {label}: a tick frame in the window; answered {} ms, last byte {} ms, {} bytes",
+                    ms(p.answered),
+                    ms(p.last_byte),
+                    p.bytes
+                );
+            }
+        }
+        println!();
     }
 }
 
