@@ -290,7 +290,8 @@ fn main() {
         for label in &samples.order {
             for p in samples.by_key[label].iter().filter(|p| p.tick_frames > 0) {
                 println!(
-                    "- {label}: a tick frame in the window; answered {} ms, last byte {} ms, {} bytes",
+                    "- {label}: a tick frame in the window{}; answered {} ms, last byte {} ms, {} bytes",
+                    if p.with_tick { " (the answering frame itself)" } else { "" },
                     ms(p.answered),
                     ms(p.last_byte),
                     p.bytes

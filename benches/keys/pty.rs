@@ -30,6 +30,8 @@ pub struct Press {
     pub bytes: usize,
     /// Frames drawn because the minute tick was taken in, within that window.
     pub tick_frames: usize,
+    /// The frame that answered the key also took in the minute tick (the key waited for it).
+    pub with_tick: bool,
 }
 
 pub struct Pty {
@@ -159,18 +161,20 @@ impl Pty {
         let mut buf = Vec::new();
         let mut last = from;
         let mut answered = None;
+        let mut with_tick = false;
         loop {
             if answered.is_none() {
                 for n in first..self.ends.len() {
                     if before.is_none_or(|k| self.frame(n).0 > k) {
                         answered = Some(self.ends[n] - from);
+                        with_tick = n > 0 && self.frame(n).1 > self.frame(n - 1).1;
                         break;
                     }
                 }
             }
             let wait = if answered.is_some() { QUIET } else { GIVE_UP.saturating_sub(from.elapsed()) };
             if wait.is_zero() {
-                return Press { answered: GIVE_UP, last_byte: GIVE_UP, bytes: buf.len(), tick_frames: 0 };
+                return Press { answered: GIVE_UP, last_byte: GIVE_UP, bytes: buf.len(), tick_frames: 0, with_tick };
             }
             if self.read_within(&mut buf, wait) == 0 {
                 if let Some(answered) = answered {
@@ -179,7 +183,7 @@ impl Pty {
                         let before = if n == 0 { 0 } else { self.frame(n - 1).1 };
                         tick_frames += usize::from(self.frame(n).1 > before);
                     }
-                    return Press { answered, last_byte: last - from, bytes: buf.len(), tick_frames };
+                    return Press { answered, last_byte: last - from, bytes: buf.len(), tick_frames, with_tick };
                 }
                 continue;
             }
