@@ -3,9 +3,13 @@
 //! The release `sprout` runs on a pseudo-terminal (120x40) over a generated fleet (100,000
 //! servers and 1,000,000 journal events unless `SPROUT_BENCH_SERVERS` says otherwise, or the
 //! directory in `SPROUT_BENCH_DATA`). For each key the harness writes the key's bytes to the
-//! pty master and reads until the dashboard has ended its frame (the synchronized-update end,
-//! `ESC [ ? 2026 l`) and then written nothing for `QUIET`: the figure is the time from the key
-//! written to the last byte read, and the bytes are everything the dashboard wrote for it.
+//! pty master and reads. Two figures: *answered*, the key written to the end of the first
+//! frame (synchronized update, `ESC [ ? 2026 l`) that had taken the key in, as the dashboard
+//! reports per frame to the file in `SPROUT_BENCH_FRAMES` (see `keys/pty.rs`); and *last
+//! byte*, the key written to the last byte read before `QUIET` of silence (the measure before
+//! frames were told apart: it also counts a frame the minute tick caused just after). The
+//! bytes are everything read until the silence; *tick frames* counts the frames in that
+//! window drawn because the clock's tick was taken in.
 //! One row also presses keys across a minute boundary, while the clock tick re-derives.
 //!
 //! `SPROUT_BENCH_BIN=old,new` measures other builds of `sprout` beside this one, alternating
@@ -16,135 +20,25 @@
 //! `SPROUT_BENCH_SETTLE` (seconds, default 12) waits after the first frame for the header's
 //! background `check` to finish, so it does not compete with the keys on a 2-core machine.
 
+#[path = "keys/pty.rs"]
+mod pty;
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-/// Silence after the frame's end that says the dashboard is done with a key.
-const QUIET: Duration = Duration::from_millis(25);
-/// A key not answered within this is reported as this.
-const GIVE_UP: Duration = Duration::from_secs(10);
-const END_FRAME: &[u8] = b"\x1b[?2026l";
-
-struct Pty {
-    master: std::fs::File,
-    child: Child,
-}
-
-impl Pty {
-    fn spawn(bin: &Path, data: &Path, home: &Path) -> Pty {
-        let mut master = -1;
-        let mut slave = -1;
-        let size = libc::winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
-        // SAFETY: openpty writes two descriptors into the out-parameters; the size is read only.
-        let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &size) };
-        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: both descriptors were just opened and are owned here alone.
-        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-        let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup"));
-        let mut cmd = Command::new(bin);
-        cmd.arg("--data")
-            .arg(data)
-            .arg("--no-presence")
-            .env("TERM", "xterm-256color")
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("SPROUT_CONFIG", home.join("config"))
-            .env_remove("NO_COLOR")
-            .stdin(io(&slave))
-            .stdout(io(&slave))
-            .stderr(io(&slave));
-        // SAFETY: only async-signal-safe calls between fork and exec: a new session whose
-        // controlling terminal is the pty, as a login shell's would be.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn sprout");
-        drop(slave);
-        Pty { master: std::fs::File::from(master), child }
-    }
-
-    /// Bytes available within `wait`, appended to `buf`; 0 on silence.
-    fn read_within(&mut self, buf: &mut Vec<u8>, wait: Duration) -> usize {
-        let mut pfd = libc::pollfd { fd: self.master.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        let ms = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX).max(1);
-        // SAFETY: one pollfd, valid for the call.
-        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if n <= 0 {
-            return 0;
-        }
-        let mut chunk = [0u8; 65536];
-        match self.master.read(&mut chunk) {
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                n
-            }
-            Err(_) => 0,
-        }
-    }
-
-    /// Read until a frame has ended and `QUIET` passes with nothing more: (time of the last
-    /// byte since `from`, bytes read).
-    fn settle(&mut self, from: Instant) -> (Duration, usize) {
-        let mut buf = Vec::new();
-        let mut last = from;
-        let mut framed = false;
-        loop {
-            let wait = if framed { QUIET } else { GIVE_UP.saturating_sub(from.elapsed()) };
-            if wait.is_zero() {
-                return (GIVE_UP, buf.len());
-            }
-            if self.read_within(&mut buf, wait) == 0 {
-                if framed {
-                    return (last - from, buf.len());
-                }
-                continue;
-            }
-            last = Instant::now();
-            framed |= memchr::memmem::find(&buf, END_FRAME).is_some();
-        }
-    }
-
-    fn key(&mut self, bytes: &[u8]) -> (Duration, usize) {
-        let start = Instant::now();
-        self.master.write_all(bytes).expect("write key");
-        self.settle(start)
-    }
-
-    fn quit(mut self) {
-        let _ = self.master.write_all(b"q");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let mut sink = Vec::new();
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            self.read_within(&mut sink, Duration::from_millis(50));
-            sink.clear();
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use pty::{Press, Pty};
 
 /// Samples per key label, in the order first seen.
 #[derive(Default)]
 struct Samples {
     order: Vec<String>,
-    by_key: BTreeMap<String, Vec<(Duration, usize)>>,
+    by_key: BTreeMap<String, Vec<Press>>,
 }
 
 impl Samples {
-    fn add(&mut self, label: &str, sample: (Duration, usize)) {
+    fn add(&mut self, label: &str, sample: Press) {
         if !self.by_key.contains_key(label) {
             self.order.push(label.to_string());
         }
@@ -382,30 +276,45 @@ fn main() {
             bin.display(),
             starts.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", ")
         );
-        println!("| key | n | p50 | p99 | max | bytes (mean) |");
+        println!("| key | n | answered p50 / p99 / max | last byte p50 / p99 / max | bytes (mean) | tick frames |");
         println!("|---|---|---|---|---|---|");
-        let mut all = Vec::new();
+        let mut all: Vec<Press> = Vec::new();
         for label in &samples.order {
             let list = &samples.by_key[label];
-            let mut times: Vec<Duration> = list.iter().map(|s| s.0).collect();
-            times.sort();
-            all.extend(times.iter().copied());
-            let bytes = list.iter().map(|s| s.1).sum::<usize>() / list.len();
-            println!(
-                "| {label} | {} | {} | {} | {} | {bytes} |",
-                list.len(),
-                ms(pct(&times, 50.0)),
-                ms(pct(&times, 99.0)),
-                ms(*times.last().expect("a sample"))
-            );
+            all.extend(list.iter().copied());
+            row(label, list);
         }
-        all.sort();
-        println!(
-            "| **every key** | {} | **{}** | **{}** | **{}** | |\n",
-            all.len(),
-            ms(pct(&all, 50.0)),
-            ms(pct(&all, 99.0)),
-            ms(*all.last().expect("a sample"))
-        );
+        row("**every key**", &all);
+        println!();
+        // Each press whose window held a frame the clock caused: what each measure charged.
+        for label in &samples.order {
+            for p in samples.by_key[label].iter().filter(|p| p.tick_frames > 0) {
+                println!(
+                    "- {label}: a tick frame in the window{}; answered {} ms, last byte {} ms, {} bytes",
+                    if p.with_tick { " (the answering frame itself)" } else { "" },
+                    ms(p.answered),
+                    ms(p.last_byte),
+                    p.bytes
+                );
+            }
+        }
+        println!();
     }
+}
+
+/// p50 / p99 / max of both figures, the mean bytes and the frames the tick caused.
+fn row(label: &str, list: &[Press]) {
+    let spread = |f: fn(&Press) -> Duration| {
+        let mut times: Vec<Duration> = list.iter().map(f).collect();
+        times.sort();
+        format!("{} / {} / {}", ms(pct(&times, 50.0)), ms(pct(&times, 99.0)), ms(*times.last().expect("a sample")))
+    };
+    let bytes = list.iter().map(|p| p.bytes).sum::<usize>() / list.len();
+    let ticks: usize = list.iter().map(|p| p.tick_frames).sum();
+    println!(
+        "| {label} | {} | {} | {} | {bytes} | {ticks} |",
+        list.len(),
+        spread(|p| p.answered),
+        spread(|p| p.last_byte)
+    );
 }

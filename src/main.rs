@@ -257,6 +257,31 @@ fn read_input(tx: std::sync::mpsc::Sender<Wake>) {
     });
 }
 
+/// A line per frame drawn, `<keys> <ticks>`: how many keys and minute ticks the dashboard had
+/// taken in when it drew it, appended to the file named by `SPROUT_BENCH_FRAMES` (set by
+/// `cargo bench --bench keys` alone) so the bench can charge a key with the first frame that
+/// answers it and not with a frame the clock caused. Unset, it costs nothing.
+struct FrameLog {
+    file: Option<std::fs::File>,
+    keys: u64,
+    ticks: u64,
+}
+
+impl FrameLog {
+    fn from_env() -> FrameLog {
+        let file = std::env::var_os("SPROUT_BENCH_FRAMES")
+            .and_then(|path| std::fs::OpenOptions::new().create(true).append(true).open(path).ok());
+        FrameLog { file, keys: 0, ticks: 0 }
+    }
+
+    fn drawn(&mut self) {
+        if let Some(f) = self.file.as_mut() {
+            // A bench aid: a failed write shows there as a frame it cannot explain.
+            let _ = writeln!(f, "{} {}", self.keys, self.ticks);
+        }
+    }
+}
+
 /// Draw, then wait for a key, a resize, a change in the store or the next minute. No busy
 /// loop: the wait is on a channel with a timeout, and nothing is drawn unless something changed.
 fn run(
@@ -286,6 +311,8 @@ fn run(
     let mut watched = Instant::now();
     let mut people_read = Instant::now();
     let mut minute = Utc::now().minute();
+    // For `cargo bench --bench keys` only: which input each frame answered (see `FrameLog`).
+    let mut frames = FrameLog::from_env();
     loop {
         // A terminal that went away without a SIGHUP reaching us (started under setsid, or
         // through su in a session whose terminal closed) reads as end-of-file forever: its
@@ -310,6 +337,7 @@ fn run(
                 ui::draw(frame, app, theme)
             })?;
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
+            frames.drawn();
             dirty = false;
         }
         // The hidden Agenda and Plan, derived ahead on a worker once the data is still.
@@ -331,6 +359,7 @@ fn run(
                         }
                         Event::Key(_) => {
                             app.handle_event(&ev);
+                            frames.keys += 1;
                             dirty = true;
                         }
                         Event::Mouse(m) if settings.mouse => {
@@ -352,7 +381,11 @@ fn run(
                 }
                 Wake::Changed(sprout::store::Changed::Data) => data = true,
                 Wake::Changed(sprout::store::Changed::Presence) => people = true,
-                Wake::Clock => dirty |= clock.poll(app),
+                Wake::Clock => {
+                    let taken = clock.poll(app);
+                    frames.ticks += u64::from(taken);
+                    dirty |= taken;
+                }
                 Wake::Gone => return Ok(()),
             }
             next = rx.try_recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Timeout);
