@@ -412,8 +412,9 @@ fn run(
         }
         if polled {
             watched = Instant::now();
-            if let Some(problems) = checker.poll(app.now) {
-                app.problems = Some(problems);
+            if let Some(counted) = checker.poll(app.now) {
+                app.problems = Some(counted.problems);
+                app.failing = counted.failing;
                 dirty = true;
             }
             let now = Utc::now();

@@ -39,8 +39,8 @@ fn status_and_journal_json_say_per_event_whether_its_signature_is_verified() {
     let json: serde_json::Value = serde_json::from_str(&status.stdout).expect("json");
     let s = &json["signatures"];
     assert_eq!(
-        (s["verified"].as_u64(), s["failed"].as_u64(), s["unproven"].as_u64()),
-        (Some(2), Some(1), Some(1)),
+        (s["verified"].as_u64(), s["failed"].as_u64(), s["unproven"].as_u64(), s["not_proven"].as_u64()),
+        (Some(2), Some(1), Some(1), Some(2)),
         "{s}"
     );
     let events = s["events"].as_array().expect("events");
@@ -54,7 +54,10 @@ fn status_and_journal_json_say_per_event_whether_its_signature_is_verified() {
         (Some(43), Some("unsigned"), Some("?"))
     );
     let text = w.run(&["status"]).stdout;
-    assert!(text.contains("2 event(s) not proven by their operator's key: 1 ✗ (signature fails), 1 ?"), "{text}");
+    assert!(
+        text.contains("2 event(s) not proven by their operator's key: 1 failed ✗ (signature fails), 1 unproven ?"),
+        "{text}"
+    );
     assert!(text.contains("✗ #42 backup by bob: signed by SHA256:"), "{text}");
 
     let journal: serde_json::Value =

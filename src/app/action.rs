@@ -351,6 +351,15 @@ pub const OPEN: Binding =
     binding(&[(KeyCode::Enter, N)], "enter", A::Open, "open server / filter fleet to cell", Open, "open");
 pub const FILTER: Binding =
     binding(&[(KeyCode::Char('/'), N)], "/", A::Filter, "filter (/overdue, /behind>=2, /BOS)", Open, "filter");
+/// The Journal's `/`: the same key, its own examples.
+pub const JOURNAL_FILTER: Binding = binding(
+    &[(KeyCode::Char('/'), N)],
+    "/",
+    A::Filter,
+    "filter (/checkout BOS-IMS01, /jsmith, /unsigned)",
+    Open,
+    "filter",
+);
 /// What can be recorded about the server under the cursor.
 pub const SERVER_RECORDS: [Binding; 6] = [
     binding(&[(KeyCode::Char('c'), N)], "c", A::Record(Write::Checkout), "record a checkout", Command, "checkout"),

@@ -68,6 +68,12 @@ impl App {
     /// A page of text: the move and page keys scroll it (the draw clamps it to the last page);
     /// on a journal event, enter opens its server.
     fn page_key(&mut self, page: Page, scroll: u16, key: KeyEvent) {
+        // From where the page shows: `G` (or paging past the end) leaves the scroll beyond the
+        // last page, and the latest drawing knows where that is.
+        let scroll = match self.page_last.get() {
+            Some((shown, last)) if shown == page => scroll.min(last),
+            _ => scroll,
+        };
         let scroll = match key.code {
             KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
             KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),

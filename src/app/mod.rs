@@ -100,6 +100,9 @@ pub struct App {
     pub suspend: bool,
     /// Problems `sprout check` finds in the data, once a background check has counted them.
     pub problems: Option<usize>,
+    /// Events whose signature fails (`✗`), once the background worker has judged them; `None`
+    /// before, and where signatures do not matter.
+    pub failing: Option<usize>,
     /// This dashboard's presence session, when it announces itself.
     pub session: Option<String>,
     /// Everyone present (this session among them), as last read from the store.
@@ -124,6 +127,9 @@ pub struct App {
     pub too_small: bool,
     /// Rows of the body last drawn, for paging.
     pub page: usize,
+    /// The last scroll the latest drawing of a popup page allowed (its last page), so a key
+    /// scrolls from where the page shows, not from past its end.
+    pub page_last: std::cell::Cell<Option<(Page, u16)>>,
     /// Journal events seen; more after a reload are marked as new.
     pub seen_events: usize,
     /// Servers touched by events this operator has not seen yet (another operator's writes).
@@ -179,6 +185,7 @@ impl App {
             clipboard: None,
             suspend: false,
             problems: None,
+            failing: None,
             session: None,
             people: Vec::new(),
             following: None,
@@ -190,6 +197,7 @@ impl App {
             attendance: Default::default(),
             settle: crate::live::meeting::SETTLE,
             page: 10,
+            page_last: std::cell::Cell::new(None),
             seen_events,
             changed: Default::default(),
             warnings,

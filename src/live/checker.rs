@@ -8,6 +8,20 @@ use chrono::{DateTime, Utc};
 
 use crate::store::Store;
 
+/// How many events' signatures fail (`✗`), judged as `status` judges them (only the events
+/// appended since its kept verdicts); `None` where signatures do not matter.
+pub fn failing(store: &Arc<dyn Store>) -> Option<usize> {
+    crate::cli::status::failing_signatures(store)
+}
+
+/// What a run counted: `check`'s problems, and events whose signature fails (`None` where
+/// signatures do not matter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    pub problems: usize,
+    pub failing: Option<usize>,
+}
+
 /// `sprout check` run in the background, so the header can say how many problems the data
 /// has without slowing the start (the count is kept between starts: `checked`): after the first frame, and again after the data changed
 /// (no sooner than ten seconds, or five times the last run's length). The thread runs at the
@@ -15,7 +29,7 @@ use crate::store::Store;
 pub struct Checker {
     store: Arc<dyn Store>,
     now: DateTime<Utc>,
-    running: Option<std::sync::mpsc::Receiver<usize>>,
+    running: Option<std::sync::mpsc::Receiver<Counted>>,
     /// When the last run started.
     last: Option<Instant>,
     /// How long the last run took: the next waits five times that (ten seconds at least), so
@@ -38,7 +52,9 @@ impl Checker {
         let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
             crate::parallel::background();
             let problems = super::checked::count(&store, now);
-            let _ = tx.send(problems);
+            // Judged as `status` judges them, on this worker, never on a key press.
+            let failing = failing(&store);
+            let _ = tx.send(Counted { problems, failing });
         });
         self.running = spawned.ok().map(|_| rx);
         self.last = Some(Instant::now());
@@ -47,7 +63,7 @@ impl Checker {
 
     /// The count, when a run has finished; starts the next run if one is due and the last
     /// started a minute ago or more.
-    pub fn poll(&mut self, now: DateTime<Utc>) -> Option<usize> {
+    pub fn poll(&mut self, now: DateTime<Utc>) -> Option<Counted> {
         if let Some(rx) = &self.running {
             match rx.try_recv() {
                 Ok(n) => {

@@ -146,7 +146,7 @@ impl SoakState {
             SoakState::AtTarget { verified: true } => "at target".into(),
             SoakState::AtTarget { verified: false } => "at target, verify".into(),
             SoakState::Soaking { day, min, .. } => format!("day {day}/{min}"),
-            SoakState::CheckoutDue { day, max, .. } => format!("due {day}/{max}"),
+            SoakState::CheckoutDue { day, max, .. } => format!("due day {day}/{max}"),
             SoakState::Ready { .. } => "ready".into(),
             SoakState::Overdue { day, max } => format!("overdue {day}/{max}"),
             SoakState::Failed { .. } => "FAILED".into(),

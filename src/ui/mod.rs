@@ -99,7 +99,13 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Some(n) if area.width < 100 => format!("⚠ {n} problem{} │ ", if n == 1 { "" } else { "s" }),
         Some(n) => format!("⚠ check: {n} problem{} │ ", if n == 1 { "" } else { "s" }),
     };
-    let right = format!("{problems}{}{} ", if app.read_only { "READ-ONLY │ " } else { "" }, clock);
+    // Events whose signature fails, once the worker has judged them: someone must look.
+    let failing = match app.failing {
+        Some(0) | None => String::new(),
+        Some(1) => "✗ 1 signature fails │ ".to_string(),
+        Some(n) => format!("✗ {n} signatures fail │ "),
+    };
+    let right = format!("{failing}{problems}{}{} ", if app.read_only { "READ-ONLY │ " } else { "" }, clock);
     // Two blanks always stand between the title and the clock: the title is cut first.
     let room = usize::from(area.width).saturating_sub(right.chars().count() + 2);
     // A narrow terminal drops the program's name before the rollout's.
@@ -273,7 +279,14 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             ])
         }
         _ => match (&app.notice, app.warnings.first().cloned().or_else(|| app.signing_problem())) {
-            (Some(n), _) => Line::styled(n.text.clone(), if n.ok { theme.ok } else { theme.bad }),
+            (Some(n), _) => {
+                // Over a popup the notice has one line: a cut one says where it shows whole.
+                let whole = if matches!(app.overlay, Some(Overlay::Form(_))) { "esc, m: whole" } else { "m: whole" };
+                Line::styled(
+                    cut_noting(&n.text, usize::from(area.width), whole),
+                    if n.ok { theme.ok } else { theme.bad },
+                )
+            }
             (None, Some(w)) => Line::styled(w, theme.warn),
             (None, None) => match app.panes.get(app.tab).filter() {
                 Some(filter) if !filter.is_empty() => Line::from(vec![
@@ -286,6 +299,17 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         },
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// `text` as is when it fits `width`, else cut and ended with "… (`whole`)": where to read it
+/// whole (the `m` messages view keeps every notice).
+pub fn cut_noting(text: &str, width: usize, whole: &str) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let hint = format!("… ({whole})");
+    let keep = width.saturating_sub(hint.chars().count());
+    text.chars().take(keep).collect::<String>().trim_end().to_string() + &hint
 }
 
 /// Footer hints come from the keymap, so they cannot drift from the keys.

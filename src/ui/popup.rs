@@ -33,6 +33,7 @@ pub fn page(frame: &mut Frame, app: &App, theme: &Theme, page: Page, scroll: u16
     let total = lines.len() as u16;
     // Scrolled no further than the last page; the title says when there is more.
     let scroll = scroll.min(total.saturating_sub(room));
+    app.page_last.set(Some((page, total.saturating_sub(room))));
     let below = total.saturating_sub(scroll + room);
     let title = match super::scroll::more_text(usize::from(scroll), usize::from(below)) {
         None => format!(" {name} · esc closes "),
@@ -43,6 +44,22 @@ pub fn page(frame: &mut Frame, app: &App, theme: &Theme, page: Page, scroll: u16
     let title = if title.chars().count() > room { super::fit(&title, room) } else { title };
     let block = Block::default().borders(Borders::ALL).border_style(theme.key).title(Span::styled(title, theme.title));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// Every event kind, in lines of at most 66 columns that break after a comma.
+fn journal_kinds() -> Vec<String> {
+    let mut lines = vec![String::from("   ")];
+    let kinds = crate::model::Event::KINDS;
+    for (n, kind) in kinds.iter().enumerate() {
+        let word = if n + 1 < kinds.len() { format!(" {kind},") } else { format!(" {kind}") };
+        if lines.last().is_some_and(|l| l.chars().count() + word.chars().count() > 66) {
+            lines.push(String::from("   "));
+        }
+        if let Some(l) = lines.last_mut() {
+            l.push_str(&word);
+        }
+    }
+    lines
 }
 
 fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
@@ -58,12 +75,18 @@ fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(Line::default());
     // Only the filters that work on this view.
+    let kinds = journal_kinds();
+    let journal: Vec<&str> = [
+        "  words matching an operator, an event kind or a server:",
+        "    checkout BOS-IMS01    jsmith    backup",
+        "  words matching a mark: unsigned (?), failed (✗), unproven (either)",
+        "  event kinds:",
+    ]
+    .into_iter()
+    .chain(kinds.iter().map(String::as_str))
+    .collect();
     let filter_help: &[&str] = match app.tab {
-        Tab::Journal => &[
-            "  words matching an operator, an event kind or a server:",
-            "    mfinger  checkout  BOS-IMS01  (kinds: install verify backup checkout",
-            "    signoff extend exclude advance backout hotfix priority request ...)",
-        ],
+        Tab::Journal => &journal,
         Tab::Fleet => &[
             "  a word naming a role, site, environment or status means it:",
             "    BOS  mailbox  remote  lab  overdue due ready failed violation",
@@ -77,7 +100,7 @@ fn help(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     if !filter_help.is_empty() && app.panes.get(app.tab).filter().is_some() {
         lines.push(Line::styled("Filter words (all must match)", theme.title));
         for l in filter_help {
-            lines.push(Line::raw(*l));
+            lines.push(Line::raw(l.to_string()));
         }
     }
     let legend = app.panes.get(app.tab).legend();
@@ -99,9 +122,9 @@ fn messages(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     }
     let mut lines = Vec::new();
     for (at, n) in &app.messages {
-        let text = format!("{} {}", at.format("%H:%M"), n.text);
-        for (i, l) in wrap_words(&text, width.max(10)).into_iter().enumerate() {
-            let l = if i == 0 { l } else { format!("      {l}") };
+        // Wrapped inside the time's indent, so the page's own wrapping never splits it again.
+        for (i, l) in wrap_words(&n.text, width.saturating_sub(6).max(10)).into_iter().enumerate() {
+            let l = if i == 0 { format!("{} {l}", at.format("%H:%M")) } else { format!("      {l}") };
             lines.push(Line::styled(l, if n.ok { theme.base } else { theme.bad }));
         }
     }
@@ -183,10 +206,32 @@ fn entry(app: &App, theme: &Theme, p: usize, width: usize) -> Vec<Line<'static>>
     lines
 }
 
+/// The words of `text`, a code span in backticks ("(`ssh -A`)") kept as one where it fits
+/// `width`, so a line never breaks inside it.
+fn tokens(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for word in text.split(' ') {
+        let joined = out.last().map_or(0, |l| l.chars().count()) + 1 + word.chars().count();
+        match out.last_mut() {
+            Some(last) if open && joined <= width => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => out.push(word.to_string()),
+        }
+        if word.matches('`').count() % 2 == 1 {
+            open = !open;
+        }
+    }
+    out
+}
+
 /// `text` in lines of at most `width` characters, broken between words.
 fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut out: Vec<String> = vec![String::new()];
-    for word in text.split(' ') {
+    for word in tokens(text, width) {
+        let word = word.as_str();
         let last = out.last_mut().map_or(0, |l| l.chars().count());
         if last > 0 && last + 1 + word.chars().count() > width {
             out.push(String::new());
@@ -201,6 +246,19 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// A form's problem wrapped between words in `room` columns, three lines at most: the last
+/// of a longer one ends with where to read it whole (esc closes the form, `m` the messages).
+fn problem_lines(form: &Form, room: usize) -> Vec<String> {
+    let Some(p) = &form.problem else { return Vec::new() };
+    let mut lines = wrap_words(&format!("✗ {p}"), room.max(10));
+    if lines.len() > 3 {
+        let rest = lines[2..].join(" ");
+        lines.truncate(2);
+        lines.push(super::cut_noting(&rest, room, "esc, m: whole"));
+    }
+    lines
+}
+
 pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
     // Context lines are cut to the popup's width, so its height is exactly its line count.
     let width = frame.area().width.min(72);
@@ -208,7 +266,7 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
     // The fields, the problem, the summary and the key hints always show: the context gets what
     // is left of the screen, and a long list scrolls inside it (PgUp/PgDn) with a count.
     let summary_rows = form.confirm.as_deref().map_or(0, |s| wrap_words(s, room).len() + 1);
-    let fixed = form.fields.len() + 2 + usize::from(form.problem.is_some()) + summary_rows + 3;
+    let fixed = form.fields.len() + 2 + problem_lines(form, room).len() + summary_rows + 3;
     let for_context = usize::from(frame.area().height).saturating_sub(fixed).max(1);
     let total = form.context.len();
     let start = form.scroll.min(total.saturating_sub(1));
@@ -262,8 +320,9 @@ pub fn form(frame: &mut Frame, form: &Form, theme: &Theme) {
         };
         lines.push(Line::from(vec![label, value]));
     }
-    if let Some(p) = &form.problem {
-        lines.push(Line::styled(super::fit(&format!("✗ {p}"), room), theme.bad));
+    // Why it was refused, whole over up to three lines; longer, cut with where to read it all.
+    for part in problem_lines(form, room) {
+        lines.push(Line::styled(part, theme.bad));
     }
     lines.push(Line::default());
     match &form.confirm {

@@ -40,12 +40,40 @@ impl JournalPane {
     }
 
     fn rebuild(&mut self, snap: &Snapshot) {
-        self.matches = journal_filter(snap.live, snap.names, &self.filter);
+        // The mark words ask for each event's mark: judged once, when this filter is set.
+        let (marks, words): (Vec<&str>, Vec<&str>) =
+            self.filter.split_whitespace().partition(|w| MARK_WORDS.contains(&w.to_lowercase().as_str()));
+        self.matches = journal_filter(snap.live, snap.names, &words.join(" "));
+        if !marks.is_empty() {
+            let all = || (0..snap.live.data.journal.len() as u32).collect();
+            let positions: Vec<u32> = self.matches.take().unwrap_or_else(all);
+            let wanted = |m: Option<Mark>| {
+                marks.iter().all(|w| match w.to_lowercase().as_str() {
+                    "unsigned" => m == Some(Mark::Unproven),
+                    "failed" => m == Some(Mark::Failed),
+                    _ => matches!(m, Some(Mark::Unproven | Mark::Failed)),
+                })
+            };
+            let mut kept = Vec::new();
+            for chunk in positions.chunks(4096) {
+                let at: Vec<usize> = chunk.iter().map(|&p| p as usize).collect();
+                let entries = snap.entries(&at);
+                let found = snap.marks(&at, &entries);
+                kept.extend(chunk.iter().zip(found).filter(|(_, m)| wanted(*m)).map(|(&p, _)| p));
+            }
+            self.matches = Some(kept);
+        }
         self.scroll.clamp(self.len(snap.live));
     }
 }
 
-const KEYS: &[Binding] = &[OPEN, action::FILTER];
+const KEYS: &[Binding] = &[OPEN, action::JOURNAL_FILTER];
+
+/// Filter words that match an event's mark: `?` (unsigned), `✗` (failed), either (unproven).
+pub const MARK_WORDS: [&str; 3] = ["unsigned", "unproven", "failed"];
+
+/// What an empty match says: the words the Journal's filter understands.
+pub const FILTER_WORDS: &str = "  none match: words are operators, kinds, servers, unsigned, failed, unproven";
 
 const VERIFIED: (&str, &str) =
     ("✓", "signed by a key listed for its operator (where signatures are on): no mark means not proven");
@@ -58,6 +86,14 @@ pub const SIGNATURE_LEGEND: &[(&str, &str)] = &[VERIFIED, UNPROVEN, FAILED];
 /// A derived fact's mark (`live::rests`).
 pub const RESTS: (&str, &str) =
     ("?✗ #n", "a fact (a gate, a level, an install) rests on event #n, which no key proves: it still counts");
+
+/// The Server view's: its history lines carry an event's own mark, its levels and gates a fact's.
+pub const SERVER_LEGEND: &[(&str, &str)] = &[
+    ("✓", "on a history line: signed by a key listed for its operator (on a level: current)"),
+    UNPROVEN,
+    FAILED,
+    RESTS,
+];
 
 /// The marks of events and of the facts that rest on them.
 pub const FACT_LEGEND: &[(&str, &str)] = &[UNPROVEN, FAILED, RESTS];
@@ -175,7 +211,16 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
         ]));
     }
     let cursor = pane.scroll.cursor.checked_sub(first);
-    table::render(frame, inner, theme, None, rows, cursor, Line::styled("  no events match", theme.dim), more);
+    table::render(
+        frame,
+        inner,
+        theme,
+        None,
+        rows,
+        cursor,
+        Line::styled(if pane.filter.trim().is_empty() { "  no events" } else { FILTER_WORDS }, theme.dim),
+        more,
+    );
 }
 
 /// Journal positions whose operator, kind or server matches every word of `filter`

@@ -29,7 +29,7 @@ pub struct ServerPane {
 
 impl View for ServerPane {
     fn legend(&self) -> &'static [(&'static str, &'static str)] {
-        super::journal::FACT_LEGEND
+        super::journal::SERVER_LEGEND
     }
 
     fn keys(&self) -> Vec<&'static Binding> {
@@ -87,7 +87,7 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
             Span::styled(c.label(), theme.compliance(c)),
         ];
         if let Some((_, seq, mark)) = levels.iter().find(|(product, ..)| *product == cell.product) {
-            spans.push(rest_span(" set by", &[(*seq, *mark)], theme));
+            spans.push(rest_span("set by", &[(*seq, *mark)], theme));
         }
         lines.push(Line::from(spans));
         if let Some(a) = rules::advice::wait_for_release(p, cell.behind, &pending, today) {
@@ -261,7 +261,8 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
     scroll::render_more(frame, inner, more);
 }
 
-/// " ? rests on #41, unsigned" (or ✗, its signature fails), in the mark's style.
+/// " ? rests on #41, unsigned" (or ✗, its signature fails), in the mark's style; after
+/// `before` ("set by"): " (set by #41: ? unsigned)".
 fn rest_span(before: &str, rests: &[(u64, Mark)], theme: &Theme) -> Span<'static> {
     let failed = rests.iter().any(|(_, m)| *m == Mark::Failed);
     let (mark, why, style) = if failed {
@@ -270,7 +271,13 @@ fn rest_span(before: &str, rests: &[(u64, Mark)], theme: &Theme) -> Span<'static
         (Mark::Unproven, "unsigned", theme.warn)
     };
     let seq = rests.first().map_or(0, |(s, _)| *s);
-    Span::styled(format!("{before} {} rests on #{seq}, {why}", mark.symbol()), style)
+    if before.is_empty() {
+        Span::styled(format!(" {} rests on #{seq}, {why}", mark.symbol()), style)
+    } else {
+        // After a level: "(set by #30: ? unsigned)", what set it and why that is not proven.
+        let why = if failed { "signature fails" } else { why };
+        Span::styled(format!(" ({before} #{seq}: {} {why})", mark.symbol()), style)
+    }
 }
 
 /// Per product, the install or back-out that put the server at its level (the latest of the

@@ -14,6 +14,14 @@ use super::{Context, Format, Outcome, load, rollout_index};
 
 pub(crate) mod compact;
 mod signed;
+
+/// How many events' signatures fail (`✗`), judged as `status` judges them (the verdicts kept
+/// beside the cache, so only events appended since are verified); `None` where signatures do
+/// not matter or the data cannot be read. For the dashboard's header, on its worker.
+pub fn failing_signatures(store: &std::sync::Arc<dyn crate::store::Store>) -> Option<usize> {
+    let loaded = crate::live::load(store).ok()?;
+    signed::build(&loaded).ok().flatten().map(|b| b.signatures.failed)
+}
 mod text;
 use text::text;
 

@@ -18,6 +18,10 @@ pub struct Signatures {
     pub unproven: usize,
     /// Events marked `✗` (a signature or key change that fails).
     pub failed: usize,
+    /// Events not proven by their operator's key, `unproven` and `failed` together: the text's
+    /// "n event(s) not proven" (said from the counts, never kept).
+    #[serde(default)]
+    pub not_proven: usize,
     /// The marked events, oldest first; the first `KEPT` of them.
     pub events: Vec<Marked>,
     /// Key changes that counted only because team.ron (inside the data directory) names their
@@ -78,6 +82,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Built>, String> {
             unsigned: 0,
             unproven: 0,
             failed: 0,
+            not_proven: 0,
             events: Vec::new(),
             warnings: Vec::new(),
         };
@@ -119,6 +124,7 @@ pub fn build(loaded: &Loaded) -> Result<Option<Built>, String> {
         }
         (s, marked) = (kept.signatures, kept.marked);
     }
+    s.not_proven = s.unproven + s.failed;
     // Said from the key changes as read now, never from kept verdicts.
     s.warnings = signing.warnings().into_iter().map(|(seq, why)| format!("#{seq}: {why}")).collect();
     Ok(Some(Built { signatures: s, signing, marked }))
@@ -147,7 +153,7 @@ pub fn text(s: &Signatures, out: &mut String, bullet: &str) {
         return;
     }
     out.push_str(&format!(
-        "{bullet}{marked} event(s) not proven by their operator's key: {} ✗ (signature fails), {} ? (unsigned{})\n",
+        "{bullet}{marked} event(s) not proven by their operator's key: {} failed ✗ (signature fails), {} unproven ? (unsigned{})\n",
         s.failed,
         s.unproven,
         if s.required { "; this directory requires every event signed" } else { " by an operator who has a key" }

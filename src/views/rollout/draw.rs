@@ -114,7 +114,7 @@ fn gate_line(pane: &RolloutPane, row: GateRow, theme: &Theme) -> Line<'static> {
                 let (m, st) = if failed { (Mark::Failed, theme.bad) } else { (Mark::Unproven, theme.warn) };
                 spans.push(Span::styled(format!("{} ", m.symbol()), st));
                 spans.push(Span::styled(g.gate.label(), style));
-                let more = if rests.len() > 1 { format!(" +{}", rests.len() - 1) } else { String::new() };
+                let more = if rests.len() > 1 { format!(" and {} more", rests.len() - 1) } else { String::new() };
                 spans.push(Span::styled(format!("  rests on #{seq}{more}"), st));
             } else {
                 spans.push(Span::styled(g.gate.label(), style));

@@ -143,7 +143,9 @@ impl View for RolloutPane {
             ("✓ ▶ ·", "phases: done, open now, to come; (n) how many members"),
             ("██░░┊", "soak: days soaked of the maximum, ┊ where the minimum ends"),
             ("15/14", "day 15 of a 14-day maximum; ✗ overdue · ! checkout due · … soaking · ✓ ready"),
-            ("✓ ?", "a gate met, but resting on an unsigned event (?) or one whose signature fails (✗)"),
+            ("✓ ✗", "a gate: met, or not (its first mark)"),
+            ("✓ ? ✗ ✗", "a gate's second mark: it rests on an unsigned event (?) or on one whose signature fails (✗)"),
+            ("k more", "rests on #n and k more: k more events no key proves; it still counts"),
             super::journal::RESTS,
         ]
     }
