@@ -11,7 +11,7 @@ use crate::store::Store;
 /// How many events' signatures fail (`✗`), judged as `status` judges them (only the events
 /// appended since its kept verdicts); `None` where signatures do not matter.
 pub fn failing(store: &Arc<dyn Store>) -> Option<usize> {
-    crate::cli::status::failing_signatures(store)
+    super::verdicts::failing(store)
 }
 
 /// What a run counted: `check`'s problems, and events whose signature fails (`None` where

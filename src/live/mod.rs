@@ -10,6 +10,7 @@ pub mod meeting;
 mod parts;
 pub mod rests;
 pub mod signing;
+pub mod verdicts;
 pub mod write;
 
 use std::sync::Arc;

@@ -15,13 +15,6 @@ use super::{Context, Format, Outcome, load, rollout_index};
 pub(crate) mod compact;
 mod signed;
 
-/// How many events' signatures fail (`✗`), judged as `status` judges them (the verdicts kept
-/// beside the cache, so only events appended since are verified); `None` where signatures do
-/// not matter or the data cannot be read. For the dashboard's header, on its worker.
-pub fn failing_signatures(store: &std::sync::Arc<dyn crate::store::Store>) -> Option<usize> {
-    let loaded = crate::live::load(store).ok()?;
-    signed::build(&loaded).ok().flatten().map(|b| b.signatures.failed)
-}
 mod text;
 use text::text;
 
@@ -49,7 +42,7 @@ struct Report {
     as_of: Option<chrono::DateTime<chrono::Utc>>,
     /// Each event's signature where signatures matter (docs/json.md); `null` where no key is
     /// trusted and none required.
-    signatures: Option<signed::Signatures>,
+    signatures: Option<crate::live::verdicts::Signatures>,
 }
 
 /// One person present, and where they are looking.
@@ -443,7 +436,7 @@ pub fn run(ctx: &Context, format: Format, out: &mut dyn Write, err: &mut dyn Wri
     let r = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let mut report = build(ctx.store().place(), ctx.now, &loaded.data, &loaded.state, r);
     report.as_of = ctx.as_of;
-    if let Some(built) = signed::build(&loaded).map_err(super::Failure)? {
+    if let Some(built) = crate::live::verdicts::build(&loaded).map_err(super::Failure)? {
         if let Some(ro) = &mut report.rollout {
             signed::rests_on(&loaded, &built, ro).map_err(super::Failure)?;
         }
