@@ -80,18 +80,9 @@ fn keep(store: &Arc<dyn Store>, kept: &Kept) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::live::fixture::{now, sample};
     use crate::model::Event;
-    use crate::store::{MemoryStore, Operator};
-
-    fn now() -> DateTime<Utc> {
-        crate::store::sample::anchor()
-    }
-
-    fn sample() -> (Arc<MemoryStore>, Arc<dyn Store>) {
-        let memory = Arc::new(MemoryStore::sample(now()).expect("sample"));
-        let store: Arc<dyn Store> = memory.clone();
-        (memory, store)
-    }
+    use crate::store::Operator;
 
     #[test]
     fn a_count_is_kept_and_taken_while_the_data_is_unchanged() {

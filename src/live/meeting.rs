@@ -177,11 +177,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::live::fixture::now;
     use crate::store::{MemoryStore, Presence, Store};
-
-    fn now() -> DateTime<Utc> {
-        crate::store::sample::anchor()
-    }
 
     fn presence(operator: &str, at: DateTime<Utc>) -> Presence {
         Presence {

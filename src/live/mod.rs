@@ -295,21 +295,33 @@ pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
     Ok(Some(CatchUp::Reloaded))
 }
 
+/// The sample in a memory store, at the sample's own time: what this layer's tests start from.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Event;
-    use crate::store::{MemoryStore, Operator};
+pub(crate) mod fixture {
+    use std::sync::Arc;
 
-    fn now() -> DateTime<Utc> {
+    use chrono::{DateTime, Utc};
+
+    use crate::store::{MemoryStore, Store};
+
+    pub fn now() -> DateTime<Utc> {
         crate::store::sample::anchor()
     }
 
-    fn sample() -> (Arc<MemoryStore>, Arc<dyn Store>) {
+    /// The store, and the same store as the layers above hold it.
+    pub fn sample() -> (Arc<MemoryStore>, Arc<dyn Store>) {
         let memory = Arc::new(MemoryStore::sample(now()).expect("sample"));
         let store: Arc<dyn Store> = memory.clone();
         (memory, store)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{now, sample};
+    use super::*;
+    use crate::model::Event;
+    use crate::store::Operator;
 
     fn backup(loaded: &mut Loaded, who: &str, note: &str) -> Result<Recorded, WriteError> {
         let op = Operator { name: who.into(), from: None };
