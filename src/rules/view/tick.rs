@@ -1,0 +1,102 @@
+//! The minute clock's share of a fleet view: only what reads the clock, derived apart from the
+//! view (on a worker) and taken in.
+
+use chrono::{DateTime, Utc};
+
+use super::{FleetView, RolloutView, ServerRow, rollout_view};
+use crate::model::Data;
+use crate::rules::phase::{SoakState, Start, Window, soak_state};
+use crate::rules::replay::State;
+
+/// What the clock changed in a fleet view within one day (`FleetView::ticked`): derived
+/// apart from the view, on a worker, and taken in with `FleetView::take_tick`.
+#[derive(Debug, Clone)]
+pub struct Ticked {
+    /// The servers whose soak changed, and their soak now.
+    soaks: Vec<(usize, Option<SoakState>)>,
+    /// The selected rollout's view at the new time.
+    rollout: Option<std::sync::Arc<RolloutView>>,
+}
+
+impl FleetView {
+    /// The clock moved from `before` to `now`: re-derive only what reads the clock. Within one
+    /// day (UTC, the date levels and hot fixes are judged on) that is the soak of servers
+    /// installed in a phase and the rollout's gates and waiting-on: the same result as `build`
+    /// at `now`, without building 100,000 rows. Returns the servers whose row changed, or `None`
+    /// when the date changed and everything must be derived again.
+    pub fn tick(
+        &mut self,
+        data: &Data,
+        state: &State,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<Vec<usize>> {
+        let ticked = self.ticked(data, state, before, now)?;
+        Some(self.take_tick(ticked).0)
+    }
+
+    /// `tick` without changing the view: what changed, for `take_tick` (`None`: the date
+    /// changed, build everything again). Reads the view, so a worker can derive it while the
+    /// dashboard goes on with keys.
+    pub fn ticked(&self, data: &Data, state: &State, before: DateTime<Utc>, now: DateTime<Utc>) -> Option<Ticked> {
+        Self::ticked_rows(&self.rows, self.rollout.as_ref().map(|v| v.rollout), data, state, before, now)
+    }
+
+    /// `ticked` over a view's rows with rollout `r` selected: all a worker needs of the view.
+    pub fn ticked_rows(
+        rows: &[ServerRow],
+        r: Option<usize>,
+        data: &Data,
+        state: &State,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<Ticked> {
+        if before.date_naive() != now.date_naive() {
+            return None;
+        }
+        let Some(r) = r else {
+            return Some(Ticked { soaks: Vec::new(), rollout: None });
+        };
+        let (ro, progress) = (&data.plan.rollouts[r], &state.progress[r]);
+        let mut soaks = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let (Some(p), Some(_), Some(record)) = (row.phase, row.soak, progress.members.get(i)) else { continue };
+            // Before an install, a soak's state does not read the clock.
+            if record.installed_at.is_none() {
+                continue;
+            }
+            let window = Window::of(ro, p, progress.extra_days[p]);
+            let soak = Some(soak_state(record, Start::Installable, window, now));
+            if soak != row.soak {
+                soaks.push((i, soak));
+            }
+        }
+        // The gates read the rows' soaks: at the new time, in a copy when any changed.
+        let rollout = if soaks.is_empty() {
+            rollout_view(data, state, r, rows, now)
+        } else {
+            let mut rows = rows.to_vec();
+            for &(i, soak) in &soaks {
+                rows[i].soak = soak;
+            }
+            rollout_view(data, state, r, &rows, now)
+        };
+        Some(Ticked { soaks, rollout: Some(std::sync::Arc::new(rollout)) })
+    }
+
+    /// Take in what `ticked` derived from this view: returns the servers whose row changed,
+    /// and the rollout's view it replaced (the caller may free it off the input path).
+    pub fn take_tick(&mut self, ticked: Ticked) -> (Vec<usize>, Option<std::sync::Arc<RolloutView>>) {
+        if !ticked.soaks.is_empty() {
+            let rows = std::sync::Arc::make_mut(&mut self.rows);
+            for &(i, soak) in &ticked.soaks {
+                rows[i].soak = soak;
+            }
+        }
+        let old = match ticked.rollout {
+            Some(new) => self.rollout.replace(new),
+            None => None,
+        };
+        (ticked.soaks.into_iter().map(|(i, _)| i).collect(), old)
+    }
+}
