@@ -218,15 +218,37 @@ fn draw_tabs(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         0 => {}
         n => meeting.push_str(&format!("{} here │ ", n + 1)),
     }
-    let who = format!("{meeting}{} │ {}", app.operator.name, app.place);
     let room = usize::from(area.width).saturating_sub(used + 1);
     if room > 8 {
-        // Cut at the end: whom you follow and who you are matter more than the path.
-        let who = if who.chars().count() > room { fit(&who, room) } else { who };
+        let who = who_line(&meeting, &app.operator.name, &app.place, room);
         spans.push(Span::raw(" ".repeat(room - who.chars().count())));
         spans.push(Span::styled(who, if app.following.is_some() { theme.warn } else { theme.dim }));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The header's right end in `room` columns: the meeting, who you are, where the data is.
+/// Whom you follow and who you are matter more than the place, so a long place gives way
+/// first, from its start: its end (the directory's own name, the database's) is what tells two
+/// places apart.
+fn who_line(meeting: &str, operator: &str, place: &str, room: usize) -> String {
+    let who = format!("{meeting}{operator} │ {place}");
+    let n = who.chars().count();
+    if n <= room {
+        return who;
+    }
+    let head = n - place.chars().count();
+    let keep = room.saturating_sub(head + 1);
+    if keep >= 8 {
+        let end: String = place.chars().skip(place.chars().count() - keep).collect();
+        // From a separator, when one is near: "…/east" rather than "…ta/east".
+        let end = match end.find('/') {
+            Some(at) if end[at..].chars().count() >= 8 => &end[at..],
+            _ => &end,
+        };
+        return format!("{meeting}{operator} │ …{end}");
+    }
+    fit(&who, room)
 }
 
 /// Rows the notice takes at `width`, with the active filter's line below it.
@@ -330,4 +352,20 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         spans.push(Span::styled(hint, theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::who_line;
+
+    #[test]
+    fn a_long_place_gives_way_from_its_start_so_its_name_shows() {
+        let place = "postgres://alice@db.example.org:5432/sprout_fleet_east";
+        let who = who_line("", "alice", place, 30);
+        assert_eq!(who, "alice │ …/sprout_fleet_east");
+        assert!(who.chars().count() <= 30);
+        assert_eq!(who_line("● meeting #4 │ ", "bob", "/srv/data", 40), "● meeting #4 │ bob │ /srv/data");
+        // With no room for a useful end of the place, the line is cut at its end as before.
+        assert_eq!(who_line("▶ following alice │ ", "bob", "/srv/sprout/east", 26), "▶ following alice │ bob │…");
+    }
 }
