@@ -146,6 +146,12 @@ fn cached(loaded: &Loaded, digest: &str) -> Option<(Signatures, Seqs, usize)> {
 /// How many events' signatures fail (`✗`), for the dashboard's header: counted on its background
 /// worker, never on a key press; `None` where signatures do not matter or the data cannot be read.
 pub fn failing(store: &std::sync::Arc<dyn crate::store::Store>) -> Option<usize> {
+    // Whether signatures matter is known from the trust root alone (`Signing::in_use`): where
+    // they do not, the store is not loaded a second time beside the dashboard's own state.
+    let root = crate::store::trust::load(&store.place()).ok()?;
+    if !root.required && root.keys.is_empty() {
+        return None;
+    }
     let loaded = super::load(store).ok()?;
     build(&loaded).ok().flatten().map(|b| b.signatures.failed)
 }
