@@ -165,7 +165,7 @@ pub fn import(
             site: String::new(),
             remote: false,
             environment: Environment::Production,
-            products: BTreeMap::new(),
+            products: Default::default(),
             hot_fixes: Vec::new(),
             users: 0,
             replaces: None,

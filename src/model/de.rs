@@ -1,11 +1,8 @@
 //! Reading the files strictly where serde alone is lenient: a date says it is a date and the
-//! form it wants; a map names a duplicate key instead of silently keeping the last value.
-
-use std::collections::BTreeMap;
-use std::fmt;
+//! form it wants. (A server's products name a duplicate key: `model::levels`.)
 
 use chrono::NaiveDate;
-use serde::de::{self, MapAccess, Visitor};
+use serde::de;
 use serde::{Deserializer, Serializer};
 
 /// `"2000-10-10"`: a date as YYYY-MM-DD.
@@ -42,29 +39,6 @@ pub mod date {
             text.map(|t| parse(&t).map_err(de::Error::custom)).transpose()
         }
     }
-}
-
-/// A map whose keys must each appear once (`products: {"nt4": 5, "nt4": 6}` is refused).
-pub fn unique_keys<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, u8>, D::Error> {
-    struct Unique;
-    impl<'de> Visitor<'de> for Unique {
-        type Value = BTreeMap<String, u8>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a map of product ids to service-pack levels")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = BTreeMap::new();
-            while let Some((key, value)) = map.next_entry::<String, u8>()? {
-                if out.insert(key.clone(), value).is_some() {
-                    return Err(de::Error::custom(format!("duplicate key \"{key}\": each product is listed once")));
-                }
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_map(Unique)
 }
 
 #[cfg(test)]

@@ -1,7 +1,5 @@
 //! The fleet: the inventory baseline of roles and servers.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -78,8 +76,7 @@ pub struct Server {
     pub remote: bool,
     pub environment: Environment,
     /// Installed products and their service-pack level (0 = none).
-    #[serde(deserialize_with = "super::de::unique_keys")]
-    pub products: BTreeMap<String, u8>,
+    pub products: super::Levels,
     /// Installed hot fixes, in the order they were applied.
     #[serde(default)]
     pub hot_fixes: Vec<String>,

@@ -28,7 +28,7 @@ pub fn manifest(catalog: &Catalog, server: &Server) -> Vec<Step> {
     // Products whose requirements are placed go next; a cycle falls back to name order.
     while !pending.is_empty() {
         let ready = pending.iter().position(|id| {
-            requirements(catalog, id, server.products.get(*id).copied().unwrap_or(0))
+            requirements(catalog, id, server.products.get(id).copied().unwrap_or(0))
                 .iter()
                 .all(|req| !pending.contains(req) || *req == *id)
         });
