@@ -5,6 +5,7 @@ pub mod de;
 pub mod fleet;
 pub mod index;
 pub mod journal;
+pub mod on_demand;
 pub mod rollout;
 pub mod team;
 pub mod trust;
@@ -13,6 +14,7 @@ pub use catalog::{Catalog, HotFix, NextRelease, Product, Requirement, ServicePac
 pub use fleet::{Environment, Fleet, Freeze, Hours, Role, Server, Site};
 pub use index::{JournalIndex, LineRef};
 pub use journal::{Asked, Attendee, CheckoutResult, Entry, Event, Signature};
+pub use on_demand::OnDemand;
 pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak, Stagger};
 pub use team::Team;
 

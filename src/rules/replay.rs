@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Asked, CheckoutResult, Data, Entry, Event, Rollout, Server};
+use crate::model::{Asked, CheckoutResult, Data, Entry, Event, OnDemand, Rollout, Server};
 
 use super::meeting::Meeting;
 
@@ -108,7 +108,7 @@ pub struct Progress {
     /// later changes of membership.
     pub checked: Vec<Vec<(String, u32)>>,
     /// Indexed like `State::servers`.
-    pub members: Vec<MemberRecord>,
+    pub members: OnDemand<MemberRecord>,
     /// Override requests waiting for confirmation, oldest first.
     pub requests: Vec<Request>,
     /// Servers backed out and not re-installed since (few): what may halt a phase.
@@ -124,7 +124,7 @@ impl Progress {
             extra_days: vec![0; n],
             signoffs: vec![Vec::new(); n],
             checked: vec![Vec::new(); n],
-            members: vec![MemberRecord::default(); servers],
+            members: vec![MemberRecord::default(); servers].into(),
             requests: Vec::new(),
             backed_out: Vec::new(),
         }
@@ -133,17 +133,17 @@ impl Progress {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
-    pub servers: Vec<Server>,
+    pub servers: OnDemand<Server>,
     /// Server indices sorted by name, for lookups without a second copy of every name.
     pub(crate) by_name: Vec<u32>,
     /// One per rollout of the plan, in plan order.
     pub progress: Vec<Progress>,
     /// Per server, the positions in the journal of the events about it.
-    pub history: Vec<Vec<u32>>,
-    pub last_backup: Vec<Option<DateTime<Utc>>>,
-    pub last_install: Vec<Option<DateTime<Utc>>>,
+    pub history: OnDemand<Vec<u32>>,
+    pub last_backup: OnDemand<Option<DateTime<Utc>>>,
+    pub last_install: OnDemand<Option<DateTime<Utc>>>,
     /// Per server, the level each install replaced, for back-out.
-    pub(crate) previous_levels: Vec<Vec<(String, u8)>>,
+    pub(crate) previous_levels: OnDemand<Vec<(String, u8)>>,
     /// Server indices by a hash of the name, built on the first lookup: one hash per journal
     /// event instead of a binary search of string comparisons (names never change).
     pub(crate) names: NameIndex,
@@ -153,11 +153,44 @@ pub struct State {
 
 /// Derived from `State::servers`, so it takes no part in comparisons.
 #[derive(Debug, Clone, Default)]
-pub struct NameIndex(std::sync::OnceLock<std::collections::HashMap<u64, Vec<u32>>>);
+pub struct NameIndex {
+    hashed: std::sync::OnceLock<std::collections::HashMap<u64, Vec<u32>>>,
+    /// The names in `by_name`'s order as the derived-state cache keeps them: a lookup searches
+    /// them without reading any server back.
+    sorted: Option<std::sync::Arc<SortedNames>>,
+}
+
+impl NameIndex {
+    pub(crate) fn sorted(names: SortedNames) -> NameIndex {
+        NameIndex { hashed: Default::default(), sorted: Some(std::sync::Arc::new(names)) }
+    }
+}
 
 impl PartialEq for NameIndex {
     fn eq(&self, _: &NameIndex) -> bool {
         true
+    }
+}
+
+/// Server names in name order, as one block: name `k` is `names[starts[k]..starts[k + 1]]`.
+#[derive(Debug)]
+pub struct SortedNames {
+    starts: Vec<u32>,
+    names: Vec<u8>,
+}
+
+impl SortedNames {
+    /// `starts` ascending from 0, its last the length of `names`.
+    pub(crate) fn new(starts: Vec<u32>, names: Vec<u8>) -> SortedNames {
+        SortedNames { starts, names }
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    fn name(&self, k: usize) -> &[u8] {
+        self.names.get(self.starts[k] as usize..self.starts[k + 1] as usize).unwrap_or_default()
     }
 }
 
@@ -174,13 +207,13 @@ impl State {
         let mut by_name: Vec<u32> = (0..n as u32).collect();
         by_name.sort_unstable_by(|&a, &b| servers[a as usize].name.cmp(&servers[b as usize].name));
         State {
-            servers,
+            servers: servers.into(),
             by_name,
             progress: data.plan.rollouts.iter().map(|r| Progress::new(r, n)).collect(),
-            history: vec![Vec::new(); n],
-            last_backup: vec![None; n],
-            last_install: vec![None; n],
-            previous_levels: vec![Vec::new(); n],
+            history: vec![Vec::new(); n].into(),
+            last_backup: vec![None; n].into(),
+            last_install: vec![None; n].into(),
+            previous_levels: vec![Vec::new(); n].into(),
             names: NameIndex::default(),
             meeting: None,
         }
@@ -201,7 +234,19 @@ impl State {
     }
 
     pub fn server_index(&self, name: &str) -> Option<usize> {
-        let index = self.names.0.get_or_init(|| {
+        if let Some(sorted) = &self.names.sorted
+            && sorted.len() == self.by_name.len()
+        {
+            // The lowest index of that name, as the hash lookup finds it.
+            let (mut k, mut end) = (0, sorted.len());
+            while k < end {
+                let mid = k + (end - k) / 2;
+                if sorted.name(mid) < name.as_bytes() { k = mid + 1 } else { end = mid }
+            }
+            let same = (k..sorted.len()).take_while(|&k| sorted.name(k) == name.as_bytes());
+            return same.map(|k| self.by_name[k] as usize).min().filter(|&i| self.servers[i].name == name);
+        }
+        let index = self.names.hashed.get_or_init(|| {
             let mut map: std::collections::HashMap<u64, Vec<u32>> =
                 std::collections::HashMap::with_capacity(self.servers.len());
             for (i, s) in self.servers.iter().enumerate() {
@@ -210,6 +255,13 @@ impl State {
             map
         });
         index.get(&name_hash(name))?.iter().map(|&i| i as usize).find(|&i| self.servers[i].name == name)
+    }
+
+    /// Whether a part read back from the derived-state cache did not match its sum: an answer
+    /// from this state may be wrong (every part read back shares one flag).
+    pub fn damaged(&self) -> bool {
+        let members = self.progress.iter().any(|p| p.members.damaged());
+        members || self.servers.damaged() || self.history.damaged() || self.last_backup.damaged()
     }
 
     pub fn server(&self, name: &str) -> Option<&Server> {
