@@ -76,10 +76,10 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<L
     crate::parallel::join(
         || {
             let _ = (state.servers.as_vec(), state.last_backup.as_vec(), state.last_install.as_vec());
-            let _ = state.previous_levels.as_vec();
+            let _ = (state.previous_levels.as_vec(), state.history.as_vec());
         },
         || {
-            let _ = (journal.lines.as_vec(), state.history.as_vec());
+            let _ = journal.lines.as_vec();
             state.progress.iter().for_each(|p| {
                 let _ = p.members.as_vec();
             });

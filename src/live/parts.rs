@@ -216,11 +216,11 @@ impl Reader {
         &self,
         spans: Vec<Span>,
         n: usize,
-        decode: fn(&[u8]) -> Option<Vec<T>>,
+        decode: fn(&[u8], &mut Vec<T>) -> Option<()>,
     ) -> Option<OnDemand<T>> {
         let starts = spans.iter().map(|s| usize::try_from(s.first).ok()).collect::<Option<Vec<_>>>()?;
         let reader = self.clone();
-        let fetch = Arc::new(move |c: usize| decode(&reader.bytes(spans.get(c)?)?));
+        let fetch = Arc::new(move |c: usize, out: &mut Vec<T>| decode(&reader.bytes(spans.get(c)?)?, out));
         OnDemand::pending(n, starts, fetch, self.damaged.clone())
     }
 
@@ -228,11 +228,12 @@ impl Reader {
     /// `None` if they do not fit together.
     pub fn state(&self, head: StateHead<ProgressHead>) -> Option<(State, JournalIndex)> {
         let StateHead { servers: n, progress, meeting, journal: j, chunks } = head;
-        let times = |b: &[u8]| -> Option<Vec<Option<DateTime<Utc>>>> {
+        let times = |b: &[u8], out: &mut Vec<Option<DateTime<Utc>>>| -> Option<()> {
             let n: Vec<Option<i64>> = postcard::from_bytes(b).ok()?;
-            Some(n.into_iter().map(|t| t.map(DateTime::from_timestamp_nanos)).collect())
+            out.extend(n.into_iter().map(|t| t.map(DateTime::from_timestamp_nanos)));
+            Some(())
         };
-        let members = chunks.members.into_iter().map(|spans| self.field(spans, n, |b| postcard::from_bytes(b).ok()));
+        let members = chunks.members.into_iter().map(|spans| self.field(spans, n, extend));
         let progress = (progress.into_iter().zip(members))
             .map(|(p, members)| {
                 Some(Progress {
@@ -249,18 +250,18 @@ impl Reader {
             .collect::<Option<Vec<_>>>()?;
         let (by_name, names) = self.names(&chunks.names, n)?;
         let state = State {
-            servers: self.field(chunks.servers, n, |b| postcard::from_bytes(b).ok())?,
+            servers: self.field(chunks.servers, n, extend)?,
             by_name,
             progress,
-            history: self.field(chunks.history, n, |b| postcard::from_bytes(b).ok())?,
+            history: self.field(chunks.history, n, extend)?,
             last_backup: self.field(chunks.last_backup, n, times)?,
             last_install: self.field(chunks.last_install, n, times)?,
-            previous_levels: self.field(chunks.previous_levels, n, |b| postcard::from_bytes(b).ok())?,
+            previous_levels: self.field(chunks.previous_levels, n, extend)?,
             names: crate::rules::replay::NameIndex::sorted(names),
             meeting,
         };
         let mut journal = JournalIndex::default();
-        journal.lines = self.field(chunks.lines, j.lines, |b| postcard::from_bytes(b).ok())?;
+        journal.lines = self.field(chunks.lines, j.lines, lines)?;
         journal.operators = j.operators;
         journal.end = j.end;
         journal.line_count = j.line_count;
@@ -283,5 +284,66 @@ impl Reader {
             && starts.windows(2).all(|w| w[0] <= w[1])
             && starts.last().is_some_and(|&end| end as usize == names.len());
         fits.then(|| (order, crate::rules::replay::SortedNames::new(starts, names.to_vec())))
+    }
+}
+
+/// A chunk of the journal's lines, decoded as postcard encodes them (`LineRef`'s fields in
+/// order: varints but `kind`, a byte) without serde: a million lines are read at every start.
+fn lines(bytes: &[u8], out: &mut Vec<crate::model::LineRef>) -> Option<()> {
+    fn varint(bytes: &mut &[u8]) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&b, rest) = bytes.split_first()?;
+            *bytes = rest;
+            value |= u64::from(b & 0x7f).checked_shl(shift)?;
+            if b < 0x80 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let mut bytes = bytes;
+    let n = usize::try_from(varint(&mut bytes)?).ok()?;
+    out.reserve(n.min(bytes.len()));
+    for _ in 0..n {
+        let pos = varint(&mut bytes)?;
+        let server = u32::try_from(varint(&mut bytes)?).ok()?;
+        let (&kind, rest) = bytes.split_first()?;
+        bytes = rest;
+        let by = u16::try_from(varint(&mut bytes)?).ok()?;
+        let sum = varint(&mut bytes)?;
+        out.push(crate::model::LineRef { pos, server, kind, by, sum });
+    }
+    Some(())
+}
+
+/// A chunk decoded straight onto the end of `out` (as postcard decodes a `Vec`), so a whole
+/// read moves nothing twice.
+fn extend<T: for<'de> Deserialize<'de>>(bytes: &[u8], out: &mut Vec<T>) -> Option<()> {
+    use serde::de::DeserializeSeed;
+    let mut de = postcard::Deserializer::from_bytes(bytes);
+    Extend(out).deserialize(&mut de).ok()
+}
+
+struct Extend<'a, T>(&'a mut Vec<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for Extend<'_, T> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Extend<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a chunk of a vector")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.reserve(seq.size_hint().unwrap_or(0).min(1 << 16));
+        while let Some(item) = seq.next_element()? {
+            self.0.push(item);
+        }
+        Ok(())
     }
 }

@@ -14,8 +14,9 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Reads chunk `c` back, its sum checked; `None` when it does not match.
-pub type Fetch<T> = Arc<dyn Fn(usize) -> Option<Vec<T>> + Send + Sync>;
+/// Reads chunk `c` back onto the end of a vector, its sum checked; `None` when it does not
+/// match (what it added is then taken off again).
+pub type Fetch<T> = Arc<dyn Fn(usize, &mut Vec<T>) -> Option<()> + Send + Sync>;
 
 pub struct OnDemand<T> {
     /// Every element, once decoded (or from the start when not read from a cache); when set it
@@ -125,7 +126,7 @@ impl<T: Clone + Default> OnDemand<T> {
             for c in 0..p.chunks.len() {
                 match p.chunks[c].get() {
                     Some(chunk) => all.extend_from_slice(chunk),
-                    None => all.extend(p.read(c)),
+                    None => p.read_into(c, &mut all),
                 }
             }
             all.extend_from_slice(&p.appended);
@@ -142,7 +143,7 @@ impl<T: Clone + Default> OnDemand<T> {
             for c in 0..p.chunks.len() {
                 match p.chunks[c].take() {
                     Some(chunk) => all.extend(chunk),
-                    None => all.extend(p.read(c)),
+                    None => p.read_into(c, &mut all),
                 }
             }
             all.append(&mut p.appended);
@@ -159,7 +160,7 @@ impl<T: Clone + Default> OnDemand<T> {
             && let Some(p) = &mut self.pending
         {
             p.chunks = Box::new([]);
-            p.fetch = Arc::new(|_| None);
+            p.fetch = Arc::new(|_, _| None);
         }
     }
 }
@@ -171,18 +172,21 @@ impl<T: Clone + Default> Pending<T> {
     }
 
     fn chunk(&self, c: usize) -> &Vec<T> {
-        self.chunks[c].get_or_init(|| self.read(c))
+        self.chunks[c].get_or_init(|| {
+            let mut chunk = Vec::new();
+            self.read_into(c, &mut chunk);
+            chunk
+        })
     }
 
-    /// Chunk `c` read back, or default values marked damaged.
-    fn read(&self, c: usize) -> Vec<T> {
+    /// Chunk `c` read back onto the end of `all`, or default values marked damaged.
+    fn read_into(&self, c: usize, all: &mut Vec<T>) {
         let want = self.starts.get(c + 1).unwrap_or(&self.stored) - self.starts[c];
-        match (self.fetch)(c) {
-            Some(chunk) if chunk.len() == want => chunk,
-            _ => {
-                self.damaged.store(true, Ordering::Relaxed);
-                vec![T::default(); want]
-            }
+        let before = all.len();
+        if (self.fetch)(c, all).is_none() || all.len() - before != want {
+            all.truncate(before);
+            self.damaged.store(true, Ordering::Relaxed);
+            all.resize(before + want, T::default());
         }
     }
 }
@@ -303,8 +307,10 @@ mod tests {
         let damaged = Arc::new(AtomicBool::new(false));
         let starts = (0..values.len()).step_by(per_chunk).collect();
         let n = values.len();
-        let fetch: Fetch<u32> =
-            Arc::new(move |c| (Some(c) != bad).then(|| values.chunks(per_chunk).nth(c).map(<[u32]>::to_vec)).flatten());
+        let fetch: Fetch<u32> = Arc::new(move |c, out| {
+            out.extend_from_slice(values.chunks(per_chunk).nth(c).filter(|_| Some(c) != bad)?);
+            Some(())
+        });
         (OnDemand::pending(n, starts, fetch, damaged.clone()).expect("ascending"), damaged)
     }
 
@@ -333,5 +339,16 @@ mod tests {
         assert!(!v.damaged());
         assert_eq!(v[4], 0, "a default stands in");
         assert!(v.damaged() && damaged.load(Ordering::Relaxed));
+        assert_eq!(v.iter().copied().collect::<Vec<_>>(), [1, 2, 3, 4, 0, 0, 0, 0, 9, 10]);
+    }
+
+    #[test]
+    fn chunks_that_do_not_start_in_order_are_not_taken() {
+        let fetch: Fetch<u32> = Arc::new(|_, _| None);
+        let damaged = Arc::new(AtomicBool::new(false));
+        for starts in [vec![0, 5, 5], vec![1, 5], vec![0, 10], vec![]] {
+            assert!(OnDemand::pending(10, starts.clone(), fetch.clone(), damaged.clone()).is_none(), "{starts:?}");
+        }
+        assert!(OnDemand::pending(10, vec![0, 9], fetch, damaged).is_some());
     }
 }
