@@ -42,11 +42,15 @@ fn body_start(len: u64) -> u64 {
 /// Layout: magic, the header's length and BLAKE3, the header (postcard), then the body: every
 /// chunk the header lists, each with its own BLAKE3, so a reader takes only those it needs.
 pub fn save(loaded: &Loaded) {
-    if loaded.torn.is_some() || loaded.state.damaged() {
+    if loaded.torn.is_some() {
         return;
     }
     let mut body = Vec::new();
     let Some(state) = parts::write(&loaded.state, &loaded.data.journal, &mut body) else { return };
+    // A state read on demand reads the rest of the old cache to write this one.
+    if loaded.state.damaged() || loaded.data.journal.lines.damaged() {
+        return;
+    }
     let header = Header {
         program: PROGRAM.to_string(),
         key: loaded.key.clone(),

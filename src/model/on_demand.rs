@@ -153,14 +153,20 @@ impl<T: Clone + Default> OnDemand<T> {
         self.all.get_mut().expect("set above")
     }
 
-    /// Once every element is decoded, let go of the cache's chunks (and the bytes they read
+    /// Once every element is decoded, let go of the cache's chunks (and the file they read
     /// from); a damaged vector keeps saying so.
     pub fn settle(&mut self) {
-        if self.all.get().is_some()
-            && let Some(p) = &mut self.pending
-        {
-            p.chunks = Box::new([]);
-            p.fetch = Arc::new(|_, _| None);
+        if self.all.get().is_none() {
+            return;
+        }
+        match &mut self.pending {
+            Some(p) if p.damaged.load(Ordering::Relaxed) => {
+                if !p.chunks.is_empty() {
+                    p.chunks = Box::new([]);
+                    p.fetch = Arc::new(|_, _| None);
+                }
+            }
+            _ => self.pending = None,
         }
     }
 }

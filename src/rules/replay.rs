@@ -258,10 +258,11 @@ impl State {
     }
 
     /// Whether a part read back from the derived-state cache did not match its sum: an answer
-    /// from this state may be wrong (every part read back shares one flag).
+    /// from this state may be wrong.
     pub fn damaged(&self) -> bool {
         let members = self.progress.iter().any(|p| p.members.damaged());
-        members || self.servers.damaged() || self.history.damaged() || self.last_backup.damaged()
+        let times = self.last_backup.damaged() || self.last_install.damaged();
+        members || times || self.servers.damaged() || self.history.damaged() || self.previous_levels.damaged()
     }
 
     pub fn server(&self, name: &str) -> Option<&Server> {
