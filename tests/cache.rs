@@ -197,7 +197,7 @@ fn incremental_derivation_equals_a_full_build_at_scale() {
 fn a_record_reads_the_cache_it_opened_and_never_takes_bytes_changed_under_it() {
     let s = Sample::new();
     let full = sprout::live::load_dir(&s.path()).expect("load");
-    let store = store::FileStore::open(&s.path());
+    let store = store::FileStore::open(s.path());
     let lazy = sprout::live::load_on_demand(&store).expect("load on demand");
     assert_eq!(lazy.source, Source::Cache { tail: 0 });
     assert!(!lazy.state.servers.decoded(), "no server is read before a rule looks");
