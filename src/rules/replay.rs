@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Asked, CheckoutResult, Data, Entry, Event, OnDemand, Rollout, Server};
 
 use super::meeting::Meeting;
+pub use super::names::{NameIndex, SortedNames};
 
 // Times are kept as nanoseconds in the derived-state cache: exact, and quick to read back.
 use chrono::serde::{ts_nanoseconds as nanos, ts_nanoseconds_option as nanos_option};
@@ -151,54 +152,6 @@ pub struct State {
     pub meeting: Option<Meeting>,
 }
 
-/// Derived from `State::servers`, so it takes no part in comparisons.
-#[derive(Debug, Clone, Default)]
-pub struct NameIndex {
-    hashed: std::sync::OnceLock<std::collections::HashMap<u64, Vec<u32>>>,
-    /// The names in `by_name`'s order as the derived-state cache keeps them: a lookup searches
-    /// them without reading any server back.
-    sorted: Option<std::sync::Arc<SortedNames>>,
-}
-
-impl NameIndex {
-    pub(crate) fn sorted(names: SortedNames) -> NameIndex {
-        NameIndex { hashed: Default::default(), sorted: Some(std::sync::Arc::new(names)) }
-    }
-}
-
-impl PartialEq for NameIndex {
-    fn eq(&self, _: &NameIndex) -> bool {
-        true
-    }
-}
-
-/// Server names in name order, as one block: name `k` is `names[starts[k]..starts[k + 1]]`.
-#[derive(Debug)]
-pub struct SortedNames {
-    starts: Vec<u32>,
-    names: Vec<u8>,
-}
-
-impl SortedNames {
-    /// `starts` ascending from 0, its last the length of `names`.
-    pub(crate) fn new(starts: Vec<u32>, names: Vec<u8>) -> SortedNames {
-        SortedNames { starts, names }
-    }
-
-    fn len(&self) -> usize {
-        self.starts.len().saturating_sub(1)
-    }
-
-    fn name(&self, k: usize) -> &[u8] {
-        self.names.get(self.starts[k] as usize..self.starts[k + 1] as usize).unwrap_or_default()
-    }
-}
-
-fn name_hash(name: &str) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
-}
-
 impl State {
     /// The fleet baseline, before any journal event.
     pub fn new(data: &Data) -> State {
@@ -234,27 +187,7 @@ impl State {
     }
 
     pub fn server_index(&self, name: &str) -> Option<usize> {
-        if let Some(sorted) = &self.names.sorted
-            && sorted.len() == self.by_name.len()
-        {
-            // The lowest index of that name, as the hash lookup finds it.
-            let (mut k, mut end) = (0, sorted.len());
-            while k < end {
-                let mid = k + (end - k) / 2;
-                if sorted.name(mid) < name.as_bytes() { k = mid + 1 } else { end = mid }
-            }
-            let same = (k..sorted.len()).take_while(|&k| sorted.name(k) == name.as_bytes());
-            return same.map(|k| self.by_name[k] as usize).min().filter(|&i| self.servers[i].name == name);
-        }
-        let index = self.names.hashed.get_or_init(|| {
-            let mut map: std::collections::HashMap<u64, Vec<u32>> =
-                std::collections::HashMap::with_capacity(self.servers.len());
-            for (i, s) in self.servers.iter().enumerate() {
-                map.entry(name_hash(&s.name)).or_default().push(i as u32);
-            }
-            map
-        });
-        index.get(&name_hash(name))?.iter().map(|&i| i as usize).find(|&i| self.servers[i].name == name)
+        self.names.find(&self.by_name, &self.servers, name)
     }
 
     /// Whether a part read back from the derived-state cache did not match its sum: an answer
