@@ -192,3 +192,36 @@ fn incremental_derivation_equals_a_full_build_at_scale() {
     let _ = fs::remove_file(cache_of(dir.path()));
     let _ = sprout::store::dir::witness::path(dir.path()).map(fs::remove_file);
 }
+
+#[test]
+fn a_record_reads_the_cache_it_opened_and_never_takes_bytes_changed_under_it() {
+    let s = Sample::new();
+    let full = sprout::live::load_dir(&s.path()).expect("load");
+    let store = store::FileStore::open(s.path());
+    let lazy = sprout::live::load_on_demand(&store).expect("load on demand");
+    assert_eq!(lazy.source, Source::Cache { tail: 0 });
+    assert!(!lazy.state.servers.decoded(), "no server is read before a rule looks");
+    // Another sprout writes its cache meanwhile: a new file put in its place.
+    let path = cache_of(&s.path());
+    let replacement = path.with_extension("new");
+    fs::write(&replacement, b"another sprout's cache").expect("write");
+    fs::rename(&replacement, &path).expect("rename");
+    let name = full.state.servers[0].name.clone();
+    assert_eq!(lazy.state.server_index(&name), Some(0));
+    assert_eq!(lazy.state.servers[0], full.state.servers[0], "read from the file it opened");
+    assert!(!lazy.state.damaged());
+    // Bytes changed in place, in the same file, are never taken: the chunk's sum says so.
+    assert_eq!(sprout::live::load_dir(&s.path()).expect("load").source, Source::Full);
+    let lazy = sprout::live::load_on_demand(&store).expect("load on demand");
+    let mut bytes = fs::read(&path).expect("read the cache");
+    let header = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes")) as usize;
+    let first_chunk = 16 + 8 + 32 + header;
+    bytes[first_chunk + 1] ^= 0x55;
+    {
+        use std::os::unix::fs::FileExt;
+        let file = OpenOptions::new().write(true).open(&path).expect("open in place");
+        file.write_all_at(&bytes[first_chunk..first_chunk + 2], first_chunk as u64).expect("write in place");
+    }
+    assert_eq!(lazy.state.server_index(&name), None, "no answer from a damaged chunk");
+    assert!(lazy.state.damaged(), "and the state says so");
+}

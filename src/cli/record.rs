@@ -13,12 +13,13 @@ use super::{Context, Failure, Outcome};
 pub fn write(ctx: &Context, intent: Intent, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let options = WriteOptions { read_only: ctx.read_only, ..Default::default() };
     let (rollout, now) = (ctx.rollout.clone(), ctx.now);
-    let make = move |data: &_, state: &_, _: &str| intent.event(data, state, rollout.as_deref(), now);
+    let make = move |data: &_, state: &_, _: &str| intent.clone().event(data, state, rollout.as_deref(), now);
     if ctx.read_only {
         return Err(Failure(live::WriteError::ReadOnly.to_string()));
     }
-    let mut loaded = live::load(&ctx.store()).map_err(|e| Failure(live::WriteError::from(e).to_string()))?;
-    let recorded = live::record_in(&mut loaded, &Operator::current(), ctx.now, options, make, |holder| {
+    // Only the chunks of the fleet the rules look at are read from the cache.
+    let loaded = live::load_on_demand(&ctx.store()).map_err(|e| Failure(live::WriteError::from(e).to_string()))?;
+    let (loaded, recorded) = live::record_on_demand(loaded, &Operator::current(), ctx.now, options, make, |holder| {
         let _ = writeln!(err, "waiting for the lock held by {holder} ...");
     });
     // The process ends once this is printed: returning a large fleet's state to the allocator

@@ -23,7 +23,7 @@ use crate::rules::State;
 use crate::store::{FileStore, Mark, Plans, ReadError, Stamp, Start, Store, Torn};
 
 pub use check::check;
-pub use write::{Recorded, WriteError, WriteOptions, record, record_baseline, record_in};
+pub use write::{Recorded, WriteError, WriteOptions, record, record_baseline, record_in, record_on_demand};
 
 /// A loaded store: the baseline, the state the journal replays to, and where in the journal
 /// that state stands, so later reads take only what was appended.
@@ -211,10 +211,25 @@ pub fn load(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
 
 /// `load`, telling `progress` what it is doing: a full load of a large fleet takes seconds.
 pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result<Loaded, LoadError> {
+    load_by(store, progress, cache::restore)
+}
+
+/// `load` for a record about one server: the derived-state cache's small parts only, each
+/// chunk of the fleet read when a rule first looks at it (`record_on_demand` writes through
+/// it); in full, rewriting the cache, when the cache does not match.
+pub fn load_on_demand(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
+    load_by(store, &Progress::new(), cache::restore_on_demand)
+}
+
+fn load_by(
+    store: &Arc<dyn Store>,
+    progress: &Progress,
+    restore: fn(&Arc<dyn Store>, &Stamp, &Plans) -> Option<Loaded>,
+) -> Result<Loaded, LoadError> {
     let stamp = store.stamp();
     let plans = plans(store).map_err(LoadError::Invalid)?;
     progress.begin(Stage::ReadingCache, 0);
-    if let Some(loaded) = cache::restore(store, &stamp, &plans) {
+    if let Some(loaded) = restore(store, &stamp, &plans) {
         if let Source::Cache { tail } = loaded.source
             && tail > cache::REWRITE_AFTER
         {

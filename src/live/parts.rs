@@ -1,100 +1,349 @@
-//! The replayed state in two halves for the derived-state cache, so they are written and read
-//! back on two threads. Times are nanoseconds: exact, and quick to read back.
+//! The replayed state cut into parts for the derived-state cache: the small parts at once, and
+//! every per-server vector (and the journal index's lines) in chunks, each with its own BLAKE3,
+//! read back only when a lookup wants one (`OnDemand`). Times are nanoseconds: exact, and
+//! quick to read back.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Server;
+use crate::model::{JournalIndex, OnDemand};
 use crate::rules::State;
 use crate::rules::meeting::Meeting;
-use crate::rules::replay::Progress;
+use crate::rules::replay::{Opened, Progress, Request, SignOffRecord};
+use crate::store::CacheRead;
 
-/// The state in two halves for the derived-state cache, so they are written and read back on
-/// two threads. Each `*Ref` encodes exactly as its owned twin decodes.
-#[derive(Serialize)]
-pub struct ServersRef<'a> {
-    servers: &'a [Server],
-    by_name: &'a [u32],
-    #[serde(with = "nanos_vec")]
-    last_backup: &'a [Option<DateTime<Utc>>],
-    #[serde(with = "nanos_vec")]
-    last_install: &'a [Option<DateTime<Utc>>],
-    previous_levels: &'a [Vec<(String, u8)>],
+/// A chunk ends once it holds this many bytes: a record about one server decodes about this
+/// much of each vector, however much the journal says about some servers (a lab server's
+/// checkouts) and little about others.
+const CHUNK_BYTES: usize = 8 << 10;
+/// And once it holds this many elements (a few under test, so that the sample's servers fall
+/// in different chunks). Each chunk says where it starts.
+const SERVERS_PER_CHUNK: usize = if cfg!(test) { 3 } else { 1024 };
+const LINES_PER_CHUNK: usize = if cfg!(test) { 8 } else { 4096 };
+
+/// Where one chunk is in the cache body, and its BLAKE3.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Span {
+    /// The first element it holds.
+    first: u64,
+    at: u64,
+    len: u64,
+    sum: [u8; 32],
 }
 
-#[derive(Deserialize)]
-pub struct ServersPart {
-    servers: Vec<Server>,
-    by_name: Vec<u32>,
-    #[serde(with = "nanos_vec")]
-    last_backup: Vec<Option<DateTime<Utc>>>,
-    #[serde(with = "nanos_vec")]
-    last_install: Vec<Option<DateTime<Utc>>>,
-    previous_levels: Vec<Vec<(String, u8)>>,
+/// The chunks of each per-server vector, of each rollout's members, of the journal's lines.
+#[derive(Serialize, Deserialize)]
+pub struct Chunks {
+    servers: Vec<Span>,
+    history: Vec<Span>,
+    last_backup: Vec<Span>,
+    last_install: Vec<Span>,
+    previous_levels: Vec<Span>,
+    members: Vec<Vec<Span>>,
+    lines: Vec<Span>,
+    /// The server indices in name order, then where each sorted name starts, then the names.
+    names: Span,
 }
 
+/// A rollout's progress but its members (those are chunked). Each field is `Progress`'s.
 #[derive(Serialize)]
 pub struct ProgressRef<'a> {
-    progress: &'a [Progress],
-    history: &'a [Vec<u32>],
-    meeting: &'a Option<Meeting>,
+    opened: &'a [Option<Opened>],
+    current: Option<usize>,
+    extra_days: &'a [u32],
+    signoffs: &'a [Vec<SignOffRecord>],
+    checked: &'a [Vec<(String, u32)>],
+    requests: &'a [Request],
+    backed_out: &'a [u32],
 }
 
 #[derive(Deserialize)]
-pub struct ProgressPart {
-    progress: Vec<Progress>,
-    history: Vec<Vec<u32>>,
+pub struct ProgressHead {
+    opened: Vec<Option<Opened>>,
+    current: Option<usize>,
+    extra_days: Vec<u32>,
+    signoffs: Vec<Vec<SignOffRecord>>,
+    checked: Vec<Vec<(String, u32)>>,
+    requests: Vec<Request>,
+    backed_out: Vec<u32>,
+}
+
+/// The journal index but its lines.
+#[derive(Serialize, Deserialize)]
+pub struct JournalHead {
+    operators: Vec<String>,
+    end: u64,
+    line_count: usize,
+    seq: u64,
+    sum: String,
+    #[serde(with = "chrono::serde::ts_nanoseconds_option")]
+    last_at: Option<DateTime<Utc>>,
+    lines: usize,
+}
+
+/// Everything but the chunks: decoded at once.
+#[derive(Serialize, Deserialize)]
+pub struct StateHead<P> {
+    servers: usize,
+    progress: Vec<P>,
     meeting: Option<Meeting>,
+    journal: JournalHead,
+    chunks: Chunks,
 }
 
-/// The state's two halves, borrowed for writing.
-pub fn of(state: &State) -> (ServersRef<'_>, ProgressRef<'_>) {
-    (
-        ServersRef {
-            servers: &state.servers,
-            by_name: &state.by_name,
-            last_backup: &state.last_backup,
-            last_install: &state.last_install,
-            previous_levels: &state.previous_levels,
-        },
-        ProgressRef { progress: &state.progress, history: &state.history, meeting: &state.meeting },
-    )
+impl<P> StateHead<P> {
+    /// Where the servers' chunk `c` is in the body.
+    #[cfg(test)]
+    pub fn servers_chunk(&self, c: usize) -> (u64, u64) {
+        (self.chunks.servers[c].at, self.chunks.servers[c].len)
+    }
 }
 
-/// The state from its two cached halves; `None` if they do not fit together.
-pub fn join(a: ServersPart, b: ProgressPart) -> Option<State> {
-    let n = a.servers.len();
-    let fits = a.by_name.len() == n
-        && a.last_backup.len() == n
-        && a.last_install.len() == n
-        && a.previous_levels.len() == n
-        && b.history.len() == n
-        && b.progress.iter().all(|p| p.members.len() == n);
-    fits.then_some(State {
-        servers: a.servers,
-        by_name: a.by_name,
-        progress: b.progress,
-        history: b.history,
-        last_backup: a.last_backup,
-        last_install: a.last_install,
-        previous_levels: a.previous_levels,
-        names: Default::default(),
-        meeting: b.meeting,
-    })
+/// The state's head for the cache, its chunks appended to `body` (positions within it).
+pub fn write<'a>(state: &'a State, journal: &JournalIndex, body: &mut Vec<u8>) -> Option<StateHead<ProgressRef<'a>>> {
+    let nanos = |v: &[Option<DateTime<Utc>>]| -> Vec<Option<i64>> {
+        v.iter().map(|t| t.and_then(|t| t.timestamp_nanos_opt())).collect()
+    };
+    let chunks = Chunks {
+        servers: chunked(body, state.servers.iter(), SERVERS_PER_CHUNK)?,
+        history: chunked(body, state.history.iter(), SERVERS_PER_CHUNK)?,
+        last_backup: chunked(body, nanos(&state.last_backup).iter(), SERVERS_PER_CHUNK)?,
+        last_install: chunked(body, nanos(&state.last_install).iter(), SERVERS_PER_CHUNK)?,
+        previous_levels: chunked(body, state.previous_levels.iter(), SERVERS_PER_CHUNK)?,
+        members: (state.progress.iter())
+            .map(|p| chunked(body, p.members.iter(), SERVERS_PER_CHUNK))
+            .collect::<Option<_>>()?,
+        lines: chunked(body, journal.lines.iter(), LINES_PER_CHUNK)?,
+        names: names_block(state, body),
+    };
+    let progress = (state.progress.iter())
+        .map(|p| ProgressRef {
+            opened: &p.opened,
+            current: p.current,
+            extra_days: &p.extra_days,
+            signoffs: &p.signoffs,
+            checked: &p.checked,
+            requests: &p.requests,
+            backed_out: &p.backed_out,
+        })
+        .collect();
+    let journal = JournalHead {
+        operators: journal.operators.clone(),
+        end: journal.end,
+        line_count: journal.line_count,
+        seq: journal.seq,
+        sum: journal.sum.clone(),
+        last_at: journal.last_at,
+        lines: journal.lines.len(),
+    };
+    Some(StateHead { servers: state.servers.len(), progress, meeting: state.meeting.clone(), journal, chunks })
 }
 
-/// `Vec<Option<DateTime>>` as nanoseconds, for the derived-state cache.
-mod nanos_vec {
-    use chrono::{DateTime, Utc};
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+/// `items` in chunks of about `CHUNK_BYTES` and at most `most` items, each encoded as postcard
+/// encodes a `Vec` of them, appended to `body`.
+fn chunked<'a, T: Serialize + 'a>(
+    body: &mut Vec<u8>,
+    items: impl Iterator<Item = &'a T>,
+    most: usize,
+) -> Option<Vec<Span>> {
+    let (mut spans, mut chunk, mut count, mut first) = (Vec::new(), Vec::new(), 0, 0);
+    let mut flush = |body: &mut Vec<u8>, chunk: &mut Vec<u8>, count: &mut usize, first: &mut u64| {
+        let mut bytes = Vec::with_capacity(chunk.len() + 10);
+        let mut n = *count as u64;
+        while n >= 0x80 {
+            bytes.push(n as u8 | 0x80);
+            n >>= 7;
+        }
+        bytes.push(n as u8);
+        bytes.append(chunk);
+        spans.push(span(body, *first, &bytes));
+        *first += *count as u64;
+        *count = 0;
+    };
+    for item in items {
+        chunk = postcard::to_extend(item, chunk).ok()?;
+        count += 1;
+        if chunk.len() >= CHUNK_BYTES || count == most {
+            flush(body, &mut chunk, &mut count, &mut first);
+        }
+    }
+    if count > 0 {
+        flush(body, &mut chunk, &mut count, &mut first);
+    }
+    Some(spans)
+}
 
-    pub fn serialize<S: Serializer>(v: &[Option<DateTime<Utc>>], s: S) -> Result<S::Ok, S::Error> {
-        let n: Vec<Option<i64>> = v.iter().map(|t| t.and_then(|t| t.timestamp_nanos_opt())).collect();
-        n.serialize(s)
+fn span(body: &mut Vec<u8>, first: u64, bytes: &[u8]) -> Span {
+    let at = body.len() as u64;
+    body.extend_from_slice(bytes);
+    Span { first, at, len: bytes.len() as u64, sum: *blake3::hash(bytes).as_bytes() }
+}
+
+/// The names block: `n` server indices in name order, `n + 1` starts, the names (all u32 LE).
+fn names_block(state: &State, body: &mut Vec<u8>) -> Span {
+    let mut block = Vec::new();
+    let mut names = Vec::new();
+    let mut starts = vec![0u32];
+    for i in state.by_name() {
+        block.extend_from_slice(&(i as u32).to_le_bytes());
+        names.extend_from_slice(state.servers[i].name.as_bytes());
+        starts.push(names.len() as u32);
+    }
+    starts.iter().for_each(|s| block.extend_from_slice(&s.to_le_bytes()));
+    block.extend_from_slice(&names);
+    span(body, 0, &block)
+}
+
+/// Reads the chunks back from a cache whose body starts at `base`.
+#[derive(Clone)]
+pub struct Reader {
+    pub file: Arc<dyn CacheRead>,
+    pub base: u64,
+    /// Set by any chunk that does not match its sum.
+    pub damaged: Arc<AtomicBool>,
+}
+
+impl Reader {
+    fn bytes(&self, span: &Span) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let bytes = self.file.read_at(self.base.checked_add(span.at)?, usize::try_from(span.len).ok()?)?;
+        (blake3::hash(&bytes).as_bytes() == &span.sum).then_some(bytes)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<DateTime<Utc>>>, D::Error> {
-        let n: Vec<Option<i64>> = Vec::deserialize(d)?;
-        Ok(n.into_iter().map(|t| t.map(DateTime::from_timestamp_nanos)).collect())
+    fn field<T: Clone + Default + 'static>(
+        &self,
+        spans: Vec<Span>,
+        n: usize,
+        decode: fn(&[u8], &mut Vec<T>) -> Option<()>,
+    ) -> Option<OnDemand<T>> {
+        let starts = spans.iter().map(|s| usize::try_from(s.first).ok()).collect::<Option<Vec<_>>>()?;
+        let reader = self.clone();
+        let fetch = Arc::new(move |c: usize, out: &mut Vec<T>| decode(&reader.bytes(spans.get(c)?)?, out));
+        OnDemand::pending(n, starts, fetch, self.damaged.clone())
+    }
+
+    /// The state and journal index from their head, every chunk left to read when wanted;
+    /// `None` if they do not fit together.
+    pub fn state(&self, head: StateHead<ProgressHead>) -> Option<(State, JournalIndex)> {
+        let StateHead { servers: n, progress, meeting, journal: j, chunks } = head;
+        let times = |b: &[u8], out: &mut Vec<Option<DateTime<Utc>>>| -> Option<()> {
+            let n: Vec<Option<i64>> = postcard::from_bytes(b).ok()?;
+            out.extend(n.into_iter().map(|t| t.map(DateTime::from_timestamp_nanos)));
+            Some(())
+        };
+        let members = chunks.members.into_iter().map(|spans| self.field(spans, n, extend));
+        let progress = (progress.into_iter().zip(members))
+            .map(|(p, members)| {
+                Some(Progress {
+                    opened: p.opened,
+                    current: p.current,
+                    extra_days: p.extra_days,
+                    signoffs: p.signoffs,
+                    checked: p.checked,
+                    members: members?,
+                    requests: p.requests,
+                    backed_out: p.backed_out,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let (by_name, names) = self.names(&chunks.names, n)?;
+        let state = State {
+            servers: self.field(chunks.servers, n, extend)?,
+            by_name,
+            progress,
+            history: self.field(chunks.history, n, extend)?,
+            last_backup: self.field(chunks.last_backup, n, times)?,
+            last_install: self.field(chunks.last_install, n, times)?,
+            previous_levels: self.field(chunks.previous_levels, n, extend)?,
+            names: crate::rules::replay::NameIndex::sorted(names),
+            meeting,
+        };
+        let mut journal = JournalIndex::default();
+        journal.lines = self.field(chunks.lines, j.lines, lines)?;
+        journal.operators = j.operators;
+        journal.end = j.end;
+        journal.line_count = j.line_count;
+        journal.seq = j.seq;
+        journal.sum = j.sum;
+        journal.last_at = j.last_at;
+        Some((state, journal))
+    }
+
+    /// The server indices in name order, and the sorted names as one block.
+    fn names(&self, span: &Span, n: usize) -> Option<(Vec<u32>, crate::rules::replay::SortedNames)> {
+        let block = self.bytes(span)?;
+        let words = |b: &[u8]| -> Vec<u32> {
+            b.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect()
+        };
+        let (order, rest) = block.split_at_checked(4 * n)?;
+        let (starts, names) = rest.split_at_checked(4 * (n + 1))?;
+        let (order, starts) = (words(order), words(starts));
+        let fits = order.iter().all(|&i| (i as usize) < n)
+            && starts.windows(2).all(|w| w[0] <= w[1])
+            && starts.last().is_some_and(|&end| end as usize == names.len());
+        fits.then(|| (order, crate::rules::replay::SortedNames::new(starts, names.to_vec())))
+    }
+}
+
+/// A chunk of the journal's lines, decoded as postcard encodes them (`LineRef`'s fields in
+/// order: varints but `kind`, a byte) without serde: a million lines are read at every start.
+fn lines(bytes: &[u8], out: &mut Vec<crate::model::LineRef>) -> Option<()> {
+    fn varint(bytes: &mut &[u8]) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&b, rest) = bytes.split_first()?;
+            *bytes = rest;
+            value |= u64::from(b & 0x7f).checked_shl(shift)?;
+            if b < 0x80 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let mut bytes = bytes;
+    let n = usize::try_from(varint(&mut bytes)?).ok()?;
+    out.reserve(n.min(bytes.len()));
+    for _ in 0..n {
+        let pos = varint(&mut bytes)?;
+        let server = u32::try_from(varint(&mut bytes)?).ok()?;
+        let (&kind, rest) = bytes.split_first()?;
+        bytes = rest;
+        let by = u16::try_from(varint(&mut bytes)?).ok()?;
+        let sum = varint(&mut bytes)?;
+        out.push(crate::model::LineRef { pos, server, kind, by, sum });
+    }
+    Some(())
+}
+
+/// A chunk decoded straight onto the end of `out` (as postcard decodes a `Vec`), so a whole
+/// read moves nothing twice.
+fn extend<T: for<'de> Deserialize<'de>>(bytes: &[u8], out: &mut Vec<T>) -> Option<()> {
+    use serde::de::DeserializeSeed;
+    let mut de = postcard::Deserializer::from_bytes(bytes);
+    Extend(out).deserialize(&mut de).ok()
+}
+
+struct Extend<'a, T>(&'a mut Vec<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for Extend<'_, T> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Extend<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a chunk of a vector")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.reserve(seq.size_hint().unwrap_or(0).min(1 << 16));
+        while let Some(item) = seq.next_element()? {
+            self.0.push(item);
+        }
+        Ok(())
     }
 }

@@ -38,6 +38,11 @@ pub enum WriteError {
     Load(#[from] LoadError),
     #[error("refused: {0}")]
     Refused(#[from] Refusal),
+    /// A chunk of the derived-state cache did not match its sum while the record was checked:
+    /// nothing was appended, and the answer it gave is not trusted (`record_on_demand` reads
+    /// everything again and records from that).
+    #[error("the derived-state cache did not read back whole; nothing was recorded: try again")]
+    Damaged,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -216,6 +221,65 @@ fn chained_to_journal(loaded: &Loaded) -> bool {
     matches!(loaded.entries(&[last]).as_deref(), Ok([e]) if e.seq == index.seq && e.sum == index.sum)
 }
 
+/// Whether `loaded` answered from a chunk of the cache that did not match its sum.
+fn damaged(loaded: &Loaded) -> bool {
+    loaded.state.damaged() || loaded.data.journal.lines.damaged()
+}
+
+/// What `record_in` appends, checked against the latest state: the event `make` builds, its
+/// line, the warnings, and the override it confirms (found before it is applied).
+type Checked = (Entry, String, Vec<String>, Option<crate::rules::replay::Request>);
+
+fn decide(
+    loaded: &Loaded,
+    operator: &Operator,
+    signer: Option<&mut Signer>,
+    now: DateTime<Utc>,
+    make: impl FnOnce(&Data, &State, &str) -> Result<Event, Refusal>,
+) -> Result<Checked, WriteError> {
+    let event = make(&loaded.data, &loaded.state, &operator.name)?;
+    let unsigned = still_signs(loaded, operator, signer.as_deref(), &event)?;
+    let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
+    warnings.extend(unsigned);
+    let confirmed = crate::rules::approval::confirmed(&loaded.data, &loaded.state, &event);
+    let (entry, line) = encode(&loaded.data.journal, now, operator, event, signer)?;
+    if line.len() > crate::store::journal::MAX_LINE_BYTES {
+        return Err(Refusal(format!(
+            "the event is {} bytes, more than a journal line may hold ({}); shorten its text",
+            line.len(),
+            crate::store::journal::MAX_LINE_BYTES
+        ))
+        .into());
+    }
+    Ok((entry, line, warnings, confirmed))
+}
+
+/// Record with a state read from the derived-state cache on demand (`live::load_on_demand`):
+/// `record_in`, and if a chunk it looked at did not match its sum (nothing was appended), the
+/// same again from a state read and checked in full. `make` may be asked twice.
+pub fn record_on_demand(
+    mut loaded: Loaded,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    options: WriteOptions,
+    make: impl Fn(&Data, &State, &str) -> Result<Event, Refusal>,
+    mut on_wait: impl FnMut(&str),
+) -> (Loaded, Result<Recorded, WriteError>) {
+    let recorded = record_in(&mut loaded, operator, now, options, &make, &mut on_wait);
+    if !matches!(recorded, Err(WriteError::Damaged)) {
+        return (loaded, recorded);
+    }
+    match load(&loaded.store) {
+        Ok(fresh) => loaded.replace_with(fresh),
+        Err(e) => return (loaded, Err(e.into())),
+    }
+    let mut recorded = record_in(&mut loaded, operator, now, options, &make, &mut on_wait);
+    if let Ok(r) = &mut recorded {
+        r.first_new = None;
+    }
+    (loaded, recorded)
+}
+
 /// The one write path. Under the store's lock: bring `loaded` up to the journal (reading only
 /// what other writers appended, or everything if anything else changed it), set a torn last
 /// line aside, build the event from that latest state, check it, append it durably, and apply
@@ -243,19 +307,12 @@ pub fn record_in(
     }
     // Evaluated and stamped at the moment of appending, under the lock.
     let now = stamp_clock(locked.as_mut(), now)?;
-    let event = make(&loaded.data, &loaded.state, &operator.name)?;
-    let unsigned = still_signs(loaded, operator, signer.as_ref(), &event)?;
-    let mut warnings = record::check(&loaded.data, &loaded.state, &event, &operator.name, now)?;
-    warnings.extend(unsigned);
-    let (entry, line) = encode(&loaded.data.journal, now, operator, event, signer.as_mut())?;
-    if line.len() > crate::store::journal::MAX_LINE_BYTES {
-        return Err(Refusal(format!(
-            "the event is {} bytes, more than a journal line may hold ({}); shorten its text",
-            line.len(),
-            crate::store::journal::MAX_LINE_BYTES
-        ))
-        .into());
+    let checked = decide(loaded, operator, signer.as_mut(), now, make);
+    // A state read from the cache on demand answers only from chunks that matched their sums.
+    if damaged(loaded) {
+        return Err(WriteError::Damaged);
     }
+    let (entry, line, mut warnings, confirmed) = checked?;
     // Only an accepted record repairs a torn last line: a refused one writes nothing at all.
     if let Some(torn) = loaded.torn.take() {
         warnings.insert(0, locked.set_aside(&torn)?);
@@ -264,14 +321,21 @@ pub fn record_in(
     let Loaded { data, state, .. } = loaded;
     let (data, state) = (Arc::make_mut(data), Arc::make_mut(state));
     let pos = data.journal.len();
-    let confirmed = crate::rules::approval::confirmed(data, state, &entry.event);
     let server = state.apply(data, pos, &entry);
-    let effect = crate::rules::approval::effect(data, state, &entry, confirmed.as_ref());
+    let mut effect = crate::rules::approval::effect(data, state, &entry, confirmed.as_ref());
     data.journal.push(&entry, appended.start, appended.end, server);
     data.journal.line_count += 1;
     loaded.mark = appended.mark;
     loaded.stamp.journal = appended.stamp;
-    if appended.fresh {
+    if damaged(loaded) {
+        // The line is on disk; what it did is read again from the journal in full.
+        drop(locked);
+        effect = None;
+        if let Ok(fresh) = load(&store) {
+            loaded.replace_with(fresh);
+            effect = crate::rules::approval::effect(&loaded.data, &loaded.state, &entry, confirmed.as_ref());
+        }
+    } else if appended.fresh {
         // Once per generation (the first write, or the first after an outside change): a cache
         // in this generation, so later loads read only the tail.
         cache::save(loaded);

@@ -50,8 +50,11 @@ pub struct Role {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+// The default stands in only where the derived-state cache could not be read back
+// (`OnDemand`), never for a server in fleet.ron.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Environment {
+    #[default]
     Lab,
     TestInProduction,
     Production,
@@ -67,7 +70,7 @@ impl Environment {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Server {
     pub name: String,
     pub role: String,

@@ -10,7 +10,7 @@ use super::journal::Entry;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JournalIndex {
     /// One per event, in journal order (position `p` is the event with `seq` `p + 1`).
-    pub lines: Vec<LineRef>,
+    pub lines: super::OnDemand<LineRef>,
     /// Operators by first appearance; `LineRef::by` indexes this.
     pub operators: Vec<String>,
     /// Where the journal read so far ends, in the store's positions: the next line starts here.
@@ -39,7 +39,7 @@ impl PartialEq for OperatorLookup {
 }
 
 /// One journal line: where the store keeps it and what it is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineRef {
     /// Where the store keeps the line (a data directory: its byte offset; memory: its index).
     pub pos: u64,

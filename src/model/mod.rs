@@ -6,6 +6,7 @@ pub mod fleet;
 pub mod index;
 pub mod journal;
 pub mod levels;
+pub mod on_demand;
 pub mod rollout;
 pub mod team;
 pub mod trust;
@@ -15,6 +16,7 @@ pub use fleet::{Environment, Fleet, Freeze, Hours, Role, Server, Site};
 pub use index::{JournalIndex, LineRef};
 pub use journal::{Asked, Attendee, CheckoutResult, Entry, Event, Signature};
 pub use levels::Levels;
+pub use on_demand::OnDemand;
 pub use rollout::{InstallWindow, Phase, Rating, RoleRisk, Rollout, RolloutPlan, Selector, ServerRisk, Soak, Stagger};
 pub use team::Team;
 

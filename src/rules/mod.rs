@@ -14,6 +14,7 @@ pub mod levels;
 pub mod lookup;
 pub mod manifest;
 pub mod meeting;
+mod names;
 pub mod phase;
 pub mod record;
 pub mod replay;

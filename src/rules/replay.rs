@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Asked, CheckoutResult, Data, Entry, Event, Rollout, Server};
+use crate::model::{Asked, CheckoutResult, Data, Entry, Event, OnDemand, Rollout, Server};
 
 use super::meeting::Meeting;
+pub use super::names::{NameIndex, SortedNames};
 
 // Times are kept as nanoseconds in the derived-state cache: exact, and quick to read back.
 use chrono::serde::{ts_nanoseconds as nanos, ts_nanoseconds_option as nanos_option};
@@ -108,7 +109,7 @@ pub struct Progress {
     /// later changes of membership.
     pub checked: Vec<Vec<(String, u32)>>,
     /// Indexed like `State::servers`.
-    pub members: Vec<MemberRecord>,
+    pub members: OnDemand<MemberRecord>,
     /// Override requests waiting for confirmation, oldest first.
     pub requests: Vec<Request>,
     /// Servers backed out and not re-installed since (few): what may halt a phase.
@@ -124,7 +125,7 @@ impl Progress {
             extra_days: vec![0; n],
             signoffs: vec![Vec::new(); n],
             checked: vec![Vec::new(); n],
-            members: vec![MemberRecord::default(); servers],
+            members: vec![MemberRecord::default(); servers].into(),
             requests: Vec::new(),
             backed_out: Vec::new(),
         }
@@ -133,37 +134,22 @@ impl Progress {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
-    pub servers: Vec<Server>,
+    pub servers: OnDemand<Server>,
     /// Server indices sorted by name, for lookups without a second copy of every name.
     pub(crate) by_name: Vec<u32>,
     /// One per rollout of the plan, in plan order.
     pub progress: Vec<Progress>,
     /// Per server, the positions in the journal of the events about it.
-    pub history: Vec<Vec<u32>>,
-    pub last_backup: Vec<Option<DateTime<Utc>>>,
-    pub last_install: Vec<Option<DateTime<Utc>>>,
+    pub history: OnDemand<Vec<u32>>,
+    pub last_backup: OnDemand<Option<DateTime<Utc>>>,
+    pub last_install: OnDemand<Option<DateTime<Utc>>>,
     /// Per server, the level each install replaced, for back-out.
-    pub(crate) previous_levels: Vec<Vec<(String, u8)>>,
+    pub(crate) previous_levels: OnDemand<Vec<(String, u8)>>,
     /// Server indices by a hash of the name, built on the first lookup: one hash per journal
     /// event instead of a binary search of string comparisons (names never change).
     pub(crate) names: NameIndex,
     /// The review meeting under way, if any.
     pub meeting: Option<Meeting>,
-}
-
-/// Derived from `State::servers`, so it takes no part in comparisons.
-#[derive(Debug, Clone, Default)]
-pub struct NameIndex(std::sync::OnceLock<std::collections::HashMap<u64, Vec<u32>>>);
-
-impl PartialEq for NameIndex {
-    fn eq(&self, _: &NameIndex) -> bool {
-        true
-    }
-}
-
-fn name_hash(name: &str) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
 }
 
 impl State {
@@ -174,13 +160,13 @@ impl State {
         let mut by_name: Vec<u32> = (0..n as u32).collect();
         by_name.sort_unstable_by(|&a, &b| servers[a as usize].name.cmp(&servers[b as usize].name));
         State {
-            servers,
+            servers: servers.into(),
             by_name,
             progress: data.plan.rollouts.iter().map(|r| Progress::new(r, n)).collect(),
-            history: vec![Vec::new(); n],
-            last_backup: vec![None; n],
-            last_install: vec![None; n],
-            previous_levels: vec![Vec::new(); n],
+            history: vec![Vec::new(); n].into(),
+            last_backup: vec![None; n].into(),
+            last_install: vec![None; n].into(),
+            previous_levels: vec![Vec::new(); n].into(),
             names: NameIndex::default(),
             meeting: None,
         }
@@ -201,15 +187,15 @@ impl State {
     }
 
     pub fn server_index(&self, name: &str) -> Option<usize> {
-        let index = self.names.0.get_or_init(|| {
-            let mut map: std::collections::HashMap<u64, Vec<u32>> =
-                std::collections::HashMap::with_capacity(self.servers.len());
-            for (i, s) in self.servers.iter().enumerate() {
-                map.entry(name_hash(&s.name)).or_default().push(i as u32);
-            }
-            map
-        });
-        index.get(&name_hash(name))?.iter().map(|&i| i as usize).find(|&i| self.servers[i].name == name)
+        self.names.find(&self.by_name, &self.servers, name)
+    }
+
+    /// Whether a part read back from the derived-state cache did not match its sum: an answer
+    /// from this state may be wrong.
+    pub fn damaged(&self) -> bool {
+        let members = self.progress.iter().any(|p| p.members.damaged());
+        let times = self.last_backup.damaged() || self.last_install.damaged();
+        members || times || self.servers.damaged() || self.history.damaged() || self.previous_levels.damaged()
     }
 
     pub fn server(&self, name: &str) -> Option<&Server> {

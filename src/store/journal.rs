@@ -227,10 +227,10 @@ pub fn read_at(path: &Path, index: &JournalIndex, positions: &[usize]) -> Result
     let mut out = Vec::with_capacity(positions.len());
     let mut buf = Vec::new();
     for &p in positions {
-        let Some(line) = index.lines.get(p) else {
+        let Some(line) = index.lines.at(p) else {
             return Err(format!("{shown}: no event #{} (the journal has {})", p + 1, index.len()));
         };
-        let end = index.lines.get(p + 1).map_or(index.end, |l| l.pos);
+        let end = index.lines.at(p + 1).map_or(index.end, |l| l.pos);
         buf.resize(end.saturating_sub(line.pos) as usize, 0);
         file.read_exact_at(&mut buf, line.pos).map_err(|e| format!("{shown}: reading event #{}: {e}", p + 1))?;
         let text = std::str::from_utf8(&buf).map_err(|_| format!("{shown}: event #{} is not UTF-8 text", p + 1))?;

@@ -245,6 +245,12 @@ pub trait Store: fmt::Debug + Send + Sync {
     ) -> Result<Box<dyn Locked + '_>, StoreError>;
     /// The derived-state cache's bytes, if the store keeps one.
     fn cache(&self) -> Option<Vec<u8>>;
+    /// The derived-state cache to read from in parts (a file store keeps the file open: one
+    /// rewritten meanwhile is a new file, and this one still reads the old); by default its
+    /// bytes read at once.
+    fn cache_reader(&self) -> Option<std::sync::Arc<dyn CacheRead>> {
+        self.cache().map(|bytes| std::sync::Arc::new(bytes) as std::sync::Arc<dyn CacheRead>)
+    }
     /// Keep the derived-state cache (best effort: a store may decline).
     fn save_cache(&self, bytes: &[u8]);
     /// A smaller result kept beside the derived-state cache, by its name (`check`: the
@@ -294,4 +300,26 @@ pub trait Locked {
     /// Append one encoded line durably (returns after it is on disk); `seen` is the journal
     /// the line was checked against.
     fn append(&mut self, line: &str, seen: &Mark) -> Result<Appended, StoreError>;
+}
+
+/// The derived-state cache, read in parts.
+pub trait CacheRead: Send + Sync {
+    /// `len` bytes at `at`; `None` when they are not all there.
+    fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>>;
+}
+
+impl CacheRead for Vec<u8> {
+    fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let at = usize::try_from(at).ok()?;
+        self.get(at..at.checked_add(len)?).map(std::borrow::Cow::Borrowed)
+    }
+}
+
+impl CacheRead for std::fs::File {
+    fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        use std::os::unix::fs::FileExt;
+        let mut bytes = vec![0; len];
+        self.read_exact_at(&mut bytes, at).ok()?;
+        Some(std::borrow::Cow::Owned(bytes))
+    }
 }

@@ -240,6 +240,10 @@ impl Store for FileStore {
         Some(bytes)
     }
 
+    fn cache_reader(&self) -> Option<std::sync::Arc<dyn super::CacheRead>> {
+        Some(std::sync::Arc::new(files::open_read(&self.cache_path()?).ok()?))
+    }
+
     fn save_cache(&self, bytes: &[u8]) {
         use std::os::unix::fs::DirBuilderExt;
         let Some(path) = self.cache_path() else { return };

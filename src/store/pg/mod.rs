@@ -172,6 +172,10 @@ impl Store for PgStore {
         Some(bytes)
     }
 
+    fn cache_reader(&self) -> Option<std::sync::Arc<dyn crate::store::CacheRead>> {
+        Some(std::sync::Arc::new(super::dir::files::open_read(&self.cache_path()?).ok()?))
+    }
+
     fn save_cache(&self, bytes: &[u8]) {
         use std::os::unix::fs::DirBuilderExt;
         let Some(path) = self.cache_path() else { return };

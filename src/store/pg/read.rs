@@ -222,7 +222,7 @@ impl PgStore {
         let mut refs = Vec::with_capacity(positions.len());
         for &p in positions {
             let line =
-                index.lines.get(p).ok_or_else(|| format!("no event #{} (the journal has {})", p + 1, index.len()))?;
+                index.lines.at(p).ok_or_else(|| format!("no event #{} (the journal has {})", p + 1, index.len()))?;
             wanted.push(line.pos as i64 + 1);
             refs.push((p, line));
         }
