@@ -342,6 +342,8 @@ fn run(
         }
         // The hidden Agenda and Plan, derived ahead on a worker once the data is still.
         app.derive_ahead(Instant::now());
+        // Every column of the fleet sorted ahead, so a sort key takes a ready order.
+        app.sort_ahead();
         // Everything that arrived, in order; changes in the store are taken once after.
         let (mut data, mut people) = (false, false);
         let mut next = rx.recv_timeout(WATCH.saturating_sub(watched.elapsed()));

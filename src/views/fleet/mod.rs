@@ -3,8 +3,10 @@
 
 mod draw;
 mod filter;
+mod orders;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyCode;
@@ -18,6 +20,8 @@ use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};
 use filter::{Filter, Words};
+pub use orders::SortJob;
+use orders::{Order, Orders};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -83,13 +87,20 @@ pub struct FleetTable {
     pub folded: HashSet<String>,
     pub lines: Vec<Line>,
     pub scroll: Scroll,
-    /// What a filter word is matched against, built once per change (derived).
-    words: Words,
+    /// What a filter word is matched against, built once per change (derived; shared with
+    /// the sorting worker).
+    words: Arc<Words>,
     /// Servers that pass the filter (folded ones included).
     pub matched: usize,
     /// Each role's servers in sort order, and the order they were sorted for (derived).
-    order: Vec<Vec<usize>>,
+    order: Order,
     sorted_for: Option<(Column, bool)>,
+    /// Which rows the table shows: a new number at every change of them (`orders`).
+    generation: u64,
+    /// Every column's order, sorted ahead on a worker (`App::sort_ahead`).
+    orders: Orders,
+    /// Sorts that took an order sorted ahead rather than sorting on the input thread.
+    pub sorts_taken: usize,
 }
 
 impl Default for FleetTable {
@@ -101,10 +112,13 @@ impl Default for FleetTable {
             folded: HashSet::new(),
             lines: Vec::new(),
             scroll: Scroll::default(),
-            words: Words::default(),
+            words: Arc::default(),
             matched: 0,
-            order: Vec::new(),
+            order: Arc::default(),
             sorted_for: None,
+            generation: orders::next_generation(),
+            orders: Orders::default(),
+            sorts_taken: 0,
         }
     }
 }
@@ -113,55 +127,52 @@ impl FleetTable {
     /// Rebuild what filter words match against after the data changed.
     pub fn index(&mut self, data: &Data, state: &State, view: &FleetView) {
         self.sorted_for = None;
-        self.words = Words::build(data, state, view);
+        self.generation = orders::next_generation();
+        self.words = Arc::new(Words::build(data, state, view));
     }
 
     /// Some rows changed: sort again unless the order is by name (names never change).
     pub fn changed(&mut self, servers: &[usize], view: &FleetView) {
-        self.words.refresh(servers, view);
+        // A worker sorting still holds the words: it keeps its copy.
+        Arc::make_mut(&mut self.words).refresh(servers, view);
+        self.generation = orders::next_generation();
         if self.sort != Column::Server {
             self.sorted_for = None;
         }
     }
 
     /// Each role's servers in sort order, once per change of data or sort order, not per
-    /// keystroke. Starts from the name order the state keeps, so sorting by name (the
-    /// default) compares nothing and other columns sort stably by one small key.
+    /// keystroke: the order sorted ahead for these very rows when the worker has made it,
+    /// else sorted here.
     fn sort(&mut self, data: &Data, state: &State, view: &FleetView) {
         if self.sorted_for == Some((self.sort, self.descending)) {
             return;
         }
-        // One group per role, and a last one for servers whose role fleet.ron does not know:
-        // nothing disappears silently.
-        let invalid = data.fleet.roles.len();
-        let mut order = vec![Vec::new(); invalid + 1];
-        for i in state.by_name() {
-            let g = self.words.role(i).filter(|&g| g < invalid).unwrap_or(invalid);
-            order[g].push(i);
-        }
-        // Every other column sorts one number per server, its place in name order breaking
-        // ties: the order a stable sort by the column would give, without comparing rows.
-        let mut keyed: Vec<(u128, u32)> = Vec::new();
-        for members in &mut order {
-            match (self.sort, self.descending) {
-                (Column::Server, false) => {}
-                (Column::Server, true) => members.reverse(),
-                (column, descending) => {
-                    keyed.clear();
-                    keyed.extend(members.iter().enumerate().map(|(place, &i)| {
-                        let key = sort_key(column, &view.rows[i], &self.words, i);
-                        (if descending { !key } else { key }, place as u32)
-                    }));
-                    // Stable, on the key alone: few distinct values and long runs sort in
-                    // about one pass.
-                    keyed.sort_by_key(|&(key, _)| key);
-                    let names = std::mem::take(members);
-                    members.extend(keyed.iter().map(|&(_, place)| names[place as usize]));
-                }
+        self.order = match self.orders.ready(self.generation, self.sort, self.descending) {
+            Some(order) => {
+                self.sorts_taken += 1;
+                order
             }
-        }
-        self.order = order;
+            None => Arc::new(orders::order_by(self.sort, self.descending, data, state, &view.rows, &self.words)),
+        };
         self.sorted_for = Some((self.sort, self.descending));
+    }
+
+    /// The worker's job of sorting every column for the rows shown now, unless that is done
+    /// or a worker is sorting (`App::sort_ahead` runs it).
+    pub fn sort_job(&self, data: &Arc<Data>, state: &Arc<State>, view: &FleetView) -> Option<SortJob> {
+        let input = orders::Input {
+            data: Arc::clone(data),
+            state: Arc::clone(state),
+            rows: Arc::clone(&view.rows),
+            words: Arc::clone(&self.words),
+        };
+        self.orders.job(self.generation, input)
+    }
+
+    /// Every column's order is sorted ahead for the rows shown now.
+    pub fn orders_ready(&self) -> bool {
+        self.orders.is_ready(self.generation)
     }
 
     /// Rebuild the visible lines after a change of data, filter, sort or folds.
