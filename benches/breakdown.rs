@@ -14,6 +14,7 @@
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sprout::app::{App, Tab};
 use sprout::rules::FleetView;
 use sprout::store::{FileStore, Operator};
@@ -84,6 +85,38 @@ fn main() {
             shown.push(format!("{tab:?} {}", ms(t.elapsed())));
         }
         println!("round {round}: first show (derived on the input thread) {}", shown.join(" | "));
+        // Keys on the input thread (no drawing): the fleet's filter and sorts, the journal's filter.
+        app.show(Tab::Fleet);
+        let mut keys = Vec::new();
+        let mut press = |app: &mut App, label: &str, code: KeyCode| {
+            let t = Instant::now();
+            app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+            keys.push(format!("{label} {}", ms(t.elapsed())));
+        };
+        for (label, c) in [("/", '/'), ("m", 'm'), ("b", 'b'), ("x", 'x')] {
+            press(&mut app, label, KeyCode::Char(c));
+        }
+        press(&mut app, "bksp", KeyCode::Backspace);
+        press(&mut app, "enter", KeyCode::Enter);
+        press(&mut app, "esc", KeyCode::Esc);
+        for _ in 0..3 {
+            press(&mut app, "o", KeyCode::Char('o'));
+        }
+        let handle = app.sort_ahead();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        for _ in 0..3 {
+            press(&mut app, "o (ready)", KeyCode::Char('o'));
+        }
+        press(&mut app, "O (ready)", KeyCode::Char('O'));
+        app.show(Tab::Journal);
+        for (label, c) in [("j/", '/'), ("l", 'l'), ("a", 'a'), ("b", 'b')] {
+            press(&mut app, label, KeyCode::Char(c));
+        }
+        press(&mut app, "jenter", KeyCode::Enter);
+        press(&mut app, "jesc", KeyCode::Esc);
+        println!("round {round}: keys on the input thread: {}", keys.join(" | "));
         // Not freed: as the dashboard, which exits without freeing its state.
         std::mem::forget(app);
     }

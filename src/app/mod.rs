@@ -277,6 +277,33 @@ impl App {
         self.panes.journal.len(&self.live)
     }
 
+    /// The Journal's filter is being matched (or its events judged) on a worker.
+    pub fn filter_pending(&self) -> bool {
+        self.panes.journal.judging().is_some()
+    }
+
+    /// Take in a filter the worker has matched: true when the list changed (draw it).
+    pub fn take_filtered(&mut self) -> bool {
+        let App { live, view, now, selected, changed, seen_events, names, reader, panes, .. } = self;
+        let snap = Panes::snapshot(live, view, *now, *selected, changed, *seen_events, names, reader);
+        panes.journal.take_judged(&snap)
+    }
+
+    /// Wait (up to `limit`) for the filter's worker and take what it matched: false if it is
+    /// still under way (for tests and scripts, which read the list at once).
+    pub fn settle_filter(&mut self, limit: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + limit;
+        while self.filter_pending() {
+            if !self.take_filtered() {
+                if std::time::Instant::now() >= until {
+                    return false;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        true
+    }
+
     /// The journal position of the `n`-th event listed, newest first.
     pub fn journal_shown(&self, n: usize) -> Option<usize> {
         self.panes.journal.shown(&self.live, n)

@@ -62,6 +62,11 @@ impl Snapshot<'_> {
         self.reader.marks(self.live, positions, entries)
     }
 
+    /// The trust at the journal's head where signatures matter, for a worker to judge with.
+    pub fn signing(&self) -> Option<Signing> {
+        self.reader.signing(self.live).as_ref()?.as_ref().filter(|s| s.in_use()).cloned()
+    }
+
     /// Of the events with these `seq`s (what a derived fact rests on), those not proven, with
     /// their mark (a proven row's `✓` is no mark on a fact); none read where signatures do not
     /// matter.
