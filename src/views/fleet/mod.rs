@@ -153,17 +153,27 @@ impl FleetTable {
                 self.sorts_taken += 1;
                 order
             }
-            None => Arc::new(orders::order_by(self.sort, self.descending, data, state, &view.rows, &self.words)),
+            None => Arc::new(orders::order_by(
+                self.sort,
+                self.descending,
+                data.fleet.roles.len(),
+                state.by_name(),
+                &view.rows,
+                &self.words,
+            )),
         };
         self.sorted_for = Some((self.sort, self.descending));
     }
 
     /// The worker's job of sorting every column for the rows shown now, unless that is done
     /// or a worker is sorting (`App::sort_ahead` runs it).
-    pub fn sort_job(&self, data: &Arc<Data>, state: &Arc<State>, view: &FleetView) -> Option<SortJob> {
+    pub fn sort_job(&self, data: &Data, state: &State, view: &FleetView) -> Option<SortJob> {
+        if self.orders.is_ready(self.generation) {
+            return None;
+        }
         let input = orders::Input {
-            data: Arc::clone(data),
-            state: Arc::clone(state),
+            roles: data.fleet.roles.len(),
+            by_name: state.by_name().collect(),
             rows: Arc::clone(&view.rows),
             words: Arc::clone(&self.words),
         };
