@@ -135,3 +135,37 @@ fn a_long_journals_word_filter_is_matched_on_the_worker_as_it_would_be_here() {
     assert_eq!(listed(&a), listed(&here));
     assert_eq!(a.panes.journal.filter, "checkout bos-i");
 }
+
+#[test]
+fn a_large_fleets_filter_is_matched_on_the_worker_as_it_would_be_here() {
+    let s = common::Sample::new();
+    let mut a = app_on(s.path());
+    let mut here = app_on(s.path());
+    a.panes.fleet.on_worker = 0;
+    for words in ["bos", "bos mailbox", "behind>=1 bos"] {
+        for app in [&mut a, &mut here] {
+            type_filter(app, words);
+        }
+        assert!(a.filter_pending() && !here.filter_pending(), "{words}: only the large fleet's on the worker");
+        assert!(a.settle_filter(Duration::from_secs(30)));
+        assert_eq!(a.panes.fleet.lines, here.panes.fleet.lines, "{words}");
+        assert_eq!(
+            a.panes.fleet.scroll.cursor, here.panes.fleet.scroll.cursor,
+            "{words}: the same server under the cursor"
+        );
+        assert_eq!(a.panes.fleet.matched, here.panes.fleet.matched, "{words}");
+        assert!(here.panes.fleet.matched > 0 && here.panes.fleet.matched < here.live.state.servers.len(), "{words}");
+        for app in [&mut a, &mut here] {
+            press(app, KeyCode::Esc);
+        }
+        assert!(!a.filter_pending(), "esc clears the filter");
+        assert_eq!(a.panes.fleet.lines, here.panes.fleet.lines, "{words}: every server again");
+    }
+    // Typed on and sorted while the worker matches: what shows is the last text, in the new order.
+    type_filter(&mut a, "bos");
+    a.update(Action::SortNext);
+    assert!(!a.filter_pending(), "the sort applied the filter itself");
+    type_filter(&mut here, "bos");
+    here.update(Action::SortNext);
+    assert_eq!(a.panes.fleet.lines, here.panes.fleet.lines);
+}

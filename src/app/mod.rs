@@ -83,7 +83,7 @@ pub struct App {
     /// The server the Server view shows and actions apply to outside the lists.
     pub selected: Option<usize>,
     /// Server names for the filters (derived).
-    names: Names,
+    names: std::sync::Arc<Names>,
     /// Journal events read for display.
     reader: Reader,
     pub overlay: Option<Overlay>,
@@ -175,7 +175,7 @@ impl App {
             panes: Panes::default(),
             keys: Default::default(),
             selected: None,
-            names: Names::default(),
+            names: Default::default(),
             reader: Reader::default(),
             overlay: None,
             notice: None,
@@ -254,7 +254,7 @@ impl App {
     /// Recompute everything derived; called on change, never per frame.
     pub fn derive(&mut self) {
         self.view = FleetView::build(&self.live.data, &self.live.state, self.rollout, self.now);
-        self.names = Names::build(&self.live.state);
+        self.names = std::sync::Arc::new(Names::build(&self.live.state));
         self.derive_views(None);
     }
 
@@ -277,16 +277,17 @@ impl App {
         self.panes.journal.len(&self.live)
     }
 
-    /// The Journal's filter is being matched (or its events judged) on a worker.
+    /// A filter is being matched on a worker (the Fleet's, or the Journal's, whose events may
+    /// be judged).
     pub fn filter_pending(&self) -> bool {
-        self.panes.journal.judging().is_some()
+        self.panes.journal.judging().is_some() || self.panes.fleet.matching()
     }
 
     /// Take in a filter the worker has matched: true when the list changed (draw it).
     pub fn take_filtered(&mut self) -> bool {
         let App { live, view, now, selected, changed, seen_events, names, reader, panes, .. } = self;
         let snap = Panes::snapshot(live, view, *now, *selected, changed, *seen_events, names, reader);
-        panes.journal.take_judged(&snap)
+        panes.journal.take_judged(&snap) | panes.fleet.take_matched(&snap)
     }
 
     /// Wait (up to `limit`) for the filter's worker and take what it matched: false if it is

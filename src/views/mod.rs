@@ -41,7 +41,7 @@ pub struct Snapshot<'a> {
     pub changed: &'a HashSet<usize>,
     /// Journal events seen; later ones are marked as new.
     pub seen_events: usize,
-    pub names: &'a Names,
+    pub names: &'a std::sync::Arc<Names>,
     reader: &'a Reader,
 }
 
@@ -296,7 +296,7 @@ impl Panes {
         selected: Option<usize>,
         changed: &'a HashSet<usize>,
         seen_events: usize,
-        names: &'a Names,
+        names: &'a std::sync::Arc<Names>,
         reader: &'a Reader,
     ) -> Snapshot<'a> {
         Snapshot { live, view, now, selected, changed, seen_events, names, reader }

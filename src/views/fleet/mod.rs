@@ -3,6 +3,7 @@
 
 mod draw;
 mod filter;
+mod matching;
 mod orders;
 
 use std::collections::HashSet;
@@ -20,6 +21,8 @@ use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};
 use filter::{Filter, Words};
+use matching::Matching;
+pub use matching::ON_WORKER;
 pub use orders::SortJob;
 use orders::{Order, Orders};
 
@@ -101,6 +104,10 @@ pub struct FleetTable {
     orders: Orders,
     /// Sorts that took an order sorted ahead rather than sorting on the input thread.
     pub sorts_taken: usize,
+    /// The filter being matched on a worker as the operator types (a large fleet).
+    matching: Option<Matching>,
+    /// Fleets larger than this are matched on the worker (`ON_WORKER`; tests lower it).
+    pub on_worker: usize,
 }
 
 impl Default for FleetTable {
@@ -119,6 +126,8 @@ impl Default for FleetTable {
             generation: orders::next_generation(),
             orders: Orders::default(),
             sorts_taken: 0,
+            matching: None,
+            on_worker: ON_WORKER,
         }
     }
 }
@@ -185,40 +194,28 @@ impl FleetTable {
         self.orders.is_ready(self.generation)
     }
 
-    /// Rebuild the visible lines after a change of data, filter, sort or folds.
+    /// Rebuild the visible lines after a change of data, filter, sort or folds (a filter under
+    /// way on the worker is superseded: this one applies the filter here).
     pub fn rebuild(&mut self, data: &Data, state: &State, view: &FleetView, names: &Names) {
+        self.matching = None;
         self.sort(data, state, view);
-        let keep = self.selected_server();
         let filter = Filter::new(&self.filter, &self.words, names);
-        // Each role's members that pass, on two threads when there is a filter to evaluate.
-        let words = &self.words;
-        let pass = |i: usize| filter.passes(i, &view.rows, words);
-        let filter_roles = |roles: &[Vec<usize>]| -> Vec<Vec<usize>> {
-            roles.iter().map(|order| order.iter().copied().filter(|&i| pass(i)).collect()).collect()
-        };
-        let passed: Vec<Vec<usize>> = if filter.is_empty() {
-            Vec::new()
-        } else {
-            let total: usize = self.order.iter().map(Vec::len).sum();
-            let mut seen = 0;
-            let cut = self.order.iter().position(|o| {
-                seen += o.len();
-                seen * 2 >= total
-            });
-            let (a, b) = self.order.split_at(cut.map_or(0, |c| c + 1).min(self.order.len()));
-            let (mut first, second) = crate::parallel::join(|| filter_roles(a), || filter_roles(b));
-            first.extend(second);
-            first
-        };
+        let passed = (!filter.is_empty()).then(|| matching::passed(&self.order, &filter, &view.rows, &self.words));
+        self.lay_out(data, passed);
+    }
+
+    /// The lines from each role's members that passed (`None`: no filter, every member).
+    fn lay_out(&mut self, data: &Data, passed: Option<Vec<Vec<usize>>>) {
+        let keep = self.selected_server();
         // The last lines' memory is reused: no fresh pages per keystroke.
         let mut lines = std::mem::take(&mut self.lines);
         lines.clear();
         self.matched = 0;
-        // By index: the groups are read from `self` while `self.matched` grows.
-        #[allow(clippy::needless_range_loop)]
         for g in 0..self.order.len() {
-            let members: &[usize] =
-                if filter.is_empty() { self.order.get(g).map_or(&[], Vec::as_slice) } else { &passed[g] };
+            let members: &[usize] = match &passed {
+                None => self.order.get(g).map_or(&[], Vec::as_slice),
+                Some(passed) => passed.get(g).map_or(&[], Vec::as_slice),
+            };
             if members.is_empty() {
                 continue;
             }
@@ -235,6 +232,32 @@ impl FleetTable {
             self.scroll.cursor = i;
         }
         self.scroll.clamp(self.lines.len());
+    }
+
+    /// The filter is being matched on the worker.
+    pub fn matching(&self) -> bool {
+        self.matching.is_some()
+    }
+
+    /// Take in what the worker matched: true when the lines changed. A result for another
+    /// text, other rows or another order is matched again.
+    pub fn take_matched(&mut self, snap: &Snapshot) -> bool {
+        let Some(passed) = self.matching.as_ref().and_then(Matching::take) else { return false };
+        let Some(m) = self.matching.take() else { return false };
+        if m.text == self.filter && m.generation == self.generation && Arc::ptr_eq(&m.order, &self.order) {
+            self.scroll = Scroll::default();
+            self.lay_out(&snap.live.data, Some(passed));
+            self.land();
+        } else {
+            let filter = self.filter.clone();
+            self.set_filter(filter, snap);
+        }
+        true
+    }
+
+    /// Land on the first matching server, not on its group row.
+    fn land(&mut self) {
+        self.scroll.cursor = self.lines.iter().position(|l| matches!(l, Line::Server(_))).unwrap_or(0);
     }
 
     pub fn selected_server(&self) -> Option<usize> {
@@ -378,10 +401,22 @@ impl View for FleetTable {
 
     fn set_filter(&mut self, filter: String, snap: &Snapshot) {
         self.filter = filter;
+        if !self.filter.is_empty() && snap.view.rows.len() > self.on_worker {
+            // Typed at a large fleet: matched on the worker, the lines follow.
+            self.sort(&snap.live.data, &snap.live.state, snap.view);
+            let input = matching::Input {
+                words: Arc::clone(&self.words),
+                names: Arc::clone(snap.names),
+                rows: Arc::clone(&snap.view.rows),
+            };
+            self.matching = Matching::start(self.filter.clone(), self.generation, Arc::clone(&self.order), input);
+            if self.matching.is_some() {
+                return;
+            }
+        }
         self.scroll = Scroll::default();
         self.rebuild(&snap.live.data, &snap.live.state, snap.view, snap.names);
-        // Land on the first matching server, not on its group row.
-        self.scroll.cursor = self.lines.iter().position(|l| matches!(l, Line::Server(_))).unwrap_or(0);
+        self.land();
     }
 
     fn fit_page(&mut self, page: usize) {
