@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 
 use crate::app::action::{self, Action, Binding, Group, binding};
 use crate::model::Data;
-use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
+use crate::rules::{Compliance, FleetView, State};
 use crate::ui::scroll::Scroll;
 use crate::ui::theme::Theme;
 
@@ -428,108 +428,5 @@ impl View for FleetTable {
     }
 }
 
-/// The column's value for row `row` (server `i`) as one number ordered as the column sorts:
-/// an absent value first, then the values in their own order.
-fn sort_key(column: Column, row: &ServerRow, words: &Words, i: usize) -> u128 {
-    let some = |v: u128| (1u128 << 100) | v;
-    match column {
-        Column::Server => 0,
-        Column::Site => u128::from(words.site_rank(i)),
-        Column::Levels | Column::Behind => u128::from(row.behind),
-        Column::HotFixes => (u128::from(row.ready) << 16) | u128::from(row.blocked),
-        Column::Tier => row.tier().map_or(0, |t| some(t as u128)),
-        Column::Priority => row.priority.map_or(0, |p| some(u128::from(p))),
-        Column::Phase => row.phase.map_or(0, |p| some(p as u128)),
-        Column::Soak => {
-            let (rank, day) = soak_rank(row.soak);
-            (u128::from(rank) << 32) | u128::from(day)
-        }
-        Column::Checkout => row.last_checkout.map_or(0, |(_, at)| {
-            // Seconds as an order-keeping unsigned number, then the nanoseconds.
-            let seconds = (at.timestamp() as u64) ^ (1 << 63);
-            some((u128::from(seconds) << 32) | u128::from(at.timestamp_subsec_nanos()))
-        }),
-    }
-}
-
-/// Most urgent last, so a descending sort puts overdue servers on top.
-fn soak_rank(s: Option<SoakState>) -> (u8, u32) {
-    match s {
-        None => (0, 0),
-        Some(SoakState::Excluded) => (1, 0),
-        Some(SoakState::NotStarted) => (2, 0),
-        Some(SoakState::AtTarget { verified: true }) => (3, 0),
-        Some(SoakState::AtTarget { verified: false }) => (4, 0),
-        Some(SoakState::Blocked) => (5, 0),
-        Some(SoakState::Ready { day }) => (6, day),
-        Some(SoakState::Soaking { day, .. }) => (7, day),
-        Some(SoakState::CheckoutDue { day, .. }) => (8, day),
-        Some(SoakState::BackedOut) => (9, 0),
-        Some(SoakState::Failed { day }) => (10, day),
-        Some(SoakState::Overdue { day, .. }) => (11, day),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use std::cmp::Ordering;
-
-    use super::*;
-    use crate::store::{self, MemoryStore, parse};
-
-    /// The comparison the table sorted by before it sorted numbers (the reference).
-    fn compare(column: Column, a: &ServerRow, b: &ServerRow, state: &State) -> Ordering {
-        match column {
-            Column::Server => state.servers[a.index].name.cmp(&state.servers[b.index].name),
-            Column::Site => state.servers[a.index].site.cmp(&state.servers[b.index].site),
-            Column::Levels | Column::Behind => a.behind.cmp(&b.behind),
-            Column::HotFixes => (a.ready, a.blocked).cmp(&(b.ready, b.blocked)),
-            Column::Tier => a.tier().cmp(&b.tier()),
-            Column::Priority => a.priority.cmp(&b.priority),
-            Column::Phase => a.phase.cmp(&b.phase),
-            Column::Soak => soak_rank(a.soak).cmp(&soak_rank(b.soak)),
-            Column::Checkout => a.last_checkout.map(|c| c.1).cmp(&b.last_checkout.map(|c| c.1)),
-        }
-    }
-
-    #[test]
-    fn every_column_sorts_as_a_stable_sort_by_its_values_in_both_directions() {
-        let now = crate::rules::fixture::now();
-        let files = crate::synthetic::generate(3000, 30000, now).expect("generate");
-        let text = |name: &str| files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).expect("file");
-        let store = MemoryStore::new(
-            parse::ron(store::CATALOG, &text(store::CATALOG), 1).expect("catalog"),
-            parse::ron(store::FLEET, &text(store::FLEET), 1).expect("fleet"),
-            parse::ron(store::ROLLOUT, &text(store::ROLLOUT), 1).expect("rollout"),
-            None,
-        );
-        store.rewrite_journal(text(store::JOURNAL).lines().map(str::to_string).collect());
-        let loaded = crate::live::load(&store.arc()).expect("load");
-        let (data, state) = (&loaded.data, &loaded.state);
-        let view = FleetView::build(data, state, Some(0), now);
-        let mut table = FleetTable::default();
-        table.index(data, state, &view);
-        for column in Column::ALL {
-            for descending in [false, true] {
-                table.sort = column;
-                table.descending = descending;
-                table.sort(data, state, &view);
-                for (g, members) in table.order.iter().enumerate() {
-                    let mut expected: Vec<usize> = state
-                        .by_name()
-                        .filter(|&i| table.words.role(i).unwrap_or(usize::MAX).min(data.fleet.roles.len()) == g)
-                        .collect();
-                    if column == Column::Server && descending {
-                        expected.reverse();
-                    } else {
-                        expected.sort_by(|&a, &b| {
-                            let o = compare(column, &view.rows[a], &view.rows[b], state);
-                            if descending { o.reverse() } else { o }
-                        });
-                    }
-                    assert_eq!(members, &expected, "{column:?}, descending {descending}, group {g}");
-                }
-            }
-        }
-    }
-}
+mod tests;

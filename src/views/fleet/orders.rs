@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::rules::ServerRow;
 
+use super::Column;
 use super::filter::Words;
-use super::{Column, sort_key};
+use crate::rules::SoakState;
 
 /// Each role's servers in sort order (a last group for servers of a role fleet.ron lacks).
 pub(super) type Order = Arc<Vec<Vec<usize>>>;
@@ -160,4 +161,46 @@ pub(super) fn order_by(
         }
     }
     order
+}
+
+/// The column's value for row `row` (server `i`) as one number ordered as the column sorts:
+/// an absent value first, then the values in their own order.
+pub(super) fn sort_key(column: Column, row: &ServerRow, words: &Words, i: usize) -> u128 {
+    let some = |v: u128| (1u128 << 100) | v;
+    match column {
+        Column::Server => 0,
+        Column::Site => u128::from(words.site_rank(i)),
+        Column::Levels | Column::Behind => u128::from(row.behind),
+        Column::HotFixes => (u128::from(row.ready) << 16) | u128::from(row.blocked),
+        Column::Tier => row.tier().map_or(0, |t| some(t as u128)),
+        Column::Priority => row.priority.map_or(0, |p| some(u128::from(p))),
+        Column::Phase => row.phase.map_or(0, |p| some(p as u128)),
+        Column::Soak => {
+            let (rank, day) = soak_rank(row.soak);
+            (u128::from(rank) << 32) | u128::from(day)
+        }
+        Column::Checkout => row.last_checkout.map_or(0, |(_, at)| {
+            // Seconds as an order-keeping unsigned number, then the nanoseconds.
+            let seconds = (at.timestamp() as u64) ^ (1 << 63);
+            some((u128::from(seconds) << 32) | u128::from(at.timestamp_subsec_nanos()))
+        }),
+    }
+}
+
+/// Most urgent last, so a descending sort puts overdue servers on top.
+pub(super) fn soak_rank(s: Option<SoakState>) -> (u8, u32) {
+    match s {
+        None => (0, 0),
+        Some(SoakState::Excluded) => (1, 0),
+        Some(SoakState::NotStarted) => (2, 0),
+        Some(SoakState::AtTarget { verified: true }) => (3, 0),
+        Some(SoakState::AtTarget { verified: false }) => (4, 0),
+        Some(SoakState::Blocked) => (5, 0),
+        Some(SoakState::Ready { day }) => (6, day),
+        Some(SoakState::Soaking { day, .. }) => (7, day),
+        Some(SoakState::CheckoutDue { day, .. }) => (8, day),
+        Some(SoakState::BackedOut) => (9, 0),
+        Some(SoakState::Failed { day }) => (10, day),
+        Some(SoakState::Overdue { day, .. }) => (11, day),
+    }
 }
