@@ -14,13 +14,15 @@ use super::orders::Order;
 /// A fleet larger than this is matched on the worker as the operator types.
 pub const ON_WORKER: usize = 50_000;
 
-/// Each role's members, in order, that pass `filter`: on two threads, the roles cut where
-/// half the servers have been seen.
+/// Each role's members, in order, that pass `filter`.
+fn passed_here(roles: &[Vec<usize>], filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<Vec<usize>> {
+    roles.iter().map(|order| order.iter().copied().filter(|&i| filter.passes(i, rows, words)).collect()).collect()
+}
+
+/// The same on two threads (on the input thread), the roles cut where half the servers have
+/// been seen.
 pub(super) fn passed(order: &[Vec<usize>], filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<Vec<usize>> {
-    let pass = |i: usize| filter.passes(i, rows, words);
-    let filter_roles = |roles: &[Vec<usize>]| -> Vec<Vec<usize>> {
-        roles.iter().map(|order| order.iter().copied().filter(|&i| pass(i)).collect()).collect()
-    };
+    let filter_roles = |roles: &[Vec<usize>]| passed_here(roles, filter, rows, words);
     let total: usize = order.iter().map(Vec::len).sum();
     let mut seen = 0;
     let cut = order.iter().position(|o| {
@@ -58,7 +60,8 @@ impl Matching {
             .name("fleet filter".into())
             .spawn(move || {
                 let filter = Filter::new(&text, &input.words, &input.names);
-                let found = passed(&order, &filter, &input.rows, &input.words);
+                // One thread: the other core stays with the input thread, which draws the text.
+                let found = passed_here(&order, &filter, &input.rows, &input.words);
                 if let Ok(mut slot) = result.lock() {
                     *slot = Some(found);
                 }

@@ -177,7 +177,7 @@ impl FleetTable {
     /// The worker's job of sorting every column for the rows shown now, unless that is done
     /// or a worker is sorting (`App::sort_ahead` runs it).
     pub fn sort_job(&self, data: &Data, state: &State, view: &FleetView) -> Option<SortJob> {
-        if self.orders.is_ready(self.generation) {
+        if !self.orders.wanted(self.generation) {
             return None;
         }
         let input = orders::Input {

@@ -58,6 +58,12 @@ impl Orders {
         self.shared.lock().is_ok_and(|r| r.generation == generation && !r.orders.is_empty())
     }
 
+    /// A worker would be started for `generation`: its orders are not ready, and no worker is
+    /// sorting (checked before the name order is copied for one).
+    pub(super) fn wanted(&self, generation: u64) -> bool {
+        self.shared.lock().is_ok_and(|r| r.generation != generation && r.running.is_none())
+    }
+
     /// A worker's job for `generation`, unless its orders are ready or a worker is sorting
     /// (one at a time: the next starts when the loop comes round after it).
     pub(super) fn job(&self, generation: u64, input: Input) -> Option<SortJob> {
