@@ -258,9 +258,10 @@ fn read_input(tx: std::sync::mpsc::Sender<Wake>) {
 }
 
 /// A line per frame drawn, `<keys> <ticks> <writes>`: how many keys, minute ticks and other
-/// processes' writes the dashboard had taken in when it drew it, appended to the file named by `SPROUT_BENCH_FRAMES` (set by
-/// `cargo bench --bench keys` alone) so the bench can charge a key with the first frame that
-/// answers it and not with a frame the clock caused. Unset, it costs nothing.
+/// processes' writes the dashboard had taken in when it drew it, appended to the file named by
+/// `SPROUT_BENCH_FRAMES` (set by `cargo bench --bench keys` alone) so the bench can charge a
+/// key (or a write) with the first frame that answers it and not with a frame the clock
+/// caused. Unset, it costs nothing.
 struct FrameLog {
     file: Option<std::fs::File>,
     keys: u64,
@@ -351,7 +352,8 @@ fn run(
         app.sort_ahead();
         // Everything that arrived, in order; changes in the store are taken once after.
         let (mut data, mut people) = (false, false);
-        // While the Journal's filter is matched on a worker, look for its result often.
+        // While a filter is matched on a worker, look for its result every few milliseconds
+        // (the worker does not wake the loop).
         let wait = WATCH.saturating_sub(watched.elapsed());
         let wait = if app.filter_pending() { wait.min(FILTERING) } else { wait };
         let mut next = rx.recv_timeout(wait);
