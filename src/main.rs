@@ -312,8 +312,7 @@ fn run(
     let mut dirty = true;
     let mut watched = Instant::now();
     let mut people_read = Instant::now();
-    // How often a filter's worker is looked at, and its progress drawn.
-    const FILTERING: Duration = Duration::from_millis(2);
+    // How often a filter's progress is drawn while its worker judges marks.
     const PROGRESS: Duration = Duration::from_millis(200);
     let mut judged = Instant::now();
     let mut minute = Utc::now().minute();
@@ -355,7 +354,7 @@ fn run(
         // While a filter is matched on a worker, look for its result every few milliseconds
         // (the worker does not wake the loop).
         let wait = WATCH.saturating_sub(watched.elapsed());
-        let wait = if app.filter_pending() { wait.min(FILTERING) } else { wait };
+        let wait = app.filter_wait().map_or(wait, |w| wait.min(w));
         let mut next = rx.recv_timeout(wait);
         while let Ok(wake) = next {
             match wake {

@@ -74,6 +74,7 @@ fn the_mark_filter_judged_on_the_worker_lists_what_judging_here_lists() {
         type_filter(&mut a, filter);
         press(&mut a, KeyCode::Enter);
         assert!(a.filter_pending(), "{filter}: judged on the worker");
+        assert_eq!(a.filter_wait(), Some(Duration::from_millis(50)), "{filter}: looked for less often");
         assert!(title(&mut a).contains("judging signatures"), "{filter}: the screen says it judges");
         assert!(a.settle_filter(Duration::from_secs(30)), "{filter}: the worker finishes");
         let expected = judged_here(&a, filter);
@@ -147,6 +148,8 @@ fn a_large_fleets_filter_is_matched_on_the_worker_as_it_would_be_here() {
             type_filter(app, words);
         }
         assert!(a.filter_pending() && !here.filter_pending(), "{words}: only the large fleet's on the worker");
+        assert_eq!(a.filter_wait(), Some(Duration::from_millis(2)), "{words}: looked for often");
+        assert_eq!(here.filter_wait(), None);
         assert!(a.settle_filter(Duration::from_secs(30)));
         assert_eq!(a.panes.fleet.lines, here.panes.fleet.lines, "{words}");
         assert_eq!(

@@ -283,6 +283,18 @@ impl App {
         self.panes.journal.judging().is_some() || self.panes.fleet.matching()
     }
 
+    /// How often the terminal loop looks for a filter's result while one is under way: often
+    /// for a match of a few milliseconds, less while marks are judged (seconds), whose progress
+    /// is drawn anyway. `None`: nothing under way.
+    pub fn filter_wait(&self) -> Option<std::time::Duration> {
+        use std::time::Duration;
+        match self.panes.journal.judging() {
+            Some((true, ..)) if !self.panes.fleet.matching() => Some(Duration::from_millis(50)),
+            _ if self.filter_pending() => Some(Duration::from_millis(2)),
+            _ => None,
+        }
+    }
+
     /// Take in a filter the worker has matched: true when the list changed (draw it).
     pub fn take_filtered(&mut self) -> bool {
         let App { live, view, now, selected, changed, seen_events, names, reader, panes, .. } = self;
