@@ -9,11 +9,15 @@
 //!   input thread still pays to take it in (`FleetView::take_tick` and the views);
 //! - the fleet view copied for the worker that derives the Agenda and Plan ahead (its rows are
 //!   shared, the rollout's part copied), on the input thread;
-//! - the first show of the Agenda and of the Plan (derived on the input thread).
+//! - the first show of the Agenda and of the Plan (derived on the input thread);
+//! - keys on the input thread without drawing: the fleet's filter and sorts (sorting here, then
+//!   from the orders sorted ahead, and how long the worker took to sort them), the journal's
+//!   filter (its worker not waited for).
 
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sprout::app::{App, Tab};
 use sprout::rules::FleetView;
 use sprout::store::{FileStore, Operator};
@@ -84,6 +88,45 @@ fn main() {
             shown.push(format!("{tab:?} {}", ms(t.elapsed())));
         }
         println!("round {round}: first show (derived on the input thread) {}", shown.join(" | "));
+        // Keys on the input thread (no drawing): the fleet's filter and sorts, the journal's filter.
+        app.show(Tab::Fleet);
+        let mut keys = Vec::new();
+        let mut press = |app: &mut App, label: &str, code: KeyCode| {
+            let t = Instant::now();
+            app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+            keys.push(format!("{label} {}", ms(t.elapsed())));
+        };
+        for (label, c) in [("/", '/'), ("m", 'm'), ("b", 'b'), ("x", 'x')] {
+            press(&mut app, label, KeyCode::Char(c));
+        }
+        press(&mut app, "bksp", KeyCode::Backspace);
+        press(&mut app, "enter", KeyCode::Enter);
+        press(&mut app, "esc", KeyCode::Esc);
+        for _ in 0..3 {
+            press(&mut app, "o", KeyCode::Char('o'));
+        }
+        // Every column both ways, on the worker at the lowest priority (a core's time after each
+        // change of the rows).
+        let t = Instant::now();
+        if let Some(h) = app.sort_ahead() {
+            let _ = h.join();
+        }
+        let sorted_ahead = t.elapsed();
+        for _ in 0..3 {
+            press(&mut app, "o (ready)", KeyCode::Char('o'));
+        }
+        press(&mut app, "O (ready)", KeyCode::Char('O'));
+        app.show(Tab::Journal);
+        for (label, c) in [("j/", '/'), ("l", 'l'), ("a", 'a'), ("b", 'b')] {
+            press(&mut app, label, KeyCode::Char(c));
+        }
+        press(&mut app, "jenter", KeyCode::Enter);
+        press(&mut app, "jesc", KeyCode::Esc);
+        println!(
+            "round {round}: keys on the input thread: {} | every order sorted ahead on the worker {}",
+            keys.join(" | "),
+            ms(sorted_ahead)
+        );
         // Not freed: as the dashboard, which exits without freeing its state.
         std::mem::forget(app);
     }

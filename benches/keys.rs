@@ -17,11 +17,15 @@
 //! load. `SPROUT_BENCH_TICKS` (default 1) is how many minute boundaries to wait for (0: none).
 //! Last, `sprout record checkout` as a whole process, ten times per build (it appends to the
 //! fleet's journal: a checkout of `SPROUT_BENCH_RECORD`, default LAB-BH01).
+//! Before it quits, the dashboard watches `SPROUT_BENCH_WRITES` (default 5) checkouts recorded
+//! by another process: from the writer's start and its exit to the frame that shows each.
 //! `SPROUT_BENCH_SETTLE` (seconds, default 12) waits after the first frame for the header's
 //! background `check` to finish, so it does not compete with the keys on a 2-core machine.
 
 #[path = "keys/pty.rs"]
 mod pty;
+#[path = "keys/write.rs"]
+mod write;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -204,10 +208,13 @@ fn main() {
     let home = scratch.join("home");
     std::fs::create_dir_all(home.join("config")).expect("config dir");
     let data = fleet_dir(&this, &scratch);
+    let writes: usize = std::env::var("SPROUT_BENCH_WRITES").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let server = std::env::var("SPROUT_BENCH_RECORD").unwrap_or_else(|_| "LAB-BH01".into());
     let mut results: Vec<(PathBuf, Samples, Vec<Duration>)> =
         bins.iter().map(|b| (b.clone(), Samples::default(), Vec::new())).collect();
+    let mut seen: Vec<Vec<write::Seen>> = vec![Vec::new(); bins.len()];
     for round in 0..rounds {
-        for (bin, samples, starts) in &mut results {
+        for ((bin, samples, starts), seen) in results.iter_mut().zip(&mut seen) {
             // The cache written (or proved current) before the launch that is measured.
             let warm = Command::new(&*bin)
                 .arg("--data")
@@ -235,10 +242,12 @@ fn main() {
             for _ in 0..ticks {
                 press_through_tick(&mut pty, samples);
             }
+            for _ in 0..writes {
+                seen.push(write::record_seen(&mut pty, bin, &data, &home, &server));
+            }
             pty.quit();
         }
     }
-    let server = std::env::var("SPROUT_BENCH_RECORD").unwrap_or_else(|_| "LAB-BH01".into());
     let mut records: Vec<Vec<Duration>> = vec![Vec::new(); results.len()];
     for _ in 0..10 {
         for ((bin, ..), times) in results.iter().zip(&mut records) {
@@ -268,6 +277,21 @@ fn main() {
     for ((bin, ..), times) in results.iter().zip(&mut records) {
         times.sort();
         println!("| {} | {} | {} | {} |", bin.display(), times.len(), ms(pct(times, 50.0)), ms(times[times.len() - 1]));
+    }
+    println!();
+    println!("Another process's `record checkout {server}` to the end of the dashboard's frame showing it (ms):\n");
+    println!("| build | n | from the writer's exit p50 / max | from the writer's start p50 / max |");
+    println!("|---|---|---|---|");
+    for ((bin, ..), seen) in results.iter().zip(&seen) {
+        if seen.is_empty() {
+            continue;
+        }
+        let spread = |f: fn(&write::Seen) -> f64| {
+            let mut v: Vec<f64> = seen.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            format!("{:.1} / {:.1}", v[(v.len() - 1) / 2], v[v.len() - 1])
+        };
+        println!("| {} | {} | {} | {} |", bin.display(), seen.len(), spread(|s| s.from_exit), spread(|s| s.from_start));
     }
     println!();
     for (bin, samples, starts) in &results {

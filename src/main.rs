@@ -257,27 +257,29 @@ fn read_input(tx: std::sync::mpsc::Sender<Wake>) {
     });
 }
 
-/// A line per frame drawn, `<keys> <ticks>`: how many keys and minute ticks the dashboard had
-/// taken in when it drew it, appended to the file named by `SPROUT_BENCH_FRAMES` (set by
-/// `cargo bench --bench keys` alone) so the bench can charge a key with the first frame that
-/// answers it and not with a frame the clock caused. Unset, it costs nothing.
+/// A line per frame drawn, `<keys> <ticks> <writes>`: how many keys, minute ticks and other
+/// processes' writes the dashboard had taken in when it drew it, appended to the file named by
+/// `SPROUT_BENCH_FRAMES` (set by `cargo bench --bench keys` alone) so the bench can charge a
+/// key (or a write) with the first frame that answers it and not with a frame the clock
+/// caused. Unset, it costs nothing.
 struct FrameLog {
     file: Option<std::fs::File>,
     keys: u64,
     ticks: u64,
+    writes: u64,
 }
 
 impl FrameLog {
     fn from_env() -> FrameLog {
         let file = std::env::var_os("SPROUT_BENCH_FRAMES")
             .and_then(|path| std::fs::OpenOptions::new().create(true).append(true).open(path).ok());
-        FrameLog { file, keys: 0, ticks: 0 }
+        FrameLog { file, keys: 0, ticks: 0, writes: 0 }
     }
 
     fn drawn(&mut self) {
         if let Some(f) = self.file.as_mut() {
             // A bench aid: a failed write shows there as a frame it cannot explain.
-            let _ = writeln!(f, "{} {}", self.keys, self.ticks);
+            let _ = writeln!(f, "{} {} {}", self.keys, self.ticks, self.writes);
         }
     }
 }
@@ -310,6 +312,9 @@ fn run(
     let mut dirty = true;
     let mut watched = Instant::now();
     let mut people_read = Instant::now();
+    // How often a filter's progress is drawn while its worker judges marks.
+    const PROGRESS: Duration = Duration::from_millis(200);
+    let mut judged = Instant::now();
     let mut minute = Utc::now().minute();
     // For `cargo bench --bench keys` only: which input each frame answered (see `FrameLog`).
     let mut frames = FrameLog::from_env();
@@ -342,9 +347,15 @@ fn run(
         }
         // The hidden Agenda and Plan, derived ahead on a worker once the data is still.
         app.derive_ahead(Instant::now());
+        // Every column of the fleet sorted ahead, so a sort key takes a ready order.
+        app.sort_ahead();
         // Everything that arrived, in order; changes in the store are taken once after.
         let (mut data, mut people) = (false, false);
-        let mut next = rx.recv_timeout(WATCH.saturating_sub(watched.elapsed()));
+        // While a filter is matched on a worker, look for its result every few milliseconds
+        // (the worker does not wake the loop).
+        let wait = WATCH.saturating_sub(watched.elapsed());
+        let wait = app.filter_wait().map_or(wait, |w| wait.min(w));
+        let mut next = rx.recv_timeout(wait);
         while let Ok(wake) = next {
             match wake {
                 Wake::Input(ev) => {
@@ -390,12 +401,20 @@ fn run(
             }
             next = rx.try_recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Timeout);
         }
+        if app.filter_pending() {
+            // The list when the worker is done; meanwhile how far it got, a few times a second.
+            if app.take_filtered() || judged.elapsed() >= PROGRESS {
+                judged = Instant::now();
+                dirty = true;
+            }
+        }
         // Another process's write shows at once when the store says so, else within the poll.
         let polled = watched.elapsed() >= WATCH;
         if data || polled {
             // The app remembers the stamp of its own last load, so its own writes do not reload twice.
             if app.watch() {
                 dirty = true;
+                frames.writes += 1;
                 // What `check` says may change with any change of the data.
                 checker.changed();
             }

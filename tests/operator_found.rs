@@ -118,6 +118,8 @@ fn the_journal_filters_by_mark_and_says_its_words() {
             press(a, KeyCode::Char(c));
         }
         press(a, KeyCode::Enter);
+        // The marks are judged on a worker.
+        assert!(a.settle_filter(std::time::Duration::from_secs(30)), "the marks are judged");
         let text = screen(a);
         press(a, KeyCode::Esc);
         text

@@ -4,7 +4,8 @@
 //! `ESC [ ? 2026 l`). With `SPROUT_BENCH_FRAMES` naming a file, the dashboard also appends a
 //! line per frame, `<keys> <ticks>`: the keys and minute ticks it had taken in when it drew it.
 //! The n-th frame's end read from the pty is the n-th line, so a key is charged with the end
-//! of the first frame that had taken it in, and a frame the clock caused is told apart.
+//! of the first frame that had taken it in, and a frame the clock caused is told apart. A
+//! third number, when the build writes it, counts other processes' writes taken in.
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -45,6 +46,8 @@ pub struct Pty {
     log_text: String,
     /// Per frame: (keys, ticks) taken in when it was drawn.
     frames: Vec<(u64, u64)>,
+    /// Per frame: the other processes' writes taken in (`None`: a build that does not say).
+    loads: Vec<Option<u64>>,
 }
 
 impl Pty {
@@ -94,6 +97,7 @@ impl Pty {
             log,
             log_text: String::new(),
             frames: Vec::new(),
+            loads: Vec::new(),
         }
     }
 
@@ -138,6 +142,7 @@ impl Pty {
                 let line: String = self.log_text.drain(..=end).collect();
                 let mut it = line.split_whitespace().map(|w| w.parse::<u64>().expect("frame log: a count"));
                 self.frames.push((it.next().expect("keys"), it.next().expect("ticks")));
+                self.loads.push(it.next());
             }
             if self.frames.len() <= n {
                 assert!(Instant::now() < deadline, "frame {n} read from the pty has no line in the frame log");
@@ -189,6 +194,35 @@ impl Pty {
             }
             last = Instant::now();
         }
+    }
+
+    /// Frames whose end has been read so far.
+    pub fn frames_read(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Other processes' writes the last frame read had taken in (`None`: the build does not
+    /// say, or no frame yet).
+    pub fn loads(&mut self) -> Option<u64> {
+        let n = self.ends.len().checked_sub(1)?;
+        self.frame(n);
+        self.loads[n]
+    }
+
+    /// When the first frame from `first` on that took in a write after `before` ended: for a
+    /// build that does not log writes, the first frame not drawn for the clock.
+    pub fn shown_since(&mut self, first: usize, before: Option<u64>) -> Option<Instant> {
+        for n in first..self.ends.len() {
+            let (_, ticks) = self.frame(n);
+            let shown = match (before, self.loads[n]) {
+                (Some(b), Some(l)) => l > b,
+                _ => n == 0 || ticks == self.frame(n - 1).1,
+            };
+            if shown {
+                return Some(self.ends[n]);
+            }
+        }
+        None
     }
 
     pub fn key(&mut self, bytes: &[u8]) -> Press {

@@ -100,3 +100,20 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Start the worker that sorts every column of the fleet table ahead for the rows shown
+    /// now, unless that is done or under way (the terminal loop calls this when idle). The
+    /// handle is for tests to wait on.
+    pub fn sort_ahead(&mut self) -> Option<std::thread::JoinHandle<()>> {
+        let job = self.panes.fleet.sort_job(&self.live.data, &self.live.state, &self.view)?;
+        // A job that cannot start is dropped, which lets the next one start.
+        std::thread::Builder::new()
+            .name("sorts".into())
+            .spawn(move || {
+                crate::parallel::background();
+                job.run();
+            })
+            .ok()
+    }
+}

@@ -83,7 +83,7 @@ pub struct App {
     /// The server the Server view shows and actions apply to outside the lists.
     pub selected: Option<usize>,
     /// Server names for the filters (derived).
-    names: Names,
+    names: std::sync::Arc<Names>,
     /// Journal events read for display.
     reader: Reader,
     pub overlay: Option<Overlay>,
@@ -175,7 +175,7 @@ impl App {
             panes: Panes::default(),
             keys: Default::default(),
             selected: None,
-            names: Names::default(),
+            names: Default::default(),
             reader: Reader::default(),
             overlay: None,
             notice: None,
@@ -254,7 +254,7 @@ impl App {
     /// Recompute everything derived; called on change, never per frame.
     pub fn derive(&mut self) {
         self.view = FleetView::build(&self.live.data, &self.live.state, self.rollout, self.now);
-        self.names = Names::build(&self.live.state);
+        self.names = std::sync::Arc::new(Names::build(&self.live.state));
         self.derive_views(None);
     }
 
@@ -275,6 +275,46 @@ impl App {
     /// Events the journal view lists (all, or those matching the filter).
     pub fn journal_len(&self) -> usize {
         self.panes.journal.len(&self.live)
+    }
+
+    /// A filter is being matched on a worker (the Fleet's, or the Journal's, whose events may
+    /// be judged).
+    pub fn filter_pending(&self) -> bool {
+        self.panes.journal.judging().is_some() || self.panes.fleet.matching()
+    }
+
+    /// How often the terminal loop looks for a filter's result while one is under way: often
+    /// for a match of a few milliseconds, less while marks are judged (seconds), whose progress
+    /// is drawn anyway. `None`: nothing under way.
+    pub fn filter_wait(&self) -> Option<std::time::Duration> {
+        use std::time::Duration;
+        match self.panes.journal.judging() {
+            Some((true, ..)) if !self.panes.fleet.matching() => Some(Duration::from_millis(50)),
+            _ if self.filter_pending() => Some(Duration::from_millis(2)),
+            _ => None,
+        }
+    }
+
+    /// Take in a filter the worker has matched: true when the list changed (draw it).
+    pub fn take_filtered(&mut self) -> bool {
+        let App { live, view, now, selected, changed, seen_events, names, reader, panes, .. } = self;
+        let snap = Panes::snapshot(live, view, *now, *selected, changed, *seen_events, names, reader);
+        panes.journal.take_judged(&snap) | panes.fleet.take_matched(&snap)
+    }
+
+    /// Wait (up to `limit`) for the filter's worker and take what it matched: false if it is
+    /// still under way (for tests and scripts, which read the list at once).
+    pub fn settle_filter(&mut self, limit: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + limit;
+        while self.filter_pending() {
+            if !self.take_filtered() {
+                if std::time::Instant::now() >= until {
+                    return false;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        true
     }
 
     /// The journal position of the `n`-th event listed, newest first.

@@ -270,22 +270,39 @@ pub fn catch_up(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
     let from = Start::after(&loaded.data.journal);
     let first = loaded.data.journal.len();
     let Loaded { store, data, state, mark, .. } = loaded;
-    let (data, state) = (Arc::make_mut(data), Arc::make_mut(state));
-    let read = store
-        .read(Some((mark, &from)), &mut |e, begin, end, _| {
+    // The tail first, applied after: the state is taken for writing (copied whole, while a
+    // worker reads it) only when there is something to apply.
+    let mut tail = Vec::new();
+    let read =
+        store.read(Some((mark, &from)), &mut |e, begin, end, _| tail.push((e, begin, end))).map_err(|_| Stale)?;
+    if !tail.is_empty() {
+        let (data, state) = (Arc::make_mut(data), Arc::make_mut(state));
+        for (e, begin, end) in tail {
             let pos = data.journal.len();
             let server = state.apply(data, pos, &e);
             data.journal.push(&e, begin, end, server);
-        })
-        .map_err(|_| Stale)?;
+        }
+    }
     if read.torn.is_some() || read.end != from {
         loaded.torn = read.torn;
     }
-    Arc::make_mut(&mut loaded.data).journal.line_count = read.end.lines;
+    if loaded.data.journal.line_count != read.end.lines {
+        Arc::make_mut(&mut loaded.data).journal.line_count = read.end.lines;
+    }
     loaded.mark = read.mark;
     loaded.stamp.journal = read.stamp;
     Ok(if loaded.data.journal.len() > first { CatchUp::Appended(first) } else { CatchUp::Unchanged })
 }
+
+/// How long a look that finds an append not yet vouched for by the head waits for the head,
+/// step by step (37 ms in all), before it reads everything again.
+const HEAD_WAITS: [std::time::Duration; 5] = [
+    std::time::Duration::ZERO,
+    std::time::Duration::from_millis(2),
+    std::time::Duration::from_millis(5),
+    std::time::Duration::from_millis(10),
+    std::time::Duration::from_millis(20),
+];
 
 /// Reload `loaded` if anything changed: a tail read when only the journal grew by sprout's
 /// own appends, else a full load. `None` when nothing changed.
@@ -294,10 +311,16 @@ pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
     if now == loaded.stamp {
         return Ok(None);
     }
-    if now.baseline == loaded.stamp.baseline
-        && let Ok(c) = catch_up(loaded)
-    {
-        return Ok(Some(c));
+    if now.baseline == loaded.stamp.baseline {
+        // A sprout writer appends, then rewrites the head that vouches for the append: a look
+        // in between (a watcher woken by the append) finds the tail unproven. The head follows
+        // within milliseconds; a full load takes 0.6 s at 100,000 servers.
+        for wait in HEAD_WAITS {
+            std::thread::sleep(wait);
+            if let Ok(c) = catch_up(loaded) {
+                return Ok(Some(c));
+            }
+        }
     }
     match load(&loaded.store) {
         Ok(fresh) => loaded.replace_with(fresh),

@@ -41,7 +41,7 @@ pub struct Snapshot<'a> {
     pub changed: &'a HashSet<usize>,
     /// Journal events seen; later ones are marked as new.
     pub seen_events: usize,
-    pub names: &'a Names,
+    pub names: &'a std::sync::Arc<Names>,
     reader: &'a Reader,
 }
 
@@ -60,6 +60,11 @@ impl Snapshot<'_> {
     /// once when first shown and kept by position.
     pub fn marks(&self, positions: &[usize], entries: &[Option<Entry>]) -> Vec<Option<Mark>> {
         self.reader.marks(self.live, positions, entries)
+    }
+
+    /// The trust at the journal's head where signatures matter, for a worker to judge with.
+    pub fn signing(&self) -> Option<Signing> {
+        self.reader.signing(self.live).as_ref()?.as_ref().filter(|s| s.in_use()).cloned()
     }
 
     /// Of the events with these `seq`s (what a derived fact rests on), those not proven, with
@@ -291,7 +296,7 @@ impl Panes {
         selected: Option<usize>,
         changed: &'a HashSet<usize>,
         seen_events: usize,
-        names: &'a Names,
+        names: &'a std::sync::Arc<Names>,
         reader: &'a Reader,
     ) -> Snapshot<'a> {
         Snapshot { live, view, now, selected, changed, seen_events, names, reader }

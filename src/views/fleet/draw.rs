@@ -60,7 +60,9 @@ const DETAIL_MIN: usize = 30;
 const DETAIL_MAX: usize = 86;
 
 pub(super) fn draw(t: &FleetTable, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
-    let shown = if t.filter.is_empty() {
+    let shown = if t.matching() {
+        format!("matching the filter in {} servers", snap.view.rows.len())
+    } else if t.filter.is_empty() {
         format!("{} servers", snap.view.rows.len())
     } else {
         format!("{} of {} servers", t.matched, snap.view.rows.len())

@@ -3,8 +3,11 @@
 
 mod draw;
 mod filter;
+mod matching;
+mod orders;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyCode;
@@ -12,12 +15,16 @@ use ratatui::layout::Rect;
 
 use crate::app::action::{self, Action, Binding, Group, binding};
 use crate::model::Data;
-use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
+use crate::rules::{Compliance, FleetView, State};
 use crate::ui::scroll::Scroll;
 use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};
 use filter::{Filter, Words};
+use matching::Matching;
+pub use matching::ON_WORKER;
+pub use orders::SortJob;
+use orders::{Order, Orders};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -83,13 +90,24 @@ pub struct FleetTable {
     pub folded: HashSet<String>,
     pub lines: Vec<Line>,
     pub scroll: Scroll,
-    /// What a filter word is matched against, built once per change (derived).
-    words: Words,
+    /// What a filter word is matched against, built once per change (derived; shared with
+    /// the sorting worker).
+    words: Arc<Words>,
     /// Servers that pass the filter (folded ones included).
     pub matched: usize,
     /// Each role's servers in sort order, and the order they were sorted for (derived).
-    order: Vec<Vec<usize>>,
+    order: Order,
     sorted_for: Option<(Column, bool)>,
+    /// Which rows the table shows: a new number at every change of them (`orders`).
+    generation: u64,
+    /// Every column's order, sorted ahead on a worker (`App::sort_ahead`).
+    orders: Orders,
+    /// Sorts that took an order sorted ahead rather than sorting on the input thread.
+    pub sorts_taken: usize,
+    /// The filter being matched on a worker as the operator types (a large fleet).
+    matching: Option<Matching>,
+    /// Fleets larger than this are matched on the worker (`ON_WORKER`; tests lower it).
+    pub on_worker: usize,
 }
 
 impl Default for FleetTable {
@@ -101,10 +119,15 @@ impl Default for FleetTable {
             folded: HashSet::new(),
             lines: Vec::new(),
             scroll: Scroll::default(),
-            words: Words::default(),
+            words: Arc::default(),
             matched: 0,
-            order: Vec::new(),
+            order: Arc::default(),
             sorted_for: None,
+            generation: orders::next_generation(),
+            orders: Orders::default(),
+            sorts_taken: 0,
+            matching: None,
+            on_worker: ON_WORKER,
         }
     }
 }
@@ -113,91 +136,86 @@ impl FleetTable {
     /// Rebuild what filter words match against after the data changed.
     pub fn index(&mut self, data: &Data, state: &State, view: &FleetView) {
         self.sorted_for = None;
-        self.words = Words::build(data, state, view);
+        self.generation = orders::next_generation();
+        self.words = Arc::new(Words::build(data, state, view));
     }
 
     /// Some rows changed: sort again unless the order is by name (names never change).
     pub fn changed(&mut self, servers: &[usize], view: &FleetView) {
-        self.words.refresh(servers, view);
+        // A worker sorting still holds the words: it keeps its copy.
+        Arc::make_mut(&mut self.words).refresh(servers, view);
+        self.generation = orders::next_generation();
         if self.sort != Column::Server {
             self.sorted_for = None;
         }
     }
 
     /// Each role's servers in sort order, once per change of data or sort order, not per
-    /// keystroke. Starts from the name order the state keeps, so sorting by name (the
-    /// default) compares nothing and other columns sort stably by one small key.
+    /// keystroke: the order sorted ahead for these very rows when the worker has made it,
+    /// else sorted here.
     fn sort(&mut self, data: &Data, state: &State, view: &FleetView) {
         if self.sorted_for == Some((self.sort, self.descending)) {
             return;
         }
-        // One group per role, and a last one for servers whose role fleet.ron does not know:
-        // nothing disappears silently.
-        let invalid = data.fleet.roles.len();
-        let mut order = vec![Vec::new(); invalid + 1];
-        for i in state.by_name() {
-            let g = self.words.role(i).filter(|&g| g < invalid).unwrap_or(invalid);
-            order[g].push(i);
-        }
-        // Every other column sorts one number per server, its place in name order breaking
-        // ties: the order a stable sort by the column would give, without comparing rows.
-        let mut keyed: Vec<(u128, u32)> = Vec::new();
-        for members in &mut order {
-            match (self.sort, self.descending) {
-                (Column::Server, false) => {}
-                (Column::Server, true) => members.reverse(),
-                (column, descending) => {
-                    keyed.clear();
-                    keyed.extend(members.iter().enumerate().map(|(place, &i)| {
-                        let key = sort_key(column, &view.rows[i], &self.words, i);
-                        (if descending { !key } else { key }, place as u32)
-                    }));
-                    // Stable, on the key alone: few distinct values and long runs sort in
-                    // about one pass.
-                    keyed.sort_by_key(|&(key, _)| key);
-                    let names = std::mem::take(members);
-                    members.extend(keyed.iter().map(|&(_, place)| names[place as usize]));
-                }
+        self.order = match self.orders.ready(self.generation, self.sort, self.descending) {
+            Some(order) => {
+                self.sorts_taken += 1;
+                order
             }
-        }
-        self.order = order;
+            None => Arc::new(orders::order_by(
+                self.sort,
+                self.descending,
+                data.fleet.roles.len(),
+                state.by_name(),
+                &view.rows,
+                &self.words,
+            )),
+        };
         self.sorted_for = Some((self.sort, self.descending));
     }
 
-    /// Rebuild the visible lines after a change of data, filter, sort or folds.
+    /// The worker's job of sorting every column for the rows shown now, unless that is done
+    /// or a worker is sorting (`App::sort_ahead` runs it).
+    pub fn sort_job(&self, data: &Data, state: &State, view: &FleetView) -> Option<SortJob> {
+        if !self.orders.wanted(self.generation) {
+            return None;
+        }
+        let input = orders::Input {
+            roles: data.fleet.roles.len(),
+            by_name: state.by_name().collect(),
+            rows: Arc::clone(&view.rows),
+            words: Arc::clone(&self.words),
+        };
+        self.orders.job(self.generation, input)
+    }
+
+    /// Every column's order is sorted ahead for the rows shown now.
+    pub fn orders_ready(&self) -> bool {
+        self.orders.is_ready(self.generation)
+    }
+
+    /// Rebuild the visible lines after a change of data, filter, sort or folds (a filter under
+    /// way on the worker is superseded: this one applies the filter here).
     pub fn rebuild(&mut self, data: &Data, state: &State, view: &FleetView, names: &Names) {
+        self.matching = None;
         self.sort(data, state, view);
-        let keep = self.selected_server();
         let filter = Filter::new(&self.filter, &self.words, names);
-        // Each role's members that pass, on two threads when there is a filter to evaluate.
-        let words = &self.words;
-        let pass = |i: usize| filter.passes(i, &view.rows, words);
-        let filter_roles = |roles: &[Vec<usize>]| -> Vec<Vec<usize>> {
-            roles.iter().map(|order| order.iter().copied().filter(|&i| pass(i)).collect()).collect()
-        };
-        let passed: Vec<Vec<usize>> = if filter.is_empty() {
-            Vec::new()
-        } else {
-            let total: usize = self.order.iter().map(Vec::len).sum();
-            let mut seen = 0;
-            let cut = self.order.iter().position(|o| {
-                seen += o.len();
-                seen * 2 >= total
-            });
-            let (a, b) = self.order.split_at(cut.map_or(0, |c| c + 1).min(self.order.len()));
-            let (mut first, second) = crate::parallel::join(|| filter_roles(a), || filter_roles(b));
-            first.extend(second);
-            first
-        };
+        let passed = (!filter.is_empty()).then(|| matching::passed(&self.order, &filter, &view.rows, &self.words));
+        self.lay_out(data, passed);
+    }
+
+    /// The lines from each role's members that passed (`None`: no filter, every member).
+    fn lay_out(&mut self, data: &Data, passed: Option<Vec<Vec<usize>>>) {
+        let keep = self.selected_server();
         // The last lines' memory is reused: no fresh pages per keystroke.
         let mut lines = std::mem::take(&mut self.lines);
         lines.clear();
         self.matched = 0;
-        // By index: the groups are read from `self` while `self.matched` grows.
-        #[allow(clippy::needless_range_loop)]
         for g in 0..self.order.len() {
-            let members: &[usize] =
-                if filter.is_empty() { self.order.get(g).map_or(&[], Vec::as_slice) } else { &passed[g] };
+            let members: &[usize] = match &passed {
+                None => self.order.get(g).map_or(&[], Vec::as_slice),
+                Some(passed) => passed.get(g).map_or(&[], Vec::as_slice),
+            };
             if members.is_empty() {
                 continue;
             }
@@ -214,6 +232,32 @@ impl FleetTable {
             self.scroll.cursor = i;
         }
         self.scroll.clamp(self.lines.len());
+    }
+
+    /// The filter is being matched on the worker.
+    pub fn matching(&self) -> bool {
+        self.matching.is_some()
+    }
+
+    /// Take in what the worker matched: true when the lines changed. A result for another
+    /// text, other rows or another order is matched again.
+    pub fn take_matched(&mut self, snap: &Snapshot) -> bool {
+        let Some(passed) = self.matching.as_ref().and_then(Matching::take) else { return false };
+        let Some(m) = self.matching.take() else { return false };
+        if m.text == self.filter && m.generation == self.generation && Arc::ptr_eq(&m.order, &self.order) {
+            self.scroll = Scroll::default();
+            self.lay_out(&snap.live.data, Some(passed));
+            self.land();
+        } else {
+            let filter = self.filter.clone();
+            self.set_filter(filter, snap);
+        }
+        true
+    }
+
+    /// Land on the first matching server, not on its group row.
+    fn land(&mut self) {
+        self.scroll.cursor = self.lines.iter().position(|l| matches!(l, Line::Server(_))).unwrap_or(0);
     }
 
     pub fn selected_server(&self) -> Option<usize> {
@@ -357,10 +401,22 @@ impl View for FleetTable {
 
     fn set_filter(&mut self, filter: String, snap: &Snapshot) {
         self.filter = filter;
+        if !self.filter.is_empty() && snap.view.rows.len() > self.on_worker {
+            // Typed at a large fleet: matched on the worker, the lines follow.
+            self.sort(&snap.live.data, &snap.live.state, snap.view);
+            let input = matching::Input {
+                words: Arc::clone(&self.words),
+                names: Arc::clone(snap.names),
+                rows: Arc::clone(&snap.view.rows),
+            };
+            self.matching = Matching::start(self.filter.clone(), self.generation, Arc::clone(&self.order), input);
+            if self.matching.is_some() {
+                return;
+            }
+        }
         self.scroll = Scroll::default();
         self.rebuild(&snap.live.data, &snap.live.state, snap.view, snap.names);
-        // Land on the first matching server, not on its group row.
-        self.scroll.cursor = self.lines.iter().position(|l| matches!(l, Line::Server(_))).unwrap_or(0);
+        self.land();
     }
 
     fn fit_page(&mut self, page: usize) {
@@ -372,108 +428,5 @@ impl View for FleetTable {
     }
 }
 
-/// The column's value for row `row` (server `i`) as one number ordered as the column sorts:
-/// an absent value first, then the values in their own order.
-fn sort_key(column: Column, row: &ServerRow, words: &Words, i: usize) -> u128 {
-    let some = |v: u128| (1u128 << 100) | v;
-    match column {
-        Column::Server => 0,
-        Column::Site => u128::from(words.site_rank(i)),
-        Column::Levels | Column::Behind => u128::from(row.behind),
-        Column::HotFixes => (u128::from(row.ready) << 16) | u128::from(row.blocked),
-        Column::Tier => row.tier().map_or(0, |t| some(t as u128)),
-        Column::Priority => row.priority.map_or(0, |p| some(u128::from(p))),
-        Column::Phase => row.phase.map_or(0, |p| some(p as u128)),
-        Column::Soak => {
-            let (rank, day) = soak_rank(row.soak);
-            (u128::from(rank) << 32) | u128::from(day)
-        }
-        Column::Checkout => row.last_checkout.map_or(0, |(_, at)| {
-            // Seconds as an order-keeping unsigned number, then the nanoseconds.
-            let seconds = (at.timestamp() as u64) ^ (1 << 63);
-            some((u128::from(seconds) << 32) | u128::from(at.timestamp_subsec_nanos()))
-        }),
-    }
-}
-
-/// Most urgent last, so a descending sort puts overdue servers on top.
-fn soak_rank(s: Option<SoakState>) -> (u8, u32) {
-    match s {
-        None => (0, 0),
-        Some(SoakState::Excluded) => (1, 0),
-        Some(SoakState::NotStarted) => (2, 0),
-        Some(SoakState::AtTarget { verified: true }) => (3, 0),
-        Some(SoakState::AtTarget { verified: false }) => (4, 0),
-        Some(SoakState::Blocked) => (5, 0),
-        Some(SoakState::Ready { day }) => (6, day),
-        Some(SoakState::Soaking { day, .. }) => (7, day),
-        Some(SoakState::CheckoutDue { day, .. }) => (8, day),
-        Some(SoakState::BackedOut) => (9, 0),
-        Some(SoakState::Failed { day }) => (10, day),
-        Some(SoakState::Overdue { day, .. }) => (11, day),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use std::cmp::Ordering;
-
-    use super::*;
-    use crate::store::{self, MemoryStore, parse};
-
-    /// The comparison the table sorted by before it sorted numbers (the reference).
-    fn compare(column: Column, a: &ServerRow, b: &ServerRow, state: &State) -> Ordering {
-        match column {
-            Column::Server => state.servers[a.index].name.cmp(&state.servers[b.index].name),
-            Column::Site => state.servers[a.index].site.cmp(&state.servers[b.index].site),
-            Column::Levels | Column::Behind => a.behind.cmp(&b.behind),
-            Column::HotFixes => (a.ready, a.blocked).cmp(&(b.ready, b.blocked)),
-            Column::Tier => a.tier().cmp(&b.tier()),
-            Column::Priority => a.priority.cmp(&b.priority),
-            Column::Phase => a.phase.cmp(&b.phase),
-            Column::Soak => soak_rank(a.soak).cmp(&soak_rank(b.soak)),
-            Column::Checkout => a.last_checkout.map(|c| c.1).cmp(&b.last_checkout.map(|c| c.1)),
-        }
-    }
-
-    #[test]
-    fn every_column_sorts_as_a_stable_sort_by_its_values_in_both_directions() {
-        let now = crate::rules::fixture::now();
-        let files = crate::synthetic::generate(3000, 30000, now).expect("generate");
-        let text = |name: &str| files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).expect("file");
-        let store = MemoryStore::new(
-            parse::ron(store::CATALOG, &text(store::CATALOG), 1).expect("catalog"),
-            parse::ron(store::FLEET, &text(store::FLEET), 1).expect("fleet"),
-            parse::ron(store::ROLLOUT, &text(store::ROLLOUT), 1).expect("rollout"),
-            None,
-        );
-        store.rewrite_journal(text(store::JOURNAL).lines().map(str::to_string).collect());
-        let loaded = crate::live::load(&store.arc()).expect("load");
-        let (data, state) = (&loaded.data, &loaded.state);
-        let view = FleetView::build(data, state, Some(0), now);
-        let mut table = FleetTable::default();
-        table.index(data, state, &view);
-        for column in Column::ALL {
-            for descending in [false, true] {
-                table.sort = column;
-                table.descending = descending;
-                table.sort(data, state, &view);
-                for (g, members) in table.order.iter().enumerate() {
-                    let mut expected: Vec<usize> = state
-                        .by_name()
-                        .filter(|&i| table.words.role(i).unwrap_or(usize::MAX).min(data.fleet.roles.len()) == g)
-                        .collect();
-                    if column == Column::Server && descending {
-                        expected.reverse();
-                    } else {
-                        expected.sort_by(|&a, &b| {
-                            let o = compare(column, &view.rows[a], &view.rows[b], state);
-                            if descending { o.reverse() } else { o }
-                        });
-                    }
-                    assert_eq!(members, &expected, "{column:?}, descending {descending}, group {g}");
-                }
-            }
-        }
-    }
-}
+mod tests;

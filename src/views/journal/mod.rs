@@ -1,5 +1,9 @@
 //! The journal view: every event, newest first, filterable; events new since the last look marked.
 
+mod judging;
+
+use std::sync::Arc;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -8,19 +12,36 @@ use ratatui::widgets::{Block, Borders};
 use crate::app::action::{self, Action, Binding};
 use crate::live::Loaded;
 use crate::live::signing::Mark;
-use crate::model::Event;
 use crate::ui::scroll::{self, Scroll};
 use crate::ui::table::{self, fit};
 use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};
+use judging::{Job, Judging, Words};
+pub use judging::{MARK_WORDS, ON_WORKER};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct JournalPane {
     pub filter: String,
     /// Journal positions matching the filter, oldest first (derived); `None`: every event.
     matches: Option<Vec<u32>>,
     pub scroll: Scroll,
+    /// The filter being matched on a worker (marks to judge, or a long journal to scan).
+    judging: Option<Judging>,
+    /// Journals longer than this are scanned on the worker (`ON_WORKER`; tests lower it).
+    pub on_worker: usize,
+}
+
+impl Default for JournalPane {
+    fn default() -> Self {
+        JournalPane {
+            filter: String::new(),
+            matches: None,
+            scroll: Scroll::default(),
+            judging: None,
+            on_worker: ON_WORKER,
+        }
+    }
 }
 
 impl JournalPane {
@@ -39,38 +60,83 @@ impl JournalPane {
         Some(self.matches.as_ref().map_or(k, |m| m[k] as usize))
     }
 
+    /// Match the filter: at once when that is cheap (a short journal, no mark words), else on
+    /// the worker, the typed text showing meanwhile. A filter under way is cancelled.
     fn rebuild(&mut self, snap: &Snapshot) {
-        // The mark words ask for each event's mark: judged once, when this filter is set.
-        let (marks, words): (Vec<&str>, Vec<&str>) =
-            self.filter.split_whitespace().partition(|w| MARK_WORDS.contains(&w.to_lowercase().as_str()));
-        self.matches = journal_filter(snap.live, snap.names, &words.join(" "));
-        if !marks.is_empty() {
-            let all = || (0..snap.live.data.journal.len() as u32).collect();
-            let positions: Vec<u32> = self.matches.take().unwrap_or_else(all);
-            let wanted = |m: Option<Mark>| {
-                marks.iter().all(|w| match w.to_lowercase().as_str() {
-                    "unsigned" => m == Some(Mark::Unproven),
-                    "failed" => m == Some(Mark::Failed),
-                    _ => matches!(m, Some(Mark::Unproven | Mark::Failed)),
-                })
-            };
-            let mut kept = Vec::new();
-            for chunk in positions.chunks(4096) {
-                let at: Vec<usize> = chunk.iter().map(|&p| p as usize).collect();
-                let entries = snap.entries(&at);
-                let found = snap.marks(&at, &entries);
-                kept.extend(chunk.iter().zip(found).filter(|(_, m)| wanted(*m)).map(|(&p, _)| p));
-            }
-            self.matches = Some(kept);
+        self.cancel();
+        let (marks, words) = judging::split(&self.filter);
+        let index = &snap.live.data.journal;
+        if marks.is_empty() && (words.is_empty() || index.len() <= self.on_worker) {
+            self.matches = (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index));
+            self.scroll.clamp(self.len(snap.live));
+            return;
         }
-        self.scroll.clamp(self.len(snap.live));
+        let job = Job {
+            data: Arc::clone(&snap.live.data),
+            store: Arc::clone(&snap.live.store),
+            words: (!words.is_empty()).then(|| Words::new(index, snap.names, &words)),
+            marks,
+            signing: snap.signing(),
+        };
+        self.judging = Judging::start(job, self.filter.clone(), (snap.live.epoch, index.len()));
+        if self.judging.is_none() {
+            // No thread to be had: match here, as before.
+            self.matches = matches_now(snap, &self.filter);
+            self.scroll.clamp(self.len(snap.live));
+        }
+    }
+
+    /// Stop a filter under way; what it found is never taken.
+    fn cancel(&mut self) {
+        if let Some(j) = self.judging.take() {
+            j.cancel();
+        }
+    }
+
+    /// The filter under way on the worker: whether it judges marks, and (done, of) events.
+    pub fn judging(&self) -> Option<(bool, usize, usize)> {
+        self.judging.as_ref().map(|j| {
+            let (done, total) = j.progress();
+            (j.marks, done, total)
+        })
+    }
+
+    /// Take in what the worker matched: true when the list changed. A result for another
+    /// filter or journal is dropped and matched again.
+    pub fn take_judged(&mut self, snap: &Snapshot) -> bool {
+        let Some(found) = self.judging.as_ref().and_then(Judging::take) else { return false };
+        let Some(j) = self.judging.take() else { return false };
+        if j.text == self.filter && j.basis == (snap.live.epoch, snap.live.data.journal.len()) {
+            self.matches = Some(found);
+            self.scroll.clamp(self.len(snap.live));
+        } else {
+            self.rebuild(snap);
+        }
+        true
     }
 }
 
-const KEYS: &[Binding] = &[OPEN, action::JOURNAL_FILTER];
+/// The journal positions that pass `filter`, matched on this thread (the worker's reference,
+/// and its stand-in when no thread can be had): the mark words judge each event's mark.
+pub fn matches_now(snap: &Snapshot, filter: &str) -> Option<Vec<u32>> {
+    let (marks, words) = judging::split(filter);
+    let index = &snap.live.data.journal;
+    let matched = (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index));
+    if marks.is_empty() {
+        return matched;
+    }
+    let positions: Vec<u32> = matched.unwrap_or_else(|| (0..index.len() as u32).collect());
+    let mut kept = Vec::new();
+    for chunk in positions.chunks(4096) {
+        let at: Vec<usize> = chunk.iter().map(|&p| p as usize).collect();
+        let entries = snap.entries(&at);
+        let found = snap.marks(&at, &entries);
+        kept.extend(chunk.iter().zip(found).filter(|(_, m)| judging::wanted(&marks, *m)).map(|(&p, _)| p));
+    }
+    Some(kept)
+}
 
-/// Filter words that match an event's mark: `?` (unsigned), `✗` (failed), either (unproven).
-pub const MARK_WORDS: [&str; 3] = ["unsigned", "unproven", "failed"];
+const KEYS: &[Binding] = &[OPEN, action::JOURNAL_FILTER];
 
 /// What an empty match says: the words the Journal's filter understands.
 pub const FILTER_WORDS: &str = "  none match: words are operators, kinds, servers, unsigned, failed, unproven";
@@ -171,7 +237,13 @@ impl View for JournalPane {
 
 fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, area: Rect) {
     let listed = pane.len(snap.live);
-    let title = format!(" Journal: {listed} of {} events, newest first ", snap.live.data.journal.len());
+    let title = match pane.judging() {
+        Some((true, done, total)) => {
+            format!(" Journal: judging signatures for the filter, {done} of {total} events (esc cancels) ")
+        }
+        Some((false, ..)) => format!(" Journal: matching the filter in {} events ", snap.live.data.journal.len()),
+        None => format!(" Journal: {listed} of {} events, newest first ", snap.live.data.journal.len()),
+    };
     let block =
         Block::default().borders(Borders::TOP).border_style(theme.border).title(Span::styled(title, theme.title));
     let inner = block.inner(area);
@@ -229,35 +301,6 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
 /// is scanned in two halves on two threads.
 pub fn journal_filter(live: &Loaded, names: &Names, filter: &str) -> Option<Vec<u32>> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
-    if words.is_empty() {
-        return None;
-    }
     let index = &live.data.journal;
-    // Per word: which kinds, operators and servers it matches.
-    let sets: Vec<(u64, Vec<bool>, Vec<bool>)> = words
-        .iter()
-        .map(|w| {
-            let kinds =
-                Event::KINDS.iter().enumerate().filter(|(_, k)| k.contains(w.as_str())).fold(0, |m, (i, _)| m | 1 << i);
-            let ops = index.operators.iter().map(|o| contains_folded(o, w)).collect();
-            (kinds, ops, names.hits(w))
-        })
-        .collect();
-    let scan = |from: usize, lines: &[crate::model::LineRef]| -> Vec<u32> {
-        let hit = |l: &crate::model::LineRef| {
-            sets.iter().all(|(kinds, ops, servers)| {
-                kinds & (1u64 << l.kind.min(63)) != 0
-                    || ops.get(usize::from(l.by)).copied().unwrap_or(false)
-                    || l.server().is_some_and(|s| servers.get(s).copied().unwrap_or(false))
-            })
-        };
-        (from..).zip(lines).filter(|(_, l)| hit(l)).map(|(p, _)| p as u32).collect()
-    };
-    Some(crate::parallel::halves(&index.lines, scan).into_iter().flatten().collect())
-}
-
-/// `hay` contains `needle` (already lower-case), ignoring ASCII case, without allocating.
-fn contains_folded(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    (!words.is_empty()).then(|| Words::new(index, names, &words).scan(index))
 }

@@ -1,0 +1,64 @@
+//! The fleet table's sort: every column as a stable sort by its values would give.
+
+use std::cmp::Ordering;
+
+use super::orders::soak_rank;
+use super::*;
+use crate::rules::ServerRow;
+use crate::store::{self, MemoryStore, parse};
+
+/// The comparison the table sorted by before it sorted numbers (the reference).
+fn compare(column: Column, a: &ServerRow, b: &ServerRow, state: &State) -> Ordering {
+    match column {
+        Column::Server => state.servers[a.index].name.cmp(&state.servers[b.index].name),
+        Column::Site => state.servers[a.index].site.cmp(&state.servers[b.index].site),
+        Column::Levels | Column::Behind => a.behind.cmp(&b.behind),
+        Column::HotFixes => (a.ready, a.blocked).cmp(&(b.ready, b.blocked)),
+        Column::Tier => a.tier().cmp(&b.tier()),
+        Column::Priority => a.priority.cmp(&b.priority),
+        Column::Phase => a.phase.cmp(&b.phase),
+        Column::Soak => soak_rank(a.soak).cmp(&soak_rank(b.soak)),
+        Column::Checkout => a.last_checkout.map(|c| c.1).cmp(&b.last_checkout.map(|c| c.1)),
+    }
+}
+
+#[test]
+fn every_column_sorts_as_a_stable_sort_by_its_values_in_both_directions() {
+    let now = crate::rules::fixture::now();
+    let files = crate::synthetic::generate(3000, 30000, now).expect("generate");
+    let text = |name: &str| files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).expect("file");
+    let store = MemoryStore::new(
+        parse::ron(store::CATALOG, &text(store::CATALOG), 1).expect("catalog"),
+        parse::ron(store::FLEET, &text(store::FLEET), 1).expect("fleet"),
+        parse::ron(store::ROLLOUT, &text(store::ROLLOUT), 1).expect("rollout"),
+        None,
+    );
+    store.rewrite_journal(text(store::JOURNAL).lines().map(str::to_string).collect());
+    let loaded = crate::live::load(&store.arc()).expect("load");
+    let (data, state) = (&loaded.data, &loaded.state);
+    let view = FleetView::build(data, state, Some(0), now);
+    let mut table = FleetTable::default();
+    table.index(data, state, &view);
+    for column in Column::ALL {
+        for descending in [false, true] {
+            table.sort = column;
+            table.descending = descending;
+            table.sort(data, state, &view);
+            for (g, members) in table.order.iter().enumerate() {
+                let mut expected: Vec<usize> = state
+                    .by_name()
+                    .filter(|&i| table.words.role(i).unwrap_or(usize::MAX).min(data.fleet.roles.len()) == g)
+                    .collect();
+                if column == Column::Server && descending {
+                    expected.reverse();
+                } else {
+                    expected.sort_by(|&a, &b| {
+                        let o = compare(column, &view.rows[a], &view.rows[b], state);
+                        if descending { o.reverse() } else { o }
+                    });
+                }
+                assert_eq!(members, &expected, "{column:?}, descending {descending}, group {g}");
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The Journal's filter on a worker: the mark words judge every event off the input path, and
+//! the list they give is the one judging on the input thread gives; the screen says it is
+//! judging meanwhile, and esc cancels it. A long journal's word filter goes the same way.
+mod common;
+#[path = "common/signing.rs"]
+mod signing;
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use signing::{World, backup};
+use sprout::app::{Action, App, Tab};
+
+fn app_on(path: std::path::PathBuf) -> App {
+    let now = common::NOW.parse().expect("time");
+    let op = sprout::store::Operator { name: "tester".into(), from: None };
+    App::load(sprout::store::FileStore::open(path), op, false, now, true, Some(0)).expect("load")
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn type_filter(a: &mut App, words: &str) {
+    a.update(Action::Filter);
+    for c in words.chars() {
+        press(a, KeyCode::Char(c));
+    }
+}
+
+/// The journal positions listed, oldest first.
+fn listed(a: &App) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..a.journal_len()).filter_map(|n| a.journal_shown(n)).collect();
+    shown.reverse();
+    shown
+}
+
+/// What judging on the input thread lists for `filter` (the dashboard's way before the worker).
+fn judged_here(a: &App, filter: &str) -> Vec<usize> {
+    let snap = a.snapshot();
+    match sprout::views::journal::matches_now(&snap, filter) {
+        Some(m) => m.into_iter().map(|p| p as usize).collect(),
+        None => (0..a.live.data.journal.len()).collect(),
+    }
+}
+
+fn title(a: &mut App) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 24)).expect("terminal");
+    terminal.draw(|f| sprout::ui::draw(f, a, &sprout::ui::Theme::new(true))).expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    (0..24)
+        .map(|y| (0..100).map(|x| buffer[(x, y)].symbol().to_string()).collect::<String>())
+        .find(|l| l.contains("Journal:"))
+        .expect("the journal's title")
+}
+
+/// Signed, unsigned and failing events beside the sample's own.
+fn world() -> World {
+    let w = World::new();
+    w.agent.add(&w.keys[1].0);
+    w.record("bob", "tape B-1").expect("bob signs");
+    w.record("alice", "tape A-1").expect("written unsigned");
+    w.append_signed("bob", &w.keys[0], backup("signed with alice's key"));
+    w.record("bob", "tape B-2").expect("bob signs");
+    w
+}
+
+#[test]
+fn the_mark_filter_judged_on_the_worker_lists_what_judging_here_lists() {
+    let w = world();
+    let mut a = app_on(w.s.path());
+    a.update(Action::Tab(Tab::Journal));
+    for filter in ["unsigned", "failed", "unproven", "unproven backup", "failed bob", "backup unsigned alice"] {
+        type_filter(&mut a, filter);
+        press(&mut a, KeyCode::Enter);
+        assert!(a.filter_pending(), "{filter}: judged on the worker");
+        assert_eq!(a.filter_wait(), Some(Duration::from_millis(50)), "{filter}: looked for less often");
+        assert!(title(&mut a).contains("judging signatures"), "{filter}: the screen says it judges");
+        assert!(a.settle_filter(Duration::from_secs(30)), "{filter}: the worker finishes");
+        let expected = judged_here(&a, filter);
+        assert_eq!(listed(&a), expected, "{filter}");
+        assert!(title(&mut a).contains(&format!("Journal: {} of", expected.len())), "{filter}");
+        press(&mut a, KeyCode::Esc);
+    }
+    // The filters mean something: each finds some events and not all.
+    let all = a.live.data.journal.len();
+    for filter in ["unsigned", "failed", "unproven"] {
+        let n = judged_here(&a, filter).len();
+        assert!(n > 0 && n < all, "{filter}: {n} of {all}");
+    }
+}
+
+#[test]
+fn esc_cancels_the_judging_and_its_result_is_never_taken() {
+    let w = world();
+    let mut a = app_on(w.s.path());
+    a.update(Action::Tab(Tab::Journal));
+    let all = listed(&a);
+    type_filter(&mut a, "unproven");
+    assert!(a.filter_pending());
+    press(&mut a, KeyCode::Esc);
+    assert!(!a.filter_pending(), "esc cancels the judging");
+    assert_eq!(listed(&a), all, "every event listed again");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!a.take_filtered(), "what the worker found is not taken");
+    assert_eq!(listed(&a), all);
+    assert!(title(&mut a).contains(&format!("Journal: {} of {}", all.len(), all.len())));
+    // After enter too: esc on the view clears the filter and cancels.
+    type_filter(&mut a, "failed");
+    press(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Esc);
+    assert!(!a.filter_pending());
+    assert_eq!(listed(&a), all);
+}
+
+#[test]
+fn a_long_journals_word_filter_is_matched_on_the_worker_as_it_would_be_here() {
+    let s = common::Sample::new();
+    let mut a = app_on(s.path());
+    let mut here = app_on(s.path());
+    a.panes.journal.on_worker = 0;
+    for app in [&mut a, &mut here] {
+        app.update(Action::Tab(Tab::Journal));
+        type_filter(app, "checkout bos");
+    }
+    assert!(a.filter_pending() && !here.filter_pending(), "only the long journal's goes to the worker");
+    assert!(a.settle_filter(Duration::from_secs(30)));
+    assert!(!listed(&here).is_empty() && listed(&here).len() < here.live.data.journal.len());
+    assert_eq!(listed(&a), listed(&here));
+    // A filter typed on while the worker matches: only the last is taken.
+    press(&mut a, KeyCode::Char('-'));
+    press(&mut a, KeyCode::Char('i'));
+    press(&mut here, KeyCode::Char('-'));
+    press(&mut here, KeyCode::Char('i'));
+    assert!(a.settle_filter(Duration::from_secs(30)));
+    assert_eq!(listed(&a), listed(&here));
+    assert_eq!(a.panes.journal.filter, "checkout bos-i");
+}
+
+#[test]
+fn a_large_fleets_filter_is_matched_on_the_worker_as_it_would_be_here() {
+    let s = common::Sample::new();
+    let mut a = app_on(s.path());
+    let mut here = app_on(s.path());
+    a.panes.fleet.on_worker = 0;
+    for words in ["bos", "bos mailbox", "behind>=1 bos"] {
+        for app in [&mut a, &mut here] {
+            type_filter(app, words);
+        }
+        assert!(a.filter_pending() && !here.filter_pending(), "{words}: only the large fleet's on the worker");
+        assert_eq!(a.filter_wait(), Some(Duration::from_millis(2)), "{words}: looked for often");
+        assert_eq!(here.filter_wait(), None);
+        assert!(a.settle_filter(Duration::from_secs(30)));
+        assert_eq!(a.panes.fleet.lines, here.panes.fleet.lines, "{words}");
+        assert_eq!(
+            a.panes.fleet.scroll.cursor, here.panes.fleet.scroll.cursor,
+            "{words}: the same server under the cursor"
+        );
+        assert_eq!(a.panes.fleet.matched, here.panes.fleet.matched, "{words}");
+        assert!(here.panes.fleet.matched > 0 && here.panes.fleet.matched < here.live.state.servers.len(), "{words}");
+        for app in [&mut a, &mut here] {
+            press(app, KeyCode::Esc);
+        }
+        assert!(!a.filter_pending(), "esc clears the filter");
+        assert_eq!(a.panes.fleet.lines, here.panes.fleet.lines, "{words}: every server again");
+    }
+    // Typed on and sorted while the worker matches: what shows is the last text, in the new order.
+    type_filter(&mut a, "bos");
+    a.update(Action::SortNext);
+    assert!(!a.filter_pending(), "the sort applied the filter itself");
+    type_filter(&mut here, "bos");
+    here.update(Action::SortNext);
+    assert_eq!(a.panes.fleet.lines, here.panes.fleet.lines);
+}
