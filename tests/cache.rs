@@ -118,6 +118,24 @@ fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
 }
 
 #[test]
+fn a_cache_others_may_write_is_never_used_and_sprout_keeps_its_own_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sample::new();
+    let full = sprout::live::load_dir(&s.path()).expect("load");
+    let path = cache_of(&s.path());
+    let mode = |p: &Path| fs::metadata(p).expect("cache").permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "the cache is this user's alone");
+    // A cache anyone may write (planted, or left open by a shared XDG_CACHE_HOME) decides
+    // nothing: the next load reads the files and keeps a private cache again.
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).expect("chmod");
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(loaded.source, Source::Full);
+    assert_eq!(loaded.state, full.state);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(sprout::live::load_dir(&s.path()).expect("load").source, Source::Cache { tail: 0 });
+}
+
+#[test]
 fn a_damaged_cache_is_ignored() {
     let s = Sample::new();
     let full = sprout::live::load_dir(&s.path()).expect("load");

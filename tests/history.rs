@@ -114,6 +114,65 @@ fn lines_cut_off_the_end_are_noticed_and_only_an_explicit_accept_takes_them() {
     assert!(s.run(&["status"]).ok, "accepted");
 }
 
+/// The head rewritten to describe the journal as it now is, in the same generation: what
+/// someone with write access to the directory can do after editing it.
+fn forge_head(s: &Sample) {
+    use sprout::store::dir::{files::FileId, head};
+    let old = head::read(&s.path()).expect("a head");
+    let journal = FileId::of(&s.file("journal.ron")).expect("journal id");
+    head::write(&s.path(), head::Head { journal, generation: old.generation }).expect("head");
+}
+
+#[test]
+fn an_event_cut_off_after_the_cache_behind_a_forged_head_is_noticed_by_every_command() {
+    let s = Sample::new();
+    // The first record writes the derived-state cache; the second, a Fail, moves this user's
+    // witness past it.
+    assert!(s.run(&["record", "backup", "BOS-PF01", "--note", "tape 7"]).ok);
+    let fail = s.run(&["record", "checkout", "BOS-IMS01", "fail", "--note", "queue stuck"]);
+    assert!(fail.ok, "{}", fail.stderr);
+    let text = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let lines: Vec<&str> = text.lines().collect();
+    // mallory cuts the Fail off and forges the head, so the cache's tail read would find the
+    // journal "unchanged since the cache".
+    std::fs::write(s.file("journal.ron"), lines[..lines.len() - 1].join("\n") + "\n").expect("cut");
+    forge_head(&s);
+    let sign = ["record", "signoff", "Network services", "--note", "all fine"];
+    for args in [&["status"][..], &["server", "BOS-IMS01"], &sign, &["frame"]] {
+        let r = s.run(args);
+        assert!(!r.ok, "{args:?} took the shorter journal: {}", r.stdout);
+        assert!(r.stderr.contains("1 event at its end is gone"), "{args:?}: {}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(s.file("journal.ron")).expect("journal").lines().count(), lines.len() - 1);
+}
+
+#[test]
+fn an_event_replaced_after_the_cache_behind_a_forged_head_is_noticed() {
+    let s = Sample::new();
+    assert!(s.run(&["record", "backup", "BOS-PF01", "--note", "tape 7"]).ok);
+    assert!(s.run(&["record", "checkout", "BOS-IMS01", "fail", "--note", "queue stuck"]).ok);
+    let text = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let lines: Vec<&str> = text.lines().collect();
+    // mallory puts a Pass in the Fail's place, chained where it was, and forges the head.
+    let fail = journal::decode(lines[lines.len() - 1], lines.len()).expect("the Fail");
+    let prev = journal::decode(lines[lines.len() - 2], lines.len() - 1).expect("the line before");
+    let pass = Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        phase: "Local low impact".into(),
+        result: sprout::model::CheckoutResult::Pass,
+        note: "fine".into(),
+    };
+    let (_, forged) = journal::encode(fail.seq, fail.at, "mfinger", None, pass, &prev.sum).expect("encode");
+    std::fs::write(s.file("journal.ron"), lines[..lines.len() - 1].join("\n") + "\n" + &forged + "\n").expect("put");
+    forge_head(&s);
+    for args in [&["status"][..], &["server", "BOS-IMS01"]] {
+        let r = s.run(args);
+        assert!(!r.ok, "{args:?} took the rewritten journal: {}", r.stdout);
+        assert!(r.stderr.contains("is not the one you have seen: the history was rewritten"), "{args:?}: {}", r.stderr);
+    }
+}
+
 #[test]
 fn a_different_journal_put_in_its_place_is_noticed() {
     let s = Sample::new();

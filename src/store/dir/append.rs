@@ -42,7 +42,11 @@ impl Locked for FileLocked {
         let head = head::read(dir);
         let generation = match head {
             Some(h) if seen == Some(Some(h.journal)) => h.generation,
-            Some(h) => h.generation + 1,
+            // A generation planted at the top does not wrap round to an old one: the clock's
+            // nanoseconds name the next instead, which no reader holds.
+            Some(h) => h.generation.checked_add(1).unwrap_or_else(|| {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+            }),
             None => 1,
         };
         let fresh = head.is_none_or(|h| h.generation != generation);

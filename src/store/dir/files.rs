@@ -218,11 +218,15 @@ pub fn open_read(path: &Path) -> io::Result<std::fs::File> {
 /// created temp file with an unpredictable name, renamed over the old one (a rename replaces a
 /// link; it never writes through one). Stale temp files of killed processes are removed first.
 pub fn replace(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
+    replace_as(path, bytes, durable, mode_in(path))
+}
+
+fn replace_as(path: &Path, bytes: &[u8], durable: bool, mode: fs::Permissions) -> io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     remove_stale_temps(dir);
     let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir)?;
-    tmp.as_file().set_permissions(mode_in(path))?;
+    tmp.as_file().set_permissions(mode)?;
     tmp.write_all(bytes)?;
     if durable {
         tmp.as_file().sync_all()?;
@@ -263,5 +267,35 @@ pub fn remove_stale_temps(dir: &Path) {
         if stale && e.file_type().is_ok_and(|t| t.is_file()) {
             let _ = fs::remove_file(e.path());
         }
+    }
+}
+
+/// What sprout keeps for this user alone, outside the data directory (the derived-state cache
+/// and its parts, the witness): opened only when the file and its folder belong to this user
+/// and nobody else may write them, so another account cannot plant one (a cache folder shared
+/// through `XDG_CACHE_HOME`, or made by someone else before sprout made it).
+pub fn open_own(path: &Path) -> Option<fs::File> {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    let own = |m: fs::Metadata| m.uid() == me && m.mode() & 0o022 == 0;
+    let file = open_read(path).ok()?;
+    let folder = path.parent().and_then(|d| fs::metadata(d).ok());
+    (file.metadata().is_ok_and(own) && folder.is_some_and(own)).then_some(file)
+}
+
+/// The whole of a file `open_own` accepts.
+pub fn read_own(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_own(path)?.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Keep a file for this user alone (best effort): its folder made 0700, the file 0600.
+pub fn save_own(path: &Path, bytes: &[u8]) {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(base) = path.parent() {
+        let _ = fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
+        let _ = replace_as(path, bytes, false, fs::Permissions::from_mode(0o600));
     }
 }

@@ -178,8 +178,25 @@ impl Store for FileStore {
             return Ok(Read { end, torn, mark: mark(generation, id), stamp: FileId::text(id) });
         };
         let (generation, seen_id) = parse_mark(seen).ok_or(ReadError::Stale)?;
+        // The witness holds a tail reader too: a journal cut back, or rewritten, after an event
+        // this user has seen, behind a head forged to match, is read in full (and refused
+        // there, saying what is gone), never taken as the state.
+        let witness = witness::read(&self.dir);
+        let holds = |end: &Start, tail: &[(Entry, u64, u64, usize)]| {
+            witness.as_ref().is_none_or(|w| {
+                let sum_at = |seq: u64| match seq.cmp(&start.seq) {
+                    std::cmp::Ordering::Less => None,
+                    std::cmp::Ordering::Equal => Some(start.sum.as_str()),
+                    std::cmp::Ordering::Greater => tail.iter().find(|t| t.0.seq == seq).map(|t| t.0.sum.as_str()),
+                };
+                end.seq >= w.seq && (w.seq < start.seq || sum_at(w.seq) == Some(w.sum.as_str()))
+            })
+        };
         let now = FileId::of(&path);
         if now == seen_id {
+            if !holds(start, &[]) {
+                return Err(ReadError::Stale);
+            }
             // A state read before any head was written joins the head's generation once the
             // head describes this very journal.
             let generation = generation.or_else(|| head::generation_for(&self.dir, now));
@@ -199,7 +216,7 @@ impl Store for FileStore {
             .map_err(|_| ReadError::Stale)?;
         // Whatever happened while reading must also have been sprout's own appends.
         let after = FileId::of(&path).ok_or(ReadError::Stale)?;
-        if after != id && !same_generation(after) {
+        if after != id && !same_generation(after) || !holds(&end, &tail) {
             return Err(ReadError::Stale);
         }
         for (e, b, en, l) in tail {
@@ -234,39 +251,26 @@ impl Store for FileStore {
     }
 
     fn cache(&self) -> Option<Vec<u8>> {
-        use std::io::Read;
-        let mut bytes = Vec::new();
-        files::open_read(&self.cache_path()?).and_then(|mut f| f.read_to_end(&mut bytes)).ok()?;
-        Some(bytes)
+        files::read_own(&self.cache_path()?)
     }
 
     fn cache_reader(&self) -> Option<std::sync::Arc<dyn super::CacheRead>> {
-        Some(std::sync::Arc::new(files::open_read(&self.cache_path()?).ok()?))
+        Some(std::sync::Arc::new(files::open_own(&self.cache_path()?)?))
     }
 
     fn save_cache(&self, bytes: &[u8]) {
-        use std::os::unix::fs::DirBuilderExt;
-        let Some(path) = self.cache_path() else { return };
-        if let Some(base) = path.parent() {
-            let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
-            let _ = files::replace(&path, bytes, false);
+        if let Some(path) = self.cache_path() {
+            files::save_own(&path, bytes);
         }
     }
 
     fn cache_part(&self, part: &'static str) -> Option<Vec<u8>> {
-        use std::io::Read;
-        let mut bytes = Vec::new();
-        let path = self.cache_path()?.with_extension(part);
-        files::open_read(&path).and_then(|mut f| f.read_to_end(&mut bytes)).ok()?;
-        Some(bytes)
+        files::read_own(&self.cache_path()?.with_extension(part))
     }
 
     fn save_cache_part(&self, part: &'static str, bytes: &[u8]) {
-        use std::os::unix::fs::DirBuilderExt;
-        let Some(path) = self.cache_path().map(|p| p.with_extension(part)) else { return };
-        if let Some(base) = path.parent() {
-            let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
-            let _ = files::replace(&path, bytes, false);
+        if let Some(path) = self.cache_path() {
+            files::save_own(&path.with_extension(part), bytes);
         }
     }
 

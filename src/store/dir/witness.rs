@@ -5,7 +5,6 @@
 //! Keyed by the directory's path; it holds the journal's first event's sum (so a replaced file
 //! does not escape it) and the highest sequence seen with its sum.
 
-use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -28,7 +27,8 @@ pub fn path(dir: &Path) -> Option<PathBuf> {
 
 pub fn read(dir: &Path) -> Option<Witness> {
     let mut bytes = Vec::new();
-    super::files::open_read(&path(dir)?).ok()?.take(512).read_to_end(&mut bytes).ok()?;
+    // Only a witness this user alone could have written holds anyone to anything.
+    super::files::open_own(&path(dir)?)?.take(512).read_to_end(&mut bytes).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let mut words = text.split_whitespace();
     let (first, seq, sum) = (words.next()?, words.next()?, words.next()?);
@@ -48,13 +48,9 @@ pub fn raise(dir: &Path, first: Option<&str>, seq: u64, sum: &str) {
 
 /// Accept `w` as the journal from now on, whatever was seen before (a deliberate restore).
 pub fn write(dir: &Path, w: &Witness) {
-    use std::os::unix::fs::DirBuilderExt;
     let Some(path) = path(dir) else { return };
-    if let Some(base) = path.parent() {
-        let _ = fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
-    }
     let first = if w.first.is_empty() { "-" } else { w.first.as_str() };
-    let _ = super::files::replace(&path, format!("{first} {} {}\n", w.seq, w.sum).as_bytes(), false);
+    super::files::save_own(&path, format!("{first} {} {}\n", w.seq, w.sum).as_bytes());
 }
 
 /// What is wrong with a journal whose first event's sum is `first`, that ends at `seq`, and
@@ -69,9 +65,10 @@ pub fn compare(witness: &Witness, first: &str, seq: u64, at_seen: Option<&str>) 
     if seq < witness.seq {
         let lost = witness.seq - seq;
         return Some(format!(
-            "it ends at #{seq}, but you have seen #{}: {lost} event{} at its end are gone",
+            "it ends at #{seq}, but you have seen #{}: {lost} {} at its end {} gone",
             witness.seq,
-            if lost == 1 { "" } else { "s" }
+            if lost == 1 { "event" } else { "events" },
+            if lost == 1 { "is" } else { "are" }
         ));
     }
     if at_seen.is_some_and(|s| s != witness.sum) {

@@ -166,22 +166,16 @@ impl Store for PgStore {
     }
 
     fn cache(&self) -> Option<Vec<u8>> {
-        use std::io::Read;
-        let mut bytes = Vec::new();
-        super::dir::files::open_read(&self.cache_path()?).and_then(|mut f| f.read_to_end(&mut bytes)).ok()?;
-        Some(bytes)
+        super::dir::files::read_own(&self.cache_path()?)
     }
 
     fn cache_reader(&self) -> Option<std::sync::Arc<dyn crate::store::CacheRead>> {
-        Some(std::sync::Arc::new(super::dir::files::open_read(&self.cache_path()?).ok()?))
+        Some(std::sync::Arc::new(super::dir::files::open_own(&self.cache_path()?)?))
     }
 
     fn save_cache(&self, bytes: &[u8]) {
-        use std::os::unix::fs::DirBuilderExt;
-        let Some(path) = self.cache_path() else { return };
-        if let Some(base) = path.parent() {
-            let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
-            let _ = super::dir::files::replace(&path, bytes, false);
+        if let Some(path) = self.cache_path() {
+            super::dir::files::save_own(&path, bytes);
         }
     }
 
