@@ -130,7 +130,9 @@ fn plans(store: &Arc<dyn Store>) -> Result<Plans, Vec<String>> {
 }
 
 /// Read the fleet and replay the whole journal, streaming it: `each` sees every event with the
-/// state just before it.
+/// state just before it. Where the store allows it (`Store::fleet_beside_read`) the fleet is
+/// parsed on a thread of its own while the journal's first lines are decoded (`store::scan`);
+/// the first event waits for it, since events apply to it.
 fn load_full(
     store: &Arc<dyn Store>,
     mut stamp: Stamp,
@@ -140,17 +142,36 @@ fn load_full(
     mut each: impl FnMut(usize, &Entry, &Data, &State),
 ) -> Result<Loaded, Vec<String>> {
     let Plans { catalog, plan, team, key } = plans;
-    progress.begin(Stage::ReadingFleet, 0);
-    let fleet = store.fleet()?;
-    let mut data = Data { catalog, fleet, plan, journal: Default::default(), team };
-    let mut state = State::new(&data);
     progress.begin(Stage::Replaying, store.journal_extent());
+    let mut baseline = Some((catalog, plan, team));
+    let start = |fleet: Result<crate::model::Fleet, Vec<String>>, baseline: &mut Option<_>| {
+        let (catalog, plan, team) = baseline.take().unwrap_or_default();
+        fleet.map(|fleet| {
+            let data = Data { catalog, fleet, plan, journal: Default::default(), team };
+            let state = State::new(&data);
+            (data, state)
+        })
+    };
     // A history read goes on reading past its stop, applying nothing: the chain is still
     // checked to the end, so damage is reported whatever the time asked for.
     let (mut left, mut last_line) = (None::<usize>, 0);
-    let read = store
-        .read(None, &mut |e, begin, end, line| {
+    let (replayed, read) = std::thread::scope(|s| {
+        let mut fleet = None;
+        let mut replayed: Option<Result<(Data, State), Vec<String>>> = None;
+        if store.fleet_beside_read() {
+            fleet = Some(s.spawn(|| store.fleet()));
+        } else {
+            let first = start(store.fleet(), &mut baseline);
+            if first.is_err() {
+                return (first, None);
+            }
+            replayed = Some(first);
+        }
+        let read = store.read(None, &mut |e, begin, end, line| {
             progress.set(end);
+            let replayed = replayed.get_or_insert_with(|| start(joined(fleet.take()), &mut baseline));
+            // A fleet that does not parse is reported alone, as before any journal was read.
+            let Ok((data, state)) = replayed else { return };
             if let Some(n) = &mut left {
                 *n += 1;
                 return;
@@ -160,15 +181,21 @@ fn load_full(
                 return;
             }
             last_line = line;
-            each(line, &e, &data, &state);
+            each(line, &e, data, state);
             let pos = data.journal.len();
-            let server = state.apply(&data, pos, &e);
+            let server = state.apply(data, pos, &e);
             data.journal.push(&e, begin, end, server);
-        })
-        .map_err(|e| match e {
-            ReadError::Broken(message) => vec![message],
-            ReadError::Stale => vec![format!("{}: the journal changed while it was read; try again", store.place())],
-        })?;
+        });
+        let replayed = replayed.unwrap_or_else(|| start(joined(fleet.take()), &mut baseline));
+        (replayed, Some(read))
+    });
+    let (mut data, state) = replayed?;
+    // Read whenever the fleet parsed.
+    let read = read.unwrap_or(Err(ReadError::Stale));
+    let read = read.map_err(|e| match e {
+        ReadError::Broken(message) => vec![message],
+        ReadError::Stale => vec![format!("{}: the journal changed while it was read; try again", store.place())],
+    })?;
     let (source, mark) = match until {
         None => {
             data.journal.line_count = read.end.lines;
@@ -193,6 +220,16 @@ fn load_full(
         key,
         epoch: 0,
     })
+}
+
+/// The fleet parsed on its own thread (a panic there is passed on), taken once.
+fn joined(
+    fleet: Option<std::thread::ScopedJoinHandle<'_, Result<crate::model::Fleet, Vec<String>>>>,
+) -> Result<crate::model::Fleet, Vec<String>> {
+    match fleet {
+        Some(handle) => handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        None => Err(vec!["the fleet was already taken (a bug in live::load_full)".into()]),
+    }
 }
 
 /// The state as the journal had it at a point in its history: `sprout --as-of TIME` and the

@@ -13,6 +13,7 @@ pub mod operator;
 pub mod parse;
 pub mod pg;
 pub mod sample;
+pub mod scan;
 pub mod signer;
 pub mod trust;
 
@@ -231,6 +232,12 @@ pub trait Store: fmt::Debug + Send + Sync {
     /// store cannot tell cheaply.
     fn journal_extent(&self) -> u64 {
         0
+    }
+    /// Whether `fleet` may be called on another thread while `read` hands on events (a data
+    /// directory: two files, no lock between them), so a full load parses the fleet while the
+    /// journal's first lines are decoded. A store whose `read` holds a lock `fleet` needs says no.
+    fn fleet_beside_read(&self) -> bool {
+        false
     }
     /// The events at `positions` (journal order), read again and checked.
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String>;

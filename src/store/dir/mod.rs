@@ -150,7 +150,8 @@ impl Store for FileStore {
                 None => (Start::default(), None),
                 Some(id) => {
                     let reader = files::open_at(&path, 0, id.len).map_err(ReadError::Broken)?;
-                    journal::scan(reader, Start::default(), |e, b, en, l| {
+                    // Decoded on every core: a whole journal is the long part of a start.
+                    super::scan::scan(reader, Start::default(), id.len, |e, b, en, l| {
                         if first.is_none() {
                             first = Some(e.sum.clone());
                         }
@@ -209,6 +210,10 @@ impl Store for FileStore {
             witness::raise(&self.dir, None, end.seq, &end.sum);
         }
         Ok(Read { end, torn, mark: mark(generation, Some(id)), stamp: FileId::text(Some(id)) })
+    }
+
+    fn fleet_beside_read(&self) -> bool {
+        true
     }
 
     fn journal_extent(&self) -> u64 {
