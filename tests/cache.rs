@@ -63,6 +63,31 @@ fn a_fleet_edit_behind_the_cache_is_seen() {
 }
 
 #[test]
+fn a_fleet_touched_or_written_again_unchanged_keeps_the_cache_and_a_real_edit_does_not() {
+    let s = Sample::new();
+    let full = sprout::live::load_dir(&s.path()).expect("load");
+    let fleet = s.file(store::FLEET);
+    let text = fs::read_to_string(&fleet).expect("read");
+    // A touch, then the same bytes written to a new file in its place (a checkout): the
+    // fleet's identity changes twice, its content never.
+    File::options().write(true).open(&fleet).and_then(|f| f.set_modified(std::time::SystemTime::now())).expect("touch");
+    let touched = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(touched.source, Source::Cache { tail: 0 }, "a touched fleet.ron is proved unchanged by its digest");
+    assert_eq!(touched.state, full.state);
+    fs::remove_file(&fleet).expect("remove");
+    fs::write(&fleet, &text).expect("write again");
+    let again = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(again.source, Source::Cache { tail: 0 }, "the same content checked out again");
+    assert_eq!(again.state, full.state);
+    let edit = text.replacen("users: 25)", "users: 26)", 1);
+    assert_ne!(edit, text);
+    fs::write(&fleet, edit).expect("a real edit");
+    let edited = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(edited.source, Source::Full, "a changed fleet is replayed in full");
+    assert_ne!(edited.state.servers, full.state.servers, "the edit shows");
+}
+
+#[test]
 fn a_catalog_or_rollout_edit_behind_the_cache_is_seen() {
     let s = Sample::new();
     sprout::live::load_dir(&s.path()).expect("load");

@@ -19,13 +19,17 @@ use super::{Loaded, Source};
 pub const REWRITE_AFTER: usize = 2000;
 const MAGIC: &[u8; 16] = b"sprout-cache-v7\n";
 /// The program that wrote a cache must be this one: state rules may change between versions.
-const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 9");
+const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 10");
 
 /// What the cache is keyed by, and the small parts of the state.
 #[derive(Serialize, Deserialize)]
 struct Header {
     program: String,
     key: String,
+    /// The key without the fleet's identity, and the digest of the fleet's bytes the state was
+    /// built from: with both equal, a fleet file that was only touched still matches.
+    key_but_fleet: String,
+    fleet_digest: Option<String>,
     mark: Mark,
     roles: Vec<Role>,
     sites: Vec<crate::model::Site>,
@@ -41,6 +45,8 @@ pub fn save(loaded: &Loaded) {
     let header = Header {
         program: PROGRAM.to_string(),
         key: loaded.key.clone(),
+        key_but_fleet: loaded.key_but_fleet.clone(),
+        fleet_digest: loaded.fleet_digest.clone(),
         mark: loaded.mark.clone(),
         roles: loaded.data.fleet.roles.clone(),
         sites: loaded.data.fleet.sites.clone(),
@@ -76,9 +82,24 @@ fn split(mut body: &[u8]) -> Option<[&[u8]; 4]> {
     body.is_empty().then_some(parts)
 }
 
+/// Whether the cache was built from the baseline the store holds: the same key, or (a fleet
+/// file touched, or checked out again with the same content) every part but the fleet's
+/// identity the same and the fleet's bytes hashing as the ones the state was built from.
+/// Hashing the fleet (tens of milliseconds at 100,000 servers) is far cheaper than a replay.
+fn same_baseline(store: &Arc<dyn Store>, header: &Header, plans: &Plans) -> bool {
+    if header.key == plans.key {
+        return true;
+    }
+    !plans.key_but_fleet.is_empty()
+        && header.key_but_fleet == plans.key_but_fleet
+        && header.fleet_digest.is_some()
+        && store.fleet_digest() == header.fleet_digest
+}
+
 /// The state from the cache when every key matches the store, brought up to the journal's
-/// end by a tail read; `None` when anything differs (then the caller loads in full).
-pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<Loaded> {
+/// end by a tail read, and whether it matched only by the fleet's digest (then it is worth
+/// writing again under the new key); `None` when anything differs (then the caller loads in full).
+pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<(Loaded, bool)> {
     let bytes = store.cache()?;
     let rest = bytes.strip_prefix(MAGIC)?;
     let (sum, body) = rest.split_at_checked(32)?;
@@ -87,9 +108,10 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<L
     }
     let [header, index, servers, progress] = split(body)?;
     let header: Header = postcard::from_bytes(header).ok()?;
-    if header.program != PROGRAM || header.key != plans.key {
+    if header.program != PROGRAM || !same_baseline(store, &header, plans) {
         return None;
     }
+    let rekeyed = header.key != plans.key;
     // The servers on one thread, the journal index and progress on this one.
     let (servers, rest) = crate::parallel::join(
         || postcard::from_bytes::<ServersPart>(servers).ok(),
@@ -118,10 +140,12 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<L
         mark: header.mark,
         source: Source::Cache { tail: 0 },
         key: plans.key.clone(),
+        key_but_fleet: plans.key_but_fleet.clone(),
+        fleet_digest: header.fleet_digest,
         epoch: 0,
     };
     let before = loaded.data.journal.len();
     super::catch_up(&mut loaded).ok()?;
     loaded.source = Source::Cache { tail: loaded.data.journal.len() - before };
-    Some(loaded)
+    Some((loaded, rekeyed))
 }

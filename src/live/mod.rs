@@ -44,6 +44,11 @@ pub struct Loaded {
     pub source: Source,
     /// The baseline key, for writing the cache.
     pub(crate) key: String,
+    /// The key without the fleet's identity, and the digest of the fleet's bytes this state
+    /// was built from (`Store::fleet_digest`): a cache kept with them stays valid when only the
+    /// fleet file's identity changes.
+    pub(crate) key_but_fleet: String,
+    pub(crate) fleet_digest: Option<String>,
     /// Bumped each time the state is replaced by a fresh load: journal positions seen in an
     /// older epoch may mean other events now.
     pub epoch: u64,
@@ -141,12 +146,14 @@ fn load_full(
     until: Option<Until>,
     mut each: impl FnMut(usize, &Entry, &Data, &State),
 ) -> Result<Loaded, Vec<String>> {
-    let Plans { catalog, plan, team, key } = plans;
+    let Plans { catalog, plan, team, key, key_but_fleet } = plans;
     progress.begin(Stage::Replaying, store.journal_extent());
     let mut baseline = Some((catalog, plan, team));
-    let start = |fleet: Result<crate::model::Fleet, Vec<String>>, baseline: &mut Option<_>| {
+    let mut fleet_digest = None;
+    let mut start = |fleet: Result<(crate::model::Fleet, Option<String>), Vec<String>>, baseline: &mut Option<_>| {
         let (catalog, plan, team) = baseline.take().unwrap_or_default();
-        fleet.map(|fleet| {
+        fleet.map(|(fleet, digest)| {
+            fleet_digest = digest;
             let data = Data { catalog, fleet, plan, journal: Default::default(), team };
             let state = State::new(&data);
             (data, state)
@@ -159,9 +166,9 @@ fn load_full(
         let mut fleet = None;
         let mut replayed: Option<Result<(Data, State), Vec<String>>> = None;
         if store.fleet_beside_read() {
-            fleet = Some(s.spawn(|| store.fleet()));
+            fleet = Some(s.spawn(|| store.fleet_and_digest()));
         } else {
-            let first = start(store.fleet(), &mut baseline);
+            let first = start(store.fleet_and_digest(), &mut baseline);
             if first.is_err() {
                 return (first, None);
             }
@@ -218,14 +225,14 @@ fn load_full(
         mark,
         source,
         key,
+        key_but_fleet,
+        fleet_digest,
         epoch: 0,
     })
 }
 
 /// The fleet parsed on its own thread (a panic there is passed on), taken once.
-fn joined(
-    fleet: Option<std::thread::ScopedJoinHandle<'_, Result<crate::model::Fleet, Vec<String>>>>,
-) -> Result<crate::model::Fleet, Vec<String>> {
+fn joined<T>(fleet: Option<std::thread::ScopedJoinHandle<'_, Result<T, Vec<String>>>>) -> Result<T, Vec<String>> {
     match fleet {
         Some(handle) => handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
         None => Err(vec!["the fleet was already taken (a bug in live::load_full)".into()]),
@@ -251,9 +258,9 @@ pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result
     let stamp = store.stamp();
     let plans = plans(store).map_err(LoadError::Invalid)?;
     progress.begin(Stage::ReadingCache, 0);
-    if let Some(loaded) = cache::restore(store, &stamp, &plans) {
+    if let Some((loaded, rekeyed)) = cache::restore(store, &stamp, &plans) {
         if let Source::Cache { tail } = loaded.source
-            && tail > cache::REWRITE_AFTER
+            && (tail > cache::REWRITE_AFTER || rekeyed)
         {
             progress.begin(Stage::WritingCache, 0);
             cache::save(&loaded);

@@ -47,6 +47,9 @@ pub struct Plans {
     pub plan: RolloutPlan,
     pub team: Option<Team>,
     pub key: String,
+    /// `key` without the fleet's identity, for a store whose key changes when the fleet file is
+    /// touched although its content did not change (`Store::fleet_digest`); empty otherwise.
+    pub key_but_fleet: String,
 }
 
 /// The baseline's texts, for locating a problem that `sprout check` finds in them.
@@ -213,6 +216,17 @@ pub trait Store: fmt::Debug + Send + Sync {
     fn plans(&self) -> Result<Plans, Vec<String>>;
     /// The fleet inventory, parsed (the big part of the baseline, read only without a cache).
     fn fleet(&self) -> Result<Fleet, Vec<String>>;
+    /// `fleet`, and a digest of the very bytes it was parsed from when the store keeps one
+    /// (`fleet_digest`).
+    fn fleet_and_digest(&self) -> Result<(Fleet, Option<String>), Vec<String>> {
+        self.fleet().map(|f| (f, None))
+    }
+    /// A digest of the fleet's content now (a data directory: BLAKE3 of `fleet.ron`), so a
+    /// derived-state cache whose fleet identity no longer matches (a touch, a checkout of the
+    /// same content) can still be proved current; `None` when the store has none.
+    fn fleet_digest(&self) -> Option<String> {
+        None
+    }
     /// The baseline's texts, for `check`.
     fn sources(&self) -> Sources;
     /// Where in the baseline or journal something is, as a message prefix: `file`, `file:line`

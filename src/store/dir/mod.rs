@@ -67,6 +67,11 @@ impl FileStore {
     }
 }
 
+/// The fleet's content digest: BLAKE3 of its text, in hex.
+fn digest(text: &str) -> String {
+    blake3::hash(text.as_bytes()).to_hex().to_string()
+}
+
 /// A journal mark: the generation and the journal file's identity as read.
 fn mark(generation: Option<u64>, id: Option<FileId>) -> Mark {
     Mark(format!("{}|{}", generation.map_or("-".to_string(), |g| g.to_string()), FileId::text(id)))
@@ -105,13 +110,24 @@ impl Store for FileStore {
             h.update(&(text.len() as u64).to_le_bytes());
             h.update(text.as_bytes());
         }
-        Ok(Plans { catalog, plan, team, key: format!("{}|{fleet}", h.finalize().to_hex()) })
+        let small = h.finalize().to_hex().to_string();
+        Ok(Plans { catalog, plan, team, key: format!("{small}|{fleet}"), key_but_fleet: small })
     }
 
     fn fleet(&self) -> Result<Fleet, Vec<String>> {
         let mut errors = Vec::new();
         let (fleet, _) = files::parse(&self.dir, super::FLEET, true, &mut errors);
         if errors.is_empty() { Ok(fleet) } else { Err(errors) }
+    }
+
+    fn fleet_and_digest(&self) -> Result<(Fleet, Option<String>), Vec<String>> {
+        let mut errors = Vec::new();
+        let (fleet, text) = files::parse(&self.dir, super::FLEET, true, &mut errors);
+        if errors.is_empty() { Ok((fleet, Some(digest(&text)))) } else { Err(errors) }
+    }
+
+    fn fleet_digest(&self) -> Option<String> {
+        files::read(&self.dir.join(super::FLEET)).ok().flatten().map(|text| digest(&text))
     }
 
     fn sources(&self) -> Sources {
