@@ -80,7 +80,11 @@ pub fn seal(mut entry: Entry) -> Result<(Entry, String), ron::Error> {
 /// Decode one line (1-based `lineno`) and check its own checksum.
 pub fn decode(line: &str, lineno: usize) -> Result<Entry, Located> {
     let at = |col: usize, message: String| Located { file: super::JOURNAL.into(), line: lineno, col, message };
-    let entry: Entry = parse::ron(super::JOURNAL, line, lineno)?;
+    // sprout's own compact lines quickly; anything else (and every error) as RON says it.
+    let entry: Entry = match super::line::envelope(line) {
+        Some(entry) => entry,
+        None => parse::ron(super::JOURNAL, line, lineno)?,
+    };
     let Some(open) = line.rfind(SUM_OPEN) else {
         return Err(at(1, "the line has no sum field".into()));
     };

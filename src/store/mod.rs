@@ -8,6 +8,7 @@
 
 pub mod dir;
 pub mod journal;
+pub mod line;
 pub mod memory;
 pub mod operator;
 pub mod parse;
