@@ -1,5 +1,5 @@
 //! A progress line on stderr for a slow job (`gen`, `verify`, `import`, the dashboard's first
-//! load): drawn only when stderr is a terminal, within a twentieth of a second in a counted
+//! load): drawn only when stderr is a terminal, within 30 ms in a counted
 //! stage (a journal replayed), else once the job has run a quarter second, and cleared before
 //! the job prints anything. The one place indicatif is used.
 //!
@@ -23,7 +23,7 @@ pub const AFTER: Duration = Duration::from_millis(250);
 /// A counted stage (the journal replayed, events made up) still running this soon will run
 /// long: its bar shows then, so a person sees within a tenth of a second what a slow start
 /// is doing. Uncounted stages (the cache read) wait for `AFTER`.
-pub const SOON: Duration = Duration::from_millis(50);
+pub const SOON: Duration = Duration::from_millis(30);
 /// How often the watcher looks before its line is shown.
 const LOOK: Duration = Duration::from_millis(10);
 /// How often the watcher reads the job's progress.

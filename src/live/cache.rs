@@ -103,12 +103,15 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<(
     let bytes = store.cache()?;
     let rest = bytes.strip_prefix(MAGIC)?;
     let (sum, body) = rest.split_at_checked(32)?;
-    if blake3::hash(body).as_bytes() != sum {
-        return None;
-    }
+    // The small header first: a cache of another baseline (the usual reason for a full load)
+    // is set aside before its tens of megabytes are hashed. Nothing of it is used unless the
+    // whole body's sum holds.
     let [header, index, servers, progress] = split(body)?;
     let header: Header = postcard::from_bytes(header).ok()?;
     if header.program != PROGRAM || !same_baseline(store, &header, plans) {
+        return None;
+    }
+    if blake3::hash(body).as_bytes() != sum {
         return None;
     }
     let rekeyed = header.key != plans.key;
