@@ -9,14 +9,12 @@ use super::{Context, Failure, Outcome, rollout_index};
 /// One frame of the dashboard, drawn on a test backend and printed: times the whole start-up.
 pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Write) -> Outcome {
     use ratatui::{Terminal, backend::TestBackend};
-    // As the dashboard: a full load's cache is written beside the frame, which is printed first.
+    // As the dashboard: a full load's cache is written beside the frame, which is printed first
+    // (at the normal priority: the process waits for it before it ends).
     let (loaded, unsaved) = live::load_unsaved(&ctx.store(), &crate::progress::Progress::new())?;
     let saving = unsaved.then(|| {
         let loaded = loaded.clone();
-        std::thread::spawn(move || {
-            crate::parallel::background();
-            live::cache::save(&loaded);
-        })
+        std::thread::spawn(move || live::cache::save(&loaded))
     });
     let rollout = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let op = store::Operator::current();
