@@ -217,3 +217,47 @@ fn incremental_derivation_equals_a_full_build_at_scale() {
     let _ = fs::remove_file(cache_of(dir.path()));
     let _ = sprout::store::dir::witness::path(dir.path()).map(fs::remove_file);
 }
+
+/// A journal large enough to be decoded on every core (`store::scan`), its fleet parsed beside
+/// it: the state is exactly the one a one-thread read and replay give, and a damaged line in
+/// the middle is refused with the one-thread read's own message, at its line.
+#[test]
+fn a_load_on_every_core_gives_the_state_and_the_messages_one_thread_gives() {
+    use sprout::model::Data;
+    use sprout::rules::State;
+    use sprout::store::Store;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).expect("now").with_timezone(&chrono::Utc);
+    for (name, text) in sprout::synthetic::generate(2000, 25_000, now).expect("generate") {
+        fs::write(dir.path().join(name), text).expect("write");
+    }
+    let journal_path = dir.path().join(store::JOURNAL);
+    let text = fs::read_to_string(&journal_path).expect("journal");
+    assert!(text.len() as u64 > store::scan::MIN_PARALLEL_BYTES, "{} bytes: read on every core", text.len());
+
+    let loaded = sprout::live::load_dir(dir.path()).expect("load");
+    assert_eq!(loaded.source, Source::Full);
+    let files = store::FileStore::new(dir.path());
+    let plans = files.plans().expect("plans");
+    let data = Data {
+        catalog: plans.catalog,
+        fleet: files.fleet().expect("fleet"),
+        plan: plans.plan,
+        journal: Default::default(),
+        team: plans.team,
+    };
+    let one_thread = journal::parse(&text).expect("one thread");
+    assert_eq!(loaded.data.journal.len(), 25_000);
+    assert_eq!(*loaded.state, State::replay(&data, &one_thread.entries), "the same state, server by server");
+
+    // A changed line in the middle of the journal (and of a batch): the same refusal.
+    let at = text.len() / 2 + text[text.len() / 2..].find("by:\"").expect("a line");
+    let mut damaged = text.clone();
+    damaged.replace_range(at..at + 5, "by:\"X");
+    fs::write(&journal_path, &damaged).expect("damage");
+    let expected = journal::parse(&damaged).expect_err("one thread refuses it");
+    assert!(expected.line > 10_000 && expected.message.contains("damaged before its end"), "{expected}");
+    let err = sprout::live::load_dir(dir.path()).expect_err("refused").to_string();
+    let place = format!("journal.ron:{}:{}: {}", expected.line, expected.col, expected.message);
+    assert!(err.contains(&place), "{err}\nexpected: {place}");
+}
