@@ -5,7 +5,8 @@
 //! - `plans`: the small baseline files (catalog, rollouts, team) read and parsed;
 //! - `fleet`: `fleet.ron` read and parsed;
 //! - `journal read`: `journal.ron`'s bytes into memory (from the page cache);
-//! - `ron`, `sums`, `decode`: every line's RON alone, its checksum alone, both (`journal::decode`);
+//! - `ron`, `sums`, `decode`: every line through the general RON parser, its checksum alone, and
+//!   `journal::decode` as a load runs it (sprout's own lines taken apart by hand, `store::line`);
 //! - `chain`: every line's link to the one before (`journal::link`), over the decoded lines;
 //! - `apply`: `State::new` and every event applied, with the journal index built;
 //! - `load`: `live::load` with the derived-state cache removed first (what a start does);
