@@ -92,8 +92,7 @@ fn same_baseline(store: &Arc<dyn Store>, header: &Header, plans: &Plans) -> bool
     }
     !plans.key_but_fleet.is_empty()
         && header.key_but_fleet == plans.key_but_fleet
-        && header.fleet_digest.is_some()
-        && store.fleet_digest() == header.fleet_digest
+        && header.fleet_digest.as_deref().is_some_and(|digest| store.fleet_matches(digest))
 }
 
 /// The state from the cache when every key matches the store, brought up to the journal's

@@ -228,6 +228,11 @@ pub trait Store: fmt::Debug + Send + Sync {
     fn fleet_digest(&self) -> Option<String> {
         None
     }
+    /// Whether the fleet's content now has `digest` (one `fleet_and_digest` gave): a store may
+    /// answer no without hashing (a data directory: the length is part of its digest).
+    fn fleet_matches(&self, digest: &str) -> bool {
+        self.fleet_digest().as_deref() == Some(digest)
+    }
     /// The baseline's texts, for `check`.
     fn sources(&self) -> Sources;
     /// Where in the baseline or journal something is, as a message prefix: `file`, `file:line`

@@ -67,9 +67,9 @@ impl FileStore {
     }
 }
 
-/// The fleet's content digest: BLAKE3 of its text, in hex.
+/// The fleet's content digest: its length and the BLAKE3 of its text, in hex.
 fn digest(text: &str) -> String {
-    blake3::hash(text.as_bytes()).to_hex().to_string()
+    format!("{}:{}", text.len(), blake3::hash(text.as_bytes()).to_hex())
 }
 
 /// A journal mark: the generation and the journal file's identity as read.
@@ -128,6 +128,15 @@ impl Store for FileStore {
 
     fn fleet_digest(&self) -> Option<String> {
         files::read(&self.dir.join(super::FLEET)).ok().flatten().map(|text| digest(&text))
+    }
+
+    fn fleet_matches(&self, digest: &str) -> bool {
+        // Another length is another content: no need to read and hash 30 MB to say so.
+        let len = FileId::of(&self.dir.join(super::FLEET)).map(|id| id.len);
+        if digest.split_once(':').and_then(|(n, _)| n.parse::<u64>().ok()) != len {
+            return false;
+        }
+        self.fleet_digest().as_deref() == Some(digest)
     }
 
     fn sources(&self) -> Sources {
