@@ -71,6 +71,18 @@ pub fn save(loaded: &Loaded) {
     loaded.store.save_cache(&bytes);
 }
 
+/// Bytes read for the header alone: the roles, sites and keys (a few kilobytes) fit.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// The header from the first bytes of a cache, when they hold all of it; never trusted for more
+/// than setting the cache aside (its sum is checked over the whole body before any use).
+fn head_of(head: &[u8]) -> Option<Header> {
+    let body = head.strip_prefix(MAGIC)?.get(32..)?;
+    let (len, rest) = body.split_first_chunk::<8>()?;
+    let part = rest.get(..usize::try_from(u64::from_le_bytes(*len)).ok()?)?;
+    postcard::from_bytes(part).ok()
+}
+
 /// The four parts of a cache body, or `None` if it is cut short.
 fn split(mut body: &[u8]) -> Option<[&[u8]; 4]> {
     let mut parts = [&body[..0]; 4];
@@ -99,6 +111,15 @@ fn same_baseline(store: &Arc<dyn Store>, header: &Header, plans: &Plans) -> bool
 /// end by a tail read, and whether it matched only by the fleet's digest (then it is worth
 /// writing again under the new key); `None` when anything differs (then the caller loads in full).
 pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<(Loaded, bool)> {
+    // The header alone first (its parts' lengths come first): a cache of another baseline, the
+    // usual reason for a full load, is set aside before the rest is read.
+    let mut passed = None;
+    if let Some(header) = store.cache_head(HEAD_BYTES).and_then(|head| head_of(&head)) {
+        if header.program != PROGRAM || !same_baseline(store, &header, plans) {
+            return None;
+        }
+        passed = Some(header);
+    }
     let bytes = store.cache()?;
     let rest = bytes.strip_prefix(MAGIC)?;
     let (sum, body) = rest.split_at_checked(32)?;
@@ -107,7 +128,11 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<(
     // whole body's sum holds.
     let [header, index, servers, progress] = split(body)?;
     let header: Header = postcard::from_bytes(header).ok()?;
-    if header.program != PROGRAM || !same_baseline(store, &header, plans) {
+    // The same keys as the header that passed above need not be judged again (the fleet's
+    // digest may have cost a read of the whole fleet).
+    let keys = |h: &Header| (h.program.clone(), h.key.clone(), h.key_but_fleet.clone(), h.fleet_digest.clone());
+    let judged = passed.as_ref().is_some_and(|p| keys(p) == keys(&header));
+    if !judged && (header.program != PROGRAM || !same_baseline(store, &header, plans)) {
         return None;
     }
     if blake3::hash(body).as_bytes() != sum {

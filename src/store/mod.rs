@@ -272,6 +272,14 @@ pub trait Store: fmt::Debug + Send + Sync {
     ) -> Result<Box<dyn Locked + '_>, StoreError>;
     /// The derived-state cache's bytes, if the store keeps one.
     fn cache(&self) -> Option<Vec<u8>>;
+    /// At most the first `len` bytes of the derived-state cache: enough to read its header and
+    /// set aside a cache of another baseline without reading tens of megabytes.
+    fn cache_head(&self, len: usize) -> Option<Vec<u8>> {
+        self.cache().map(|mut bytes| {
+            bytes.truncate(len);
+            bytes
+        })
+    }
     /// Keep the derived-state cache (best effort: a store may decline).
     fn save_cache(&self, bytes: &[u8]);
     /// A smaller result kept beside the derived-state cache, by its name (`check`: the

@@ -270,6 +270,13 @@ impl Store for FileStore {
         Some(bytes)
     }
 
+    fn cache_head(&self, len: usize) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let mut bytes = Vec::with_capacity(len);
+        files::open_read(&self.cache_path()?).and_then(|f| f.take(len as u64).read_to_end(&mut bytes)).ok()?;
+        Some(bytes)
+    }
+
     fn save_cache(&self, bytes: &[u8]) {
         use std::os::unix::fs::DirBuilderExt;
         let Some(path) = self.cache_path() else { return };
