@@ -10,6 +10,10 @@
 # ratio sprout/less:
 #   - launch to first rows: from the command sent to tmux until the pane shows a server's row;
 #   - key to screen: from the key sent until the pane differs from before the key.
+# With SPROUT_TERMINAL_COLD=edit (or touch), each sprout launch follows a real edit of
+# DATA_DIR/fleet.ron (one server's `users`, a new value each time; the directory is changed!)
+# or a touch of it, so there is no valid cache: then launch to the first progress line is
+# printed too, and no keys are pressed.
 # Times come from polling `tmux capture-pane` as fast as it answers (each poll costs about
 # 2-4 ms on a 2-core machine), so they include tmux's own latency, as a person's view does.
 set -euo pipefail
@@ -44,13 +48,13 @@ T set-option -g status off > /dev/null
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 # Until the pane matches REGEX (or 10 s): the microseconds since START.
 wait_for() {
-    local target=$1 regex=$2 start=$3 deadline=$(( $(now_us) + 5000000 ))
+    local target=$1 regex=$2 start=$3 deadline=$(( $(now_us) + 30000000 ))
     while :; do
         if T capture-pane -p -t "$target" | grep -Eq "$regex"; then
             echo $(( $(now_us) - start ))
             return
         fi
-        if (( $(now_us) > deadline )); then echo 5000000; return; fi
+        if (( $(now_us) > deadline )); then echo 30000000; return; fi
     done
 }
 # Send KEY and wait until the pane changes: the microseconds it took.
@@ -84,6 +88,9 @@ ROW_SPROUT='^  [A-Z0-9]{3}-[A-Z]+[0-9]+ '
 ROW_LESS='^[A-Z0-9]{3}-[A-Z]+[0-9]+,'
 declare -A R
 keys=(j k NPage PPage G g)
+COLD=${SPROUT_TERMINAL_COLD:-}
+EDITS=0
+if [[ -n $COLD ]]; then keys=(); fi
 progs=(less "${!SPROUTS[@]}")
 for ((r = 0; r < ROUNDS; r++)); do
     for prog in "${progs[@]}"; do
@@ -94,9 +101,26 @@ for ((r = 0; r < ROUNDS; r++)); do
             cmd="less -S '$WORK/fleet.csv'"
             regex=$ROW_LESS
         fi
+        if [[ -n $COLD && $prog != less ]]; then
+            if [[ $COLD == edit ]]; then
+                EDITS=$((EDITS + 1))
+                sed -i "0,/users: [0-9]*,/s//users: $((1000 + EDITS)),/" "$DATA/fleet.ron"
+            else
+                touch "$DATA/fleet.ron"
+            fi
+        fi
         start=$(now_us)
         T new-window -d -t bench -n "p$prog" "$cmd"
+        if [[ -n $COLD && $prog != less ]]; then
+            R[$prog,progress]+="$(wait_for "bench:p$prog" "reading|replaying|writing|building" "$start") "
+        fi
         R[$prog,launch]+="$(wait_for "bench:p$prog" "$regex" "$start") "
+        if [[ -n $COLD ]]; then
+            T send-keys -t "bench:p$prog" q
+            sleep 0.5
+            T kill-window -t "bench:p$prog" 2>/dev/null || true
+            continue
+        fi
         # sprout's background check runs for seconds after the first frame at 100k: let it end.
         if [[ $prog != less ]]; then sleep "${SPROUT_TERMINAL_SETTLE:-12}"; fi
         quiet "bench:p$prog"
@@ -122,8 +146,10 @@ for i in "${!SPROUTS[@]}"; do
     head+=" | $name (ms) | $name / less"; rule+="|---|---"
 done
 echo "$head |"; echo "$rule|"
-label() { case $1 in launch) echo "launch to first rows";; j) echo "j (down a line)";; k) echo "k (up a line)";; NPage) echo "PgDn";; PPage) echo "PgUp";; G) echo "G (last)";; g) echo "g (first)";; o) echo "o (sort; less has none)";; esac; }
-for k in launch "${keys[@]}" o; do
+label() { case $1 in progress) echo "launch to the first progress line";; launch) echo "launch to first rows";; j) echo "j (down a line)";; k) echo "k (up a line)";; NPage) echo "PgDn";; PPage) echo "PgUp";; G) echo "G (last)";; g) echo "g (first)";; o) echo "o (sort; less has none)";; esac; }
+rows=(launch "${keys[@]}" o)
+if [[ -n $COLD ]]; then rows=(progress launch); fi
+for k in "${rows[@]}"; do
     l=$(echo "${R[less,$k]:-}" | median_ms)
     line="| $(label "$k") | ${l:-—}"
     for i in "${!SPROUTS[@]}"; do
@@ -134,4 +160,5 @@ for k in launch "${keys[@]}" o; do
     echo "$line |"
 done
 echo
+if [[ -n $COLD ]]; then echo "each sprout launch after a $COLD of fleet.ron (no valid cache); less as always"; fi
 echo "median of $ROUNDS rounds (launch) and of $((ROUNDS * 3)) presses (keys); $(date -u +%F), tmux $(tmux -V | cut -d' ' -f2), 120x40"

@@ -63,6 +63,31 @@ fn a_fleet_edit_behind_the_cache_is_seen() {
 }
 
 #[test]
+fn a_fleet_touched_or_written_again_unchanged_keeps_the_cache_and_a_real_edit_does_not() {
+    let s = Sample::new();
+    let full = sprout::live::load_dir(&s.path()).expect("load");
+    let fleet = s.file(store::FLEET);
+    let text = fs::read_to_string(&fleet).expect("read");
+    // A touch, then the same bytes written to a new file in its place (a checkout): the
+    // fleet's identity changes twice, its content never.
+    File::options().write(true).open(&fleet).and_then(|f| f.set_modified(std::time::SystemTime::now())).expect("touch");
+    let touched = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(touched.source, Source::Cache { tail: 0 }, "a touched fleet.ron is proved unchanged by its digest");
+    assert_eq!(touched.state, full.state);
+    fs::remove_file(&fleet).expect("remove");
+    fs::write(&fleet, &text).expect("write again");
+    let again = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(again.source, Source::Cache { tail: 0 }, "the same content checked out again");
+    assert_eq!(again.state, full.state);
+    let edit = text.replacen("users: 25)", "users: 26)", 1);
+    assert_ne!(edit, text);
+    fs::write(&fleet, edit).expect("a real edit");
+    let edited = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(edited.source, Source::Full, "a changed fleet is replayed in full");
+    assert_ne!(edited.state.servers, full.state.servers, "the edit shows");
+}
+
+#[test]
 fn a_catalog_or_rollout_edit_behind_the_cache_is_seen() {
     let s = Sample::new();
     sprout::live::load_dir(&s.path()).expect("load");
@@ -242,4 +267,48 @@ fn a_record_reads_the_cache_it_opened_and_never_takes_bytes_changed_under_it() {
     }
     assert_eq!(lazy.state.server_index(&name), None, "no answer from a damaged chunk");
     assert!(lazy.state.damaged(), "and the state says so");
+}
+
+/// A journal large enough to be decoded on every core (`store::scan`), its fleet parsed beside
+/// it: the state is exactly the one a one-thread read and replay give, and a damaged line in
+/// the middle is refused with the one-thread read's own message, at its line.
+#[test]
+fn a_load_on_every_core_gives_the_state_and_the_messages_one_thread_gives() {
+    use sprout::model::Data;
+    use sprout::rules::State;
+    use sprout::store::Store;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).expect("now").with_timezone(&chrono::Utc);
+    for (name, text) in sprout::synthetic::generate(2000, 25_000, now).expect("generate") {
+        fs::write(dir.path().join(name), text).expect("write");
+    }
+    let journal_path = dir.path().join(store::JOURNAL);
+    let text = fs::read_to_string(&journal_path).expect("journal");
+    assert!(text.len() as u64 > store::scan::MIN_PARALLEL_BYTES, "{} bytes: read on every core", text.len());
+
+    let loaded = sprout::live::load_dir(dir.path()).expect("load");
+    assert_eq!(loaded.source, Source::Full);
+    let files = store::FileStore::new(dir.path());
+    let plans = files.plans().expect("plans");
+    let data = Data {
+        catalog: plans.catalog,
+        fleet: files.fleet().expect("fleet"),
+        plan: plans.plan,
+        journal: Default::default(),
+        team: plans.team,
+    };
+    let one_thread = journal::parse(&text).expect("one thread");
+    assert_eq!(loaded.data.journal.len(), 25_000);
+    assert_eq!(*loaded.state, State::replay(&data, &one_thread.entries), "the same state, server by server");
+
+    // A changed line in the middle of the journal (and of a batch): the same refusal.
+    let at = text.len() / 2 + text[text.len() / 2..].find("by:\"").expect("a line");
+    let mut damaged = text.clone();
+    damaged.replace_range(at..at + 5, "by:\"X");
+    fs::write(&journal_path, &damaged).expect("damage");
+    let expected = journal::parse(&damaged).expect_err("one thread refuses it");
+    assert!(expected.line > 10_000 && expected.message.contains("damaged before its end"), "{expected}");
+    let err = sprout::live::load_dir(dir.path()).expect_err("refused").to_string();
+    let place = format!("journal.ron:{}:{}: {}", expected.line, expected.col, expected.message);
+    assert!(err.contains(&place), "{err}\nexpected: {place}");
 }

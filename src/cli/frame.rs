@@ -9,7 +9,13 @@ use super::{Context, Failure, Outcome, rollout_index};
 /// One frame of the dashboard, drawn on a test backend and printed: times the whole start-up.
 pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Write) -> Outcome {
     use ratatui::{Terminal, backend::TestBackend};
-    let loaded = live::load(&ctx.store())?;
+    // As the dashboard: a full load's cache is written beside the frame, which is printed first
+    // (at the normal priority: the process waits for it before it ends).
+    let (loaded, unsaved) = live::load_unsaved(&ctx.store(), &crate::progress::Progress::new())?;
+    let saving = unsaved.then(|| {
+        let loaded = loaded.clone();
+        std::thread::spawn(move || live::cache::save(&loaded))
+    });
     let rollout = rollout_index(&loaded, ctx.rollout.as_deref())?;
     let op = store::Operator::current();
     // The operator's keys and theme, as the dashboard would start with them (a bad file is refused).
@@ -30,6 +36,10 @@ pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Wri
     for y in 0..height {
         let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
         writeln!(out, "{}", line.trim_end())?;
+    }
+    out.flush()?;
+    if let Some(saving) = saving {
+        let _ = saving.join();
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! A progress line on stderr for a slow job (`gen`, `verify`, `import`, the dashboard's first
-//! load): drawn only when stderr is a terminal and only once the job has run a quarter second,
-//! and cleared before the job prints anything. The one place indicatif is used.
+//! load): drawn only when stderr is a terminal, within 30 ms in a counted
+//! stage (a journal replayed), else once the job has run a quarter second, and cleared before
+//! the job prints anything. The one place indicatif is used.
 //!
 //! The job updates a plain `Progress` (atomics); a watcher thread reads it and draws. The
 //! watcher writes through its own copy of the stderr descriptor: `main` holds Rust's stderr
@@ -19,6 +20,12 @@ use crate::progress::{Progress, Reading, Stage};
 
 /// A job quicker than this shows nothing: a bar that flashes is noise.
 pub const AFTER: Duration = Duration::from_millis(250);
+/// A counted stage (the journal replayed, events made up) still running this soon will run
+/// long: its bar shows then, so a person sees within a tenth of a second what a slow start
+/// is doing. Uncounted stages (the cache read) wait for `AFTER`.
+pub const SOON: Duration = Duration::from_millis(30);
+/// How often the watcher looks before its line is shown.
+const LOOK: Duration = Duration::from_millis(10);
 /// How often the watcher reads the job's progress.
 const EVERY: Duration = Duration::from_millis(100);
 
@@ -47,8 +54,11 @@ impl Bar {
         let (stop, stopped) = mpsc::channel();
         let (p, b) = (Arc::clone(&progress), bar.clone());
         let watcher = std::thread::spawn(move || {
-            if !matches!(stopped.recv_timeout(delay), Err(RecvTimeoutError::Timeout)) {
-                return;
+            let started = std::time::Instant::now();
+            while !due(started.elapsed(), delay, p.read()) {
+                if !matches!(stopped.recv_timeout(LOOK), Err(RecvTimeoutError::Timeout)) {
+                    return;
+                }
             }
             b.set_draw_target(ProgressDrawTarget::term(term, 10));
             let mut shown = None;
@@ -84,6 +94,12 @@ impl Drop for Bar {
         }
         self.bar.finish_and_clear();
     }
+}
+
+/// Whether a job `elapsed` into its run shows its line: past `after`, or past `SOON` (never
+/// later than `after`) in a counted stage.
+fn due(elapsed: Duration, after: Duration, now: Reading) -> bool {
+    elapsed >= after || (now.total > 0 && elapsed >= SOON.min(after))
 }
 
 /// How long a job runs before its bar shows. Debug builds only: `SPROUT_TEST_PROGRESS_NOW`
@@ -163,6 +179,18 @@ mod tests {
             }
         }
         assert!(template(Stage::MakingEvents, true).contains("/{human_len} events"));
+    }
+
+    #[test]
+    fn a_long_stage_shows_within_a_tenth_of_a_second_a_cache_read_only_if_slow() {
+        let ms = Duration::from_millis;
+        let replaying = Reading { stage: Stage::Replaying, done: 10, total: 1000 };
+        let cache = Reading { stage: Stage::ReadingCache, done: 0, total: 0 };
+        assert!(!due(ms(20), AFTER, replaying), "a quick load shows nothing");
+        assert!(due(ms(60), AFTER, replaying) && SOON < ms(100), "a replay still running shows its bar");
+        assert!(!due(ms(200), AFTER, cache), "a cache read is not counted: it waits");
+        assert!(due(ms(260), AFTER, cache));
+        assert!(due(Duration::ZERO, Duration::ZERO, cache), "the tests' at once");
     }
 
     #[test]

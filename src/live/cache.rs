@@ -27,6 +27,10 @@ const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSI
 struct Header<P> {
     program: String,
     key: String,
+    /// The key without the fleet's identity, and the digest of the fleet's bytes the state was
+    /// built from: with both equal, a fleet file that was only touched still matches.
+    key_but_fleet: String,
+    fleet_digest: Option<String>,
     mark: Mark,
     roles: Vec<Role>,
     sites: Vec<crate::model::Site>,
@@ -54,6 +58,8 @@ pub fn save(loaded: &Loaded) {
     let header = Header {
         program: PROGRAM.to_string(),
         key: loaded.key.clone(),
+        key_but_fleet: loaded.key_but_fleet.clone(),
+        fleet_digest: loaded.fleet_digest.clone(),
         mark: loaded.mark.clone(),
         roles: loaded.data.fleet.roles.clone(),
         sites: loaded.data.fleet.sites.clone(),
@@ -69,12 +75,55 @@ pub fn save(loaded: &Loaded) {
     loaded.store.save_cache(&bytes);
 }
 
+/// Whether the cache was built from the baseline the store holds: the same key, or (a fleet
+/// file touched, or checked out again with the same content) every part but the fleet's
+/// identity the same and the fleet's bytes hashing as the ones the state was built from.
+/// Hashing the fleet (tens of milliseconds at 100,000 servers) is far cheaper than a replay.
+fn same_baseline<P>(store: &Arc<dyn Store>, header: &Header<P>, plans: &Plans) -> bool {
+    if header.key == plans.key {
+        return true;
+    }
+    !plans.key_but_fleet.is_empty()
+        && header.key_but_fleet == plans.key_but_fleet
+        && header.fleet_digest.as_deref().is_some_and(|digest| store.fleet_matches(digest))
+}
+
+/// The cache's first bytes up to its body (magic, the header's length and sum, the header),
+/// when the header's sum holds and it was written by this program from the store's baseline;
+/// and whether it matched only by the fleet's digest (then it is worth writing again under the
+/// new key). Read in place: a cache of another baseline, the usual reason for a full load, is
+/// set aside before its tens of megabytes are read.
+fn judge(file: &dyn CacheRead, store: &Arc<dyn Store>, plans: &Plans) -> Option<(Vec<u8>, bool)> {
+    let first = file.read_at(0, MAGIC.len() + 8 + 32)?;
+    let rest = first.strip_prefix(MAGIC)?;
+    let (len, sum) = rest.split_first_chunk::<8>()?;
+    let len = u64::from_le_bytes(*len);
+    let head = file.read_at(0, usize::try_from(body_start(len)).ok()?)?;
+    let bytes = &head[body_start(0) as usize..];
+    if blake3::hash(bytes).as_bytes() != sum {
+        return None;
+    }
+    let header: Header<parts::ProgressHead> = postcard::from_bytes(bytes).ok()?;
+    if header.program != PROGRAM || !same_baseline(store, &header, plans) {
+        return None;
+    }
+    let rekeyed = header.key != plans.key;
+    Some((head.into_owned(), rekeyed))
+}
+
 /// The state from the cache with every chunk read back and checked (the dashboard and every
-/// command that reads the whole fleet), brought up to the journal's end by a tail read; `None`
-/// when any key or sum differs (then the caller loads in full).
-pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<Loaded> {
+/// command that reads the whole fleet), brought up to the journal's end by a tail read, and
+/// whether the cache is worth writing again (`judge`); `None` when any key or sum differs
+/// (then the caller loads in full).
+pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<(Loaded, bool)> {
+    let (head, rekeyed) = judge(&*store.cache_reader()?, store, plans)?;
+    // Then the whole file at once (quicker than a read per chunk); it must begin with the
+    // header judged: another sprout may have put a new cache in its place meanwhile.
     let file: Arc<dyn CacheRead> = Arc::new(store.cache()?);
-    let (mut loaded, damaged) = open(store, file, stamp, plans)?;
+    if file.read_at(0, head.len())? != head {
+        return None;
+    }
+    let (mut loaded, damaged) = open(store, file, &head, stamp, plans)?;
     // The servers' vectors on one thread, the rollouts' members and the journal's lines on this.
     let (state, journal) = (&loaded.state, &loaded.data.journal);
     crate::parallel::join(
@@ -93,7 +142,7 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<L
         return None;
     }
     settle(&mut loaded);
-    catch_up_from_cache(loaded)
+    Some((catch_up_from_cache(loaded)?, rekeyed))
 }
 
 /// Let go of the cache's bytes once every chunk is decoded.
@@ -112,31 +161,23 @@ fn settle(loaded: &mut Loaded) {
 /// chunk is read from the open file when a lookup first wants it. For the write path, which
 /// looks at one server; a chunk that does not match its sum marks the state `damaged`, and
 /// the write path then loads in full before it appends anything.
-pub fn restore_on_demand(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<Loaded> {
-    let (loaded, _) = open(store, store.cache_reader()?, stamp, plans)?;
-    catch_up_from_cache(loaded)
+pub fn restore_on_demand(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<(Loaded, bool)> {
+    let file = store.cache_reader()?;
+    let (head, rekeyed) = judge(&*file, store, plans)?;
+    let (loaded, _) = open(store, file, &head, stamp, plans)?;
+    Some((catch_up_from_cache(loaded)?, rekeyed))
 }
 
-/// The cache's header checked against the store, and the state it describes, every chunk yet
-/// to read.
+/// The state a judged header (`judge`) describes, every chunk of `file` yet to read.
 fn open(
     store: &Arc<dyn Store>,
     file: Arc<dyn CacheRead>,
+    head: &[u8],
     stamp: &Stamp,
     plans: &Plans,
 ) -> Option<(Loaded, Arc<AtomicBool>)> {
-    let first = file.read_at(0, MAGIC.len() + 8 + 32)?;
-    let rest = first.strip_prefix(MAGIC)?;
-    let (len, sum) = rest.split_first_chunk::<8>()?;
-    let len = u64::from_le_bytes(*len);
-    let header = file.read_at(body_start(0), usize::try_from(len).ok()?)?;
-    if blake3::hash(&header).as_bytes() != sum {
-        return None;
-    }
-    let header: Header<parts::ProgressHead> = postcard::from_bytes(&header).ok()?;
-    if header.program != PROGRAM || header.key != plans.key {
-        return None;
-    }
+    let len = (head.len() as u64).checked_sub(body_start(0))?;
+    let header: Header<parts::ProgressHead> = postcard::from_bytes(&head[body_start(0) as usize..]).ok()?;
     let damaged = Arc::new(AtomicBool::new(false));
     let reader = parts::Reader { file: file.clone(), base: body_start(len), damaged: damaged.clone() };
     let (state, journal) = reader.state(header.state)?;
@@ -160,6 +201,8 @@ fn open(
         mark: header.mark,
         source: Source::Cache { tail: 0 },
         key: plans.key.clone(),
+        key_but_fleet: plans.key_but_fleet.clone(),
+        fleet_digest: header.fleet_digest,
         epoch: 0,
     };
     Some((loaded, damaged))

@@ -6,6 +6,7 @@ pub mod cache;
 mod check;
 pub mod checked;
 pub mod checker;
+mod full;
 pub mod meeting;
 mod parts;
 pub mod rests;
@@ -20,9 +21,10 @@ use chrono::{DateTime, Utc};
 use crate::model::{Data, Entry};
 use crate::progress::{Progress, Stage};
 use crate::rules::State;
-use crate::store::{FileStore, Mark, Plans, ReadError, Stamp, Start, Store, Torn};
+use crate::store::{FileStore, Mark, Plans, Stamp, Start, Store, Torn};
 
 pub use check::check;
+use full::load_full;
 pub use write::{Recorded, WriteError, WriteOptions, record, record_baseline, record_in, record_on_demand};
 
 /// A loaded store: the baseline, the state the journal replays to, and where in the journal
@@ -44,6 +46,11 @@ pub struct Loaded {
     pub source: Source,
     /// The baseline key, for writing the cache.
     pub(crate) key: String,
+    /// The key without the fleet's identity, and the digest of the fleet's bytes this state
+    /// was built from (`Store::fleet_digest`): a cache kept with them stays valid when only the
+    /// fleet file's identity changes.
+    pub(crate) key_but_fleet: String,
+    pub(crate) fleet_digest: Option<String>,
     /// Bumped each time the state is replaced by a fresh load: journal positions seen in an
     /// older epoch may mean other events now.
     pub epoch: u64,
@@ -129,72 +136,6 @@ fn plans(store: &Arc<dyn Store>) -> Result<Plans, Vec<String>> {
     })
 }
 
-/// Read the fleet and replay the whole journal, streaming it: `each` sees every event with the
-/// state just before it.
-fn load_full(
-    store: &Arc<dyn Store>,
-    mut stamp: Stamp,
-    plans: Plans,
-    progress: &Progress,
-    until: Option<Until>,
-    mut each: impl FnMut(usize, &Entry, &Data, &State),
-) -> Result<Loaded, Vec<String>> {
-    let Plans { catalog, plan, team, key } = plans;
-    progress.begin(Stage::ReadingFleet, 0);
-    let fleet = store.fleet()?;
-    let mut data = Data { catalog, fleet, plan, journal: Default::default(), team };
-    let mut state = State::new(&data);
-    progress.begin(Stage::Replaying, store.journal_extent());
-    // A history read goes on reading past its stop, applying nothing: the chain is still
-    // checked to the end, so damage is reported whatever the time asked for.
-    let (mut left, mut last_line) = (None::<usize>, 0);
-    let read = store
-        .read(None, &mut |e, begin, end, line| {
-            progress.set(end);
-            if let Some(n) = &mut left {
-                *n += 1;
-                return;
-            }
-            if until.is_some_and(|u| u.passed(&e)) {
-                left = Some(1);
-                return;
-            }
-            last_line = line;
-            each(line, &e, &data, &state);
-            let pos = data.journal.len();
-            let server = state.apply(&data, pos, &e);
-            data.journal.push(&e, begin, end, server);
-        })
-        .map_err(|e| match e {
-            ReadError::Broken(message) => vec![message],
-            ReadError::Stale => vec![format!("{}: the journal changed while it was read; try again", store.place())],
-        })?;
-    let (source, mark) = match until {
-        None => {
-            data.journal.line_count = read.end.lines;
-            stamp.journal = read.stamp;
-            (Source::Full, read.mark)
-        }
-        // A stamp and mark no store gives: any catch-up or write reads everything again.
-        Some(_) => {
-            data.journal.line_count = last_line;
-            stamp.journal = String::new();
-            (Source::Until { left: left.unwrap_or(0) }, Mark::default())
-        }
-    };
-    Ok(Loaded {
-        store: store.clone(),
-        data: Arc::new(data),
-        state: Arc::new(state),
-        torn: read.torn,
-        stamp,
-        mark,
-        source,
-        key,
-        epoch: 0,
-    })
-}
-
 /// The state as the journal had it at a point in its history: `sprout --as-of TIME` and the
 /// minutes' state at a meeting's start and end. Always a full read; the derived-state cache is
 /// neither used (it holds the present) nor written.
@@ -211,6 +152,18 @@ pub fn load(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
 
 /// `load`, telling `progress` what it is doing: a full load of a large fleet takes seconds.
 pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result<Loaded, LoadError> {
+    let (loaded, unsaved) = load_unsaved(store, progress)?;
+    if unsaved {
+        progress.begin(Stage::WritingCache, 0);
+        cache::save(&loaded);
+    }
+    Ok(loaded)
+}
+
+/// `load_with_progress`, leaving the derived-state cache for the caller to write
+/// (`cache::save`) when the second value says it must be: the dashboard shows its first rows
+/// first and writes the cache beside them (a tenth of a second or more at 100,000 servers).
+pub fn load_unsaved(store: &Arc<dyn Store>, progress: &Progress) -> Result<(Loaded, bool), LoadError> {
     load_by(store, progress, cache::restore)
 }
 
@@ -218,30 +171,29 @@ pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result
 /// chunk of the fleet read when a rule first looks at it (`record_on_demand` writes through
 /// it); in full, rewriting the cache, when the cache does not match.
 pub fn load_on_demand(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
-    load_by(store, &Progress::new(), cache::restore_on_demand)
+    let (loaded, unsaved) = load_by(store, &Progress::new(), cache::restore_on_demand)?;
+    if unsaved {
+        cache::save(&loaded);
+    }
+    Ok(loaded)
 }
 
-fn load_by(
-    store: &Arc<dyn Store>,
-    progress: &Progress,
-    restore: fn(&Arc<dyn Store>, &Stamp, &Plans) -> Option<Loaded>,
-) -> Result<Loaded, LoadError> {
+/// A way to restore from the derived-state cache (`cache::restore`, `cache::restore_on_demand`):
+/// the state, and whether the cache is worth writing again.
+type Restore = fn(&Arc<dyn Store>, &Stamp, &Plans) -> Option<(Loaded, bool)>;
+
+/// A load by `restore` from the derived-state cache, else in full; and whether the cache must
+/// be written (a full load, a long tail, or a cache that matched only by the fleet's digest).
+fn load_by(store: &Arc<dyn Store>, progress: &Progress, restore: Restore) -> Result<(Loaded, bool), LoadError> {
     let stamp = store.stamp();
     let plans = plans(store).map_err(LoadError::Invalid)?;
     progress.begin(Stage::ReadingCache, 0);
-    if let Some(loaded) = restore(store, &stamp, &plans) {
-        if let Source::Cache { tail } = loaded.source
-            && tail > cache::REWRITE_AFTER
-        {
-            progress.begin(Stage::WritingCache, 0);
-            cache::save(&loaded);
-        }
-        return Ok(loaded);
+    if let Some((loaded, rekeyed)) = restore(store, &stamp, &plans) {
+        let stale = matches!(loaded.source, Source::Cache { tail } if tail > cache::REWRITE_AFTER);
+        return Ok((loaded, stale || rekeyed));
     }
     let loaded = load_full(store, stamp, plans, progress, None, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
-    progress.begin(Stage::WritingCache, 0);
-    cache::save(&loaded);
-    Ok(loaded)
+    Ok((loaded, true))
 }
 
 /// Load a data directory (the file store).

@@ -106,6 +106,7 @@ impl Store for MemoryStore {
             plan: inner.plan.clone(),
             team: inner.team.clone(),
             key: format!("memory {}", inner.baseline),
+            key_but_fleet: String::new(),
         })
     }
 

@@ -8,11 +8,13 @@
 
 pub mod dir;
 pub mod journal;
+pub mod line;
 pub mod memory;
 pub mod operator;
 pub mod parse;
 pub mod pg;
 pub mod sample;
+pub mod scan;
 pub mod signer;
 pub mod trust;
 
@@ -46,6 +48,9 @@ pub struct Plans {
     pub plan: RolloutPlan,
     pub team: Option<Team>,
     pub key: String,
+    /// `key` without the fleet's identity, for a store whose key changes when the fleet file is
+    /// touched although its content did not change (`Store::fleet_digest`); empty otherwise.
+    pub key_but_fleet: String,
 }
 
 /// The baseline's texts, for locating a problem that `sprout check` finds in them.
@@ -212,6 +217,22 @@ pub trait Store: fmt::Debug + Send + Sync {
     fn plans(&self) -> Result<Plans, Vec<String>>;
     /// The fleet inventory, parsed (the big part of the baseline, read only without a cache).
     fn fleet(&self) -> Result<Fleet, Vec<String>>;
+    /// `fleet`, and a digest of the very bytes it was parsed from when the store keeps one
+    /// (`fleet_digest`).
+    fn fleet_and_digest(&self) -> Result<(Fleet, Option<String>), Vec<String>> {
+        self.fleet().map(|f| (f, None))
+    }
+    /// A digest of the fleet's content now (a data directory: BLAKE3 of `fleet.ron`), so a
+    /// derived-state cache whose fleet identity no longer matches (a touch, a checkout of the
+    /// same content) can still be proved current; `None` when the store has none.
+    fn fleet_digest(&self) -> Option<String> {
+        None
+    }
+    /// Whether the fleet's content now has `digest` (one `fleet_and_digest` gave): a store may
+    /// answer no without hashing (a data directory: the length is part of its digest).
+    fn fleet_matches(&self, digest: &str) -> bool {
+        self.fleet_digest().as_deref() == Some(digest)
+    }
     /// The baseline's texts, for `check`.
     fn sources(&self) -> Sources;
     /// Where in the baseline or journal something is, as a message prefix: `file`, `file:line`
@@ -231,6 +252,12 @@ pub trait Store: fmt::Debug + Send + Sync {
     /// store cannot tell cheaply.
     fn journal_extent(&self) -> u64 {
         0
+    }
+    /// Whether `fleet` may be called on another thread while `read` hands on events (a data
+    /// directory: two files, no lock between them), so a full load parses the fleet while the
+    /// journal's first lines are decoded. A store whose `read` holds a lock `fleet` needs says no.
+    fn fleet_beside_read(&self) -> bool {
+        false
     }
     /// The events at `positions` (journal order), read again and checked.
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String>;

@@ -123,7 +123,7 @@ pub fn parse<T: DeserializeOwned + Default>(
 }
 
 /// The journal from byte `from` up to `len` (the length it had when stamped), buffered.
-pub fn open_at(path: &Path, from: u64, len: u64) -> Result<impl std::io::BufRead, String> {
+pub fn open_at(path: &Path, from: u64, len: u64) -> Result<impl std::io::BufRead + Send, String> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = open_read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     file.seek(SeekFrom::Start(from)).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -67,6 +67,11 @@ impl FileStore {
     }
 }
 
+/// The fleet's content digest: its length and the BLAKE3 of its text, in hex.
+fn digest(text: &str) -> String {
+    format!("{}:{}", text.len(), blake3::hash(text.as_bytes()).to_hex())
+}
+
 /// A journal mark: the generation and the journal file's identity as read.
 fn mark(generation: Option<u64>, id: Option<FileId>) -> Mark {
     Mark(format!("{}|{}", generation.map_or("-".to_string(), |g| g.to_string()), FileId::text(id)))
@@ -105,13 +110,33 @@ impl Store for FileStore {
             h.update(&(text.len() as u64).to_le_bytes());
             h.update(text.as_bytes());
         }
-        Ok(Plans { catalog, plan, team, key: format!("{}|{fleet}", h.finalize().to_hex()) })
+        let small = h.finalize().to_hex().to_string();
+        Ok(Plans { catalog, plan, team, key: format!("{small}|{fleet}"), key_but_fleet: small })
     }
 
     fn fleet(&self) -> Result<Fleet, Vec<String>> {
         let mut errors = Vec::new();
         let (fleet, _) = files::parse(&self.dir, super::FLEET, true, &mut errors);
         if errors.is_empty() { Ok(fleet) } else { Err(errors) }
+    }
+
+    fn fleet_and_digest(&self) -> Result<(Fleet, Option<String>), Vec<String>> {
+        let mut errors = Vec::new();
+        let (fleet, text) = files::parse(&self.dir, super::FLEET, true, &mut errors);
+        if errors.is_empty() { Ok((fleet, Some(digest(&text)))) } else { Err(errors) }
+    }
+
+    fn fleet_digest(&self) -> Option<String> {
+        files::read(&self.dir.join(super::FLEET)).ok().flatten().map(|text| digest(&text))
+    }
+
+    fn fleet_matches(&self, digest: &str) -> bool {
+        // Another length is another content: no need to read and hash 30 MB to say so.
+        let len = FileId::of(&self.dir.join(super::FLEET)).map(|id| id.len);
+        if digest.split_once(':').and_then(|(n, _)| n.parse::<u64>().ok()) != len {
+            return false;
+        }
+        self.fleet_digest().as_deref() == Some(digest)
     }
 
     fn sources(&self) -> Sources {
@@ -150,7 +175,8 @@ impl Store for FileStore {
                 None => (Start::default(), None),
                 Some(id) => {
                     let reader = files::open_at(&path, 0, id.len).map_err(ReadError::Broken)?;
-                    journal::scan(reader, Start::default(), |e, b, en, l| {
+                    // Decoded on every core: a whole journal is the long part of a start.
+                    super::scan::scan(reader, Start::default(), id.len, |e, b, en, l| {
                         if first.is_none() {
                             first = Some(e.sum.clone());
                         }
@@ -226,6 +252,10 @@ impl Store for FileStore {
             witness::raise(&self.dir, None, end.seq, &end.sum);
         }
         Ok(Read { end, torn, mark: mark(generation, Some(id)), stamp: FileId::text(Some(id)) })
+    }
+
+    fn fleet_beside_read(&self) -> bool {
+        true
     }
 
     fn journal_extent(&self) -> u64 {

@@ -86,6 +86,7 @@ impl PgStore {
             plan,
             team,
             key: format!("{}|{}|fleet {fleet}", self.id().unwrap_or_default(), h.finalize().to_hex()),
+            key_but_fleet: String::new(),
         })
     }
 

@@ -1,0 +1,116 @@
+//! A full load: the fleet parsed and the whole journal replayed onto it, the fleet beside the
+//! journal's first lines where the store allows it.
+
+use std::sync::Arc;
+
+use crate::model::{Data, Entry};
+use crate::progress::{Progress, Stage};
+use crate::rules::State;
+use crate::store::{Mark, Plans, ReadError, Stamp, Store};
+
+use super::{Loaded, Source, Until};
+
+/// Read the fleet and replay the whole journal, streaming it: `each` sees every event with the
+/// state just before it. Where the store allows it (`Store::fleet_beside_read`) the fleet is
+/// parsed on a thread of its own while the journal's first lines are decoded (`store::scan`);
+/// the first event waits for it, since events apply to it.
+pub(super) fn load_full(
+    store: &Arc<dyn Store>,
+    mut stamp: Stamp,
+    plans: Plans,
+    progress: &Progress,
+    until: Option<Until>,
+    mut each: impl FnMut(usize, &Entry, &Data, &State),
+) -> Result<Loaded, Vec<String>> {
+    let Plans { catalog, plan, team, key, key_but_fleet } = plans;
+    progress.begin(Stage::Replaying, store.journal_extent());
+    let mut baseline = Some((catalog, plan, team));
+    let mut fleet_digest = None;
+    let mut start = |fleet: Result<(crate::model::Fleet, Option<String>), Vec<String>>, baseline: &mut Option<_>| {
+        let (catalog, plan, team) = baseline.take().unwrap_or_default();
+        fleet.map(|(fleet, digest)| {
+            fleet_digest = digest;
+            let data = Data { catalog, fleet, plan, journal: Default::default(), team };
+            let state = State::new(&data);
+            (data, state)
+        })
+    };
+    // A history read goes on reading past its stop, applying nothing: the chain is still
+    // checked to the end, so damage is reported whatever the time asked for.
+    let (mut left, mut last_line) = (None::<usize>, 0);
+    let (replayed, read) = std::thread::scope(|s| {
+        let mut fleet = None;
+        let mut replayed: Option<Result<(Data, State), Vec<String>>> = None;
+        if store.fleet_beside_read() {
+            fleet = Some(s.spawn(|| store.fleet_and_digest()));
+        } else {
+            let first = start(store.fleet_and_digest(), &mut baseline);
+            if first.is_err() {
+                return (first, None);
+            }
+            replayed = Some(first);
+        }
+        let read = store.read(None, &mut |e, begin, end, line| {
+            progress.set(end);
+            let replayed = replayed.get_or_insert_with(|| start(joined(fleet.take()), &mut baseline));
+            // A fleet that does not parse is reported alone, as before any journal was read.
+            let Ok((data, state)) = replayed else { return };
+            if let Some(n) = &mut left {
+                *n += 1;
+                return;
+            }
+            if until.is_some_and(|u| u.passed(&e)) {
+                left = Some(1);
+                return;
+            }
+            last_line = line;
+            each(line, &e, data, state);
+            let pos = data.journal.len();
+            let server = state.apply(data, pos, &e);
+            data.journal.push(&e, begin, end, server);
+        });
+        let replayed = replayed.unwrap_or_else(|| start(joined(fleet.take()), &mut baseline));
+        (replayed, Some(read))
+    });
+    let (mut data, state) = replayed?;
+    // Read whenever the fleet parsed.
+    let read = read.unwrap_or(Err(ReadError::Stale));
+    let read = read.map_err(|e| match e {
+        ReadError::Broken(message) => vec![message],
+        ReadError::Stale => vec![format!("{}: the journal changed while it was read; try again", store.place())],
+    })?;
+    let (source, mark) = match until {
+        None => {
+            data.journal.line_count = read.end.lines;
+            stamp.journal = read.stamp;
+            (Source::Full, read.mark)
+        }
+        // A stamp and mark no store gives: any catch-up or write reads everything again.
+        Some(_) => {
+            data.journal.line_count = last_line;
+            stamp.journal = String::new();
+            (Source::Until { left: left.unwrap_or(0) }, Mark::default())
+        }
+    };
+    Ok(Loaded {
+        store: store.clone(),
+        data: Arc::new(data),
+        state: Arc::new(state),
+        torn: read.torn,
+        stamp,
+        mark,
+        source,
+        key,
+        key_but_fleet,
+        fleet_digest,
+        epoch: 0,
+    })
+}
+
+/// The fleet parsed on its own thread (a panic there is passed on), taken once.
+fn joined<T>(fleet: Option<std::thread::ScopedJoinHandle<'_, Result<T, Vec<String>>>>) -> Result<T, Vec<String>> {
+    match fleet {
+        Some(handle) => handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        None => Err(vec!["the fleet was already taken (a bug in live::load_full)".into()]),
+    }
+}

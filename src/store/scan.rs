@@ -1,0 +1,369 @@
+//! The journal read on every core: its lines taken in order in batches, each batch decoded
+//! (RON and checksum) by whichever worker is free, and the decoded lines chained and handed on
+//! in journal order on the calling thread. What it returns, refuses and sets aside is exactly
+//! what `journal::scan` does on one thread; only the decoding moves.
+//!
+//! The lines are still read one after another from one reader under a lock (cheap: a `memchr`
+//! and a copy), so a line's number, its offsets, the length limit and whether it is the last
+//! are decided exactly as the one-thread read decides them. Workers run ahead of the caller by
+//! at most `WINDOW` batches, so memory does not grow with the journal.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
+
+use crate::model::Entry;
+
+use super::journal::{self, MAX_LINE_BYTES, Start, Torn};
+use super::parse::Located;
+
+/// Below this many bytes to read, one thread: the workers would cost more than they save.
+pub const MIN_PARALLEL_BYTES: u64 = 4 << 20;
+/// Bytes of lines in one batch.
+const BATCH_BYTES: usize = 256 << 10;
+/// Batches the workers may decode ahead of the one the caller is handing on.
+const WINDOW: usize = 32;
+/// Workers at most: more cores than this help little (the caller's own pass is sequential).
+const MAX_WORKERS: usize = 4;
+
+/// One line as read, and what decoding made of it.
+struct Line {
+    /// 1-based line number.
+    number: usize,
+    begin: u64,
+    end: u64,
+    /// Ends in a newline (a line without one never finished being written).
+    whole: bool,
+    /// Nothing follows it in what is read.
+    last: bool,
+    /// `None`: a blank line, skipped. The link to the line before is checked by the caller.
+    decoded: Option<Result<Entry, Located>>,
+}
+
+/// Lines read in one go: their bytes end to end, then what decoding made of each.
+struct Batch {
+    bytes: Vec<u8>,
+    lines: Vec<Line>,
+    /// Reading stopped after these lines at one that cannot be read (too long, an I/O error).
+    failed: Option<Located>,
+}
+
+/// The reader and what it has counted, shared by the workers under one lock.
+struct Feed<R> {
+    reader: R,
+    offset: u64,
+    lines: usize,
+    /// Batches handed out so far (the next one's number).
+    taken: usize,
+    ended: bool,
+    /// Batches handed on and emptied, kept for reuse: a fresh quarter-megabyte buffer per batch
+    /// (and its lines) costs the allocator more than the decoding saves.
+    spare: Vec<Batch>,
+}
+
+/// `journal::scan` with the decoding on up to `MAX_WORKERS` threads when there is enough to
+/// read (`size`: the bytes from `start` on, as far as known); else `journal::scan` itself.
+pub fn scan(
+    reader: impl BufRead + Send,
+    start: Start,
+    size: u64,
+    each: impl FnMut(Entry, u64, u64, usize),
+) -> Result<(Start, Option<Torn>), Located> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS);
+    if workers < 2 || size < MIN_PARALLEL_BYTES {
+        return journal::scan(reader, start, each);
+    }
+    scan_with(reader, start, workers, BATCH_BYTES, each)
+}
+
+/// The parallel read with its sizes given (the tests use small batches).
+pub(crate) fn scan_with(
+    reader: impl BufRead + Send,
+    start: Start,
+    workers: usize,
+    batch_bytes: usize,
+    mut each: impl FnMut(Entry, u64, u64, usize),
+) -> Result<(Start, Option<Torn>), Located> {
+    let feed =
+        Mutex::new(Feed { reader, offset: start.pos, lines: start.lines, taken: 0, ended: false, spare: Vec::new() });
+    // How many batches the caller has handed on, and a wake-up for workers waiting on it.
+    let handed = AtomicUsize::new(0);
+    let (room, stop) = (Condvar::new(), AtomicBool::new(false));
+    let (sent, results) = mpsc::channel::<(usize, Batch)>();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let sent = sent.clone();
+            let (feed, handed, room, stop) = (&feed, &handed, &room, &stop);
+            s.spawn(move || {
+                while let Some((number, batch)) = take(feed, handed, room, stop, batch_bytes) {
+                    if sent.send((number, decode(batch))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(sent);
+        let result = hand_on(start, &results, &handed, &feed, &room, &mut each);
+        // Done or refused: the workers stop at their next batch, and none waits for room.
+        stop.store(true, Ordering::Relaxed);
+        let _guard = feed.lock();
+        room.notify_all();
+        result
+    })
+}
+
+/// The next batch of lines and its number, once the window has room; `None` when the reader
+/// is done or the caller stopped.
+fn take<R: BufRead>(
+    feed: &Mutex<Feed<R>>,
+    handed: &AtomicUsize,
+    room: &Condvar,
+    stop: &AtomicBool,
+    batch_bytes: usize,
+) -> Option<(usize, Batch)> {
+    let mut f = feed.lock().unwrap_or_else(|e| e.into_inner());
+    while f.taken >= handed.load(Ordering::Acquire) + WINDOW && !stop.load(Ordering::Relaxed) {
+        f = room.wait(f).unwrap_or_else(|e| e.into_inner());
+    }
+    if f.ended || stop.load(Ordering::Relaxed) {
+        return None;
+    }
+    let number = f.taken;
+    f.taken += 1;
+    Some((number, read_batch(&mut f, batch_bytes)))
+}
+
+/// Read whole lines up to about `batch_bytes`, as `journal::scan` reads them one at a time.
+fn read_batch<R: BufRead>(f: &mut Feed<R>, batch_bytes: usize) -> Batch {
+    let mut batch = f.spare.pop().unwrap_or_else(|| Batch {
+        bytes: Vec::with_capacity(batch_bytes + 4096),
+        lines: Vec::new(),
+        failed: None,
+    });
+    while batch.bytes.len() < batch_bytes {
+        let at = batch.bytes.len();
+        let read = match (&mut f.reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut batch.bytes) {
+            Ok(n) => n,
+            Err(e) => return failed(f, batch, format!("read failed: {e}")),
+        };
+        if read > MAX_LINE_BYTES {
+            batch.bytes.truncate(at);
+            let message =
+                format!("the line is longer than the {MAX_LINE_BYTES}-byte limit; restore journal.ron from backup");
+            return failed(f, batch, message);
+        }
+        if read == 0 {
+            f.ended = true;
+            break;
+        }
+        f.lines += 1;
+        let begin = f.offset;
+        f.offset += read as u64;
+        let whole = batch.bytes.last() == Some(&b'\n');
+        let last = !whole || f.reader.fill_buf().map(|b| b.is_empty()).unwrap_or(false);
+        batch.lines.push(Line { number: f.lines, begin, end: f.offset, whole, last, decoded: None });
+        if !whole {
+            f.ended = true;
+            break;
+        }
+    }
+    batch
+}
+
+/// Reading stopped at a line that cannot be read: the lines before it are still handed on.
+fn failed<R>(f: &mut Feed<R>, mut batch: Batch, message: String) -> Batch {
+    f.ended = true;
+    batch.failed = Some(Located { file: super::JOURNAL.into(), line: f.lines + 1, col: 1, message });
+    batch
+}
+
+/// Decode every line of a batch: UTF-8, blank or not, RON and checksum (not the chain).
+fn decode(mut batch: Batch) -> Batch {
+    let mut at = 0;
+    for line in &mut batch.lines {
+        let len = (line.end - line.begin) as usize;
+        line.decoded = decode_line(&batch.bytes[at..at + len], line.number);
+        at += len;
+    }
+    batch.bytes.clear();
+    batch
+}
+
+fn decode_line(raw: &[u8], number: usize) -> Option<Result<Entry, Located>> {
+    let text = match std::str::from_utf8(raw) {
+        Ok(text) => text,
+        Err(e) => {
+            return Some(Err(Located {
+                file: super::JOURNAL.into(),
+                line: number,
+                col: e.valid_up_to() + 1,
+                message: "not UTF-8 text (a damaged byte?)".into(),
+            }));
+        }
+    };
+    let line = text.trim_end_matches('\n');
+    if line.trim().is_empty() {
+        return None;
+    }
+    Some(journal::decode(line, number))
+}
+
+/// Hand the decoded lines on in journal order, checking each one's link to the one before.
+fn hand_on<R>(
+    start: Start,
+    results: &mpsc::Receiver<(usize, Batch)>,
+    handed: &AtomicUsize,
+    feed: &Mutex<Feed<R>>,
+    room: &Condvar,
+    each: &mut impl FnMut(Entry, u64, u64, usize),
+) -> Result<(Start, Option<Torn>), Located> {
+    let Start { pos: mut offset, lines: mut lineno, mut seq, mut sum } = start;
+    let mut early = BTreeMap::new();
+    let mut next = 0;
+    loop {
+        let mut batch = match early.remove(&next) {
+            Some(batch) => batch,
+            None => loop {
+                // Every worker gone and this batch never came: the reader is done.
+                let Ok((number, batch)) = results.recv() else {
+                    return Ok((Start { pos: offset, lines: lineno, seq, sum }, None));
+                };
+                if number == next {
+                    break batch;
+                }
+                early.insert(number, batch);
+            },
+        };
+        for line in batch.lines.drain(..) {
+            let Some(decoded) = line.decoded else {
+                (offset, lineno) = (line.end, line.number);
+                continue;
+            };
+            match decoded.and_then(|e| journal::link(seq, &sum, e, line.number)) {
+                Ok(e) => {
+                    seq = e.seq;
+                    sum.clone_from(&e.sum);
+                    (offset, lineno) = (line.end, line.number);
+                    each(e, line.begin, line.end, line.number);
+                }
+                // A last line without its newline never finished being written.
+                Err(error) if !line.whole => {
+                    let end = Start { pos: line.begin, lines: line.number - 1, seq, sum };
+                    return Ok((end, Some((line.number, line.begin as usize, error))));
+                }
+                Err(mut error) => {
+                    error.message.push_str(if line.last {
+                        "; the last line is damaged although complete: run `sprout verify` and restore journal.ron from backup"
+                    } else {
+                        "; the journal is damaged before its end: run `sprout verify`, restore journal.ron from backup, and do not edit it by hand"
+                    });
+                    return Err(error);
+                }
+            }
+        }
+        if let Some(error) = batch.failed.take() {
+            return Err(error);
+        }
+        next += 1;
+        handed.store(next, Ordering::Release);
+        let mut f = feed.lock().unwrap_or_else(|e| e.into_inner());
+        f.spare.push(batch);
+        room.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::model::Event;
+
+    type Scanned = (Vec<(Entry, u64, u64, usize)>, Result<(Start, Option<Torn>), Located>);
+
+    /// A chained journal of `n` events, each line a different length.
+    fn journal(n: usize) -> String {
+        let at: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().expect("time");
+        let mut text = String::new();
+        let mut prev = String::new();
+        for i in 0..n {
+            let event = Event::Backup { server: format!("BOS-MBX{i:05}"), note: "x".repeat(i % 37) };
+            let (e, line) = journal::encode(i as u64 + 1, at, "op", None, event, &prev).expect("encode");
+            prev = e.sum;
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    }
+
+    fn one_thread(text: &[u8]) -> Scanned {
+        let mut seen = Vec::new();
+        let result = journal::scan(text, Start::default(), |e, b, en, l| seen.push((e, b, en, l)));
+        (seen, result)
+    }
+
+    /// Small batches, so a journal of a few thousand lines spans hundreds of them.
+    fn every_core(text: &[u8]) -> Scanned {
+        let mut seen = Vec::new();
+        let result = scan_with(text, Start::default(), 3, 700, |e, b, en, l| seen.push((e, b, en, l)));
+        (seen, result)
+    }
+
+    fn same(what: &str, text: &[u8]) -> Scanned {
+        let (a, b) = (one_thread(text), every_core(text));
+        assert_eq!(a.1, b.1, "{what}: the same outcome");
+        assert!(a.0 == b.0, "{what}: the same events handed on, in the same order");
+        b
+    }
+
+    #[test]
+    fn a_whole_journal_reads_the_same_on_every_core() {
+        let text = journal(5000);
+        let (seen, result) = same("whole", text.as_bytes());
+        assert_eq!(seen.len(), 5000);
+        let (end, torn) = result.expect("a whole journal");
+        assert_eq!((end.lines, end.seq, end.pos, torn), (5000, 5000, text.len() as u64, None));
+        let blanks = text.replace("\n(seq:2000,", "\n\n  \n(seq:2000,");
+        let (_, result) = same("blank lines", blanks.as_bytes());
+        assert_eq!(result.expect("blank lines are skipped").0.lines, 5002);
+    }
+
+    #[test]
+    fn damage_in_the_middle_of_a_batch_is_refused_at_its_line_as_on_one_thread() {
+        let text = journal(5000).replacen("BOS-MBX02500", "BOS-MBX02501", 1);
+        let (seen, result) = same("edited", text.as_bytes());
+        let err = result.expect_err("an edited line");
+        assert_eq!(err.line, 2501);
+        assert!(err.message.contains("checksum mismatch") && err.message.contains("damaged before its end"), "{err}");
+        assert_eq!(seen.len(), 2500, "the lines before it were handed on");
+
+        let whole = journal(5000);
+        let mut lines: Vec<&str> = whole.lines().collect();
+        lines.swap(3000, 3001);
+        let err = same("out of order", (lines.join("\n") + "\n").as_bytes()).1.expect_err("swapped");
+        assert!(err.message.contains("sequence 3002 follows 3000"), "{err}");
+
+        let mut bytes = journal(5000).into_bytes();
+        let at = bytes.len() / 3;
+        bytes[at] = 0xff;
+        let err = same("a damaged byte", &bytes).1.expect_err("not UTF-8");
+        assert!(err.message.starts_with("not UTF-8 text"), "{err}");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_set_aside_and_a_damaged_complete_one_refused_as_on_one_thread() {
+        let text = journal(4000);
+        let cut = text.len() - 20;
+        let (seen, result) = same("torn", &text.as_bytes()[..cut]);
+        let (end, torn) = result.expect("a torn tail is recoverable");
+        assert_eq!((seen.len(), end.lines, torn.map(|t| t.0)), (3999, 3999, Some(4000)));
+
+        let last = text.rfind("note:").expect("a note");
+        let mut edited = text.clone();
+        edited.replace_range(last..last + 5, "note: ");
+        let err = same("last line edited", edited.as_bytes()).1.expect_err("a complete damaged last line");
+        assert!(err.message.contains("the last line is damaged although complete"), "{err}");
+    }
+}
