@@ -205,8 +205,12 @@ fn main() {
     let ticks: usize = std::env::var("SPROUT_BENCH_TICKS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let settle: u64 = std::env::var("SPROUT_BENCH_SETTLE").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("keys");
-    let home = scratch.join("home");
-    std::fs::create_dir_all(home.join("config")).expect("config dir");
+    // A home (cache, state, config) per build: builds with different cache formats sharing one
+    // would each find the other's cache and load in full every time.
+    let homes: Vec<PathBuf> = (0..bins.len()).map(|i| scratch.join(format!("home-{i}"))).collect();
+    for home in &homes {
+        std::fs::create_dir_all(home.join("config")).expect("config dir");
+    }
     let data = fleet_dir(&this, &scratch);
     let writes: usize = std::env::var("SPROUT_BENCH_WRITES").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
     let server = std::env::var("SPROUT_BENCH_RECORD").unwrap_or_else(|_| "LAB-BH01".into());
@@ -214,7 +218,7 @@ fn main() {
         bins.iter().map(|b| (b.clone(), Samples::default(), Vec::new())).collect();
     let mut seen: Vec<Vec<write::Seen>> = vec![Vec::new(); bins.len()];
     for round in 0..rounds {
-        for ((bin, samples, starts), seen) in results.iter_mut().zip(&mut seen) {
+        for (((bin, samples, starts), seen), home) in results.iter_mut().zip(&mut seen).zip(&homes) {
             // The cache written (or proved current) before the launch that is measured.
             let warm = Command::new(&*bin)
                 .arg("--data")
@@ -229,7 +233,7 @@ fn main() {
             assert!(warm.success(), "sprout frame failed");
             eprintln!("round {} of {rounds}: {}", round + 1, bin.display());
             let launched = Instant::now();
-            let mut pty = Pty::spawn(bin, &data, &home);
+            let mut pty = Pty::spawn(bin, &data, home);
             let (first, _) = pty.settle(launched);
             starts.push(first);
             let mut sink = Vec::new();
@@ -243,14 +247,14 @@ fn main() {
                 press_through_tick(&mut pty, samples);
             }
             for _ in 0..writes {
-                seen.push(write::record_seen(&mut pty, bin, &data, &home, &server));
+                seen.push(write::record_seen(&mut pty, bin, &data, home, &server));
             }
             pty.quit();
         }
     }
     let mut records: Vec<Vec<Duration>> = vec![Vec::new(); results.len()];
     for _ in 0..10 {
-        for ((bin, ..), times) in results.iter().zip(&mut records) {
+        for (((bin, ..), times), home) in results.iter().zip(&mut records).zip(&homes) {
             let start = Instant::now();
             let out = Command::new(bin)
                 .arg("--data")

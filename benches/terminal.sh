@@ -39,7 +39,11 @@ trap cleanup EXIT
 export XDG_CACHE_HOME="$WORK/cache" XDG_STATE_HOME="$WORK/state" SPROUT_CONFIG="$WORK/config"
 mkdir -p "$SPROUT_CONFIG"
 "$SPROUT" --data "$DATA" export > "$WORK/fleet.csv"   # also writes the cache
-"$SPROUT" --data "$DATA" frame > /dev/null             # the cache is current
+# A cache home per build: builds with different cache formats sharing one would each find
+# the other's cache and load in full at every launch.
+for i in "${!SPROUTS[@]}"; do
+    XDG_CACHE_HOME="$WORK/cache-$i" XDG_STATE_HOME="$WORK/state-$i" "${SPROUTS[i]}" --data "$DATA" frame > /dev/null
+done
 echo "fleet: $(($(wc -l < "$WORK/fleet.csv") - 1)) servers; machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 T -f /dev/null new-session -d -s bench -x 120 -y 40 -n idle "sleep 100000"
@@ -95,7 +99,7 @@ progs=(less "${!SPROUTS[@]}")
 for ((r = 0; r < ROUNDS; r++)); do
     for prog in "${progs[@]}"; do
         if [[ $prog != less ]]; then
-            cmd="'${SPROUTS[prog]}' --data '$DATA' --no-presence"
+            cmd="env XDG_CACHE_HOME='$WORK/cache-$prog' XDG_STATE_HOME='$WORK/state-$prog' '${SPROUTS[prog]}' --data '$DATA' --no-presence"
             regex=$ROW_SPROUT
         else
             cmd="less -S '$WORK/fleet.csv'"

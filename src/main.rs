@@ -18,19 +18,7 @@ use sprout::cli::{self, Cli, Command, Context, Failure, Format};
 use sprout::store::Operator;
 use sprout::ui;
 
-/// Lines decoded on one thread and freed on another cost glibc's malloc a quarter of a full load.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// `mi_option_purge_delay` in mimalloc.h (the Rust bindings name only the options around it).
-const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // Freed memory goes back to the system at once rather than 10 ms later: a full load frees
-    // as fast as it allocates, and the delay alone raised its peak by a quarter (290 -> 370 MB
-    // at 100,000 servers) for no speed measured.
-    // SAFETY: setting an allocator option, before any thread is started.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // clap's messages quote the arguments: they pass the same boundary as everything else.
