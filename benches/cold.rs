@@ -24,10 +24,6 @@ use sprout::model::{Data, Entry};
 use sprout::rules::State;
 use sprout::store::{FileStore, Operator, Store, journal, parse};
 
-/// As the binary allocates (src/main.rs).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
