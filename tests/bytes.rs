@@ -9,7 +9,6 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use sprout::app::{Action, App, Tab};
-use sprout::model::{CheckoutResult, Event};
 use sprout::store::Operator;
 use sprout::ui::{self, Theme};
 
@@ -48,13 +47,7 @@ fn one_remote_checkout_costs_a_watcher_under_two_kilobytes() {
         let theme = Theme::new(false);
         t.draw(|f| ui::draw(f, &app, &theme)).expect("first frame");
         let first = link.0.get();
-        let checkout = Event::Checkout {
-            rollout: "ex55-sp4".into(),
-            server: "BOS-IMS01".into(),
-            phase: "Local low impact".into(),
-            result: CheckoutResult::Pass,
-            note: "queues normal".into(),
-        };
+        let checkout = common::ims01_pass();
         common::record_as(&s, "mfinger", NOW, checkout).expect("recorded by another operator");
         assert!(app.watch(), "the watcher sees the change");
         t.draw(|f| ui::draw(f, &app, &theme)).expect("second frame");

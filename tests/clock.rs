@@ -13,7 +13,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sprout::app::ahead::STILL;
 use sprout::app::clock::Clock;
 use sprout::app::{Action, App, Column, Tab};
-use sprout::model::{CheckoutResult, Event};
+use sprout::model::Event;
 use sprout::store::Operator;
 
 fn open(s: &Sample, at: DateTime<Utc>) -> App {
@@ -84,13 +84,7 @@ fn a_minute_derived_from_data_that_changed_meanwhile_is_derived_again() {
     let (mut clock, rx) = clock();
     let at: DateTime<Utc> = "2000-11-24T23:59:00Z".parse().expect("time");
     clock.start(&mut a, at);
-    let checkout = Event::Checkout {
-        rollout: "ex55-sp4".into(),
-        server: "BOS-IMS01".into(),
-        phase: "Local low impact".into(),
-        result: CheckoutResult::Pass,
-        note: "queues normal".into(),
-    };
+    let checkout = common::ims01_pass();
     common::record_as(&s, "mfinger", NOW, checkout).expect("recorded by another operator");
     assert!(a.watch(), "the dashboard reads the write while the worker runs");
     assert!(!settle(&mut clock, &rx, &mut a), "the result of the old state is dropped");
@@ -112,13 +106,7 @@ fn a_pinned_clock_never_moves() {
 }
 
 fn overdue_checkout_passed(s: &Sample) {
-    let checkout = Event::Checkout {
-        rollout: "ex55-sp4".into(),
-        server: "BOS-IMS01".into(),
-        phase: "Local low impact".into(),
-        result: CheckoutResult::Pass,
-        note: "queues normal".into(),
-    };
+    let checkout = common::ims01_pass();
     common::record_as(s, "mfinger", NOW, checkout).expect("recorded by another operator");
 }
 

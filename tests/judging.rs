@@ -7,19 +7,11 @@ mod signing;
 
 use std::time::Duration;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use signing::{World, backup};
 use sprout::app::{Action, App, Tab};
 
-fn app_on(path: std::path::PathBuf) -> App {
-    let now = common::NOW.parse().expect("time");
-    let op = sprout::store::Operator { name: "tester".into(), from: None };
-    App::load(sprout::store::FileStore::open(path), op, false, now, true, Some(0)).expect("load")
-}
-
-fn press(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
+use common::{app_on, press};
 
 fn type_filter(a: &mut App, words: &str) {
     a.update(Action::Filter);

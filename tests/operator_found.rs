@@ -6,20 +6,12 @@ mod common;
 #[path = "common/signing.rs"]
 mod signing;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use signing::{World, backup};
 use sprout::app::{App, Tab};
 use sprout::model::Event;
 
-fn app_on(path: std::path::PathBuf) -> App {
-    let now = common::NOW.parse().expect("time");
-    let op = sprout::store::Operator { name: "tester".into(), from: None };
-    App::load(sprout::store::FileStore::open(path), op, false, now, true, Some(0)).expect("load")
-}
-
-fn press(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
+use common::{app_on, press};
 
 /// The dashboard at 80x24, as a terminal shows it.
 fn screen(app: &mut App) -> String {

@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use common::{NOW, Sample};
 use sprout::app::clock::Clock;
 use sprout::app::{Action, App, Column, Line};
-use sprout::model::{CheckoutResult, Event};
 use sprout::store::Operator;
 
 fn open(s: &Sample, at: DateTime<Utc>) -> App {
@@ -79,13 +78,7 @@ fn an_order_sorted_before_a_write_is_never_taken_after_it() {
     let mut a = open(&s, now);
     sorted_ahead(&mut a);
     let before = every_sort(&mut open(&s, now));
-    let checkout = Event::Checkout {
-        rollout: "ex55-sp4".into(),
-        server: "BOS-IMS01".into(),
-        phase: "Local low impact".into(),
-        result: CheckoutResult::Pass,
-        note: "queues normal".into(),
-    };
+    let checkout = common::ims01_pass();
     common::record_as(&s, "mfinger", NOW, checkout).expect("recorded by another operator");
     assert!(a.watch(), "the dashboard reads the write");
     assert!(!a.panes.fleet.orders_ready(), "the orders are of the rows before the write");

@@ -114,3 +114,28 @@ pub fn record_as(
         |_| {},
     )
 }
+
+/// The sample's Pass checkout of BOS-IMS01 in its open phase: what another operator records
+/// while a dashboard under test watches.
+pub fn ims01_pass() -> sprout::model::Event {
+    sprout::model::Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        phase: "Local low impact".into(),
+        result: sprout::model::CheckoutResult::Pass,
+        note: "queues normal".into(),
+    }
+}
+
+/// A dashboard on the directory at `path`, at the sample's time, as operator "tester".
+pub fn app_on(path: PathBuf) -> sprout::app::App {
+    let now = NOW.parse().expect("time");
+    let op = sprout::store::Operator { name: "tester".into(), from: None };
+    sprout::app::App::load(sprout::store::FileStore::open(path), op, false, now, true, Some(0)).expect("load")
+}
+
+/// `code` pressed with no modifier.
+pub fn press(app: &mut sprout::app::App, code: ratatui::crossterm::event::KeyCode) {
+    use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
