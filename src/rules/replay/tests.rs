@@ -1,0 +1,42 @@
+use super::*;
+use crate::rules::fixture::{apply, sample};
+
+#[test]
+fn an_install_starts_the_soak_and_a_back_out_returns_the_level_before_it() {
+    let (data, mut state) = sample();
+    let i = state.server_index("BOS-PF02").expect("server");
+    assert_eq!(state.servers[i].products.get("ex55"), Some(&3));
+    let install = Event::Install { server: "BOS-PF02".into(), product: "ex55".into(), level: 4, verified: None };
+    apply(&data, &mut state, "op", install);
+    assert_eq!(state.servers[i].products.get("ex55"), Some(&4));
+    let member = &state.progress[0].members[i];
+    assert!(member.installed_at.is_some() && member.verified.is_none());
+    assert_eq!(state.previous_level(i, "ex55"), Some(3));
+    let back = Event::BackedOut { server: "BOS-PF02".into(), product: "ex55".into(), to_level: 3, reason: "r".into() };
+    apply(&data, &mut state, "op", back);
+    assert_eq!(state.servers[i].products.get("ex55"), Some(&3));
+    let member = &state.progress[0].members[i];
+    assert!(member.installed_at.is_none() && member.backed_out_at.is_some(), "the soak is over, the halt recorded");
+}
+
+#[test]
+fn events_about_unknown_things_change_nothing_and_extensions_add_up() {
+    let (data, mut state) = sample();
+    let before = state.clone();
+    apply(&data, &mut state, "op", Event::Backup { server: "NO-SUCH".into(), note: String::new() });
+    assert!(state == before, "an event about an unknown server changes nothing");
+    let elsewhere = Event::Excluded { rollout: "nt4-sp9".into(), server: "BOS-PF01".into(), reason: "r".into() };
+    apply(&data, &mut state, "op", elsewhere);
+    assert!(state.progress == before.progress, "an unknown rollout's exclusion excludes nobody");
+    let i = state.server_index("BOS-PF01").expect("server");
+    assert_eq!(state.history[i].len(), before.history[i].len() + 1, "it is still in the server's history");
+    let extend = |days| Event::SoakExtended {
+        rollout: "ex55-sp4".into(),
+        phase: "Local low impact".into(),
+        days,
+        reason: "r".into(),
+    };
+    apply(&data, &mut state, "op", extend(2));
+    apply(&data, &mut state, "op", extend(3));
+    assert_eq!(state.progress[0].extra_days[2], 5);
+}
