@@ -91,19 +91,30 @@ fn main() {
         // Keys on the input thread (no drawing): the fleet's filter and sorts, the journal's filter.
         app.show(Tab::Fleet);
         let mut keys = Vec::new();
-        let mut press = |app: &mut App, label: &str, code: KeyCode| {
+        let press = |app: &mut App, keys: &mut Vec<String>, label: &str, code: KeyCode| {
             let t = Instant::now();
             app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
             keys.push(format!("{label} {}", ms(t.elapsed())));
         };
-        for (label, c) in [("/", '/'), ("m", 'm'), ("b", 'b'), ("x", 'x')] {
-            press(&mut app, label, KeyCode::Char(c));
+        // Each filter key, then until the worker's lines are taken in (what the second frame shows).
+        let press_filtered = |app: &mut App, keys: &mut Vec<String>, label: &str, c: char| {
+            let t = Instant::now();
+            app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+            let key = t.elapsed();
+            while app.filter_pending() && !app.take_filtered() {
+                std::hint::spin_loop();
+            }
+            keys.push(format!("{label} {} (lines {})", ms(key), ms(t.elapsed())));
+        };
+        press(&mut app, &mut keys, "/", KeyCode::Char('/'));
+        for (label, c) in [("m", 'm'), ("b", 'b'), ("x", 'x')] {
+            press_filtered(&mut app, &mut keys, label, c);
         }
-        press(&mut app, "bksp", KeyCode::Backspace);
-        press(&mut app, "enter", KeyCode::Enter);
-        press(&mut app, "esc", KeyCode::Esc);
+        press(&mut app, &mut keys, "bksp", KeyCode::Backspace);
+        press(&mut app, &mut keys, "enter", KeyCode::Enter);
+        press(&mut app, &mut keys, "esc", KeyCode::Esc);
         for _ in 0..3 {
-            press(&mut app, "o", KeyCode::Char('o'));
+            press(&mut app, &mut keys, "o", KeyCode::Char('o'));
         }
         // Every column both ways, on the worker at the lowest priority (a core's time after each
         // change of the rows).
@@ -113,15 +124,16 @@ fn main() {
         }
         let sorted_ahead = t.elapsed();
         for _ in 0..3 {
-            press(&mut app, "o (ready)", KeyCode::Char('o'));
+            press(&mut app, &mut keys, "o (ready)", KeyCode::Char('o'));
         }
-        press(&mut app, "O (ready)", KeyCode::Char('O'));
+        press(&mut app, &mut keys, "O (ready)", KeyCode::Char('O'));
         app.show(Tab::Journal);
-        for (label, c) in [("j/", '/'), ("l", 'l'), ("a", 'a'), ("b", 'b')] {
-            press(&mut app, label, KeyCode::Char(c));
+        press(&mut app, &mut keys, "j/", KeyCode::Char('/'));
+        for (label, c) in [("l", 'l'), ("a", 'a'), ("b", 'b')] {
+            press_filtered(&mut app, &mut keys, label, c);
         }
-        press(&mut app, "jenter", KeyCode::Enter);
-        press(&mut app, "jesc", KeyCode::Esc);
+        press(&mut app, &mut keys, "jenter", KeyCode::Enter);
+        press(&mut app, &mut keys, "jesc", KeyCode::Esc);
         println!(
             "round {round}: keys on the input thread: {} | every order sorted ahead on the worker {}",
             keys.join(" | "),

@@ -243,6 +243,8 @@ enum Wake {
     Changed(sprout::store::Changed),
     /// The clock's worker has derived the new minute.
     Clock,
+    /// A filter's worker has matched its lines.
+    Filtered,
     /// The terminal cannot be read any more.
     Gone,
 }
@@ -317,6 +319,10 @@ fn run(
     let _watching = app.live.store.watch(Box::new(move |c| {
         let _ = notify.send(Wake::Changed(c));
     }));
+    let filtered = tx.clone();
+    app.set_doorbell(sprout::views::Doorbell::new(move || {
+        let _ = filtered.send(Wake::Filtered);
+    }));
     let ticked = tx.clone();
     let mut clock = sprout::app::clock::Clock::new(move || {
         let _ = ticked.send(Wake::Clock);
@@ -363,8 +369,7 @@ fn run(
         app.sort_ahead();
         // Everything that arrived, in order; changes in the store are taken once after.
         let (mut data, mut people) = (false, false);
-        // While a filter is matched on a worker, look for its result every few milliseconds
-        // (the worker does not wake the loop).
+        // A filter's worker rings when its lines are ready; the wait only paces its progress.
         let wait = WATCH.saturating_sub(watched.elapsed());
         let wait = app.filter_wait().map_or(wait, |w| wait.min(w));
         let mut next = rx.recv_timeout(wait);
@@ -409,6 +414,7 @@ fn run(
                     frames.ticks += u64::from(taken);
                     dirty |= taken;
                 }
+                Wake::Filtered => {}
                 Wake::Gone => return Ok(()),
             }
             next = rx.try_recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Timeout);

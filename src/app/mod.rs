@@ -283,14 +283,20 @@ impl App {
         self.panes.journal.judging().is_some() || self.panes.fleet.matching()
     }
 
-    /// How often the terminal loop looks for a filter's result while one is under way: often
-    /// for a match of a few milliseconds, less while marks are judged (seconds), whose progress
-    /// is drawn anyway. `None`: nothing under way.
+    /// What the filters' workers ring when their lines are ready (the terminal loop's wake).
+    pub fn set_doorbell(&mut self, doorbell: crate::views::Doorbell) {
+        self.panes.fleet.doorbell = doorbell.clone();
+        self.panes.journal.doorbell = doorbell;
+    }
+
+    /// How often the terminal loop looks at a filter under way: the worker rings when its
+    /// lines are ready, so this only paces the progress drawn while marks are judged (seconds)
+    /// and stands in should a ring be missed. `None`: nothing under way.
     pub fn filter_wait(&self) -> Option<std::time::Duration> {
         use std::time::Duration;
         match self.panes.journal.judging() {
             Some((true, ..)) if !self.panes.fleet.matching() => Some(Duration::from_millis(50)),
-            _ if self.filter_pending() => Some(Duration::from_millis(2)),
+            _ if self.filter_pending() => Some(Duration::from_millis(20)),
             _ => None,
         }
     }

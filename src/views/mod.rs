@@ -88,6 +88,30 @@ impl Snapshot<'_> {
     }
 }
 
+/// How a view's worker wakes the terminal loop when its result is ready (a filter matched), so
+/// the lines are drawn at once instead of at the loop's next look. Silent when unset (tests
+/// and scripts wait with `App::settle_filter`).
+#[derive(Clone, Default)]
+pub struct Doorbell(Option<std::sync::Arc<dyn Fn() + Send + Sync>>);
+
+impl Doorbell {
+    pub fn new(ring: impl Fn() + Send + Sync + 'static) -> Doorbell {
+        Doorbell(Some(std::sync::Arc::new(ring)))
+    }
+
+    pub fn ring(&self) {
+        if let Some(ring) = &self.0 {
+            ring();
+        }
+    }
+}
+
+impl std::fmt::Debug for Doorbell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Doorbell(set)" } else { "Doorbell(unset)" })
+    }
+}
+
 /// Journal events read for display, by position (the journal itself stays in the store).
 #[derive(Debug, Default)]
 pub struct Reader {

@@ -19,8 +19,7 @@ fn passed_here(roles: &[Vec<usize>], filter: &Filter, rows: &[ServerRow], words:
     roles.iter().map(|order| order.iter().copied().filter(|&i| filter.passes(i, rows, words)).collect()).collect()
 }
 
-/// The same on two threads (on the input thread), the roles cut where half the servers have
-/// been seen.
+/// The same on two threads, the roles cut where half the servers have been seen.
 pub(super) fn passed(order: &[Vec<usize>], filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<Vec<usize>> {
     let filter_roles = |roles: &[Vec<usize>]| passed_here(roles, filter, rows, words);
     let total: usize = order.iter().map(Vec::len).sum();
@@ -53,18 +52,26 @@ pub(super) struct Input {
 
 impl Matching {
     /// Match `text` against `order` on a worker; `None` when no thread can be had.
-    pub(super) fn start(text: String, generation: u64, order: Order, input: Input) -> Option<Matching> {
+    pub(super) fn start(
+        text: String,
+        generation: u64,
+        order: Order,
+        input: Input,
+        doorbell: crate::views::Doorbell,
+    ) -> Option<Matching> {
         let matching = Matching { text: text.clone(), generation, order: Arc::clone(&order), result: Arc::default() };
         let result = Arc::clone(&matching.result);
         std::thread::Builder::new()
             .name("fleet filter".into())
             .spawn(move || {
                 let filter = Filter::new(&text, &input.words, &input.names);
-                // One thread: the other core stays with the input thread, which draws the text.
-                let found = passed_here(&order, &filter, &input.rows, &input.words);
+                // Both cores: the input thread has drawn the typed text in about a millisecond
+                // and then waits for these lines.
+                let found = passed(&order, &filter, &input.rows, &input.words);
                 if let Ok(mut slot) = result.lock() {
                     *slot = Some(found);
                 }
+                doorbell.ring();
             })
             .ok()?;
         Some(matching)

@@ -108,6 +108,8 @@ pub struct FleetTable {
     matching: Option<Matching>,
     /// Fleets larger than this are matched on the worker (`ON_WORKER`; tests lower it).
     pub on_worker: usize,
+    /// Rung by the filter's worker when its lines are ready.
+    pub doorbell: crate::views::Doorbell,
 }
 
 impl Default for FleetTable {
@@ -128,6 +130,7 @@ impl Default for FleetTable {
             sorts_taken: 0,
             matching: None,
             on_worker: ON_WORKER,
+            doorbell: Default::default(),
         }
     }
 }
@@ -409,7 +412,8 @@ impl View for FleetTable {
                 names: Arc::clone(snap.names),
                 rows: Arc::clone(&snap.view.rows),
             };
-            self.matching = Matching::start(self.filter.clone(), self.generation, Arc::clone(&self.order), input);
+            let (text, order) = (self.filter.clone(), Arc::clone(&self.order));
+            self.matching = Matching::start(text, self.generation, order, input, self.doorbell.clone());
             if self.matching.is_some() {
                 return;
             }

@@ -55,19 +55,24 @@ impl Words {
     }
 
     /// Journal positions whose operator, kind or server matches every word, scanned in two
-    /// halves on two threads.
-    pub fn scan(&self, index: &JournalIndex) -> Vec<u32> {
-        let scan = |from: usize, lines: &[LineRef]| -> Vec<u32> {
-            let hit = |l: &LineRef| {
-                self.0.iter().all(|(kinds, ops, servers)| {
-                    kinds & (1u64 << l.kind.min(63)) != 0
-                        || ops.get(usize::from(l.by)).copied().unwrap_or(false)
-                        || l.server().is_some_and(|s| servers.get(s).copied().unwrap_or(false))
-                })
-            };
-            (from..).zip(lines).filter(|(_, l)| hit(l)).map(|(p, _)| p as u32).collect()
+    /// halves on two threads: every event, or only those `among` (ascending positions).
+    pub fn scan(&self, index: &JournalIndex, among: Option<&[u32]>) -> Vec<u32> {
+        let hit = |l: &LineRef| {
+            self.0.iter().all(|(kinds, ops, servers)| {
+                kinds & (1u64 << l.kind.min(63)) != 0
+                    || ops.get(usize::from(l.by)).copied().unwrap_or(false)
+                    || l.server().is_some_and(|s| servers.get(s).copied().unwrap_or(false))
+            })
         };
-        crate::parallel::halves(&index.lines, scan).into_iter().flatten().collect()
+        let parts = match among {
+            None => crate::parallel::halves(&index.lines, |from, lines: &[LineRef]| -> Vec<u32> {
+                (from..).zip(lines).filter(|(_, l)| hit(l)).map(|(p, _)| p as u32).collect()
+            }),
+            Some(among) => crate::parallel::halves(among, |_, part: &[u32]| -> Vec<u32> {
+                part.iter().copied().filter(|&p| index.lines.get(p as usize).is_some_and(&hit)).collect()
+            }),
+        };
+        parts.into_iter().flatten().collect()
     }
 }
 
@@ -83,6 +88,8 @@ pub struct Job {
     pub store: Arc<dyn Store>,
     /// `None`: every event (only mark words).
     pub words: Option<Words>,
+    /// Only these events can match (a filter narrowing the list shown), else all.
+    pub among: Option<Vec<u32>>,
     pub marks: Vec<String>,
     /// The trust at the journal's head, where signatures matter (else no event has a mark).
     pub signing: Option<Signing>,
@@ -103,8 +110,10 @@ pub struct Judging {
 }
 
 impl Judging {
-    /// Start `job` on a worker at the lowest priority; `None` when no thread can be had.
-    pub fn start(job: Job, text: String, basis: (u64, usize)) -> Option<Judging> {
+    /// Start `job` on a worker; `None` when no thread can be had. A scan the operator waits
+    /// for runs at the input thread's priority (at the lowest, a busy machine delayed a
+    /// keystroke's lines by 100-280 ms); judging marks, seconds long, at the lowest.
+    pub fn start(job: Job, text: String, basis: (u64, usize), doorbell: crate::views::Doorbell) -> Option<Judging> {
         let judging = Judging {
             text,
             basis,
@@ -123,11 +132,15 @@ impl Judging {
         std::thread::Builder::new()
             .name("journal filter".into())
             .spawn(move || {
-                crate::parallel::background();
+                if !job.marks.is_empty() {
+                    crate::parallel::background();
+                }
                 if let Some(found) = job.run(&cancel, &done, &total)
                     && let Ok(mut slot) = result.lock()
                 {
                     *slot = Some(found);
+                    drop(slot);
+                    doorbell.ring();
                 }
             })
             .ok()?;
@@ -155,7 +168,7 @@ impl Job {
     pub fn run(self, cancel: &AtomicBool, done: &AtomicUsize, total: &AtomicUsize) -> Option<Vec<u32>> {
         let index = &self.data.journal;
         let positions: Vec<u32> = match &self.words {
-            Some(words) => words.scan(index),
+            Some(words) => words.scan(index, self.among.as_deref()),
             None => (0..index.len() as u32).collect(),
         };
         total.store(positions.len(), Ordering::Relaxed);

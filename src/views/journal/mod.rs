@@ -25,11 +25,16 @@ pub struct JournalPane {
     pub filter: String,
     /// Journal positions matching the filter, oldest first (derived); `None`: every event.
     matches: Option<Vec<u32>>,
+    /// The words (no mark words) and the journal (epoch, length) `matches` holds the events
+    /// of: a filter that only narrows them looks at those events, not the whole journal.
+    matched_for: Option<(Vec<String>, (u64, usize))>,
     pub scroll: Scroll,
     /// The filter being matched on a worker (marks to judge, or a long journal to scan).
     judging: Option<Judging>,
     /// Journals longer than this are scanned on the worker (`ON_WORKER`; tests lower it).
     pub on_worker: usize,
+    /// Rung by the filter's worker when its lines are ready.
+    pub doorbell: crate::views::Doorbell,
 }
 
 impl Default for JournalPane {
@@ -37,9 +42,11 @@ impl Default for JournalPane {
         JournalPane {
             filter: String::new(),
             matches: None,
+            matched_for: None,
             scroll: Scroll::default(),
             judging: None,
             on_worker: ON_WORKER,
+            doorbell: Default::default(),
         }
     }
 }
@@ -66,8 +73,14 @@ impl JournalPane {
         self.cancel();
         let (marks, words) = judging::split(&self.filter);
         let index = &snap.live.data.journal;
-        if marks.is_empty() && (words.is_empty() || index.len() <= self.on_worker) {
-            self.matches = (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index));
+        let basis = (snap.live.epoch, index.len());
+        let among = self.narrowed(&marks, &words, basis);
+        let scanned = among.as_ref().map_or(index.len(), Vec::len);
+        let matched_for = (marks.is_empty() && !words.is_empty()).then(|| (words.clone(), basis));
+        if marks.is_empty() && (words.is_empty() || scanned <= self.on_worker) {
+            self.matches =
+                (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index, among.as_deref()));
+            self.matched_for = matched_for;
             self.scroll.clamp(self.len(snap.live));
             return;
         }
@@ -75,15 +88,34 @@ impl JournalPane {
             data: Arc::clone(&snap.live.data),
             store: Arc::clone(&snap.live.store),
             words: (!words.is_empty()).then(|| Words::new(index, snap.names, &words)),
+            among,
             marks,
             signing: snap.signing(),
         };
-        self.judging = Judging::start(job, self.filter.clone(), (snap.live.epoch, index.len()));
+        let basis = (snap.live.epoch, index.len());
+        self.judging = Judging::start(job, self.filter.clone(), basis, self.doorbell.clone());
         if self.judging.is_none() {
             // No thread to be had: match here, as before.
             self.matches = matches_now(snap, &self.filter);
+            self.matched_for = matched_for;
             self.scroll.clamp(self.len(snap.live));
         }
+    }
+
+    /// The only events a filter of `words` can match, when it narrows the list shown: the
+    /// list was matched (without mark words) for words each contained in one of these, in the
+    /// same journal (and the events appended since). A word matches by containment (in a
+    /// kind, an operator, a server's name), so a longer word or one more word matches no
+    /// event the shorter list left out.
+    fn narrowed(&self, marks: &[String], words: &[String], basis: (u64, usize)) -> Option<Vec<u32>> {
+        let (before, (epoch, len)) = self.matched_for.as_ref()?;
+        let narrows = marks.is_empty()
+            && !words.is_empty()
+            && *epoch == basis.0
+            && *len <= basis.1
+            && before.iter().all(|b| words.iter().any(|w| w.contains(b.as_str())));
+        let matches = self.matches.as_ref().filter(|_| narrows)?;
+        Some(matches.iter().copied().chain(*len as u32..basis.1 as u32).collect())
     }
 
     /// Stop a filter under way; what it found is never taken.
@@ -108,6 +140,8 @@ impl JournalPane {
         let Some(j) = self.judging.take() else { return false };
         if j.text == self.filter && j.basis == (snap.live.epoch, snap.live.data.journal.len()) {
             self.matches = Some(found);
+            let (marks, words) = judging::split(&self.filter);
+            self.matched_for = (marks.is_empty() && !words.is_empty()).then_some((words, j.basis));
             self.scroll.clamp(self.len(snap.live));
         } else {
             self.rebuild(snap);
@@ -121,7 +155,7 @@ impl JournalPane {
 pub fn matches_now(snap: &Snapshot, filter: &str) -> Option<Vec<u32>> {
     let (marks, words) = judging::split(filter);
     let index = &snap.live.data.journal;
-    let matched = (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index));
+    let matched = (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index, None));
     if marks.is_empty() {
         return matched;
     }
@@ -302,5 +336,5 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
 pub fn journal_filter(live: &Loaded, names: &Names, filter: &str) -> Option<Vec<u32>> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
     let index = &live.data.journal;
-    (!words.is_empty()).then(|| Words::new(index, names, &words).scan(index))
+    (!words.is_empty()).then(|| Words::new(index, names, &words).scan(index, None))
 }
