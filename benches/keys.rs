@@ -6,8 +6,9 @@
 //! pty master and reads. Two figures: *answered*, the key written to the end of the first
 //! frame (synchronized update, `ESC [ ? 2026 l`) that had taken the key in, as the dashboard
 //! reports per frame to the file in `SPROUT_BENCH_FRAMES` (see `keys/pty.rs`); and *last
-//! byte*, the key written to the last byte read before `QUIET` of silence (the measure before
-//! frames were told apart: it also counts a frame the minute tick caused just after). The
+//! byte*, the key written to the last byte read before `QUIET` of silence, and never before
+//! the frame showing a filter's lines from its worker (the measure before frames were told
+//! apart: it also counts a frame the minute tick caused just after). The
 //! bytes are everything read until the silence; *tick frames* counts the frames in that
 //! window drawn because the clock's tick was taken in.
 //! One row also presses keys across a minute boundary, while the clock tick re-derives.

@@ -290,10 +290,12 @@ impl FrameLog {
         FrameLog { file, keys: 0, ticks: 0, writes: 0 }
     }
 
-    fn drawn(&mut self) {
+    /// A frame was drawn; `pending`: a filter's lines are still to come from its worker, so
+    /// the bench waits for the frame that shows them.
+    fn drawn(&mut self, pending: bool) {
         if let Some(f) = self.file.as_mut() {
             // A bench aid: a failed write shows there as a frame it cannot explain.
-            let _ = writeln!(f, "{} {} {}", self.keys, self.ticks, self.writes);
+            let _ = writeln!(f, "{} {} {} {}", self.keys, self.ticks, self.writes, u8::from(pending));
         }
     }
 }
@@ -360,7 +362,7 @@ fn run(
                 ui::draw(frame, app, theme)
             })?;
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
-            frames.drawn();
+            frames.drawn(app.filter_pending());
             dirty = false;
         }
         // The hidden Agenda and Plan, derived ahead on a worker once the data is still.

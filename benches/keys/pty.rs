@@ -5,7 +5,9 @@
 //! line per frame, `<keys> <ticks>`: the keys and minute ticks it had taken in when it drew it.
 //! The n-th frame's end read from the pty is the n-th line, so a key is charged with the end
 //! of the first frame that had taken it in, and a frame the clock caused is told apart. A
-//! third number, when the build writes it, counts other processes' writes taken in.
+//! third number, when the build writes it, counts other processes' writes taken in; a fourth
+//! is 1 while a filter's lines are still to come from its worker: a key is not done (its last
+//! byte not read) until a frame without one has been drawn.
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -48,6 +50,8 @@ pub struct Pty {
     frames: Vec<(u64, u64)>,
     /// Per frame: the other processes' writes taken in (`None`: a build that does not say).
     loads: Vec<Option<u64>>,
+    /// Per frame: a filter's lines were still to come (a build that does not say: false).
+    pending: Vec<bool>,
 }
 
 impl Pty {
@@ -98,6 +102,7 @@ impl Pty {
             log_text: String::new(),
             frames: Vec::new(),
             loads: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -143,6 +148,7 @@ impl Pty {
                 let mut it = line.split_whitespace().map(|w| w.parse::<u64>().expect("frame log: a count"));
                 self.frames.push((it.next().expect("keys"), it.next().expect("ticks")));
                 self.loads.push(it.next());
+                self.pending.push(it.next() == Some(1));
             }
             if self.frames.len() <= n {
                 assert!(Instant::now() < deadline, "frame {n} read from the pty has no line in the frame log");
@@ -182,6 +188,14 @@ impl Pty {
                 return Press { answered: GIVE_UP, last_byte: GIVE_UP, bytes: buf.len(), tick_frames: 0, with_tick };
             }
             if self.read_within(&mut buf, wait) == 0 {
+                // A filter's lines still to come: the key is not done until they are drawn.
+                let pending = self.ends.len().checked_sub(1).is_some_and(|n| {
+                    self.frame(n);
+                    self.pending[n]
+                });
+                if pending && from.elapsed() < GIVE_UP {
+                    continue;
+                }
                 if let Some(answered) = answered {
                     let mut tick_frames = 0;
                     for n in first..self.ends.len() {
