@@ -76,6 +76,22 @@ fn main() {
             ms(worker),
             ms(take)
         );
+        // The whole take-in as the terminal loop pays it: the clock's worker run, then
+        // `Clock::poll` on this thread (the rows and rollout taken, every shown view derived).
+        let (rang, rung) = std::sync::mpsc::channel();
+        let mut clock = sprout::app::clock::Clock::new(move || {
+            let _ = rang.send(());
+        });
+        app.pinned = false;
+        clock.start(&mut app, at + Duration::minutes(1));
+        rung.recv().expect("the clock's worker rings");
+        let t = Instant::now();
+        let taken = clock.poll(&mut app);
+        let polled = t.elapsed();
+        println!(
+            "round {round}: a tick taken in by the terminal loop (Clock::poll, views derived) {} (changed: {taken})",
+            ms(polled)
+        );
         let t = Instant::now();
         let copy = app.view.clone();
         let cloned = t.elapsed();
