@@ -1,136 +1,14 @@
 //! The current state: the fleet baseline with the journal replayed over it.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::model::{Asked, CheckoutResult, Data, Entry, Event, OnDemand, Rollout, Server};
+use crate::model::{Asked, Data, Entry, Event, OnDemand, Rollout, Server};
 
 use super::meeting::Meeting;
 pub use super::names::{NameIndex, SortedNames};
 
-// Times are kept as nanoseconds in the derived-state cache: exact, and quick to read back.
-use chrono::serde::{ts_nanoseconds as nanos, ts_nanoseconds_option as nanos_option};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckoutRecord {
-    #[serde(with = "nanos")]
-    pub at: DateTime<Utc>,
-    pub by: String,
-    pub result: CheckoutResult,
-    pub note: String,
-    /// The phase it was recorded in (index into the rollout's phases; `usize::MAX` if unknown):
-    /// a checkout counts toward that phase's gates only.
-    pub phase: usize,
-    /// The event it rests on (its `seq`): what a gate it meets rests on.
-    pub seq: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SignOffRecord {
-    pub group: String,
-    pub by: String,
-    #[serde(with = "nanos")]
-    pub at: DateTime<Utc>,
-    /// The event it rests on.
-    pub seq: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Opened {
-    #[serde(with = "nanos")]
-    pub at: DateTime<Utc>,
-    pub by: String,
-    pub override_reason: Option<String>,
-    /// Who approved an override (named, or the team's approvers who confirmed it).
-    pub approvers: Vec<String>,
-    /// The event that opened it: the phase-opened line, or the last confirmation an override
-    /// needed.
-    pub seq: u64,
-}
-
-/// An override asked for and not yet confirmed by all the approvers it needs, nor withdrawn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Request {
-    /// The seq of the request's line: what confirmations and withdrawals name.
-    pub seq: u64,
-    #[serde(with = "nanos")]
-    pub at: DateTime<Utc>,
-    pub by: String,
-    pub asked: Asked,
-    pub reason: String,
-    /// How many approvers must confirm it, decided when it was asked.
-    pub needed: u8,
-    /// The approvers who confirmed it so far.
-    pub confirmed: Vec<String>,
-}
-
-/// What the journal says about one server within one rollout.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MemberRecord {
-    #[serde(with = "nanos_option")]
-    pub installed_at: Option<DateTime<Utc>>,
-    /// What `winver` showed, once verified.
-    pub verified: Option<String>,
-    pub checkouts: Vec<CheckoutRecord>,
-    pub excluded: Option<String>,
-    #[serde(with = "nanos_option")]
-    pub backed_out_at: Option<DateTime<Utc>>,
-    pub priority_override: Option<(u8, String)>,
-    /// The events the install and its verification rest on (`seq`; 0: none). Sequences start
-    /// at 1, so a plain u64 costs a byte or two in the cache where an `Option` would cost more.
-    pub installed_seq: u64,
-    pub verified_seq: u64,
-    /// The event that put `priority_override` into effect (0: none).
-    pub priority_seq: u64,
-}
-
-impl MemberRecord {
-    /// Checkouts recorded since the current install.
-    pub fn checkouts_since_install(&self) -> impl Iterator<Item = &CheckoutRecord> {
-        let since = self.installed_at;
-        self.checkouts.iter().filter(move |c| since.is_some_and(|i| c.at >= i))
-    }
-
-    /// Checkouts recorded in phase `phase` since the current install: what its gates count.
-    pub fn checkouts_in(&self, phase: usize) -> impl Iterator<Item = &CheckoutRecord> {
-        self.checkouts_since_install().filter(move |c| c.phase == phase)
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    pub opened: Vec<Option<Opened>>,
-    pub current: Option<usize>,
-    /// Days added to each phase's soak window.
-    pub extra_days: Vec<u32>,
-    pub signoffs: Vec<Vec<SignOffRecord>>,
-    /// Per phase, who recorded a checkout of which server (index into `State::servers`) while
-    /// it was a member there: separation of duties holds over the whole history, whatever
-    /// later changes of membership.
-    pub checked: Vec<Vec<(String, u32)>>,
-    /// Indexed like `State::servers`.
-    pub members: OnDemand<MemberRecord>,
-    /// Override requests waiting for confirmation, oldest first.
-    pub requests: Vec<Request>,
-    /// Servers backed out and not re-installed since (few): what may halt a phase.
-    pub backed_out: Vec<u32>,
-}
-
-impl Progress {
-    fn new(rollout: &Rollout, servers: usize) -> Self {
-        let n = rollout.phases.len();
-        Progress {
-            opened: vec![None; n],
-            current: None,
-            extra_days: vec![0; n],
-            signoffs: vec![Vec::new(); n],
-            checked: vec![Vec::new(); n],
-            members: vec![MemberRecord::default(); servers].into(),
-            requests: Vec::new(),
-            backed_out: Vec::new(),
-        }
-    }
-}
+mod records;
+pub use records::{CheckoutRecord, MemberRecord, Opened, Progress, Request, SignOffRecord};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
@@ -418,19 +296,6 @@ impl State {
                 }
             }
         }
-    }
-}
-
-impl Progress {
-    /// Phase `p` opens; a request to open it or an earlier one has nothing left to ask.
-    fn open(&mut self, rollout: &Rollout, p: usize, opened: Opened) {
-        self.opened[p] = Some(opened);
-        let current = self.current.map_or(p, |c| c.max(p));
-        self.current = Some(current);
-        self.requests.retain(|q| match &q.asked {
-            Asked::Open { phase, .. } => rollout.phase_index(phase).is_some_and(|asked| asked > current),
-            Asked::Priority { .. } => true,
-        });
     }
 }
 
