@@ -3,7 +3,9 @@
 //! 100,000 servers on the input thread before). A result is taken only for the text, rows
 //! and order still shown.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::parallel::Slot;
 
 use crate::rules::ServerRow;
 use crate::views::Names;
@@ -40,7 +42,7 @@ pub(super) struct Matching {
     pub(super) text: String,
     pub(super) generation: u64,
     pub(super) order: Order,
-    result: Arc<Mutex<Option<Vec<Vec<usize>>>>>,
+    result: Slot<Vec<Vec<usize>>>,
 }
 
 /// What the worker matches with: shared, not copied.
@@ -59,8 +61,8 @@ impl Matching {
         input: Input,
         doorbell: crate::views::Doorbell,
     ) -> Option<Matching> {
-        let matching = Matching { text: text.clone(), generation, order: Arc::clone(&order), result: Arc::default() };
-        let result = Arc::clone(&matching.result);
+        let matching = Matching { text: text.clone(), generation, order: Arc::clone(&order), result: Slot::default() };
+        let result = matching.result.clone();
         std::thread::Builder::new()
             .name("fleet filter".into())
             .spawn(move || {
@@ -68,9 +70,7 @@ impl Matching {
                 // Both cores: the input thread has drawn the typed text in about a millisecond
                 // and then waits for these lines.
                 let found = passed(&order, &filter, &input.rows, &input.words);
-                if let Ok(mut slot) = result.lock() {
-                    *slot = Some(found);
-                }
+                result.put(found);
                 doorbell.ring();
             })
             .ok()?;
@@ -79,6 +79,11 @@ impl Matching {
 
     /// What the worker matched, once it is done (taken out).
     pub(super) fn take(&self) -> Option<Vec<Vec<usize>>> {
-        self.result.lock().ok()?.take()
+        self.result.take()
+    }
+
+    /// Wait up to `limit` for the worker: whether its lines are ready.
+    pub(super) fn ready_within(&self, limit: std::time::Duration) -> bool {
+        self.result.ready_within(limit)
     }
 }

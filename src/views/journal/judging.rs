@@ -3,8 +3,10 @@
 //! a million signed events). The typed text shows at once; the list follows when the worker
 //! is done, and esc (or any other filter) cancels it.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+
+use crate::parallel::Slot;
 
 use crate::live::signing::{Mark, Signing};
 use crate::model::{Data, Event, JournalIndex, LineRef};
@@ -106,7 +108,7 @@ pub struct Judging {
     cancel: Arc<AtomicBool>,
     done: Arc<AtomicUsize>,
     total: Arc<AtomicUsize>,
-    result: Arc<Mutex<Option<Vec<u32>>>>,
+    result: Slot<Vec<u32>>,
 }
 
 impl Judging {
@@ -121,13 +123,13 @@ impl Judging {
             cancel: Arc::default(),
             done: Arc::default(),
             total: Arc::new(AtomicUsize::new(basis.1)),
-            result: Arc::default(),
+            result: Slot::default(),
         };
         let (cancel, done, total, result) = (
             Arc::clone(&judging.cancel),
             Arc::clone(&judging.done),
             Arc::clone(&judging.total),
-            Arc::clone(&judging.result),
+            judging.result.clone(),
         );
         std::thread::Builder::new()
             .name("journal filter".into())
@@ -135,11 +137,8 @@ impl Judging {
                 if !job.marks.is_empty() {
                     crate::parallel::background();
                 }
-                if let Some(found) = job.run(&cancel, &done, &total)
-                    && let Ok(mut slot) = result.lock()
-                {
-                    *slot = Some(found);
-                    drop(slot);
+                if let Some(found) = job.run(&cancel, &done, &total) {
+                    result.put(found);
                     doorbell.ring();
                 }
             })
@@ -159,7 +158,12 @@ impl Judging {
 
     /// The positions matched, once the worker is done (taken out).
     pub fn take(&self) -> Option<Vec<u32>> {
-        self.result.lock().ok()?.take()
+        self.result.take()
+    }
+
+    /// Wait up to `limit` for the worker: whether its list is ready.
+    pub fn ready_within(&self, limit: std::time::Duration) -> bool {
+        self.result.ready_within(limit)
     }
 }
 
