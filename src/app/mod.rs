@@ -385,13 +385,14 @@ impl App {
         }
     }
 
-    /// Reload if the store changed since the last load (another process wrote); true if so.
+    /// Reload if the store changed since the last load (another process wrote); true if so,
+    /// false too while an append waits for the head that vouches for it (nothing shown yet).
     pub fn watch(&mut self) -> bool {
         if self.live.store.stamp() == self.live.stamp {
             return false;
         }
         self.reload_external();
-        true
+        self.live.unvouched.is_none()
     }
 
     /// Another process changed the store: reload, keep the cursor, mark what is new.

@@ -201,7 +201,9 @@ fn report(
             }
         }
         Err(store::ReadError::Broken(message)) => Err(Failure(message)),
-        Err(store::ReadError::Stale) => Err(Failure(format!("{journal}: changed while it was read; run verify again"))),
+        Err(store::ReadError::Stale | store::ReadError::Unvouched) => {
+            Err(Failure(format!("{journal}: changed while it was read; run verify again")))
+        }
     }
 }
 

@@ -204,6 +204,7 @@ fn open(
         key_but_fleet: plans.key_but_fleet.clone(),
         fleet_digest: header.fleet_digest,
         epoch: 0,
+        unvouched: None,
     };
     Some((loaded, damaged))
 }

@@ -77,7 +77,9 @@ pub(super) fn load_full(
     let read = read.unwrap_or(Err(ReadError::Stale));
     let read = read.map_err(|e| match e {
         ReadError::Broken(message) => vec![message],
-        ReadError::Stale => vec![format!("{}: the journal changed while it was read; try again", store.place())],
+        ReadError::Stale | ReadError::Unvouched => {
+            vec![format!("{}: the journal changed while it was read; try again", store.place())]
+        }
     })?;
     let (source, mark) = match until {
         None => {
@@ -104,6 +106,7 @@ pub(super) fn load_full(
         key_but_fleet,
         fleet_digest,
         epoch: 0,
+        unvouched: None,
     })
 }
 

@@ -54,6 +54,9 @@ pub struct Loaded {
     /// Bumped each time the state is replaced by a fresh load: journal positions seen in an
     /// older epoch may mean other events now.
     pub epoch: u64,
+    /// Since when the journal has grown by lines the head does not vouch for yet (`refresh`
+    /// leaves them for the head to follow, up to `HEAD_GRACE`).
+    pub unvouched: Option<std::time::Instant>,
 }
 
 /// Where a load's state came from.
@@ -212,9 +215,12 @@ pub enum CatchUp {
     Reloaded,
 }
 
-/// The journal changed in a way a tail read cannot follow: load it in full.
+/// The journal changed in a way a tail read cannot follow (load it in full), or grew by lines
+/// the head does not vouch for yet (`unvouched`: its writer's head may follow).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stale;
+pub struct Stale {
+    pub unvouched: bool,
+}
 
 /// Bring `loaded` up to the store's journal by reading only the lines appended since, when
 /// the store vouches that is all that changed; otherwise `Stale`, and `loaded` is as it was.
@@ -225,8 +231,9 @@ pub fn catch_up(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
     // The tail first, applied after: the state is taken for writing (copied whole, while a
     // worker reads it) only when there is something to apply.
     let mut tail = Vec::new();
-    let read =
-        store.read(Some((mark, &from)), &mut |e, begin, end, _| tail.push((e, begin, end))).map_err(|_| Stale)?;
+    let read = store
+        .read(Some((mark, &from)), &mut |e, begin, end, _| tail.push((e, begin, end)))
+        .map_err(|e| Stale { unvouched: matches!(e, crate::store::ReadError::Unvouched) })?;
     if !tail.is_empty() {
         let (data, state) = (Arc::make_mut(data), Arc::make_mut(state));
         for (e, begin, end) in tail {
@@ -246,34 +253,39 @@ pub fn catch_up(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
     Ok(if loaded.data.journal.len() > first { CatchUp::Appended(first) } else { CatchUp::Unchanged })
 }
 
-/// How long a look that finds an append not yet vouched for by the head waits for the head,
-/// step by step (37 ms in all), before it reads everything again.
-const HEAD_WAITS: [std::time::Duration; 5] = [
-    std::time::Duration::ZERO,
-    std::time::Duration::from_millis(2),
-    std::time::Duration::from_millis(5),
-    std::time::Duration::from_millis(10),
-    std::time::Duration::from_millis(20),
-];
+/// How long an append the head does not vouch for yet is left for the head to follow, before
+/// everything is read again.
+pub const HEAD_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Reload `loaded` if anything changed: a tail read when only the journal grew by sprout's
-/// own appends, else a full load. `None` when nothing changed.
+/// own appends, else a full load. `None` when nothing changed, or nothing yet: an append the
+/// head does not vouch for is looked at again on the next look (the head's rewrite wakes the
+/// watcher), and read in full only if no head has vouched for it within `HEAD_GRACE`.
 pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
     let now = loaded.store.stamp();
     if now == loaded.stamp {
         return Ok(None);
     }
     if now.baseline == loaded.stamp.baseline {
-        // A sprout writer appends, then rewrites the head that vouches for the append: a look
-        // in between (a watcher woken by the append) finds the tail unproven. The head follows
-        // within milliseconds; a full load takes 0.6 s at 100,000 servers.
-        for wait in HEAD_WAITS {
-            std::thread::sleep(wait);
-            if let Ok(c) = catch_up(loaded) {
+        // A sprout writer appends, fsyncs, then rewrites the head that vouches for the append:
+        // a look in between (a watcher woken by the append) finds the tail unproven. Neither
+        // sleeping here (the input thread's keys wait) nor reading everything (0.6 s at 100,000
+        // servers; a busy disk's fsync outlasted a 37 ms wait) is needed: the head follows.
+        match catch_up(loaded) {
+            Ok(c) => {
+                loaded.unvouched = None;
                 return Ok(Some(c));
             }
+            Err(Stale { unvouched: true }) => {
+                let since = *loaded.unvouched.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() < HEAD_GRACE {
+                    return Ok(None);
+                }
+            }
+            Err(Stale { unvouched: false }) => {}
         }
     }
+    loaded.unvouched = None;
     match load(&loaded.store) {
         Ok(fresh) => loaded.replace_with(fresh),
         Err(e) => {

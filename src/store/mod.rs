@@ -92,6 +92,10 @@ pub struct Read {
 pub enum ReadError {
     /// The store cannot vouch that the journal only grew by appends since the mark: read it all.
     Stale,
+    /// Lines were appended that the head does not vouch for yet (a writer between its append
+    /// and its head, or lines put there by hand): look again when the head changes, and read
+    /// it all if none comes to vouch for them.
+    Unvouched,
     /// Damage or an unreadable journal, located for the operator.
     Broken(String),
 }

@@ -232,6 +232,12 @@ impl Store for FileStore {
         let id = now.ok_or(ReadError::Stale)?;
         let same_generation =
             |id: FileId| head::read(&self.dir).is_some_and(|h| h.journal == id && Some(h.generation) == generation);
+        if id.len > start.pos
+            && head::read(&self.dir).is_some_and(|h| h.journal != id && Some(h.generation) == generation)
+        {
+            // Grown since the head of this generation was written: its writer's head follows.
+            return Err(ReadError::Unvouched);
+        }
         if !same_generation(id) || id.len < start.pos {
             return Err(ReadError::Stale);
         }
