@@ -173,6 +173,41 @@ fn an_event_replaced_after_the_cache_behind_a_forged_head_is_noticed() {
     }
 }
 
+/// mallory flips an event well before the cache's end (a Pass into a Fail), makes every link
+/// after it again (same line lengths need not hold) and forges the head: the line the cache
+/// ends on is no longer there as it was, so no command takes the cached state, and a record
+/// is refused rather than chained onto a journal everyone else reads differently.
+#[test]
+fn an_event_rewritten_before_the_cache_and_rechained_behind_a_forged_head_is_noticed() {
+    let s = Sample::new();
+    assert!(s.run(&["record", "backup", "BOS-PF01", "--note", "tape 7"]).ok);
+    assert!(s.run(&["status"]).ok, "the cache is written and used");
+    let text = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let k = lines.iter().position(|l| l.contains("result:Pass")).expect("a Pass checkout in the sample");
+    let mut prev = journal::decode(&lines[k - 1], k).expect("the line before").sum;
+    for (n, line) in lines.iter_mut().enumerate().skip(k) {
+        let mut e = journal::decode(line, n + 1).expect("a line");
+        if n == k {
+            let Event::Checkout { result, .. } = &mut e.event else { panic!("a checkout") };
+            *result = sprout::model::CheckoutResult::Fail;
+        }
+        let (sealed, text) = journal::encode(e.seq, e.at, &e.by, e.from, e.event, &prev).expect("encode");
+        prev = sealed.sum;
+        *line = text;
+    }
+    std::fs::write(s.file("journal.ron"), lines.join("\n") + "\n").expect("rewrite");
+    forge_head(&s);
+    let before = std::fs::read_to_string(s.file("journal.ron")).expect("journal");
+    let record = ["record", "backup", "BOS-MBX02", "--note", "tape 8"];
+    for args in [&["status"][..], &record, &["frame"]] {
+        let r = s.run(args);
+        assert!(!r.ok, "{args:?} took the cached state: {}", r.stdout);
+        assert!(r.stderr.contains("the history was rewritten"), "{args:?}: {}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(s.file("journal.ron")).expect("journal"), before, "nothing appended");
+}
+
 #[test]
 fn a_different_journal_put_in_its_place_is_noticed() {
     let s = Sample::new();

@@ -214,6 +214,31 @@ pub fn open_read(path: &Path) -> io::Result<std::fs::File> {
     Ok(file)
 }
 
+/// The journal's line that ends at byte `end` (its newline excluded), read back from the
+/// file: a few kilobytes before `end`, more only for a longer line. `None` when it cannot be
+/// read or no line ends there.
+pub fn line_ending_at(path: &Path, end: u64) -> Option<String> {
+    use std::os::unix::fs::FileExt;
+    let file = open_read(path).ok()?;
+    let mut window: u64 = 4096;
+    loop {
+        let from = end.saturating_sub(window);
+        let mut bytes = vec![0; usize::try_from(end - from).ok()?];
+        file.read_exact_at(&mut bytes, from).ok()?;
+        let (last, body) = bytes.split_last()?;
+        if *last != b'\n' {
+            return None;
+        }
+        match memchr::memrchr(b'\n', body) {
+            Some(at) => return String::from_utf8(body[at + 1..].to_vec()).ok(),
+            None if from == 0 => return String::from_utf8(body.to_vec()).ok(),
+            // A line longer than any sprout writes is not sprout's.
+            None if window >= MAX_FILE_BYTES => return None,
+            None => window *= 16,
+        }
+    }
+}
+
 /// Write a whole file that may be lost in a crash (head, cache, presence): an exclusively
 /// created temp file with an unpredictable name, renamed over the old one (a rename replaces a
 /// link; it never writes through one). Stale temp files of killed processes are removed first.

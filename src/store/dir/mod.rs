@@ -241,6 +241,17 @@ impl Store for FileStore {
         if !same_generation(id) || id.len < start.pos {
             return Err(ReadError::Stale);
         }
+        // The head says only that the journal grew; the line the state ends on must still be
+        // there, as it was. A journal rewritten before it, every link made again and a head
+        // forged to match, differs there (each sum covers the one before), and is read in
+        // full: the witness then says what changed.
+        if start.pos > 0 {
+            let line = files::line_ending_at(&path, start.pos).ok_or(ReadError::Stale)?;
+            let same = journal::decode(&line, start.lines).is_ok_and(|e| e.seq == start.seq && e.sum == start.sum);
+            if !same {
+                return Err(ReadError::Stale);
+            }
+        }
         // Read and check the whole tail before handing any of it on: a refusal changes nothing.
         let reader = files::open_at(&path, start.pos, id.len).map_err(|_| ReadError::Stale)?;
         let mut tail = Vec::new();
