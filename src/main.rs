@@ -65,6 +65,10 @@ fn main() -> ExitCode {
             None if !std::io::stdout().is_terminal() => {
                 cli::run(Command::Status { format: Format::Text }, &ctx, &mut out, &mut err)
             }
+            // The dashboard shows the present and records in it: history is a command's.
+            None if ctx.as_of.is_some() => Err(Failure(
+                "--as-of reads history: it goes with status, server, manifest, journal and export; the dashboard shows the present".into(),
+            )),
             None => {
                 let meeting = Meeting { follow: cli.follow.clone(), presence: !cli.no_presence };
                 dashboard(&ctx, cli.now.is_some(), first_run, meeting)

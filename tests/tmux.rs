@@ -330,3 +330,19 @@ fn a_review_meeting_follows_its_driver_and_lists_who_is_there() {
     let left = std::fs::read_dir(s.path().join("presence")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "every dashboard withdrew its presence on the way out");
 }
+
+/// The dashboard shows the present: asked for history (`--as-of`) it says where history is
+/// read and starts nothing, rather than the present judged at another time with no word.
+#[test]
+fn the_dashboard_asked_for_history_says_where_it_is_read() {
+    let s = Sample::new();
+    let t = Tmux::new("asof");
+    let bin = env!("CARGO_BIN_EXE_sprout");
+    t.cmd(&["new-session", "-d", "-s", "t", "-x", "250", "-y", "24", "sh"]);
+    let command = format!("{bin} --data {} --as-of 2000-11-20T00:00:00Z; echo exit-$?-done", s.path().display());
+    t.keys(&[&command, "Enter"]);
+    let screen = t.wait_for("-done");
+    assert!(screen.contains("exit-1-done"), "{screen}");
+    assert!(screen.contains("--as-of reads history") && screen.contains("the dashboard shows the present"), "{screen}");
+    assert!(dashboards_on(&s.path()).is_empty(), "no dashboard left running");
+}
