@@ -22,7 +22,7 @@ use crate::model::journal::skip::every_field;
 use super::dir::files;
 
 /// What a block file starts with: the format, so a later format is never misread.
-const MAGIC: &[u8; 16] = b"sprout-blocks-1\n";
+const MAGIC: &[u8; 16] = b"sprout-blocks-2\n";
 /// A block ends at the first line end after this many bytes: about 10,000 lines.
 pub const BLOCK_BYTES: usize = 2 << 20;
 

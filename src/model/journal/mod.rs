@@ -10,6 +10,7 @@ pub mod skip;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub seq: u64,
+    #[serde(with = "skip::at")]
     pub at: DateTime<Utc>,
     /// The operator: the OS account of the recording process.
     pub by: String,
