@@ -54,14 +54,18 @@ impl Blocks {
         (self.used.load(Ordering::Relaxed), self.decoded.load(Ordering::Relaxed))
     }
 
-    /// The decoded lines of the block whose raw bytes hash to `key` and hold `lines` lines
-    /// (`None` for a blank one); `None` when it is not kept, or not exactly as kept.
-    pub fn get(&self, key: &Key, lines: usize) -> Option<Vec<Option<Entry>>> {
+    /// The decoded lines of the block whose raw bytes hash to `key` and hold `lines` lines,
+    /// each handed to `line` with its place in the block (`None` for a blank line); false when
+    /// the block is not kept, or not exactly as kept (then what was handed on is to be
+    /// decoded again).
+    pub fn get(&self, key: &Key, lines: usize, line: impl FnMut(usize, Option<Entry>)) -> bool {
         self.met.lock().unwrap_or_else(|e| e.into_inner()).insert(*key);
-        let bytes = files::read_own(&self.path(key))?;
-        let decoded = open(&bytes, key).filter(|d: &Vec<Option<Entry>>| d.len() == lines)?;
-        self.used.fetch_add(1, Ordering::Relaxed);
-        Some(decoded)
+        let Some(bytes) = files::read_own(&self.path(key)) else { return false };
+        let found = body(&bytes, key).is_some_and(|body| each_line(body, lines, line).is_some());
+        if found {
+            self.used.fetch_add(1, Ordering::Relaxed);
+        }
+        found
     }
 
     /// Keep a block's decoded lines (best effort: a block not kept is decoded again).
@@ -119,13 +123,47 @@ pub fn seal(key: &Key, lines: &[Option<&Entry>]) -> Option<Vec<u8>> {
 
 /// The decoded lines of a block file made by `seal` for `key`; `None` for any other.
 pub fn open(bytes: &[u8], key: &Key) -> Option<Vec<Option<Entry>>> {
+    postcard::from_bytes(body(bytes, key)?).ok()
+}
+
+/// The postcard body of a block file made by `seal` for `key`; `None` for any other.
+fn body<'a>(bytes: &'a [u8], key: &Key) -> Option<&'a [u8]> {
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let (named, rest) = rest.split_at_checked(32)?;
     let (said, body) = rest.split_at_checked(32)?;
-    if named != key || said != sum(key, body) {
-        return None;
+    (named == key && said == sum(key, body)).then_some(body)
+}
+
+/// Every line of a block's body handed to `line` as it is decoded (no vector of them made);
+/// `None` unless the body holds exactly `lines` lines, all decoded.
+fn each_line(body: &[u8], lines: usize, line: impl FnMut(usize, Option<Entry>)) -> Option<()> {
+    use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+    struct Each<F>(usize, F);
+    impl<'de, F: FnMut(usize, Option<Entry>)> Visitor<'de> for Each<F> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "the {} lines of a block", self.0)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            if seq.size_hint() != Some(self.0) {
+                return Err(serde::de::Error::invalid_length(seq.size_hint().unwrap_or(0), &self));
+            }
+            for k in 0..self.0 {
+                let entry = seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(k, &"more lines"))?;
+                (self.1)(k, entry);
+            }
+            Ok(())
+        }
     }
-    postcard::from_bytes(body).ok()
+    impl<'de, F: FnMut(usize, Option<Entry>)> DeserializeSeed<'de> for Each<F> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    let mut de = postcard::Deserializer::from_bytes(body);
+    Each(lines, line).deserialize(&mut de).ok()?;
+    de.finalize().ok().filter(|rest| rest.is_empty()).map(|_| ())
 }
 
 #[cfg(test)]

@@ -194,14 +194,12 @@ fn decode(mut batch: Batch, blocks: Option<&Blocks>) -> Batch {
     // Only whole lines, all of them: a block ends where a read of the same bytes would end it.
     let blocks = blocks.filter(|_| batch.failed.is_none() && batch.lines.iter().all(|l| l.whole));
     let key = blocks.map(|_| *blake3::hash(&batch.bytes).as_bytes());
-    if let (Some(blocks), Some(key)) = (blocks, &key)
-        && let Some(kept) = blocks.get(key, batch.lines.len())
-    {
-        for (line, entry) in batch.lines.iter_mut().zip(kept) {
-            line.decoded = entry.map(Ok);
+    if let (Some(blocks), Some(key)) = (blocks, &key) {
+        let lines = &mut batch.lines;
+        if blocks.get(key, lines.len(), |k, entry| lines[k].decoded = entry.map(Ok)) {
+            batch.bytes.clear();
+            return batch;
         }
-        batch.bytes.clear();
-        return batch;
     }
     let mut at = 0;
     for line in &mut batch.lines {
