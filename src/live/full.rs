@@ -45,7 +45,7 @@ pub(super) fn load_full(
         // allocated by the worker that decoded it, cost the replay a fifth of its time to free.
         let (graves, freed) = std::sync::mpsc::sync_channel::<Vec<Entry>>(4);
         s.spawn(move || freed.into_iter().for_each(drop));
-        let mut batch = Batch { pending: Vec::with_capacity(BATCH), servers: Vec::new(), grave: Vec::new(), graves };
+        let mut grave = Vec::with_capacity(GRAVE);
         if store.fleet_beside_read() {
             fleet = Some(s.spawn(|| store.fleet_and_digest()));
         } else {
@@ -69,15 +69,16 @@ pub(super) fn load_full(
                 return;
             }
             last_line = line;
-            batch.pending.push((e, begin, end, line));
-            if batch.pending.len() == BATCH {
-                batch.apply(data, state, &mut each);
+            each(line, &e, data, state);
+            let pos = data.journal.len();
+            let server = state.apply(data, pos, &e);
+            data.journal.push(&e, begin, end, server);
+            grave.push(e);
+            if grave.len() == GRAVE {
+                let _ = graves.send(std::mem::replace(&mut grave, Vec::with_capacity(GRAVE)));
             }
         });
-        if let Some(Ok((data, state))) = &mut replayed {
-            batch.apply(data, state, &mut each);
-        }
-        drop(batch);
+        drop(graves);
         let replayed = replayed.unwrap_or_else(|| start(joined(fleet.take()), &mut baseline));
         (replayed, Some(read))
     });
@@ -116,35 +117,8 @@ pub(super) fn load_full(
     })
 }
 
-/// Events applied together: their servers looked up first, all at once.
-const BATCH: usize = 256;
 /// Applied events freed together, elsewhere.
 const GRAVE: usize = 4096;
-
-/// Events read and not yet applied, and applied ones not yet sent off to be freed.
-struct Batch {
-    pending: Vec<(Entry, u64, u64, usize)>,
-    servers: Vec<Option<usize>>,
-    grave: Vec<Entry>,
-    graves: std::sync::mpsc::SyncSender<Vec<Entry>>,
-}
-
-impl Batch {
-    /// Apply the pending events in order, `each` seeing the state just before each one.
-    fn apply(&mut self, data: &mut Data, state: &mut State, each: &mut impl FnMut(usize, &Entry, &Data, &State)) {
-        state.servers_of(self.pending.iter().map(|p| &p.0), &mut self.servers);
-        for ((e, begin, end, line), server) in self.pending.drain(..).zip(self.servers.drain(..)) {
-            each(line, &e, data, state);
-            let pos = data.journal.len();
-            let server = state.apply_to(data, pos, &e, server);
-            data.journal.push(&e, begin, end, server);
-            self.grave.push(e);
-        }
-        if self.grave.len() >= GRAVE {
-            let _ = self.graves.send(std::mem::take(&mut self.grave));
-        }
-    }
-}
 
 /// The fleet parsed on its own thread (a panic there is passed on), taken once.
 fn joined<T>(fleet: Option<std::thread::ScopedJoinHandle<'_, Result<T, Vec<String>>>>) -> Result<T, Vec<String>> {

@@ -134,28 +134,11 @@ impl Hashed {
     fn find(&self, name: &str) -> Option<usize> {
         self.probe(&self.slots, name.as_bytes()).ok()
     }
-
-    /// Read the first slot of each name, none waiting for another: the lookups that follow
-    /// find them in the cache.
-    fn touch<'a>(&self, names: impl Iterator<Item = &'a str>) {
-        let mut seen = 0u32;
-        for name in names {
-            seen ^= self.slots[name_hash(name.as_bytes()) as usize & self.mask].server;
-        }
-        std::hint::black_box(seen);
-    }
 }
 
 impl NameIndex {
     pub(crate) fn sorted(names: SortedNames) -> NameIndex {
         NameIndex { hashed: OnceLock::new(), sorted: Some(Arc::new(names)) }
-    }
-
-    /// Bring the slots of `names` into the cache ahead of their lookups (`find`).
-    pub(crate) fn touch<'a>(&self, servers: &OnDemand<Server>, names: impl Iterator<Item = &'a str>) {
-        if self.sorted.is_none() {
-            self.hashed.get_or_init(|| Arc::new(Hashed::new(servers))).touch(names);
-        }
     }
 
     /// The lowest index of a server named `name`; `by_name` is the servers' indices in name

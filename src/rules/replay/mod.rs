@@ -215,20 +215,8 @@ impl State {
     /// Apply one journal entry; returns the server it is about, if known. Events naming
     /// unknown things are skipped here; `rules::check` reports them.
     pub fn apply(&mut self, data: &Data, pos: usize, entry: &Entry) -> Option<usize> {
-        let server = entry.event.server().and_then(|s| self.server_index(s));
-        self.apply_to(data, pos, entry, server)
-    }
-
-    /// The servers `entries` name (`server_index` of each), into `out`: looked up together, so
-    /// a replay waits for memory once per batch of events rather than once per event.
-    pub fn servers_of<'a>(&self, entries: impl Iterator<Item = &'a Entry> + Clone, out: &mut Vec<Option<usize>>) {
-        self.names.touch(&self.servers, entries.clone().filter_map(|e| e.event.server()));
-        out.extend(entries.map(|e| e.event.server().and_then(|s| self.server_index(s))));
-    }
-
-    /// `apply` with the server the entry names already looked up (`servers_of`).
-    pub fn apply_to(&mut self, data: &Data, pos: usize, entry: &Entry, server: Option<usize>) -> Option<usize> {
         let at = entry.at;
+        let server = entry.event.server().and_then(|s| self.server_index(s));
         if let Some(i) = server {
             self.history[i].push(pos as u32);
         }
