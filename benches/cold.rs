@@ -9,7 +9,10 @@
 //!   `journal::decode` as a load runs it (sprout's own lines taken apart by hand, `store::line`);
 //! - `chain`: every line's link to the one before (`journal::link`), over the decoded lines;
 //! - `apply`: `State::new` and every event applied, with the journal index built;
-//! - `load`: `live::load` with the derived-state cache removed first (what a start does);
+//! - `load`: `live::load` with the derived-state cache removed first (what a start after an
+//!   outside edit does): in round 1 with no decoded journal blocks kept (`store::blocks`, removed
+//!   before it), so every block is decoded and kept; in rounds 2 and 3 with them, as a start
+//!   after an outside edit of the baseline finds them;
 //! - `cache write`: `live::cache::save` of that state;
 //! - `derive`: `App::from_loaded`, the first derivation of the dashboard's views.
 //!
@@ -41,6 +44,10 @@ fn main() {
     };
     let dir = std::path::PathBuf::from(dir);
     println!("cold load of {}, {} cores", dir.display(), std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let blocks = FileStore::new(&dir).blocks().expect("a cache directory");
+    if let Some(path) = FileStore::new(&dir).cache_path() {
+        let _ = std::fs::remove_dir_all(path.with_extension("blocks"));
+    }
     for round in 1..=3 {
         let store = FileStore::new(&dir);
         let (plans, t_plans) = timed(|| store.plans().expect("plans"));
@@ -91,7 +98,7 @@ fn main() {
         let (app, t_derive) = timed(|| App::from_loaded(loaded, op, true, Utc::now(), true, Some(0)));
         println!(
             "round {round}: plans {} | fleet {} | journal read {} | ron {} | sums {} | decode {} | chain {} | apply {} \
-             || load, no cache (its cache write included) {} | cache write again {} | derive {}",
+             || load, no cache (its cache write included), {} {} | cache write again {} | derive {} | blocks kept {:.0} MB",
             ms(t_plans),
             ms(t_fleet),
             ms(t_read),
@@ -100,9 +107,11 @@ fn main() {
             ms(t_decode),
             ms(t_chain),
             ms(t_apply),
+            if round == 1 { "no blocks kept" } else { "blocks kept" },
             ms(t_load),
             ms(t_save),
-            ms(t_derive)
+            ms(t_derive),
+            blocks.disk_bytes() as f64 / 1e6
         );
         // Not freed: as the dashboard, which exits without freeing its state.
         std::mem::forget(app);

@@ -41,6 +41,11 @@ pub(super) fn load_full(
     let (replayed, read) = std::thread::scope(|s| {
         let mut fleet = None;
         let mut replayed: Option<Result<(Data, State), Vec<String>>> = None;
+        // Applied events are freed on a thread of their own: a million events' strings, each
+        // allocated by the worker that decoded it, cost the replay a fifth of its time to free.
+        let (graves, freed) = std::sync::mpsc::sync_channel::<Vec<Entry>>(4);
+        s.spawn(move || freed.into_iter().for_each(drop));
+        let mut grave = Vec::with_capacity(GRAVE);
         if store.fleet_beside_read() {
             fleet = Some(s.spawn(|| store.fleet_and_digest()));
         } else {
@@ -68,7 +73,12 @@ pub(super) fn load_full(
             let pos = data.journal.len();
             let server = state.apply(data, pos, &e);
             data.journal.push(&e, begin, end, server);
+            grave.push(e);
+            if grave.len() == GRAVE {
+                let _ = graves.send(std::mem::replace(&mut grave, Vec::with_capacity(GRAVE)));
+            }
         });
+        drop(graves);
         let replayed = replayed.unwrap_or_else(|| start(joined(fleet.take()), &mut baseline));
         (replayed, Some(read))
     });
@@ -109,6 +119,9 @@ pub(super) fn load_full(
         unvouched: None,
     })
 }
+
+/// Applied events freed together, elsewhere.
+const GRAVE: usize = 4096;
 
 /// The fleet parsed on its own thread (a panic there is passed on), taken once.
 fn joined<T>(fleet: Option<std::thread::ScopedJoinHandle<'_, Result<T, Vec<String>>>>) -> Result<T, Vec<String>> {

@@ -6,6 +6,7 @@
 //! offsets, journal generations and file names live in the data directory store (`dir`) only;
 //! `pg` keeps one rollout in PostgreSQL for several hosts; `memory` is used by tests.
 
+pub mod blocks;
 pub mod dir;
 pub mod journal;
 pub mod line;

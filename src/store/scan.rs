@@ -16,6 +16,7 @@ use std::sync::{Condvar, Mutex, mpsc};
 
 use crate::model::Entry;
 
+use super::blocks::{BLOCK_BYTES, Blocks};
 use super::journal::{self, MAX_LINE_BYTES, Start, Torn};
 use super::parse::Located;
 
@@ -23,8 +24,9 @@ use super::parse::Located;
 pub const MIN_PARALLEL_BYTES: u64 = 4 << 20;
 /// Bytes of lines in one batch.
 const BATCH_BYTES: usize = 256 << 10;
-/// Batches the workers may decode ahead of the one the caller is handing on.
-const WINDOW: usize = 32;
+/// Bytes of batches the workers may decode ahead of the one the caller is handing on (at
+/// least two batches).
+const WINDOW_BYTES: usize = 32 * BATCH_BYTES;
 /// Workers at most: more cores than this help little (the caller's own pass is sequential).
 const MAX_WORKERS: usize = 4;
 
@@ -65,27 +67,33 @@ struct Feed<R> {
 
 /// `journal::scan` with the decoding on up to `MAX_WORKERS` threads when there is enough to
 /// read (`size`: the bytes from `start` on, as far as known); else `journal::scan` itself.
+/// With `blocks`, the batches are the store's blocks (`store::blocks`): each one kept there is
+/// taken from it instead of decoded, and each one decoded is kept.
 pub fn scan(
     reader: impl BufRead + Send,
     start: Start,
     size: u64,
+    blocks: Option<&Blocks>,
     each: impl FnMut(Entry, u64, u64, usize),
 ) -> Result<(Start, Option<Torn>), Located> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS);
     if workers < 2 || size < MIN_PARALLEL_BYTES {
         return journal::scan(reader, start, each);
     }
-    scan_with(reader, start, workers, BATCH_BYTES, each)
+    let batch_bytes = if blocks.is_some() { BLOCK_BYTES } else { BATCH_BYTES };
+    scan_with(reader, start, workers, batch_bytes, blocks, each)
 }
 
 /// The parallel read with its sizes given (the tests use small batches).
-pub(crate) fn scan_with(
+pub fn scan_with(
     reader: impl BufRead + Send,
     start: Start,
     workers: usize,
     batch_bytes: usize,
+    blocks: Option<&Blocks>,
     mut each: impl FnMut(Entry, u64, u64, usize),
 ) -> Result<(Start, Option<Torn>), Located> {
+    let window = (WINDOW_BYTES / batch_bytes).max(2);
     let feed =
         Mutex::new(Feed { reader, offset: start.pos, lines: start.lines, taken: 0, ended: false, spare: Vec::new() });
     // How many batches the caller has handed on, and a wake-up for workers waiting on it.
@@ -97,8 +105,8 @@ pub(crate) fn scan_with(
             let sent = sent.clone();
             let (feed, handed, room, stop) = (&feed, &handed, &room, &stop);
             s.spawn(move || {
-                while let Some((number, batch)) = take(feed, handed, room, stop, batch_bytes) {
-                    if sent.send((number, decode(batch))).is_err() {
+                while let Some((number, batch)) = take(feed, handed, room, stop, batch_bytes, window) {
+                    if sent.send((number, decode(batch, blocks))).is_err() {
                         return;
                     }
                 }
@@ -122,9 +130,10 @@ fn take<R: BufRead>(
     room: &Condvar,
     stop: &AtomicBool,
     batch_bytes: usize,
+    window: usize,
 ) -> Option<(usize, Batch)> {
     let mut f = feed.lock().unwrap_or_else(|e| e.into_inner());
-    while f.taken >= handed.load(Ordering::Acquire) + WINDOW && !stop.load(Ordering::Relaxed) {
+    while f.taken >= handed.load(Ordering::Acquire) + window && !stop.load(Ordering::Relaxed) {
         f = room.wait(f).unwrap_or_else(|e| e.into_inner());
     }
     if f.ended || stop.load(Ordering::Relaxed) {
@@ -179,8 +188,19 @@ fn failed<R>(f: &mut Feed<R>, mut batch: Batch, message: String) -> Batch {
     batch
 }
 
-/// Decode every line of a batch: UTF-8, blank or not, RON and checksum (not the chain).
-fn decode(mut batch: Batch) -> Batch {
+/// Decode every line of a batch: UTF-8, blank or not, RON and checksum (not the chain); or
+/// take the lines from `blocks` when the batch's bytes are kept there.
+fn decode(mut batch: Batch, blocks: Option<&Blocks>) -> Batch {
+    // Only whole lines, all of them: a block ends where a read of the same bytes would end it.
+    let blocks = blocks.filter(|_| batch.failed.is_none() && batch.lines.iter().all(|l| l.whole));
+    let key = blocks.map(|_| *blake3::hash(&batch.bytes).as_bytes());
+    if let (Some(blocks), Some(key)) = (blocks, &key) {
+        let lines = &mut batch.lines;
+        if blocks.get(key, lines.len(), |k, entry| lines[k].decoded = entry.map(Ok)) {
+            batch.bytes.clear();
+            return batch;
+        }
+    }
     let mut at = 0;
     for line in &mut batch.lines {
         let len = (line.end - line.begin) as usize;
@@ -188,6 +208,19 @@ fn decode(mut batch: Batch) -> Batch {
         at += len;
     }
     batch.bytes.clear();
+    if let (Some(blocks), Some(key)) = (blocks, &key) {
+        let decoded = (batch.lines.iter())
+            .map(|l| match &l.decoded {
+                None => Some(None),
+                Some(Ok(e)) => Some(Some(e)),
+                Some(Err(_)) => None,
+            })
+            .collect::<Option<Vec<_>>>();
+        match decoded {
+            Some(lines) => blocks.put(key, &lines),
+            None => blocks.decoded_only(),
+        }
+    }
     batch
 }
 
@@ -307,7 +340,7 @@ mod tests {
     /// Small batches, so a journal of a few thousand lines spans hundreds of them.
     fn every_core(text: &[u8]) -> Scanned {
         let mut seen = Vec::new();
-        let result = scan_with(text, Start::default(), 3, 700, |e, b, en, l| seen.push((e, b, en, l)));
+        let result = scan_with(text, Start::default(), 3, 700, None, |e, b, en, l| seen.push((e, b, en, l)));
         (seen, result)
     }
 

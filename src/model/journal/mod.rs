@@ -3,22 +3,25 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod skip;
+
 /// One journal line. `seq`, `prev` and `sum` make the chain that detects damage:
 /// `sum` is a checksum of the line itself, `prev` the previous line's `sum`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub seq: u64,
+    #[serde(with = "skip::at")]
     pub at: DateTime<Utc>,
     /// The operator: the OS account of the recording process.
     pub by: String,
     /// Where the operator came from (ssh client, sudo user), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "skip::none")]
     pub from: Option<String>,
     pub event: Event,
     pub prev: String,
     /// The operator's SSH signature over the line's canonical bytes, when the write path had a
     /// key (`docs/data-format.md`, "The envelope"). Lines without one load as before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "skip::none")]
     pub sig: Option<Signature>,
     pub sum: String,
 }
@@ -65,7 +68,7 @@ pub enum Event {
         server: String,
         product: String,
         level: u8,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "skip::none")]
         verified: Option<String>,
     },
     /// Verification of an earlier install (seed: `winver`).
@@ -108,12 +111,12 @@ pub enum Event {
         rollout: String,
         phase: String,
         /// Set when a gate was unmet: why it was opened anyway.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "skip::none")]
         override_reason: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "skip::none")]
         approver: Option<String>,
         /// The unmet gates at the time, as they were shown.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "skip::empty_vec")]
         overridden: Vec<String>,
     },
     /// A failed install backed out: the server returns to `to_level`.
@@ -134,7 +137,7 @@ pub enum Event {
         server: String,
         priority: u8,
         reason: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "skip::none")]
         approver: Option<String>,
     },
     /// With a team: an override asked for, which takes effect when the approvers it needs (none
@@ -170,9 +173,9 @@ pub enum Event {
     /// there is taken from presence at that moment, since presence itself is never kept.
     MeetingStarted {
         /// The rollout on the table, whose state the minutes show.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "skip::none")]
         rollout: Option<String>,
-        #[serde(default, skip_serializing_if = "String::is_empty")]
+        #[serde(default, skip_serializing_if = "skip::empty_string")]
         title: String,
         attendees: Vec<Attendee>,
     },
@@ -200,7 +203,7 @@ pub enum Event {
     KeyAdded {
         operator: String,
         key: String,
-        #[serde(default, skip_serializing_if = "String::is_empty")]
+        #[serde(default, skip_serializing_if = "skip::empty_string")]
         note: String,
     },
     /// An approver revokes `operator`'s key `fingerprint` (`SHA256:...`): it signs nothing after
@@ -223,7 +226,7 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attendee {
     pub operator: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "skip::none")]
     pub from: Option<String>,
 }
 

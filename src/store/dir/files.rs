@@ -311,8 +311,9 @@ pub fn open_own(path: &Path) -> Option<fs::File> {
 /// The whole of a file `open_own` accepts.
 pub fn read_own(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    open_own(path)?.read_to_end(&mut bytes).ok()?;
+    let mut file = open_own(path)?;
+    let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize + 1));
+    file.read_to_end(&mut bytes).ok()?;
     Some(bytes)
 }
 

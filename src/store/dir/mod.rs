@@ -58,6 +58,11 @@ impl FileStore {
         Some(base.join(format!("{}.cache", &h.finalize().to_hex()[..32])))
     }
 
+    /// The store of this directory's decoded journal blocks, beside its derived-state cache.
+    pub fn blocks(&self) -> Option<super::blocks::Blocks> {
+        Some(super::blocks::Blocks::at(self.cache_path()?.with_extension("blocks")))
+    }
+
     fn journal(&self) -> PathBuf {
         self.dir.join(super::JOURNAL)
     }
@@ -175,8 +180,10 @@ impl Store for FileStore {
                 None => (Start::default(), None),
                 Some(id) => {
                     let reader = files::open_at(&path, 0, id.len).map_err(ReadError::Broken)?;
-                    // Decoded on every core: a whole journal is the long part of a start.
-                    super::scan::scan(reader, Start::default(), id.len, |e, b, en, l| {
+                    // Decoded on every core, or taken from the decoded blocks kept beside the
+                    // derived-state cache: a whole journal is the long part of a start.
+                    let blocks = self.blocks();
+                    let read = super::scan::scan(reader, Start::default(), id.len, blocks.as_ref(), |e, b, en, l| {
                         if first.is_none() {
                             first = Some(e.sum.clone());
                         }
@@ -185,7 +192,11 @@ impl Store for FileStore {
                         }
                         each(e, b, en, l)
                     })
-                    .map_err(|e| self.broken(&e))?
+                    .map_err(|e| self.broken(&e))?;
+                    if let Some(blocks) = &blocks {
+                        blocks.keep_met();
+                    }
+                    read
                 }
             };
             let first = first.unwrap_or_default();
