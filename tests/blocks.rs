@@ -141,3 +141,39 @@ fn damage_in_the_journal_is_refused_at_its_line_as_without_kept_blocks() {
     same("torn", &from_text(torn), &read);
     assert!(read.1.expect("a torn tail is recoverable").1.is_some());
 }
+
+/// The blocks' folder is used only when it is a folder of this user's own inside one: a link
+/// put in its place (by someone who can write the folder above) would have a start read,
+/// write and remove files where it points.
+#[test]
+fn the_blocks_folder_is_used_only_when_it_is_this_users_own() {
+    use sprout::store::dir::files::own_folder;
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    let cache = home.path().join("cache");
+    let folder = cache.join("x.blocks");
+    assert!(own_folder(&folder).is_some(), "made, and this user's own");
+    let mode = std::fs::metadata(&folder).expect("made").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+
+    // A link in its place, to another folder of this user's holding a file with a block's name.
+    let elsewhere = home.path().join("blobs");
+    std::fs::create_dir(&elsewhere).expect("folder");
+    let precious = elsewhere.join("a".repeat(64));
+    std::fs::write(&precious, b"not a block").expect("file");
+    std::fs::remove_dir(&folder).expect("remove");
+    std::os::unix::fs::symlink(&elsewhere, &folder).expect("link");
+    assert!(own_folder(&folder).is_none(), "a link is never used");
+    assert_eq!(std::fs::read(&precious).expect("still there"), b"not a block");
+    std::fs::remove_file(&folder).expect("unlink");
+
+    // A folder others may write, or one inside a folder others may write.
+    std::fs::create_dir(&folder).expect("folder");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    assert!(own_folder(&folder).is_none(), "writable by others");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    assert!(own_folder(&folder).is_none(), "inside a folder others may write");
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    assert!(own_folder(&folder).is_some());
+}

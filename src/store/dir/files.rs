@@ -295,6 +295,21 @@ pub fn remove_stale_temps(dir: &Path) {
     }
 }
 
+/// A folder for files sprout keeps for this user alone, made (0700) if it is not there:
+/// `None` unless it is a folder itself (not a symbolic link), it and the folder holding it are
+/// this user's, and nobody else may write either. A link put in its place by someone who can
+/// write the folder above would have sprout read, write and remove files where it points
+/// (attacker review of the decoded journal blocks).
+pub fn own_folder(dir: &Path) -> Option<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let me = nix::unistd::geteuid().as_raw();
+    let own = |m: &fs::Metadata| m.is_dir() && m.uid() == me && m.mode() & 0o022 == 0;
+    let _ = fs::DirBuilder::new().recursive(true).mode(0o700).create(dir);
+    let parent = fs::metadata(dir.parent()?).ok()?;
+    let folder = fs::symlink_metadata(dir).ok()?;
+    (own(&parent) && own(&folder)).then_some(())
+}
+
 /// What sprout keeps for this user alone, outside the data directory (the derived-state cache
 /// and its parts, the witness): opened only when the file and its folder belong to this user
 /// and nobody else may write them, so another account cannot plant one (a cache folder shared

@@ -58,9 +58,13 @@ impl FileStore {
         Some(base.join(format!("{}.cache", &h.finalize().to_hex()[..32])))
     }
 
-    /// The store of this directory's decoded journal blocks, beside its derived-state cache.
+    /// The store of this directory's decoded journal blocks, beside its derived-state cache;
+    /// `None` (every block decoded from the journal) unless its folder is this user's own
+    /// (`files::own_folder`): sprout reads, writes and removes files in it.
     pub fn blocks(&self) -> Option<super::blocks::Blocks> {
-        Some(super::blocks::Blocks::at(self.cache_path()?.with_extension("blocks")))
+        let dir = self.cache_path()?.with_extension("blocks");
+        files::own_folder(&dir)?;
+        Some(super::blocks::Blocks::at(dir))
     }
 
     fn journal(&self) -> PathBuf {
