@@ -93,10 +93,21 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     // The operator's own keys and theme first: a mistake in them is said before anything loads.
     let settings = sprout::config::load(sprout::config::dir().as_deref(), &ctx.asked).map_err(Failure)?;
     let store = ctx.store();
+    // The first frame from the front of the derived-state cache when it matches the state and
+    // the clock (`app::front`): drawn before the whole state is read; keys wait for the full
+    // app below, which draws the same frame again.
+    let mut terminal = first_frame(ctx, pinned, &first_run, &settings, &store);
     // A first load of a large fleet (no cache yet) takes seconds: past a quarter second a bar
     // on the terminal says what it is doing, cleared before the dashboard's screen opens.
-    let bar = cli::progress::Bar::start();
-    let (loaded, unsaved) = sprout::live::load_unsaved(&store, bar.progress())?;
+    let bar = if terminal.is_some() { cli::progress::Bar::silent() } else { cli::progress::Bar::start() };
+    let loaded = sprout::live::load_unsaved(&store, bar.progress());
+    let loaded = loaded.map_err(|e| {
+        if terminal.is_some() {
+            ratatui::restore();
+        }
+        Failure::from(e)
+    });
+    let (loaded, unsaved) = loaded?;
     // A full load's cache is written beside the first rows, at the lowest priority, and waited
     // for on the way out (a cache is whole or absent: it is replaced, never written in place).
     let saving = unsaved.then(|| {
@@ -106,7 +117,11 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
             sprout::live::cache::save(&loaded);
         })
     });
-    let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
+    let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref()).inspect_err(|_| {
+        if terminal.is_some() {
+            ratatui::restore();
+        }
+    })?;
     bar.progress().begin(sprout::progress::Stage::BuildingViews, 0);
     let mut app =
         App::from_loaded(loaded, store.operator(&Operator::current()), ctx.read_only, ctx.now, pinned, rollout);
@@ -137,7 +152,9 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     watchdog(std::sync::Arc::clone(&stop), leave);
     let checker = sprout::live::checker::Checker::new(Arc::clone(&store), ctx.now);
     // `init` restores the terminal on panic as well as on the way out below.
-    let mut terminal = ratatui::init();
+    // The front for the next launch (a few milliseconds: the order and a window of rows).
+    sprout::app::front::save(&app);
+    let mut terminal = terminal.take().unwrap_or_else(ratatui::init);
     // A paste arrives as text for a field, never as keys that could confirm a record.
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     if settings.mouse {
@@ -157,6 +174,43 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
         let _ = saving.join();
     }
     result.map_err(|e| Failure(format!("terminal: {e}")))
+}
+
+/// The terminal, opened with the first frame drawn on it, when the front of the derived-state
+/// cache matches (`app::front::open`); `None`: launch as before.
+fn first_frame(
+    ctx: &Context,
+    pinned: bool,
+    first_run: &str,
+    settings: &sprout::config::Settings,
+    store: &Arc<dyn sprout::store::Store>,
+) -> Option<ratatui::DefaultTerminal> {
+    let (width, height) = ratatui::crossterm::terminal::size().ok()?;
+    let launch = sprout::app::front::Launch {
+        operator: store.operator(&Operator::current()),
+        read_only: ctx.read_only,
+        now: ctx.now,
+        pinned,
+        rollout: ctx.rollout.as_deref(),
+        height,
+    };
+    let mut app = sprout::app::front::open(store, launch)?;
+    app.keys = settings.keys.clone();
+    if !first_run.is_empty() {
+        app.say(true, first_run.trim_start_matches("sprout: ").to_string());
+    }
+    app.set_people(store.present(Utc::now()));
+    app.page = ui::body_height(height).saturating_sub(2);
+    app.too_small = width < ui::MIN_WIDTH || height < ui::MIN_HEIGHT;
+    let mut terminal = ratatui::init();
+    let _ = execute!(std::io::stdout(), BeginSynchronizedUpdate);
+    let drawn = terminal.draw(|frame| ui::draw(frame, &app, &settings.theme));
+    let _ = execute!(std::io::stdout(), EndSynchronizedUpdate);
+    if drawn.is_err() {
+        ratatui::restore();
+        return None;
+    }
+    Some(terminal)
 }
 
 /// A click or the wheel, opted into with `--mouse`: the wheel moves like the arrow keys, a
