@@ -28,8 +28,12 @@ fn keep_front(store: &Arc<dyn Store>, now: DateTime<Utc>) {
 }
 
 fn launch(store: &Arc<dyn Store>, now: DateTime<Utc>, height: u16) -> Option<App> {
+    launch_at(store, now, 120, height)
+}
+
+fn launch_at(store: &Arc<dyn Store>, now: DateTime<Utc>, width: u16, height: u16) -> Option<App> {
     let operator = Operator::current();
-    front::open(store, front::Launch { operator, read_only: true, now, pinned: true, rollout: None, height })
+    front::open(store, front::Launch { operator, read_only: true, now, pinned: true, rollout: None, width, height })
 }
 
 /// The frame `app` draws on a `width` x `height` screen, colours included.
@@ -51,7 +55,7 @@ fn text(buffer: &Buffer) -> String {
 /// At `at`, the first frame from the front is the full load's, at both sizes.
 fn assert_same_frame(store: &Arc<dyn Store>, at: DateTime<Utc>) {
     for (w, h) in SIZES {
-        let mut first = launch(store, at, h).unwrap_or_else(|| panic!("the front is used at {at}, {w}x{h}"));
+        let mut first = launch_at(store, at, w, h).unwrap_or_else(|| panic!("the front is used at {at}, {w}x{h}"));
         let mut whole = full(store, at);
         let (a, b) = (draw(&mut first, w, h), draw(&mut whole, w, h));
         assert!(text(&b).contains(" Fleet: "), "a fleet frame:\n{}", text(&b));

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::live::Loaded;
+use crate::model::{OnDemand, Server};
 use crate::rules::{FleetView, RolloutView, ServerRow};
 use crate::store::{Mark, Operator, Store};
 use crate::views::Names;
@@ -47,6 +48,8 @@ struct Front {
     /// The rows of the servers among the first `WINDOW` lines, in line order (JSON: a soak's
     /// state is a tagged enum).
     rows: String,
+    /// Those servers' records, in the same order.
+    servers_shown: Vec<Server>,
 }
 
 /// Whether `loaded` is the state `front` was derived from.
@@ -94,6 +97,7 @@ fn encode(app: &App) -> Option<Vec<u8>> {
         servers: app.view.rows.len(),
         longest: app.names.longest,
         lines: t.lines.clone(),
+        servers_shown: rows.iter().map(|r| live.state.servers.at(r.index).cloned()).collect::<Option<_>>()?,
         rows: serde_json::to_string(&rows).ok()?,
     };
     let body = postcard::to_stdvec(&front).ok()?;
@@ -124,7 +128,8 @@ pub struct Launch<'a> {
     pub pinned: bool,
     /// `--rollout`.
     pub rollout: Option<&'a str>,
-    /// The terminal's height.
+    /// The terminal's size.
+    pub width: u16,
     pub height: u16,
 }
 
@@ -136,7 +141,7 @@ pub fn open(store: &Arc<dyn Store>, launch: Launch) -> Option<App> {
     if launch.now < front.derived_at || launch.now >= front.until || crate::ui::body_height(launch.height) > WINDOW {
         return None;
     }
-    let loaded = crate::live::restore_small(store)?;
+    let mut loaded = crate::live::restore_small(store)?;
     if !same_state(&front, &loaded) || loaded.torn.is_some() || loaded.state.servers.len() != front.servers {
         return None;
     }
@@ -144,7 +149,8 @@ pub fn open(store: &Arc<dyn Store>, launch: Launch) -> Option<App> {
     if rollout != front.rollout {
         return None;
     }
-    let rows = window_rows(&front, &loaded)?;
+    let (rows, servers) = window(front.rows, front.servers_shown, &front.lines, front.servers)?;
+    Arc::make_mut(&mut loaded.state).servers = servers;
     let current = rollout.and_then(|r| loaded.state.progress.get(r)).map(|p| p.current);
     let mut app = App::bare(loaded, launch.operator, launch.read_only, launch.now, launch.pinned, rollout);
     let heading = rollout.zip(current).map(|(r, current)| Arc::new(RolloutView::heading(r, current)));
@@ -152,34 +158,60 @@ pub fn open(store: &Arc<dyn Store>, launch: Launch) -> Option<App> {
     app.names = Arc::new(Names::with_longest(front.longest));
     app.panes.fleet = FleetTable::from_front(front.lines);
     app.tab = Tab::Fleet;
-    Some(app)
+    // Drawn once aside: a frame that would read any server but the window's (a blank row, a
+    // record not kept) marks the servers damaged, and the launch goes on as before.
+    app.page = crate::ui::body_height(launch.height).saturating_sub(2);
+    let mut aside = ratatui::Terminal::new(ratatui::backend::TestBackend::new(launch.width, launch.height)).ok()?;
+    aside.draw(|f| crate::ui::draw(f, &app, &crate::ui::Theme::new(true))).ok()?;
+    (!app.live.state.damaged()).then_some(app)
 }
 
-/// The view's rows by server index: the first window's from the front, every other one a
-/// blank copy of one of them that no line of the first frame shows. Each window server's
-/// record is read from the cache (checked) so the frame never draws a damaged chunk.
-fn window_rows(front: &Front, loaded: &Loaded) -> Option<Vec<ServerRow>> {
-    let kept: Vec<ServerRow> = serde_json::from_str(&front.rows).ok()?;
-    let shown: Vec<usize> = (front.lines.iter().take(WINDOW))
-        .filter_map(|l| match l {
-            Line::Server(i) => Some(*i),
-            Line::Group { .. } => None,
-        })
-        .collect();
-    if shown.len() != kept.len() || shown.iter().zip(&kept).any(|(&i, row)| row.index != i || i >= front.servers) {
+/// The view's rows and the state's servers by server index, from the window's kept in the
+/// front: every other row is a blank whose server is not kept, so drawing it reads a server
+/// the front does not have, which marks the servers damaged (`OnDemand`) and is never drawn.
+fn window(rows: String, kept: Vec<Server>, lines: &[Line], n: usize) -> Option<(Vec<ServerRow>, OnDemand<Server>)> {
+    let rows: Vec<ServerRow> = serde_json::from_str(&rows).ok()?;
+    let shown = lines.iter().take(WINDOW).filter_map(|l| match l {
+        Line::Server(i) => Some(*i),
+        Line::Group { .. } => None,
+    });
+    let shown: Vec<usize> = shown.collect();
+    if shown.len() != rows.len()
+        || kept.len() != rows.len()
+        || shown.iter().zip(&rows).any(|(&i, r)| r.index != i || i >= n)
+    {
         return None;
     }
-    if shown.iter().any(|&i| loaded.state.servers.at(i).is_none()) || loaded.state.damaged() {
-        return None;
+    // Each kept server a chunk of its own, the servers between them chunks never read back.
+    let mut by_index: Vec<(usize, Server)> = shown.iter().copied().zip(kept).collect();
+    by_index.sort_unstable_by_key(|(i, _)| *i);
+    by_index.dedup_by_key(|(i, _)| *i);
+    let mut starts = if n == 0 { Vec::new() } else { vec![0] };
+    for &(i, _) in &by_index {
+        for s in [i, i + 1] {
+            if s < n && starts.last().is_some_and(|&last| s > last) {
+                starts.push(s);
+            }
+        }
     }
-    let Some(first) = kept.first() else {
-        return (front.servers == 0).then(Vec::new);
+    let chunk_starts = starts.clone();
+    let fetch: crate::model::on_demand::Fetch<Server> = Arc::new(move |c, out| {
+        let first = *chunk_starts.get(c)?;
+        let end = chunk_starts.get(c + 1).copied().unwrap_or(n);
+        let k = by_index.binary_search_by_key(&first, |(i, _)| *i).ok().filter(|_| end == first + 1)?;
+        out.push(by_index[k].1.clone());
+        Some(())
+    });
+    let servers = OnDemand::pending(n, starts, fetch, Arc::default())?;
+    let mut all = Vec::with_capacity(n);
+    let Some(first) = rows.first() else {
+        return (n == 0).then_some((all, servers));
     };
     let blank = ServerRow { levels: Vec::new(), ratings: None, ..first.clone() };
-    let mut rows = vec![blank; front.servers];
-    for row in kept {
+    all.extend((0..n).map(|index| ServerRow { index, ..blank.clone() }));
+    for row in rows {
         let i = row.index;
-        rows[i] = row;
+        all[i] = row;
     }
-    Some(rows)
+    Some((all, servers))
 }

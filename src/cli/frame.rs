@@ -22,6 +22,7 @@ pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Wri
         now: ctx.now,
         pinned: true,
         rollout: ctx.rollout.as_deref(),
+        width,
         height,
     };
     if tab == crate::app::Tab::Fleet
