@@ -173,6 +173,8 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     if let Some(saving) = saving {
         let _ = saving.join();
     }
+    // The process ends now: the fleet's views and state go with it, not freed piece by piece.
+    std::mem::forget(app);
     result.map_err(|e| Failure(format!("terminal: {e}")))
 }
 

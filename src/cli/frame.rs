@@ -29,7 +29,10 @@ pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Wri
         && let Some(mut app) = crate::app::front::open(&ctx.store(), launch)
     {
         app.keys = settings.keys;
-        return print(&mut app, &settings.theme, width, height, out);
+        print(&mut app, &settings.theme, width, height, out)?;
+        // The process ends with this command: its heap goes with it, not freed piece by piece.
+        std::mem::forget(app);
+        return Ok(());
     }
     // As the dashboard: a full load's cache is written beside the frame, which is printed first
     // (at the normal priority: the process waits for it before it ends).
@@ -48,6 +51,9 @@ pub fn run(ctx: &Context, width: u16, height: u16, view: &str, out: &mut dyn Wri
     if let Some(saving) = saving {
         let _ = saving.join();
     }
+    // The process ends with this command: the fleet's views and state (about 180 MB at
+    // 100,000 servers) go with it, not freed piece by piece.
+    std::mem::forget(app);
     Ok(())
 }
 
