@@ -190,3 +190,31 @@ fn a_front_is_not_drawn_once_the_journal_moved_on() {
     keep_front(&store, now);
     assert_same_frame(&store, now);
 }
+
+/// The front beside a data directory's cache, removed with the test's directory.
+struct FrontFile(std::path::PathBuf);
+
+impl Drop for FrontFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_front_others_may_write_is_never_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = sprout::store::sample::anchor();
+    sprout::store::sample::seed(dir.path(), now).expect("seed");
+    let path = sprout::store::FileStore::new(dir.path()).cache_path().expect("a cache directory");
+    let _cleanup = (FrontFile(path.with_extension("front")), FrontFile(path.clone()));
+    let store = sprout::store::FileStore::open(dir.path());
+    keep_front(&store, now);
+    let front = path.with_extension("front");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("front").permissions().mode() & 0o777;
+    assert_eq!(mode(&front), 0o600, "the front is this user's alone");
+    assert_same_frame(&store, now);
+    // A front anyone may write (planted, or a shared XDG_CACHE_HOME) is not drawn.
+    std::fs::set_permissions(&front, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    assert!(launch(&store, now, 24).is_none(), "a front others may write is not drawn");
+}
