@@ -97,17 +97,12 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     // the clock (`app::front`): drawn before the whole state is read; keys wait for the full
     // app below, which draws the same frame again.
     let mut terminal = first_frame(ctx, pinned, &first_run, &settings, &store);
+    // A screen opened early is given back on any way out before the loop takes it.
+    let early = Early(terminal.is_some());
     // A first load of a large fleet (no cache yet) takes seconds: past a quarter second a bar
     // on the terminal says what it is doing, cleared before the dashboard's screen opens.
     let bar = if terminal.is_some() { cli::progress::Bar::silent() } else { cli::progress::Bar::start() };
-    let loaded = sprout::live::load_unsaved(&store, bar.progress());
-    let loaded = loaded.map_err(|e| {
-        if terminal.is_some() {
-            ratatui::restore();
-        }
-        Failure::from(e)
-    });
-    let (loaded, unsaved) = loaded?;
+    let (loaded, unsaved) = sprout::live::load_unsaved(&store, bar.progress())?;
     // A full load's cache is written beside the first rows, at the lowest priority, and waited
     // for on the way out (a cache is whole or absent: it is replaced, never written in place).
     let saving = unsaved.then(|| {
@@ -117,11 +112,7 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
             sprout::live::cache::save(&loaded);
         })
     });
-    let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref()).inspect_err(|_| {
-        if terminal.is_some() {
-            ratatui::restore();
-        }
-    })?;
+    let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;
     bar.progress().begin(sprout::progress::Stage::BuildingViews, 0);
     let mut app =
         App::from_loaded(loaded, store.operator(&Operator::current()), ctx.read_only, ctx.now, pinned, rollout);
@@ -152,9 +143,8 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     watchdog(std::sync::Arc::clone(&stop), leave);
     let checker = sprout::live::checker::Checker::new(Arc::clone(&store), ctx.now);
     // `init` restores the terminal on panic as well as on the way out below.
-    // The front for the next launch (a few milliseconds: the order and a window of rows).
-    sprout::app::front::save(&app);
     let mut terminal = terminal.take().unwrap_or_else(ratatui::init);
+    std::mem::forget(early);
     // A paste arrives as text for a field, never as keys that could confirm a record.
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     if settings.mouse {
@@ -176,6 +166,18 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     // The process ends now: the fleet's views and state go with it, not freed piece by piece.
     std::mem::forget(app);
     result.map_err(|e| Failure(format!("terminal: {e}")))
+}
+
+/// A screen opened for the first frame from the cache's front: given back (`ratatui::restore`)
+/// when the launch fails before the terminal loop takes it over (then it is forgotten).
+struct Early(bool);
+
+impl Drop for Early {
+    fn drop(&mut self) {
+        if self.0 {
+            ratatui::restore();
+        }
+    }
 }
 
 /// The terminal, opened with the first frame drawn on it, when the front of the derived-state
@@ -389,6 +391,7 @@ fn run(
     let mut minute = Utc::now().minute();
     // For `cargo bench --bench keys` only: which input each frame answered (see `FrameLog`).
     let mut frames = FrameLog::from_env();
+    let mut front_kept = false;
     loop {
         // A terminal that went away without a SIGHUP reaching us (started under setsid, or
         // through su in a session whose terminal closed) reads as end-of-file forever: its
@@ -414,6 +417,11 @@ fn run(
             })?;
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
             frames.drawn();
+            if !front_kept {
+                // The front for the next launch, after this first frame (a few milliseconds).
+                front_kept = true;
+                sprout::app::front::save(app);
+            }
             dirty = false;
         }
         // The hidden Agenda and Plan, derived ahead on a worker once the data is still.
