@@ -97,9 +97,15 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     // The operator's own keys and theme first: a mistake in them is said before anything loads.
     let settings = sprout::config::load(sprout::config::dir().as_deref(), &ctx.asked).map_err(Failure)?;
     let store = ctx.store();
+    // The first frame from the front of the derived-state cache when it matches the state and
+    // the clock (`app::front`): drawn before the whole state is read; keys wait for the full
+    // app below, which draws the same frame again.
+    let mut terminal = first_frame(ctx, pinned, &first_run, &settings, &store);
+    // A screen opened early is given back on any way out before the loop takes it.
+    let early = Early(terminal.is_some());
     // A first load of a large fleet (no cache yet) takes seconds: past a quarter second a bar
     // on the terminal says what it is doing, cleared before the dashboard's screen opens.
-    let bar = cli::progress::Bar::start();
+    let bar = if terminal.is_some() { cli::progress::Bar::silent() } else { cli::progress::Bar::start() };
     let (loaded, unsaved) = sprout::live::load_unsaved(&store, bar.progress())?;
     // A full load's cache is written beside the first rows, at the lowest priority, and waited
     // for on the way out (a cache is whole or absent: it is replaced, never written in place).
@@ -141,7 +147,8 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     watchdog(std::sync::Arc::clone(&stop), leave);
     let checker = sprout::live::checker::Checker::new(Arc::clone(&store), ctx.now);
     // `init` restores the terminal on panic as well as on the way out below.
-    let mut terminal = ratatui::init();
+    let mut terminal = terminal.take().unwrap_or_else(ratatui::init);
+    std::mem::forget(early);
     // A paste arrives as text for a field, never as keys that could confirm a record.
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     if settings.mouse {
@@ -160,7 +167,61 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     if let Some(saving) = saving {
         let _ = saving.join();
     }
+    // The process ends now: the fleet's views and state go with it, not freed piece by piece.
+    std::mem::forget(app);
     result.map_err(|e| Failure(format!("terminal: {e}")))
+}
+
+/// A screen opened for the first frame from the cache's front: given back (`ratatui::restore`)
+/// when the launch fails before the terminal loop takes it over (then it is forgotten).
+struct Early(bool);
+
+impl Drop for Early {
+    fn drop(&mut self) {
+        if self.0 {
+            ratatui::restore();
+        }
+    }
+}
+
+/// The terminal, opened with the first frame drawn on it, when the front of the derived-state
+/// cache matches (`app::front::open`); `None`: launch as before.
+fn first_frame(
+    ctx: &Context,
+    pinned: bool,
+    first_run: &str,
+    settings: &sprout::config::Settings,
+    store: &Arc<dyn sprout::store::Store>,
+) -> Option<ratatui::DefaultTerminal> {
+    let (width, height) = ratatui::crossterm::terminal::size().ok()?;
+    let launch = sprout::app::front::Launch {
+        operator: store.operator(&Operator::current()),
+        read_only: ctx.read_only,
+        now: ctx.now,
+        pinned,
+        rollout: ctx.rollout.as_deref(),
+        width,
+        height,
+    };
+    let mut app = sprout::app::front::open(store, launch)?;
+    app.keys = settings.keys.clone();
+    if !first_run.is_empty() {
+        app.say(true, first_run.trim_start_matches("sprout: ").to_string());
+    }
+    app.set_people(store.present(Utc::now()));
+    app.page = ui::body_height(height).saturating_sub(2);
+    app.too_small = width < ui::MIN_WIDTH || height < ui::MIN_HEIGHT;
+    let mut terminal = ratatui::init();
+    let _ = execute!(std::io::stdout(), BeginSynchronizedUpdate);
+    let drawn = terminal.draw(|frame| ui::draw(frame, &app, &settings.theme));
+    let _ = execute!(std::io::stdout(), EndSynchronizedUpdate);
+    if drawn.is_err() {
+        ratatui::restore();
+        return None;
+    }
+    // For `cargo bench --bench keys`: this frame took in no key, tick or write.
+    FrameLog::from_env().drawn(false);
+    Some(terminal)
 }
 
 /// A click or the wheel, opted into with `--mouse`: the wheel moves like the arrow keys, a
@@ -345,6 +406,7 @@ fn run(
     let mut minute = Utc::now().minute();
     // For `cargo bench --bench keys` only: which input each frame answered (see `FrameLog`).
     let mut frames = FrameLog::from_env();
+    let mut front_kept = false;
     loop {
         // A terminal that went away without a SIGHUP reaching us (started under setsid, or
         // through su in a session whose terminal closed) reads as end-of-file forever: its
@@ -370,6 +432,11 @@ fn run(
             })?;
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
             frames.drawn(app.filter_pending());
+            if !front_kept {
+                // The front for the next launch, after this first frame (a few milliseconds).
+                front_kept = true;
+                sprout::app::front::save(app);
+            }
             dirty = false;
         }
         // The hidden Agenda and Plan, derived ahead on a worker once the data is still.

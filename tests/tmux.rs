@@ -346,3 +346,34 @@ fn the_dashboard_asked_for_history_says_where_it_is_read() {
     assert!(screen.contains("--as-of reads history") && screen.contains("the dashboard shows the present"), "{screen}");
     assert!(dashboards_on(&s.path()).is_empty(), "no dashboard left running");
 }
+
+#[test]
+fn a_launch_from_the_caches_front_shows_the_fleet_then_takes_keys() {
+    let s = Sample::new();
+    let bin = env!("CARGO_BIN_EXE_sprout");
+    // `frame` writes the cache and its front: the launch below draws its first frame from them.
+    let out = Command::new(bin)
+        .args(["--data", &s.path().display().to_string(), "--now", common::NOW, "frame"])
+        .output()
+        .expect("frame");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cache = sprout::store::FileStore::new(s.path()).cache_path().expect("a cache directory");
+    struct Gone(std::path::PathBuf);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let front = Gone(cache.with_extension("front"));
+    assert!(front.0.exists(), "frame kept the front");
+    let t = Tmux::new("front");
+    let command = format!("{bin} --data {} --now {} --no-presence", s.path().display(), common::NOW);
+    t.cmd(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", &command]);
+    let screen = t.wait_for("1 Fleet");
+    assert!(screen.contains("Fleet: ") && screen.contains("LAB-"), "the fleet's first rows:\n{screen}");
+    assert!(!screen.contains('▶'), "the cursor starts on a group line:\n{screen}");
+    // A key pressed now waits for the full load behind the first frame, then moves the cursor.
+    t.keys(&["j"]);
+    let screen = t.wait_for("▶");
+    assert!(screen.contains("Fleet: "), "{screen}");
+}

@@ -6,6 +6,7 @@ pub mod ahead;
 pub mod clock;
 mod command;
 pub mod form;
+pub mod front;
 pub mod input;
 mod people;
 pub use people::Announcer;
@@ -160,9 +161,25 @@ impl App {
         pinned: bool,
         rollout: Option<usize>,
     ) -> App {
+        let mut app = App::bare(loaded, operator, read_only, now, pinned, rollout);
+        app.derive();
+        app.selected = app.panes.fleet.selected_server().or_else(|| app.current_members().first().copied());
+        app
+    }
+
+    /// An app over `loaded` with nothing derived yet: `from_loaded` derives every view, the
+    /// front of the derived-state cache only the first frame's (`front`).
+    fn bare(
+        loaded: Loaded,
+        operator: Operator,
+        read_only: bool,
+        now: DateTime<Utc>,
+        pinned: bool,
+        rollout: Option<usize>,
+    ) -> App {
         let warnings = loaded.warnings();
         let seen_events = loaded.data.journal.len();
-        let mut app = App {
+        App {
             operator,
             read_only,
             pinned,
@@ -202,10 +219,7 @@ impl App {
             changed: Default::default(),
             warnings,
             quit: false,
-        };
-        app.derive();
-        app.selected = app.panes.fleet.selected_server().or_else(|| app.current_members().first().copied());
-        app
+        }
     }
 
     /// The shared state as the views see it.

@@ -45,6 +45,12 @@ impl Bar {
         Bar::start_after(after())
     }
 
+    /// A job's progress shown nowhere: the dashboard's screen is already open (its first
+    /// frame drawn from the front of the derived-state cache).
+    pub fn silent() -> Bar {
+        Bar { progress: Arc::new(Progress::new()), bar: ProgressBar::hidden(), stop: None, watcher: None }
+    }
+
     fn start_after(delay: Duration) -> Bar {
         let progress = Arc::new(Progress::new());
         let bar = ProgressBar::hidden();

@@ -181,6 +181,15 @@ pub fn load_on_demand(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
     Ok(loaded)
 }
 
+/// The derived-state cache's small parts only (`cache::restore_on_demand`), brought up to the
+/// journal's end; `None` when the cache does not match (never a full load): the first frame
+/// drawn from the cache's front (`app::front`) reads no more than this.
+pub fn restore_small(store: &Arc<dyn Store>) -> Option<Loaded> {
+    let stamp = store.stamp();
+    let plans = store.plans().ok()?;
+    cache::restore_on_demand(store, &stamp, &plans).map(|(loaded, _)| loaded)
+}
+
 /// A way to restore from the derived-state cache (`cache::restore`, `cache::restore_on_demand`):
 /// the state, and whether the cache is worth writing again.
 type Restore = fn(&Arc<dyn Store>, &Stamp, &Plans) -> Option<(Loaded, bool)>;

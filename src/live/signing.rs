@@ -109,7 +109,9 @@ impl Signing {
     /// Built before `loaded`'s journal grew by a key change: build again.
     pub fn is_stale(&self, loaded: &Loaded) -> bool {
         let lines = &loaded.data.journal.lines;
-        lines.len() < self.upto || lines[self.upto..].iter().any(|l| keys::is_key_change_kind(l.kind))
+        // Element by element: a journal read on demand decodes only the chunks since, not all.
+        lines.len() < self.upto
+            || (self.upto..lines.len()).filter_map(|i| lines.at(i)).any(|l| keys::is_key_change_kind(l.kind))
     }
 
     /// The event's verdict and problem, as `sprout verify` finds them.

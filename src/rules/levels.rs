@@ -14,7 +14,7 @@ pub fn behind(product: &Product, installed: u8, today: NaiveDate) -> u8 {
 }
 
 /// Seed: "try never to be more than two service packs behind".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Compliance {
     Current,
     Behind,

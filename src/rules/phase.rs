@@ -1,7 +1,7 @@
 //! Phase membership from selectors, and soak state per server.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Catalog, Rating, Rollout, Selector, Server};
 
@@ -96,7 +96,7 @@ pub fn missing_prerequisite(catalog: &Catalog, product: &str, level: u8, server:
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "soak", rename_all = "snake_case")]
 pub enum SoakState {
     Excluded,

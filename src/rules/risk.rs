@@ -1,6 +1,6 @@
 //! Risk tier and upgrade priority (seed: "Evaluating Risks").
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Rating, Rollout, Server};
 
@@ -13,7 +13,7 @@ pub fn priority(without_sp: Rating, if_fails: Rating) -> u8 {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RatingSource {
     Role,
@@ -22,7 +22,7 @@ pub enum RatingSource {
     Default,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratings {
     pub without_sp: Rating,
     pub if_fails: Rating,

@@ -48,15 +48,23 @@ impl MemoryStore {
 
     /// The embedded sample, dated for `now`, journal included.
     pub fn sample(now: DateTime<Utc>) -> Result<MemoryStore, String> {
+        MemoryStore::from_files(super::sample::files(now).map_err(|e| e.to_string())?)
+    }
+
+    /// A store of a data directory's files as `(name, text)` (`sample::files`,
+    /// `synthetic::generate`): the baseline parsed, the journal's lines as they are.
+    pub fn from_files(files: Vec<(&'static str, String)>) -> Result<MemoryStore, String> {
         let mut store = MemoryStore::default();
         let inner = store.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
-        for (name, text) in super::sample::files(now).map_err(|e| e.to_string())? {
+        for (name, text) in files {
             let err = |e: super::Located| e.to_string();
             match name {
                 super::CATALOG => inner.catalog = super::parse::ron(name, &text, 1).map_err(err)?,
                 super::FLEET => inner.fleet = super::parse::ron(name, &text, 1).map_err(err)?,
                 super::ROLLOUT => inner.plan = super::parse::ron(name, &text, 1).map_err(err)?,
-                _ => inner.lines = text.lines().map(str::to_string).collect(),
+                super::TEAM => inner.team = Some(super::parse::ron(name, &text, 1).map_err(err)?),
+                super::JOURNAL => inner.lines = text.lines().map(str::to_string).collect(),
+                other => return Err(format!("{other}: not a file of a data directory")),
             }
         }
         Ok(store)

@@ -13,6 +13,12 @@ pub struct Names {
 }
 
 impl Names {
+    /// No names to search, only the longest's width: what the first frame drawn from the
+    /// front of the derived-state cache reads (`app::front`).
+    pub fn with_longest(longest: usize) -> Names {
+        Names { longest, ..Default::default() }
+    }
+
     pub fn build(state: &State) -> Names {
         let mut n = Names { longest: 8, ..Default::default() };
         n.starts.reserve(state.servers.len());

@@ -1,7 +1,7 @@
 //! Derived state for display: built once per change, read by every view and command.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{CheckoutResult, Data, Rating, Rollout, Server};
 
@@ -16,7 +16,7 @@ use super::waiting;
 mod tick;
 pub use tick::Ticked;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LevelCell {
     pub product: String,
     pub installed: u8,
@@ -24,7 +24,8 @@ pub struct LevelCell {
     pub behind: u8,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Serialized for `--json` and read back for the front of the derived-state cache (`app::front`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerRow {
     /// Index into `State::servers`.
     pub index: usize,
@@ -40,7 +41,7 @@ pub struct ServerRow {
     pub priority: Option<u8>,
     pub priority_overridden: bool,
     /// Index into the rollout's phases (in JSON numbered from 1, as everywhere a person reads).
-    #[serde(serialize_with = "one_based")]
+    #[serde(serialize_with = "one_based", deserialize_with = "from_one_based")]
     pub phase: Option<usize>,
     pub soak: Option<SoakState>,
     pub last_checkout: Option<(CheckoutResult, DateTime<Utc>)>,
@@ -56,6 +57,13 @@ fn rollout_of<S: serde::Serializer>(rollout: &Option<std::sync::Arc<RolloutView>
 
 fn one_based<S: serde::Serializer>(phase: &Option<usize>, s: S) -> Result<S::Ok, S::Error> {
     serde::Serialize::serialize(&phase.map(|p| p + 1), s)
+}
+
+fn from_one_based<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    match Option::<usize>::deserialize(d)? {
+        Some(0) => Err(serde::de::Error::custom("phases are numbered from 1")),
+        p => Ok(p.map(|p| p - 1)),
+    }
 }
 
 impl ServerRow {

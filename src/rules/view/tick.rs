@@ -100,3 +100,44 @@ impl FleetView {
         (ticked.soaks.into_iter().map(|(i, _)| i).collect(), old)
     }
 }
+
+impl FleetView {
+    /// Until when the rows of this view, derived at `now`, stay exactly what `build` derives
+    /// at a later time: the next midnight UTC (levels, hot fixes and a checkout's age read the
+    /// date), or sooner the first instant a soak the clock moves (`ticked_rows`'s rows: members
+    /// with a phase, installed) reads another day count (`days_since`, whole days since the
+    /// install). The rollout's own view (gates, waiting-on) is not covered.
+    pub fn rows_exact_until(&self, state: &State, now: DateTime<Utc>) -> DateTime<Utc> {
+        let midnight = (now.date_naive() + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN).and_utc();
+        let Some(r) = self.rollout.as_ref().map(|v| v.rollout) else { return midnight };
+        let Some(progress) = state.progress.get(r) else { return now };
+        let mut until = midnight;
+        for (i, row) in self.rows.iter().enumerate() {
+            let (Some(_), Some(_), Some(record)) = (row.phase, row.soak, progress.members.get(i)) else { continue };
+            let Some(installed) = record.installed_at else { continue };
+            let days = i64::from(crate::rules::phase::days_since(installed, now)) + 1;
+            // A day count past the calendar never changes again.
+            let next = installed.checked_add_signed(chrono::Duration::days(days)).unwrap_or(DateTime::<Utc>::MAX_UTC);
+            until = until.min(next);
+        }
+        until
+    }
+}
+
+impl RolloutView {
+    /// The selected rollout's view as the first frame's header and override line read it
+    /// (`app::front`): which rollout, and its open phase. Members, gates and waiting-on come
+    /// with the full view, which replaces it before any key is taken.
+    pub fn heading(rollout: usize, current: Option<usize>) -> RolloutView {
+        RolloutView {
+            rollout,
+            members: Vec::new(),
+            current,
+            gates: Vec::new(),
+            halted: None,
+            waiting: Vec::new(),
+            gate_owners: Vec::new(),
+            waiting_owners: Vec::new(),
+        }
+    }
+}

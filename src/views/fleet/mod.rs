@@ -70,7 +70,8 @@ impl Column {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Kept in the front of the derived-state cache (`app::front`) as the first frame shows them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Line {
     /// A role's heading: `role` indexes `fleet.roles`.
     Group {
@@ -261,6 +262,20 @@ impl FleetTable {
             self.set_filter(filter, snap);
         }
         true
+    }
+
+    /// The table as the first frame shows it, from lines kept in the front of the
+    /// derived-state cache (`app::front`): the default order, nothing filtered or folded.
+    pub fn from_front(lines: Vec<Line>) -> FleetTable {
+        let matched = lines.iter().filter(|l| matches!(l, Line::Server(_))).count();
+        let mut t = FleetTable { lines, matched, ..FleetTable::default() };
+        t.scroll.clamp(t.lines.len());
+        t
+    }
+
+    /// Whether the table is as it first shows: the default order, nothing filtered or folded.
+    pub fn at_start(&self) -> bool {
+        self.sort == Column::Server && !self.descending && self.filter.is_empty() && self.folded.is_empty()
     }
 
     /// Land on the first matching server, not on its group row.
