@@ -399,9 +399,6 @@ fn run(
     let mut people_read = Instant::now();
     // How often a filter's progress is drawn while its worker judges marks.
     const PROGRESS: Duration = Duration::from_millis(200);
-    // How long a keystroke's frame waits for its filter's lines from the worker (2-4 ms at
-    // 100,000 servers): long enough that they are usually in it, short enough not to be felt.
-    const FILTER_GRACE: Duration = Duration::from_millis(3);
     let mut judged = Instant::now();
     let mut minute = Utc::now().minute();
     // For `cargo bench --bench keys` only: which input each frame answered (see `FrameLog`).
@@ -444,7 +441,7 @@ fn run(
         // Every column of the fleet sorted ahead, so a sort key takes a ready order.
         app.sort_ahead();
         // Everything that arrived, in order; changes in the store are taken once after.
-        let (mut data, mut people, mut keyed) = (false, false, false);
+        let (mut data, mut people) = (false, false);
         // A filter's worker rings when its lines are ready; the wait only paces its progress.
         let wait = WATCH.saturating_sub(watched.elapsed());
         let wait = app.filter_wait().map_or(wait, |w| wait.min(w));
@@ -465,7 +462,6 @@ fn run(
                             app.handle_event(&ev);
                             frames.keys += 1;
                             dirty = true;
-                            keyed = true;
                         }
                         Event::Mouse(m) if settings.mouse => {
                             let size = terminal.size()?;
@@ -495,9 +491,6 @@ fn run(
                 Wake::Gone => return Ok(()),
             }
             next = rx.try_recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Timeout);
-        }
-        if keyed && app.filter_pending() {
-            app.await_filter(FILTER_GRACE);
         }
         if app.filter_pending() {
             // The list when the worker is done; meanwhile how far it got, a few times a second.

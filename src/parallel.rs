@@ -26,52 +26,6 @@ pub fn halves<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &[T]) -> R + Sync
     vec![first, second]
 }
 
-/// A result a worker leaves for the input thread, which takes it when it looks, or waits a
-/// moment for it (a filter's lines, drawn in the keystroke's own frame when they come soon).
-pub struct Slot<T>(std::sync::Arc<(std::sync::Mutex<Option<T>>, std::sync::Condvar)>);
-
-impl<T> Clone for Slot<T> {
-    fn clone(&self) -> Self {
-        Slot(std::sync::Arc::clone(&self.0))
-    }
-}
-
-impl<T> Default for Slot<T> {
-    fn default() -> Self {
-        Slot(std::sync::Arc::default())
-    }
-}
-
-impl<T> std::fmt::Debug for Slot<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Slot")
-    }
-}
-
-impl<T> Slot<T> {
-    /// The worker's result, for whoever waits.
-    pub fn put(&self, value: T) {
-        if let Ok(mut slot) = self.0.0.lock() {
-            *slot = Some(value);
-            self.0.1.notify_all();
-        }
-    }
-
-    /// The result, taken out, if it is there.
-    pub fn take(&self) -> Option<T> {
-        self.0.0.lock().ok()?.take()
-    }
-
-    /// Wait up to `limit` for the result (not taking it): whether it is there.
-    pub fn ready_within(&self, limit: std::time::Duration) -> bool {
-        let Ok(slot) = self.0.0.lock() else { return false };
-        match self.0.1.wait_timeout_while(slot, limit, |s| s.is_none()) {
-            Ok((slot, _)) => slot.is_some(),
-            Err(_) => false,
-        }
-    }
-}
-
 /// Run the calling thread (and the threads it starts) at the lowest priority: background work
 /// that must never slow a key.
 pub fn background() {
@@ -95,21 +49,6 @@ mod tests {
         assert_eq!((parts[0].0, parts[1].0), (0, 5_000));
         assert_eq!(parts.iter().map(|p| p.2).sum::<usize>(), items.iter().sum::<usize>());
         assert_eq!(halves(&items[..10], |from, part| (from, part.len())), [(0, 10)], "small input: one thread");
-    }
-
-    #[test]
-    fn a_slot_is_waited_for_until_its_worker_puts_the_result() {
-        let slot: Slot<u32> = Slot::default();
-        assert!(!slot.ready_within(std::time::Duration::from_millis(1)), "nothing put: the wait ends empty");
-        let worker = slot.clone();
-        let put = std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            worker.put(7);
-        });
-        assert!(slot.ready_within(std::time::Duration::from_secs(30)), "the wait ends when the worker puts it");
-        assert_eq!(slot.take(), Some(7));
-        assert_eq!(slot.take(), None, "taken once");
-        put.join().expect("worker");
     }
 
     #[test]

@@ -214,24 +214,3 @@ fn a_narrowing_filter_lists_what_matching_the_whole_journal_lists() {
         }
     }
 }
-
-/// The terminal loop may wait a moment for a keystroke's lines: once the wait returns they are
-/// there to take, on the fleet and on the journal, so the keystroke's own frame shows them.
-#[test]
-fn a_filter_awaited_after_a_keystroke_is_ready_to_take() {
-    let s = common::Sample::new();
-    let mut a = app_on(s.path());
-    a.panes.fleet.on_worker = 0;
-    a.panes.journal.on_worker = 0;
-    type_filter(&mut a, "bos");
-    assert!(a.filter_pending(), "the fleet's filter is on the worker");
-    a.await_filter(Duration::from_secs(30));
-    assert!(a.take_filtered(), "awaited: the fleet's lines are taken at once");
-    assert!(!a.filter_pending());
-    a.update(Action::Tab(Tab::Journal));
-    type_filter(&mut a, "checkout");
-    assert!(a.filter_pending(), "the journal's filter is on the worker");
-    a.await_filter(Duration::from_secs(30));
-    assert!(a.take_filtered(), "awaited: the journal's list is taken at once");
-    assert!(!listed(&a).is_empty() && listed(&a).len() < a.live.data.journal.len());
-}

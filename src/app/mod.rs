@@ -315,17 +315,6 @@ impl App {
         }
     }
 
-    /// Wait up to `limit` for a filter's worker that has just been given a keystroke, so
-    /// its lines are drawn in that keystroke's frame when they come that soon (else they
-    /// follow, the typed text shown first): one frame instead of two.
-    pub fn await_filter(&self, limit: std::time::Duration) {
-        if self.panes.fleet.matching() {
-            self.panes.fleet.matched_within(limit);
-        } else {
-            self.panes.journal.judged_within(limit);
-        }
-    }
-
     /// Take in a filter the worker has matched: true when the list changed (draw it).
     pub fn take_filtered(&mut self) -> bool {
         let App { live, view, now, selected, changed, seen_events, names, reader, panes, .. } = self;

@@ -3,9 +3,7 @@
 //! 100,000 servers on the input thread before). A result is taken only for the text, rows
 //! and order still shown.
 
-use std::sync::Arc;
-
-use crate::parallel::Slot;
+use std::sync::{Arc, Mutex};
 
 use crate::rules::ServerRow;
 use crate::views::Names;
@@ -42,7 +40,7 @@ pub(super) struct Matching {
     pub(super) text: String,
     pub(super) generation: u64,
     pub(super) order: Order,
-    result: Slot<Vec<Vec<usize>>>,
+    result: Arc<Mutex<Option<Vec<Vec<usize>>>>>,
 }
 
 /// What the worker matches with: shared, not copied.
@@ -61,8 +59,8 @@ impl Matching {
         input: Input,
         doorbell: crate::views::Doorbell,
     ) -> Option<Matching> {
-        let matching = Matching { text: text.clone(), generation, order: Arc::clone(&order), result: Slot::default() };
-        let result = matching.result.clone();
+        let matching = Matching { text: text.clone(), generation, order: Arc::clone(&order), result: Arc::default() };
+        let result = Arc::clone(&matching.result);
         std::thread::Builder::new()
             .name("fleet filter".into())
             .spawn(move || {
@@ -70,7 +68,9 @@ impl Matching {
                 // Both cores: the input thread has drawn the typed text in about a millisecond
                 // and then waits for these lines.
                 let found = passed(&order, &filter, &input.rows, &input.words);
-                result.put(found);
+                if let Ok(mut slot) = result.lock() {
+                    *slot = Some(found);
+                }
                 doorbell.ring();
             })
             .ok()?;
@@ -79,11 +79,6 @@ impl Matching {
 
     /// What the worker matched, once it is done (taken out).
     pub(super) fn take(&self) -> Option<Vec<Vec<usize>>> {
-        self.result.take()
-    }
-
-    /// Wait up to `limit` for the worker: whether its lines are ready.
-    pub(super) fn ready_within(&self, limit: std::time::Duration) -> bool {
-        self.result.ready_within(limit)
+        self.result.lock().ok()?.take()
     }
 }

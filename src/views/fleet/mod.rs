@@ -243,11 +243,6 @@ impl FleetTable {
         self.matching.is_some()
     }
 
-    /// Wait up to `limit` for the worker's lines: whether they are ready to take.
-    pub fn matched_within(&self, limit: std::time::Duration) -> bool {
-        self.matching.as_ref().is_some_and(|m| m.ready_within(limit))
-    }
-
     /// Take in what the worker matched: true when the lines changed. A result for another
     /// text, other rows or another order is matched again.
     pub fn take_matched(&mut self, snap: &Snapshot) -> bool {

@@ -3,10 +3,8 @@
 //! a million signed events). The typed text shows at once; the list follows when the worker
 //! is done, and esc (or any other filter) cancels it.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-use crate::parallel::Slot;
+use std::sync::{Arc, Mutex};
 
 use crate::live::signing::{Mark, Signing};
 use crate::model::{Data, Event, JournalIndex, LineRef};
@@ -108,7 +106,7 @@ pub struct Judging {
     cancel: Arc<AtomicBool>,
     done: Arc<AtomicUsize>,
     total: Arc<AtomicUsize>,
-    result: Slot<Vec<u32>>,
+    result: Arc<Mutex<Option<Vec<u32>>>>,
 }
 
 impl Judging {
@@ -123,13 +121,13 @@ impl Judging {
             cancel: Arc::default(),
             done: Arc::default(),
             total: Arc::new(AtomicUsize::new(basis.1)),
-            result: Slot::default(),
+            result: Arc::default(),
         };
         let (cancel, done, total, result) = (
             Arc::clone(&judging.cancel),
             Arc::clone(&judging.done),
             Arc::clone(&judging.total),
-            judging.result.clone(),
+            Arc::clone(&judging.result),
         );
         std::thread::Builder::new()
             .name("journal filter".into())
@@ -137,8 +135,11 @@ impl Judging {
                 if !job.marks.is_empty() {
                     crate::parallel::background();
                 }
-                if let Some(found) = job.run(&cancel, &done, &total) {
-                    result.put(found);
+                if let Some(found) = job.run(&cancel, &done, &total)
+                    && let Ok(mut slot) = result.lock()
+                {
+                    *slot = Some(found);
+                    drop(slot);
                     doorbell.ring();
                 }
             })
@@ -158,12 +159,7 @@ impl Judging {
 
     /// The positions matched, once the worker is done (taken out).
     pub fn take(&self) -> Option<Vec<u32>> {
-        self.result.take()
-    }
-
-    /// Wait up to `limit` for the worker: whether its list is ready.
-    pub fn ready_within(&self, limit: std::time::Duration) -> bool {
-        self.result.ready_within(limit)
+        self.result.lock().ok()?.take()
     }
 }
 

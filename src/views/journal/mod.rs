@@ -125,12 +125,6 @@ impl JournalPane {
         }
     }
 
-    /// Wait up to `limit` for the worker's list (not while it judges marks, seconds long):
-    /// whether it is ready to take.
-    pub fn judged_within(&self, limit: std::time::Duration) -> bool {
-        self.judging.as_ref().is_some_and(|j| !j.marks && j.ready_within(limit))
-    }
-
     /// The filter under way on the worker: whether it judges marks, and (done, of) events.
     pub fn judging(&self) -> Option<(bool, usize, usize)> {
         self.judging.as_ref().map(|j| {
