@@ -5,10 +5,12 @@ pub mod action;
 pub mod ahead;
 pub mod clock;
 mod command;
+mod filters;
 pub mod form;
 pub mod front;
 pub mod input;
 mod people;
+mod reload;
 pub use people::Announcer;
 mod writes;
 
@@ -18,7 +20,6 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::live::{self, Loaded};
-use crate::model::Entry;
 use crate::rules::FleetView;
 use crate::store::{Operator, Store};
 use crate::views::{Effect, Names, Panes, Reader, Snapshot, View};
@@ -284,142 +285,6 @@ impl App {
         servers.dedup();
         self.view.update(&self.live.data, &self.live.state, &servers, self.now);
         self.derive_views(Some(&servers));
-    }
-
-    /// Events the journal view lists (all, or those matching the filter).
-    pub fn journal_len(&self) -> usize {
-        self.panes.journal.len(&self.live)
-    }
-
-    /// A filter is being matched on a worker (the Fleet's, or the Journal's, whose events may
-    /// be judged).
-    pub fn filter_pending(&self) -> bool {
-        self.panes.journal.judging().is_some() || self.panes.fleet.matching()
-    }
-
-    /// What the filters' workers ring when their lines are ready (the terminal loop's wake).
-    pub fn set_doorbell(&mut self, doorbell: crate::views::Doorbell) {
-        self.panes.fleet.doorbell = doorbell.clone();
-        self.panes.journal.doorbell = doorbell;
-    }
-
-    /// How often the terminal loop looks at a filter under way: the worker rings when its
-    /// lines are ready, so this only paces the progress drawn while marks are judged (seconds)
-    /// and stands in should a ring be missed. `None`: nothing under way.
-    pub fn filter_wait(&self) -> Option<std::time::Duration> {
-        use std::time::Duration;
-        match self.panes.journal.judging() {
-            Some((true, ..)) if !self.panes.fleet.matching() => Some(Duration::from_millis(50)),
-            _ if self.filter_pending() => Some(Duration::from_millis(20)),
-            _ => None,
-        }
-    }
-
-    /// Take in a filter the worker has matched: true when the list changed (draw it).
-    pub fn take_filtered(&mut self) -> bool {
-        let App { live, view, now, selected, changed, seen_events, names, reader, panes, .. } = self;
-        let snap = Panes::snapshot(live, view, *now, *selected, changed, *seen_events, names, reader);
-        panes.journal.take_judged(&snap) | panes.fleet.take_matched(&snap)
-    }
-
-    /// Wait (up to `limit`) for the filter's worker and take what it matched: false if it is
-    /// still under way (for tests and scripts, which read the list at once).
-    pub fn settle_filter(&mut self, limit: std::time::Duration) -> bool {
-        let until = std::time::Instant::now() + limit;
-        while self.filter_pending() {
-            if !self.take_filtered() {
-                if std::time::Instant::now() >= until {
-                    return false;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-        }
-        true
-    }
-
-    /// The journal position of the `n`-th event listed, newest first.
-    pub fn journal_shown(&self, n: usize) -> Option<usize> {
-        self.panes.journal.shown(&self.live, n)
-    }
-
-    /// The events at `positions`, read from the store when first shown.
-    pub fn entries(&self, positions: &[usize]) -> Vec<Option<Entry>> {
-        self.reader.entries(&self.live, positions)
-    }
-
-    /// An event's signature in words and its mark, where signatures matter.
-    pub fn signature(&self, e: &Entry) -> Option<(String, Option<crate::live::signing::Mark>)> {
-        self.reader.signature(&self.live, e)
-    }
-
-    /// Re-read the store (after a write, or another process's write): only the journal lines
-    /// appended since, when that is all that changed.
-    pub fn reload(&mut self) -> Option<live::CatchUp> {
-        match live::refresh(&mut self.live) {
-            Ok(None) => None,
-            Ok(Some(caught)) => {
-                self.warnings = self.live.warnings();
-                match caught {
-                    live::CatchUp::Appended(first) => self.derive_from(first),
-                    live::CatchUp::Unchanged => {}
-                    live::CatchUp::Reloaded => {
-                        self.reader.clear();
-                        self.derive();
-                    }
-                }
-                Some(caught)
-            }
-            Err(e) => {
-                self.say(false, format!("reload failed, showing the last good state: {e}"));
-                None
-            }
-        }
-    }
-
-    /// After a write through `live`: events from `first` on are new (`None`: all re-read).
-    pub(crate) fn after_write(&mut self, first: Option<usize>) {
-        self.warnings = self.live.warnings();
-        match first {
-            Some(first) => self.derive_from(first),
-            None => {
-                self.reader.clear();
-                self.derive();
-            }
-        }
-    }
-
-    /// Reload if the store changed since the last load (another process wrote); true if so,
-    /// false too while an append waits for the head that vouches for it (nothing shown yet).
-    pub fn watch(&mut self) -> bool {
-        if self.live.store.stamp() == self.live.stamp {
-            return false;
-        }
-        self.reload_external();
-        self.live.unvouched.is_none()
-    }
-
-    /// Another process changed the store: reload, keep the cursor, mark what is new.
-    pub fn reload_external(&mut self) {
-        let before = self.live.data.journal.len();
-        if self.reload().is_none() {
-            return;
-        }
-        let index = &self.live.data.journal;
-        let added = index.len().saturating_sub(before);
-        self.changed.extend(index.lines.get(before..).unwrap_or_default().iter().filter_map(|l| l.server()));
-        if added > 0
-            && let Some(Some(last)) = self.entries(&[index.len() - 1]).pop()
-        {
-            self.say(
-                true,
-                format!(
-                    "● {added} new event{} from {}: {}",
-                    if added == 1 { "" } else { "s" },
-                    crate::safe::visible(&last.by),
-                    crate::describe::event(&last.event)
-                ),
-            );
-        }
     }
 
     /// The clock moved (a minute tick): soak days and overdue flags may change.

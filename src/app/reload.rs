@@ -1,0 +1,78 @@
+//! Changes to the store taken in: another process's writes (a reload, what is new to mark),
+//! and this dashboard's own.
+
+use crate::live;
+
+use super::App;
+
+impl App {
+    /// Re-read the store (after a write, or another process's write): only the journal lines
+    /// appended since, when that is all that changed.
+    pub fn reload(&mut self) -> Option<live::CatchUp> {
+        match live::refresh(&mut self.live) {
+            Ok(None) => None,
+            Ok(Some(caught)) => {
+                self.warnings = self.live.warnings();
+                match caught {
+                    live::CatchUp::Appended(first) => self.derive_from(first),
+                    live::CatchUp::Unchanged => {}
+                    live::CatchUp::Reloaded => {
+                        self.reader.clear();
+                        self.derive();
+                    }
+                }
+                Some(caught)
+            }
+            Err(e) => {
+                self.say(false, format!("reload failed, showing the last good state: {e}"));
+                None
+            }
+        }
+    }
+
+    /// After a write through `live`: events from `first` on are new (`None`: all re-read).
+    pub(crate) fn after_write(&mut self, first: Option<usize>) {
+        self.warnings = self.live.warnings();
+        match first {
+            Some(first) => self.derive_from(first),
+            None => {
+                self.reader.clear();
+                self.derive();
+            }
+        }
+    }
+
+    /// Reload if the store changed since the last load (another process wrote); true if so,
+    /// false too while an append waits for the head that vouches for it (nothing shown yet).
+    pub fn watch(&mut self) -> bool {
+        if self.live.store.stamp() == self.live.stamp {
+            return false;
+        }
+        self.reload_external();
+        self.live.unvouched.is_none()
+    }
+
+    /// Another process changed the store: reload, keep the cursor, mark what is new.
+    pub fn reload_external(&mut self) {
+        let before = self.live.data.journal.len();
+        if self.reload().is_none() {
+            return;
+        }
+        let index = &self.live.data.journal;
+        let added = index.len().saturating_sub(before);
+        self.changed.extend(index.lines.get(before..).unwrap_or_default().iter().filter_map(|l| l.server()));
+        if added > 0
+            && let Some(Some(last)) = self.entries(&[index.len() - 1]).pop()
+        {
+            self.say(
+                true,
+                format!(
+                    "● {added} new event{} from {}: {}",
+                    if added == 1 { "" } else { "s" },
+                    crate::safe::visible(&last.by),
+                    crate::describe::event(&last.event)
+                ),
+            );
+        }
+    }
+}
