@@ -1,6 +1,7 @@
 //! The fleet view: servers grouped by role, sorted, filtered and folded. Its lines are derived
 //! once per change; drawing builds cells for the visible window only (`draw`).
 
+mod columns;
 mod draw;
 mod filter;
 mod matching;
@@ -20,55 +21,12 @@ use crate::ui::scroll::Scroll;
 use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};
+pub use columns::{Column, LEGEND};
 use filter::{Filter, Words};
 use matching::Matching;
 pub use matching::ON_WORKER;
 pub use orders::SortJob;
 use orders::{Order, Orders};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    Server,
-    Site,
-    Levels,
-    Behind,
-    HotFixes,
-    Tier,
-    Priority,
-    Phase,
-    Soak,
-    Checkout,
-}
-
-impl Column {
-    pub const ALL: [Column; 10] = [
-        Column::Server,
-        Column::Site,
-        Column::Levels,
-        Column::Behind,
-        Column::HotFixes,
-        Column::Tier,
-        Column::Priority,
-        Column::Phase,
-        Column::Soak,
-        Column::Checkout,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Column::Server => "server",
-            Column::Site => "site",
-            Column::Levels => "levels",
-            Column::Behind => "behind",
-            Column::HotFixes => "hot fixes",
-            Column::Tier => "tier",
-            Column::Priority => "priority",
-            Column::Phase => "phase",
-            Column::Soak => "soak",
-            Column::Checkout => "last checkout",
-        }
-    }
-}
 
 /// Kept in the front of the derived-state cache (`app::front`) as the first frame shows them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -321,19 +279,6 @@ const KEYS: &[Binding] = &[
 ];
 const N: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::NONE;
 const S: ratatui::crossterm::event::KeyModifiers = ratatui::crossterm::event::KeyModifiers::SHIFT;
-
-/// The fleet table's column headings, spelled out (the symbols never rest on colour alone).
-pub const LEGEND: &[(&str, &str)] = &[
-    ("site", "the server's site; * after it: a remote server"),
-    ("product", "a column per product, headed by its id: installed/latest service pack, coloured by behind"),
-    ("behind", "most service packs behind: ✓ 0 current · 1 behind · ! 2 at the limit · ✗ 3+ violation"),
-    ("hotfix", "r/b: applicable hot fixes ready to install / blocked behind a service pack"),
-    ("tier", "risk tier: the effect if the install fails (Low, Medium, High)"),
-    ("pri", "upgrade priority, 1 first to 3 last; * overridden"),
-    ("ph", "the phase of the rollout the server is a member of"),
-    ("soak", "✓ ready · … soaking · ! checkout due or unverified · ✗ overdue, failed, blocked · · not yet"),
-    ("last", "last checkout: its result and how many days ago"),
-];
 
 impl View for FleetTable {
     fn keys(&self) -> Vec<&'static Binding> {
