@@ -48,7 +48,7 @@ fn durable_records(store: &Arc<dyn Store>, rounds: usize) -> (Duration, Duration
     let op = Operator { name: "bench".into(), from: None };
     let mut times = Vec::new();
     for i in 0..rounds {
-        let event = sprout::model::Event::Backup { server: server.clone(), note: format!("bench {i}") };
+        let event = sprout::model::Event::Backup { server: server.to_string(), note: format!("bench {i}") };
         let started = Instant::now();
         sprout::live::record_in(
             &mut loaded,
@@ -204,7 +204,7 @@ fn notify_to_view(url: &str, writer: &Arc<dyn Store>, rounds: usize) -> (Duratio
     let op = Operator { name: "bench".into(), from: None };
     let (mut notified, mut shown, mut wrote) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..rounds {
-        let event = sprout::model::Event::Backup { server: server.clone(), note: format!("notify {i}") };
+        let event = sprout::model::Event::Backup { server: server.to_string(), note: format!("notify {i}") };
         let before = view.data.journal.len();
         let started = Instant::now();
         sprout::live::record_in(

@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod describe;
+pub mod heap;
 pub mod import;
 pub mod live;
 pub mod model;

@@ -122,6 +122,8 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     let mut app =
         App::from_loaded(loaded, store.operator(&Operator::current()), ctx.read_only, ctx.now, pinned, rollout);
     app.keys = settings.keys.clone();
+    // What the load and the views freed, given back before the views derived ahead stack on it.
+    sprout::heap::give_back();
     bar.finish();
     if !first_run.is_empty() {
         app.say(true, first_run.trim_start_matches("sprout: ").to_string());

@@ -59,9 +59,9 @@ pub fn generate_with_progress(
         let ex = [1, 2, 3, 3, 3, 4][rng.next(6) as usize].min(if nt >= 5 { 4 } else { 3 });
         n += 1;
         fleet.servers.push(Server {
-            name: format!("S{site:02}-{}{n:06}", role_code(role)),
-            role: role.to_string(),
-            site: format!("S{site:02}"),
+            name: format!("S{site:02}-{}{n:06}", role_code(role)).into(),
+            role: role.into(),
+            site: format!("S{site:02}").into(),
             remote,
             environment: crate::model::Environment::Production,
             products: [("nt4".to_string(), nt), ("ex55".to_string(), ex)].into(),
@@ -79,7 +79,7 @@ pub fn generate_with_progress(
     if let Some(remote_ims) = fleet.servers.iter().find(|s| s.remote && s.role == "ims").map(|s| s.name.clone())
         && let Some(p) = plan.rollouts.first_mut().and_then(|r| r.phases.get_mut(4))
     {
-        p.members.servers = vec![remote_ims];
+        p.members.servers = vec![remote_ims.to_string()];
     }
     let catalog: crate::model::Catalog =
         parse::ron("catalog.ron", &text("catalog.ron"), 1).map_err(|e| e.to_string())?;
@@ -176,23 +176,27 @@ fn journal_text(
         let chosen: Vec<&Server> = members.into_iter().filter(|s| installable(s)).take(left / 3).collect();
         left -= 3 * chosen.len();
         for s in &chosen {
-            chain.emit(Event::Backup { server: s.name.clone(), note: "full backup".into() }, at)?;
+            chain.emit(Event::Backup { server: s.name.to_string(), note: "full backup".into() }, at)?;
         }
         for s in &chosen {
-            let install =
-                Event::Install { server: s.name.clone(), product: "ex55".into(), level: 4, verified: verified.clone() };
+            let install = Event::Install {
+                server: s.name.to_string(),
+                product: "ex55".into(),
+                level: 4,
+                verified: verified.clone(),
+            };
             chain.emit(install, at + Duration::hours(1))?;
         }
         for s in &chosen {
             let checkout = Event::Checkout {
                 rollout: rollout.clone(),
-                server: s.name.clone(),
+                server: s.name.to_string(),
                 phase: name.clone(),
                 result: CheckoutResult::Pass,
                 note: "generated".into(),
             };
             chain.emit(checkout, at + Duration::days(8))?;
-            installed.push((s.name.clone(), name.clone()));
+            installed.push((s.name.to_string(), name.clone()));
         }
     }
     // The third phase opens and soaks: some of its members installed. Its gates want the second
@@ -225,11 +229,11 @@ fn journal_text(
             let today: Vec<&&Server> =
                 chosen.iter().enumerate().filter(|(k, _)| k % 10 == day).map(|(_, s)| s).collect();
             for s in &today {
-                chain.emit(Event::Backup { server: s.name.clone(), note: "full backup".into() }, at)?;
+                chain.emit(Event::Backup { server: s.name.to_string(), note: "full backup".into() }, at)?;
             }
             for s in &today {
                 let install = Event::Install {
-                    server: s.name.clone(),
+                    server: s.name.to_string(),
                     product: "ex55".into(),
                     level: 4,
                     verified: verified.clone(),
@@ -253,7 +257,7 @@ fn journal_text(
             },
             None => {
                 let s = &fleet.servers[rng.next(fleet.servers.len() as u64) as usize];
-                Event::Backup { server: s.name.clone(), note: "nightly full backup".into() }
+                Event::Backup { server: s.name.to_string(), note: "nightly full backup".into() }
             }
         };
         chain.emit(event, t)?;

@@ -25,7 +25,7 @@ fn key(app: &mut App, code: KeyCode) {
 }
 
 fn selected_name(app: &App) -> String {
-    app.panes.fleet.selected_server().map(|i| app.live.state.servers[i].name.clone()).unwrap_or_default()
+    app.panes.fleet.selected_server().map(|i| app.live.state.servers[i].name.to_string()).unwrap_or_default()
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn sorting_by_soak_descending_puts_overdue_first() {
         .skip_while(|l| !matches!(l, Line::Group { role, .. } if a.live.data.fleet.roles[*role].id == "ims"))
         .skip(1)
         .take(4)
-        .filter_map(|l| if let Line::Server(i) = l { Some(a.live.state.servers[*i].name.clone()) } else { None })
+        .filter_map(|l| if let Line::Server(i) = l { Some(a.live.state.servers[*i].name.to_string()) } else { None })
         .collect();
     assert_eq!(ims[0], "BOS-IMS01");
 }
@@ -500,7 +500,9 @@ fn filter_words_mean_the_field_they_name() {
             .fleet
             .lines
             .iter()
-            .filter_map(|l| if let Line::Server(i) = l { Some(a.live.state.servers[*i].name.clone()) } else { None })
+            .filter_map(
+                |l| if let Line::Server(i) = l { Some(a.live.state.servers[*i].name.to_string()) } else { None },
+            )
             .collect()
     };
     let expected = |a: &App, keep: &dyn Fn(&sprout::model::Server) -> bool| -> usize {

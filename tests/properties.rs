@@ -114,7 +114,7 @@ proptest! {
         let servers = ["BOS-NEWS01", "BOS-IMS01", "MSP-PF02", "DEN-MBX02", "BOS-MSM01", "LAB-BH01"];
         let fixes = ["Q275453", "Q244599", "Q230411", "Q281220"];
         let mut levels: BTreeMap<&str, u8> = servers.iter().map(|s| (*s, data.fleet.servers.iter().find(|x| x.name == *s).map_or(0, |x| x.products["ex55"]))).collect();
-        let mut hot: BTreeMap<&str, BTreeSet<String>> = servers.iter().map(|s| (*s, data.fleet.servers.iter().find(|x| x.name == *s).map(|x| x.hot_fixes.iter().cloned().collect()).unwrap_or_default())).collect();
+        let mut hot: BTreeMap<&str, BTreeSet<String>> = servers.iter().map(|s| (*s, data.fleet.servers.iter().find(|x| x.name == *s).map(|x| x.hot_fixes.iter().map(|h| h.to_string()).collect()).unwrap_or_default())).collect();
         let start: DateTime<Utc> = "2000-11-01T00:00:00Z".parse().expect("time");
         let mut prev = String::new();
         let mut entries = Vec::new();
@@ -149,7 +149,7 @@ proptest! {
         for s in servers {
             let server = state.server(s).expect("server");
             prop_assert_eq!(server.products["ex55"], levels[s], "{}", s);
-            let got: BTreeSet<String> = server.hot_fixes.iter().cloned().collect();
+            let got: BTreeSet<String> = server.hot_fixes.iter().map(|h| h.to_string()).collect();
             // Back-outs of the target remove the bundle; the model only adds, so compare the rest.
             let expected: BTreeSet<String> = hot[s].iter().filter(|h| *h != "Q275453").cloned().collect();
             let got_rest: BTreeSet<String> = got.iter().filter(|h| *h != "Q275453").cloned().collect();

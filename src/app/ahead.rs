@@ -79,6 +79,7 @@ impl App {
             if let Ok(mut d) = derived.lock() {
                 *d = Derived { basis: Some(basis), agenda, plan };
             }
+            crate::heap::give_back();
         });
         spawned.is_ok()
     }
@@ -113,6 +114,7 @@ impl App {
             .spawn(move || {
                 crate::parallel::background();
                 job.run();
+                crate::heap::give_back();
             })
             .ok()
     }

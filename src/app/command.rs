@@ -108,7 +108,7 @@ impl App {
                     .iter()
                     .filter(|s| s.name.to_lowercase().starts_with(&folded))
                     .take(1000)
-                    .map(|s| s.name.clone())
+                    .map(|s| s.name.to_string())
                     .collect()
             }
             "rollout" => self.live.data.plan.rollouts.iter().map(|r| r.id.clone()).collect(),
@@ -173,7 +173,7 @@ impl App {
     pub(super) fn copy(&mut self, what: &str) {
         let server = self.target_server().map(|i| &self.live.state.servers[i]);
         let (text, said) = match (what, server) {
-            ("name", Some(s)) => (s.name.clone(), format!("server name {}", s.name)),
+            ("name", Some(s)) => (s.name.to_string(), format!("server name {}", s.name)),
             ("manifest", Some(s)) => {
                 let steps = crate::rules::manifest::manifest(&self.live.data.catalog, s);
                 (

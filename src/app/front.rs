@@ -207,7 +207,7 @@ fn window(rows: String, kept: Vec<Server>, lines: &[Line], n: usize) -> Option<(
     let Some(first) = rows.first() else {
         return (n == 0).then_some((all, servers));
     };
-    let blank = ServerRow { levels: Vec::new(), ratings: None, ..first.clone() };
+    let blank = ServerRow { levels: smallvec::SmallVec::new(), ratings: None, ..first.clone() };
     all.extend((0..n).map(|index| ServerRow { index, ..blank.clone() }));
     for row in rows {
         let i = row.index;

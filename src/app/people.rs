@@ -11,7 +11,7 @@ use super::{App, Overlay, Page, Tab};
 impl App {
     /// Where this dashboard is looking, in names another dashboard can find.
     pub fn look(&self) -> Look {
-        let server = self.target_server().map(|i| self.live.state.servers[i].name.clone());
+        let server = self.target_server().map(|i| self.live.state.servers[i].name.to_string());
         Look {
             view: self.tab.title().to_string(),
             server,

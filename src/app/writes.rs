@@ -33,7 +33,7 @@ impl App {
             Write::SignOff | Write::Extend | Write::Advance | Write::Confirm | Write::Withdraw | Write::Meeting
         );
         let name = match (&server, needs_server) {
-            (Some(s), _) => s.clone(),
+            (Some(s), _) => s.to_string(),
             (None, true) if self.tab == crate::app::Tab::Rollout => {
                 return self.refuse("select a member first: ←/→ to the members' panel, then the cursor onto one");
             }

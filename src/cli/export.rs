@@ -26,9 +26,9 @@ pub fn run(ctx: &Context, tabs: bool, out: &mut dyn Write, err: &mut dyn Write) 
     for i in state.by_name() {
         let (s, v) = (&state.servers[i], &view.rows[i]);
         let mut cells = vec![
-            s.name.clone(),
+            s.name.to_string(),
             data.fleet.role_name(&s.role).to_string(),
-            s.site.clone(),
+            s.site.to_string(),
             s.environment.label().to_string(),
             if s.remote { "yes" } else { "no" }.to_string(),
         ];

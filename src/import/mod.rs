@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use compact_str::CompactString;
 use serde::Deserialize;
 
 use crate::model::{Catalog, Environment, Fleet, Server};
@@ -160,9 +161,9 @@ pub fn import(
         let name = column(&Field::Name).map(cell).unwrap_or_default().to_string();
         let base = by_name.get(name.as_str()).map(|&i| fleet.servers[i].clone());
         let mut server = base.clone().unwrap_or(Server {
-            name: name.clone(),
-            role: String::new(),
-            site: String::new(),
+            name: name.as_str().into(),
+            role: Default::default(),
+            site: Default::default(),
             remote: false,
             environment: Environment::Production,
             products: Default::default(),
@@ -194,7 +195,7 @@ pub fn import(
                         .iter()
                         .find(|r| r.id.eq_ignore_ascii_case(wanted) || r.name.eq_ignore_ascii_case(wanted))
                     {
-                        Some(r) => server.role = r.id.clone(),
+                        Some(r) => server.role = r.id.as_str().into(),
                         None => fail(format!(
                             "expected a role of fleet.ron ({}), found \"{shown}\"",
                             fleet.roles.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
@@ -203,7 +204,7 @@ pub fn import(
                 }
                 Field::Site => match crate::safe::name_problem(value) {
                     Some(p) => fail(format!("expected a site name, found \"{shown}\" ({p})")),
-                    None => server.site = value.to_string(),
+                    None => server.site = value.into(),
                 },
                 Field::Environment => {
                     let mapped =
@@ -238,7 +239,7 @@ pub fn import(
                         Some(p) => {
                             fail(format!("expected the name of the server it replaces, found \"{shown}\" ({p})"))
                         }
-                        None => server.replaces = Some(v.to_string()),
+                        None => server.replaces = Some(v.into()),
                     },
                 },
                 Field::HotFixes => {
@@ -248,7 +249,7 @@ pub fn import(
                             "expected hot fixes of catalog.ron separated by ';', found unknown \"{}\"",
                             crate::safe::visible(unknown)
                         )),
-                        None => server.hot_fixes = ids.iter().map(|s| s.to_string()).collect(),
+                        None => server.hot_fixes = ids.iter().map(|s| CompactString::from(*s)).collect(),
                     }
                 }
                 Field::Product(id) => {
@@ -297,7 +298,7 @@ pub fn import(
             }
             Some(old) if old != server => {
                 changes.push(format!("{}: {}", server.name, differences(&old, &server, catalog).join("; ")));
-                changed.push(server.name.clone());
+                changed.push(server.name.to_string());
                 if let Some(&i) = by_name.get(name.as_str()) {
                     out.servers[i] = server;
                 }
@@ -356,12 +357,12 @@ fn differences(old: &Server, new: &Server, catalog: &Catalog) -> Vec<String> {
             out.push(format!("{what} {a} -> {b}"));
         }
     };
-    field("role", old.role.clone(), new.role.clone());
-    field("site", old.site.clone(), new.site.clone());
+    field("role", old.role.to_string(), new.role.to_string());
+    field("site", old.site.to_string(), new.site.to_string());
     field("environment", old.environment.label().into(), new.environment.label().into());
     field("remote", old.remote.to_string(), new.remote.to_string());
     field("users", old.users.to_string(), new.users.to_string());
-    let ids: std::collections::BTreeSet<&String> = old.products.keys().chain(new.products.keys()).collect();
+    let ids: std::collections::BTreeSet<&str> = old.products.keys().chain(new.products.keys()).collect();
     for id in ids {
         let name = |l: Option<&u8>| match (l, catalog.product(id)) {
             (None, _) => "not installed".to_string(),

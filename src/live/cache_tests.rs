@@ -22,7 +22,7 @@ fn cached() -> (Arc<MemoryStore>, Arc<dyn Store>, Loaded, Vec<String>) {
     let (memory, store) = sample();
     let full = load(&store).expect("load");
     assert_eq!(full.source, Source::Full);
-    let names = full.state.servers.iter().map(|s| s.name.clone()).collect();
+    let names = full.state.servers.iter().map(|s| s.name.to_string()).collect();
     (memory, store, full, names)
 }
 

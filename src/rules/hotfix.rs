@@ -49,14 +49,14 @@ pub struct PendingFix {
 /// (installed, already covered by its level, or neither its role nor publicised).
 pub fn status(product: &Product, fix: &HotFix, server: &Server, today: NaiveDate) -> Option<HotFixStatus> {
     let level = *server.products.get(&product.id)?;
-    if server.hot_fixes.iter().any(|h| h == &fix.id) {
+    if server.hot_fixes.iter().any(|h| h == fix.id) {
         return None;
     }
     let superseding = product.superseded_by(fix);
     if superseding.is_some_and(|sp| level >= sp.level) {
         return None;
     }
-    if !(fix.publicised || fix.roles.iter().any(|r| r == &server.role)) {
+    if !(fix.publicised || fix.roles.iter().any(|r| r == server.role)) {
         return None;
     }
     if let Some(sp) = superseding.filter(|sp| sp.released <= today) {
@@ -129,7 +129,7 @@ mod tests {
             remote: false,
             environment: Environment::Production,
             products: [("ex55".to_string(), level)].into(),
-            hot_fixes: fixes.iter().map(|f| f.to_string()).collect(),
+            hot_fixes: fixes.iter().map(|&f| f.into()).collect(),
             users: 0,
             replaces: None,
         }

@@ -371,7 +371,7 @@ mod tests {
     fn a_back_out_returns_to_the_level_before_the_last_install() {
         let (data, state) = sample();
         let installed = state.servers.iter().find(|s| s.products.get("ex55") == Some(&4) && s.name.starts_with("BOS"));
-        let server = installed.expect("a production server on SP4").name.clone();
+        let server = installed.expect("a production server on SP4").name.to_string();
         let out = Intent::BackOut { server, product: None, reason: "store corrupt".into() };
         match out.event(&data, &state, None, sample::anchor()) {
             Ok(Event::BackedOut { to_level, product, .. }) => assert_eq!((to_level, product.as_str()), (3, "ex55")),

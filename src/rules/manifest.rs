@@ -23,14 +23,14 @@ impl Step {
 /// Products in prerequisite order (a product whose packs require another comes after it),
 /// each with its service pack, then every installed hot fix its pack does not supersede.
 pub fn manifest(catalog: &Catalog, server: &Server) -> Vec<Step> {
-    let mut order: Vec<&String> = Vec::new();
-    let mut pending: Vec<&String> = server.products.keys().collect();
+    let mut order: Vec<&str> = Vec::new();
+    let mut pending: Vec<&str> = server.products.keys().collect();
     // Products whose requirements are placed go next; a cycle falls back to name order.
     while !pending.is_empty() {
         let ready = pending.iter().position(|id| {
             requirements(catalog, id, server.products.get(id).copied().unwrap_or(0))
                 .iter()
-                .all(|req| !pending.contains(req) || *req == *id)
+                .all(|req| !pending.contains(&req.as_str()) || req == id)
         });
         order.push(pending.remove(ready.unwrap_or(0)));
     }
@@ -42,20 +42,20 @@ pub fn manifest(catalog: &Catalog, server: &Server) -> Vec<Step> {
         };
         if level > 0 {
             steps.push(Step::ServicePack {
-                product: id.clone(),
+                product: id.to_string(),
                 product_name: product.name.clone(),
                 level,
                 name: product.level_name(level),
             });
         }
         for fix_id in &server.hot_fixes {
-            let Some(fix) = product.hot_fixes.iter().find(|f| &f.id == fix_id) else {
+            let Some(fix) = product.hot_fixes.iter().find(|f| f.id == fix_id) else {
                 continue;
             };
             if product.superseded_by(fix).is_some_and(|sp| sp.level <= level) {
                 continue;
             }
-            steps.push(Step::HotFix { product: id.clone(), id: fix.id.clone(), title: fix.title.clone() });
+            steps.push(Step::HotFix { product: id.to_string(), id: fix.id.clone(), title: fix.title.clone() });
         }
     }
     steps

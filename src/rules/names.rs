@@ -165,7 +165,7 @@ mod tests {
     use super::*;
 
     fn servers(names: &[&str]) -> OnDemand<Server> {
-        names.iter().map(|n| Server { name: n.to_string(), ..Server::default() }).collect::<Vec<_>>().into()
+        names.iter().map(|n| Server { name: (*n).into(), ..Server::default() }).collect::<Vec<_>>().into()
     }
 
     #[test]

@@ -9,12 +9,12 @@ use super::replay::MemberRecord;
 
 pub fn matches(selector: &Selector, server: &Server, priority: u8, tier: Rating) -> bool {
     selector.environment.is_none_or(|e| e == server.environment)
-        && (selector.roles.is_empty() || selector.roles.contains(&server.role))
-        && (selector.sites.is_empty() || selector.sites.contains(&server.site))
+        && (selector.roles.is_empty() || selector.roles.iter().any(|r| *r == server.role))
+        && (selector.sites.is_empty() || selector.sites.iter().any(|s| *s == server.site))
         && selector.remote.is_none_or(|r| r == server.remote)
         && selector.priority.is_none_or(|p| p == priority)
         && selector.tier.is_none_or(|t| t == tier)
-        && (selector.servers.is_empty() || selector.servers.contains(&server.name))
+        && (selector.servers.is_empty() || selector.servers.iter().any(|s| *s == server.name))
 }
 
 /// The phase a server belongs to: the first whose selector matches, among servers
@@ -239,7 +239,7 @@ mod tests {
     }
 
     fn checkout(day: i64, result: CheckoutResult) -> CheckoutRecord {
-        CheckoutRecord { at: at(day), by: "op".into(), result, note: String::new(), phase: 0, seq: 1 }
+        CheckoutRecord { at: at(day), by: "op".into(), result, note: Default::default(), phase: 0, seq: 1 }
     }
 
     const W: Window = Window { min: 10, max: 14, phase: 0 };

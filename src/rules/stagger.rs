@@ -42,7 +42,7 @@ pub fn hold(data: &Data, state: &State, r: usize, phase: usize, server: usize, n
     let role = &state.servers[server].role;
     // The group the stagger counts in: the phase, or the server's role within it.
     let mut installed: Vec<(DateTime<Utc>, usize)> = (0..state.servers.len())
-        .filter(|&i| i != server && (!stagger.per_role || &state.servers[i].role == role))
+        .filter(|&i| i != server && (!stagger.per_role || state.servers[i].role == role))
         .filter(|&i| progress.members[i].excluded.is_none())
         .filter(|&i| placement(ro, &progress.members[i], &state.servers[i]).2 == Some(phase))
         .filter_map(|i| progress.members[i].installed_at.map(|at| (at, i)))
@@ -57,7 +57,7 @@ pub fn hold(data: &Data, state: &State, r: usize, phase: usize, server: usize, n
             let passed = progress.members[*i].checkouts_in(phase).any(|c| c.result == CheckoutResult::Pass);
             !(soaked && passed)
         })
-        .map(|(_, i)| state.servers[*i].name.clone())
+        .map(|(_, i)| state.servers[*i].name.to_string())
         .collect();
     if waiting_on.is_empty() {
         return None;

@@ -40,12 +40,12 @@ pub(super) fn holds(
     let waiting = members.iter().filter(|&&i| progress.members[i].installed_at.is_none());
     let mut out: Vec<(String, super::stagger::Hold)> = Vec::new();
     for &i in waiting {
-        let group = if stagger.per_role { state.servers[i].role.clone() } else { String::new() };
+        let group = if stagger.per_role { state.servers[i].role.clone() } else { Default::default() };
         if out.iter().any(|(g, _)| *g == group) {
             continue;
         }
         if let Some(h) = super::stagger::hold(data, state, r, phase, i, now) {
-            out.push((group, h));
+            out.push((group.to_string(), h));
         } else if !stagger.per_role {
             break;
         }

@@ -43,7 +43,7 @@ pub(super) fn build(place: String, now: DateTime<Utc>, data: &Data, state: &Stat
             let text =
                 format!("{} {} {}/{}", server.name, p.name, p.level_name(cell.installed), p.level_name(cell.latest));
             let behind = |reason| Behind {
-                server: server.name.clone(),
+                server: server.name.to_string(),
                 product: p.id.clone(),
                 product_name: p.name.clone(),
                 installed: cell.installed,
@@ -60,7 +60,7 @@ pub(super) fn build(place: String, now: DateTime<Utc>, data: &Data, state: &Stat
                 _ => violations.push(behind("violation")),
             }
             if let Some(a) = rules::advice::wait_for_release(p, cell.behind, &pending, today) {
-                waiting.entry(a).or_default().push(server.name.clone());
+                waiting.entry(a).or_default().push(server.name.to_string());
             }
         }
         for f in pending {
@@ -100,8 +100,8 @@ pub(super) fn build(place: String, now: DateTime<Utc>, data: &Data, state: &Stat
                 let old = state.server(s.replaces.as_deref()?)?;
                 let d = rules::manifest::differences(&data.catalog, s, old);
                 (!d.is_empty()).then(|| Replacement {
-                    server: s.name.clone(),
-                    replaces: old.name.clone(),
+                    server: s.name.to_string(),
+                    replaces: old.name.to_string(),
                     differences: d,
                 })
             })
@@ -213,7 +213,7 @@ fn rollout_report(
             .items
             .iter()
             .map(|i| DelayItem {
-                server: i.server.map(|s| state.servers[s].name.clone()),
+                server: i.server.map(|s| state.servers[s].name.to_string()),
                 days: i.days,
                 at: i.at,
                 text: i.text.clone(),

@@ -139,7 +139,7 @@ fn a_confirmed_priority_request_moves_the_server() {
     let i = state.server_index("BOS-PF01").expect("server");
     assert_eq!(state.progress[0].members[i].priority_override, None);
     apply(&data, &mut state, "mtracy", confirm(seq));
-    assert_eq!(state.progress[0].members[i].priority_override, Some((1, "user complaints".into())));
+    assert_eq!(state.progress[0].members[i].priority_override, Some(Box::new((1, "user complaints".into()))));
 }
 
 #[test]

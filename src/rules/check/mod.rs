@@ -31,9 +31,9 @@ fn at(file: &'static str, near: &str, message: String) -> Problem {
     Problem { file, last: false, near: Some(format!("\"{near}\"")), after: Vec::new(), line: None, message }
 }
 
-fn duplicates<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+fn duplicates<'a, S: AsRef<str> + ?Sized + 'a>(names: impl Iterator<Item = &'a S>) -> Vec<&'a S> {
     let mut seen = HashSet::new();
-    names.filter(|n| !seen.insert(*n)).collect()
+    names.filter(|&n| !seen.insert(n.as_ref())).collect()
 }
 
 /// Every cross-reference problem of the files (journal events are checked by `event`).

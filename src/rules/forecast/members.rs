@@ -36,7 +36,8 @@ impl Ctx<'_> {
             }
         }
         let (firsts, clear) = self.stagger(p, &members, start, halt, resolved);
-        let mut items = Vec::new();
+        // About one item a member: room for them at once, not doubled into at 100,000 members.
+        let mut items = Vec::with_capacity(members.len());
         for &i in &members {
             let record = &progress.members[i];
             let name = &self.state.servers[i].name;
@@ -113,10 +114,10 @@ impl Ctx<'_> {
         let first = stagger.first as usize;
         let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
         for &i in members {
-            let g = if stagger.per_role { self.state.servers[i].role.clone() } else { String::new() };
+            let g = if stagger.per_role { self.state.servers[i].role.clone() } else { Default::default() };
             match groups.iter_mut().find(|(x, _)| *x == g) {
                 Some((_, list)) => list.push(i),
-                None => groups.push((g, vec![i])),
+                None => groups.push((g.to_string(), vec![i])),
             }
         }
         let mut firsts = Vec::new();

@@ -116,7 +116,7 @@ pub fn forecast(data: &Data, state: &State, view: &FleetView, now: DateTime<Utc>
 }
 
 /// A site, an install window (0: working hours) and the time to look from.
-type SlotKey = (String, u8, DateTime<Utc>);
+type SlotKey = (compact_str::CompactString, u8, DateTime<Utc>);
 
 struct Ctx<'a> {
     data: &'a Data,

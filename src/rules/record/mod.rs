@@ -169,7 +169,7 @@ pub fn rules(
             if !s.products.contains_key(&p.id) {
                 return refuse(format!("{server} does not run {}", p.name));
             }
-            if s.hot_fixes.contains(hot_fix) {
+            if s.hot_fixes.iter().any(|h| h == hot_fix) {
                 return refuse(format!("{server} already has {hot_fix}"));
             }
             match hotfix::status(p, fix, s, today) {

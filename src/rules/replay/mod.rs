@@ -114,7 +114,7 @@ impl State {
                         let m = &mut progress.members[i];
                         m.installed_at = Some(at);
                         m.installed_seq = entry.seq;
-                        m.verified = verified.clone();
+                        m.verified = verified.as_deref().map(Into::into);
                         m.verified_seq = if verified.is_some() { entry.seq } else { 0 };
                         m.backed_out_at = None;
                         apply_bundle(data, rollout, &mut self.servers[i]);
@@ -126,7 +126,7 @@ impl State {
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target == *level {
                         let m = &mut self.progress[r].members[i];
-                        m.verified = Some(winver.clone());
+                        m.verified = Some(winver.as_str().into());
                         m.verified_seq = entry.seq;
                     }
                 }
@@ -142,9 +142,9 @@ impl State {
                     let index = data.plan.rollouts[r].phase_index(phase);
                     progress.members[i].checkouts.push(CheckoutRecord {
                         at,
-                        by: entry.by.clone(),
+                        by: entry.by.as_str().into(),
                         result: *result,
-                        note: note.clone(),
+                        note: note.as_str().into(),
                         phase: index.unwrap_or(usize::MAX),
                         seq: entry.seq,
                     });
@@ -209,22 +209,22 @@ impl State {
                             if !progress.backed_out.contains(&(i as u32)) {
                                 progress.backed_out.push(i as u32);
                             }
-                            self.servers[i].hot_fixes.retain(|h| !rollout.bundle.contains(h));
+                            self.servers[i].hot_fixes.retain(|h| !rollout.bundle.iter().any(|b| b == h));
                         }
                     }
                 }
             }
             Event::HotFixApplied { hot_fix, .. } => {
                 if let Some(i) = server
-                    && !self.servers[i].hot_fixes.contains(hot_fix)
+                    && !self.servers[i].hot_fixes.iter().any(|h| h == hot_fix)
                 {
-                    self.servers[i].hot_fixes.push(hot_fix.clone());
+                    self.servers[i].hot_fixes.push(hot_fix.as_str().into());
                 }
             }
             Event::RiskOverride { priority, reason, .. } => {
                 if let (Some(i), Some(r)) = (server, rollout) {
                     let m = &mut self.progress[r].members[i];
-                    m.priority_override = Some((*priority, reason.clone()));
+                    m.priority_override = Some(Box::new((*priority, reason.clone())));
                     m.priority_seq = entry.seq;
                 }
             }
@@ -291,7 +291,7 @@ impl State {
             Asked::Priority { server, priority, .. } => {
                 if let Some(i) = self.server_index(&server).filter(|_| (1..=3).contains(&priority)) {
                     let m = &mut self.progress[r].members[i];
-                    m.priority_override = Some((priority, q.reason));
+                    m.priority_override = Some(Box::new((priority, q.reason)));
                     m.priority_seq = seq;
                 }
             }
@@ -305,9 +305,9 @@ fn apply_bundle(data: &Data, rollout: &Rollout, server: &mut Server) {
         let Some((_, fix)) = data.catalog.hot_fix(id) else {
             continue;
         };
-        let applies = fix.publicised || fix.roles.contains(&server.role);
-        if applies && !server.hot_fixes.contains(id) {
-            server.hot_fixes.push(id.clone());
+        let applies = fix.publicised || fix.roles.iter().any(|r| *r == server.role);
+        if applies && !server.hot_fixes.iter().any(|h| h == id) {
+            server.hot_fixes.push(id.as_str().into());
         }
     }
 }

@@ -195,7 +195,7 @@ impl Words {
             let next = sites.len() as u32;
             let site = *sites.entry(s.site.as_str()).or_insert(next);
             if site == next {
-                w.sites.push(s.site.to_lowercase());
+                w.sites.push(s.site.as_str().to_lowercase());
                 written.push(s.site.as_str());
             }
             w.site.push(site);
