@@ -108,3 +108,26 @@ fn a_damaged_chunk_read_while_checking_is_never_recorded_from() {
         assert!(after.state.progress == fresh.state.progress && after.state.servers == fresh.state.servers);
     }
 }
+
+#[test]
+fn a_servers_history_is_read_from_the_cache_file_when_wanted_and_a_damaged_one_is_refused_at_the_load() {
+    let (memory, store, full, _) = cached();
+    memory.cache_as_a_file();
+    let cached = load(&store).expect("load");
+    assert_eq!(cached.source, Source::Cache { tail: 0 });
+    assert!(cached.state.servers.decoded() && cached.data.journal.lines.decoded(), "the rest is read whole");
+    assert_eq!(cached.state.history.chunks_decoded(), 0, "no server's history is read before one is wanted");
+    let i = (0..full.state.servers.len()).rev().find(|&i| !full.state.history[i].is_empty()).expect("a history");
+    assert_eq!(cached.state.history[i], full.state.history[i], "one server's history, as its view reads it");
+    assert_eq!(cached.state.history.chunks_decoded(), 1);
+    assert!(cached.state.history == full.state.history && cached.state.previous_levels == full.state.previous_levels);
+    assert!(!cached.state.damaged());
+    // A history chunk that does not read back: the load refuses the cache, as for any part.
+    let mut bytes = memory.cache().expect("a cache");
+    let at = super::history_chunk(&bytes, i / 3).start + 1;
+    bytes[at] ^= 0x55;
+    memory.save_cache(&bytes);
+    let again = load(&store).expect("load");
+    assert_eq!(again.source, Source::Full, "a damaged history is found at the load, not when a server is opened");
+    assert!(again.state.history == full.state.history && !again.state.damaged());
+}

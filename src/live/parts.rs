@@ -100,6 +100,12 @@ impl<P> StateHead<P> {
     pub fn servers_chunk(&self, c: usize) -> (u64, u64) {
         (self.chunks.servers[c].at, self.chunks.servers[c].len)
     }
+
+    /// Where the histories' chunk `c` is in the body.
+    #[cfg(test)]
+    pub fn history_chunk(&self, c: usize) -> (u64, u64) {
+        (self.chunks.history[c].at, self.chunks.history[c].len)
+    }
 }
 
 /// The state's head for the cache, its chunks appended to `body` (positions within it).
@@ -197,6 +203,9 @@ fn names_block(state: &State, body: &mut Vec<u8>) -> Span {
     span(body, 0, &block)
 }
 
+/// A state's `history` and `previous_levels`, read when wanted.
+pub type PerServer = (OnDemand<Vec<u32>>, OnDemand<Vec<(String, u8)>>);
+
 /// Reads the chunks back from a cache whose body starts at `base`.
 #[derive(Clone)]
 pub struct Reader {
@@ -269,6 +278,19 @@ impl Reader {
         journal.sum = j.sum;
         journal.last_at = j.last_at;
         Some((state, journal))
+    }
+
+    /// Each server's history and the levels its installs replaced, to read one chunk at a time
+    /// when wanted (a server's view, a back-out). Every chunk's sum is checked now (read, not
+    /// decoded): a cache that does not read back is refused here, as when it is read whole.
+    pub fn per_server_when_wanted<P>(&self, head: &StateHead<P>) -> Option<PerServer> {
+        let Chunks { history, previous_levels, .. } = &head.chunks;
+        let sound = |spans: &[Span]| spans.iter().all(|s| self.bytes(s).is_some());
+        if !(sound(history) && sound(previous_levels)) {
+            return None;
+        }
+        let history = self.field(history.clone(), head.servers, extend)?;
+        Some((history, self.field(previous_levels.clone(), head.servers, extend)?))
     }
 
     /// The server indices in name order, and the sorted names as one block.

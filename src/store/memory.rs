@@ -26,6 +26,9 @@ struct Inner {
     cache: Option<Vec<u8>>,
     /// Parts kept beside the cache, by name.
     parts: std::collections::HashMap<&'static str, Vec<u8>>,
+    /// Under test: the cache read as a file store reads it (`as_a_file`).
+    #[cfg(test)]
+    cache_as_a_file: bool,
     presence: Vec<Presence>,
 }
 
@@ -40,7 +43,25 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Under test: the cache's bytes as they were when opened, read as a file store reads its open
+/// file (not held as one block in memory, for the parts read when wanted).
+#[cfg(test)]
+struct AFile(Vec<u8>);
+
+#[cfg(test)]
+impl super::CacheRead for AFile {
+    fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        self.0.read_at(at, len)
+    }
+}
+
 impl MemoryStore {
+    /// Under test: the cache read from now on as a file store reads its file.
+    #[cfg(test)]
+    pub fn cache_as_a_file(&self) {
+        lock(&self.inner).cache_as_a_file = true;
+    }
+
     pub fn new(catalog: Catalog, fleet: Fleet, plan: RolloutPlan, team: Option<Team>) -> MemoryStore {
         let inner = Inner { catalog, fleet, plan, team, ..Default::default() };
         MemoryStore { inner: Mutex::new(inner), writer: Mutex::new(()) }
@@ -204,6 +225,13 @@ impl Store for MemoryStore {
 
     fn save_cache(&self, bytes: &[u8]) {
         lock(&self.inner).cache = Some(bytes.to_vec());
+    }
+
+    #[cfg(test)]
+    fn cache_reader(&self) -> Option<std::sync::Arc<dyn super::CacheRead>> {
+        let inner = lock(&self.inner);
+        let bytes = inner.cache.clone()?;
+        Some(if inner.cache_as_a_file { std::sync::Arc::new(AFile(bytes)) } else { std::sync::Arc::new(bytes) })
     }
 
     fn cache_part(&self, part: &'static str) -> Option<Vec<u8>> {

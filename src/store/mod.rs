@@ -338,12 +338,20 @@ pub trait Locked {
 pub trait CacheRead: Send + Sync {
     /// `len` bytes at `at`; `None` when they are not all there.
     fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>>;
+    /// Whether it holds every byte in memory (then a part read later keeps them all).
+    fn in_memory(&self) -> bool {
+        false
+    }
 }
 
 impl CacheRead for Vec<u8> {
     fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
         let at = usize::try_from(at).ok()?;
         self.get(at..at.checked_add(len)?).map(std::borrow::Cow::Borrowed)
+    }
+
+    fn in_memory(&self) -> bool {
+        true
     }
 }
 
