@@ -18,7 +18,26 @@ fn item(server: usize, key: Key, at: Option<DateTime<Utc>>, text: String) -> Ope
 impl Ctx<'_> {
     /// The open items of phase `p`, opened (or opening) at `start`, with `resolved` met now.
     pub(super) fn phase(&self, p: usize, start: DateTime<Utc>, resolved: Option<Key>) -> Vec<OpenItem> {
-        let Some(rv) = self.view.rollout.as_ref() else { return Vec::new() };
+        // About one item a member at most: room for them at once (doubling into 100,000 held
+        // the old and the new vector together), and no room to spare kept after.
+        let members = self.view.rollout.as_ref().map_or(0, |rv| rv.members.get(p).map_or(0, Vec::len));
+        let mut items = Vec::with_capacity(members + self.ro.phases[p].signoffs.len());
+        self.phase_each(p, start, resolved, &mut |item| items.push(item));
+        items.shrink_to_fit();
+        items
+    }
+
+    /// When phase `p`'s open items are all met (`finish` of `phase`), without keeping them: a
+    /// later phase's 100,000 items were 11 MB held for the one date.
+    pub(super) fn phase_finish(&self, p: usize, start: DateTime<Utc>, resolved: Option<Key>) -> Option<DateTime<Utc>> {
+        let mut last = Some(start);
+        self.phase_each(p, start, resolved, &mut |item| last = later_of(last, item.at));
+        last
+    }
+
+    /// Each open item of phase `p`, in order, to `sink`.
+    fn phase_each(&self, p: usize, start: DateTime<Utc>, resolved: Option<Key>, sink: &mut dyn FnMut(OpenItem)) {
+        let Some(rv) = self.view.rollout.as_ref() else { return };
         let progress = &self.state.progress[self.r];
         let phase = &self.ro.phases[p];
         let (_, min) = window(self.ro, self.state, self.r, p);
@@ -36,8 +55,12 @@ impl Ctx<'_> {
             }
         }
         let (firsts, clear) = self.stagger(p, &members, start, halt, resolved);
-        // About one item a member: room for them at once, not doubled into at 100,000 members.
-        let mut items = Vec::with_capacity(members.len());
+        // When the items so far are met: sign-offs come with the last of them.
+        let mut last = Some(start);
+        let mut emit = |item: OpenItem| {
+            last = later_of(last, item.at);
+            sink(item);
+        };
         for &i in &members {
             let record = &progress.members[i];
             let name = &self.state.servers[i].name;
@@ -46,7 +69,7 @@ impl Ctx<'_> {
                 || state == Some(SoakState::AtTarget { verified: false });
             let k = i as u32;
             if unverified && !met(Key::Verify(k)) {
-                items.push(item(i, Key::Verify(k), working(i, start), format!("{name}: verify the install (winver)")));
+                emit(item(i, Key::Verify(k), working(i, start), format!("{name}: verify the install (winver)")));
             }
             if met(Key::Member(k)) {
                 continue;
@@ -83,18 +106,16 @@ impl Ctx<'_> {
                 }
                 _ => continue,
             };
-            items.push(item(i, Key::Member(k), at, text));
+            emit(item(i, Key::Member(k), at, text));
         }
         // Sign-offs come with the last checkout.
-        let last = super::finish(start, &items);
         for (k, group) in phase.signoffs.iter().enumerate() {
             if progress.signoffs[p].iter().any(|s| &s.group == group) || met(Key::SignOff(k as u32)) {
                 continue;
             }
             let text = format!("sign-off missing from {group}");
-            items.push(OpenItem { server: None, text, at: last, days: None, key: Key::SignOff(k as u32) });
+            sink(OpenItem { server: None, text, at: last, days: None, key: Key::SignOff(k as u32) });
         }
-        items
     }
 
     /// A staggered start's first ones (those installed, in install order, then the others in
@@ -153,4 +174,9 @@ impl Ctx<'_> {
         }
         (firsts, clear)
     }
+}
+
+/// `finish`'s fold, one item at a time: the later date, or none once an item has none.
+fn later_of(last: Option<DateTime<Utc>>, at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    last.zip(at).map(|(last, at)| last.max(at))
 }

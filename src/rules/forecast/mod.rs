@@ -177,7 +177,7 @@ impl Ctx<'_> {
                     PhasePlan { opened, open: opened, finish: finish(start, &items) }
                 }
                 _ => {
-                    let finish = open.and_then(|start| finish(start, &self.phase(p, start, None)));
+                    let finish = open.and_then(|start| self.phase_finish(p, start, None));
                     PhasePlan { opened: None, open, finish }
                 }
             };
