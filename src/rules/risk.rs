@@ -27,9 +27,9 @@ pub struct Ratings {
     pub without_sp: Rating,
     pub if_fails: Rating,
     pub source: RatingSource,
-    /// The per-server override's note, when `source` is `Server`.
+    /// The per-server override's note, when `source` is `Server` (boxed: a row each at 100,000).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
 }
 
 impl Ratings {
@@ -49,7 +49,7 @@ pub fn ratings(rollout: &Rollout, server: &Server) -> Ratings {
             without_sp: o.without_sp,
             if_fails: o.if_fails,
             source: RatingSource::Server,
-            note: Some(o.note.clone()),
+            note: Some(o.note.as_str().into()),
         };
     }
     match rollout.risk.iter().find(|r| r.role == server.role) {
