@@ -350,6 +350,10 @@ fn rollout_view(data: &Data, state: &State, r: usize, rows: &[ServerRow], now: D
     }
     view.halted = halted;
     view.gates = gates;
+    // Kept until the next change: without the spare room pushing left (at 100,000 members).
+    view.members.iter_mut().for_each(Vec::shrink_to_fit);
+    view.waiting.shrink_to_fit();
+    view.waiting_owners.shrink_to_fit();
     view
 }
 
