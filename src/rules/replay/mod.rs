@@ -145,7 +145,7 @@ impl State {
                         by: entry.by.as_str().into(),
                         result: *result,
                         note: note.as_str().into(),
-                        phase: index.unwrap_or(usize::MAX),
+                        phase: index.and_then(|p| u16::try_from(p).ok()).unwrap_or(u16::MAX),
                         seq: entry.seq,
                     });
                     if let Some(p) = index

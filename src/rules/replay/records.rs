@@ -17,9 +17,9 @@ pub struct CheckoutRecord {
     pub by: CompactString,
     pub result: CheckoutResult,
     pub note: CompactString,
-    /// The phase it was recorded in (index into the rollout's phases; `usize::MAX` if unknown):
-    /// a checkout counts toward that phase's gates only.
-    pub phase: usize,
+    /// The phase it was recorded in (index into the rollout's phases; `u16::MAX` if unknown):
+    /// a checkout counts toward that phase's gates only. (A `u16`: 8 bytes less a checkout.)
+    pub phase: u16,
     /// The event it rests on (its `seq`): what a gate it meets rests on.
     pub seq: u64,
 }
@@ -103,7 +103,7 @@ impl MemberRecord {
 
     /// Checkouts recorded in phase `phase` since the current install: what its gates count.
     pub fn checkouts_in(&self, phase: usize) -> impl Iterator<Item = &CheckoutRecord> {
-        self.checkouts_since_install().filter(move |c| c.phase == phase)
+        self.checkouts_since_install().filter(move |c| usize::from(c.phase) == phase)
     }
 }
 
