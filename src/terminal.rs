@@ -231,6 +231,8 @@ pub fn run(
         app.derive_ahead(Instant::now());
         // Every column of the fleet sorted ahead, so a sort key takes a ready order.
         app.sort_ahead();
+        // The Journal's events keyed for its filter, while it is shown.
+        app.filter_ahead();
         // Everything that arrived, in order; changes in the store are taken once after.
         let (mut data, mut people) = (false, false);
         // A filter's worker rings when its lines are ready; the wait only paces its progress.

@@ -117,3 +117,18 @@ impl App {
             .ok()
     }
 }
+
+impl App {
+    /// While the Journal is shown, derive its events' keys ahead on a worker (what its filter
+    /// scans: 8 bytes an event), unless they are ready or under way (the terminal loop calls
+    /// this when idle). True when a worker was started.
+    pub fn filter_ahead(&mut self) -> bool {
+        self.tab == Tab::Journal && self.panes.journal.keys_ahead(&self.live)
+    }
+
+    /// Wait (up to `limit`) for the Journal's keys' worker: false if still under way (for
+    /// tests and benches).
+    pub fn settle_filter_ahead(&self, limit: Duration) -> bool {
+        self.panes.journal.settle_keys(limit)
+    }
+}

@@ -11,6 +11,8 @@ use crate::model::{Data, Event, JournalIndex, LineRef};
 use crate::store::Store;
 use crate::views::Names;
 
+use super::keys::{Fields, Keys};
+
 /// A journal longer than this is scanned on the worker: past it a scan costs the input
 /// thread milliseconds (7-12 ms at a million events).
 pub const ON_WORKER: usize = 50_000;
@@ -46,10 +48,11 @@ struct Word {
 }
 
 impl Word {
-    fn hit(&self, l: &LineRef) -> u8 {
-        self.kinds[usize::from(l.kind.min(63))]
-            | self.ops.get(usize::from(l.by)).copied().unwrap_or(0)
-            | self.servers.get(l.server as usize).copied().unwrap_or(0)
+    #[inline]
+    fn hit(&self, f: Fields) -> u8 {
+        self.kinds[usize::from(f.kind.min(63))]
+            | self.ops.get(usize::from(f.by)).copied().unwrap_or(0)
+            | self.servers.get(f.server as usize).copied().unwrap_or(0)
     }
 }
 
@@ -72,21 +75,26 @@ impl Words {
         )
     }
 
-    /// Whether the event at `l` matches every word.
-    fn hit(&self, l: &LineRef) -> bool {
+    /// Whether the event with these fields matches every word.
+    #[inline]
+    fn hit(&self, f: Fields) -> bool {
         match self.0.as_slice() {
-            [one] => one.hit(l) != 0,
-            [a, b] => a.hit(l) & b.hit(l) != 0,
-            all => all.iter().all(|w| w.hit(l) != 0),
+            [one] => one.hit(f) != 0,
+            [a, b] => a.hit(f) & b.hit(f) != 0,
+            all => all.iter().all(|w| w.hit(f) != 0),
         }
     }
 
     /// Journal positions whose operator, kind or server matches every word, scanned in two
     /// halves on two threads: every event, or only those `among` (ascending positions). Each
     /// half writes its positions into its own part of one list, the second's then moved up
-    /// behind the first's: no list per half copied into another.
-    pub fn scan(&self, index: &JournalIndex, among: Option<&[u32]>) -> Vec<u32> {
+    /// behind the first's: no list per half copied into another. The events `keys` holds are
+    /// judged from them (8 bytes an event), the rest from the index.
+    pub fn scan(&self, index: &JournalIndex, keys: Option<&Keys>, among: Option<&[u32]>) -> Vec<u32> {
         let lines: &[LineRef] = &index.lines;
+        let none = Keys::default();
+        let keys = keys.unwrap_or(&none);
+        let hit = |p: usize| keys.fields(lines, p).is_some_and(|f| self.hit(f));
         let total = among.map_or(lines.len(), <[u32]>::len);
         let mut found = vec![0u32; total];
         // Every position is written and the count moves on only past a match: no branch.
@@ -94,15 +102,15 @@ impl Words {
             let mut n = 0;
             match among {
                 None => {
-                    for (k, l) in lines[from..from + out.len()].iter().enumerate() {
-                        out[n] = (from + k) as u32;
-                        n += usize::from(self.hit(l));
+                    for p in from..from + out.len() {
+                        out[n] = p as u32;
+                        n += usize::from(hit(p));
                     }
                 }
                 Some(among) => {
                     for &p in &among[from..from + out.len()] {
                         out[n] = p;
-                        n += lines.get(p as usize).map_or(0, |l| usize::from(self.hit(l)));
+                        n += usize::from(hit(p as usize));
                     }
                 }
             }
@@ -136,6 +144,8 @@ pub struct Job {
     pub words: Option<Words>,
     /// Only these events can match (a filter narrowing the list shown), else all.
     pub among: Option<Vec<u32>>,
+    /// The events' keys derived ahead, if ready (`keys`).
+    pub keys: Option<Arc<Keys>>,
     pub marks: Vec<String>,
     /// The trust at the journal's head, where signatures matter (else no event has a mark).
     pub signing: Option<Signing>,
@@ -214,7 +224,7 @@ impl Job {
     pub fn run(self, cancel: &AtomicBool, done: &AtomicUsize, total: &AtomicUsize) -> Option<Vec<u32>> {
         let index = &self.data.journal;
         let positions: Vec<u32> = match &self.words {
-            Some(words) => words.scan(index, self.among.as_deref()),
+            Some(words) => words.scan(index, self.keys.as_deref(), self.among.as_deref()),
             None => (0..index.len() as u32).collect(),
         };
         total.store(positions.len(), Ordering::Relaxed);
@@ -291,19 +301,28 @@ mod tests {
     #[test]
     fn the_tables_list_what_the_reference_lists_for_words_and_narrowing() {
         let (index, names) = journal(40_000);
+        // Keys derived ahead for every event, and for the first 30,000 (10,000 appended since).
+        let all = Keys::derive(&index, 0);
+        let (mut older, _) = journal(40_000);
+        older.lines.as_vec_mut().truncate(30_000);
+        let part = Keys::derive(&older, 0);
+        assert_eq!((all.len(), part.len()), (40_000, 30_000));
         let filters = ["l", "bos", "bos-mbx", "a", "al bos", "check", "checkout lax", "dave", "x", "nothing-at-all"];
         for filter in filters {
             let words: Vec<String> = filter.split_whitespace().map(str::to_string).collect();
-            let found = Words::new(&index, &names, &words).scan(&index, None);
-            assert_eq!(found, reference(&index, &names, &words, None), "{filter:?}: every event");
+            let expected = reference(&index, &names, &words, None);
             // Narrowing: only the events a shorter word listed.
             let first = vec![words[0][..1].to_string()];
-            let among = Words::new(&index, &names, &first).scan(&index, None);
-            let narrowed = Words::new(&index, &names, &words).scan(&index, Some(&among));
-            assert_eq!(narrowed, reference(&index, &names, &words, Some(&among)), "{filter:?}: narrowed");
-            assert_eq!(narrowed, found, "{filter:?}: narrowing lists what the whole scan lists");
+            let among = reference(&index, &names, &first, None);
+            let narrowed = reference(&index, &names, &words, Some(&among));
+            assert_eq!(narrowed, expected, "{filter:?}: narrowing lists what the whole scan lists");
+            for (keys, how) in [(None, "from the index"), (Some(&all), "keyed"), (Some(&part), "keyed, then appended")] {
+                let w = Words::new(&index, &names, &words);
+                assert_eq!(w.scan(&index, keys, None), expected, "{filter:?} {how}: every event");
+                assert_eq!(w.scan(&index, keys, Some(&among)), narrowed, "{filter:?} {how}: narrowed");
+            }
         }
-        let some = Words::new(&index, &names, &["bos".to_string()]).scan(&index, None);
+        let some = reference(&index, &names, &["bos".to_string()], None);
         assert!(some.len() > 1000 && some.len() < index.len(), "the test's words match some events, not all");
     }
 }
