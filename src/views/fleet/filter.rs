@@ -236,8 +236,8 @@ impl Words {
     }
 
     /// The worst compliance among `members`, from the compact flags (bits 3-6), not the rows.
-    pub(super) fn worst(&self, members: &[usize]) -> Compliance {
-        let bits = members.iter().fold(0, |m, &i| m | self.flags.get(i).copied().unwrap_or(0));
+    pub(super) fn worst(&self, members: &[u32]) -> Compliance {
+        let bits = members.iter().fold(0, |m, &i| m | self.flags.get(i as usize).copied().unwrap_or(0));
         [Compliance::Violation, Compliance::AtLimit, Compliance::Behind]
             .into_iter()
             .find(|&c| bits & 1 << (3 + c as u32) != 0)

@@ -16,7 +16,7 @@ pub const ON_WORKER: usize = 50_000;
 
 /// Each role's members, in order, that pass `filter`: every member written and the count moved
 /// on only past one that passes (no branch on the answer, no list grown and copied).
-fn passed_here(roles: &[Vec<usize>], filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<Vec<usize>> {
+fn passed_here(roles: &[Vec<u32>], filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<Vec<u32>> {
     roles
         .iter()
         .map(|order| {
@@ -24,7 +24,7 @@ fn passed_here(roles: &[Vec<usize>], filter: &Filter, rows: &[ServerRow], words:
             let mut n = 0;
             for &i in order {
                 out[n] = i;
-                n += usize::from(filter.passes(i, rows, words));
+                n += usize::from(filter.passes(i as usize, rows, words));
             }
             out.truncate(n);
             out
@@ -33,8 +33,8 @@ fn passed_here(roles: &[Vec<usize>], filter: &Filter, rows: &[ServerRow], words:
 }
 
 /// The same on two threads, the roles cut where half the servers have been seen.
-pub(super) fn passed(order: &[Vec<usize>], filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<Vec<usize>> {
-    let filter_roles = |roles: &[Vec<usize>]| passed_here(roles, filter, rows, words);
+pub(super) fn passed(order: &[Vec<u32>], filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<Vec<u32>> {
+    let filter_roles = |roles: &[Vec<u32>]| passed_here(roles, filter, rows, words);
     let total: usize = order.iter().map(Vec::len).sum();
     let mut seen = 0;
     let cut = order.iter().position(|o| {
@@ -53,7 +53,7 @@ pub(super) struct Matching {
     pub(super) text: String,
     pub(super) generation: u64,
     pub(super) order: Order,
-    result: Arc<Mutex<Option<Vec<Vec<usize>>>>>,
+    result: Arc<Mutex<Option<Vec<Vec<u32>>>>>,
 }
 
 /// What the worker matches with: shared, not copied.
@@ -91,7 +91,7 @@ impl Matching {
     }
 
     /// What the worker matched, once it is done (taken out).
-    pub(super) fn take(&self) -> Option<Vec<Vec<usize>>> {
+    pub(super) fn take(&self) -> Option<Vec<Vec<u32>>> {
         self.result.lock().ok()?.take()
     }
 }
