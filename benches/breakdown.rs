@@ -151,13 +151,13 @@ fn main() {
         }
         press(&mut app, &mut keys, "O (ready)", KeyCode::Char('O'));
         app.show(Tab::Journal);
-        // The events' keys derived ahead while the Journal is shown (the terminal loop starts
-        // this when idle), on the worker at the lowest priority.
+        press(&mut app, &mut keys, "j/", KeyCode::Char('/'));
+        // The events' keys derived ahead once the filter is open (the terminal loop starts
+        // this when idle), on a worker.
         let t = Instant::now();
         app.filter_ahead();
         app.settle_filter_ahead(std::time::Duration::from_secs(10));
         let keyed = t.elapsed();
-        press(&mut app, &mut keys, "j/", KeyCode::Char('/'));
         for (label, c) in [("l", 'l'), ("a", 'a'), ("b", 'b')] {
             press_filtered(&mut app, &mut keys, label, c);
         }
