@@ -135,6 +135,8 @@ impl Words {
             (first, second)
         };
         found.truncate(first + second);
+        // The pane keeps the list: the room the second half wrote in, and the rest, given back.
+        found.shrink_to_fit();
         found
     }
 }
