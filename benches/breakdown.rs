@@ -12,7 +12,8 @@
 //! - the first show of the Agenda and of the Plan (derived on the input thread);
 //! - keys on the input thread without drawing: the fleet's filter and sorts (sorting here, then
 //!   from the orders sorted ahead, and how long the worker took to sort them), the journal's
-//!   filter (its worker not waited for).
+//!   filter, each filter key with its lines (until the worker's doorbell and the take-in);
+//! - the filters' parts: names searched for a word, the journal's full scan for a word.
 
 use std::time::Instant;
 
@@ -112,13 +113,19 @@ fn main() {
             app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
             keys.push(format!("{label} {}", ms(t.elapsed())));
         };
-        // Each filter key, then until the worker's lines are taken in (what the second frame shows).
+        // Each filter key, then until the worker's lines are taken in (what the second frame
+        // shows): woken by the worker's doorbell as the terminal loop is, not spinning (a
+        // spinning thread takes a core from the worker's two halves).
+        let (rang, rung) = std::sync::mpsc::channel();
+        app.set_doorbell(sprout::views::Doorbell::new(move || {
+            let _ = rang.send(());
+        }));
         let press_filtered = |app: &mut App, keys: &mut Vec<String>, label: &str, c: char| {
             let t = Instant::now();
             app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
             let key = t.elapsed();
             while app.filter_pending() && !app.take_filtered() {
-                std::hint::spin_loop();
+                let _ = rung.recv_timeout(std::time::Duration::from_millis(20));
             }
             keys.push(format!("{label} {} (lines {})", ms(key), ms(t.elapsed())));
         };
@@ -145,16 +152,38 @@ fn main() {
         press(&mut app, &mut keys, "O (ready)", KeyCode::Char('O'));
         app.show(Tab::Journal);
         press(&mut app, &mut keys, "j/", KeyCode::Char('/'));
+        // The events' keys derived ahead once the filter is open (the terminal loop starts
+        // this when idle), on a worker.
+        let t = Instant::now();
+        app.filter_ahead();
+        app.settle_filter_ahead(std::time::Duration::from_secs(10));
+        let keyed = t.elapsed();
         for (label, c) in [("l", 'l'), ("a", 'a'), ("b", 'b')] {
             press_filtered(&mut app, &mut keys, label, c);
         }
         press(&mut app, &mut keys, "jenter", KeyCode::Enter);
         press(&mut app, &mut keys, "jesc", KeyCode::Esc);
         println!(
-            "round {round}: keys on the input thread: {} | every order sorted ahead on the worker {}",
+            "round {round}: keys on the input thread: {} | every order sorted ahead on the worker {} | the journal's keys derived ahead {}",
             keys.join(" | "),
-            ms(sorted_ahead)
+            ms(sorted_ahead),
+            ms(keyed)
         );
+        // The filters' parts on this thread (each in two halves on two threads): every server's
+        // name searched for a word, and the journal's full scan for one.
+        let snap = app.snapshot();
+        let mut parts = Vec::new();
+        for w in ["m", "mb", "l"] {
+            let t = Instant::now();
+            let hits = snap.names.hits(w);
+            parts.push(format!("names with {w:?} {} ({})", ms(t.elapsed()), hits.iter().filter(|&&h| h).count()));
+        }
+        for w in ["l", "la", "bob"] {
+            let t = Instant::now();
+            let found = sprout::views::journal::journal_filter(snap.live, snap.names, w).map_or(0, |f| f.len());
+            parts.push(format!("journal scan {w:?} {} ({found})", ms(t.elapsed())));
+        }
+        println!("round {round}: filter parts: {}", parts.join(" | "));
         // Not freed: as the dashboard, which exits without freeing its state.
         std::mem::forget(app);
     }

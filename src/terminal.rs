@@ -156,6 +156,49 @@ impl FrameLog {
     }
 }
 
+/// A minute tick taken in less than this after a key is drawn with the next key's frame, or
+/// once this has passed since the key: one frame, not a second one a few milliseconds behind
+/// the key's (which the operator's terminal must also write). The clock moves once a minute;
+/// a tenth of a second later is not seen.
+const HOLD: Duration = Duration::from_millis(100);
+
+/// The last key taken in, and whether a minute tick taken in since the last frame is not
+/// drawn yet (`HOLD`).
+#[derive(Debug, Default)]
+struct Held {
+    last_key: Option<Instant>,
+    tick: bool,
+}
+
+impl Held {
+    fn key(&mut self, at: Instant) {
+        self.last_key = Some(at);
+    }
+
+    /// A tick was taken in at `at`: true to draw it now (no key within `HOLD`), else it is
+    /// held for the next frame.
+    fn ticked(&mut self, at: Instant) -> bool {
+        self.tick = self.last_key.is_some_and(|k| at.duration_since(k) < HOLD);
+        !self.tick
+    }
+
+    /// A frame was drawn: it shows any tick held.
+    fn drawn(&mut self) {
+        self.tick = false;
+    }
+
+    /// A held tick is to be drawn now: no key came within `HOLD`.
+    fn due(&self, at: Instant) -> bool {
+        self.tick && self.last_key.is_none_or(|k| at.duration_since(k) >= HOLD)
+    }
+
+    /// How long the loop may wait before a held tick is due.
+    fn wait(&self, at: Instant) -> Option<Duration> {
+        let key = self.last_key.filter(|_| self.tick)?;
+        Some(HOLD.saturating_sub(at.duration_since(key)))
+    }
+}
+
 /// Draw, then wait for a key, a resize, a change in the store or the next minute. No busy
 /// loop: the wait is on a channel with a timeout, and nothing is drawn unless something changed.
 pub fn run(
@@ -186,6 +229,8 @@ pub fn run(
         let _ = ticked.send(Wake::Clock);
     });
     let mut dirty = true;
+    // A minute tick taken in while keys are coming is drawn with the next key's frame.
+    let mut held = Held::default();
     let mut watched = Instant::now();
     let mut people_read = Instant::now();
     // How often a filter's progress is drawn while its worker judges marks.
@@ -220,6 +265,7 @@ pub fn run(
             })?;
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
             frames.drawn(app.filter_pending());
+            held.drawn();
             if !front_kept {
                 // The front for the next launch, after this first frame (a few milliseconds).
                 front_kept = true;
@@ -231,11 +277,14 @@ pub fn run(
         app.derive_ahead(Instant::now());
         // Every column of the fleet sorted ahead, so a sort key takes a ready order.
         app.sort_ahead();
+        // The Journal's events keyed for its filter, while it is shown.
+        app.filter_ahead();
         // Everything that arrived, in order; changes in the store are taken once after.
         let (mut data, mut people) = (false, false);
         // A filter's worker rings when its lines are ready; the wait only paces its progress.
         let wait = WATCH.saturating_sub(watched.elapsed());
         let wait = app.filter_wait().map_or(wait, |w| wait.min(w));
+        let wait = held.wait(Instant::now()).map_or(wait, |w| wait.min(w));
         let mut next = rx.recv_timeout(wait);
         while let Ok(wake) = next {
             match wake {
@@ -252,6 +301,7 @@ pub fn run(
                         Event::Key(_) => {
                             app.handle_event(&ev);
                             frames.keys += 1;
+                            held.key(Instant::now());
                             dirty = true;
                         }
                         Event::Mouse(m) if settings.mouse => {
@@ -274,15 +324,17 @@ pub fn run(
                 Wake::Changed(sprout::store::Changed::Data) => data = true,
                 Wake::Changed(sprout::store::Changed::Presence) => people = true,
                 Wake::Clock => {
+                    // Taken in at once; drawn at once unless keys are coming (`HOLD`).
                     let taken = clock.poll(app);
                     frames.ticks += u64::from(taken);
-                    dirty |= taken;
+                    dirty |= taken && held.ticked(Instant::now());
                 }
                 Wake::Filtered => {}
                 Wake::Gone => return Ok(()),
             }
             next = rx.try_recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Timeout);
         }
+        dirty |= held.due(Instant::now());
         if app.filter_pending() {
             // The list when the worker is done; meanwhile how far it got, a few times a second.
             if app.take_filtered() || judged.elapsed() >= PROGRESS {
@@ -325,5 +377,30 @@ pub fn run(
                 clock.start(app, now);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tick_while_keys_come_is_drawn_with_the_next_keys_frame_or_after_hold() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut held = Held::default();
+        assert!(held.ticked(ms(0)), "no key yet: the tick is drawn at once");
+        held.drawn();
+        held.key(ms(1000));
+        assert!(!held.ticked(ms(1010)), "10 ms after a key: held");
+        assert!(!held.due(ms(1050)), "still within HOLD");
+        assert_eq!(held.wait(ms(1050)), Some(Duration::from_millis(50)), "the loop wakes when it is due");
+        held.key(ms(1060));
+        held.drawn();
+        assert!(!held.due(ms(1500)), "the key's frame showed it: nothing left to draw");
+        assert_eq!(held.wait(ms(1500)), None);
+        assert!(!held.ticked(ms(1100)), "40 ms after the last key: held");
+        assert!(held.due(ms(1160)), "no key for HOLD: drawn on its own");
+        assert!(held.ticked(ms(2000)), "a tick long after the last key is drawn at once");
     }
 }

@@ -119,3 +119,22 @@ impl App {
             .ok()
     }
 }
+
+impl App {
+    /// Once the Journal's filter is open (or set), derive its events' keys ahead on a worker
+    /// (what its filter scans: 8 bytes an event), unless they are ready or under way (the
+    /// terminal loop calls this when idle). Not merely when the Journal is shown: the keys
+    /// read every event's index line, which a Journal never filtered leaves unread. True
+    /// when a worker was started.
+    pub fn filter_ahead(&mut self) -> bool {
+        let filtering =
+            matches!(self.overlay, Some(super::Overlay::Filter(_))) || !self.panes.journal.filter.is_empty();
+        self.tab == Tab::Journal && filtering && self.panes.journal.keys_ahead(&self.live)
+    }
+
+    /// Wait (up to `limit`) for the Journal's keys' worker: false if still under way (for
+    /// tests and benches).
+    pub fn settle_filter_ahead(&self, limit: Duration) -> bool {
+        self.panes.journal.settle_keys(limit)
+    }
+}

@@ -236,8 +236,8 @@ impl Words {
     }
 
     /// The worst compliance among `members`, from the compact flags (bits 3-6), not the rows.
-    pub(super) fn worst(&self, members: &[usize]) -> Compliance {
-        let bits = members.iter().fold(0, |m, &i| m | self.flags.get(i).copied().unwrap_or(0));
+    pub(super) fn worst(&self, members: &[u32]) -> Compliance {
+        let bits = members.iter().fold(0, |m, &i| m | self.flags.get(i as usize).copied().unwrap_or(0));
         [Compliance::Violation, Compliance::AtLimit, Compliance::Behind]
             .into_iter()
             .find(|&c| bits & 1 << (3 + c as u32) != 0)
@@ -344,14 +344,15 @@ impl WordHits {
         m
     }
 
+    /// Every part looked up and or-ed without a branch between them: which part matches is a
+    /// coin toss to the CPU, and a mispredicted branch costs more than the lookups.
     fn matches(&self, i: usize, rows: &[ServerRow], words: &Words, mask: u32) -> bool {
         let at = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
-        words.flags.get(i).is_some_and(|f| f & mask != 0)
-            || at(&self.name, i)
-            || words.role.get(i).is_some_and(|&r| at(&self.role, usize::from(r)))
-            || words.site.get(i).is_some_and(|&s| at(&self.site, s as usize))
-            || (self.remote && at(&words.remote, i))
-            || (self.phase.len() > FLAG_PHASES && rows[i].phase.is_some_and(|p| p >= FLAG_PHASES && at(&self.phase, p)))
+        let flags = words.flags.get(i).is_some_and(|f| f & mask != 0);
+        let role = words.role.get(i).is_some_and(|&r| at(&self.role, usize::from(r)));
+        let site = words.site.get(i).is_some_and(|&s| at(&self.site, s as usize));
+        let hit = flags | at(&self.name, i) | role | site | (self.remote & at(&words.remote, i));
+        hit || (self.phase.len() > FLAG_PHASES && rows[i].phase.is_some_and(|p| p >= FLAG_PHASES && at(&self.phase, p)))
     }
 }
 

@@ -144,7 +144,7 @@ impl FleetTable {
         }
         let input = orders::Input {
             roles: data.fleet.roles.len(),
-            by_name: state.by_name().collect(),
+            by_name: state.by_name().map(|i| i as u32).collect(),
             rows: Arc::clone(&view.rows),
             words: Arc::clone(&self.words),
         };
@@ -167,14 +167,14 @@ impl FleetTable {
     }
 
     /// The lines from each role's members that passed (`None`: no filter, every member).
-    fn lay_out(&mut self, data: &Data, passed: Option<Vec<Vec<usize>>>) {
+    fn lay_out(&mut self, data: &Data, passed: Option<Vec<Vec<u32>>>) {
         let keep = self.selected_server();
         // The last lines' memory is reused: no fresh pages per keystroke.
         let mut lines = std::mem::take(&mut self.lines);
         lines.clear();
         self.matched = 0;
         for g in 0..self.order.len() {
-            let members: &[usize] = match &passed {
+            let members: &[u32] = match &passed {
                 None => self.order.get(g).map_or(&[], Vec::as_slice),
                 Some(passed) => passed.get(g).map_or(&[], Vec::as_slice),
             };
@@ -186,7 +186,7 @@ impl FleetTable {
             let folded = data.fleet.roles.get(g).is_some_and(|role| self.folded.contains(&role.id));
             lines.push(Line::Group { role: g, count: members.len(), worst, folded });
             if !folded {
-                lines.extend(members.iter().map(|&i| Line::Server(i)));
+                lines.extend(members.iter().map(|&i| Line::Server(i as usize)));
             }
         }
         self.lines = lines;

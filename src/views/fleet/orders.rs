@@ -12,8 +12,10 @@ use super::Column;
 use super::filter::Words;
 use crate::rules::SoakState;
 
-/// Each role's servers in sort order (a last group for servers of a role fleet.ron lacks).
-pub(super) type Order = Arc<Vec<Vec<usize>>>;
+/// Each role's servers in sort order (a last group for servers of a role fleet.ron lacks), as
+/// `u32` server indices: every column's order is kept both ways, 20 of them, 8 MB at 100,000
+/// servers rather than 16.
+pub(super) type Order = Arc<Vec<Vec<u32>>>;
 
 /// A number no other derivation of any fleet table has had (a clone of a dashboard included),
 /// so an order sorted from other rows can never pass for this one's.
@@ -81,7 +83,7 @@ impl Orders {
 /// part of the replayed state, which a write would otherwise have to copy whole.
 pub(super) struct Input {
     pub(super) roles: usize,
-    pub(super) by_name: Vec<usize>,
+    pub(super) by_name: Vec<u32>,
     pub(super) rows: Arc<Vec<ServerRow>>,
     pub(super) words: Arc<Words>,
 }
@@ -102,7 +104,7 @@ impl SortJob {
             .iter()
             .flat_map(|&c| [false, true].map(|d| (c, d)))
             .map(|(column, descending)| {
-                Arc::new(order_by(column, descending, *roles, by_name.iter().copied(), rows, words))
+                Arc::new(order_by(column, descending, *roles, by_name.iter().map(|&i| i as usize), rows, words))
             })
             .collect();
         // The shared state is let go before the orders are offered: a change after this copies
@@ -136,14 +138,14 @@ pub(super) fn order_by(
     by_name: impl Iterator<Item = usize>,
     rows: &[ServerRow],
     words: &Words,
-) -> Vec<Vec<usize>> {
+) -> Vec<Vec<u32>> {
     // One group per role (`roles` in fleet.ron), and a last one for servers whose role
     // fleet.ron does not know: nothing disappears silently.
     let invalid = roles;
     let mut order = vec![Vec::new(); invalid + 1];
     for i in by_name {
         let g = words.role(i).filter(|&g| g < invalid).unwrap_or(invalid);
-        order[g].push(i);
+        order[g].push(i as u32);
     }
     // Every other column sorts one number per server, its place in name order breaking
     // ties: the order a stable sort by the column would give, without comparing rows.
@@ -155,6 +157,7 @@ pub(super) fn order_by(
             (column, descending) => {
                 keyed.clear();
                 keyed.extend(members.iter().enumerate().map(|(place, &i)| {
+                    let i = i as usize;
                     let key = sort_key(column, &rows[i], words, i);
                     (if descending { !key } else { key }, place as u32)
                 }));

@@ -45,15 +45,16 @@ fn every_column_sorts_as_a_stable_sort_by_its_values_in_both_directions() {
             table.descending = descending;
             table.sort(data, state, &view);
             for (g, members) in table.order.iter().enumerate() {
-                let mut expected: Vec<usize> = state
+                let mut expected: Vec<u32> = state
                     .by_name()
                     .filter(|&i| table.words.role(i).unwrap_or(usize::MAX).min(data.fleet.roles.len()) == g)
+                    .map(|i| i as u32)
                     .collect();
                 if column == Column::Server && descending {
                     expected.reverse();
                 } else {
                     expected.sort_by(|&a, &b| {
-                        let o = compare(column, &view.rows[a], &view.rows[b], state);
+                        let o = compare(column, &view.rows[a as usize], &view.rows[b as usize], state);
                         if descending { o.reverse() } else { o }
                     });
                 }

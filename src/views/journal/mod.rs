@@ -1,6 +1,7 @@
 //! The journal view: every event, newest first, filterable; events new since the last look marked.
 
 mod judging;
+mod keys;
 
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ pub struct JournalPane {
     pub on_worker: usize,
     /// Rung by the filter's worker when its lines are ready.
     pub doorbell: crate::views::Doorbell,
+    /// Each event's kind, operator and server, derived ahead while the Journal is shown.
+    keys: keys::Ahead,
 }
 
 impl Default for JournalPane {
@@ -47,6 +50,7 @@ impl Default for JournalPane {
             judging: None,
             on_worker: ON_WORKER,
             doorbell: Default::default(),
+            keys: Default::default(),
         }
     }
 }
@@ -77,9 +81,10 @@ impl JournalPane {
         let among = self.narrowed(&marks, &words, basis);
         let scanned = among.as_ref().map_or(index.len(), Vec::len);
         let matched_for = (marks.is_empty() && !words.is_empty()).then(|| (words.clone(), basis));
+        let keys = self.keys.ready(index, snap.live.epoch);
         if marks.is_empty() && (words.is_empty() || scanned <= self.on_worker) {
-            self.matches =
-                (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index, among.as_deref()));
+            self.matches = (!words.is_empty())
+                .then(|| Words::new(index, snap.names, &words).scan(index, keys.as_deref(), among.as_deref()));
             self.matched_for = matched_for;
             self.scroll.clamp(self.len(snap.live));
             return;
@@ -89,6 +94,7 @@ impl JournalPane {
             store: Arc::clone(&snap.live.store),
             words: (!words.is_empty()).then(|| Words::new(index, snap.names, &words)),
             among,
+            keys,
             marks,
             signing: snap.signing(),
         };
@@ -116,6 +122,18 @@ impl JournalPane {
             && before.iter().all(|b| words.iter().any(|w| w.contains(b.as_str())));
         let matches = self.matches.as_ref().filter(|_| narrows)?;
         Some(matches.iter().copied().chain(*len as u32..basis.1 as u32).collect())
+    }
+
+    /// Derive each event's keys ahead on a worker, for a journal long enough that its filter is
+    /// scanned on the worker, unless they are ready or under way (the terminal loop calls this
+    /// while the Journal is shown). True when a worker was started.
+    pub fn keys_ahead(&self, live: &Loaded) -> bool {
+        live.data.journal.len() > self.on_worker && self.keys.start(&live.data, live.epoch)
+    }
+
+    /// Wait (up to `limit`) for the keys' worker: for tests.
+    pub fn settle_keys(&self, limit: std::time::Duration) -> bool {
+        self.keys.settle(limit)
     }
 
     /// Stop a filter under way; what it found is never taken.
@@ -155,7 +173,7 @@ impl JournalPane {
 pub fn matches_now(snap: &Snapshot, filter: &str) -> Option<Vec<u32>> {
     let (marks, words) = judging::split(filter);
     let index = &snap.live.data.journal;
-    let matched = (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index, None));
+    let matched = (!words.is_empty()).then(|| Words::new(index, snap.names, &words).scan(index, None, None));
     if marks.is_empty() {
         return matched;
     }
@@ -336,5 +354,5 @@ fn draw(pane: &JournalPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, a
 pub fn journal_filter(live: &Loaded, names: &Names, filter: &str) -> Option<Vec<u32>> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
     let index = &live.data.journal;
-    (!words.is_empty()).then(|| Words::new(index, names, &words).scan(index, None))
+    (!words.is_empty()).then(|| Words::new(index, names, &words).scan(index, None, None))
 }
