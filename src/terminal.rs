@@ -15,6 +15,9 @@ use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdat
 use sprout::app::App;
 use sprout::ui;
 
+mod held;
+use held::Held;
+
 /// A click or the wheel, opted into with `--mouse`: the wheel moves like the arrow keys, a
 /// click on a tab shows it, a click on a row selects it. True if anything changed.
 fn mouse(app: &mut App, m: event::MouseEvent, width: u16, height: u16) -> bool {
@@ -153,49 +156,6 @@ impl FrameLog {
             // A bench aid: a failed write shows there as a frame it cannot explain.
             let _ = writeln!(f, "{} {} {} {}", self.keys, self.ticks, self.writes, u8::from(pending));
         }
-    }
-}
-
-/// A minute tick taken in less than this after a key is drawn with the next key's frame, or
-/// once this has passed since the key: one frame, not a second one a few milliseconds behind
-/// the key's (which the operator's terminal must also write). The clock moves once a minute;
-/// a tenth of a second later is not seen.
-const HOLD: Duration = Duration::from_millis(100);
-
-/// The last key taken in, and whether a minute tick taken in since the last frame is not
-/// drawn yet (`HOLD`).
-#[derive(Debug, Default)]
-struct Held {
-    last_key: Option<Instant>,
-    tick: bool,
-}
-
-impl Held {
-    fn key(&mut self, at: Instant) {
-        self.last_key = Some(at);
-    }
-
-    /// A tick was taken in at `at`: true to draw it now (no key within `HOLD`), else it is
-    /// held for the next frame.
-    fn ticked(&mut self, at: Instant) -> bool {
-        self.tick = self.last_key.is_some_and(|k| at.duration_since(k) < HOLD);
-        !self.tick
-    }
-
-    /// A frame was drawn: it shows any tick held.
-    fn drawn(&mut self) {
-        self.tick = false;
-    }
-
-    /// A held tick is to be drawn now: no key came within `HOLD`.
-    fn due(&self, at: Instant) -> bool {
-        self.tick && self.last_key.is_none_or(|k| at.duration_since(k) >= HOLD)
-    }
-
-    /// How long the loop may wait before a held tick is due.
-    fn wait(&self, at: Instant) -> Option<Duration> {
-        let key = self.last_key.filter(|_| self.tick)?;
-        Some(HOLD.saturating_sub(at.duration_since(key)))
     }
 }
 
@@ -377,30 +337,5 @@ pub fn run(
                 clock.start(app, now);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_tick_while_keys_come_is_drawn_with_the_next_keys_frame_or_after_hold() {
-        let t0 = Instant::now();
-        let ms = |n| t0 + Duration::from_millis(n);
-        let mut held = Held::default();
-        assert!(held.ticked(ms(0)), "no key yet: the tick is drawn at once");
-        held.drawn();
-        held.key(ms(1000));
-        assert!(!held.ticked(ms(1010)), "10 ms after a key: held");
-        assert!(!held.due(ms(1050)), "still within HOLD");
-        assert_eq!(held.wait(ms(1050)), Some(Duration::from_millis(50)), "the loop wakes when it is due");
-        held.key(ms(1060));
-        held.drawn();
-        assert!(!held.due(ms(1500)), "the key's frame showed it: nothing left to draw");
-        assert_eq!(held.wait(ms(1500)), None);
-        assert!(!held.ticked(ms(1100)), "40 ms after the last key: held");
-        assert!(held.due(ms(1160)), "no key for HOLD: drawn on its own");
-        assert!(held.ticked(ms(2000)), "a tick long after the last key is drawn at once");
     }
 }
