@@ -6,7 +6,7 @@ use crate::model::{Data, Rollout};
 
 use super::phase::{SoakState, Target};
 use super::replay::{Progress, State};
-use super::view::ServerRow;
+use super::view::Soaks;
 
 /// What the lines of `members` need besides their rows.
 pub(super) struct Facts<'a> {
@@ -54,7 +54,7 @@ pub(super) fn holds(
 }
 
 /// Overdue, due and to-do (prerequisites, backups, installs) lines for `members`.
-pub(super) fn members(f: &Facts, state: &State, members: &[usize], rows: &[ServerRow]) -> [Vec<(u32, String)>; 3] {
+pub(super) fn members(f: &Facts, state: &State, members: &[usize], soaks: Soaks) -> [Vec<(u32, String)>; 3] {
     let mut overdue = Vec::new();
     let mut due = Vec::new();
     let mut todo = Vec::new();
@@ -70,7 +70,7 @@ pub(super) fn members(f: &Facts, state: &State, members: &[usize], rows: &[Serve
         if record.installed_at.is_some() && record.verified.is_none() && record.excluded.is_none() {
             owned(&mut due, "verify the install (winver)".to_string());
         }
-        match rows[i].soak {
+        match soaks.of(i) {
             Some(SoakState::Overdue { day, max }) => {
                 owned(&mut overdue, format!("checkout OVERDUE (day {day}, max {max})"))
             }

@@ -25,6 +25,7 @@ impl Names {
     pub fn build(state: &State) -> Names {
         let mut n = Names { longest: 8, ..Default::default() };
         n.starts.reserve(state.servers.len());
+        n.names.reserve(state.servers.iter().map(|s| s.name.len() + 1).sum());
         for s in &state.servers {
             n.starts.push(n.names.len() as u32);
             if s.name.is_ascii() {

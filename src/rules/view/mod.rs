@@ -70,6 +70,30 @@ fn from_one_based<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize
     }
 }
 
+/// Each row's soak as the rollout's view reads it: the rows', or the minute tick's where it
+/// changed one (`ticked_rows`), without a copy of every row (17 MB at 100,000 servers, held
+/// beside the rows each minute).
+#[derive(Clone, Copy)]
+pub(crate) struct Soaks<'a> {
+    rows: &'a [ServerRow],
+    /// The soaks changed, by server index, ascending.
+    changed: &'a [(usize, Option<SoakState>)],
+}
+
+impl<'a> Soaks<'a> {
+    pub(crate) fn of_rows(rows: &'a [ServerRow]) -> Soaks<'a> {
+        Soaks { rows, changed: &[] }
+    }
+
+    /// Server `i`'s soak.
+    pub(crate) fn of(&self, i: usize) -> Option<SoakState> {
+        match self.changed.binary_search_by_key(&i, |(k, _)| *k) {
+            Ok(k) => self.changed[k].1,
+            Err(_) => self.rows.get(i).and_then(|r| r.soak),
+        }
+    }
+}
+
 impl ServerRow {
     pub fn tier(&self) -> Option<Rating> {
         self.ratings.as_ref().map(Ratings::tier)
@@ -159,7 +183,7 @@ impl RolloutView {
                     self.gates[g].unmet.insert(k, line);
                 }
             }
-            for (kind, lines) in waiting::members(&facts, state, &[i], rows).into_iter().enumerate() {
+            for (kind, lines) in waiting::members(&facts, state, &[i], Soaks::of_rows(rows)).into_iter().enumerate() {
                 for (_, line) in lines {
                     let key = (kind as u8, owner);
                     let k = self.waiting_owners.partition_point(|&o| o < key);
@@ -204,7 +228,8 @@ impl FleetView {
             rows.extend(part);
         }
         let mut view = FleetView { rows: std::sync::Arc::new(rows), rollout: None };
-        view.rollout = selected.map(|r| std::sync::Arc::new(rollout_view(data, state, r, &view.rows, now)));
+        view.rollout =
+            selected.map(|r| std::sync::Arc::new(rollout_view(data, state, r, Soaks::of_rows(&view.rows), now)));
         view
     }
 
@@ -232,7 +257,7 @@ impl FleetView {
             && !v.update(data, state, servers, &self.rows, now)
         {
             let r = v.rollout;
-            self.rollout = Some(std::sync::Arc::new(rollout_view(data, state, r, &self.rows, now)));
+            self.rollout = Some(std::sync::Arc::new(rollout_view(data, state, r, Soaks::of_rows(&self.rows), now)));
         }
     }
 }

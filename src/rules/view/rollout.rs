@@ -9,19 +9,13 @@ use super::super::gates;
 use super::super::phase::{SoakState, Target, Window};
 use super::super::replay::State;
 use super::super::waiting;
-use super::{RolloutView, ServerRow};
+use super::{RolloutView, Soaks};
 
 /// Phases' members, the current phase's gates, and who it waits on.
-pub(super) fn rollout_view(
-    data: &Data,
-    state: &State,
-    r: usize,
-    rows: &[ServerRow],
-    now: DateTime<Utc>,
-) -> RolloutView {
+pub(super) fn rollout_view(data: &Data, state: &State, r: usize, soaks: Soaks, now: DateTime<Utc>) -> RolloutView {
     let ro = &data.plan.rollouts[r];
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); ro.phases.len()];
-    for row in rows {
+    for row in soaks.rows {
         if let Some(p) = row.phase {
             members[p].push(row.index);
         }
@@ -43,7 +37,7 @@ pub(super) fn rollout_view(
     let window = Window::of(ro, p, progress.extra_days[p]);
     let target = Target { catalog: &data.catalog, rollout: ro };
     let owned = gates::evaluate_owned(&target, progress, state, window, members, now);
-    let lab = ro.phases[p].is_lab().then(|| lab_roles(data, state, r, &view.members, rows, p));
+    let lab = ro.phases[p].is_lab().then(|| lab_roles(data, state, r, &view.members, soaks, p));
     let mut gates = gates::evaluate(&data.catalog, ro, progress, state, p, &[], lab.as_deref(), now);
     view.gate_owners = vec![Vec::new(); gates.len()];
     for ((lines, d), (owners, status)) in
@@ -58,7 +52,7 @@ pub(super) fn rollout_view(
     let holds = waiting::holds(data, state, r, p, members, now);
     let facts = waiting::Facts { target, target_name: &target_name, progress, halted: halted.is_some(), holds };
     let mut lines = Vec::new();
-    for part in crate::parallel::halves(members, |_, part| waiting::members(&facts, state, part, rows)) {
+    for part in crate::parallel::halves(members, |_, part| waiting::members(&facts, state, part, soaks)) {
         for (kind, block) in part.into_iter().enumerate() {
             lines.push((kind, block));
         }
@@ -96,7 +90,7 @@ fn lab_roles(
     state: &State,
     r: usize,
     members: &[Vec<usize>],
-    rows: &[ServerRow],
+    soaks: Soaks,
     lab: usize,
 ) -> Vec<gates::LabRole> {
     let progress = &state.progress[r];
@@ -112,7 +106,7 @@ fn lab_roles(
         let Some(k) = data.fleet.roles.iter().position(|x| x.id == state.servers[i].role) else { continue };
         let Some(line) = roles.iter_mut().find(|l| l.role == data.fleet.roles[k].name) else { continue };
         line.lab_members += 1;
-        let passed = matches!(rows[i].soak, Some(SoakState::Ready { .. } | SoakState::AtTarget { verified: true }));
+        let passed = matches!(soaks.of(i), Some(SoakState::Ready { .. } | SoakState::AtTarget { verified: true }));
         line.passed += usize::from(passed);
     }
     roles

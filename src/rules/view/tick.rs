@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{FleetView, RolloutView, ServerRow, rollout_view};
+use super::{FleetView, RolloutView, ServerRow, Soaks, rollout_view};
 use crate::model::Data;
 use crate::rules::phase::{SoakState, Start, Window, soak_state};
 use crate::rules::replay::State;
@@ -71,16 +71,8 @@ impl FleetView {
                 soaks.push((i, soak));
             }
         }
-        // The gates read the rows' soaks: at the new time, in a copy when any changed.
-        let rollout = if soaks.is_empty() {
-            rollout_view(data, state, r, rows, now)
-        } else {
-            let mut rows = rows.to_vec();
-            for &(i, soak) in &soaks {
-                rows[i].soak = soak;
-            }
-            rollout_view(data, state, r, &rows, now)
-        };
+        // The gates read the rows' soaks at the new time: those changed over the rest.
+        let rollout = rollout_view(data, state, r, Soaks { rows, changed: &soaks }, now);
         Some(Ticked { soaks, rollout: Some(std::sync::Arc::new(rollout)) })
     }
 

@@ -172,6 +172,10 @@ impl FleetTable {
         // The last lines' memory is reused: no fresh pages per keystroke.
         let mut lines = std::mem::take(&mut self.lines);
         lines.clear();
+        // Room for every line at once (a group's line and its members): pushed into, 100,000
+        // lines were held twice over while the vector doubled.
+        let members: usize = passed.as_ref().unwrap_or(&self.order).iter().map(Vec::len).sum();
+        lines.reserve(members + self.order.len());
         self.matched = 0;
         for g in 0..self.order.len() {
             let members: &[u32] = match &passed {
