@@ -153,10 +153,43 @@ fn a_view_hidden_during_a_change_is_derived_when_it_is_shown() {
     };
     common::record_as(&s, "jsmith", NOW, checkout).expect("recorded");
     assert!(a.watch());
-    assert_eq!(a.panes.agenda.items.len(), before, "hidden: not derived yet");
+    assert!(a.panes.agenda.items.is_empty(), "hidden: let go, and not derived again until shown");
     a.update(Action::Tab(Tab::Agenda));
     assert!(a.panes.agenda.items.len() < before, "shown: the overdue item is gone");
     assert!(!a.panes.agenda.items.iter().any(|i| i.what.starts_with("BOS-IMS01: checkout OVERDUE")));
+}
+
+#[test]
+fn the_agenda_item_under_the_cursor_stays_under_it_after_a_change_while_hidden() {
+    let s = Sample::new();
+    let mut a = app(&s, "mfinger");
+    a.update(Action::Tab(Tab::Agenda));
+    let under = |a: &App| match a.panes.agenda.rows.get(a.panes.agenda.scroll.cursor) {
+        Some(sprout::views::agenda::Row::Item(k)) => a.panes.agenda.items.get(*k).cloned(),
+        _ => None,
+    };
+    // The cursor onto an item below the overdue one the change takes away: its line moves.
+    let items = &a.panes.agenda.items;
+    let overdue = items.iter().position(|i| i.what.starts_with("BOS-IMS01: checkout OVERDUE")).expect("overdue");
+    let below = (overdue + 1..items.len())
+        .find(|&k| items[k].section != sprout::rules::agenda::Section::Decisions && items[k].server.is_some())
+        .expect("an item below it");
+    let row = a.panes.agenda.rows.iter().position(|r| *r == sprout::views::agenda::Row::Item(below)).expect("row");
+    a.panes.agenda.scroll.cursor = row;
+    let before = under(&a).expect("the cursor on an item");
+    a.update(Action::Tab(Tab::Fleet));
+    let checkout = sprout::model::Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        phase: "Local low impact".into(),
+        result: sprout::model::CheckoutResult::Pass,
+        note: "queues normal".into(),
+    };
+    common::record_as(&s, "jsmith", NOW, checkout).expect("recorded");
+    assert!(a.watch());
+    a.update(Action::Tab(Tab::Agenda));
+    assert_eq!(under(&a), Some(before), "the same item under the cursor");
+    assert_ne!(a.panes.agenda.scroll.cursor, row, "on another line than before");
 }
 
 #[test]

@@ -68,6 +68,10 @@ impl App {
             }
         }
         self.ahead.started = Some(basis);
+        // What was derived for an older state goes before the worker derives the new.
+        if let Ok(mut d) = self.ahead.derived.lock() {
+            *d = Derived::default();
+        }
         let (data, state, view, now) =
             (Arc::clone(&self.live.data), Arc::clone(&self.live.state), self.view.clone(), self.now);
         let derived = Arc::clone(&self.ahead.derived);

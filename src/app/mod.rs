@@ -254,6 +254,13 @@ impl App {
                 self.with_pane(tab, |pane, snap| pane.derive(snap, servers));
             } else {
                 self.stale.insert(tab);
+                // Derived again (or taken from the worker) before it is shown: not held beside
+                // what the worker derives meanwhile.
+                match tab {
+                    Tab::Agenda => self.panes.agenda.forget(),
+                    Tab::Plan => self.panes.plan.forecast = None,
+                    _ => {}
+                }
             }
         }
     }

@@ -29,6 +29,8 @@ pub struct AgendaPane {
     /// The lines as drawn, headings among the items (derived).
     pub rows: Vec<Row>,
     pub scroll: Scroll,
+    /// The item under the cursor when the items were let go (`forget`), to keep it there.
+    kept: Option<Item>,
 }
 
 const KEYS: &[Binding] = &[action::OPEN];
@@ -38,7 +40,7 @@ impl AgendaPane {
     /// lines as drawn, the item under the cursor kept under it.
     pub fn take(&mut self, items: Vec<Item>) {
         // The item under the cursor stays under it when the agenda changes.
-        let under = self.item().cloned();
+        let under = self.item().cloned().or_else(|| self.kept.take());
         self.items = items;
         self.rows.clear();
         let (mut section, mut whom) = (None, None);
@@ -61,6 +63,16 @@ impl AgendaPane {
             self.scroll.cursor = r;
         }
         self.scroll.clamp(self.rows.len());
+    }
+
+    /// Hidden and out of date: let go of the items, which are derived again (or taken from
+    /// the worker that derives them ahead) before the Agenda is shown; the one under the
+    /// cursor is remembered. Holding the old beside the new was the peak every minute.
+    pub fn forget(&mut self) {
+        if let Some(under) = self.item().cloned() {
+            self.kept = Some(under);
+        }
+        (self.items, self.rows) = (Vec::new(), Vec::new());
     }
 
     /// The item under the cursor, if the cursor is on one.
