@@ -264,3 +264,19 @@ fn journal_text(
     }
     Ok(chain.out)
 }
+
+/// Under test: a generated fleet of `servers` and `events` in the in-memory store.
+#[cfg(test)]
+pub(crate) fn memory_store(servers: usize, events: usize, now: DateTime<Utc>) -> crate::store::MemoryStore {
+    use crate::store;
+    let files = generate(servers, events, now).expect("generate");
+    let text = |name: &str| files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).expect("file");
+    let memory = store::MemoryStore::new(
+        parse::ron(store::CATALOG, &text(store::CATALOG), 1).expect("catalog"),
+        parse::ron(store::FLEET, &text(store::FLEET), 1).expect("fleet"),
+        parse::ron(store::ROLLOUT, &text(store::ROLLOUT), 1).expect("rollout"),
+        None,
+    );
+    memory.rewrite_journal(text(store::JOURNAL).lines().map(str::to_string).collect());
+    memory
+}

@@ -136,6 +136,18 @@ fn the_driver_starts_and_ends_a_meeting_and_its_dashboard_minutes_who_comes_and_
     assert!(minutes.stdout.contains("Weekly review") && minutes.stdout.contains("jsmith"), "{}", minutes.stdout);
 }
 
+/// Another operator's passing checkout of the overdue BOS-IMS01, recorded in the store.
+fn passing_checkout_of_bos_ims01(s: &Sample) {
+    let checkout = sprout::model::Event::Checkout {
+        rollout: "ex55-sp4".into(),
+        server: "BOS-IMS01".into(),
+        phase: "Local low impact".into(),
+        result: sprout::model::CheckoutResult::Pass,
+        note: "queues normal".into(),
+    };
+    common::record_as(s, "jsmith", NOW, checkout).expect("recorded");
+}
+
 #[test]
 fn a_view_hidden_during_a_change_is_derived_when_it_is_shown() {
     let s = Sample::new();
@@ -144,14 +156,7 @@ fn a_view_hidden_during_a_change_is_derived_when_it_is_shown() {
     let before = a.panes.agenda.items.len();
     a.update(Action::Tab(Tab::Fleet));
     // Another operator's passing checkout of the overdue server, while the agenda is hidden.
-    let checkout = sprout::model::Event::Checkout {
-        rollout: "ex55-sp4".into(),
-        server: "BOS-IMS01".into(),
-        phase: "Local low impact".into(),
-        result: sprout::model::CheckoutResult::Pass,
-        note: "queues normal".into(),
-    };
-    common::record_as(&s, "jsmith", NOW, checkout).expect("recorded");
+    passing_checkout_of_bos_ims01(&s);
     assert!(a.watch());
     assert!(a.panes.agenda.items.is_empty(), "hidden: let go, and not derived again until shown");
     a.update(Action::Tab(Tab::Agenda));
@@ -178,14 +183,7 @@ fn the_agenda_item_under_the_cursor_stays_under_it_after_a_change_while_hidden()
     a.panes.agenda.scroll.cursor = row;
     let before = under(&a).expect("the cursor on an item");
     a.update(Action::Tab(Tab::Fleet));
-    let checkout = sprout::model::Event::Checkout {
-        rollout: "ex55-sp4".into(),
-        server: "BOS-IMS01".into(),
-        phase: "Local low impact".into(),
-        result: sprout::model::CheckoutResult::Pass,
-        note: "queues normal".into(),
-    };
-    common::record_as(&s, "jsmith", NOW, checkout).expect("recorded");
+    passing_checkout_of_bos_ims01(&s);
     assert!(a.watch());
     a.update(Action::Tab(Tab::Agenda));
     assert_eq!(under(&a), Some(before), "the same item under the cursor");

@@ -101,7 +101,6 @@ mod tests {
     use std::collections::HashSet;
 
     use crate::rules::FleetView;
-    use crate::store::{self, MemoryStore, parse};
     use crate::views::fleet::FleetTable;
     use crate::views::{Names, Panes, Reader, View};
 
@@ -112,15 +111,7 @@ mod tests {
     fn the_workers_lines_are_the_input_threads_for_words_fields_comparisons_and_narrowing() {
         let now = crate::rules::fixture::now();
         let servers = super::ON_WORKER + 2_000;
-        let files = crate::synthetic::generate(servers, servers, now).expect("generate");
-        let text = |name: &str| files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).expect("file");
-        let store = MemoryStore::new(
-            parse::ron(store::CATALOG, &text(store::CATALOG), 1).expect("catalog"),
-            parse::ron(store::FLEET, &text(store::FLEET), 1).expect("fleet"),
-            parse::ron(store::ROLLOUT, &text(store::ROLLOUT), 1).expect("rollout"),
-            None,
-        );
-        store.rewrite_journal(text(store::JOURNAL).lines().map(str::to_string).collect());
+        let store = crate::synthetic::memory_store(servers, servers, now);
         let live = crate::live::load(&store.arc()).expect("load");
         let view = FleetView::build(&live.data, &live.state, Some(0), now);
         let names = std::sync::Arc::new(Names::build(&live.state));

@@ -5,7 +5,6 @@ use std::cmp::Ordering;
 use super::orders::soak_rank;
 use super::*;
 use crate::rules::ServerRow;
-use crate::store::{self, MemoryStore, parse};
 
 /// The comparison the table sorted by before it sorted numbers (the reference).
 fn compare(column: Column, a: &ServerRow, b: &ServerRow, state: &State) -> Ordering {
@@ -25,15 +24,7 @@ fn compare(column: Column, a: &ServerRow, b: &ServerRow, state: &State) -> Order
 #[test]
 fn every_column_sorts_as_a_stable_sort_by_its_values_in_both_directions() {
     let now = crate::rules::fixture::now();
-    let files = crate::synthetic::generate(3000, 30000, now).expect("generate");
-    let text = |name: &str| files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).expect("file");
-    let store = MemoryStore::new(
-        parse::ron(store::CATALOG, &text(store::CATALOG), 1).expect("catalog"),
-        parse::ron(store::FLEET, &text(store::FLEET), 1).expect("fleet"),
-        parse::ron(store::ROLLOUT, &text(store::ROLLOUT), 1).expect("rollout"),
-        None,
-    );
-    store.rewrite_journal(text(store::JOURNAL).lines().map(str::to_string).collect());
+    let store = crate::synthetic::memory_store(3000, 30000, now);
     let loaded = crate::live::load(&store.arc()).expect("load");
     let (data, state) = (&loaded.data, &loaded.state);
     let view = FleetView::build(data, state, Some(0), now);
