@@ -255,11 +255,15 @@ impl App {
             } else {
                 self.stale.insert(tab);
                 // Derived again (or taken from the worker) before it is shown: not held beside
-                // what the worker derives meanwhile.
-                match tab {
-                    Tab::Agenda => self.panes.agenda.forget(),
-                    Tab::Plan => self.panes.plan.forecast = None,
-                    _ => {}
+                // what the worker derives meanwhile. Freed on a thread of its own: tens of
+                // thousands of lines cost milliseconds to free, and a write waits to be shown.
+                let old = match tab {
+                    Tab::Agenda => Some((Some(self.panes.agenda.forget()), None)),
+                    Tab::Plan => Some((None, self.panes.plan.forecast.take())),
+                    _ => None,
+                };
+                if let Some(old) = old.filter(|o| o.0.as_ref().is_some_and(|a| !a.0.is_empty()) || o.1.is_some()) {
+                    let _ = std::thread::Builder::new().name("free".into()).spawn(move || drop(old));
                 }
             }
         }

@@ -68,11 +68,12 @@ impl AgendaPane {
     /// Hidden and out of date: let go of the items, which are derived again (or taken from
     /// the worker that derives them ahead) before the Agenda is shown; the one under the
     /// cursor is remembered. Holding the old beside the new was the peak every minute.
-    pub fn forget(&mut self) {
+    /// What was let go is given back, to be freed off the input path.
+    pub fn forget(&mut self) -> (Vec<Item>, Vec<Row>) {
         if let Some(under) = self.item().cloned() {
             self.kept = Some(under);
         }
-        (self.items, self.rows) = (Vec::new(), Vec::new());
+        (std::mem::take(&mut self.items), std::mem::take(&mut self.rows))
     }
 
     /// The item under the cursor, if the cursor is on one.

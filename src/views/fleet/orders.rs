@@ -75,9 +75,10 @@ impl Orders {
         }
         ready.running = Some(generation);
         // An older generation's orders are never taken again: let go of them before the new
-        // are sorted (both held was 8 MB more at every change, each minute's tick included).
-        ready.orders = Vec::new();
-        Some(SortJob { generation, input: Some(input), shared: Arc::clone(&self.shared) })
+        // are sorted (both held was 8 MB more at every change, each minute's tick included),
+        // freed by the worker, off the input path.
+        let stale = std::mem::take(&mut ready.orders);
+        Some(SortJob { generation, input: Some(input), shared: Arc::clone(&self.shared), stale })
     }
 }
 
@@ -96,11 +97,14 @@ pub struct SortJob {
     generation: u64,
     input: Option<Input>,
     shared: Arc<Mutex<Ready>>,
+    /// The older generation's orders, freed with the job (on the worker).
+    stale: Vec<Order>,
 }
 
 impl SortJob {
     /// Sort every column both ways (on the worker), then leave the orders for the table.
     pub fn run(mut self) {
+        drop(std::mem::take(&mut self.stale));
         let Some(input) = self.input.take() else { return };
         let Input { roles, by_name, rows, words } = &input;
         let orders: Vec<Order> = Column::ALL
