@@ -58,6 +58,22 @@ fn main() {
             ms(build),
             ms(from_loaded)
         );
+        if round == 1 {
+            // The header's problem count: `check`'s whole replay, then from the judgement it
+            // kept (the files' and the state's problems only, as after a write).
+            let t = Instant::now();
+            let (full, _) = sprout::live::checked::count_full(&store, now);
+            let replay = t.elapsed();
+            let judged = sprout::live::load(&store).expect("load");
+            let t = Instant::now();
+            let counted = sprout::live::checked::count_loaded(&judged);
+            let took = t.elapsed();
+            println!(
+                "round {round}: problem count by a whole replay {} ({full}) | from the kept judgement {} ({counted:?})",
+                ms(replay),
+                ms(took)
+            );
+        }
         let at = now + Duration::minutes(1);
         let mut view = app.view.clone();
         let t = Instant::now();

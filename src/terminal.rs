@@ -325,9 +325,10 @@ pub fn run(
         }
         if polled {
             watched = Instant::now();
-            if let Some(counted) = checker.poll(app.now) {
+            if let Some(counted) = checker.poll(app.now, &app.live) {
                 app.problems = Some(counted.problems);
                 app.failing = counted.failing;
+                sprout::live::checker::adopt(&mut app.live, counted.judged);
                 dirty = true;
             }
             let now = Utc::now();

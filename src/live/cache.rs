@@ -227,6 +227,7 @@ fn open(
         fleet_digest: header.fleet_digest,
         epoch: 0,
         unvouched: None,
+        judged: None,
     };
     Some((loaded, damaged))
 }

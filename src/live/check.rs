@@ -9,54 +9,47 @@ use crate::progress::Progress;
 use crate::rules;
 use crate::store::Store;
 
+use super::judged::{Judged, baseline_changed};
 use super::{Loaded, load_full, plans};
 
 /// `sprout check`: every syntax and cross-reference problem, each located.
 pub fn check(store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<Loaded, Vec<String>> {
-    run(store, now, &mut None)
+    match run(store, now, &mut Judged::new(now)) {
+        (Some(loaded), problems) if problems.is_empty() => Ok(loaded),
+        (_, problems) => Err(problems),
+    }
 }
 
-/// `check`, noting in `latest` the time of the latest event read: the only problem that
-/// depends on the clock is an event dated in the future.
-pub(super) fn run(
-    store: &Arc<dyn Store>,
-    now: DateTime<Utc>,
-    latest: &mut Option<DateTime<Utc>>,
-) -> Result<Loaded, Vec<String>> {
+/// BLAKE3 of the fleet's bytes a state was built from, as an import records it: from the
+/// digest the store kept of them (`Loaded::fleet_digest`, "length:hash") when there is one,
+/// with no 30 MB read again; else the fleet as the store has it now.
+pub(super) fn fleet_hash(store: &Arc<dyn Store>, digest: Option<&str>) -> String {
+    match digest.and_then(|d| d.split_once(':')).filter(|(_, hash)| hash.len() == 64) {
+        Some((_, hash)) => hash.to_string(),
+        None => blake3::hash(store.sources().fleet.as_bytes()).to_hex().to_string(),
+    }
+}
+
+/// `check`, noting in `judged` what it found in the journal's events (the header's count is
+/// kept from it and followed as events are applied: `judged`): the state when the journal
+/// loaded, and every problem, each located.
+pub(super) fn run(store: &Arc<dyn Store>, now: DateTime<Utc>, judged: &mut Judged) -> (Option<Loaded>, Vec<String>) {
     let (mut journal, mut history) = (Vec::new(), Vec::new());
-    let mut baseline: Option<(usize, String)> = None;
     let stamp = store.stamp();
-    let plans = plans(store)?;
-    let loaded = load_full(store, stamp, plans, &Progress::new(), None, |line, e, data, state| {
-        *latest = (*latest).max(Some(e.at));
-        if let crate::model::Event::BaselineChanged { file, hash, .. } = &e.event
-            && file == crate::store::FLEET
-        {
-            baseline = Some((line, hash.clone()));
-        }
-        let before = journal.len();
-        rules::check::event(data, state, line, e, &mut journal);
-        // An event naming what does not exist is reported once, not again as a refusal.
-        if journal.len() == before {
-            rules::check::history(data, state, line, e, now, &mut history);
-        }
-    })?;
-    let mut problems = rules::check::check(&loaded.data, &loaded.state, now);
+    let loaded = plans(store).and_then(|plans| {
+        load_full(store, stamp, plans, &Progress::new(), None, |line, e, data, state| {
+            judged.event(data, state, line, e, now, &mut journal, &mut history);
+        })
+    });
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(problems) => return (None, problems),
+    };
+    let mut problems = rules::check::check(&loaded.data, &loaded.state);
+    judged.files = problems.len().saturating_sub(rules::check::of_state(&loaded.data, &loaded.state).len());
     // fleet.ron as the last import recorded it: a change by hand since is named.
-    if let Some((line, hash)) = baseline {
-        let now_hash = blake3::hash(store.sources().fleet.as_bytes()).to_hex().to_string();
-        if now_hash != hash {
-            problems.push(rules::check::Problem {
-                file: crate::store::FLEET,
-                last: false,
-                near: None,
-                after: Vec::new(),
-                line: Some(1),
-                message: format!(
-                    "changed since journal.ron line {line} recorded it (by import); record inventory changes with sprout import"
-                ),
-            });
-        }
+    if judged.baseline.is_some() {
+        problems.extend(baseline_changed(&judged.baseline, &fleet_hash(store, loaded.fleet_digest.as_deref())));
     }
     // History judged by broken files repeats their problem at every event: one problem, once.
     if problems.is_empty() || history.is_empty() {
@@ -77,10 +70,10 @@ pub(super) fn run(
         });
     }
     if problems.is_empty() {
-        return Ok(loaded);
+        return (Some(loaded), Vec::new());
     }
     let sources = store.sources();
-    Err(problems
+    let located = problems
         .into_iter()
         .map(|p| {
             let text = match p.file {
@@ -110,5 +103,6 @@ pub(super) fn run(
                 .unwrap_or((1, 1));
             format!("{}: {}", store.locate(p.file, &[line, col]), p.message)
         })
-        .collect())
+        .collect();
+    (Some(loaded), located)
 }

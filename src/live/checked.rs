@@ -1,69 +1,93 @@
-//! The header's problem count kept between starts: `sprout check` replays the whole journal
-//! (about ten seconds of a core and 260 MB at 100,000 servers), so its count is kept beside
-//! the derived-state cache, keyed by the store's stamp and the program, and a start with
-//! unchanged data takes it from there.
+//! The header's problem count without a second replay: `sprout check` replays the whole
+//! journal (seconds of a core and 200 MB at 100,000 servers), so what it found in the
+//! journal's events (`Judged`) is kept beside the derived-state cache, keyed by the store's
+//! stamp and the program. A load with unchanged data takes it from there, every event applied
+//! after is judged as it is applied (`live::catch_up`, the write path), and only the problems
+//! of the files and of the state now are counted again, with no journal read.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::rules::time::CLOCK_TOLERANCE_MINUTES;
+use super::Loaded;
+use super::judged::{Judged, baseline_changed};
+use crate::model::Data;
+use crate::rules::State;
 use crate::store::{Stamp, Store};
 
 /// The name of the part beside the cache.
 const PART: &str = "check";
-const MAGIC: &[u8; 16] = b"sprout-check-v1\n";
-/// The program that counted must be this one: the rules `check` asks may change.
+const MAGIC: &[u8; 16] = b"sprout-check-v2\n";
+/// The program that judged must be this one: the rules `check` asks may change.
 const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"));
 
-/// A count as kept: what it was counted over, and when.
+/// A judgement as kept: what it was judged over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Kept {
     program: String,
     baseline: String,
     journal: String,
-    problems: usize,
-    /// The clock the check judged by.
-    checked_at: DateTime<Utc>,
-    /// The latest event's time: an event dated in the future is a problem until the clock
-    /// passes it, the one problem that depends on the clock.
-    latest: Option<DateTime<Utc>>,
+    judged: Judged,
 }
 
-impl Kept {
-    /// The count holds for `stamp` at `now`: the same data, the same program, and no event
-    /// in the future either when it was counted or now (a clock set back included).
-    fn holds(&self, stamp: &Stamp, now: DateTime<Utc>) -> bool {
-        let tolerance = Duration::minutes(CLOCK_TOLERANCE_MINUTES);
-        self.program == PROGRAM
-            && self.baseline == stamp.baseline
-            && self.journal == stamp.journal
-            && self.latest.is_none_or(|l| l <= self.checked_at.min(now) + tolerance)
+/// The kept judgement of the journal `loaded` holds, when it was judged by this program over
+/// the very same data (stamp and number of events).
+pub fn adopt(loaded: &mut Loaded) {
+    loaded.judged = kept(&loaded.store)
+        .filter(|k| {
+            k.program == PROGRAM
+                && k.baseline == loaded.stamp.baseline
+                && k.journal == loaded.stamp.journal
+                && k.judged.lines == loaded.data.journal.len()
+        })
+        .map(|k| k.judged);
+}
+
+/// Keep `judged`, the judgement of the journal as `stamp` names it, for the next load.
+pub fn keep(store: &Arc<dyn Store>, stamp: &Stamp, judged: &Judged) {
+    let kept = Kept {
+        program: PROGRAM.to_string(),
+        baseline: stamp.baseline.clone(),
+        journal: stamp.journal.clone(),
+        judged: judged.clone(),
+    };
+    if let Ok(body) = postcard::to_stdvec(&kept) {
+        store.save_cache_part(PART, &[MAGIC.as_slice(), &body].concat());
     }
 }
 
-/// The number of problems `sprout check` finds in the store at `now`: the kept count when it
-/// holds, else a full check, whose count is kept when the data did not change while it ran.
-pub fn count(store: &Arc<dyn Store>, now: DateTime<Utc>) -> usize {
-    let stamp = store.stamp();
-    if let Some(kept) = kept(store).filter(|k| k.holds(&stamp, now)) {
-        return kept.problems;
-    }
-    let mut latest = None;
-    let problems = super::check::run(store, now, &mut latest).err().map_or(0, |p| p.len());
+/// The number of problems `sprout check` finds in a state whose journal is judged
+/// (`judged`): the files' and the state's problems counted now, the events' as judged. No
+/// journal is read.
+pub fn count_judged(data: &Data, state: &State, judged: &Judged, fleet_hash: &str) -> usize {
+    let files = judged.files
+        + crate::rules::check::of_state(data, state).len()
+        + usize::from(baseline_changed(&judged.baseline, fleet_hash).is_some());
+    judged.problems(files)
+}
+
+/// `count_judged` for `loaded`, when its journal is judged.
+pub fn count_loaded(loaded: &Loaded) -> Option<usize> {
+    let hash = super::check::fleet_hash(&loaded.store, loaded.fleet_digest.as_deref());
+    Some(count_judged(&loaded.data, &loaded.state, loaded.judged.as_ref()?, &hash))
+}
+
+/// The number of problems `sprout check` finds in the store at `now` by replaying the whole
+/// journal, and its judgement of the events with the stamp it was judged over, kept when the
+/// data did not change while it ran.
+pub fn count_full(store: &Arc<dyn Store>, now: DateTime<Utc>) -> (usize, Option<(Stamp, Judged)>) {
+    let mut judged = Judged::new(now);
+    let (loaded, problems) = super::check::run(store, now, &mut judged);
+    // A journal that does not load has no judgement to follow.
+    (problems.len(), loaded.map(|loaded| kept_for(store, loaded.stamp, judged)))
+}
+
+fn kept_for(store: &Arc<dyn Store>, stamp: Stamp, judged: Judged) -> (Stamp, Judged) {
     if store.stamp() == stamp {
-        let kept = Kept {
-            program: PROGRAM.to_string(),
-            baseline: stamp.baseline,
-            journal: stamp.journal,
-            problems,
-            checked_at: now,
-            latest,
-        };
-        keep(store, &kept);
+        keep(store, &stamp, &judged);
     }
-    problems
+    (stamp, judged)
 }
 
 fn kept(store: &Arc<dyn Store>) -> Option<Kept> {
@@ -71,57 +95,107 @@ fn kept(store: &Arc<dyn Store>) -> Option<Kept> {
     postcard::from_bytes(bytes.strip_prefix(MAGIC)?).ok()
 }
 
-fn keep(store: &Arc<dyn Store>, kept: &Kept) {
-    if let Ok(body) = postcard::to_stdvec(kept) {
-        store.save_cache_part(PART, &[MAGIC.as_slice(), &body].concat());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::live::fixture::{now, sample};
+    use crate::live::{catch_up, load, record_in};
     use crate::model::Event;
     use crate::store::Operator;
 
-    #[test]
-    fn a_count_is_kept_and_taken_while_the_data_is_unchanged() {
-        let (_, store) = sample();
-        let first = count(&store, now());
-        assert_eq!(first, super::super::check(&store, now()).err().map_or(0, |p| p.len()));
-        let mut kept = kept(&store).expect("the count is kept");
-        assert_eq!((kept.problems, kept.checked_at), (first, now()));
-        // A kept count that differs is what the next start shows: it is not counted again.
-        kept.problems = first + 7;
-        keep(&store, &kept);
-        assert_eq!(count(&store, now() + Duration::minutes(30)), first + 7);
+    /// What `sprout check` says, replaying everything.
+    fn full(store: &Arc<dyn Store>) -> usize {
+        super::super::check(store, now()).err().map_or(0, |p| p.len())
+    }
+
+    /// What the header says of `loaded`, from its judgement.
+    fn counted(loaded: &Loaded) -> usize {
+        count_loaded(loaded).expect("judged")
+    }
+
+    fn backup(loaded: &mut Loaded) {
+        let op = Operator { name: "writer".into(), from: None };
+        let event = Event::Backup { server: "BOS-PF01".into(), note: "tape 7".into() };
+        record_in(loaded, &op, now(), Default::default(), move |_, _, _| Ok(event), |_| {}).expect("record");
     }
 
     #[test]
-    fn a_write_a_new_program_or_a_future_event_counts_again() {
+    fn a_replays_judgement_is_taken_by_the_next_load_and_followed_by_its_writes() {
         let (_, store) = sample();
-        let first = count(&store, now());
-        let mut kept = kept(&store).expect("kept");
-        kept.problems = first + 7;
-        kept.program = "sprout 0.0.0".into();
-        keep(&store, &kept);
-        assert_eq!(count(&store, now()), first, "another program's count is not taken");
+        assert!(load(&store).expect("load").judged.is_none(), "nothing judged yet");
+        let (problems, judged) = count_full(&store, now());
+        assert_eq!(problems, full(&store));
+        let (stamp, judged) = judged.expect("the journal loaded");
+        let mut loaded = load(&store).expect("load");
+        assert_eq!((&loaded.stamp, loaded.judged.as_ref()), (&stamp, Some(&judged)), "the next load takes it");
+        assert_eq!(counted(&loaded), problems);
 
-        let mut kept = self::kept(&store).expect("kept");
-        kept.problems = first + 7;
-        kept.latest = Some(now() + Duration::minutes(CLOCK_TOLERANCE_MINUTES + 1));
-        keep(&store, &kept);
-        assert_eq!(count(&store, now()), first, "an event then in the future is judged again by the clock");
+        backup(&mut loaded);
+        let followed = loaded.judged.clone().expect("followed by the write");
+        assert_eq!(followed.lines, judged.lines + 1);
+        let again = load(&store).expect("load");
+        assert_eq!(again.judged, Some(followed), "the write path kept it for the next load");
+        assert_eq!(counted(&again), full(&store));
+    }
 
-        let mut kept = self::kept(&store).expect("kept");
-        kept.problems = first + 7;
-        keep(&store, &kept);
-        let mut loaded = super::super::load(&store).expect("load");
-        let op = Operator { name: "writer".into(), from: None };
-        let event = Event::Backup { server: "BOS-PF01".into(), note: "tape 7".into() };
-        super::super::record_in(&mut loaded, &op, now(), Default::default(), move |_, _, _| Ok(event), |_| {})
-            .expect("record");
-        assert_eq!(count(&store, now()), first, "a write changes the stamp: counted again");
-        assert_eq!(self::kept(&store).expect("kept").journal, store.stamp().journal);
+    #[test]
+    fn a_kept_judgement_is_what_the_count_says_unless_another_program_or_journal_made_it() {
+        let (_, store) = sample();
+        let (problems, _) = count_full(&store, now());
+        let mut k = kept(&store).expect("kept");
+        k.judged.journal += 7;
+        keep(&store, &Stamp { baseline: k.baseline.clone(), journal: k.journal.clone() }, &k.judged);
+        // Taken as kept, with no replay: what it says is what the header says.
+        assert_eq!(counted(&load(&store).expect("load")), problems + 7);
+
+        for change in [|k: &mut Kept| k.program = "sprout 0.0.0".into(), |k: &mut Kept| k.judged.lines -= 1] {
+            let mut other = k.clone();
+            change(&mut other);
+            let body = postcard::to_stdvec(&other).expect("encode");
+            store.save_cache_part(PART, &[MAGIC.as_slice(), &body].concat());
+            assert!(load(&store).expect("load").judged.is_none(), "not taken: {other:?}");
+        }
+    }
+
+    #[test]
+    fn an_event_another_writer_appended_is_judged_as_it_is_read_refused_or_not() {
+        let (memory, store) = sample();
+        count_full(&store, now());
+        let mut shown = load(&store).expect("load");
+        let before = counted(&shown);
+        // Another writer through the write path: judged the same by both.
+        let mut other = load(&store).expect("load");
+        backup(&mut other);
+        assert!(matches!(catch_up(&mut shown), Ok(crate::live::CatchUp::Appended(_))));
+        assert_eq!(shown.judged, other.judged);
+        assert_eq!(counted(&shown), before);
+
+        // Appended around the write path: a phase opened with its gates unmet.
+        let index = &shown.data.journal;
+        let open = Event::PhaseOpened {
+            rollout: "ex55-sp4".into(),
+            phase: "Local high impact".into(),
+            override_reason: None,
+            approver: None,
+            overridden: Vec::new(),
+        };
+        let (_, line) =
+            crate::store::journal::encode(index.seq + 1, now(), "mallory", None, open, &index.sum).expect("encode");
+        memory.append_by_hand(line);
+        assert!(matches!(catch_up(&mut shown), Ok(crate::live::CatchUp::Appended(_))));
+        assert_eq!(counted(&shown), before + 1, "the refusal is counted with no replay");
+        assert_eq!(counted(&shown), full(&store), "as check counts it");
+    }
+
+    #[test]
+    fn an_event_judged_while_in_the_future_no_longer_holds() {
+        let (_, store) = sample();
+        let (_, judged) = count_full(&store, now());
+        let (_, mut judged) = judged.expect("judged");
+        assert!(judged.holds(now()));
+        judged.latest = Some(now() + chrono::Duration::minutes(crate::rules::time::CLOCK_TOLERANCE_MINUTES + 1));
+        assert!(!judged.holds(now() + chrono::Duration::hours(1)), "judged while in the future: judged again");
+        judged.latest = Some(now());
+        assert!(!judged.holds(now() - chrono::Duration::hours(1)), "a clock set back: judged again");
     }
 }

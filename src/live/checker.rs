@@ -1,12 +1,14 @@
-//! `sprout check` run in the background for the dashboard's header: how many problems the
-//! data has, without slowing the start or a key.
+//! `sprout check` run in the background for the header: how many problems the data has,
+//! without slowing the start or a key.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::store::Store;
+use super::Loaded;
+use super::judged::Judged;
+use crate::store::{Stamp, Store};
 
 /// How many events' signatures fail (`✗`), judged as `status` judges them (only the events
 /// appended since its kept verdicts); `None` where signatures do not matter.
@@ -14,18 +16,37 @@ pub fn failing(store: &Arc<dyn Store>) -> Option<usize> {
     super::verdicts::failing(store)
 }
 
-/// What a run counted: `check`'s problems, and events whose signature fails (`None` where
-/// signatures do not matter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a run counted: `check`'s problems, events whose signature fails (`None` where
+/// signatures do not matter), and, from a replay of the whole journal, its judgement of the
+/// events with the stamp it was judged over (`Loaded::judged`, for the state to follow).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Counted {
     pub problems: usize,
     pub failing: Option<usize>,
+    pub judged: Option<(Stamp, Judged)>,
+}
+
+/// What a run counts from.
+enum Basis {
+    /// The journal as judged, with the state it replays to: only the files and the state are
+    /// asked again.
+    Judged {
+        judged: Judged,
+        data: Arc<crate::model::Data>,
+        state: Arc<crate::rules::State>,
+        stamp: Stamp,
+        digest: Option<String>,
+    },
+    /// No judgement to follow: the whole journal replayed.
+    Full,
 }
 
 /// `sprout check` run in the background, so the header can say how many problems the data
-/// has without slowing the start (the count is kept between starts: `checked`): after the first frame, and again after the data changed
-/// (no sooner than ten seconds, or five times the last run's length). The thread runs at the
-/// lowest priority.
+/// has without slowing the start: after the first frame, and again after the data changed
+/// (no sooner than ten seconds, or five times the last run's length). With the state's
+/// journal judged (`Loaded::judged`: kept between starts, followed as events are applied)
+/// a run reads no journal; else it replays the whole journal once, and the state takes the
+/// judgement from it. The thread runs at the lowest priority.
 pub struct Checker {
     store: Arc<dyn Store>,
     now: DateTime<Utc>,
@@ -37,33 +58,59 @@ pub struct Checker {
     took: Duration,
     /// A run is wanted (at the start, and after a change made outside the write path).
     due: bool,
+    /// The state the last run counted (its epoch and number of events): another is counted
+    /// again, whoever changed it.
+    counted: Option<(u64, usize)>,
 }
 
 impl Checker {
     /// A checker whose first run starts with the first `poll`, after the first frame is on
     /// screen: the check never delays the rows (nor adds its memory to the load's).
     pub fn new(store: Arc<dyn Store>, now: DateTime<Utc>) -> Checker {
-        Checker { store, now, running: None, last: None, took: Duration::ZERO, due: true }
+        Checker { store, now, running: None, last: None, took: Duration::ZERO, due: true, counted: None }
     }
 
-    fn spawn(&mut self) {
+    fn spawn(&mut self, live: &Loaded) {
         let (tx, rx) = std::sync::mpsc::channel();
         let (store, now) = (Arc::clone(&self.store), self.now);
+        let basis = match live.judged.clone().filter(|j| j.holds(now)) {
+            Some(judged) => Basis::Judged {
+                judged,
+                data: Arc::clone(&live.data),
+                state: Arc::clone(&live.state),
+                stamp: live.stamp.clone(),
+                digest: live.fleet_digest.clone(),
+            },
+            None => Basis::Full,
+        };
         let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
             crate::parallel::background();
-            let problems = super::checked::count(&store, now);
+            let (problems, judged) = match basis {
+                Basis::Judged { judged, data, state, stamp, digest } => {
+                    let hash = super::check::fleet_hash(&store, digest.as_deref());
+                    let problems = super::checked::count_judged(&data, &state, &judged, &hash);
+                    // Let go before the dashboard hears: a write after this changes the state in place.
+                    drop((data, state));
+                    if store.stamp() == stamp {
+                        super::checked::keep(&store, &stamp, &judged);
+                    }
+                    (problems, None)
+                }
+                Basis::Full => super::checked::count_full(&store, now),
+            };
             // Judged as `status` judges them, on this worker, never on a key press.
             let failing = failing(&store);
-            let _ = tx.send(Counted { problems, failing });
+            let _ = tx.send(Counted { problems, failing, judged });
         });
         self.running = spawned.ok().map(|_| rx);
         self.last = Some(Instant::now());
         self.due = false;
+        self.counted = Some((live.epoch, live.data.journal.len()));
     }
 
-    /// The count, when a run has finished; starts the next run if one is due and the last
-    /// started a minute ago or more.
-    pub fn poll(&mut self, now: DateTime<Utc>) -> Option<Counted> {
+    /// The count, when a run has finished; starts the next run if one is due (the data
+    /// `live` holds is not the data last counted) and the last started long enough ago.
+    pub fn poll(&mut self, now: DateTime<Utc>, live: &Loaded) -> Option<Counted> {
         if let Some(rx) = &self.running {
             match rx.try_recv() {
                 Ok(n) => {
@@ -75,10 +122,11 @@ impl Checker {
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => self.running = None,
             }
         }
+        self.due |= self.counted != Some((live.epoch, live.data.journal.len()));
         let wait = (self.took * 5).max(Duration::from_secs(10));
         if self.due && self.last.is_none_or(|l| l.elapsed() >= wait) {
             self.now = now;
-            self.spawn();
+            self.spawn(live);
         }
         None
     }
@@ -86,5 +134,50 @@ impl Checker {
     /// The data changed: check again when the wait is over.
     pub fn changed(&mut self) {
         self.due = true;
+    }
+}
+
+/// The state takes a replay's judgement of its journal when it is of the very same data.
+pub fn adopt(live: &mut Loaded, judged: Option<(Stamp, Judged)>) {
+    if let Some((stamp, judged)) = judged
+        && live.judged.is_none()
+        && live.stamp == stamp
+        && live.data.journal.len() == judged.lines
+    {
+        live.judged = Some(judged);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::fixture::{now, sample};
+
+    /// Poll as the terminal loop does until a run has counted.
+    fn counted(checker: &mut Checker, live: &Loaded) -> Counted {
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(counted) = checker.poll(now(), live) {
+                return counted;
+            }
+            assert!(Instant::now() < until, "the check's worker answers");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_first_start_replays_once_and_the_next_counts_from_the_judgement_kept() {
+        let (_, store) = sample();
+        let full = super::super::check(&store, now()).err().map_or(0, |p| p.len());
+        let mut live = super::super::load(&store).expect("load");
+        let first = counted(&mut Checker::new(Arc::clone(&store), now()), &live);
+        assert_eq!(first.problems, full);
+        assert!(first.judged.is_some(), "the whole journal was replayed and judged");
+        adopt(&mut live, first.judged);
+        assert!(live.judged.is_some(), "the state follows the judgement from here");
+
+        let next = super::super::load(&store).expect("the next start");
+        let again = counted(&mut Checker::new(Arc::clone(&store), now()), &next);
+        assert_eq!((again.problems, again.judged), (full, None), "counted from the kept judgement, no replay");
     }
 }

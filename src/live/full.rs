@@ -117,6 +117,7 @@ pub(super) fn load_full(
         fleet_digest,
         epoch: 0,
         unvouched: None,
+        judged: None,
     })
 }
 

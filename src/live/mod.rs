@@ -7,6 +7,7 @@ mod check;
 pub mod checked;
 pub mod checker;
 mod full;
+pub mod judged;
 pub mod meeting;
 mod parts;
 pub mod rests;
@@ -57,6 +58,10 @@ pub struct Loaded {
     /// Since when the journal has grown by lines the head does not vouch for yet (`refresh`
     /// leaves them for the head to follow, up to `HEAD_GRACE`).
     pub unvouched: Option<std::time::Instant>,
+    /// What `check` finds in this state's journal events, when known (kept from a check of the
+    /// same data, and followed as events are applied): the header counts problems without
+    /// replaying the journal again.
+    pub judged: Option<judged::Judged>,
 }
 
 /// Where a load's state came from.
@@ -200,11 +205,13 @@ fn load_by(store: &Arc<dyn Store>, progress: &Progress, restore: Restore) -> Res
     let stamp = store.stamp();
     let plans = plans(store).map_err(LoadError::Invalid)?;
     progress.begin(Stage::ReadingCache, 0);
-    if let Some((loaded, rekeyed)) = restore(store, &stamp, &plans) {
+    if let Some((mut loaded, rekeyed)) = restore(store, &stamp, &plans) {
         let stale = matches!(loaded.source, Source::Cache { tail } if tail > cache::REWRITE_AFTER);
+        checked::adopt(&mut loaded);
         return Ok((loaded, stale || rekeyed));
     }
-    let loaded = load_full(store, stamp, plans, progress, None, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
+    let mut loaded = load_full(store, stamp, plans, progress, None, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
+    checked::adopt(&mut loaded);
     Ok((loaded, true))
 }
 
@@ -236,16 +243,21 @@ pub struct Stale {
 pub fn catch_up(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
     let from = Start::after(&loaded.data.journal);
     let first = loaded.data.journal.len();
-    let Loaded { store, data, state, mark, .. } = loaded;
+    let Loaded { store, data, state, mark, judged, .. } = loaded;
     // The tail first, applied after: the state is taken for writing (copied whole, while a
     // worker reads it) only when there is something to apply.
     let mut tail = Vec::new();
     let read = store
-        .read(Some((mark, &from)), &mut |e, begin, end, _| tail.push((e, begin, end)))
+        .read(Some((mark, &from)), &mut |e, begin, end, line| tail.push((e, begin, end, line)))
         .map_err(|e| Stale { unvouched: matches!(e, crate::store::ReadError::Unvouched) })?;
     if !tail.is_empty() {
         let (data, state) = (Arc::make_mut(data), Arc::make_mut(state));
-        for (e, begin, end) in tail {
+        let now = Utc::now();
+        for (e, begin, end, line) in tail {
+            // Judged as `check` judges it, with the state just before it, whoever wrote it.
+            if let Some(judged) = judged {
+                judged.count(data, state, line, &e, now);
+            }
             let pos = data.journal.len();
             let server = state.apply(data, pos, &e);
             data.journal.push(&e, begin, end, server);

@@ -318,8 +318,12 @@ pub fn record_in(
         warnings.insert(0, locked.set_aside(&torn)?);
     }
     let appended = locked.append(&line, &loaded.mark)?;
-    let Loaded { data, state, .. } = loaded;
+    let Loaded { data, state, judged, .. } = loaded;
     let (data, state) = (Arc::make_mut(data), Arc::make_mut(state));
+    // Judged as `check` judges every event, with the state just before it.
+    if let Some(judged) = judged {
+        judged.count(data, state, data.journal.line_count + 1, &entry, now);
+    }
     let pos = data.journal.len();
     let server = state.apply(data, pos, &entry);
     let mut effect = crate::rules::approval::effect(data, state, &entry, confirmed.as_ref());
@@ -335,10 +339,16 @@ pub fn record_in(
             loaded.replace_with(fresh);
             effect = crate::rules::approval::effect(&loaded.data, &loaded.state, &entry, confirmed.as_ref());
         }
-    } else if appended.fresh {
-        // Once per generation (the first write, or the first after an outside change): a cache
-        // in this generation, so later loads read only the tail.
-        cache::save(loaded);
+    } else {
+        if appended.fresh {
+            // Once per generation (the first write, or the first after an outside change): a
+            // cache in this generation, so later loads read only the tail.
+            cache::save(loaded);
+        }
+        // The next load (another command, the next start) takes the judgement from here.
+        if let Some(judged) = &loaded.judged {
+            super::checked::keep(&store, &loaded.stamp, judged);
+        }
     }
     Ok(Recorded { entry, warnings, effect, first_new })
 }

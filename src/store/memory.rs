@@ -109,6 +109,13 @@ impl MemoryStore {
         inner.epoch += 1;
     }
 
+    /// Append a line as a writer around the write path would (another program's rules, or
+    /// someone with write access): readers take it as an append.
+    #[cfg(test)]
+    pub fn append_by_hand(&self, line: String) {
+        lock(&self.inner).lines.push(line);
+    }
+
     pub fn lines(&self) -> Vec<String> {
         lock(&self.inner).lines.clone()
     }

@@ -2,12 +2,9 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
-
 use crate::model::{Data, Selector};
 
 use super::replay::State;
-use super::view::FleetView;
 
 mod journal;
 pub use journal::{event, history};
@@ -36,8 +33,69 @@ fn duplicates<'a, S: AsRef<str> + ?Sized + 'a>(names: impl Iterator<Item = &'a S
     names.filter(|&n| !seen.insert(n.as_ref())).collect()
 }
 
+/// The problems of `check` that the state the journal replays to can change (the rest are
+/// the files' own, fixed while they are): a replacement server that no longer matches the one
+/// it replaces, a phase that matches no server. In the order `check` finds them.
+pub fn of_state(data: &Data, state: &State) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for s in &state.servers {
+        out.extend(replaced(&data.catalog, state, s));
+    }
+    // The servers as the state holds them: a state from the derived-state cache keeps no
+    // second copy in the fleet.
+    let roles: HashSet<&str> = data.fleet.roles.iter().map(|r| r.id.as_str()).collect();
+    let servers: HashSet<&str> = state.servers.iter().map(|s| s.name.as_str()).collect();
+    let sites: HashSet<&str> = state.servers.iter().map(|s| s.site.as_str()).collect();
+    for (r, ro) in data.plan.rollouts.iter().enumerate() {
+        let (known_product, matched) = (data.catalog.product(&ro.product).is_some(), matched(state, r, ro));
+        for (p, phase) in ro.phases.iter().enumerate() {
+            let unknown = unknown_in_selector(&phase.members, &roles, &sites, &servers);
+            if known_product && unknown.is_empty() && !matched[p] {
+                out.push(at("rollout.ron", &phase.name, unmatched(ro, phase)));
+            }
+        }
+    }
+    out
+}
+
+/// A replacement server against the one it replaces, as the state has them now (installs
+/// recorded since the baseline count).
+fn replaced(cat: &crate::model::Catalog, state: &State, s: &crate::model::Server) -> Option<Problem> {
+    let old = s.replaces.as_ref()?;
+    match (state.server(&s.name), state.server(old)) {
+        (_, None) => Some(at("fleet.ron", &s.name, format!("server {} replaces unknown server '{old}'", s.name))),
+        (Some(new), Some(was)) => {
+            let d = super::manifest::differences(cat, new, was);
+            (!d.is_empty()).then(|| {
+                at(
+                    "fleet.ron",
+                    &s.name,
+                    format!("server {} replaces {old} but does not match it: {}", s.name, d.join("; ")),
+                )
+            })
+        }
+        (None, _) => None,
+    }
+}
+
+/// Which phases of rollout `r` have members: each server placed as the rollout view places it,
+/// without building the view (100,000 rows, for one flag a phase).
+fn matched(state: &State, r: usize, ro: &crate::model::Rollout) -> Vec<bool> {
+    let mut matched = vec![false; ro.phases.len()];
+    for (i, server) in state.servers.iter().enumerate().filter(|(_, s)| s.products.contains_key(&ro.product)) {
+        if let Some(p) = crate::rules::view::placement(ro, &state.progress[r].members[i], server).2 {
+            matched[p] = true;
+        }
+    }
+    matched
+}
+
+fn unmatched(ro: &crate::model::Rollout, phase: &crate::model::Phase) -> String {
+    format!("phase '{}' of rollout {} matches no server", phase.name, ro.id)
+}
+
 /// Every cross-reference problem of the files (journal events are checked by `event`).
-pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
+pub fn check(data: &Data, state: &State) -> Vec<Problem> {
     let mut out = Vec::new();
     let cat = &data.catalog;
     let fleet = &data.fleet;
@@ -150,25 +208,7 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
         for h in s.hot_fixes.iter().filter(|h| cat.hot_fix(h).is_none()) {
             out.push(at("fleet.ron", &s.name, format!("server {} has unknown hot fix '{h}'", s.name)));
         }
-        if let Some(old) = &s.replaces {
-            // Against the state now (installs recorded since the baseline count).
-            match (state.server(&s.name), state.server(old)) {
-                (_, None) => {
-                    out.push(at("fleet.ron", &s.name, format!("server {} replaces unknown server '{old}'", s.name)))
-                }
-                (Some(new), Some(was)) => {
-                    let d = super::manifest::differences(cat, new, was);
-                    if !d.is_empty() {
-                        out.push(at(
-                            "fleet.ron",
-                            &s.name,
-                            format!("server {} replaces {old} but does not match it: {}", s.name, d.join("; ")),
-                        ));
-                    }
-                }
-                (None, _) => {}
-            }
-        }
+        out.extend(replaced(cat, state, s));
     }
 
     if let Some(team) = &data.team {
@@ -232,15 +272,14 @@ pub fn check(data: &Data, state: &State, now: DateTime<Utc>) -> Vec<Problem> {
         if ro.phases.is_empty() {
             near(&ro.id, format!("rollout {} has no phases", ro.id));
         }
-        let view = FleetView::build(data, state, Some(r), now);
+        let matched = matched(state, r, ro);
         for (p, phase) in ro.phases.iter().enumerate() {
             let unknown = unknown_in_selector(&phase.members, &roles, &sites, &servers);
             for u in &unknown {
                 near(&phase.name, format!("phase '{}' of rollout {} selects unknown {u}", phase.name, ro.id));
             }
-            let empty = view.rollout.as_ref().is_some_and(|v| v.members[p].is_empty());
-            if known_product && unknown.is_empty() && empty {
-                near(&phase.name, format!("phase '{}' of rollout {} matches no server", phase.name, ro.id));
+            if known_product && unknown.is_empty() && !matched[p] {
+                near(&phase.name, unmatched(ro, phase));
             }
             if phase.soak.min_days > phase.soak.max_days {
                 near(
@@ -332,22 +371,44 @@ fn unknown_in_selector(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::fixture::{now, sample};
+    use crate::rules::fixture::sample;
 
     #[test]
     fn the_sample_is_clean_and_each_broken_reference_is_named() {
         let (mut data, state) = sample();
-        assert_eq!(check(&data, &state, now()), Vec::new());
+        assert_eq!(check(&data, &state), Vec::new());
         let dup = data.plan.rollouts[0].clone();
         data.plan.rollouts.push(dup);
         data.fleet.servers[0].role = "printer".into();
         let state = State::new(&data);
         let problems: Vec<String> =
-            check(&data, &state, now()).into_iter().map(|p| format!("{}: {}", p.file, p.message)).collect();
+            check(&data, &state).into_iter().map(|p| format!("{}: {}", p.file, p.message)).collect();
         assert!(problems.contains(&"rollout.ron: duplicate rollout 'ex55-sp4'".to_string()), "{problems:?}");
         assert!(
             problems.contains(&"fleet.ron: server LAB-NEWS01 has unknown role 'printer'".to_string()),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn what_the_state_can_change_is_found_alike_without_the_parsed_fleet() {
+        let (mut data, _) = sample();
+        // A replacement that does not match the server it replaces, and a phase no server
+        // falls in (priority 9 is never derived).
+        let (old, product) = (data.fleet.servers[0].name.clone(), data.plan.rollouts[0].product.clone());
+        let new = data.fleet.servers.iter().position(|s| !s.products.contains_key(&product)).expect("another product");
+        data.fleet.servers[new].replaces = Some(old);
+        data.plan.rollouts[0].phases[1].members.priority = Some(9);
+        let state = State::new(&data);
+        let all = check(&data, &state);
+        let of_state = of_state(&data, &state);
+        let messages: Vec<&str> = of_state.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("does not match it"), "{messages:?}");
+        assert!(messages[1].ends_with("matches no server"), "{messages:?}");
+        assert!(of_state.iter().all(|p| all.contains(p)), "each is one check finds");
+        // As a state read from the derived-state cache holds it: no servers in the fleet.
+        data.fleet.servers.clear();
+        assert_eq!(super::of_state(&data, &state), of_state);
     }
 }
