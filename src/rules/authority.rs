@@ -119,4 +119,22 @@ mod tests {
         assert_eq!(e.0, "jsmith signed off this phase for Network services; a checkout must come from someone else");
         assert!(check(&data, &state, &checkout("BOS-IMS01"), "mfinger").is_ok());
     }
+
+    #[test]
+    fn an_operator_is_kept_once_a_phase_with_the_first_server_they_checked_out() {
+        let (data, state) = sample();
+        let progress = &state.progress[0];
+        // mfinger checked out two servers in phase 3: one entry, the earlier checkout's server.
+        let theirs: Vec<_> = progress.checked[2].iter().filter(|(by, _)| by == "mfinger").collect();
+        assert_eq!(theirs.len(), 1, "{:?}", progress.checked[2]);
+        let first = (0..state.servers.len())
+            .flat_map(|i| progress.members[i].checkouts.iter().map(move |c| (c.seq, c.by.clone(), c.phase, i)))
+            .filter(|(_, by, phase, _)| by == "mfinger" && *phase == 2)
+            .min()
+            .map(|(.., i)| state.servers[i].name.to_string())
+            .expect("mfinger's checkouts in phase 3");
+        assert_eq!(state.servers[theirs[0].1 as usize].name, first);
+        let e = check(&data, &state, &sign_off("Network services"), "mfinger").expect_err("own checkout");
+        assert!(e.0.starts_with(&format!("mfinger recorded the checkout of {first} in this phase")), "{e}");
+    }
 }

@@ -149,7 +149,7 @@ impl State {
                         seq: entry.seq,
                     });
                     if let Some(p) = index
-                        && !progress.checked[p].iter().any(|(by, s)| *by == entry.by && *s == i as u32)
+                        && !progress.checked[p].iter().any(|(by, _)| *by == entry.by)
                     {
                         progress.checked[p].push((entry.by.clone(), i as u32));
                     }

@@ -114,9 +114,11 @@ pub struct Progress {
     /// Days added to each phase's soak window.
     pub extra_days: Vec<u32>,
     pub signoffs: Vec<Vec<SignOffRecord>>,
-    /// Per phase, who recorded a checkout of which server (index into `State::servers`) while
-    /// it was a member there: separation of duties holds over the whole history, whatever
-    /// later changes of membership.
+    /// Per phase, who recorded a checkout there, each operator once with the first server
+    /// (index into `State::servers`) they checked out while it was a member: separation of
+    /// duties holds over the whole history, whatever later changes of membership. One entry
+    /// an operator, not one a server: a phase of 100,000 servers checked out by a dozen people
+    /// holds a dozen, and a replay does not scan a list as long as the phase at every checkout.
     pub checked: Vec<Vec<(String, u32)>>,
     /// Indexed like `State::servers`.
     pub members: OnDemand<MemberRecord>,
