@@ -88,6 +88,29 @@ fn a_fleet_touched_or_written_again_unchanged_keeps_the_cache_and_a_real_edit_do
 }
 
 #[test]
+fn a_running_state_outlives_a_touch_of_the_baseline_and_not_an_edit() {
+    let s = Sample::new();
+    let mut loaded = sprout::live::load_dir(&s.path()).expect("load");
+    let touch = |name: &str| {
+        File::options().write(true).open(s.file(name)).and_then(|f| f.set_modified(std::time::SystemTime::now()))
+    };
+    for name in [store::FLEET, store::ROLLOUT, store::CATALOG] {
+        touch(name).expect("touch");
+        assert_eq!(sprout::live::refresh(&mut loaded).expect("refresh"), None, "{name} touched: nothing to read again");
+        assert_eq!((loaded.epoch, &loaded.stamp), (0, &loaded.store.stamp()), "the same state, under the new identity");
+    }
+    // The cache written from it now is taken by the next load.
+    sprout::live::cache::save(&loaded);
+    assert_eq!(sprout::live::load_dir(&s.path()).expect("load").source, Source::Cache { tail: 0 });
+
+    let fleet = s.file(store::FLEET);
+    let text = fs::read_to_string(&fleet).expect("read");
+    fs::write(&fleet, text.replacen("users: 25)", "users: 26)", 1)).expect("a real edit");
+    assert_eq!(sprout::live::refresh(&mut loaded).expect("refresh"), Some(sprout::live::CatchUp::Reloaded));
+    assert_eq!(loaded.epoch, 1, "an edit is read again");
+}
+
+#[test]
 fn a_catalog_or_rollout_edit_behind_the_cache_is_seen() {
     let s = Sample::new();
     sprout::live::load_dir(&s.path()).expect("load");

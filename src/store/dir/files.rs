@@ -57,6 +57,16 @@ impl FileId {
     }
 }
 
+/// `length:BLAKE3` of a file's bytes (as `store::dir`'s fleet digest), hashed as it is read:
+/// a 30 MB fleet is not held in memory to say whether it changed. `None` when it cannot be
+/// read or is over the limit `read` keeps to.
+pub fn digest_streamed(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut hasher = blake3::Hasher::new();
+    let n = io::copy(&mut open_read(path).ok()?.take(MAX_FILE_BYTES + 1), &mut hasher).ok()?;
+    (n <= MAX_FILE_BYTES).then(|| format!("{n}:{}", hasher.finalize().to_hex()))
+}
+
 /// A whole file as text, bounded; `None` when it does not exist.
 pub fn read(path: &Path) -> Result<Option<String>, String> {
     let shown = path.display();

@@ -136,7 +136,7 @@ impl Store for FileStore {
     }
 
     fn fleet_digest(&self) -> Option<String> {
-        files::read(&self.dir.join(super::FLEET)).ok().flatten().map(|text| digest(&text))
+        files::digest_streamed(&self.dir.join(super::FLEET))
     }
 
     fn fleet_matches(&self, digest: &str) -> bool {
@@ -145,7 +145,7 @@ impl Store for FileStore {
         if digest.split_once(':').and_then(|(n, _)| n.parse::<u64>().ok()) != len {
             return false;
         }
-        self.fleet_digest().as_deref() == Some(digest)
+        files::digest_streamed(&self.dir.join(super::FLEET)).as_deref() == Some(digest)
     }
 
     fn sources(&self) -> Sources {
