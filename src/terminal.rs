@@ -328,7 +328,7 @@ pub fn run(
             if let Some(counted) = checker.poll(app.now, &app.live) {
                 app.problems = Some(counted.problems);
                 app.failing = counted.failing;
-                sprout::live::checker::adopt(&mut app.live, counted.judged);
+                sprout::live::checker::adopt(&mut app.live, counted.judged, app.now);
                 dirty = true;
             }
             let now = Utc::now();

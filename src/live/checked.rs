@@ -14,46 +14,73 @@ use super::Loaded;
 use super::judged::{Judged, baseline_changed};
 use crate::model::Data;
 use crate::rules::State;
-use crate::store::{Stamp, Store};
+use crate::store::Store;
 
 /// The name of the part beside the cache.
 const PART: &str = "check";
-const MAGIC: &[u8; 16] = b"sprout-check-v2\n";
+const MAGIC: &[u8; 16] = b"sprout-check-v3\n";
 /// The program that judged must be this one: the rules `check` asks may change.
 const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"));
 
-/// A judgement as kept: what it was judged over.
+/// What a judgement was judged over: the store's stamp (the files' identities) and the
+/// content the state was built from (the small files' hash and the fleet's digest). An edit
+/// that leaves a file's identity as it was (written through a shared mapping before the
+/// system notes the time) still changes the content the next load parses: a judgement of the
+/// old files is not taken for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Over {
+    baseline: String,
+    journal: String,
+    small: String,
+    fleet: Option<String>,
+}
+
+impl Over {
+    pub fn of(loaded: &Loaded) -> Over {
+        Over {
+            baseline: loaded.stamp.baseline.clone(),
+            journal: loaded.stamp.journal.clone(),
+            small: loaded.key_but_fleet.clone(),
+            fleet: loaded.fleet_digest.clone(),
+        }
+    }
+
+    /// The store is still as this names it.
+    pub fn current(&self, store: &Arc<dyn Store>) -> bool {
+        let now = store.stamp();
+        now.baseline == self.baseline && now.journal == self.journal
+    }
+}
+
+/// A judgement as kept: by which program, over what.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Kept {
     program: String,
-    baseline: String,
-    journal: String,
+    over: Over,
     judged: Judged,
 }
 
 /// The kept judgement of the journal `loaded` holds, when it was judged by this program over
-/// the very same data (stamp and number of events).
+/// the very same data (stamp, content and number of events).
 pub fn adopt(loaded: &mut Loaded) {
+    let over = Over::of(loaded);
     loaded.judged = kept(&loaded.store)
-        .filter(|k| {
-            k.program == PROGRAM
-                && k.baseline == loaded.stamp.baseline
-                && k.journal == loaded.stamp.journal
-                && k.judged.lines == loaded.data.journal.len()
-        })
+        .filter(|k| k.program == PROGRAM && k.over == over && k.judged.lines == loaded.data.journal.len())
         .map(|k| k.judged);
 }
 
-/// Keep `judged`, the judgement of the journal as `stamp` names it, for the next load.
-pub fn keep(store: &Arc<dyn Store>, stamp: &Stamp, judged: &Judged) {
-    let kept = Kept {
-        program: PROGRAM.to_string(),
-        baseline: stamp.baseline.clone(),
-        journal: stamp.journal.clone(),
-        judged: judged.clone(),
-    };
+/// Keep `judged`, the judgement of the journal a state `over` holds, for the next load.
+pub fn keep(store: &Arc<dyn Store>, over: &Over, judged: &Judged) {
+    let kept = Kept { program: PROGRAM.to_string(), over: over.clone(), judged: judged.clone() };
     if let Ok(body) = postcard::to_stdvec(&kept) {
         store.save_cache_part(PART, &[MAGIC.as_slice(), &body].concat());
+    }
+}
+
+/// `keep` for `loaded`'s own judgement, when it has one.
+pub fn keep_loaded(loaded: &Loaded) {
+    if let Some(judged) = &loaded.judged {
+        keep(&loaded.store, &Over::of(loaded), judged);
     }
 }
 
@@ -76,18 +103,18 @@ pub fn count_loaded(loaded: &Loaded) -> Option<usize> {
 /// The number of problems `sprout check` finds in the store at `now` by replaying the whole
 /// journal, and its judgement of the events with the stamp it was judged over, kept when the
 /// data did not change while it ran.
-pub fn count_full(store: &Arc<dyn Store>, now: DateTime<Utc>) -> (usize, Option<(Stamp, Judged)>) {
+pub fn count_full(store: &Arc<dyn Store>, now: DateTime<Utc>) -> (usize, Option<(Over, Judged)>) {
     let mut judged = Judged::new(now);
     let (loaded, problems) = super::check::run(store, now, &mut judged);
     // A journal that does not load has no judgement to follow.
-    (problems.len(), loaded.map(|loaded| kept_for(store, loaded.stamp, judged)))
-}
-
-fn kept_for(store: &Arc<dyn Store>, stamp: Stamp, judged: Judged) -> (Stamp, Judged) {
-    if store.stamp() == stamp {
-        keep(store, &stamp, &judged);
-    }
-    (stamp, judged)
+    let judged = loaded.map(|loaded| {
+        let over = Over::of(&loaded);
+        if over.current(store) {
+            keep(store, &over, &judged);
+        }
+        (over, judged)
+    });
+    (problems.len(), judged)
 }
 
 fn kept(store: &Arc<dyn Store>) -> Option<Kept> {
@@ -125,9 +152,9 @@ mod tests {
         assert!(load(&store).expect("load").judged.is_none(), "nothing judged yet");
         let (problems, judged) = count_full(&store, now());
         assert_eq!(problems, full(&store));
-        let (stamp, judged) = judged.expect("the journal loaded");
+        let (over, judged) = judged.expect("the journal loaded");
         let mut loaded = load(&store).expect("load");
-        assert_eq!((&loaded.stamp, loaded.judged.as_ref()), (&stamp, Some(&judged)), "the next load takes it");
+        assert_eq!((Over::of(&loaded), loaded.judged.as_ref()), (over, Some(&judged)), "the next load takes it");
         assert_eq!(counted(&loaded), problems);
 
         backup(&mut loaded);
@@ -144,11 +171,18 @@ mod tests {
         let (problems, _) = count_full(&store, now());
         let mut k = kept(&store).expect("kept");
         k.judged.journal += 7;
-        keep(&store, &Stamp { baseline: k.baseline.clone(), journal: k.journal.clone() }, &k.judged);
+        keep(&store, &k.over, &k.judged);
         // Taken as kept, with no replay: what it says is what the header says.
         assert_eq!(counted(&load(&store).expect("load")), problems + 7);
 
-        for change in [|k: &mut Kept| k.program = "sprout 0.0.0".into(), |k: &mut Kept| k.judged.lines -= 1] {
+        let changes: [fn(&mut Kept); 4] = [
+            |k| k.program = "sprout 0.0.0".into(),
+            |k| k.judged.lines -= 1,
+            // Files whose identity is as it was, but whose content the load found changed.
+            |k| k.over.small = "another rollout.ron".into(),
+            |k| k.over.fleet = Some("another fleet.ron".into()),
+        ];
+        for change in changes {
             let mut other = k.clone();
             change(&mut other);
             let body = postcard::to_stdvec(&other).expect("encode");

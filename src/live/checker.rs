@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::Loaded;
+use super::checked::Over;
 use super::judged::Judged;
-use crate::store::{Stamp, Store};
+use crate::rules::time::CLOCK_TOLERANCE_MINUTES;
+use crate::store::Store;
 
 /// How many events' signatures fail (`✗`), judged as `status` judges them (only the events
 /// appended since its kept verdicts); `None` where signatures do not matter.
@@ -18,12 +20,12 @@ pub fn failing(store: &Arc<dyn Store>) -> Option<usize> {
 
 /// What a run counted: `check`'s problems, events whose signature fails (`None` where
 /// signatures do not matter), and, from a replay of the whole journal, its judgement of the
-/// events with the stamp it was judged over (`Loaded::judged`, for the state to follow).
+/// events with what it was judged over (`Loaded::judged`, for the state to follow).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counted {
     pub problems: usize,
     pub failing: Option<usize>,
-    pub judged: Option<(Stamp, Judged)>,
+    pub judged: Option<(Over, Judged)>,
 }
 
 /// What a run counts from.
@@ -34,7 +36,7 @@ enum Basis {
         judged: Judged,
         data: Arc<crate::model::Data>,
         state: Arc<crate::rules::State>,
-        stamp: Stamp,
+        over: Over,
         digest: Option<String>,
     },
     /// No judgement to follow: the whole journal replayed.
@@ -78,7 +80,7 @@ impl Checker {
                 judged,
                 data: Arc::clone(&live.data),
                 state: Arc::clone(&live.state),
-                stamp: live.stamp.clone(),
+                over: Over::of(live),
                 digest: live.fleet_digest.clone(),
             },
             None => Basis::Full,
@@ -86,13 +88,13 @@ impl Checker {
         let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
             crate::parallel::background();
             let (problems, judged) = match basis {
-                Basis::Judged { judged, data, state, stamp, digest } => {
+                Basis::Judged { judged, data, state, over, digest } => {
                     let hash = super::check::fleet_hash(&store, digest.as_deref());
                     let problems = super::checked::count_judged(&data, &state, &judged, &hash);
                     // Let go before the dashboard hears: a write after this changes the state in place.
                     drop((data, state));
-                    if store.stamp() == stamp {
-                        super::checked::keep(&store, &stamp, &judged);
+                    if over.current(&store) {
+                        super::checked::keep(&store, &over, &judged);
                     }
                     (problems, None)
                 }
@@ -123,6 +125,11 @@ impl Checker {
             }
         }
         self.due |= self.counted != Some((live.epoch, live.data.journal.len()));
+        // An event dated in the future was a problem when counted; once the clock reaches it,
+        // it is not: count again then, though nothing was written.
+        let comes =
+            live.judged.as_ref().and_then(|j| j.latest).map(|l| l - chrono::Duration::minutes(CLOCK_TOLERANCE_MINUTES));
+        self.due |= comes.is_some_and(|c| self.now < c && c <= now);
         let wait = (self.took * 5).max(Duration::from_secs(10));
         if self.due && self.last.is_none_or(|l| l.elapsed() >= wait) {
             self.now = now;
@@ -137,11 +144,12 @@ impl Checker {
     }
 }
 
-/// The state takes a replay's judgement of its journal when it is of the very same data.
-pub fn adopt(live: &mut Loaded, judged: Option<(Stamp, Judged)>) {
-    if let Some((stamp, judged)) = judged
-        && live.judged.is_none()
-        && live.stamp == stamp
+/// The state takes a replay's judgement of its journal when it is of the very same data, in
+/// place of none or of one that no longer holds.
+pub fn adopt(live: &mut Loaded, judged: Option<(Over, Judged)>, now: DateTime<Utc>) {
+    if let Some((over, judged)) = judged
+        && live.judged.as_ref().is_none_or(|j| !j.holds(now))
+        && Over::of(live) == over
         && live.data.journal.len() == judged.lines
     {
         live.judged = Some(judged);
@@ -173,11 +181,36 @@ mod tests {
         let first = counted(&mut Checker::new(Arc::clone(&store), now()), &live);
         assert_eq!(first.problems, full);
         assert!(first.judged.is_some(), "the whole journal was replayed and judged");
-        adopt(&mut live, first.judged);
+        adopt(&mut live, first.judged, now());
         assert!(live.judged.is_some(), "the state follows the judgement from here");
 
         let next = super::super::load(&store).expect("the next start");
         let again = counted(&mut Checker::new(Arc::clone(&store), now()), &next);
         assert_eq!((again.problems, again.judged), (full, None), "counted from the kept judgement, no replay");
+    }
+
+    #[test]
+    fn a_count_made_while_an_event_was_in_the_future_is_made_again_when_its_time_comes() {
+        let (_, store) = sample();
+        let mut live = super::super::load(&store).expect("load");
+        let mut checker = Checker::new(Arc::clone(&store), now());
+        let first = counted(&mut checker, &live);
+        adopt(&mut live, first.judged, now());
+        // As if the latest event had been judged ten minutes before its time.
+        let judged = live.judged.as_mut().expect("judged");
+        judged.latest = Some(now() + chrono::Duration::minutes(10));
+        // The wait between runs is not what this is about.
+        let quiet = |checker: &mut Checker| checker.last = None;
+        quiet(&mut checker);
+        assert_eq!(checker.poll(now() + chrono::Duration::minutes(1), &live), None);
+        assert!(checker.running.is_none(), "nothing changed, the time has not come: no run");
+        quiet(&mut checker);
+        let at = now() + chrono::Duration::minutes(6);
+        assert_eq!(checker.poll(at, &live), None);
+        assert!(checker.running.is_some(), "within the clock's tolerance of the event: counted again");
+        let again = counted(&mut checker, &live);
+        assert!(again.judged.is_some(), "the judgement did not hold: the journal replayed");
+        adopt(&mut live, again.judged, at);
+        assert!(live.judged.as_ref().is_some_and(|j| j.holds(at)), "the new judgement replaces the old");
     }
 }

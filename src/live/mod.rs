@@ -292,9 +292,7 @@ pub fn refresh(loaded: &mut Loaded) -> Result<Option<CatchUp>, LoadError> {
         loaded.stamp.baseline = now.baseline.clone();
         if now.journal == loaded.stamp.journal {
             // The next start takes the count's judgement under the new identity too.
-            if let Some(judged) = &loaded.judged {
-                checked::keep(&loaded.store, &loaded.stamp, judged);
-            }
+            checked::keep_loaded(loaded);
             return Ok(None);
         }
     }

@@ -346,9 +346,7 @@ pub fn record_in(
             cache::save(loaded);
         }
         // The next load (another command, the next start) takes the judgement from here.
-        if let Some(judged) = &loaded.judged {
-            super::checked::keep(&store, &loaded.stamp, judged);
-        }
+        super::checked::keep_loaded(loaded);
     }
     Ok(Recorded { entry, warnings, effect, first_new })
 }
