@@ -28,19 +28,14 @@ pub struct Counted {
     pub judged: Option<(Over, Judged)>,
 }
 
-/// What a run counts from.
-enum Basis {
-    /// The journal as judged, with the state it replays to: only the files and the state are
-    /// asked again.
-    Judged {
-        judged: Judged,
-        data: Arc<crate::model::Data>,
-        state: Arc<crate::rules::State>,
-        over: Over,
-        digest: Option<String>,
-    },
-    /// No judgement to follow: the whole journal replayed.
-    Full,
+/// What a run counts from when the journal is judged (else it replays the whole journal):
+/// the state it replays to, whose files and state only are asked again.
+struct Judging {
+    judged: Judged,
+    data: Arc<crate::model::Data>,
+    state: Arc<crate::rules::State>,
+    over: Over,
+    digest: Option<String>,
 }
 
 /// `sprout check` run in the background, so the header can say how many problems the data
@@ -75,20 +70,17 @@ impl Checker {
     fn spawn(&mut self, live: &Loaded) {
         let (tx, rx) = std::sync::mpsc::channel();
         let (store, now) = (Arc::clone(&self.store), self.now);
-        let basis = match live.judged.clone().filter(|j| j.holds(now)) {
-            Some(judged) => Basis::Judged {
-                judged,
-                data: Arc::clone(&live.data),
-                state: Arc::clone(&live.state),
-                over: Over::of(live),
-                digest: live.fleet_digest.clone(),
-            },
-            None => Basis::Full,
-        };
+        let judging = live.judged.clone().filter(|j| j.holds(now)).map(|judged| Judging {
+            judged,
+            data: Arc::clone(&live.data),
+            state: Arc::clone(&live.state),
+            over: Over::of(live),
+            digest: live.fleet_digest.clone(),
+        });
         let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
             crate::parallel::background();
-            let (problems, judged) = match basis {
-                Basis::Judged { judged, data, state, over, digest } => {
+            let (problems, judged) = match judging {
+                Some(Judging { judged, data, state, over, digest }) => {
                     let hash = super::check::fleet_hash(&store, digest.as_deref());
                     let problems = super::checked::count_judged(&data, &state, &judged, &hash);
                     // Let go before the dashboard hears: a write after this changes the state in place.
@@ -98,7 +90,7 @@ impl Checker {
                     }
                     (problems, None)
                 }
-                Basis::Full => super::checked::count_full(&store, now),
+                None => super::checked::count_full(&store, now),
             };
             // Judged as `status` judges them, on this worker, never on a key press.
             let failing = failing(&store);
