@@ -77,6 +77,9 @@ impl App {
         let derived = Arc::clone(&self.ahead.derived);
         let spawned = std::thread::Builder::new().name("ahead".into()).spawn(move || {
             crate::parallel::background();
+            // What the hidden views let go of when they went out of date is still the
+            // allocator's: given back first, the new ones are not stacked on it.
+            crate::heap::give_back();
             let agenda = agenda.then(|| crate::rules::agenda::agenda(&data, &state, &view));
             let plan = plan.then(|| forecast(&data, &state, &view, now));
             drop((data, state, view));

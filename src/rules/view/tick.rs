@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::lines::{self, Lines};
 use super::{FleetView, RolloutView, ServerRow, Soaks, rollout_view};
 use crate::model::Data;
 use crate::rules::phase::{SoakState, Start, Window, soak_state};
@@ -14,8 +15,19 @@ use crate::rules::replay::State;
 pub struct Ticked {
     /// The servers whose soak changed, and their soak now.
     soaks: Vec<(usize, Option<SoakState>)>,
-    /// The selected rollout's view at the new time.
-    rollout: Option<std::sync::Arc<RolloutView>>,
+    /// What changed in the selected rollout's view (`None`: nothing).
+    rollout: Option<RolloutTick>,
+}
+
+/// What the clock changed in the rollout's view.
+#[derive(Debug, Clone)]
+enum RolloutTick {
+    /// The lines of the current phase's members whose soak changed: only theirs read the
+    /// clock, so the view shown is kept and these are put in place of theirs.
+    Lines(Lines),
+    /// The view derived again, where one soak reaches other members' lines (the lab phase's
+    /// coverage, a staggered start's holds).
+    Whole(std::sync::Arc<RolloutView>),
 }
 
 impl FleetView {
@@ -32,7 +44,7 @@ impl FleetView {
         now: DateTime<Utc>,
     ) -> Option<Vec<usize>> {
         let ticked = self.ticked(data, state, before, now)?;
-        Some(self.take_tick(ticked).0)
+        Some(self.take_tick(ticked, data, state, now).0)
     }
 
     /// `tick` without changing the view: what changed, for `take_tick` (`None`: the date
@@ -71,14 +83,28 @@ impl FleetView {
                 soaks.push((i, soak));
             }
         }
-        // The gates read the rows' soaks at the new time: those changed over the rest.
-        let rollout = rollout_view(data, state, r, Soaks { rows, changed: &soaks }, now);
-        Some(Ticked { soaks, rollout: Some(std::sync::Arc::new(rollout)) })
+        // Every line that reads the clock reads a soak's day count: only the members whose soak
+        // changed have other lines. The gates read the rows' soaks at the new time: those
+        // changed over the rest.
+        let read = Soaks { rows, changed: &soaks };
+        let changed: Vec<usize> = soaks.iter().map(|&(i, _)| i).collect();
+        let rollout = match lines::lines_of(data, state, r, &changed, read, now) {
+            Some(lines) => RolloutTick::Lines(lines),
+            None => RolloutTick::Whole(std::sync::Arc::new(rollout_view(data, state, r, read, now))),
+        };
+        Some(Ticked { soaks, rollout: Some(rollout) })
     }
 
-    /// Take in what `ticked` derived from this view: returns the servers whose row changed,
-    /// and the rollout's view it replaced (the caller may free it off the input path).
-    pub fn take_tick(&mut self, ticked: Ticked) -> (Vec<usize>, Option<std::sync::Arc<RolloutView>>) {
+    /// Take in what `ticked` derived from this view (at `now`, of `data` and `state`): returns
+    /// the servers whose row changed, and the rollout's view it replaced when the view was
+    /// derived again (the caller may free it off the input path).
+    pub fn take_tick(
+        &mut self,
+        ticked: Ticked,
+        data: &Data,
+        state: &State,
+        now: DateTime<Utc>,
+    ) -> (Vec<usize>, Option<std::sync::Arc<RolloutView>>) {
         if !ticked.soaks.is_empty() {
             let rows = std::sync::Arc::make_mut(&mut self.rows);
             for &(i, soak) in &ticked.soaks {
@@ -86,7 +112,21 @@ impl FleetView {
             }
         }
         let old = match ticked.rollout {
-            Some(new) => self.rollout.replace(new),
+            Some(RolloutTick::Whole(new)) => self.rollout.replace(new),
+            Some(RolloutTick::Lines(lines)) => {
+                let put = self.rollout.as_mut().is_none_or(|v| std::sync::Arc::make_mut(v).put(lines));
+                match self.rollout.as_ref().map(|v| v.rollout) {
+                    // A halt began or ended since the lines were derived: derive the view here.
+                    Some(r) if !put => self.rollout.replace(std::sync::Arc::new(rollout_view(
+                        data,
+                        state,
+                        r,
+                        Soaks::of_rows(&self.rows),
+                        now,
+                    ))),
+                    _ => None,
+                }
+            }
             None => None,
         };
         (ticked.soaks.into_iter().map(|(i, _)| i).collect(), old)
