@@ -143,3 +143,64 @@ impl Clock {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+
+    use super::Clock;
+    use crate::app::{Action, App, Tab};
+    use crate::rules::FleetView;
+    use crate::store::{Operator, Store};
+
+    fn open(store: &std::sync::Arc<dyn Store>, now: DateTime<Utc>) -> App {
+        let loaded = crate::live::load(store).expect("load");
+        App::from_loaded(loaded, Operator { name: "tester".into(), from: None }, false, now, false, Some(0))
+    }
+
+    /// The Agenda's items and the Plan's forecast as `a` shows them.
+    fn agenda_and_plan(a: &mut App) -> (Vec<crate::rules::agenda::Item>, Option<crate::rules::forecast::Forecast>) {
+        a.update(Action::Tab(Tab::Agenda));
+        let items = a.panes.agenda.items.clone();
+        a.update(Action::Tab(Tab::Plan));
+        let plan = a.panes.plan.forecast.clone();
+        a.update(Action::Tab(Tab::Fleet));
+        (items, plan)
+    }
+
+    #[test]
+    fn a_minute_taken_in_from_the_worker_at_thousands_of_members_shows_what_a_fresh_start_shows() {
+        let now = crate::rules::fixture::now();
+        let store = crate::synthetic::memory_store(30_000, 100_000, now).arc();
+        let midnight = now.date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        let at = |minutes: i64| midnight + chrono::Duration::minutes(minutes);
+        let mut a = open(&store, at(1));
+        let shown = a.view.rollout.clone().expect("a rollout");
+        let p = shown.current.expect("a phase open");
+        assert!(shown.members[p].len() >= crate::parallel::MIN_SPLIT, "the phase's lines are derived on two threads");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut clock = Clock::new(move || {
+            let _ = tx.send(());
+        });
+        let mut lines_moved = false;
+        for minutes in [600, 926, 1439] {
+            let before = a.view.rollout.clone().expect("a rollout");
+            clock.start(&mut a, at(minutes));
+            assert!(clock.busy(), "derived on the worker");
+            rx.recv_timeout(Duration::from_secs(60)).expect("the clock's worker finishes");
+            assert!(clock.poll(&mut a), "the minute is taken in");
+            let fresh = FleetView::build(&a.live.data, &a.live.state, Some(0), at(minutes));
+            let (v, f) = (a.view.rollout.as_deref().expect("a rollout"), fresh.rollout.as_deref().expect("a rollout"));
+            let differ = v.waiting.iter().zip(&f.waiting).position(|(v, f)| v != f);
+            assert_eq!((v.waiting.len(), differ), (f.waiting.len(), None), "waiting-on at {minutes} min");
+            assert!(a.view == fresh, "the view at {minutes} min");
+            lines_moved |= v.waiting != before.waiting;
+        }
+        assert!(lines_moved, "the day moved some waiting-on line");
+        let (shown, fresh) = (agenda_and_plan(&mut a), agenda_and_plan(&mut open(&store, at(1439))));
+        assert_eq!(shown.0, fresh.0, "the Agenda");
+        assert!(shown.1.is_some() && shown.1 == fresh.1, "the Plan");
+    }
+}

@@ -213,8 +213,9 @@ fn a_tick_at_a_phase_split_on_two_threads_puts_the_same_gate_and_waiting_lines_a
         soaks_changed += changed.len();
         let fresh = FleetView::build(data, state, Some(0), at(minutes));
         let (v, f) = (view.rollout.as_deref().expect("a rollout"), fresh.rollout.as_deref().expect("a rollout"));
-        assert_eq!(v.waiting, f.waiting, "waiting-on at {minutes} min");
-        assert_eq!(v.gates, f.gates, "the gates at {minutes} min");
+        let differ = v.waiting.iter().zip(&f.waiting).position(|(v, f)| v != f);
+        assert_eq!((v.waiting.len(), differ), (f.waiting.len(), None), "waiting-on at {minutes} min");
+        assert!(v.gates == f.gates, "the gates at {minutes} min");
         assert!(view == fresh, "tick and build differ at {minutes} min");
         lines_changed += usize::from(v.waiting != was.waiting || v.gates != was.gates);
         before = at(minutes);
