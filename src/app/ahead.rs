@@ -44,6 +44,14 @@ impl Ahead {
         let mut d = self.derived.lock().ok()?;
         if d.basis != Some(basis) { None } else { d.plan.take() }
     }
+
+    /// Let go of what was derived ahead, on the calling thread (a worker: tens of thousands
+    /// of Agenda lines cost milliseconds to free). The clock's worker calls it before a new
+    /// minute, which makes it out of date, is taken in: a show meanwhile derives on show.
+    pub(super) fn let_go(&self) {
+        let derived = self.derived.lock().map(|mut d| std::mem::take(&mut *d));
+        drop(derived);
+    }
 }
 
 impl App {
