@@ -1,5 +1,6 @@
 //! The minute tick derived off the input path: a worker derives what the clock changed (the
-//! soaks and the rollout's gates and waiting-on; everything when the date changed) from the
+//! soaks and the rollout's gates and waiting-on; every row when the date changed, keeping those
+//! that changed) from the
 //! state as it stands, and the terminal loop takes the result in when it is ready. A key never
 //! waits for it; a result derived from a state that has changed since is dropped and derived
 //! again.
@@ -32,8 +33,8 @@ impl Basis {
 enum Derived {
     /// Within a day: what changed.
     Tick(Ticked),
-    /// A new date: the whole fleet view.
-    Whole(FleetView),
+    /// A new date: the rows that changed, and the rollout's view.
+    Date(Ticked),
 }
 
 /// The clock's worker, one run at a time.
@@ -81,7 +82,7 @@ impl Clock {
             crate::heap::give_back();
             let derived = match FleetView::ticked_rows(&rows, shown, &data, &state, basis.now, now) {
                 Some(ticked) => Derived::Tick(ticked),
-                None => Derived::Whole(FleetView::build(&data, &state, basis.rollout, now)),
+                None => Derived::Date(FleetView::dated_rows(&rows, shown, &data, &state, now)),
             };
             // The shared state is let go before the dashboard hears: a write after this
             // changes it in place.
@@ -121,22 +122,19 @@ impl Clock {
             return self.start_wanted(app);
         }
         app.now = now;
-        match derived {
-            Derived::Tick(ticked) => {
-                let (changed, old) = app.view.take_tick(ticked, &app.live.data, &app.live.state, now);
-                app.derive_views(Some(&changed));
-                // Freeing a rollout's lines costs milliseconds at 100,000 servers.
-                if let Some(old) = old {
-                    let _ = std::thread::Builder::new().name("free".into()).spawn(move || {
-                        drop(old);
-                        crate::heap::give_back();
-                    });
-                }
-            }
-            Derived::Whole(view) => {
-                app.view = view;
-                app.derive_views(None);
-            }
+        let (ticked, date) = match derived {
+            Derived::Tick(ticked) => (ticked, false),
+            Derived::Date(ticked) => (ticked, true),
+        };
+        let (changed, old) = app.view.take_tick(ticked, &app.live.data, &app.live.state, now);
+        // At a new date the views are derived whole, as at a start: some read the date.
+        app.derive_views(if date { None } else { Some(&changed) });
+        // Freeing a rollout's lines costs milliseconds at 100,000 servers.
+        if let Some(old) = old {
+            let _ = std::thread::Builder::new().name("free".into()).spawn(move || {
+                drop(old);
+                crate::heap::give_back();
+            });
         }
         self.start_wanted(app);
         true
@@ -199,7 +197,8 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         let mut lines_moved = false;
-        for minutes in [600, 926, 1439] {
+        // Later the same day (soaks cross a day's mark), then the next date (every row).
+        for minutes in [600, 926, 1439, 48 * 60 - 1] {
             let before = a.view.rollout.clone().expect("a rollout");
             clock.start(&mut a, at(minutes));
             assert!(clock.busy(), "derived on the worker");
@@ -213,7 +212,7 @@ mod tests {
             lines_moved |= v.waiting != before.waiting;
         }
         assert!(lines_moved, "the day moved some waiting-on line");
-        let (shown, fresh) = (agenda_and_plan(&mut a), agenda_and_plan(&mut open(&store, at(1439))));
+        let (shown, fresh) = (agenda_and_plan(&mut a), agenda_and_plan(&mut open(&store, at(48 * 60 - 1))));
         assert_eq!(shown.0, fresh.0, "the Agenda");
         assert!(shown.1.is_some() && shown.1 == fresh.1, "the Plan");
     }

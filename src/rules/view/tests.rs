@@ -221,4 +221,11 @@ fn a_tick_at_a_phase_split_on_two_threads_puts_the_same_gate_and_waiting_lines_a
         before = at(minutes);
     }
     assert!(soaks_changed > 0 && lines_changed > 0, "soaks and lines changed over the day");
+    // The next date: every row derived again, only those that changed kept and taken in.
+    let next = at(48 * 60 - 1);
+    assert!(view.ticked(data, state, before, next).is_none(), "a new date is not a tick");
+    let dated = FleetView::dated_rows(&view.rows, Some(0), data, state, next);
+    let (changed, _) = view.take_tick(dated, data, state, next);
+    assert!(!changed.is_empty(), "the new date moved some soak");
+    assert!(view == FleetView::build(data, state, Some(0), next), "the new date and a build differ");
 }
