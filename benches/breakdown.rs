@@ -84,7 +84,7 @@ fn main() {
         let worker = t.elapsed();
         let t = Instant::now();
         // The replaced rollout view is freed after: the clock frees it on another thread.
-        let (_, replaced) = app.view.take_tick(ticked);
+        let (_, replaced) = app.view.take_tick(ticked, &app.live.data, &app.live.state, at);
         let take = t.elapsed();
         drop(replaced);
         println!(

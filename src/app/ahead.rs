@@ -44,6 +44,14 @@ impl Ahead {
         let mut d = self.derived.lock().ok()?;
         if d.basis != Some(basis) { None } else { d.plan.take() }
     }
+
+    /// Let go of what was derived ahead, on the calling thread (a worker: tens of thousands
+    /// of Agenda lines cost milliseconds to free). The clock's worker calls it before a new
+    /// minute, which makes it out of date, is taken in: a show meanwhile derives on show.
+    pub(super) fn let_go(&self) {
+        let derived = self.derived.lock().map(|mut d| std::mem::take(&mut *d));
+        drop(derived);
+    }
 }
 
 impl App {
@@ -77,6 +85,9 @@ impl App {
         let derived = Arc::clone(&self.ahead.derived);
         let spawned = std::thread::Builder::new().name("ahead".into()).spawn(move || {
             crate::parallel::background();
+            // What the hidden views let go of when they went out of date is still the
+            // allocator's: given back first, the new ones are not stacked on it.
+            crate::heap::give_back();
             let agenda = agenda.then(|| crate::rules::agenda::agenda(&data, &state, &view));
             let plan = plan.then(|| forecast(&data, &state, &view, now));
             drop((data, state, view));

@@ -5,14 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{CheckoutResult, Data, Rating, Rollout, Server};
 
-use super::gates::{self, GateStatus};
+use super::gates::GateStatus;
 use super::hotfix::{HotFixStatus, pending};
 use super::levels::{Compliance, behind, latest_released};
 use super::phase::{SoakState, Start, Target, Window, member_phase, soak_state};
 use super::replay::{MemberRecord, State};
 use super::risk::{Ratings, ratings};
-use super::waiting;
 
+mod lines;
 mod rollout;
 mod tick;
 use rollout::rollout_view;
@@ -124,8 +124,8 @@ pub struct RolloutView {
 
 impl RolloutView {
     /// Replace the gate and waiting lines of `servers` (their rows already updated). Returns
-    /// false when the change reaches other servers' lines (a halt began or ended): then the
-    /// caller builds the rollout's view again.
+    /// false when the change reaches other servers' lines (a halt began or ended, the lab
+    /// phase, a staggered start): then the caller builds the rollout's view again.
     fn update(
         &mut self,
         data: &Data,
@@ -134,65 +134,10 @@ impl RolloutView {
         rows: &[ServerRow],
         now: DateTime<Utc>,
     ) -> bool {
-        let Some(p) = self.current else { return true };
-        let ro = &data.plan.rollouts[self.rollout];
-        let progress = &state.progress[self.rollout];
-        let halted = waiting::halted(ro, state, progress, p);
-        if halted.is_some() != self.halted.is_some() {
-            return false;
+        if self.current.is_none() {
+            return true;
         }
-        self.halted = halted;
-        if ro.phases[p].is_lab() {
-            // The lab coverage gate reads every member's row: build the rollout's view again.
-            return false;
-        }
-        let window = Window::of(ro, p, progress.extra_days[p]);
-        let target_name = waiting::target_name(data, ro);
-        if ro.phases[p].stagger.is_some() {
-            // Who waits for the first ones changes with any install: build the view again.
-            return false;
-        }
-        let facts = waiting::Facts {
-            target: Target { catalog: &data.catalog, rollout: ro },
-            target_name: &target_name,
-            progress,
-            halted: self.halted.is_some(),
-            holds: Vec::new(),
-        };
-        for &i in servers {
-            let owner = i as u32;
-            for (g, owners) in self.gate_owners.iter_mut().enumerate() {
-                if let Ok(k) = owners.binary_search(&owner) {
-                    owners.remove(k);
-                    self.gates[g].unmet.remove(k);
-                }
-            }
-            // A server may have several waiting lines (a verification and a checkout due).
-            while let Some(k) = self.waiting_owners.iter().position(|&(_, s)| s == owner) {
-                self.waiting_owners.remove(k);
-                self.waiting.remove(k);
-            }
-            if rows.get(i).and_then(|r| r.phase) != Some(p) {
-                continue;
-            }
-            let lines = gates::evaluate_owned(&facts.target, progress, state, window, &[i], now);
-            for (g, lines) in lines.into_iter().enumerate() {
-                for (_, line) in lines {
-                    let k = self.gate_owners[g].partition_point(|&o| o < owner);
-                    self.gate_owners[g].insert(k, owner);
-                    self.gates[g].unmet.insert(k, line);
-                }
-            }
-            for (kind, lines) in waiting::members(&facts, state, &[i], Soaks::of_rows(rows)).into_iter().enumerate() {
-                for (_, line) in lines {
-                    let key = (kind as u8, owner);
-                    let k = self.waiting_owners.partition_point(|&o| o < key);
-                    self.waiting_owners.insert(k, key);
-                    self.waiting.insert(k, line);
-                }
-            }
-        }
-        true
+        lines::lines_of(data, state, self.rollout, servers, Soaks::of_rows(rows), now).is_some_and(|l| self.put(l))
     }
 
     pub fn gates_met(&self) -> bool {

@@ -186,3 +186,46 @@ fn the_lab_phase_needs_a_passed_lab_member_of_every_role() {
     let v = FleetView::build(&data, &state, Some(0), now()).rollout.expect("rollout");
     assert!(v.gates.iter().all(|g| g.gate.id != "lab_coverage"));
 }
+
+#[test]
+fn a_tick_at_a_phase_split_on_two_threads_puts_the_same_gate_and_waiting_lines_as_a_full_derivation() {
+    let now = now();
+    let store = crate::synthetic::memory_store(30_000, 100_000, now);
+    let loaded = crate::live::load(&store.arc()).expect("load");
+    let (data, state) = (&loaded.data, &loaded.state);
+    let midnight = now.date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let at = |minutes: i64| midnight + chrono::Duration::minutes(minutes);
+    let mut view = FleetView::build(data, state, Some(0), at(1));
+    let shown = view.rollout.clone().expect("a rollout");
+    let p = shown.current.expect("a phase open");
+    assert!(
+        shown.members[p].len() >= crate::parallel::MIN_SPLIT,
+        "the phase's lines are derived on two threads ({} members)",
+        shown.members[p].len()
+    );
+    let mut before = at(1);
+    let (mut soaks_changed, mut lines_changed) = (0, 0);
+    for minutes in (61..24 * 60).step_by(173) {
+        let was = view.rollout.clone().expect("a rollout");
+        let ticked = view.ticked(data, state, before, at(minutes)).expect("the same day");
+        let (changed, replaced) = view.take_tick(ticked, data, state, at(minutes));
+        assert!(replaced.is_none(), "the view shown is kept and its lines replaced");
+        soaks_changed += changed.len();
+        let fresh = FleetView::build(data, state, Some(0), at(minutes));
+        let (v, f) = (view.rollout.as_deref().expect("a rollout"), fresh.rollout.as_deref().expect("a rollout"));
+        let differ = v.waiting.iter().zip(&f.waiting).position(|(v, f)| v != f);
+        assert_eq!((v.waiting.len(), differ), (f.waiting.len(), None), "waiting-on at {minutes} min");
+        assert!(v.gates == f.gates, "the gates at {minutes} min");
+        assert!(view == fresh, "tick and build differ at {minutes} min");
+        lines_changed += usize::from(v.waiting != was.waiting || v.gates != was.gates);
+        before = at(minutes);
+    }
+    assert!(soaks_changed > 0 && lines_changed > 0, "soaks and lines changed over the day");
+    // The next date: every row derived again, only those that changed kept and taken in.
+    let next = at(48 * 60 - 1);
+    assert!(view.ticked(data, state, before, next).is_none(), "a new date is not a tick");
+    let dated = FleetView::dated_rows(&view.rows, Some(0), data, state, next);
+    let (changed, _) = view.take_tick(dated, data, state, next);
+    assert!(!changed.is_empty(), "the new date moved some soak");
+    assert!(view == FleetView::build(data, state, Some(0), next), "the new date and a build differ");
+}

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::lines::{self, Lines};
 use super::{FleetView, RolloutView, ServerRow, Soaks, rollout_view};
 use crate::model::Data;
 use crate::rules::phase::{SoakState, Start, Window, soak_state};
@@ -12,10 +13,23 @@ use crate::rules::replay::State;
 /// apart from the view, on a worker, and taken in with `FleetView::take_tick`.
 #[derive(Debug, Clone)]
 pub struct Ticked {
+    /// At a new date, the rows that changed (levels and hot fixes read the date), whole.
+    rows: Vec<(usize, ServerRow)>,
     /// The servers whose soak changed, and their soak now.
     soaks: Vec<(usize, Option<SoakState>)>,
-    /// The selected rollout's view at the new time.
-    rollout: Option<std::sync::Arc<RolloutView>>,
+    /// What changed in the selected rollout's view (`None`: nothing).
+    rollout: Option<RolloutTick>,
+}
+
+/// What the clock changed in the rollout's view.
+#[derive(Debug, Clone)]
+enum RolloutTick {
+    /// The lines of the current phase's members whose soak changed: only theirs read the
+    /// clock, so the view shown is kept and these are put in place of theirs.
+    Lines(Lines),
+    /// The view derived again, where one soak reaches other members' lines (the lab phase's
+    /// coverage, a staggered start's holds).
+    Whole(std::sync::Arc<RolloutView>),
 }
 
 impl FleetView {
@@ -32,7 +46,7 @@ impl FleetView {
         now: DateTime<Utc>,
     ) -> Option<Vec<usize>> {
         let ticked = self.ticked(data, state, before, now)?;
-        Some(self.take_tick(ticked).0)
+        Some(self.take_tick(ticked, data, state, now).0)
     }
 
     /// `tick` without changing the view: what changed, for `take_tick` (`None`: the date
@@ -55,7 +69,7 @@ impl FleetView {
             return None;
         }
         let Some(r) = r else {
-            return Some(Ticked { soaks: Vec::new(), rollout: None });
+            return Some(Ticked { rows: Vec::new(), soaks: Vec::new(), rollout: None });
         };
         let (ro, progress) = (&data.plan.rollouts[r], &state.progress[r]);
         let mut soaks = Vec::new();
@@ -71,25 +85,91 @@ impl FleetView {
                 soaks.push((i, soak));
             }
         }
-        // The gates read the rows' soaks at the new time: those changed over the rest.
-        let rollout = rollout_view(data, state, r, Soaks { rows, changed: &soaks }, now);
-        Some(Ticked { soaks, rollout: Some(std::sync::Arc::new(rollout)) })
+        let rollout = Some(rollout_ticked(data, state, r, rows, &soaks, now));
+        Some(Ticked { rows: Vec::new(), soaks, rollout })
     }
 
-    /// Take in what `ticked` derived from this view: returns the servers whose row changed,
-    /// and the rollout's view it replaced (the caller may free it off the input path).
-    pub fn take_tick(&mut self, ticked: Ticked) -> (Vec<usize>, Option<std::sync::Arc<RolloutView>>) {
-        if !ticked.soaks.is_empty() {
+    /// The clock moved to a new date: every row derived again at `now` (on a worker), but only
+    /// the rows that changed kept (the soaks' day counts; levels and hot fixes where a release
+    /// date passed), not a second view of every row beside the one shown (35 MB at 100,000
+    /// servers). A server's phase and its soak before an install do not read the clock.
+    pub fn dated_rows(rows: &[ServerRow], r: Option<usize>, data: &Data, state: &State, now: DateTime<Utc>) -> Ticked {
+        let mut changed = Vec::new();
+        let mut soaks = Vec::new();
+        for (i, row) in rows.iter().enumerate().filter(|&(i, _)| i < state.servers.len()) {
+            let new = super::server_row(data, state, r, i, now);
+            if new.soak != row.soak {
+                soaks.push((i, new.soak));
+            }
+            if new != *row {
+                changed.push((i, new));
+            }
+        }
+        let rollout = r.map(|r| rollout_ticked(data, state, r, rows, &soaks, now));
+        Ticked { rows: changed, soaks, rollout }
+    }
+
+    /// Take in what `ticked` derived from this view (at `now`, of `data` and `state`): returns
+    /// the servers whose row changed, and the rollout's view it replaced when the view was
+    /// derived again (the caller may free it off the input path).
+    pub fn take_tick(
+        &mut self,
+        ticked: Ticked,
+        data: &Data,
+        state: &State,
+        now: DateTime<Utc>,
+    ) -> (Vec<usize>, Option<std::sync::Arc<RolloutView>>) {
+        let mut changed: Vec<usize> = ticked.soaks.iter().map(|&(i, _)| i).collect();
+        if !ticked.soaks.is_empty() || !ticked.rows.is_empty() {
             let rows = std::sync::Arc::make_mut(&mut self.rows);
             for &(i, soak) in &ticked.soaks {
                 rows[i].soak = soak;
             }
+            for (i, row) in ticked.rows {
+                rows[i] = row;
+                changed.push(i);
+            }
+            changed.sort_unstable();
+            changed.dedup();
         }
         let old = match ticked.rollout {
-            Some(new) => self.rollout.replace(new),
+            Some(RolloutTick::Whole(new)) => self.rollout.replace(new),
+            Some(RolloutTick::Lines(lines)) => {
+                let put = self.rollout.as_mut().is_none_or(|v| std::sync::Arc::make_mut(v).put(lines));
+                match self.rollout.as_ref().map(|v| v.rollout) {
+                    // A halt began or ended since the lines were derived: derive the view here.
+                    Some(r) if !put => self.rollout.replace(std::sync::Arc::new(rollout_view(
+                        data,
+                        state,
+                        r,
+                        Soaks::of_rows(&self.rows),
+                        now,
+                    ))),
+                    _ => None,
+                }
+            }
             None => None,
         };
-        (ticked.soaks.into_iter().map(|(i, _)| i).collect(), old)
+        (changed, old)
+    }
+}
+
+/// What the clock changed in rollout `r`'s view, the soaks in `soaks` read over `rows`: every
+/// line that reads the clock reads a soak's day count, so only the members whose soak changed
+/// have other lines (unless one soak reaches other members' lines: then the whole view).
+fn rollout_ticked(
+    data: &Data,
+    state: &State,
+    r: usize,
+    rows: &[ServerRow],
+    soaks: &[(usize, Option<SoakState>)],
+    now: DateTime<Utc>,
+) -> RolloutTick {
+    let read = Soaks { rows, changed: soaks };
+    let changed: Vec<usize> = soaks.iter().map(|&(i, _)| i).collect();
+    match lines::lines_of(data, state, r, &changed, read, now) {
+        Some(lines) => RolloutTick::Lines(lines),
+        None => RolloutTick::Whole(std::sync::Arc::new(rollout_view(data, state, r, read, now))),
     }
 }
 
