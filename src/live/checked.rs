@@ -85,19 +85,20 @@ pub fn keep_loaded(loaded: &Loaded) {
 }
 
 /// The number of problems `sprout check` finds in a state whose journal is judged
-/// (`judged`): the files' and the state's problems counted now, the events' as judged. No
-/// journal is read.
-pub fn count_judged(data: &Data, state: &State, judged: &Judged, fleet_hash: &str) -> usize {
+/// (`judged`, over `over`): the files' and the state's problems counted now, the events' as
+/// judged. No journal is read.
+pub fn count_judged(store: &Arc<dyn Store>, data: &Data, state: &State, judged: &Judged, over: &Over) -> usize {
+    let hash = super::check::fleet_hash(store, over.fleet.as_deref());
     let files = judged.files
         + crate::rules::check::of_state(data, state).len()
-        + usize::from(baseline_changed(&judged.baseline, fleet_hash).is_some());
+        + usize::from(baseline_changed(&judged.baseline, &hash).is_some());
     judged.problems(files)
 }
 
 /// `count_judged` for `loaded`, when its journal is judged.
 pub fn count_loaded(loaded: &Loaded) -> Option<usize> {
-    let hash = super::check::fleet_hash(&loaded.store, loaded.fleet_digest.as_deref());
-    Some(count_judged(&loaded.data, &loaded.state, loaded.judged.as_ref()?, &hash))
+    let judged = loaded.judged.as_ref()?;
+    Some(count_judged(&loaded.store, &loaded.data, &loaded.state, judged, &Over::of(loaded)))
 }
 
 /// The number of problems `sprout check` finds in the store at `now` by replaying the whole

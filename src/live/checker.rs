@@ -35,7 +35,6 @@ struct Judging {
     data: Arc<crate::model::Data>,
     state: Arc<crate::rules::State>,
     over: Over,
-    digest: Option<String>,
 }
 
 /// `sprout check` run in the background, so the header can say how many problems the data
@@ -75,14 +74,12 @@ impl Checker {
             data: Arc::clone(&live.data),
             state: Arc::clone(&live.state),
             over: Over::of(live),
-            digest: live.fleet_digest.clone(),
         });
         let spawned = std::thread::Builder::new().name("check".into()).spawn(move || {
             crate::parallel::background();
             let (problems, judged) = match judging {
-                Some(Judging { judged, data, state, over, digest }) => {
-                    let hash = super::check::fleet_hash(&store, digest.as_deref());
-                    let problems = super::checked::count_judged(&data, &state, &judged, &hash);
+                Some(Judging { judged, data, state, over }) => {
+                    let problems = super::checked::count_judged(&store, &data, &state, &judged, &over);
                     // Let go before the dashboard hears: a write after this changes the state in place.
                     drop((data, state));
                     if over.current(&store) {
