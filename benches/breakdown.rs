@@ -74,6 +74,16 @@ fn main() {
                 ms(took)
             );
         }
+        // The dashboard's proof, now and then in the background, that the files still hold what
+        // the state was built from (`live::audit`): the small files, the fleet, the journal.
+        let basis = sprout::live::audit::Basis::of(&app.live);
+        let t = Instant::now();
+        let proved = sprout::live::audit::audit(&store, &basis);
+        println!(
+            "round {round}: the content proved again (live::audit) {} ({:?})",
+            ms(t.elapsed()),
+            proved.map_err(|e| e.len())
+        );
         let at = now + Duration::minutes(1);
         let mut view = app.view.clone();
         let t = Instant::now();

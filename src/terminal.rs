@@ -188,6 +188,8 @@ pub fn run(
     let mut clock = sprout::app::clock::Clock::new(move || {
         let _ = ticked.send(Wake::Clock);
     });
+    // The files' content proved again now and then: an identity can outlive an edit.
+    let mut auditor = sprout::live::audit::Auditor::new(Arc::clone(&app.live.store));
     let mut dirty = true;
     // A minute tick taken in while keys are coming is drawn with the next key's frame.
     let mut held = Held::default();
@@ -329,6 +331,11 @@ pub fn run(
                 app.problems = Some(counted.problems);
                 app.failing = counted.failing;
                 sprout::live::checker::adopt(&mut app.live, counted.judged, app.now);
+                dirty = true;
+            }
+            if let Some(found) = auditor.poll(&app.live) {
+                app.distrust(&found);
+                checker.changed();
                 dirty = true;
             }
             let now = Utc::now();

@@ -31,7 +31,7 @@ pub const WINDOW: usize = 256;
 struct Front {
     /// The program that wrote it (`live::cache::PROGRAM`): the rules may differ between versions.
     program: String,
-    /// The state it was derived from: the baseline's key, the journal's mark, events and sum.
+    /// The state it was derived from: its baseline (`baseline`), the journal's mark, events and sum.
     key: String,
     mark: Mark,
     events: usize,
@@ -52,9 +52,19 @@ struct Front {
     servers_shown: Vec<Server>,
 }
 
+/// The baseline a state was built from, by content where the store gives a digest of the fleet
+/// (an identity taken within a minute of a change proves nothing: `Plans::key`), else by key.
+fn baseline(loaded: &Loaded) -> String {
+    match &loaded.fleet_digest {
+        Some(digest) => format!("{}|{digest}", loaded.key_but_fleet),
+        None => loaded.key.clone(),
+    }
+}
+
 /// Whether `loaded` is the state `front` was derived from.
 fn same_state(front: &Front, loaded: &Loaded) -> bool {
-    front.key == loaded.key
+    !front.key.is_empty()
+        && front.key == baseline(loaded)
         && front.mark == loaded.mark
         && front.events == loaded.data.journal.len()
         && front.sum == loaded.data.journal.sum
@@ -87,7 +97,7 @@ fn encode(app: &App) -> Option<Vec<u8>> {
         .collect();
     let front = Front {
         program: crate::live::cache::PROGRAM.to_string(),
-        key: live.key.clone(),
+        key: baseline(live),
         mark: live.mark.clone(),
         events: live.data.journal.len(),
         sum: live.data.journal.sum.clone(),

@@ -16,13 +16,7 @@ impl App {
                 match caught {
                     live::CatchUp::Appended(first) => self.derive_from(first),
                     live::CatchUp::Unchanged => {}
-                    live::CatchUp::Reloaded => {
-                        self.reader.clear();
-                        self.derive();
-                        // The state read before, and what was derived from it, are freed: give
-                        // the memory back (a whole state at 100,000 servers).
-                        crate::heap::give_back();
-                    }
+                    live::CatchUp::Reloaded => self.after_reload(),
                 }
                 Some(caught)
             }
@@ -30,6 +24,28 @@ impl App {
                 self.say(false, format!("reload failed, showing the last good state: {e}"));
                 None
             }
+        }
+    }
+
+    /// Everything was read again: derive it all.
+    fn after_reload(&mut self) {
+        self.reader.clear();
+        self.derive();
+        // The state read before, and what was derived from it, are freed: give the memory back
+        // (a whole state at 100,000 servers).
+        crate::heap::give_back();
+    }
+
+    /// The files no longer hold what the state was built from, though their identities say
+    /// nothing changed (`live::audit`): say so, and read everything again without the cache.
+    pub fn distrust(&mut self, found: &str) {
+        match live::audit::reload_afresh(&mut self.live) {
+            Ok(()) => {
+                self.warnings = self.live.warnings();
+                self.after_reload();
+                self.say(false, format!("{found}: read everything again from the files"));
+            }
+            Err(e) => self.say(false, format!("{found}; reading it again failed, showing the last good state: {e}")),
         }
     }
 

@@ -80,7 +80,8 @@ pub fn save(loaded: &Loaded) {
 /// identity the same and the fleet's bytes hashing as the ones the state was built from.
 /// Hashing the fleet (tens of milliseconds at 100,000 servers) is far cheaper than a replay.
 fn same_baseline<P>(store: &Arc<dyn Store>, header: &Header<P>, plans: &Plans) -> bool {
-    if header.key == plans.key {
+    // An empty key vouches for nothing (`Plans::key`), not even for another empty one.
+    if !plans.key.is_empty() && header.key == plans.key {
         return true;
     }
     !plans.key_but_fleet.is_empty()
@@ -107,7 +108,8 @@ fn judge(file: &dyn CacheRead, store: &Arc<dyn Store>, plans: &Plans) -> Option<
     if header.program != PROGRAM || !same_baseline(store, &header, plans) {
         return None;
     }
-    let rekeyed = header.key != plans.key;
+    // Written again under a key that vouches; with none (a young fleet) it would be the same.
+    let rekeyed = !plans.key.is_empty() && header.key != plans.key;
     Some((head.into_owned(), rekeyed))
 }
 

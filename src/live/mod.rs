@@ -2,6 +2,7 @@
 //! only what was appended, from the derived-state cache when it provably matches. Serves every
 //! store alike; only `store` knows where the bytes are.
 
+pub mod audit;
 pub mod cache;
 mod check;
 pub mod checked;

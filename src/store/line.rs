@@ -11,29 +11,13 @@ use crate::model::{Entry, Event};
 
 /// The entry on `line` when it is in sprout's own compact form; `None` means "ask RON".
 pub fn envelope(line: &str) -> Option<Entry> {
-    let rest = line.strip_prefix("(seq:")?;
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let (seq, rest) = rest.split_at(digits);
-    // RON reads `007` as 7; sprout never writes it: leave such a line to RON.
-    if seq.is_empty() || (seq.len() > 1 && seq.starts_with('0')) {
-        return None;
-    }
-    let seq: u64 = seq.parse().ok()?;
+    let (seq, rest) = seq(line)?;
     let (at, rest) = string(rest.strip_prefix(",at:")?)?;
     // As chrono's own `Deserialize` for `DateTime<Utc>` reads it.
     let at = at.parse::<DateTime<FixedOffset>>().ok()?.with_timezone(&Utc);
     let (by, rest) = string(rest.strip_prefix(",by:")?)?;
     let rest = rest.strip_prefix(",event:")?;
-    // From the end: `,prev:"P",sum:"S")`, neither with a quote or a backslash in it.
-    let rest = rest.strip_suffix("\")")?;
-    let open = rest.rfind(",sum:\"")?;
-    let (rest, sum) = (&rest[..open], &rest[open + 6..]);
-    let rest = rest.strip_suffix('"')?;
-    let open = rest.rfind(",prev:\"")?;
-    let (event, prev) = (&rest[..open], &rest[open + 7..]);
-    if [sum, prev].iter().any(|s| s.contains(['"', '\\'])) {
-        return None;
-    }
+    let (event, prev, sum) = chain_end(rest)?;
     // Parsed alone, the event is a document of its own, where RON also takes a leading
     // `#![enable(...)]` and a comment or blanks around it, which a field's value may not have
     // (a trailing `//` would swallow the rest of the line): sprout writes none of them, so an
@@ -55,6 +39,41 @@ pub fn envelope(line: &str) -> Option<Entry> {
         sig: None,
         sum: sum.to_string(),
     })
+}
+
+/// A line's `seq`, `prev` and `sum` when it is in sprout's compact form at both ends (its
+/// middle is not looked at: the line's own checksum covers it); `None` means "decode it".
+pub fn links(line: &str) -> Option<(u64, &str, &str)> {
+    let (seq, rest) = seq(line)?;
+    let (_, prev, sum) = chain_end(rest)?;
+    Some((seq, prev, sum))
+}
+
+/// `(seq:N` at the start of a line, and what follows it.
+fn seq(line: &str) -> Option<(u64, &str)> {
+    let rest = line.strip_prefix("(seq:")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let (seq, rest) = rest.split_at(digits);
+    // RON reads `007` as 7; sprout never writes it: leave such a line to RON.
+    if seq.is_empty() || (seq.len() > 1 && seq.starts_with('0')) {
+        return None;
+    }
+    Some((seq.parse().ok()?, rest))
+}
+
+/// From the end of a line: `,prev:"P",sum:"S")`, neither with a quote or a backslash in it;
+/// what precedes them, P and S.
+fn chain_end(rest: &str) -> Option<(&str, &str, &str)> {
+    let rest = rest.strip_suffix("\")")?;
+    let open = rest.rfind(",sum:\"")?;
+    let (rest, sum) = (&rest[..open], &rest[open + 6..]);
+    let rest = rest.strip_suffix('"')?;
+    let open = rest.rfind(",prev:\"")?;
+    let (before, prev) = (&rest[..open], &rest[open + 7..]);
+    if [sum, prev].iter().any(|s| s.contains(['"', '\\'])) {
+        return None;
+    }
+    Some((before, prev, sum))
 }
 
 /// A quoted string without escapes at the start of `text`, and what follows it.

@@ -48,6 +48,8 @@ pub struct Plans {
     pub catalog: Catalog,
     pub plan: RolloutPlan,
     pub team: Option<Team>,
+    /// Empty when the store cannot vouch for the baseline by identity now (a data directory's
+    /// fleet changed within a minute): no cache is then taken by key, only by content.
     pub key: String,
     /// `key` without the fleet's identity, for a store whose key changes when the fleet file is
     /// touched although its content did not change (`Store::fleet_digest`); empty otherwise.
@@ -212,6 +214,16 @@ impl Presence {
     }
 }
 
+/// What `Store::holds` says when the journal's lines up to `read` are not the ones read.
+pub fn changed_in_place(store: &(impl Store + ?Sized), read: &Start) -> String {
+    format!(
+        "{}: the journal's first {} events are not the ones read (the last one's sum differs): it was \
+         changed in place; run `sprout verify` and restore journal.ron from backup",
+        store.locate(JOURNAL, &[]),
+        read.seq
+    )
+}
+
 /// A data store: what sprout needs from the place its data lives.
 pub trait Store: fmt::Debug + Send + Sync {
     /// Where the data lives, as the header and messages show it.
@@ -264,6 +276,30 @@ pub trait Store: fmt::Debug + Send + Sync {
     fn fleet_beside_read(&self) -> bool {
         false
     }
+    /// Whether the journal's lines up to `read` (where a read of it stood) are still the ones
+    /// that read found: each line's own sum and its link to the one before checked again, the
+    /// last one's sum `read.sum`. A file's identity can stay as it was through an edit (written
+    /// through a shared mapping), so a running state asks now and then (`live::audit`); `Err`
+    /// says what differs, and where. By default the whole journal is read again.
+    fn holds(&self, read: &Start) -> Result<(), String> {
+        let mut found = None;
+        match self.read(None, &mut |e, _, _, _| {
+            if e.seq == read.seq {
+                found = Some(e.sum);
+            }
+        }) {
+            Ok(_) => {}
+            Err(ReadError::Broken(e)) => return Err(e),
+            Err(e) => {
+                return Err(format!("{}: the journal could not be read again ({e:?})", self.locate(JOURNAL, &[])));
+            }
+        }
+        if read.seq == 0 || found.as_deref() == Some(read.sum.as_str()) {
+            Ok(())
+        } else {
+            Err(changed_in_place(self, read))
+        }
+    }
     /// The events at `positions` (journal order), read again and checked.
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String>;
     /// The journal is still exactly as `mark` describes.
@@ -285,6 +321,11 @@ pub trait Store: fmt::Debug + Send + Sync {
     }
     /// Keep the derived-state cache (best effort: a store may decline).
     fn save_cache(&self, bytes: &[u8]);
+    /// Let go of the derived-state cache: the next load reads everything (an empty cache is
+    /// none: no magic, no key).
+    fn drop_cache(&self) {
+        self.save_cache(&[]);
+    }
     /// A smaller result kept beside the derived-state cache, by its name (`check`: the
     /// header's problem count); `None` when the store keeps none.
     fn cache_part(&self, _part: &'static str) -> Option<Vec<u8>> {

@@ -3,6 +3,7 @@
 
 pub mod pg;
 pub mod place;
+pub mod tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,61 +1,14 @@
-//! The data directory's files: bounded reads with located errors, and file identities.
+//! The data directory's files: bounded reads with located errors (identities: `identity`).
 
 use std::fs;
 use std::io;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::store::parse::{self, MAX_FILE_BYTES};
 
-/// A file's identity. Any change through any tool changes at least one of these: the kernel
-/// sets `ctime` on every write and no tool can set it back (`touch` sets only `mtime`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileId {
-    pub len: u64,
-    pub mtime_ns: i64,
-    pub ctime_ns: i64,
-    pub ino: u64,
-    pub dev: u64,
-}
-
-impl FileId {
-    pub fn of(path: &Path) -> Option<FileId> {
-        use std::os::unix::fs::MetadataExt;
-        let m = fs::metadata(path).ok()?;
-        Some(FileId {
-            len: m.len(),
-            mtime_ns: m.mtime().saturating_mul(1_000_000_000).saturating_add(m.mtime_nsec()),
-            ctime_ns: m.ctime().saturating_mul(1_000_000_000).saturating_add(m.ctime_nsec()),
-            ino: m.ino(),
-            dev: m.dev(),
-        })
-    }
-
-    /// As text, for stamps and marks; `-` for a missing file.
-    pub fn text(id: Option<FileId>) -> String {
-        match id {
-            Some(j) => format!("{} {} {} {} {}", j.len, j.mtime_ns, j.ctime_ns, j.ino, j.dev),
-            None => "-".to_string(),
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Option<FileId>> {
-        if text == "-" {
-            return Some(None);
-        }
-        let n: Vec<i128> = text.split_whitespace().map(|w| w.parse().ok()).collect::<Option<_>>()?;
-        let [len, mtime_ns, ctime_ns, ino, dev] = n[..] else { return None };
-        Some(Some(FileId {
-            len: len.try_into().ok()?,
-            mtime_ns: mtime_ns.try_into().ok()?,
-            ctime_ns: ctime_ns.try_into().ok()?,
-            ino: ino.try_into().ok()?,
-            dev: dev.try_into().ok()?,
-        }))
-    }
-}
+pub use super::identity::FileId;
 
 /// `length:BLAKE3` of a file's bytes (as `store::dir`'s fleet digest), hashed as it is read:
 /// a 30 MB fleet is not held in memory to say whether it changed. `None` when it cannot be

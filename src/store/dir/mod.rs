@@ -5,6 +5,7 @@ mod append;
 pub mod atomic;
 pub mod files;
 pub mod head;
+mod identity;
 pub mod lock;
 mod presence;
 pub mod witness;
@@ -72,7 +73,11 @@ impl FileStore {
     }
 
     fn broken(&self, e: &super::Located) -> ReadError {
-        ReadError::Broken(format!("{}: {}", self.locate(&e.file, &[e.line, e.col]), e.message))
+        ReadError::Broken(self.located(e))
+    }
+
+    fn located(&self, e: &super::Located) -> String {
+        format!("{}: {}", self.locate(&e.file, &[e.line, e.col]), e.message)
     }
 }
 
@@ -107,7 +112,12 @@ impl Store for FileStore {
     fn plans(&self) -> Result<Plans, Vec<String>> {
         let mut errors = Vec::new();
         // The fleet's identity is taken before anything is read: a later change always differs.
-        let fleet = FileId::text(FileId::of(&self.dir.join(super::FLEET)));
+        // A young one (`FileId::young`) is no key: a cache is then taken only by the fleet's
+        // digest, hashed again at every load until the identity is old enough to prove it.
+        let path = self.dir.join(super::FLEET);
+        let id = FileId::of(&path);
+        let young = id.is_some_and(|id| id.young(&path));
+        let fleet = FileId::text(id);
         let (catalog, c) = files::parse(&self.dir, super::CATALOG, true, &mut errors);
         let (plan, r) = files::parse(&self.dir, super::ROLLOUT, true, &mut errors);
         let (team, t) = files::parse::<Option<Team>>(&self.dir, super::TEAM, false, &mut errors);
@@ -120,7 +130,8 @@ impl Store for FileStore {
             h.update(text.as_bytes());
         }
         let small = h.finalize().to_hex().to_string();
-        Ok(Plans { catalog, plan, team, key: format!("{small}|{fleet}"), key_but_fleet: small })
+        let key = if young { String::new() } else { format!("{small}|{fleet}") };
+        Ok(Plans { catalog, plan, team, key, key_but_fleet: small })
     }
 
     fn fleet(&self) -> Result<Fleet, Vec<String>> {
@@ -292,6 +303,15 @@ impl Store for FileStore {
 
     fn journal_extent(&self) -> u64 {
         FileId::of(&self.journal()).map_or(0, |id| id.len)
+    }
+
+    fn holds(&self, read: &Start) -> Result<(), String> {
+        // The chain alone, without decoding events: about half the time of a read.
+        let path = self.journal();
+        let reader = files::open_at(&path, 0, read.pos)?;
+        let (end, torn) = journal::chain(reader, Start::default()).map_err(|e| self.located(&e))?;
+        let same = torn.is_none() && end.pos == read.pos && end.seq == read.seq && end.sum == read.sum;
+        if same { Ok(()) } else { Err(super::changed_in_place(self, read)) }
     }
 
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String> {
