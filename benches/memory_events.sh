@@ -2,7 +2,9 @@
 # benches/memory_events.sh DIR EVENT BIN...: peak resident memory of a dashboard that lives
 # through EVENT, for each build, in tmux (120x40), as `/usr/bin/time` measured the whole process.
 #   EVENT=write  another process records a checkout (`sprout record checkout`) 12 s in;
-#   EVENT=touch  fleet.ron is touched 12 s in (a new identity, the same content).
+#   EVENT=touch  fleet.ron is touched 12 s in (a new identity, the same content);
+#   EVENT=journal  journal.ron is touched 12 s in, and another process records a checkout 4 s
+#                later (its write path finds the journal changed since its head: a new generation).
 # Each build has its own cache home under SCRATCH (default /tmp/sprout-memory-events) and its
 # own copy of DIR (the journal grows): a `frame` and a first `record` (so the directory has a
 # head, as any directory sprout has written to), a first start of 15 s (its `check` count is
@@ -28,7 +30,9 @@ for bin in "$@"; do
   case $EVENT in
     write) env $ENV "$bin" --data "$D" record checkout LAB-BH01 pass --note measured >/dev/null 2>&1 ;;
     touch) touch "$D/fleet.ron" ;;
-    *) echo "EVENT is write or touch" >&2; exit 2 ;;
+    journal) touch "$D/journal.ron"; sleep 4
+      env $ENV "$bin" --data "$D" record checkout LAB-BH01 pass --note measured >/dev/null 2>&1 ;;
+    *) echo "EVENT is write, touch or journal" >&2; exit 2 ;;
   esac
   sleep 28
   tmux -L $SOCK send-keys q; sleep 3; tmux -L $SOCK kill-server 2>/dev/null || true

@@ -300,6 +300,14 @@ pub trait Store: fmt::Debug + Send + Sync {
             Err(changed_in_place(self, read))
         }
     }
+    /// `read` from `start` on, when the lines up to it are proved to be the ones a read found
+    /// there (`holds`), whatever else the store would want to vouch for a tail read (a journal
+    /// touched, or a new generation after a writer found it changed by something else): the
+    /// proof reads the chain, not the events, and the state need not be read again. `Stale`
+    /// when the proof fails or the store cannot give one (the caller loads in full).
+    fn read_proven(&self, _start: &Start, _each: &mut dyn FnMut(Entry, u64, u64, usize)) -> Result<Read, ReadError> {
+        Err(ReadError::Stale)
+    }
     /// The events at `positions` (journal order), read again and checked.
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String>;
     /// The journal is still exactly as `mark` describes.

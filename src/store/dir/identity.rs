@@ -19,15 +19,20 @@ pub struct FileId {
 
 impl FileId {
     pub fn of(path: &Path) -> Option<FileId> {
+        fs::metadata(path).ok().map(|m| FileId::of_metadata(&m))
+    }
+
+    /// The identity of an open file (`File::metadata`): the very file read, whatever is put at
+    /// its path meanwhile.
+    pub fn of_metadata(m: &fs::Metadata) -> FileId {
         use std::os::unix::fs::MetadataExt;
-        let m = fs::metadata(path).ok()?;
-        Some(FileId {
+        FileId {
             len: m.len(),
             mtime_ns: m.mtime().saturating_mul(1_000_000_000).saturating_add(m.mtime_nsec()),
             ctime_ns: m.ctime().saturating_mul(1_000_000_000).saturating_add(m.ctime_nsec()),
             ino: m.ino(),
             dev: m.dev(),
-        })
+        }
     }
 
     /// As text, for stamps and marks; `-` for a missing file.
