@@ -168,9 +168,21 @@ fn a_running_dashboard_finds_a_fleet_edit_made_through_a_shared_mapping_and_show
     assert_eq!(identity(&fleet), taken, "the edit left the fleet's identity as the dashboard took it");
     assert!(fs::read_to_string(&fleet).expect("read").contains("BOS-NEWS09"));
     let screen = t.wait_for("read everything again");
-    assert!(screen.contains("fleet.ron: not what the dashboard was showing"), "{screen}");
+    assert!(screen.contains("⚠ ") && screen.contains("fleet.ron: not what the dashboard was showing"), "{screen}");
     let screen = t.wait_for("BOS-NEWS09");
     assert!(!screen.contains("BOS-NEWS01"), "the fleet as the file holds it:\n{screen}");
+    // Another operator's write says so on the notice line, the alarm stays over it until read.
+    let run = s.run(&["record", "backup", "BOS-PF02", "--note", "routine"]);
+    assert!(run.ok, "{}", run.stderr);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let screen = t.screen();
+    assert!(screen.contains("● BOS-PF02") && screen.contains("fleet.ron: not what"), "{screen}");
+    t.keys(&["m"]);
+    t.wait_for("read everything again");
+    t.keys(&["Escape"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let screen = t.screen();
+    assert!(!screen.contains("fleet.ron: not what"), "read in :messages, the alarm is gone:\n{screen}");
     t.keys(&["q"]);
 }
 
@@ -194,4 +206,20 @@ fn a_fleet_edited_through_a_mapping_within_a_minute_of_a_load_is_not_served_from
     assert!(next.state.server("BOS-NEWS09").is_some() && next.state.server("BOS-NEWS01").is_none());
     // Unchanged since, the cache is taken again (by the digest while the identity is young).
     assert_eq!(sprout::live::load_dir(&s.path()).expect("load").source, Source::Cache { tail: 0 });
+}
+
+#[test]
+fn a_journal_edit_behind_a_head_forged_to_vouch_for_it_is_refused_not_hidden_by_the_cache() {
+    use sprout::store::dir::{files::FileId, head};
+    let s = Sample::new();
+    record_as(&s, "bob", NOW, ims01_pass()).expect("a record: the directory has a head");
+    sprout::live::load_dir(&s.path()).expect("load: the cache");
+    let journal = s.file(store::JOURNAL);
+    edit(&journal, |t| t.replacen("Pass", "Fail", 1));
+    // The head rewritten to name the edited journal, in the same generation, as anyone who can
+    // write the directory can.
+    let h = head::read(&s.path()).expect("a head");
+    head::write(&s.path(), head::Head { journal: FileId::of(&journal).expect("an identity"), ..h }).expect("forge");
+    let err = sprout::live::load_dir(&s.path()).expect_err("read whole, the edit found").to_string();
+    assert!(err.contains("checksum mismatch"), "{err}");
 }

@@ -186,6 +186,8 @@ impl App {
             Action::Help => self.overlay = Some(Overlay::Page { page: Page::Help, scroll: 0 }),
             Action::Messages => {
                 self.overlay = Some(Overlay::Page { page: Page::Messages, scroll: u16::MAX });
+                // Read whole there: the alarm has been seen.
+                self.alarm = None;
             }
             Action::Copy => self.copy("name"),
             Action::People => self.overlay = Some(Overlay::Page { page: Page::People, scroll: 0 }),

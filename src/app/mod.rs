@@ -137,6 +137,10 @@ pub struct App {
     /// Servers touched by events this operator has not seen yet (another operator's writes).
     pub changed: HashSet<usize>,
     pub warnings: Vec<String>,
+    /// What the last proof of the files' content found changed behind their identities
+    /// (`live::audit`): kept on the notice line over routine notices until the operator reads
+    /// it in `:messages`.
+    pub alarm: Option<String>,
     pub quit: bool,
 }
 
@@ -219,6 +223,7 @@ impl App {
             seen_events,
             changed: Default::default(),
             warnings,
+            alarm: None,
             quit: false,
         }
     }

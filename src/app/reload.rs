@@ -39,14 +39,17 @@ impl App {
     /// The files no longer hold what the state was built from, though their identities say
     /// nothing changed (`live::audit`): say so, and read everything again without the cache.
     pub fn distrust(&mut self, found: &str) {
-        match live::audit::reload_afresh(&mut self.live) {
+        let said = match live::audit::reload_afresh(&mut self.live) {
             Ok(()) => {
                 self.warnings = self.live.warnings();
                 self.after_reload();
-                self.say(false, format!("{found}: read everything again from the files"));
+                format!("⚠ {found}: read everything again from the files")
             }
-            Err(e) => self.say(false, format!("{found}; reading it again failed, showing the last good state: {e}")),
-        }
+            // The load's error names the same place, located: said once.
+            Err(e) => format!("⚠ changed in place, and not readable now (showing the last good state): {e}"),
+        };
+        self.say(false, said.clone());
+        self.alarm = Some(said);
     }
 
     /// After a write through `live`: events from `first` on are new (`None`: all re-read).

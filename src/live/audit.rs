@@ -20,9 +20,12 @@ use crate::store::{Start, Store};
 
 /// The first proof after a start (the start's own work and the check's first run come first).
 pub const FIRST: Duration = Duration::from_secs(15);
-/// Between two proofs at least, or five times the last one's length if longer (never more
-/// than a fifth of a core: about 0.4 s a proof at 1,000,000 events).
+/// Between two proofs at least, or five times the processor time the last one took if longer
+/// (never more than a sixth of a core: about 0.5 s a proof at 1,000,000 events), and never
+/// more than `LONGEST`. Processor time, not the clock's: a dashboard stopped (`ctrl-z`) during a
+/// proof does not put the next one off.
 pub const EVERY: Duration = Duration::from_secs(60);
+pub const LONGEST: Duration = Duration::from_secs(600);
 
 /// `wait`, or a second in a debug build with `SPROUT_TEST_AUDIT_SOON` set: the tmux test of an
 /// edit made through a shared mapping does not wait a minute.
@@ -32,6 +35,12 @@ fn pace(wait: Duration) -> Duration {
         return Duration::from_secs(1);
     }
     wait
+}
+
+/// The processor time this thread has used.
+fn thread_time() -> Duration {
+    use nix::time::{ClockId, clock_gettime};
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).map(Duration::from).unwrap_or_default()
 }
 
 /// What a state was built from, as it can be proved again.
@@ -88,19 +97,20 @@ pub fn reload_afresh(loaded: &mut Loaded) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// A proof's answer: the epoch of the state it proved, what it found, its processor time.
+type Proof = (u64, Result<(), String>, Duration);
+
 /// Proves a running state's content in the background (`audit`), at the lowest priority.
 pub struct Auditor {
     store: Arc<dyn Store>,
-    running: Option<Receiver<(u64, Result<(), String>)>>,
+    running: Option<Receiver<Proof>>,
     /// When the next proof may start.
     next: Instant,
-    started: Instant,
 }
 
 impl Auditor {
     pub fn new(store: Arc<dyn Store>) -> Auditor {
-        let now = Instant::now();
-        Auditor { store, running: None, next: now + pace(FIRST), started: now }
+        Auditor { store, running: None, next: Instant::now() + pace(FIRST) }
     }
 
     /// What differs, when a proof of the state `live` still holds (its epoch) has found a
@@ -110,9 +120,9 @@ impl Auditor {
             match rx.try_recv() {
                 Err(TryRecvError::Empty) => return None,
                 Err(TryRecvError::Disconnected) => self.running = None,
-                Ok((epoch, found)) => {
+                Ok((epoch, found, took)) => {
                     self.running = None;
-                    self.next = Instant::now() + pace(EVERY).max(self.started.elapsed() * 5);
+                    self.next = Instant::now() + pace(EVERY).max(took * 5).min(LONGEST);
                     // A state read again since was built from what the files hold now.
                     return found.err().filter(|_| epoch == live.epoch);
                 }
@@ -123,9 +133,9 @@ impl Auditor {
             let (store, basis) = (Arc::clone(&self.store), Basis::of(live));
             let spawned = std::thread::Builder::new().name("audit".into()).spawn(move || {
                 crate::parallel::background();
-                let _ = tx.send((basis.epoch, audit(&store, &basis)));
+                let found = audit(&store, &basis);
+                let _ = tx.send((basis.epoch, found, thread_time()));
             });
-            self.started = Instant::now();
             self.running = spawned.ok().map(|_| rx);
             if self.running.is_none() {
                 self.next = Instant::now() + pace(EVERY);

@@ -253,9 +253,18 @@ fn who_line(meeting: &str, operator: &str, place: &str, room: usize) -> String {
 
 /// Rows the notice takes at `width`, with the active filter's line below it.
 fn notice_lines(app: &App, width: usize) -> usize {
-    match (&app.overlay, &app.notice) {
-        (None, Some(n)) => wrapped_rows(&n.text, width) + usize::from(active_filter(app).is_some()),
+    match (&app.overlay, shown_notice(app)) {
+        (None, Some((text, _))) => wrapped_rows(text, width) + usize::from(active_filter(app).is_some()),
         _ => 1,
+    }
+}
+
+/// The notice to show whole, and whether it is good news: the alarm of content changed behind
+/// the files' identities over any routine notice, until it is read in `:messages`.
+fn shown_notice(app: &App) -> Option<(&str, bool)> {
+    match (&app.alarm, &app.notice) {
+        (Some(alarm), n) if n.as_ref().is_none_or(|n| n.ok) => Some((alarm.as_str(), false)),
+        (_, n) => n.as_ref().map(|n| (n.text.as_str(), n.ok)),
     }
 }
 
@@ -264,8 +273,8 @@ fn active_filter(app: &App) -> Option<&str> {
 }
 
 fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    if let (None, Some(n)) = (&app.overlay, &app.notice) {
-        let mut lines = vec![Line::styled(n.text.clone(), if n.ok { theme.ok } else { theme.bad })];
+    if let (None, Some((text, ok))) = (&app.overlay, shown_notice(app)) {
+        let mut lines = vec![Line::styled(text.to_string(), if ok { theme.ok } else { theme.bad })];
         if let Some(filter) = active_filter(app) {
             lines.push(Line::from(vec![
                 Span::styled("filter: ", theme.dim),
@@ -299,6 +308,12 @@ fn draw_notice(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 Span::styled("█", theme.dim),
                 Span::styled(hint, theme.dim),
             ])
+        }
+        // Content changed behind the files' identities: over any routine notice until read in
+        // `:messages`.
+        _ if app.alarm.is_some() && app.notice.as_ref().is_none_or(|n| n.ok) => {
+            let alarm = app.alarm.as_deref().unwrap_or_default();
+            Line::styled(cut_noting(alarm, usize::from(area.width), "m: whole"), theme.bad)
         }
         _ => match (&app.notice, app.warnings.first().cloned().or_else(|| app.signing_problem())) {
             (Some(n), _) => {

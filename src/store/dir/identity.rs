@@ -68,22 +68,24 @@ pub const YOUNG: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl FileId {
     /// Whether this identity, taken now of the file at `path`, proves nothing of the content:
-    /// the file changed within `YOUNG`, or it lives in memory (tmpfs, ramfs: no page is ever
-    /// written back, so a mapping's writes never set the times again).
+    /// the file changed within `YOUNG`, or it lives on a file system not known to write pages
+    /// back and protect them again (tmpfs and ramfs never write back; an overlay, a network or
+    /// a user-space file system may not, or may keep its own times): there a mapping's later
+    /// writes may never set the times again.
     pub fn young(&self, path: &Path) -> bool {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let changed = i128::from(self.ctime_ns.max(self.mtime_ns));
         let age = i128::try_from(now.as_nanos()).unwrap_or(i128::MAX) - changed;
-        age < YOUNG.as_nanos() as i128 || in_memory(path)
+        age < YOUNG.as_nanos() as i128 || !writes_back(path)
     }
 }
 
-/// The file system holding `path` keeps files in memory only (tmpfs; ramfs, which nix does not
-/// name, by its number).
-fn in_memory(path: &Path) -> bool {
-    use nix::sys::statfs::{FsType, TMPFS_MAGIC, statfs};
-    let ramfs = FsType(0x8584_58f6);
-    statfs(path).is_ok_and(|fs| [TMPFS_MAGIC, ramfs].contains(&fs.filesystem_type()))
+/// The file system holding `path` is one whose mapped pages are written back and protected
+/// again within the system's writeback interval, so a later write through a mapping sets the
+/// file's times again: ext2/3/4, XFS, Btrfs.
+fn writes_back(path: &Path) -> bool {
+    use nix::sys::statfs::{BTRFS_SUPER_MAGIC, EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC, statfs};
+    statfs(path).is_ok_and(|fs| [EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC, BTRFS_SUPER_MAGIC].contains(&fs.filesystem_type()))
 }
 
 #[cfg(test)]
@@ -96,7 +98,7 @@ mod tests {
     }
 
     #[test]
-    fn an_identity_is_young_for_a_minute_after_any_change_and_always_on_a_file_system_in_memory() {
+    fn an_identity_is_young_for_a_minute_after_any_change_and_always_where_pages_may_stay_writable() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
         let mut id = FileId::of(&path).expect("an identity");
         // A touch can set mtime back; ctime says when the file last changed.
@@ -105,12 +107,16 @@ mod tests {
         (id.mtime_ns, id.ctime_ns) = (ns_ago(50), ns_ago(3600));
         assert!(id.young(&path));
         (id.mtime_ns, id.ctime_ns) = (ns_ago(120), ns_ago(120));
-        assert_eq!(id.young(&path), in_memory(&path), "old enough: it proves the content, unless in memory");
+        assert_eq!(
+            id.young(&path),
+            !writes_back(&path),
+            "old enough: it proves the content where pages are written back"
+        );
         // Where the system has a tmpfs mounted, a file there is always young.
         let mounts = fs::read_to_string("/proc/mounts").unwrap_or_default();
         let tmpfs = mounts.lines().filter_map(|l| l.split(' ').nth(1).filter(|_| l.split(' ').nth(2) == Some("tmpfs")));
         for point in tmpfs.map(Path::new).filter(|p| p.is_dir()).take(1) {
-            assert!(in_memory(point) && id.young(point), "{}", point.display());
+            assert!(!writes_back(point) && id.young(point), "{}", point.display());
         }
     }
 }

@@ -284,7 +284,9 @@ impl Store for FileStore {
             // Grown since the head of this generation was written: its writer's head follows.
             return Err(ReadError::Unvouched);
         }
-        if !same_generation(id) || id.len < start.pos {
+        // No longer, yet another identity: not an append by sprout's write path, whatever the
+        // head says (anyone who can write the directory can write a head), so not a tail read.
+        if !same_generation(id) || id.len <= start.pos {
             return Err(ReadError::Stale);
         }
         // The head says only that the journal grew; the line the state ends on must still be

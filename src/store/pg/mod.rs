@@ -140,6 +140,10 @@ impl Store for PgStore {
         self.read_now(since, each)
     }
 
+    fn holds(&self, read: &Start) -> Result<(), String> {
+        self.holds_now(read)
+    }
+
     fn journal_extent(&self) -> u64 {
         self.head().map_or(0, |(seq, _)| seq as u64)
     }

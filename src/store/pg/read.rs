@@ -125,6 +125,22 @@ impl PgStore {
         })
     }
 
+    /// The database refuses UPDATE, DELETE and TRUNCATE on the journal (`schema`), for its owner
+    /// too: the rows up to the event a state stands at are the ones read as long as that event's
+    /// row still has its sum (a superuser who turned the triggers off could change rows before
+    /// it; `sprout verify` reads them all). One row, not the whole journal every minute.
+    pub(super) fn holds_now(&self, read: &crate::store::Start) -> Result<(), String> {
+        let Ok(seq) = i64::try_from(read.seq) else { return Err(crate::store::changed_in_place(self, read)) };
+        if seq == 0 {
+            return Ok(());
+        }
+        let sum = self.reader.with(|c| {
+            let rows = c.query("SELECT sum FROM journal WHERE seq = $1", &[&seq])?;
+            Ok(rows.first().map(|r| r.get::<_, String>(0)))
+        })?;
+        if sum.as_deref() == Some(read.sum.as_str()) { Ok(()) } else { Err(crate::store::changed_in_place(self, read)) }
+    }
+
     pub(super) fn stamp_now(&self) -> Stamp {
         let read = self.reader.with(|c| {
             let row = c.query_one(
