@@ -223,3 +223,20 @@ fn a_journal_edit_behind_a_head_forged_to_vouch_for_it_is_refused_not_hidden_by_
     let err = sprout::live::load_dir(&s.path()).expect_err("read whole, the edit found").to_string();
     assert!(err.contains("checksum mismatch"), "{err}");
 }
+
+#[test]
+fn a_postgresql_journal_row_changed_behind_the_triggers_is_found() {
+    let Some(place) = common::place::Place::pg() else { return };
+    let common::place::Place::Pg(cluster, _) = &place else { unreachable!("a database") };
+    let store = place.store();
+    let live = sprout::live::load(&store).expect("load");
+    let basis = Basis::of(&live);
+    assert_eq!(audit(&store, &basis), Ok(()));
+    // Only a superuser can turn off the triggers that refuse every UPDATE of the journal.
+    let sql = "ALTER TABLE journal DISABLE TRIGGER ALL; \
+               UPDATE journal SET sum = repeat('0', 32) WHERE seq = (SELECT max(seq) FROM journal); \
+               ALTER TABLE journal ENABLE TRIGGER ALL";
+    cluster.sql("postgres", common::pg::DB, sql);
+    let found = audit(&store, &basis).expect_err("found");
+    assert!(found.contains("not the ones read"), "{found}");
+}
