@@ -132,7 +132,7 @@ fn a_journal_edit_behind_the_cache_is_refused_not_hidden() {
 }
 
 #[test]
-fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
+fn sprout_appends_are_read_as_a_tail_and_outside_ones_only_after_the_lines_before_are_proved() {
     let s = Sample::new();
     sprout::live::load_dir(&s.path()).expect("load");
     let checkout = |note: &str| Event::Checkout {
@@ -154,15 +154,27 @@ fn sprout_appends_are_read_as_a_tail_and_outside_appends_are_not() {
     };
     assert_eq!(tail.state, full.state);
 
-    // A correctly chained line appended by something else: not trusted as a tail.
+    // A correctly chained line appended by something else: the head does not vouch for it, so
+    // the lines before it are proved by their chain first; then it is read, and the cache kept
+    // under the journal as it now is.
     let index = &full.data.journal;
     let at = NOW.parse().expect("time");
     let (_, line) = journal::encode(index.seq + 1, at, "bob", None, checkout("by hand"), &index.sum).expect("encode");
     let mut f = OpenOptions::new().append(true).open(s.file(store::JOURNAL)).expect("open");
     writeln!(f, "{line}").expect("append");
     let loaded = sprout::live::load_dir(&s.path()).expect("load");
-    assert_eq!(loaded.source, Source::Full, "an append the head does not vouch for means a full read");
-    assert_eq!(loaded.data.journal.len(), full.data.journal.len() + 1);
+    assert_eq!(loaded.source, Source::Cache { tail: 1 });
+    assert_eq!(sprout::live::load_dir(&s.path()).expect("load").source, Source::Cache { tail: 0 }, "kept anew");
+    let _ = fs::remove_file(cache_of(&s.path()));
+    let whole = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!((whole.source, &whole.state), (Source::Full, &loaded.state), "as a full read finds it");
+
+    // With a line before it edited in place as well, the proof fails: read whole, and refused.
+    let text = fs::read_to_string(s.file(store::JOURNAL)).expect("read");
+    fs::write(s.file(store::JOURNAL), text.replacen("Pass", "Fail", 1)).expect("edit");
+    writeln!(OpenOptions::new().append(true).open(s.file(store::JOURNAL)).expect("open"), "{line}").expect("append");
+    let err = sprout::live::load_dir(&s.path()).expect_err("the edit is found").to_string();
+    assert!(err.contains("checksum mismatch"), "{err}");
 }
 
 #[test]

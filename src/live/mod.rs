@@ -247,7 +247,7 @@ pub fn catch_up(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
 
 /// `catch_up` through `Store::read_proven`: the lines the state was read from proved to be
 /// there as they were, whatever the head says, and only the rest read.
-fn catch_up_proven(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
+pub(crate) fn catch_up_proven(loaded: &mut Loaded) -> Result<CatchUp, Stale> {
     catch_up_by(loaded, true)
 }
 
