@@ -138,6 +138,16 @@ impl Drop for Mapped {
     }
 }
 
+/// `fleet` mapped, where BOS-NEWS01's last digit is, and the identity after the first write to
+/// its page, of the byte already there: the file's times change, its content does not.
+fn first_write(fleet: &std::path::Path) -> (Mapped, usize, (u64, i64, i64, u64)) {
+    let mut map = Mapped::of(fleet);
+    let at = fs::read_to_string(fleet).expect("read").find("BOS-NEWS01").expect("the server") + "BOS-NEWS0".len();
+    let byte = map.bytes()[at];
+    map.bytes()[at] = byte;
+    (map, at, identity(fleet))
+}
+
 /// What a look between changes compares: length, modification and change times, inode.
 fn identity(path: &std::path::Path) -> (u64, i64, i64, u64) {
     use std::os::unix::fs::MetadataExt;
@@ -154,13 +164,8 @@ fn a_running_dashboard_finds_a_fleet_edit_made_through_a_shared_mapping_and_show
     t.cmd(&["new-session", "-d", "-s", "t", "-x", "100", "-y", "30", &command]);
     t.wait_for("BOS-NEWS01");
     let fleet = s.file(store::FLEET);
-    let mut map = Mapped::of(&fleet);
-    let at = fs::read_to_string(&fleet).expect("read").find("BOS-NEWS01").expect("the server") + "BOS-NEWS0".len();
-    // The first write to the page, of the byte already there: the file's times change, its
-    // content does not, and the dashboard's next look takes the new identity for it.
-    let byte = map.bytes()[at];
-    map.bytes()[at] = byte;
-    let taken = identity(&fleet);
+    // The dashboard's next look takes the new identity for the same content.
+    let (mut map, at, taken) = first_write(&fleet);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     // The edit itself: the page is already written, so nothing marks the file.
     map.bytes()[at] = b'9';
@@ -190,11 +195,7 @@ fn a_running_dashboard_finds_a_fleet_edit_made_through_a_shared_mapping_and_show
 fn a_fleet_edited_through_a_mapping_within_a_minute_of_a_load_is_not_served_from_its_cache() {
     let s = Sample::new();
     let fleet = s.file(store::FLEET);
-    let mut map = Mapped::of(&fleet);
-    let at = fs::read_to_string(&fleet).expect("read").find("BOS-NEWS01").expect("the server") + "BOS-NEWS0".len();
-    let byte = map.bytes()[at];
-    map.bytes()[at] = byte;
-    let taken = identity(&fleet);
+    let (mut map, at, taken) = first_write(&fleet);
     // A command's load: it writes the cache under the fleet's identity as it is now.
     assert!(sprout::live::load_dir(&s.path()).expect("load").state.server("BOS-NEWS01").is_some());
     map.bytes()[at] = b'9';

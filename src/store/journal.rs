@@ -109,20 +109,12 @@ fn own_sum(line: &str, sum: &str, lineno: usize) -> Result<(), Located> {
 
 /// What chains a line to the one before it: its `seq`, `prev` and `sum`.
 pub trait Linked {
-    fn seq(&self) -> u64;
-    fn prev(&self) -> &str;
-    fn sum(&self) -> &str;
+    fn links(&self) -> (u64, &str, &str);
 }
 
 impl Linked for Entry {
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn prev(&self) -> &str {
-        &self.prev
-    }
-    fn sum(&self) -> &str {
-        &self.sum
+    fn links(&self) -> (u64, &str, &str) {
+        (self.seq, &self.prev, &self.sum)
     }
 }
 
@@ -135,14 +127,8 @@ pub struct Links {
 }
 
 impl Linked for Links {
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn prev(&self) -> &str {
-        &self.prev
-    }
-    fn sum(&self) -> &str {
-        &self.sum
+    fn links(&self) -> (u64, &str, &str) {
+        (self.seq, &self.prev, &self.sum)
     }
 }
 
@@ -271,9 +257,10 @@ fn lines<T: Linked>(
         match decoded {
             Ok(None) => {}
             Ok(Some(e)) => {
-                seq = e.seq();
+                let (at, _, its) = e.links();
+                seq = at;
                 sum.clear();
-                sum.push_str(e.sum());
+                sum.push_str(its);
                 each(e, begin, offset, lineno);
             }
             // A last line without its newline never finished being written.
@@ -341,91 +328,19 @@ pub fn replaced(place: &str, p: usize) -> String {
 
 pub fn link<T: Linked>(seq: u64, sum: &str, e: T, lineno: usize) -> Result<T, Located> {
     let err = |message: String| Located { file: super::JOURNAL.into(), line: lineno, col: 1, message };
-    if e.seq() != seq + 1 {
-        return Err(err(format!("sequence {} follows {seq}: a line is missing or out of order", e.seq())));
+    let (its, prev, _) = e.links();
+    if its != seq + 1 {
+        return Err(err(format!("sequence {its} follows {seq}: a line is missing or out of order")));
     }
     let first = seq == 0 && sum.is_empty();
-    if first && !is_start(e.prev()) {
+    if first && !is_start(prev) {
         return Err(err("the first line's prev is neither empty nor the journal's identity (start:...)".into()));
     }
-    if !first && e.prev() != sum {
+    if !first && prev != sum {
         return Err(err("prev does not match the previous line's sum: the chain is broken".into()));
     }
     Ok(e)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(note: &str) -> Event {
-        Event::Backup { server: "BOS-MBX01".into(), note: note.into() }
-    }
-
-    fn now() -> DateTime<Utc> {
-        "2000-11-24T12:00:00Z".parse().expect("time")
-    }
-
-    fn journal(n: usize) -> String {
-        let mut text = String::new();
-        let mut prev = String::new();
-        for i in 0..n {
-            let (e, line) = encode(i as u64 + 1, now(), "op", None, event(&format!("tape {i}\nsecond line")), &prev)
-                .expect("encode");
-            prev = e.sum;
-            text.push_str(&line);
-            text.push('\n');
-        }
-        text
-    }
-
-    #[test]
-    fn a_line_round_trips_and_stays_one_line() {
-        let text = journal(3);
-        assert_eq!(text.lines().count(), 3, "notes with newlines must not split a line");
-        let parsed = parse(&text).expect("parse");
-        assert_eq!(parsed.entries.len(), 3);
-        assert_eq!(parsed.entries[2].seq, 3);
-        assert_eq!(parsed.entries[1].prev, parsed.entries[0].sum);
-        assert!(matches!(&parsed.entries[0].event, Event::Backup { note, .. } if note == "tape 0\nsecond line"));
-    }
-
-    #[test]
-    fn a_torn_last_line_is_cut_off_not_fatal() {
-        let text = journal(3);
-        let cut = text.len() - 20;
-        let parsed = parse(&text[..cut]).expect("torn tail is recoverable");
-        assert_eq!(parsed.entries.len(), 2);
-        assert!(matches!(parsed.torn, Some((3, _, _))));
-    }
-
-    #[test]
-    fn an_edited_middle_line_is_refused_at_that_line() {
-        let text = journal(3).replacen("tape 1", "tape 9", 1);
-        let err = parse(&text).expect_err("edited line");
-        assert_eq!(err.line, 2);
-        assert!(err.message.contains("checksum mismatch"), "{err}");
-    }
-
-    #[test]
-    fn a_first_line_carries_an_identity_or_nothing_never_a_removed_lines_sum() {
-        let first = |prev: &str| encode(1, now(), "op", None, event("tape"), prev).expect("encode").1 + "\n";
-        let id = new_identity();
-        assert!(id.starts_with("start:") && id.len() == 38, "{id}");
-        assert_ne!(id, new_identity(), "random");
-        assert!(parse(&first(&id)).is_ok(), "a new journal's first line");
-        assert!(parse(&first("")).is_ok(), "an older journal's first line");
-        let err = parse(&first(&"a".repeat(32))).expect_err("a front truncation leaves a sum as the first prev");
-        assert!(err.message.contains("neither empty nor the journal's identity"), "{err}");
-    }
-
-    #[test]
-    fn a_removed_line_breaks_the_sequence() {
-        let text = journal(3);
-        let mut lines: Vec<&str> = text.lines().collect();
-        lines.remove(1);
-        let err = parse(&(lines.join("\n") + "\n")).expect_err("gap");
-        assert_eq!(err.line, 2);
-        assert!(err.message.contains("sequence 3 follows 1"), "{err}");
-    }
-}
+mod tests;

@@ -8,6 +8,7 @@ pub mod head;
 mod identity;
 pub mod lock;
 mod presence;
+mod proven;
 pub mod witness;
 
 use std::path::{Path, PathBuf};
@@ -68,7 +69,7 @@ impl FileStore {
         Some(super::blocks::Blocks::at(dir))
     }
 
-    fn journal(&self) -> PathBuf {
+    pub(crate) fn journal(&self) -> PathBuf {
         self.dir.join(super::JOURNAL)
     }
 
@@ -76,18 +77,7 @@ impl FileStore {
         ReadError::Broken(self.located(e))
     }
 
-    /// The lines of the open journal `file` up to `read` are the ones a read found there: each
-    /// line's own sum and its link checked, without decoding events (about half a read's
-    /// time), and the last one's sum `read.sum` (each sum covers the one before it).
-    fn prove(&self, file: &std::fs::File, read: &Start) -> Result<(), String> {
-        use std::io::Read as _;
-        let reader = std::io::BufReader::with_capacity(1 << 20, file.take(read.pos));
-        let (end, torn) = journal::chain(reader, Start::default()).map_err(|e| self.located(&e))?;
-        let same = torn.is_none() && end.pos == read.pos && end.seq == read.seq && end.sum == read.sum;
-        if same { Ok(()) } else { Err(super::changed_in_place(self, read)) }
-    }
-
-    fn located(&self, e: &super::Located) -> String {
+    pub(crate) fn located(&self, e: &super::Located) -> String {
         format!("{}: {}", self.locate(&e.file, &[e.line, e.col]), e.message)
     }
 }
@@ -116,7 +106,7 @@ fn digest(text: &str) -> String {
 }
 
 /// A journal mark: the generation and the journal file's identity as read.
-fn mark(generation: Option<u64>, id: Option<FileId>) -> Mark {
+pub(crate) fn mark(generation: Option<u64>, id: Option<FileId>) -> Mark {
     Mark(format!("{}|{}", generation.map_or("-".to_string(), |g| g.to_string()), FileId::text(id)))
 }
 
@@ -328,39 +318,11 @@ impl Store for FileStore {
     }
 
     fn holds(&self, read: &Start) -> Result<(), String> {
-        let path = self.journal();
-        let file = files::open_read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        self.prove(&file, read)
+        proven::holds(self, read)
     }
 
     fn read_proven(&self, start: &Start, each: &mut dyn FnMut(Entry, u64, u64, usize)) -> Result<Read, ReadError> {
-        use std::io::{Read as _, Seek, SeekFrom};
-        // One open file for the proof and the tail: whatever is put at the path meanwhile, what
-        // is proved is what is read. Its identity first: a later change always differs.
-        let path = self.journal();
-        let mut file = files::open_read(&path).map_err(|_| ReadError::Stale)?;
-        let id = FileId::of_metadata(&file.metadata().map_err(|_| ReadError::Stale)?);
-        if id.len < start.pos {
-            return Err(ReadError::Stale);
-        }
-        self.prove(&file, start).map_err(|_| ReadError::Stale)?;
-        file.seek(SeekFrom::Start(start.pos)).map_err(|_| ReadError::Stale)?;
-        let reader = std::io::BufReader::with_capacity(1 << 20, file.take(id.len - start.pos));
-        let mut tail = Vec::new();
-        let (end, torn) = journal::scan(reader, start.clone(), |e, b, en, l| tail.push((e, b, en, l)))
-            .map_err(|_| ReadError::Stale)?;
-        // Changed while it was read (an append, an edit): look again at the next change.
-        if FileId::of(&path) != Some(id) || !seen_holds(witness::read(&self.dir).as_ref(), start, &end, &tail) {
-            return Err(ReadError::Stale);
-        }
-        for (e, b, en, l) in tail {
-            each(e, b, en, l);
-        }
-        if end.seq > start.seq {
-            witness::raise(&self.dir, None, end.seq, &end.sum);
-        }
-        let generation = head::generation_for(&self.dir, Some(id));
-        Ok(Read { end, torn, mark: mark(generation, Some(id)), stamp: FileId::text(Some(id)) })
+        proven::read(self, start, each)
     }
 
     fn read_at(&self, index: &JournalIndex, positions: &[usize]) -> Result<Vec<Entry>, String> {
