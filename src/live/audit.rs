@@ -106,11 +106,14 @@ pub struct Auditor {
     running: Option<Receiver<Proof>>,
     /// When the next proof may start.
     next: Instant,
+    /// The last difference said, and of which state: the same one found again (a journal that
+    /// stays damaged) is not said again, nor read again on the input thread every minute.
+    said: Option<(u64, String)>,
 }
 
 impl Auditor {
     pub fn new(store: Arc<dyn Store>) -> Auditor {
-        Auditor { store, running: None, next: Instant::now() + pace(FIRST) }
+        Auditor { store, running: None, next: Instant::now() + pace(FIRST), said: None }
     }
 
     /// What differs, when a proof of the state `live` still holds (its epoch) has found a
@@ -124,7 +127,12 @@ impl Auditor {
                     self.running = None;
                     self.next = Instant::now() + pace(EVERY).max(took * 5).min(LONGEST);
                     // A state read again since was built from what the files hold now.
-                    return found.err().filter(|_| epoch == live.epoch);
+                    let found = found.err().filter(|_| epoch == live.epoch)?;
+                    if self.said.as_ref().is_some_and(|(e, f)| *e == epoch && *f == found) {
+                        return None;
+                    }
+                    self.said = Some((epoch, found.clone()));
+                    return Some(found);
                 }
             }
         }
