@@ -241,3 +241,29 @@ fn a_postgresql_journal_row_changed_behind_the_triggers_is_found() {
     let found = audit(&store, &basis).expect_err("found");
     assert!(found.contains("not the ones read"), "{found}");
 }
+
+#[test]
+fn a_difference_that_stays_is_said_once_not_at_every_proof() {
+    use std::time::{Duration, Instant};
+    let s = Sample::new();
+    let (live, _) = loaded(&s);
+    edit(&s.file(store::JOURNAL), |t| t.replacen("Pass", "Fail", 1));
+    // Proofs one after another (a dashboard's come a minute apart): each finds the same.
+    let paced =
+        || sprout::live::audit::Auditor::paced(std::sync::Arc::clone(&live.store), Duration::ZERO, Duration::ZERO);
+    let mut auditor = paced();
+    let poll_for = |auditor: &mut sprout::live::audit::Auditor, wait: Duration| {
+        let until = Instant::now() + wait;
+        let (mut said, mut polls) = (Vec::new(), 0);
+        while Instant::now() < until {
+            said.extend(auditor.poll(&live));
+            polls += 1;
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        (said, polls)
+    };
+    let (said, polls) = poll_for(&mut auditor, Duration::from_secs(3));
+    assert!(polls > 100, "many proofs ran: {polls} polls");
+    assert_eq!(said.len(), 1, "said once, not {} times", said.len());
+    assert!(said[0].contains("checksum mismatch"), "{said:?}");
+}

@@ -109,11 +109,18 @@ pub struct Auditor {
     /// The last difference said, and of which state: the same one found again (a journal that
     /// stays damaged) is not said again, nor read again on the input thread every minute.
     said: Option<(u64, String)>,
+    every: Duration,
 }
 
 impl Auditor {
     pub fn new(store: Arc<dyn Store>) -> Auditor {
-        Auditor { store, running: None, next: Instant::now() + pace(FIRST), said: None }
+        Auditor::paced(store, pace(FIRST), pace(EVERY))
+    }
+
+    /// An auditor whose first proof starts `first` from now, and the next ones `every` apart at
+    /// least (the tests: at once, and one after another).
+    pub fn paced(store: Arc<dyn Store>, first: Duration, every: Duration) -> Auditor {
+        Auditor { store, running: None, next: Instant::now() + first, every, said: None }
     }
 
     /// What differs, when a proof of the state `live` still holds (its epoch) has found a
@@ -125,7 +132,7 @@ impl Auditor {
                 Err(TryRecvError::Disconnected) => self.running = None,
                 Ok((epoch, found, took)) => {
                     self.running = None;
-                    self.next = Instant::now() + pace(EVERY).max(took * 5).min(LONGEST);
+                    self.next = Instant::now() + self.every.max(took * 5).min(LONGEST);
                     // A state read again since was built from what the files hold now.
                     let found = found.err().filter(|_| epoch == live.epoch)?;
                     if self.said.as_ref().is_some_and(|(e, f)| *e == epoch && *f == found) {
@@ -146,7 +153,7 @@ impl Auditor {
             });
             self.running = spawned.ok().map(|_| rx);
             if self.running.is_none() {
-                self.next = Instant::now() + pace(EVERY);
+                self.next = Instant::now() + self.every;
             }
         }
         None
