@@ -236,12 +236,12 @@ fn open(
     Some((loaded, damaged))
 }
 
-/// `loaded` brought up to the journal's end; `None` when the store cannot vouch for the tail.
-/// The state from the cache brought up to the journal's end by a tail read, and whether the
-/// cache must be written again: when no head vouches for the lines since (a touched journal, a
-/// new generation begun by a writer that found it changed, lines appended by hand), the lines the cache was read from
-/// are proved by their chain and only the rest read (`Store::read_proven`; half a second at
-/// 1,000,000 events, against seconds for a full load), and the cache is kept under the new mark.
+/// `loaded` brought up to the journal's end by a tail read, and whether the cache must be
+/// written again; `None` when neither the store nor the chain vouches for the tail. When no head
+/// vouches for the lines since (a touched journal, a new generation begun by a writer that found
+/// it changed, lines appended by hand), the lines the cache was read from are proved by their
+/// chain and only the rest read (`Store::read_proven`; half a second at 1,000,000 events,
+/// against seconds for a full load), and the cache is kept under the new mark.
 fn catch_up_from_cache(mut loaded: Loaded) -> Option<(Loaded, bool)> {
     let before = loaded.data.journal.len();
     let proven = match super::catch_up(&mut loaded) {
