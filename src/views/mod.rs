@@ -67,11 +67,17 @@ impl Snapshot<'_> {
         self.reader.signing(self.live).as_ref()?.as_ref().filter(|s| s.in_use()).cloned()
     }
 
+    /// Whether signatures matter here (required, or a key trusted): where they do not, no fact
+    /// carries a mark and nothing needs to be looked up for one.
+    pub fn signatures_matter(&self) -> bool {
+        self.reader.in_use(self.live)
+    }
+
     /// Of the events with these `seq`s (what a derived fact rests on), those not proven, with
     /// their mark (a proven row's `✓` is no mark on a fact); none read where signatures do not
     /// matter.
     pub fn marked(&self, seqs: &[u64]) -> Vec<(u64, Mark)> {
-        if !self.reader.in_use(self.live) {
+        if !self.signatures_matter() {
             return Vec::new();
         }
         let len = self.live.data.journal.len() as u64;

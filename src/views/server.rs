@@ -25,6 +25,20 @@ const HISTORY_SHOWN: usize = 200;
 #[derive(Debug, Clone, Default)]
 pub struct ServerPane {
     pub scroll: Offset,
+    /// The marks on the selected server's levels, kept for the server and the journal's length
+    /// they were found for: finding them walks the server's history, which a generated or
+    /// long-lived server makes long (2.5 ms a frame at 100,000 events on one server).
+    levels: std::cell::RefCell<Option<LevelMarks>>,
+}
+
+/// `level_marks` of one server, and for which journal.
+#[derive(Debug, Clone)]
+struct LevelMarks {
+    server: usize,
+    history: usize,
+    journal: usize,
+    epoch: u64,
+    marks: Vec<(String, u64, Mark)>,
 }
 
 impl View for ServerPane {
@@ -77,7 +91,7 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
     lines.push(Line::default());
     lines.push(head("Service-pack levels"));
     let pending = rules::hotfix::pending(&data.catalog, server, today);
-    let levels = level_marks(snap, i);
+    let levels = pane.level_marks(snap, i);
     for cell in &row.levels {
         let Some(p) = data.catalog.product(&cell.product) else { continue };
         let c = Compliance::from_behind(cell.behind);
@@ -156,7 +170,7 @@ fn draw(pane: &ServerPane, frame: &mut Frame, snap: &Snapshot, theme: &Theme, ar
                 Span::styled(format!("{} {}", soak_symbol(s), s.describe()), theme.soak(s)),
             ]));
         }
-        if let (Some(p), Some(v)) = (row.phase, &snap.view.rollout) {
+        if let (Some(p), Some(v), true) = (row.phase, &snap.view.rollout, snap.signatures_matter()) {
             let record = &snap.live.state.progress[v.rollout].members[i];
             let window = rules::phase::Window::of(ro, p, snap.live.state.progress[v.rollout].extra_days[p]);
             let r = rules::rests::member(record, window);
@@ -280,9 +294,30 @@ fn rest_span(before: &str, rests: &[(u64, Mark)], theme: &Theme) -> Span<'static
     }
 }
 
+impl ServerPane {
+    /// `level_marks`, found again only for another server, a journal that grew or a state read
+    /// afresh.
+    fn level_marks(&self, snap: &Snapshot, i: usize) -> Vec<(String, u64, Mark)> {
+        let (history, journal) = (snap.live.state.history[i].len(), snap.live.data.journal.len());
+        let epoch = snap.live.epoch;
+        let mut kept = self.levels.borrow_mut();
+        match &*kept {
+            Some(k) if (k.server, k.history, k.journal, k.epoch) == (i, history, journal, epoch) => k.marks.clone(),
+            _ => {
+                let marks = level_marks(snap, i);
+                *kept = Some(LevelMarks { server: i, history, journal, epoch, marks: marks.clone() });
+                marks
+            }
+        }
+    }
+}
+
 /// Per product, the install or back-out that put the server at its level (the latest of the
-/// last few), where that event carries a mark.
+/// last few), where that event carries a mark (none where signatures do not matter).
 fn level_marks(snap: &Snapshot, i: usize) -> Vec<(String, u64, Mark)> {
+    if !snap.signatures_matter() {
+        return Vec::new();
+    }
     let lines = &snap.live.data.journal.lines;
     let sets_level = |kind: u8| matches!(Event::KINDS.get(usize::from(kind)), Some(&("install" | "backout")));
     let positions: Vec<usize> = (snap.live.state.history[i].iter().rev().map(|&p| p as usize))
