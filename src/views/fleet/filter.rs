@@ -40,8 +40,38 @@ impl Filter {
         self.terms.is_empty()
     }
 
+    /// Server `i` passes: the one-server reference `fill` is tested against.
+    #[cfg(test)]
     pub(super) fn passes(&self, i: usize, rows: &[ServerRow], words: &Words) -> bool {
         self.terms.iter().all(|(t, h)| t.matches(i, rows, h.as_ref(), words))
+    }
+
+    /// Which of the servers from `64 * first` on (64 to a word of `out`) pass: a bit each. Each
+    /// term goes over all of them in turn, its facts read front to back; a word's lookups run
+    /// in a loop of their own, with no term to tell apart at each server.
+    pub(super) fn fill(&self, first: usize, out: &mut [u64], rows: &[ServerRow], words: &Words) {
+        let from = first * 64;
+        let to = (from + out.len() * 64).min(rows.len());
+        out.fill(!0);
+        let mut term = vec![0; out.len()];
+        for (t, hits) in &self.terms {
+            match hits {
+                Some((h, mask)) if h.phase.len() <= FLAG_PHASES => h.fill(from, to, words, *mask, &mut term),
+                _ => {
+                    for (k, slot) in term.iter_mut().enumerate() {
+                        let base = from + k * 64;
+                        let mut bits = 0;
+                        for i in base..(base + 64).min(to) {
+                            bits |= u64::from(t.matches(i, rows, hits.as_ref(), words)) << (i - base);
+                        }
+                        *slot = bits;
+                    }
+                }
+            }
+            for (o, t) in out.iter_mut().zip(&term) {
+                *o &= t;
+            }
+        }
     }
 }
 
@@ -322,6 +352,33 @@ impl WordHits {
             ready: has("hotfix-ready"),
             blocked: has("hotfix-blocked"),
             remote: false,
+        }
+    }
+
+    /// `matches` for the servers `from..to`, a bit each into `out` (64 to a word), where every
+    /// phase the word can match has a bit in `flags`.
+    fn fill(&self, from: usize, to: usize, words: &Words, mask: u32, out: &mut [u64]) {
+        let at = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
+        fn part(v: &[bool], from: usize, to: usize) -> &[bool] {
+            v.get(from..to).unwrap_or(&[])
+        }
+        let (flags, role, site) = (
+            words.flags.get(from..to).unwrap_or(&[]),
+            words.role.get(from..to).unwrap_or(&[]),
+            words.site.get(from..to).unwrap_or(&[]),
+        );
+        let (name, remote) = (part(&self.name, from, to), part(&words.remote, from, to));
+        for (k, slot) in out.iter_mut().enumerate() {
+            let mut bits = 0;
+            for j in k * 64..((k + 1) * 64).min(to.saturating_sub(from)) {
+                let hit = flags.get(j).is_some_and(|f| f & mask != 0)
+                    | at(name, j)
+                    | role.get(j).is_some_and(|&r| at(&self.role, usize::from(r)))
+                    | site.get(j).is_some_and(|&s| at(&self.site, s as usize))
+                    | (self.remote & at(remote, j));
+                bits |= u64::from(hit) << (j % 64);
+            }
+            *slot = bits;
         }
     }
 
