@@ -334,7 +334,7 @@ fn lines(bytes: &[u8], out: &mut Vec<crate::model::LineRef>) -> Option<()> {
         bytes = rest;
         let by = u16::try_from(varint(&mut bytes)?).ok()?;
         let sum = varint(&mut bytes)?;
-        out.push(crate::model::LineRef { pos, server, kind, by, sum });
+        out.push(crate::model::LineRef::new(pos, server, kind, by, sum));
     }
     Some(())
 }

@@ -38,24 +38,77 @@ impl PartialEq for OperatorLookup {
     }
 }
 
-/// One journal line: where the store keeps it and what it is about.
+/// One journal line: where the store keeps it and what it is about. Twenty bytes, one held
+/// per event (20 MB at a million events): the position and the sum are kept in 4-byte parts so
+/// nothing pads the line to 24.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "LineFields", into = "LineFields")]
 pub struct LineRef {
-    /// Where the store keeps the line (a data directory: its byte offset; memory: its index).
-    pub pos: u64,
+    /// The first 64 bits of the line's `sum` as the chain was checked (`sum`).
+    sum: [u32; 2],
+    /// The low 32 bits of the position (`pos`).
+    pos_low: u32,
     /// Index of the server in `State::servers`, or `LineRef::NO_SERVER`.
     pub server: u32,
     /// Index into `Event::KINDS`.
     pub kind: u8,
+    /// Bits 32-39 of the position: a journal of up to a terabyte.
+    pos_high: u8,
     /// Index into `JournalIndex::operators`.
     pub by: u16,
-    /// The first 64 bits of the line's `sum` as the chain was checked: a line read again by
-    /// position must be this very line, not one put in its place since (`LineRef::sum_of`).
-    pub sum: u64,
+}
+
+/// `LineRef` as it is written to the cache: its fields whole, as before they were packed.
+#[derive(Serialize, Deserialize)]
+struct LineFields {
+    pos: u64,
+    server: u32,
+    kind: u8,
+    by: u16,
+    sum: u64,
+}
+
+impl From<LineFields> for LineRef {
+    fn from(f: LineFields) -> LineRef {
+        LineRef::new(f.pos, f.server, f.kind, f.by, f.sum)
+    }
+}
+
+impl From<LineRef> for LineFields {
+    fn from(l: LineRef) -> LineFields {
+        LineFields { pos: l.pos(), server: l.server, kind: l.kind, by: l.by, sum: l.sum() }
+    }
 }
 
 impl LineRef {
     pub const NO_SERVER: u32 = u32::MAX;
+
+    /// The largest position a line can be kept at (a terabyte): a line past it is kept at this
+    /// position, where no line of the journal starts, so reading it finds the journal changed.
+    pub const LAST_POS: u64 = (1 << 40) - 1;
+
+    pub fn new(pos: u64, server: u32, kind: u8, by: u16, sum: u64) -> LineRef {
+        let pos = pos.min(Self::LAST_POS);
+        LineRef {
+            sum: [sum as u32, (sum >> 32) as u32],
+            pos_low: pos as u32,
+            server,
+            kind,
+            pos_high: (pos >> 32) as u8,
+            by,
+        }
+    }
+
+    /// Where the store keeps the line (a data directory: its byte offset; memory: its index).
+    pub fn pos(&self) -> u64 {
+        u64::from(self.pos_high) << 32 | u64::from(self.pos_low)
+    }
+
+    /// The first 64 bits of the line's `sum` as the chain was checked: a line read again by
+    /// position must be this very line, not one put in its place since (`LineRef::sum_of`).
+    pub fn sum(&self) -> u64 {
+        u64::from(self.sum[1]) << 32 | u64::from(self.sum[0])
+    }
 
     /// The part of a line's `sum` an index keeps (0 for a sum that is not hex: none is, once
     /// checked).
@@ -65,7 +118,7 @@ impl LineRef {
 
     /// Whether `entry` is the line this refers to: the one whose chain was checked.
     pub fn is(&self, entry: &Entry) -> bool {
-        entry.sum.len() == 32 && Self::sum_of(&entry.sum) == self.sum
+        entry.sum.len() == 32 && Self::sum_of(&entry.sum) == self.sum()
     }
 
     pub fn server(&self) -> Option<usize> {
@@ -104,13 +157,13 @@ impl JournalIndex {
             // Past 65,535 distinct operators the rest share the last slot in lists and filters.
             None => usize::from(u16::MAX),
         };
-        self.lines.push(LineRef {
+        self.lines.push(LineRef::new(
             pos,
-            server: server.map_or(LineRef::NO_SERVER, |s| s as u32),
-            kind: entry.event.kind_index(),
-            by: by.min(usize::from(u16::MAX)) as u16,
-            sum: LineRef::sum_of(&entry.sum),
-        });
+            server.map_or(LineRef::NO_SERVER, |s| s as u32),
+            entry.event.kind_index(),
+            by.min(usize::from(u16::MAX)) as u16,
+            LineRef::sum_of(&entry.sum),
+        ));
         self.end = end;
         self.seq = entry.seq;
         self.sum.clone_from(&entry.sum);
@@ -119,5 +172,27 @@ impl JournalIndex {
 
     pub fn operator(&self, line: &LineRef) -> &str {
         self.operators.get(usize::from(line.by)).map_or("?", String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineRef;
+
+    /// Twenty bytes a line, and every field comes back as it was put in, up to a terabyte's
+    /// position and the whole 64 bits of the sum; the cache's encoding is the fields whole.
+    #[test]
+    fn a_line_is_twenty_bytes_and_keeps_its_position_and_sum_whole() {
+        assert_eq!(std::mem::size_of::<LineRef>(), 20);
+        for (pos, sum) in [(0, 0), (1 << 32 | 7, u64::MAX), (LineRef::LAST_POS, 0x0123_4567_89ab_cdef)] {
+            let l = LineRef::new(pos, 9, 3, 65_535, sum);
+            assert_eq!((l.pos(), l.server, l.kind, l.by, l.sum()), (pos, 9, 3, 65_535, sum));
+            let bytes = postcard::to_allocvec(&l).expect("encode");
+            assert_eq!(postcard::from_bytes::<LineRef>(&bytes).expect("decode"), l);
+            let whole = (pos, 9u32, 3u8, 65_535u16, sum);
+            assert_eq!(bytes, postcard::to_allocvec(&whole).expect("encode"), "the fields whole, in order");
+        }
+        let past = LineRef::new(1 << 41, 0, 0, 0, 0);
+        assert_eq!(past.pos(), LineRef::LAST_POS, "past a terabyte: a position no line starts at");
     }
 }

@@ -299,9 +299,9 @@ pub fn read_at(path: &Path, index: &JournalIndex, positions: &[usize]) -> Result
         let Some(line) = index.lines.at(p) else {
             return Err(format!("{shown}: no event #{} (the journal has {})", p + 1, index.len()));
         };
-        let end = index.lines.at(p + 1).map_or(index.end, |l| l.pos);
-        buf.resize(end.saturating_sub(line.pos) as usize, 0);
-        file.read_exact_at(&mut buf, line.pos).map_err(|e| format!("{shown}: reading event #{}: {e}", p + 1))?;
+        let end = index.lines.at(p + 1).map_or(index.end, |l| l.pos());
+        buf.resize(end.saturating_sub(line.pos()) as usize, 0);
+        file.read_exact_at(&mut buf, line.pos()).map_err(|e| format!("{shown}: reading event #{}: {e}", p + 1))?;
         let text = std::str::from_utf8(&buf).map_err(|_| format!("{shown}: event #{} is not UTF-8 text", p + 1))?;
         let text = text.split('\n').next().unwrap_or_default();
         let entry = decode(text, p + 1).map_err(|e| format!("{shown}: event #{}: {}", p + 1, e.message))?;

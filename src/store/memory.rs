@@ -203,7 +203,7 @@ impl Store for MemoryStore {
         positions
             .iter()
             .map(|&p| {
-                let line = index.lines.at(p).and_then(|l| inner.lines.get(l.pos as usize));
+                let line = index.lines.at(p).and_then(|l| inner.lines.get(l.pos() as usize));
                 let line = line.ok_or_else(|| format!("no event #{} (the journal has {})", p + 1, index.len()))?;
                 let entry = journal::decode(line, p + 1).map_err(|e| e.to_string())?;
                 let checked = index.lines.at(p).is_some_and(|l| l.is(&entry));

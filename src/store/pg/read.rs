@@ -240,7 +240,7 @@ impl PgStore {
         for &p in positions {
             let line =
                 index.lines.at(p).ok_or_else(|| format!("no event #{} (the journal has {})", p + 1, index.len()))?;
-            wanted.push(line.pos as i64 + 1);
+            wanted.push(line.pos() as i64 + 1);
             refs.push((p, line));
         }
         let rows = self.reader.with(|c| c.query(&format!("{SELECT} WHERE seq = ANY($1)"), &[&wanted]))?;

@@ -297,12 +297,14 @@ mod tests {
         let mut index = JournalIndex::default();
         index.operators = vec!["Alice".into(), "Bob".into(), "carol".into(), "Dave-Lab".into()];
         let lines: Vec<LineRef> = (0..events)
-            .map(|p| LineRef {
-                pos: p as u64,
-                server: if p % 11 == 0 { LineRef::NO_SERVER } else { (p * 7919 % servers.len()) as u32 },
-                kind: (p * 31 % Event::KINDS.len()) as u8,
-                by: (p * 13 % 4) as u16,
-                sum: 0,
+            .map(|p| {
+                LineRef::new(
+                    p as u64,
+                    if p % 11 == 0 { LineRef::NO_SERVER } else { (p * 7919 % servers.len()) as u32 },
+                    (p * 31 % Event::KINDS.len()) as u8,
+                    (p * 13 % 4) as u16,
+                    0,
+                )
             })
             .collect();
         index.lines = lines.into();

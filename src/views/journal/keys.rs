@@ -53,7 +53,7 @@ impl Keys {
         for part in parts {
             keys.extend(part);
         }
-        Keys { epoch, last_sum: lines.last().map_or(0, |l| l.sum), keys }
+        Keys { epoch, last_sum: lines.last().map_or(0, |l| l.sum()), keys }
     }
 
     /// These keys are of `index`'s first events (see the module's notes).
@@ -61,7 +61,7 @@ impl Keys {
         self.epoch == epoch
             && match self.keys.len().checked_sub(1) {
                 None => true,
-                Some(last) => index.lines.at(last).is_some_and(|l| l.sum == self.last_sum),
+                Some(last) => index.lines.at(last).is_some_and(|l| l.sum() == self.last_sum),
             }
     }
 
@@ -149,12 +149,14 @@ mod tests {
     fn data(events: usize, sum_of_last: u64) -> Arc<Data> {
         let mut data = Data::default();
         let lines: Vec<LineRef> = (0..events)
-            .map(|p| LineRef {
-                pos: p as u64,
-                server: if p % 5 == 0 { LineRef::NO_SERVER } else { p as u32 % 700 },
-                kind: (p % 23) as u8,
-                by: (p % 3) as u16,
-                sum: if p + 1 == events { sum_of_last } else { p as u64 },
+            .map(|p| {
+                LineRef::new(
+                    p as u64,
+                    if p % 5 == 0 { LineRef::NO_SERVER } else { p as u32 % 700 },
+                    (p % 23) as u8,
+                    (p % 3) as u16,
+                    if p + 1 == events { sum_of_last } else { p as u64 },
+                )
             })
             .collect();
         data.journal.lines = lines.into();
@@ -176,7 +178,8 @@ mod tests {
         // Events appended since: the keys still fit, the new events come from the index.
         let longer = data(10_500, 0);
         let mut longer = Arc::unwrap_or_clone(longer);
-        longer.journal.lines.as_vec_mut()[9_999].sum = 77;
+        let last = &mut longer.journal.lines.as_vec_mut()[9_999];
+        *last = LineRef::new(last.pos(), last.server, last.kind, last.by, 77);
         let longer = Arc::new(longer);
         let keys = ahead.ready(&longer.journal, 3).expect("the first 10,000 events are the same");
         let lines: &[LineRef] = &longer.journal.lines;
