@@ -124,16 +124,18 @@ fn derived_ahead(a: &mut App) {
     }
 }
 
-/// The Agenda and the Plan as a dashboard started now shows them.
+/// The Risk grid, the Agenda and the Plan as a dashboard started now shows them.
 fn assert_agenda_and_plan_fresh(s: &Sample, a: &mut App) {
     let mut fresh = open(s, NOW.parse().expect("time"));
-    for tab in [Tab::Agenda, Tab::Plan] {
+    for tab in [Tab::Risk, Tab::Agenda, Tab::Plan] {
         a.update(Action::Tab(tab));
         fresh.update(Action::Tab(tab));
     }
     assert_eq!(a.panes.agenda.items, fresh.panes.agenda.items, "the agenda");
     assert_eq!(a.panes.agenda.rows, fresh.panes.agenda.rows, "the agenda's lines");
     assert!(a.panes.plan.forecast == fresh.panes.plan.forecast, "the plan");
+    assert_eq!(a.panes.risk.counts, fresh.panes.risk.counts, "the risk grid");
+    assert!(a.panes.risk.counts.iter().flatten().sum::<usize>() > 0, "a grid with servers in it");
     a.update(Action::Tab(Tab::Fleet));
 }
 
