@@ -219,12 +219,12 @@ pub fn run(
         {
             return Ok(());
         }
-        if dirty && std::mem::take(&mut typed) && app.filter_pending() {
+        if dirty && std::mem::take(&mut typed) && app.lines_soon() {
             // A key that set a filter matched on a worker: its lines are usually ready within a
             // few milliseconds, and one frame with them costs less than a frame of the typed
             // text alone drawn beside the worker on a two-core machine, then another.
             let until = Instant::now() + LINES_GRACE;
-            while app.filter_pending() {
+            while app.lines_soon() {
                 match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
                     Ok(Wake::Filtered) => {
                         app.take_filtered();

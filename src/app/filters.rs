@@ -18,6 +18,12 @@ impl App {
         self.panes.journal.judging().is_some() || self.panes.fleet.matching()
     }
 
+    /// A filter is being matched on a worker whose lines come within milliseconds: not one
+    /// that judges the events' marks (seconds long, with its progress drawn meanwhile).
+    pub fn lines_soon(&self) -> bool {
+        self.panes.fleet.matching() || matches!(self.panes.journal.judging(), Some((false, ..)))
+    }
+
     /// What the filters' workers ring when their lines are ready (the terminal loop's wake).
     pub fn set_doorbell(&mut self, doorbell: crate::views::Doorbell) {
         self.panes.fleet.doorbell = doorbell.clone();
