@@ -147,7 +147,7 @@ impl App {
 
 impl App {
     /// Once the Journal's filter is open (or set), derive its events' keys ahead on a worker
-    /// (what its filter scans: 8 bytes an event), unless they are ready or under way (the
+    /// (its events listed by kind, operator and server: 12 bytes an event), unless they are ready or under way (the
     /// terminal loop calls this when idle). Not merely when the Journal is shown: the keys
     /// read every event's index line, which a Journal never filtered leaves unread. True
     /// when a worker was started.

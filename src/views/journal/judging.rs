@@ -94,17 +94,71 @@ impl Words {
         }
     }
 
-    /// Journal positions whose operator, kind or server matches every word, scanned in two
-    /// halves on two threads: every event, or only those `among` (ascending positions). The
-    /// halves note a bit per event scanned (125 KB at a million events), and the list is then
-    /// made at its size, not as a list as long as the journal written and cut down (4 MB held
-    /// for each key typed). The events `keys` holds are judged from them (8 bytes an event),
-    /// the rest from the index.
+    /// Journal positions whose operator, kind or server matches every word: every event, or
+    /// only those `among` (ascending positions). With `keys`, each word sets a bit for every
+    /// event listed under a kind, operator or server it matches (and judges the events
+    /// appended since from the index); the words' bits are and-ed. Without, every event's
+    /// fields are read from the index.
     pub fn scan(&self, index: &JournalIndex, keys: Option<&Keys>, among: Option<&[u32]>) -> Vec<u32> {
+        let Some(keys) = keys.filter(|k| !self.0.is_empty() && k.len() <= index.len()) else {
+            return self.scan_lines(index, among);
+        };
         let lines: &[LineRef] = &index.lines;
-        let none = Keys::default();
-        let keys = keys.unwrap_or(&none);
-        let hit = |p: usize| keys.fields(lines, p).is_some_and(|f| self.hit(f));
+        let mut all: Option<Vec<u64>> = None;
+        for word in &self.0 {
+            let mut bits = vec![0u64; lines.len().div_ceil(64)];
+            let mut set = |lists: &mut dyn Iterator<Item = &[u32]>| {
+                for &p in lists.flatten() {
+                    if let Some(b) = bits.get_mut(p as usize / 64) {
+                        *b |= 1 << (p % 64);
+                    }
+                }
+            };
+            for (kind, _) in word.kinds.iter().enumerate().filter(|(_, hit)| **hit != 0) {
+                set(&mut keys.kinds.of(kind));
+            }
+            for (by, _) in word.ops.iter().enumerate().filter(|(_, hit)| **hit != 0) {
+                set(&mut keys.ops.of(by));
+            }
+            for (w, &servers) in word.servers.iter().enumerate() {
+                let mut rest = servers;
+                while rest != 0 {
+                    set(&mut keys.servers.of(w * 64 + rest.trailing_zeros() as usize));
+                    rest &= rest - 1;
+                }
+            }
+            for (p, l) in lines.iter().enumerate().skip(keys.len()) {
+                bits[p / 64] |= u64::from(word.hit(Fields::of(l)) != 0) << (p % 64);
+            }
+            all = Some(match all {
+                None => bits,
+                Some(mut a) => {
+                    a.iter_mut().zip(&bits).for_each(|(a, b)| *a &= b);
+                    a
+                }
+            });
+        }
+        let bits = all.unwrap_or_default();
+        let has = |p: u32| bits.get(p as usize / 64).is_some_and(|b| b >> (p % 64) & 1 != 0);
+        if let Some(among) = among {
+            return among.iter().copied().filter(|&p| has(p)).collect();
+        }
+        let mut found = Vec::with_capacity(bits.iter().map(|b| b.count_ones() as usize).sum());
+        for (w, &word) in bits.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                found.push((w * 64) as u32 + rest.trailing_zeros());
+                rest &= rest - 1;
+            }
+        }
+        found
+    }
+
+    /// `scan` from the index alone, in two halves on two threads: a bit per event scanned, the
+    /// list then made at its size (not a list as long as the journal, written and cut down).
+    fn scan_lines(&self, index: &JournalIndex, among: Option<&[u32]>) -> Vec<u32> {
+        let lines: &[LineRef] = &index.lines;
+        let hit = |p: usize| lines.get(p).is_some_and(|l| self.hit(Fields::of(l)));
         let total = among.map_or(lines.len(), <[u32]>::len);
         let position = |k: usize| among.map_or(k, |a| a[k] as usize);
         // Scanned `k` of `total`, 64 to a word, no branch on the answer.
