@@ -129,6 +129,33 @@ fn a_long_journals_word_filter_is_matched_on_the_worker_as_it_would_be_here() {
     assert_eq!(a.panes.journal.filter, "checkout bos-i");
 }
 
+/// The first key typed after `/` comes while the events' lists are being built: its worker
+/// waits for them (or reads the index) and lists what matching here lists, then and after.
+#[test]
+fn a_filter_typed_while_the_journals_lists_are_built_lists_what_matching_here_lists() {
+    let s = common::Sample::new();
+    let mut a = app_on(s.path());
+    let mut here = app_on(s.path());
+    a.panes.journal.on_worker = 0;
+    for app in [&mut a, &mut here] {
+        app.update(Action::Tab(Tab::Journal));
+        app.update(Action::Filter);
+    }
+    assert!(a.filter_ahead(), "the lists are built once the filter is open");
+    for c in "bos".chars() {
+        press(&mut a, KeyCode::Char(c));
+        press(&mut here, KeyCode::Char(c));
+        assert!(a.settle_filter(Duration::from_secs(30)));
+        assert_eq!(listed(&a), listed(&here), "after {c:?}");
+    }
+    assert!(a.settle_filter_ahead(Duration::from_secs(30)) && !a.filter_ahead(), "built once");
+    press(&mut a, KeyCode::Char('-'));
+    press(&mut here, KeyCode::Char('-'));
+    assert!(a.settle_filter(Duration::from_secs(30)));
+    assert!(!listed(&here).is_empty() && listed(&here).len() < here.live.data.journal.len());
+    assert_eq!(listed(&a), listed(&here), "from the lists built");
+}
+
 #[test]
 fn a_large_fleets_filter_is_matched_on_the_worker_as_it_would_be_here() {
     let s = common::Sample::new();
