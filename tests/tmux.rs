@@ -324,7 +324,9 @@ fn a_launch_from_the_caches_front_shows_the_fleet_then_takes_keys() {
     let t = Tmux::new("front");
     let command = format!("{bin} --data {} --now {} --no-presence", s.path().display(), common::NOW);
     t.cmd(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", &command]);
-    let screen = t.wait_for("1 Fleet");
+    // Waited for by its last part: tmux can be read while it is still taking the frame in.
+    t.wait_for("1 Fleet");
+    let screen = t.wait_for("quit");
     assert!(screen.contains("Fleet: ") && screen.contains("LAB-"), "the fleet's first rows:\n{screen}");
     assert!(!screen.contains('▶'), "the cursor starts on a group line:\n{screen}");
     // A key pressed now waits for the full load behind the first frame, then moves the cursor.
