@@ -130,7 +130,8 @@ fn a_long_journals_word_filter_is_matched_on_the_worker_as_it_would_be_here() {
 }
 
 /// The first key typed after `/` comes while the events' lists are being built: its worker
-/// waits for them (or reads the index) and lists what matching here lists, then and after.
+/// reads the index meanwhile and lists what matching here lists, and so do the lists once
+/// built.
 #[test]
 fn a_filter_typed_while_the_journals_lists_are_built_lists_what_matching_here_lists() {
     let s = common::Sample::new();

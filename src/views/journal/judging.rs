@@ -17,9 +17,6 @@ use super::keys::{Fields, Keys};
 /// thread milliseconds (7-12 ms at a million events).
 pub const ON_WORKER: usize = 50_000;
 
-/// How long a filter's worker waits for the keys being derived before it reads the index.
-const KEYS_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
-
 /// Filter words that match an event's mark: `?` (unsigned), `✗` (failed), either (unproven).
 pub const MARK_WORDS: [&str; 3] = ["unsigned", "unproven", "failed"];
 
@@ -211,10 +208,6 @@ pub struct Job {
     pub among: Option<Vec<u32>>,
     /// The events' keys derived ahead, if ready (`keys`).
     pub keys: Option<Arc<Keys>>,
-    /// Keys being derived for this journal (epoch) when the job started: waited for, up to
-    /// `KEYS_WAIT`, rather than every event's fields read from the index beside their worker
-    /// (the first key typed after `/` comes while they are built: 25-30 ms at a million events).
-    pub keys_coming: Option<(super::keys::Ahead, u64)>,
     pub marks: Vec<String>,
     /// The trust at the journal's head, where signatures matter (else no event has a mark).
     pub signing: Option<Signing>,
@@ -290,14 +283,8 @@ impl Judging {
 
 impl Job {
     /// The positions that pass, oldest first; `None` when cancelled.
-    pub fn run(mut self, cancel: &AtomicBool, done: &AtomicUsize, total: &AtomicUsize) -> Option<Vec<u32>> {
+    pub fn run(self, cancel: &AtomicBool, done: &AtomicUsize, total: &AtomicUsize) -> Option<Vec<u32>> {
         let index = &self.data.journal;
-        if self.keys.is_none()
-            && let Some((ahead, epoch)) = self.keys_coming.take()
-            && ahead.settle(KEYS_WAIT)
-        {
-            self.keys = ahead.ready(index, epoch);
-        }
         let positions: Vec<u32> = match &self.words {
             Some(words) => words.scan(index, self.keys.as_deref(), self.among.as_deref()),
             None => (0..index.len() as u32).collect(),

@@ -181,12 +181,7 @@ impl Ahead {
         spawned.is_ok()
     }
 
-    /// A worker is deriving keys.
-    pub fn running(&self) -> bool {
-        self.shared.lock().is_ok_and(|s| s.running)
-    }
-
-    /// Wait (up to `limit`) for a worker under way: false if it is still at it.
+    /// Wait (up to `limit`) for a worker under way: for tests.
     pub fn settle(&self, limit: std::time::Duration) -> bool {
         let until = std::time::Instant::now() + limit;
         while self.shared.lock().is_ok_and(|s| s.running) {

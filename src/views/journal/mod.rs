@@ -94,7 +94,6 @@ impl JournalPane {
             store: Arc::clone(&snap.live.store),
             words: (!words.is_empty()).then(|| Words::new(index, snap.names, &words)),
             among,
-            keys_coming: keys.is_none().then(|| (self.keys.clone(), snap.live.epoch)).filter(|(k, _)| k.running()),
             keys,
             marks,
             signing: snap.signing(),
