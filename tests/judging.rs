@@ -105,14 +105,23 @@ fn esc_cancels_the_judging_and_its_result_is_never_taken() {
     assert_eq!(listed(&a), all);
 }
 
-#[test]
-fn a_long_journals_word_filter_is_matched_on_the_worker_as_it_would_be_here() {
-    let s = common::Sample::new();
+/// Two dashboards on the Journal of `s`: one whose filter goes to the worker at any length,
+/// one that matches on the input thread.
+fn on_the_journal(s: &common::Sample) -> (App, App) {
     let mut a = app_on(s.path());
     let mut here = app_on(s.path());
     a.panes.journal.on_worker = 0;
     for app in [&mut a, &mut here] {
         app.update(Action::Tab(Tab::Journal));
+    }
+    (a, here)
+}
+
+#[test]
+fn a_long_journals_word_filter_is_matched_on_the_worker_as_it_would_be_here() {
+    let s = common::Sample::new();
+    let (mut a, mut here) = on_the_journal(&s);
+    for app in [&mut a, &mut here] {
         type_filter(app, "checkout bos");
     }
     assert!(a.filter_pending() && !here.filter_pending(), "only the long journal's goes to the worker");
@@ -135,11 +144,8 @@ fn a_long_journals_word_filter_is_matched_on_the_worker_as_it_would_be_here() {
 #[test]
 fn a_filter_typed_while_the_journals_lists_are_built_lists_what_matching_here_lists() {
     let s = common::Sample::new();
-    let mut a = app_on(s.path());
-    let mut here = app_on(s.path());
-    a.panes.journal.on_worker = 0;
+    let (mut a, mut here) = on_the_journal(&s);
     for app in [&mut a, &mut here] {
-        app.update(Action::Tab(Tab::Journal));
         app.update(Action::Filter);
     }
     assert!(a.filter_ahead(), "the lists are built once the filter is open");
