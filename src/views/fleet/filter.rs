@@ -1,11 +1,12 @@
 //! The fleet filter: terms parsed once per keystroke, matched against compact per-server facts
 //! (bit flags, role and site ids, and the shared buffer of lower-case names) built once per change.
 
-use std::collections::HashMap;
-
-use crate::model::{Data, Environment, Rating};
-use crate::rules::{Compliance, FleetView, ServerRow, SoakState, State};
+use crate::model::{Environment, Rating};
+use crate::rules::{Compliance, ServerRow};
 use crate::views::Names;
+
+pub(super) use super::words::Words;
+use super::words::{FLAG_PHASES, SOAK_WORDS};
 
 /// A parsed filter: every term must match.
 pub(super) struct Filter {
@@ -147,45 +148,6 @@ impl Term {
     }
 }
 
-fn soak_word(s: Option<SoakState>) -> &'static str {
-    match s {
-        Some(SoakState::Overdue { .. }) => "overdue",
-        Some(SoakState::CheckoutDue { .. }) => "due",
-        Some(SoakState::Soaking { .. }) => "soaking",
-        Some(SoakState::Ready { .. }) => "ready",
-        Some(SoakState::Failed { .. }) => "failed",
-        Some(SoakState::Excluded) => "excluded",
-        Some(SoakState::BackedOut) => "backed-out",
-        Some(SoakState::NotStarted) => "not-started",
-        Some(SoakState::Blocked) => "blocked",
-        Some(SoakState::AtTarget { .. }) => "at-target",
-        None => "",
-    }
-}
-
-/// Per server, the few things a filter word can match besides its name (`Names`): small ids
-/// of its role and site, whose words are matched once per distinct value. No string is built
-/// per server.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Words {
-    role: Vec<u16>,
-    site: Vec<u32>,
-    environment: Vec<Environment>,
-    /// Per server, its environment, compliance, soak, flags and phase as bits (see `flags`).
-    flags: Vec<u32>,
-    /// Lower-case words of each role (id and name) and site.
-    roles: Vec<String>,
-    /// Each role's id and name, lower-case, for a word that names one exactly.
-    role_words: Vec<(String, String)>,
-    /// Per server: remote or not.
-    remote: Vec<bool>,
-    sites: Vec<String>,
-    /// Each site id's place among the sites' names as written (the Site column's sort order).
-    site_rank: Vec<u32>,
-    /// Lower-case phase names of the selected rollout.
-    phases: Vec<String>,
-}
-
 /// Which values one filter word matches.
 struct WordHits {
     name: Vec<bool>,
@@ -199,80 +161,6 @@ struct WordHits {
     ready: bool,
     blocked: bool,
     remote: bool,
-}
-
-/// The soak words a filter matches, as `soak_word` gives them.
-const SOAK_WORDS: [&str; 8] = ["overdue", "due", "soaking", "ready", "failed", "excluded", "backed-out", "not-started"];
-
-fn soak_slot(s: Option<SoakState>) -> Option<usize> {
-    let w = soak_word(s);
-    SOAK_WORDS.iter().position(|&x| x == w)
-}
-
-impl Words {
-    /// What filter words match against, after the data changed.
-    pub(super) fn build(data: &Data, state: &State, view: &FleetView) -> Words {
-        let mut w = Words::default();
-        let roles: HashMap<&str, u16> =
-            data.fleet.roles.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u16)).collect();
-        w.roles = data.fleet.roles.iter().map(|r| format!("{} {}", r.id, r.name).to_lowercase()).collect();
-        w.role_words = data.fleet.roles.iter().map(|r| (r.id.to_lowercase(), r.name.to_lowercase())).collect();
-        w.remote = state.servers.iter().map(|s| s.remote).collect();
-        let mut sites: HashMap<&str, u32> = HashMap::new();
-        let mut written: Vec<&str> = Vec::new();
-        for s in &state.servers {
-            w.role.push(roles.get(s.role.as_str()).copied().unwrap_or(u16::MAX));
-            let next = sites.len() as u32;
-            let site = *sites.entry(s.site.as_str()).or_insert(next);
-            if site == next {
-                w.sites.push(s.site.as_str().to_lowercase());
-                written.push(s.site.as_str());
-            }
-            w.site.push(site);
-            w.environment.push(s.environment);
-        }
-        let mut by_name: Vec<u32> = (0..written.len() as u32).collect();
-        by_name.sort_by_key(|&i| written[i as usize]);
-        w.site_rank = vec![0; written.len()];
-        for (rank, &i) in by_name.iter().enumerate() {
-            w.site_rank[i as usize] = rank as u32;
-        }
-        w.flags = view.rows.iter().zip(&w.environment).map(|(row, &e)| flags(row, e)).collect();
-        w.phases = view
-            .rollout
-            .as_ref()
-            .map(|v| data.plan.rollouts[v.rollout].phases.iter().map(|p| p.name.to_lowercase()).collect())
-            .unwrap_or_default();
-        w
-    }
-
-    /// Some rows changed: their flags follow.
-    pub(super) fn refresh(&mut self, servers: &[usize], view: &FleetView) {
-        for &i in servers {
-            if let (Some(f), Some(&e), Some(row)) = (self.flags.get_mut(i), self.environment.get(i), view.rows.get(i)) {
-                *f = flags(row, e);
-            }
-        }
-    }
-
-    /// The index in `fleet.roles` of server `i`'s role.
-    pub(super) fn role(&self, i: usize) -> Option<usize> {
-        self.role.get(i).map(|&r| usize::from(r)).filter(|&r| r != usize::from(u16::MAX))
-    }
-
-    /// Server `i`'s site as a number that sorts as the site's name does.
-    pub(super) fn site_rank(&self, i: usize) -> u32 {
-        self.site.get(i).and_then(|&s| self.site_rank.get(s as usize)).copied().unwrap_or(u32::MAX)
-    }
-
-    /// The worst compliance among `members`, from the compact flags (bits 3-6), not the rows.
-    pub(super) fn worst(&self, members: &[u32]) -> Compliance {
-        let bits = members.iter().fold(0, |m, &i| m | self.flags.get(i as usize).copied().unwrap_or(0));
-        [Compliance::Violation, Compliance::AtLimit, Compliance::Behind]
-            .into_iter()
-            .find(|&c| bits & 1 << (3 + c as u32) != 0)
-            .unwrap_or(Compliance::Current)
-    }
 }
 
 impl WordHits {
@@ -422,22 +310,4 @@ fn environments_named(word: &str) -> [bool; 3] {
 /// The roles `word` names exactly, by id or by name.
 fn roles_named(word: &str, words: &Words) -> Vec<bool> {
     words.role_words.iter().map(|(id, name)| id == word || name == word).collect()
-}
-
-/// Phases that have a bit in `flags`; later ones (rare) are looked up.
-const FLAG_PHASES: usize = 14;
-
-/// A server's categorical facts as bits: environment (0-2), compliance (3-6), soak (7-14),
-/// violation (15), hot fix ready (16) and blocked (17), phase (18-31).
-fn flags(row: &ServerRow, environment: Environment) -> u32 {
-    let mut f = 1 << (environment as u32) | 1 << (3 + row.compliance as u32);
-    if let Some(k) = soak_slot(row.soak) {
-        f |= 1 << (7 + k);
-    }
-    f |= u32::from(row.compliance == Compliance::Violation) << 15;
-    f |= u32::from(row.ready > 0) << 16 | u32::from(row.blocked > 0) << 17;
-    if let Some(p) = row.phase.filter(|&p| p < FLAG_PHASES) {
-        f |= 1 << (18 + p);
-    }
-    f
 }

@@ -6,6 +6,7 @@ mod draw;
 mod filter;
 mod matching;
 mod orders;
+mod words;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::rules::ServerRow;
 
 use super::Column;
-use super::filter::Words;
+use super::words::Words;
 use crate::rules::SoakState;
 
 /// Each role's servers in sort order (a last group for servers of a role fleet.ron lacks), as
