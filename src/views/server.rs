@@ -27,7 +27,7 @@ pub struct ServerPane {
     pub scroll: Offset,
     /// The marks on the selected server's levels, kept for the server and the journal's length
     /// they were found for: finding them walks the server's history, which a generated or
-    /// long-lived server makes long (2.5 ms a frame at 100,000 events on one server).
+    /// long-lived server makes long (a Server view key took 3.1 ms p50 at the generated fleet).
     levels: std::cell::RefCell<Option<LevelMarks>>,
 }
 
