@@ -153,8 +153,8 @@ impl Ahead {
         shared.ready.as_ref().filter(|k| k.fit(index, epoch)).cloned()
     }
 
-    /// Derive the keys on a worker (at the input thread's priority: the operator is about to
-    /// type a filter, 25-30 ms of two cores at a million events) unless they are
+    /// Derive the keys on a worker (at the lowest priority: 25-30 ms of two cores at a million
+    /// events, which a key typed meanwhile would share) unless they are
     /// ready for this journal or a worker is at it; events appended since the keys were
     /// derived do not start another (they are judged from the index). True when started.
     pub fn start(&self, data: &Arc<crate::model::Data>, epoch: u64) -> bool {
@@ -166,6 +166,9 @@ impl Ahead {
         drop(shared);
         let (data, to) = (Arc::clone(data), Arc::clone(&self.shared));
         let spawned = std::thread::Builder::new().name("journal keys".into()).spawn(move || {
+            // At the lowest priority: a key typed while they are built scans the index on both
+            // cores meanwhile, and is not to share them with this.
+            crate::parallel::background();
             let keys = Keys::derive(&data.journal, epoch);
             // The state is let go before the keys are offered: a write after this copies nothing.
             drop(data);
