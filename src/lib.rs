@@ -1,6 +1,7 @@
 //! sprout: a terminal dashboard for rolling service packs and hot fixes out across a fleet.
 
 pub mod app;
+pub mod bits;
 pub mod cli;
 pub mod config;
 pub mod describe;

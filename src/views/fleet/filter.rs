@@ -5,7 +5,7 @@ use crate::model::{Environment, Rating};
 use crate::rules::{Compliance, ServerRow};
 use crate::views::Names;
 
-pub(super) use super::words::Words;
+use super::words::Words;
 use super::words::{FLAG_PHASES, SOAK_WORDS};
 
 /// A parsed filter: every term must match.

@@ -8,8 +8,11 @@ use std::sync::{Arc, Mutex};
 use crate::rules::ServerRow;
 use crate::views::Names;
 
-use super::filter::{Filter, Words};
+use super::filter::Filter;
 use super::orders::Order;
+use super::words::Words;
+use super::{FleetTable, Snapshot, View};
+use crate::ui::scroll::Scroll;
 
 /// A fleet larger than this is matched on the worker as the operator types.
 pub const ON_WORKER: usize = 50_000;
@@ -18,23 +21,13 @@ pub const ON_WORKER: usize = 50_000;
 /// read front to back. Read in a sort's order, which jumps about the fleet, the same facts (a
 /// megabyte at 100,000 servers) missed the cache at every server.
 fn passing(filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<u64> {
-    let fill = |first: usize, out: &mut [u64]| filter.fill(first, out, rows, words);
-    let mut bits = vec![0; rows.len().div_ceil(64)];
-    if rows.len() < crate::parallel::MIN_SPLIT {
-        fill(0, &mut bits);
-    } else {
-        let half = bits.len() / 2;
-        let (a, b) = bits.split_at_mut(half);
-        crate::parallel::join(|| fill(0, a), || fill(half, b));
-    }
-    bits
+    crate::bits::filled(rows.len(), |first, out| filter.fill(first, out, rows, words))
 }
 
 /// Each role's members, in order, that pass `filter`: every member written and the count moved
 /// on only past one that passes (no branch on the answer, no list grown and copied).
 pub(super) fn passed(order: &[Vec<u32>], filter: &Filter, rows: &[ServerRow], words: &Words) -> Vec<Vec<u32>> {
     let bits = passing(filter, rows, words);
-    let has = |i: u32| bits.get(i as usize / 64).is_some_and(|b| b >> (i % 64) & 1 != 0);
     order
         .iter()
         .map(|order| {
@@ -42,7 +35,7 @@ pub(super) fn passed(order: &[Vec<u32>], filter: &Filter, rows: &[ServerRow], wo
             let mut n = 0;
             for &i in order {
                 out[n] = i;
-                n += usize::from(has(i));
+                n += usize::from(crate::bits::has(&bits, i as usize));
             }
             out.truncate(n);
             out
@@ -99,6 +92,29 @@ impl Matching {
     }
 }
 
+impl FleetTable {
+    /// The filter is being matched on the worker.
+    pub fn matching(&self) -> bool {
+        self.matching.is_some()
+    }
+
+    /// Take in what the worker matched: true when the lines changed. A result for another
+    /// text, other rows or another order is matched again.
+    pub fn take_matched(&mut self, snap: &Snapshot) -> bool {
+        let Some(passed) = self.matching.as_ref().and_then(Matching::take) else { return false };
+        let Some(m) = self.matching.take() else { return false };
+        if m.text == self.filter && m.generation == self.generation && Arc::ptr_eq(&m.order, &self.order) {
+            self.scroll = Scroll::default();
+            self.lay_out(&snap.live.data, Some(passed));
+            self.land();
+        } else {
+            let filter = self.filter.clone();
+            self.set_filter(filter, snap);
+        }
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -112,8 +128,9 @@ mod tests {
     /// two halves whose cut falls inside a word of 64 servers or not.
     #[test]
     fn the_bits_pass_the_members_a_one_by_one_match_passes_in_every_order() {
-        use super::super::filter::{Filter, Words};
+        use super::super::filter::Filter;
         use super::super::orders::order_by;
+        use super::super::words::Words;
         use crate::views::fleet::Column;
         let now = crate::rules::fixture::now();
         for servers in [5_000, super::ON_WORKER + 2_000 + 37] {

@@ -23,11 +23,12 @@ use crate::ui::theme::Theme;
 
 use super::{Effect, Names, Snapshot, View};
 pub use columns::{Column, LEGEND};
-use filter::{Filter, Words};
+use filter::Filter;
 use matching::Matching;
 pub use matching::ON_WORKER;
 pub use orders::SortJob;
 use orders::{Order, Orders};
+use words::Words;
 
 /// Kept in the front of the derived-state cache (`app::front`) as the first frame shows them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -199,27 +200,6 @@ impl FleetTable {
             self.scroll.cursor = i;
         }
         self.scroll.clamp(self.lines.len());
-    }
-
-    /// The filter is being matched on the worker.
-    pub fn matching(&self) -> bool {
-        self.matching.is_some()
-    }
-
-    /// Take in what the worker matched: true when the lines changed. A result for another
-    /// text, other rows or another order is matched again.
-    pub fn take_matched(&mut self, snap: &Snapshot) -> bool {
-        let Some(passed) = self.matching.as_ref().and_then(Matching::take) else { return false };
-        let Some(m) = self.matching.take() else { return false };
-        if m.text == self.filter && m.generation == self.generation && Arc::ptr_eq(&m.order, &self.order) {
-            self.scroll = Scroll::default();
-            self.lay_out(&snap.live.data, Some(passed));
-            self.land();
-        } else {
-            let filter = self.filter.clone();
-            self.set_filter(filter, snap);
-        }
-        true
     }
 
     /// The table as the first frame shows it, from lines kept in the front of the

@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::bits;
 use crate::live::signing::{Mark, Signing};
 use crate::model::{Data, Event, JournalIndex, LineRef};
 use crate::store::Store;
@@ -120,12 +121,8 @@ impl Words {
             for (by, _) in word.ops.iter().enumerate().filter(|(_, hit)| **hit != 0) {
                 set(&mut keys.ops.of(by));
             }
-            for (w, &servers) in word.servers.iter().enumerate() {
-                let mut rest = servers;
-                while rest != 0 {
-                    set(&mut keys.servers.of(w * 64 + rest.trailing_zeros() as usize));
-                    rest &= rest - 1;
-                }
+            for server in bits::ones(&word.servers) {
+                set(&mut keys.servers.of(server));
             }
             for (p, l) in lines.iter().enumerate().skip(keys.len()) {
                 bits[p / 64] |= u64::from(word.hit(Fields::of(l)) != 0) << (p % 64);
@@ -138,20 +135,15 @@ impl Words {
                 }
             });
         }
-        let bits = all.unwrap_or_default();
-        let has = |p: u32| bits.get(p as usize / 64).is_some_and(|b| b >> (p % 64) & 1 != 0);
-        if let Some(among) = among {
-            return among.iter().copied().filter(|&p| has(p)).collect();
-        }
-        let mut found = Vec::with_capacity(bits.iter().map(|b| b.count_ones() as usize).sum());
-        for (w, &word) in bits.iter().enumerate() {
-            let mut rest = word;
-            while rest != 0 {
-                found.push((w * 64) as u32 + rest.trailing_zeros());
-                rest &= rest - 1;
+        let all = all.unwrap_or_default();
+        match among {
+            Some(among) => among.iter().copied().filter(|&p| bits::has(&all, p as usize)).collect(),
+            None => {
+                let mut found = Vec::with_capacity(bits::count(&all));
+                found.extend(bits::ones(&all).map(|p| p as u32));
+                found
             }
         }
-        found
     }
 
     /// `scan` from the index alone, in two halves on two threads: a bit per event scanned, the
@@ -161,34 +153,10 @@ impl Words {
         let hit = |p: usize| lines.get(p).is_some_and(|l| self.hit(Fields::of(l)));
         let total = among.map_or(lines.len(), <[u32]>::len);
         let position = |k: usize| among.map_or(k, |a| a[k] as usize);
-        // Scanned `k` of `total`, 64 to a word, no branch on the answer.
-        let fill = |first: usize, out: &mut [u64]| {
-            for (w, slot) in out.iter_mut().enumerate() {
-                let base = (first + w) * 64;
-                let mut bits = 0;
-                for k in base..(base + 64).min(total) {
-                    bits |= u64::from(hit(position(k))) << (k - base);
-                }
-                *slot = bits;
-            }
-        };
-        let mut bits = vec![0u64; total.div_ceil(64)];
-        if total < crate::parallel::MIN_SPLIT {
-            fill(0, &mut bits);
-        } else {
-            let half = bits.len() / 2;
-            let (a, b) = bits.split_at_mut(half);
-            crate::parallel::join(|| fill(0, a), || fill(half, b));
-        }
-        let mut found = Vec::with_capacity(bits.iter().map(|b| b.count_ones() as usize).sum());
-        for (w, &word) in bits.iter().enumerate() {
-            let mut rest = word;
-            while rest != 0 {
-                found.push(position(w * 64 + rest.trailing_zeros() as usize) as u32);
-                rest &= rest - 1;
-            }
-        }
-        found
+        let found = bits::of(total, |k| hit(position(k)));
+        let mut positions = Vec::with_capacity(bits::count(&found));
+        positions.extend(bits::ones(&found).map(|k| position(k) as u32));
+        positions
     }
 }
 
