@@ -26,7 +26,7 @@ pub fn plain_place(text: &str) -> bool {
 /// `text` with every unsafe character written out visibly: `\e` for ESC, `\n`, `\r`, `\t`, and
 /// `\u{..}` for the rest.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -153,6 +153,11 @@ pub fn frame(buffer: &mut ratatui::buffer::Buffer) {
 
 /// The unsafe characters in `text`, shown visibly, or `None` when there are none.
 pub fn find_unsafe(text: &str) -> Option<String> {
+    // Printable ASCII, as nearly every name and note is: nothing to find, nothing allocated
+    // (a full load asks this of every event's every text).
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
     let found: String = text.chars().filter(|&c| is_unsafe(c)).collect();
     (!found.is_empty()).then(|| visible(&found).into_owned())
 }

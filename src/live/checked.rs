@@ -69,6 +69,19 @@ pub fn adopt(loaded: &mut Loaded) {
         .map(|k| k.judged);
 }
 
+/// A full load's own judgement of the journal it replayed (`judged`, every event judged on the
+/// way): with the files' problems counted now, while the parsed fleet is at hand, it is the
+/// state's, and kept for the next load.
+pub fn judged_in_full(loaded: &mut Loaded, mut judged: Judged) {
+    let problems = crate::rules::check::check(&loaded.data, &loaded.state).len();
+    judged.files = problems.saturating_sub(crate::rules::check::of_state(&loaded.data, &loaded.state).len());
+    let over = Over::of(loaded);
+    if over.current(&loaded.store) {
+        keep(&loaded.store, &over, &judged);
+    }
+    loaded.judged = Some(judged);
+}
+
 /// Keep `judged`, the judgement of the journal a state `over` holds, for the next load.
 pub fn keep(store: &Arc<dyn Store>, over: &Over, judged: &Judged) {
     let kept = Kept { program: PROGRAM.to_string(), over: over.clone(), judged: judged.clone() };
@@ -147,14 +160,45 @@ mod tests {
         record_in(loaded, &op, now(), Default::default(), move |_, _, _| Ok(event), |_| {}).expect("record");
     }
 
+    /// A phase opened with its gates unmet, appended around the write path: a refusal `check`
+    /// counts.
+    fn open_unmet(memory: &crate::store::MemoryStore, loaded: &Loaded) {
+        let index = &loaded.data.journal;
+        let open = Event::PhaseOpened {
+            rollout: "ex55-sp4".into(),
+            phase: "Local high impact".into(),
+            override_reason: None,
+            approver: None,
+            overridden: Vec::new(),
+        };
+        let (_, line) =
+            crate::store::journal::encode(index.seq + 1, now(), "mallory", None, open, &index.sum).expect("encode");
+        memory.append_by_hand(line);
+    }
+
+    /// A judgement's findings, whatever clock judged them.
+    fn found(judged: &Judged) -> Judged {
+        Judged { judged_at: now(), ..judged.clone() }
+    }
+
     #[test]
-    fn a_replays_judgement_is_taken_by_the_next_load_and_followed_by_its_writes() {
-        let (_, store) = sample();
-        assert!(load(&store).expect("load").judged.is_none(), "nothing judged yet");
-        let (problems, judged) = count_full(&store, now());
+    fn a_full_loads_judgement_is_checks_and_is_taken_by_the_next_load_and_followed_by_its_writes() {
+        let (memory, store) = sample();
+        open_unmet(&memory, &load(&store).expect("load"));
+        store.drop_cache();
+        let first = load(&store).expect("a full load");
+        assert_eq!(first.source, crate::live::Source::Full);
+        let judged = first.judged.clone().expect("the full load judged the journal it replayed");
+        let (problems, replayed) = count_full(&store, now());
+        assert!(problems > 0, "the refusal is a problem");
         assert_eq!(problems, full(&store));
-        let (over, judged) = judged.expect("the journal loaded");
+        let (over, replayed) = replayed.expect("the journal loaded");
+        assert_eq!((&over, found(&replayed)), (&Over::of(&first), found(&judged)), "as check's replay judges it");
+        assert_eq!(counted(&first), problems);
+        // `count_full` kept its own; the full load's is the same but for the clock.
+        keep(&store, &over, &judged);
         let mut loaded = load(&store).expect("load");
+        assert!(matches!(loaded.source, crate::live::Source::Cache { .. }));
         assert_eq!((Over::of(&loaded), loaded.judged.as_ref()), (over, Some(&judged)), "the next load takes it");
         assert_eq!(counted(&loaded), problems);
 
@@ -169,7 +213,8 @@ mod tests {
     #[test]
     fn a_kept_judgement_is_what_the_count_says_unless_another_program_or_journal_made_it() {
         let (_, store) = sample();
-        let (problems, _) = count_full(&store, now());
+        let problems = counted(&load(&store).expect("a full load, which keeps its judgement"));
+        assert_eq!(problems, full(&store));
         let mut k = kept(&store).expect("kept");
         k.judged.journal += 7;
         keep(&store, &k.over, &k.judged);
@@ -195,28 +240,17 @@ mod tests {
     #[test]
     fn an_event_another_writer_appended_is_judged_as_it_is_read_refused_or_not() {
         let (memory, store) = sample();
-        count_full(&store, now());
         let mut shown = load(&store).expect("load");
         let before = counted(&shown);
         // Another writer through the write path: judged the same by both.
         let mut other = load(&store).expect("load");
         backup(&mut other);
         assert!(matches!(catch_up(&mut shown), Ok(crate::live::CatchUp::Appended(_))));
-        assert_eq!(shown.judged, other.judged);
+        assert_eq!(shown.judged.as_ref().map(found), other.judged.as_ref().map(found));
         assert_eq!(counted(&shown), before);
 
-        // Appended around the write path: a phase opened with its gates unmet.
-        let index = &shown.data.journal;
-        let open = Event::PhaseOpened {
-            rollout: "ex55-sp4".into(),
-            phase: "Local high impact".into(),
-            override_reason: None,
-            approver: None,
-            overridden: Vec::new(),
-        };
-        let (_, line) =
-            crate::store::journal::encode(index.seq + 1, now(), "mallory", None, open, &index.sum).expect("encode");
-        memory.append_by_hand(line);
+        // Appended around the write path.
+        open_unmet(&memory, &shown);
         assert!(matches!(catch_up(&mut shown), Ok(crate::live::CatchUp::Appended(_))));
         assert_eq!(counted(&shown), before + 1, "the refusal is counted with no replay");
         assert_eq!(counted(&shown), full(&store), "as check counts it");

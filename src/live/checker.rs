@@ -163,19 +163,26 @@ mod tests {
     }
 
     #[test]
-    fn a_first_start_replays_once_and_the_next_counts_from_the_judgement_kept() {
+    fn a_first_start_counts_from_its_full_loads_judgement_and_replays_only_when_none_is_kept() {
         let (_, store) = sample();
         let full = super::super::check(&store, now()).err().map_or(0, |p| p.len());
-        let mut live = super::super::load(&store).expect("load");
+        let live = super::super::load(&store).expect("load");
+        assert_eq!(live.source, super::super::Source::Full);
         let first = counted(&mut Checker::new(Arc::clone(&store), now()), &live);
-        assert_eq!(first.problems, full);
-        assert!(first.judged.is_some(), "the whole journal was replayed and judged");
-        adopt(&mut live, first.judged, now());
-        assert!(live.judged.is_some(), "the state follows the judgement from here");
+        assert_eq!((first.problems, first.judged), (full, None), "judged by the full load itself: no replay");
 
-        let next = super::super::load(&store).expect("the next start");
+        // A state from the cache with no judgement kept beside it (another program's, say).
+        store.save_cache_part("check", b"none");
+        let mut next = super::super::load(&store).expect("the next start");
+        assert!(matches!(next.source, super::super::Source::Cache { .. }) && next.judged.is_none());
         let again = counted(&mut Checker::new(Arc::clone(&store), now()), &next);
-        assert_eq!((again.problems, again.judged), (full, None), "counted from the kept judgement, no replay");
+        assert_eq!(again.problems, full);
+        assert!(again.judged.is_some(), "the whole journal was replayed and judged");
+        adopt(&mut next, again.judged, now());
+        assert!(next.judged.is_some(), "the state follows the judgement from here");
+        let third = super::super::load(&store).expect("a third start");
+        let kept = counted(&mut Checker::new(Arc::clone(&store), now()), &third);
+        assert_eq!((kept.problems, kept.judged), (full, None), "counted from the judgement the replay kept");
     }
 
     #[test]
@@ -187,7 +194,7 @@ mod tests {
         adopt(&mut live, first.judged, now());
         // As if the latest event had been judged ten minutes before its time.
         let judged = live.judged.as_mut().expect("judged");
-        judged.latest = Some(now() + chrono::Duration::minutes(10));
+        (judged.latest, judged.judged_at) = (Some(now() + chrono::Duration::minutes(10)), now());
         // The wait between runs is not what this is about.
         let quiet = |checker: &mut Checker| checker.last = None;
         quiet(&mut checker);

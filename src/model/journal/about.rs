@@ -3,6 +3,9 @@
 
 use super::{Asked, Attendee, Event};
 
+/// An event's free texts, each with what it is called (`Event::texts`).
+pub type Texts<'a> = smallvec::SmallVec<[(&'static str, &'a str); 3]>;
+
 impl Event {
     /// The server the event is about, if any.
     pub fn server(&self) -> Option<&str> {
@@ -127,23 +130,24 @@ impl Event {
     }
 
     /// The free text an operator typed into the event (notes, reasons, what winver showed, an
-    /// approver's name), with what each is called.
-    pub fn texts(&self) -> Vec<(&'static str, &str)> {
+    /// approver's name), with what each is called. Held inline: asked of every event a load
+    /// judges and every write.
+    pub fn texts(&self) -> Texts<'_> {
         match self {
             Event::Install { verified, .. } => verified.iter().map(|v| ("what winver showed", v.as_str())).collect(),
-            Event::Verify { winver, .. } => vec![("what winver showed", winver)],
+            Event::Verify { winver, .. } => smallvec::smallvec![("what winver showed", winver.as_str())],
             Event::Backup { note, .. } | Event::Checkout { note, .. } | Event::SignOff { note, .. } => {
-                vec![("the note", note)]
+                smallvec::smallvec![("the note", note.as_str())]
             }
             Event::SoakExtended { reason, .. }
             | Event::Excluded { reason, .. }
             | Event::BackedOut { reason, .. }
-            | Event::OverrideWithdrawn { reason, .. } => vec![("the reason", reason)],
+            | Event::OverrideWithdrawn { reason, .. } => smallvec::smallvec![("the reason", reason.as_str())],
             Event::RiskOverride { reason, approver, .. } => std::iter::once(("the reason", reason.as_str()))
                 .chain(approver.iter().map(|a| ("the approver", a.as_str())))
                 .collect(),
-            Event::OverrideRequested { reason, .. } => vec![("the override reason", reason)],
-            Event::OverrideConfirmed { .. } => Vec::new(),
+            Event::OverrideRequested { reason, .. } => smallvec::smallvec![("the override reason", reason.as_str())],
+            Event::OverrideConfirmed { .. } => Texts::new(),
             Event::BaselineChanged { changes, note, .. } => std::iter::once(("the note", note.as_str()))
                 .chain(changes.iter().map(|c| ("a change", c.as_str())))
                 .collect(),
@@ -152,19 +156,27 @@ impl Event {
                 .map(|r| ("the override reason", r.as_str()))
                 .chain(approver.iter().map(|a| ("the approver", a.as_str())))
                 .collect(),
-            Event::HotFixApplied { .. } => Vec::new(),
+            Event::HotFixApplied { .. } => Texts::new(),
             Event::MeetingStarted { title, attendees, .. } => std::iter::once(("the meeting's title", title.as_str()))
                 .chain(attendees.iter().flat_map(Attendee::texts))
                 .collect(),
             Event::MeetingEnded { attendees, .. } => attendees.iter().flat_map(Attendee::texts).collect(),
-            Event::MeetingJoined { attendee } => attendee.texts(),
-            Event::MeetingLeft { operator } => vec![("an attendee", operator)],
-            Event::MeetingDriver { .. } | Event::Checkpoint { .. } => Vec::new(),
+            Event::MeetingJoined { attendee } => attendee.texts().collect(),
+            Event::MeetingLeft { operator } => smallvec::smallvec![("an attendee", operator.as_str())],
+            Event::MeetingDriver { .. } | Event::Checkpoint { .. } => Texts::new(),
             Event::KeyAdded { operator, key, note } => {
-                vec![("the operator", operator), ("the key", key), ("the note", note)]
+                smallvec::smallvec![
+                    ("the operator", operator.as_str()),
+                    ("the key", key.as_str()),
+                    ("the note", note.as_str())
+                ]
             }
             Event::KeyRevoked { operator, fingerprint, reason } => {
-                vec![("the operator", operator), ("the fingerprint", fingerprint), ("the reason", reason)]
+                smallvec::smallvec![
+                    ("the operator", operator.as_str()),
+                    ("the fingerprint", fingerprint.as_str()),
+                    ("the reason", reason.as_str())
+                ]
             }
         }
     }

@@ -232,10 +232,9 @@ pub struct Attendee {
 }
 
 impl Attendee {
-    fn texts(&self) -> Vec<(&'static str, &str)> {
+    fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
         std::iter::once(("an attendee", self.operator.as_str()))
             .chain(self.from.iter().map(|f| ("where an attendee came from", f.as_str())))
-            .collect()
     }
 }
 

@@ -8,7 +8,7 @@ use crate::model::{Asked, Data, Event, Team};
 
 use super::lookup::{Refusal, phase_index, refuse, rollout_index, server_index};
 use super::replay::{Request, State};
-use super::view::FleetView;
+use super::view::RolloutView;
 
 /// Check an override event (and refuse a direct override where a team must confirm it).
 pub fn check(data: &Data, state: &State, event: &Event, operator: &str, now: DateTime<Utc>) -> Result<(), Refusal> {
@@ -269,7 +269,7 @@ fn need(what: &str, text: Option<&str>) -> Result<(), Refusal> {
 
 /// The unmet gate items of the rollout's current phase, now.
 pub fn unmet(data: &Data, state: &State, r: usize, now: DateTime<Utc>) -> Vec<String> {
-    FleetView::build(data, state, Some(r), now).rollout.map(|v| v.unmet()).unwrap_or_default()
+    RolloutView::of(data, state, r, now).unmet()
 }
 
 /// What an unmet item is about and why, with the counts of days left out: the same servers and

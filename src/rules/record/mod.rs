@@ -9,7 +9,7 @@ use super::hotfix::{self, HotFixStatus};
 use super::lookup::{Refusal, phase_index, refuse, rollout_index, server_index};
 use super::replay::State;
 use super::time::{in_time_order, window_warning};
-use super::view::{FleetView, placement};
+use super::view::placement;
 
 /// The longest one extension of a soak may be.
 pub const MAX_EXTENSION_DAYS: u32 = 365;
@@ -277,8 +277,7 @@ pub fn rules(
                     None => refuse(format!("rollout '{rollout}' is in its last phase; there is no phase to open")),
                 };
             }
-            let view = FleetView::build(data, state, Some(r), now);
-            let unmet = view.rollout.map(|v| v.unmet()).unwrap_or_default();
+            let unmet = super::approval::unmet(data, state, r, now);
             if !unmet.is_empty() {
                 let reason = override_reason.as_deref().unwrap_or("");
                 if reason.trim().is_empty() {

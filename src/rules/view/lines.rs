@@ -49,11 +49,7 @@ pub(super) fn lines_of(
         return None;
     }
     let halted = waiting::halted(ro, state, progress, p);
-    let members: Vec<usize> = servers
-        .iter()
-        .map(|&i| i as usize)
-        .filter(|&i| soaks.rows.get(i).and_then(|row| row.phase) == Some(p))
-        .collect();
+    let members: Vec<usize> = servers.iter().map(|&i| i as usize).filter(|&i| soaks.phase(i) == Some(p)).collect();
     let window = Window::of(ro, p, progress.extra_days[p]);
     let target = Target { catalog: &data.catalog, rollout: ro };
     let gates = gates::evaluate_owned(&target, progress, state, window, &members, now);

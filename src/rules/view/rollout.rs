@@ -15,9 +15,9 @@ use super::{RolloutView, Soaks};
 pub(super) fn rollout_view(data: &Data, state: &State, r: usize, soaks: Soaks, now: DateTime<Utc>) -> RolloutView {
     let ro = &data.plan.rollouts[r];
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); ro.phases.len()];
-    for row in soaks.rows {
-        if let Some(p) = row.phase {
-            members[p].push(row.index);
+    for i in 0..soaks.len() {
+        if let Some(p) = soaks.phase(i) {
+            members[p].push(i);
         }
     }
     let progress = &state.progress[r];

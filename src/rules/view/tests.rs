@@ -229,3 +229,21 @@ fn a_tick_at_a_phase_split_on_two_threads_puts_the_same_gate_and_waiting_lines_a
     assert!(!changed.is_empty(), "the new date moved some soak");
     assert!(view == FleetView::build(data, state, Some(0), next), "the new date and a build differ");
 }
+
+#[test]
+fn a_rollouts_view_from_its_members_places_alone_is_the_one_the_fleet_view_derives() {
+    let store = crate::store::MemoryStore::sample(now()).expect("sample").arc();
+    let events = crate::live::load(&store).expect("load").data.journal.len() as u64;
+    let mut phases = std::collections::BTreeSet::new();
+    for seq in 0..=events {
+        let loaded = crate::live::load_until(&store, crate::live::Until::Seq(seq)).expect("load");
+        let (data, state) = (&loaded.data, &loaded.state);
+        for days in [0, 2, 9, 40] {
+            let at = now() + chrono::Duration::days(days);
+            let full = FleetView::build(data, state, Some(0), at).rollout.expect("a rollout selected");
+            assert!(RolloutView::of(data, state, 0, at) == *full, "after event {seq}, {days} days on");
+            phases.insert(full.current);
+        }
+    }
+    assert!(phases.len() >= 3, "the journal walks the rollout through several phases: {phases:?}");
+}

@@ -165,7 +165,7 @@ fn rollout_ticked(
     soaks: &[(usize, Option<SoakState>)],
     now: DateTime<Utc>,
 ) -> RolloutTick {
-    let read = Soaks { rows, changed: soaks };
+    let read = Soaks::of_rows(rows).changed(soaks);
     let changed: Vec<usize> = soaks.iter().map(|&(i, _)| i).collect();
     match lines::lines_of(data, state, r, &changed, read, now) {
         Some(lines) => RolloutTick::Lines(lines),
