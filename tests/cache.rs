@@ -347,3 +347,45 @@ fn a_load_on_every_core_gives_the_state_and_the_messages_one_thread_gives() {
     let place = format!("journal.ron:{}:{}: {}", expected.line, expected.col, expected.message);
     assert!(err.contains(&place), "{err}\nexpected: {place}");
 }
+
+/// What `sprout check` counts in the sample's directory, replaying everything.
+fn checked(s: &Sample) -> usize {
+    let store = store::FileStore::open(s.path());
+    sprout::live::check(&store, NOW.parse().expect("time")).err().map_or(0, |p| p.len())
+}
+
+#[test]
+fn a_start_after_journal_ron_was_touched_or_appended_to_by_hand_counts_its_problems_with_no_replay() {
+    use sprout::live::checked::count_loaded;
+    let s = Sample::new();
+    let first = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(first.source, Source::Full);
+    let before = checked(&s);
+    assert_eq!(count_loaded(&first), Some(before), "the full load judged the journal as check does");
+
+    // Touched: the file's identity changes, its lines do not.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    File::options().write(true).open(s.file(store::JOURNAL)).and_then(|f| f.set_modified(later)).expect("touch");
+    let touched = sprout::live::load_dir(&s.path()).expect("load");
+    assert!(matches!(touched.source, Source::Cache { .. }), "{:?}", touched.source);
+    assert_eq!(count_loaded(&touched), Some(before), "counted from the judgement kept with the cache");
+
+    // A phase opened with its gates unmet, appended around the write path: no judgement was
+    // kept for it, so it is judged as the tail is applied.
+    let index = &touched.data.journal;
+    let open = Event::PhaseOpened {
+        rollout: "ex55-sp4".into(),
+        phase: "Local high impact".into(),
+        override_reason: None,
+        approver: None,
+        overridden: Vec::new(),
+    };
+    let at = NOW.parse().expect("time");
+    let (_, line) = journal::encode(index.seq + 1, at, "mallory", None, open, &index.sum).expect("encode");
+    writeln!(OpenOptions::new().append(true).open(s.file(store::JOURNAL)).expect("open"), "{line}").expect("append");
+    let appended = sprout::live::load_dir(&s.path()).expect("load");
+    assert_eq!(appended.source, Source::Cache { tail: 1 });
+    let after = checked(&s);
+    assert_eq!(after, before + 1, "check counts the refusal");
+    assert_eq!(count_loaded(&appended), Some(after), "judged with the tail, no replay");
+}

@@ -73,6 +73,8 @@ pub fn save(loaded: &Loaded) {
     bytes.extend_from_slice(&header);
     bytes.extend_from_slice(&body);
     loaded.store.save_cache(&bytes);
+    // The count's judgement goes with it: the next start from this cache takes it.
+    super::checked::keep_loaded(loaded);
 }
 
 /// Whether the cache was built from the baseline the store holds: the same key, or (a fleet
@@ -243,6 +245,9 @@ fn open(
 /// chain and only the rest read (`Store::read_proven`; half a second at 1,000,000 events,
 /// against seconds for a full load), and the cache is kept under the new mark.
 fn catch_up_from_cache(mut loaded: Loaded) -> Option<(Loaded, bool)> {
+    // The judgement kept with the cache (`checked`), taken before the tail: each event
+    // appended since is judged as it is applied, so the count needs no replay.
+    super::checked::adopt(&mut loaded);
     let before = loaded.data.journal.len();
     let proven = match super::catch_up(&mut loaded) {
         Ok(_) => false,

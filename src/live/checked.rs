@@ -1,9 +1,10 @@
 //! The header's problem count without a second replay: `sprout check` replays the whole
 //! journal (seconds of a core and 200 MB at 100,000 servers), so what it found in the
-//! journal's events (`Judged`) is kept beside the derived-state cache, keyed by the store's
-//! stamp and the program. A load with unchanged data takes it from there, every event applied
-//! after is judged as it is applied (`live::catch_up`, the write path), and only the problems
-//! of the files and of the state now are counted again, with no journal read.
+//! journal's events (`Judged`) is kept beside the derived-state cache, keyed by the baseline it
+//! was judged over, the chain's sum at its last event and the program. A full load judges as it
+//! replays; a load from the cache takes the judgement kept with it, every event applied after
+//! is judged as it is applied (`live::catch_up`, the write path), and only the problems of the
+//! files and of the state now are counted again, with no journal read.
 
 use std::sync::Arc;
 
@@ -18,15 +19,17 @@ use crate::store::Store;
 
 /// The name of the part beside the cache.
 const PART: &str = "check";
-const MAGIC: &[u8; 16] = b"sprout-check-v3\n";
+const MAGIC: &[u8; 16] = b"sprout-check-v4\n";
 /// The program that judged must be this one: the rules `check` asks may change.
 const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"));
 
-/// What a judgement was judged over: the store's stamp (the files' identities) and the
-/// content the state was built from (the small files' hash and the fleet's digest). An edit
-/// that leaves a file's identity as it was (written through a shared mapping before the
+/// What a judgement was judged over: the baseline files' identities, the content the state
+/// was built from (the small files' hash and the fleet's digest), and the journal's events by
+/// the chain's sum at the last one judged (each line's sum covers every line before it). An
+/// edit that leaves a file's identity as it was (written through a shared mapping before the
 /// system notes the time) still changes the content the next load parses: a judgement of the
-/// old files is not taken for it.
+/// old files is not taken for it; a journal only touched, or grown by appends, keeps its
+/// judged lines' sum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Over {
     baseline: String,
@@ -39,16 +42,10 @@ impl Over {
     pub fn of(loaded: &Loaded) -> Over {
         Over {
             baseline: loaded.stamp.baseline.clone(),
-            journal: loaded.stamp.journal.clone(),
+            journal: loaded.data.journal.sum.clone(),
             small: loaded.key_but_fleet.clone(),
             fleet: loaded.fleet_digest.clone(),
         }
-    }
-
-    /// The store is still as this names it.
-    pub fn current(&self, store: &Arc<dyn Store>) -> bool {
-        let now = store.stamp();
-        now.baseline == self.baseline && now.journal == self.journal
     }
 }
 
@@ -60,13 +57,16 @@ struct Kept {
     judged: Judged,
 }
 
-/// The kept judgement of the journal `loaded` holds, when it was judged by this program over
-/// the very same data (stamp, content and number of events).
+/// Take the kept judgement of the journal `loaded` holds, when it was judged by this program
+/// over the very same data (baseline, content, events and their number); else leave `loaded`'s
+/// own as it is.
 pub fn adopt(loaded: &mut Loaded) {
     let over = Over::of(loaded);
-    loaded.judged = kept(&loaded.store)
+    if let Some(k) = kept(&loaded.store)
         .filter(|k| k.program == PROGRAM && k.over == over && k.judged.lines == loaded.data.journal.len())
-        .map(|k| k.judged);
+    {
+        loaded.judged = Some(k.judged);
+    }
 }
 
 /// A full load's own judgement of the journal it replayed (`judged`, every event judged on the
@@ -75,10 +75,7 @@ pub fn adopt(loaded: &mut Loaded) {
 pub fn judged_in_full(loaded: &mut Loaded, mut judged: Judged) {
     let problems = crate::rules::check::check(&loaded.data, &loaded.state).len();
     judged.files = problems.saturating_sub(crate::rules::check::of_state(&loaded.data, &loaded.state).len());
-    let over = Over::of(loaded);
-    if over.current(&loaded.store) {
-        keep(&loaded.store, &over, &judged);
-    }
+    keep(&loaded.store, &Over::of(loaded), &judged);
     loaded.judged = Some(judged);
 }
 
@@ -115,17 +112,14 @@ pub fn count_loaded(loaded: &Loaded) -> Option<usize> {
 }
 
 /// The number of problems `sprout check` finds in the store at `now` by replaying the whole
-/// journal, and its judgement of the events with the stamp it was judged over, kept when the
-/// data did not change while it ran.
+/// journal, and its judgement of the events with what it was judged over, kept.
 pub fn count_full(store: &Arc<dyn Store>, now: DateTime<Utc>) -> (usize, Option<(Over, Judged)>) {
     let mut judged = Judged::new(now);
     let (loaded, problems) = super::check::run(store, now, &mut judged);
     // A journal that does not load has no judgement to follow.
     let judged = loaded.map(|loaded| {
         let over = Over::of(&loaded);
-        if over.current(store) {
-            keep(store, &over, &judged);
-        }
+        keep(store, &over, &judged);
         (over, judged)
     });
     (problems.len(), judged)

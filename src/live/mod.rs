@@ -208,7 +208,10 @@ fn load_by(store: &Arc<dyn Store>, progress: &Progress, restore: Restore) -> Res
     progress.begin(Stage::ReadingCache, 0);
     if let Some((mut loaded, rekeyed)) = restore(store, &stamp, &plans) {
         let stale = matches!(loaded.source, Source::Cache { tail } if tail > cache::REWRITE_AFTER);
-        checked::adopt(&mut loaded);
+        // Kept for the cache's events (taken then) or for these (taken now).
+        if loaded.judged.is_none() {
+            checked::adopt(&mut loaded);
+        }
         return Ok((loaded, stale || rekeyed));
     }
     // The replay judges every event as `check` does on its way (a tenth of its time): the
