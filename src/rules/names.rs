@@ -6,6 +6,7 @@
 //! array of slots, each with the first bytes of its name (8 MB at 100,000 servers), so a lookup
 //! mostly touches one slot, never a server.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::model::{OnDemand, Server};
@@ -82,6 +83,10 @@ struct Hashed {
     slots: Vec<Slot>,
     mask: usize,
     names: SortedNames,
+    /// The slot of the last server found: a name is often asked again at once (a load judges
+    /// an event as `check` does, then applies it: three lookups of one name), and that slot
+    /// is then in the processor's cache, where the hash's first slot may not be.
+    last: AtomicUsize,
 }
 
 impl Hashed {
@@ -94,7 +99,12 @@ impl Hashed {
             bytes.extend_from_slice(s.name.as_bytes());
             starts.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
         }
-        let mut table = Hashed { slots: Vec::new(), mask, names: SortedNames::new(starts, bytes) };
+        let mut table = Hashed {
+            slots: Vec::new(),
+            mask,
+            names: SortedNames::new(starts, bytes),
+            last: AtomicUsize::new(usize::MAX),
+        };
         for (i, s) in servers.iter().enumerate() {
             let name = s.name.as_bytes();
             // The lowest index of a name is kept; a later server of the same name is not.
@@ -111,28 +121,39 @@ impl Hashed {
         table
     }
 
-    /// The index of `name`, or the empty slot where it would go.
-    fn probe(&self, slots: &[Slot], name: &[u8]) -> Result<usize, usize> {
-        let n = name.len().min(HEAD);
+    /// The index of `name` and its slot, or the empty slot where it would go.
+    fn probe(&self, slots: &[Slot], name: &[u8]) -> Result<(usize, usize), usize> {
         let mut at = name_hash(name) as usize & self.mask;
         loop {
             let slot = &slots[at];
             if slot.server == 0 {
                 return Err(at);
             }
-            let i = slot.server as usize - 1;
-            if slot.len as usize == name.len()
-                && slot.head[..n] == name[..n]
-                && (name.len() <= HEAD || self.names.name(i) == name)
-            {
-                return Ok(i);
+            if let Some(i) = self.holds(slot, name) {
+                return Ok((i, at));
             }
             at = (at + 1) & self.mask;
         }
     }
 
+    /// The server in `slot`, when it is named `name`.
+    fn holds(&self, slot: &Slot, name: &[u8]) -> Option<usize> {
+        let n = name.len().min(HEAD);
+        let i = (slot.server as usize).checked_sub(1)?;
+        (slot.len as usize == name.len()
+            && slot.head[..n] == name[..n]
+            && (name.len() <= HEAD || self.names.name(i) == name))
+            .then_some(i)
+    }
+
     fn find(&self, name: &str) -> Option<usize> {
-        self.probe(&self.slots, name.as_bytes()).ok()
+        let name = name.as_bytes();
+        if let Some(i) = self.slots.get(self.last.load(Ordering::Relaxed)).and_then(|slot| self.holds(slot, name)) {
+            return Some(i);
+        }
+        let (i, at) = self.probe(&self.slots, name).ok()?;
+        self.last.store(at, Ordering::Relaxed);
+        Some(i)
     }
 }
 
@@ -182,6 +203,15 @@ mod tests {
         for (i, name) in names.iter().enumerate() {
             let lowest = names.iter().position(|n| n == name);
             assert_eq!(index.find(&by_name, &servers, name), lowest, "{name:?} (index {i})");
+        }
+        // Asked again, twice in a row, in the other order, between names one letter apart: the
+        // server found last answers for its own name only.
+        for name in names.iter().rev() {
+            let lowest = names.iter().position(|n| n == name);
+            assert_eq!(index.find(&by_name, &servers, name), lowest, "{name:?} again");
+            assert_eq!(index.find(&by_name, &servers, name), lowest, "{name:?} at once again");
+            let longer = format!("{name}A");
+            assert_eq!(index.find(&by_name, &servers, &longer), names.iter().position(|n| *n == longer), "{longer:?}");
         }
         for absent in [
             "S00-MBX000001",
