@@ -28,6 +28,12 @@ impl Column {
         Column::Checkout,
     ];
 
+    /// The column's order reads the fleet alone (names, roles, sites), no row: a change of the
+    /// rows leaves it as it was.
+    pub fn by_fleet(self) -> bool {
+        matches!(self, Column::Server | Column::Site)
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Column::Server => "server",

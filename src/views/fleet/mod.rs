@@ -61,6 +61,10 @@ pub struct FleetTable {
     sorted_for: Option<(Column, bool)>,
     /// Which rows the table shows: a new number at every change of them (`orders`).
     generation: u64,
+    /// Which fleet the table shows (its servers' names, roles and sites): a new number at every
+    /// `index`, kept through changes of the rows, which leave the orders by name and by site
+    /// as they were.
+    fleet: u64,
     /// Every column's order, sorted ahead on a worker (`App::sort_ahead`).
     orders: Orders,
     /// Sorts that took an order sorted ahead rather than sorting on the input thread.
@@ -87,6 +91,7 @@ impl Default for FleetTable {
             order: Arc::default(),
             sorted_for: None,
             generation: orders::next_generation(),
+            fleet: orders::next_generation(),
             orders: Orders::default(),
             sorts_taken: 0,
             matching: None,
@@ -101,6 +106,7 @@ impl FleetTable {
     pub fn index(&mut self, data: &Data, state: &State, view: &FleetView) {
         self.sorted_for = None;
         self.generation = orders::next_generation();
+        self.fleet = orders::next_generation();
         self.words = Arc::new(Words::build(data, state, view));
     }
 
@@ -109,7 +115,7 @@ impl FleetTable {
         // A worker sorting still holds the words: it keeps its copy.
         Arc::make_mut(&mut self.words).refresh(servers, view);
         self.generation = orders::next_generation();
-        if self.sort != Column::Server {
+        if !self.sort.by_fleet() {
             self.sorted_for = None;
         }
     }
@@ -121,7 +127,7 @@ impl FleetTable {
         if self.sorted_for == Some((self.sort, self.descending)) {
             return;
         }
-        self.order = match self.orders.ready(self.generation, self.sort, self.descending) {
+        self.order = match self.orders.ready((self.generation, self.fleet), self.sort, self.descending) {
             Some(order) => {
                 self.sorts_taken += 1;
                 order
@@ -150,7 +156,7 @@ impl FleetTable {
             rows: Arc::clone(&view.rows),
             words: Arc::clone(&self.words),
         };
-        self.orders.job(self.generation, input)
+        self.orders.job(self.generation, self.fleet, input)
     }
 
     /// Every column's order is sorted ahead for the rows shown now.

@@ -37,6 +37,10 @@ struct Ready {
     orders: Vec<Order>,
     /// The generation a worker is sorting now.
     running: Option<u64>,
+    /// The orders by site, both ways, and the fleet they were sorted for: they read no row, so
+    /// they hold through every change of the rows (a minute's tick, a write) until the fleet
+    /// itself changes.
+    by_site: Option<(u64, [Order; 2])>,
 }
 
 /// The orders derived ahead, shared by the table and its worker.
@@ -46,13 +50,19 @@ pub struct Orders {
 }
 
 impl Orders {
-    /// The order of `column` sorted from the rows of `generation`, if the worker has made it.
-    pub(super) fn ready(&self, generation: u64, column: Column, descending: bool) -> Option<Order> {
+    /// The order of `column` sorted from the rows of `generation` (or, by site, for `fleet`),
+    /// if the worker has made it.
+    pub(super) fn ready(&self, (generation, fleet): (u64, u64), column: Column, descending: bool) -> Option<Order> {
         let ready = self.shared.lock().ok()?;
-        if ready.generation != generation {
-            return None;
+        if ready.generation == generation {
+            return ready.orders.get(slot(column, descending)).cloned();
         }
-        ready.orders.get(slot(column, descending)).cloned()
+        match &ready.by_site {
+            Some((f, orders)) if column == Column::Site && *f == fleet => {
+                Some(Arc::clone(&orders[usize::from(descending)]))
+            }
+            _ => None,
+        }
     }
 
     /// The orders of `generation` are ready.
@@ -68,7 +78,7 @@ impl Orders {
 
     /// A worker's job for `generation`, unless its orders are ready or a worker is sorting
     /// (one at a time: the next starts when the loop comes round after it).
-    pub(super) fn job(&self, generation: u64, input: Input) -> Option<SortJob> {
+    pub(super) fn job(&self, generation: u64, fleet: u64, input: Input) -> Option<SortJob> {
         let mut ready = self.shared.lock().ok()?;
         if ready.generation == generation || ready.running.is_some() {
             return None;
@@ -78,7 +88,7 @@ impl Orders {
         // are sorted (both held was 8 MB more at every change, each minute's tick included),
         // freed by the worker, off the input path.
         let stale = std::mem::take(&mut ready.orders);
-        Some(SortJob { generation, input: Some(input), shared: Arc::clone(&self.shared), stale })
+        Some(SortJob { generation, fleet, input: Some(input), shared: Arc::clone(&self.shared), stale })
     }
 }
 
@@ -95,6 +105,7 @@ pub(super) struct Input {
 /// Every column's order in both directions, for one generation of the rows.
 pub struct SortJob {
     generation: u64,
+    fleet: u64,
     input: Option<Input>,
     shared: Arc<Mutex<Ready>>,
     /// The older generation's orders, freed with the job (on the worker).
@@ -117,8 +128,10 @@ impl SortJob {
         // The shared state is let go before the orders are offered: a change after this copies
         // nothing.
         drop(input);
+        let site = |d| Arc::clone(&orders[slot(Column::Site, d)]);
+        let by_site = Some((self.fleet, [site(false), site(true)]));
         if let Ok(mut ready) = self.shared.lock() {
-            *ready = Ready { generation: self.generation, orders, running: None };
+            *ready = Ready { generation: self.generation, orders, running: None, by_site };
         }
     }
 }
