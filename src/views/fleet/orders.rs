@@ -88,7 +88,9 @@ impl Orders {
         // are sorted (both held was 8 MB more at every change, each minute's tick included),
         // freed by the worker, off the input path.
         let stale = std::mem::take(&mut ready.orders);
-        Some(SortJob { generation, fleet, input: Some(input), shared: Arc::clone(&self.shared), stale })
+        // The orders by site of this fleet are taken as they are, not sorted again.
+        let by_site = ready.by_site.clone().filter(|(f, _)| *f == fleet).map(|(_, orders)| orders);
+        Some(SortJob { generation, fleet, input: Some(input), shared: Arc::clone(&self.shared), stale, by_site })
     }
 }
 
@@ -106,6 +108,8 @@ pub(super) struct Input {
 pub struct SortJob {
     generation: u64,
     fleet: u64,
+    /// The orders by site already sorted for this fleet, both ways.
+    by_site: Option<[Order; 2]>,
     input: Option<Input>,
     shared: Arc<Mutex<Ready>>,
     /// The older generation's orders, freed with the job (on the worker).
@@ -121,8 +125,9 @@ impl SortJob {
         let orders: Vec<Order> = Column::ALL
             .iter()
             .flat_map(|&c| [false, true].map(|d| (c, d)))
-            .map(|(column, descending)| {
-                Arc::new(order_by(column, descending, *roles, by_name.iter().map(|&i| i as usize), rows, words))
+            .map(|(column, descending)| match &self.by_site {
+                Some(kept) if column == Column::Site => Arc::clone(&kept[usize::from(descending)]),
+                _ => Arc::new(order_by(column, descending, *roles, by_name.iter().map(|&i| i as usize), rows, words)),
             })
             .collect();
         // The shared state is let go before the orders are offered: a change after this copies
