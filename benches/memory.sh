@@ -6,6 +6,8 @@
 # Name a build twice to see a second start with unchanged data (the kept `check` count).
 # Each run has a tmux server of its own (`sprout-memory-PID`), so two runs at once do not
 # stop each other's dashboards.
+# With COLD=1 there is no `frame` first and each build starts with an empty cache home: the
+# dashboard's own first start, a full load (give each build its own copy of DIR).
 set -eu
 DIR=$1; SECS=$2; shift 2
 SCRATCH=${SCRATCH:-/tmp/sprout-memory}
@@ -14,7 +16,11 @@ SOCKET=sprout-memory-$$
 mkdir -p "$H/cache" "$H/state" "$H/config"
 ENV="XDG_CACHE_HOME=$H/cache XDG_STATE_HOME=$H/state SPROUT_CONFIG=$H/config"
 for bin in "$@"; do
-  env $ENV "$bin" --data "$DIR" frame >/dev/null
+  if [ "${COLD:-}" = 1 ]; then
+    rm -rf "$H"; mkdir -p "$H/cache" "$H/state" "$H/config"
+  else
+    env $ENV "$bin" --data "$DIR" frame >/dev/null
+  fi
   out=$SCRATCH/time.$$
   tmux -L "$SOCKET" new-session -d -x 120 -y 40 \
     "env $ENV /usr/bin/time -f '%e s wall, %U s user, %S s sys, peak %M KB' -o $out $bin --data $DIR"
