@@ -372,17 +372,7 @@ fn a_start_after_journal_ron_was_touched_or_appended_to_by_hand_counts_its_probl
 
     // A phase opened with its gates unmet, appended around the write path: no judgement was
     // kept for it, so it is judged as the tail is applied.
-    let index = &touched.data.journal;
-    let open = Event::PhaseOpened {
-        rollout: "ex55-sp4".into(),
-        phase: "Local high impact".into(),
-        override_reason: None,
-        approver: None,
-        overridden: Vec::new(),
-    };
-    let at = NOW.parse().expect("time");
-    let (_, line) = journal::encode(index.seq + 1, at, "mallory", None, open, &index.sum).expect("encode");
-    writeln!(OpenOptions::new().append(true).open(s.file(store::JOURNAL)).expect("open"), "{line}").expect("append");
+    common::append_by_hand(&s, "mallory", common::opening_unmet());
     let appended = sprout::live::load_dir(&s.path()).expect("load");
     assert_eq!(appended.source, Source::Cache { tail: 1 });
     let after = checked(&s);

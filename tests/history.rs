@@ -5,20 +5,9 @@ mod common;
 
 use std::io::Write;
 
-use common::{NOW, Sample};
+use common::{NOW, Sample, append_by_hand, opening_unmet};
 use sprout::model::Event;
 use sprout::store::journal;
-
-/// Append `event` by `by`, correctly chained, as someone with write access to the directory could.
-fn append_by_hand(s: &Sample, by: &str, event: Event) -> usize {
-    let loaded = sprout::live::load_dir(&s.path()).expect("load");
-    let index = &loaded.data.journal;
-    let (_, line) =
-        journal::encode(index.seq + 1, NOW.parse().expect("time"), by, None, event, &index.sum).expect("encode");
-    let mut f = std::fs::OpenOptions::new().append(true).open(s.file("journal.ron")).expect("journal");
-    writeln!(f, "{line}").expect("append");
-    index.line_count + 1
-}
 
 #[test]
 fn a_hand_appended_sign_off_by_a_checker_is_caught_by_check() {
@@ -43,14 +32,7 @@ fn a_hand_appended_sign_off_by_a_checker_is_caught_by_check() {
 #[test]
 fn a_hand_appended_phase_opening_with_gates_unmet_is_caught_by_check() {
     let s = Sample::new();
-    let open = Event::PhaseOpened {
-        rollout: "ex55-sp4".into(),
-        phase: "Local high impact".into(),
-        override_reason: None,
-        approver: None,
-        overridden: Vec::new(),
-    };
-    let line = append_by_hand(&s, "mallory", open);
+    let line = append_by_hand(&s, "mallory", opening_unmet());
     assert!(s.run(&["status"]).stdout.contains("phase 4"), "the state shows the opened phase");
     let check = s.run(&["check"]);
     assert!(!check.ok);

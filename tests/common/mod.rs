@@ -128,6 +128,31 @@ pub fn ims01_pass() -> sprout::model::Event {
     }
 }
 
+/// Append `event` by `by` to the sample's journal.ron, correctly chained, as someone with
+/// write access to the directory could (around the write path); its line number.
+pub fn append_by_hand(s: &Sample, by: &str, event: sprout::model::Event) -> usize {
+    use std::io::Write;
+    let loaded = sprout::live::load_dir(&s.path()).expect("load");
+    let index = &loaded.data.journal;
+    let at = NOW.parse().expect("time");
+    let (_, line) = sprout::store::journal::encode(index.seq + 1, at, by, None, event, &index.sum).expect("encode");
+    let mut f = std::fs::OpenOptions::new().append(true).open(s.file("journal.ron")).expect("journal");
+    writeln!(f, "{line}").expect("append");
+    index.line_count + 1
+}
+
+/// The sample rollout's next phase opened with its gates unmet: what the write path refuses
+/// without an override.
+pub fn opening_unmet() -> sprout::model::Event {
+    sprout::model::Event::PhaseOpened {
+        rollout: "ex55-sp4".into(),
+        phase: "Local high impact".into(),
+        override_reason: None,
+        approver: None,
+        overridden: Vec::new(),
+    }
+}
+
 /// A dashboard on the directory at `path`, at the sample's time, as operator "tester".
 pub fn app_on(path: PathBuf) -> sprout::app::App {
     let now = NOW.parse().expect("time");
