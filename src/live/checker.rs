@@ -184,6 +184,22 @@ mod tests {
     }
 
     #[test]
+    fn the_dashboards_own_full_load_leaves_the_judging_to_the_count_behind_its_first_rows() {
+        let (_, store) = sample();
+        let full = super::super::check(&store, now()).err().map_or(0, |p| p.len());
+        let progress = crate::progress::Progress::new();
+        let (mut live, unsaved) = super::super::load_for_rows(&store, &progress).expect("load");
+        assert!(unsaved && live.source == super::super::Source::Full && live.judged.is_none());
+        let first = counted(&mut Checker::new(Arc::clone(&store), now()), &live);
+        assert_eq!(first.problems, full);
+        assert!(first.judged.is_some(), "the count replayed the journal");
+        adopt(&mut live, first.judged, now());
+        super::super::cache::save(&live);
+        let next = super::super::load_for_rows(&store, &progress).expect("the next start").0;
+        assert!(next.judged.is_some(), "the next start takes the judgement the count kept");
+    }
+
+    #[test]
     fn a_count_made_while_an_event_was_in_the_future_is_made_again_when_its_time_comes() {
         let (_, store) = sample();
         let mut live = super::super::load(&store).expect("load");

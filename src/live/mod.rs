@@ -9,6 +9,7 @@ pub mod checked;
 pub mod checker;
 mod full;
 pub mod judged;
+mod load;
 pub mod meeting;
 mod parts;
 pub mod rests;
@@ -21,12 +22,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Data, Entry};
-use crate::progress::{Progress, Stage};
+use crate::progress::Progress;
 use crate::rules::State;
 use crate::store::{FileStore, Mark, Plans, Stamp, Start, Store, Torn};
 
 pub use check::check;
 use full::load_full;
+pub use load::{load, load_for_rows, load_on_demand, load_unsaved, load_with_progress, restore_small};
 pub use write::{Recorded, WriteError, WriteOptions, record, record_baseline, record_in, record_on_demand};
 
 /// A loaded store: the baseline, the state the journal replays to, and where in the journal
@@ -151,79 +153,6 @@ fn plans(store: &Arc<dyn Store>) -> Result<Plans, Vec<String>> {
 pub fn load_until(store: &Arc<dyn Store>, until: Until) -> Result<Loaded, LoadError> {
     let plans = plans(store).map_err(LoadError::Invalid)?;
     load_full(store, store.stamp(), plans, &Progress::new(), Some(until), |_, _, _, _| {}).map_err(LoadError::Invalid)
-}
-
-/// Load a store: from the derived-state cache when it provably matches (then only journal
-/// lines appended since are read), else in full, rewriting the cache.
-pub fn load(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
-    load_with_progress(store, &Progress::new())
-}
-
-/// `load`, telling `progress` what it is doing: a full load of a large fleet takes seconds.
-pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result<Loaded, LoadError> {
-    let (loaded, unsaved) = load_unsaved(store, progress)?;
-    if unsaved {
-        progress.begin(Stage::WritingCache, 0);
-        cache::save(&loaded);
-    }
-    Ok(loaded)
-}
-
-/// `load_with_progress`, leaving the derived-state cache for the caller to write
-/// (`cache::save`) when the second value says it must be: the dashboard shows its first rows
-/// first and writes the cache beside them (a tenth of a second or more at 100,000 servers).
-pub fn load_unsaved(store: &Arc<dyn Store>, progress: &Progress) -> Result<(Loaded, bool), LoadError> {
-    load_by(store, progress, cache::restore)
-}
-
-/// `load` for a record about one server: the derived-state cache's small parts only, each
-/// chunk of the fleet read when a rule first looks at it (`record_on_demand` writes through
-/// it); in full, rewriting the cache, when the cache does not match.
-pub fn load_on_demand(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
-    let (loaded, unsaved) = load_by(store, &Progress::new(), cache::restore_on_demand)?;
-    if unsaved {
-        cache::save(&loaded);
-    }
-    Ok(loaded)
-}
-
-/// The derived-state cache's small parts only (`cache::restore_on_demand`), brought up to the
-/// journal's end; `None` when the cache does not match (never a full load): the first frame
-/// drawn from the cache's front (`app::front`) reads no more than this.
-pub fn restore_small(store: &Arc<dyn Store>) -> Option<Loaded> {
-    let stamp = store.stamp();
-    let plans = store.plans().ok()?;
-    cache::restore_on_demand(store, &stamp, &plans).map(|(loaded, _)| loaded)
-}
-
-/// A way to restore from the derived-state cache (`cache::restore`, `cache::restore_on_demand`):
-/// the state, and whether the cache is worth writing again.
-type Restore = fn(&Arc<dyn Store>, &Stamp, &Plans) -> Option<(Loaded, bool)>;
-
-/// A load by `restore` from the derived-state cache, else in full; and whether the cache must
-/// be written (a full load, a long tail, or a cache that matched only by the fleet's digest).
-fn load_by(store: &Arc<dyn Store>, progress: &Progress, restore: Restore) -> Result<(Loaded, bool), LoadError> {
-    let stamp = store.stamp();
-    let plans = plans(store).map_err(LoadError::Invalid)?;
-    progress.begin(Stage::ReadingCache, 0);
-    if let Some((mut loaded, rekeyed)) = restore(store, &stamp, &plans) {
-        let stale = matches!(loaded.source, Source::Cache { tail } if tail > cache::REWRITE_AFTER);
-        // Kept for the cache's events (taken then) or for these (taken now).
-        if loaded.judged.is_none() {
-            checked::adopt(&mut loaded);
-        }
-        return Ok((loaded, stale || rekeyed));
-    }
-    // The replay judges every event as `check` does on its way (a tenth of its time): the
-    // header's problem count then needs no second replay beside the state, which at 100,000
-    // servers would double the memory of a first start.
-    let now = Utc::now();
-    let mut judged = judged::Judged::new(now);
-    let mut loaded =
-        load_full(store, stamp, plans, progress, None, |line, e, data, state| judged.count(data, state, line, e, now))
-            .map_err(LoadError::Invalid)?;
-    checked::judged_in_full(&mut loaded, judged);
-    Ok((loaded, true))
 }
 
 /// Load a data directory (the file store).

@@ -1,6 +1,7 @@
 use super::fixture::{now, sample};
 use super::*;
 use crate::model::Event;
+use crate::progress::Stage;
 use crate::store::Operator;
 
 fn backup(loaded: &mut Loaded, who: &str, note: &str) -> Result<Recorded, WriteError> {
