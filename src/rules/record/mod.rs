@@ -32,7 +32,7 @@ pub fn check(
 }
 
 /// Everything `check` asks but the clock: what `rules::check::history` asks again of every
-/// event in the journal, at its own time.
+/// event in the journal, at its own time (its texts aside: `rules_of_plain_text`).
 pub fn rules(
     data: &Data,
     state: &State,
