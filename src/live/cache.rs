@@ -160,7 +160,7 @@ pub fn restore(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -> Option<(
         return None;
     }
     settle(&mut loaded);
-    let (loaded, proven) = catch_up_from_cache(loaded)?;
+    let (loaded, proven) = catch_up_from_cache(loaded, true)?;
     Some((loaded, rekeyed || proven))
 }
 
@@ -184,7 +184,7 @@ pub fn restore_on_demand(store: &Arc<dyn Store>, stamp: &Stamp, plans: &Plans) -
     let file = store.cache_reader()?;
     let (head, rekeyed) = judge(&*file, store, plans)?;
     let (loaded, _) = open(store, file, &head, stamp, plans)?;
-    let (loaded, proven) = catch_up_from_cache(loaded)?;
+    let (loaded, proven) = catch_up_from_cache(loaded, false)?;
     Some((loaded, rekeyed || proven))
 }
 
@@ -244,10 +244,14 @@ fn open(
 /// it changed, lines appended by hand), the lines the cache was read from are proved by their
 /// chain and only the rest read (`Store::read_proven`; half a second at 1,000,000 events,
 /// against seconds for a full load), and the cache is kept under the new mark.
-fn catch_up_from_cache(mut loaded: Loaded) -> Option<(Loaded, bool)> {
+fn catch_up_from_cache(mut loaded: Loaded, judge_tail: bool) -> Option<(Loaded, bool)> {
     // The judgement kept with the cache (`checked`), taken before the tail: each event
-    // appended since is judged as it is applied, so the count needs no replay.
-    super::checked::adopt(&mut loaded);
+    // appended since is judged as it is applied, so the count needs no replay. Not for a
+    // record (`judge_tail` false): judging a tail of up to `REWRITE_AFTER` events would read
+    // the chunks of their servers; the next dashboard judges it from its whole state.
+    if judge_tail {
+        super::checked::adopt(&mut loaded);
+    }
     let before = loaded.data.journal.len();
     let proven = match super::catch_up(&mut loaded) {
         Ok(_) => false,
