@@ -46,7 +46,7 @@ pub(super) fn run(store: &Arc<dyn Store>, now: DateTime<Utc>, judged: &mut Judge
         Err(problems) => return (None, problems),
     };
     let mut problems = rules::check::check(&loaded.data, &loaded.state);
-    judged.files = problems.len().saturating_sub(rules::check::of_state(&loaded.data, &loaded.state).len());
+    judged.files_among(problems.len(), &loaded.data, &loaded.state);
     // fleet.ron as the last import recorded it: a change by hand since is named.
     if judged.baseline.is_some() {
         problems.extend(baseline_changed(&judged.baseline, &fleet_hash(store, loaded.fleet_digest.as_deref())));

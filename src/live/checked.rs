@@ -71,11 +71,10 @@ pub fn adopt(loaded: &mut Loaded) {
 
 /// A full load's own judgement of the journal it replayed (`judged`, every event judged on the
 /// way): with the files' problems counted now, while the parsed fleet is at hand, it is the
-/// state's, and kept for the next load.
+/// state's (kept with the cache when the cache is written: `cache::save`).
 pub fn judged_in_full(loaded: &mut Loaded, mut judged: Judged) {
-    let problems = crate::rules::check::check(&loaded.data, &loaded.state).len();
-    judged.files = problems.saturating_sub(crate::rules::check::of_state(&loaded.data, &loaded.state).len());
-    keep(&loaded.store, &Over::of(loaded), &judged);
+    let all = crate::rules::check::check(&loaded.data, &loaded.state).len();
+    judged.files_among(all, &loaded.data, &loaded.state);
     loaded.judged = Some(judged);
 }
 

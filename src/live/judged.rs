@@ -71,6 +71,12 @@ impl Judged {
         self.history += history.len() - h;
     }
 
+    /// Note the baseline files' own problems among the `all` that `rules::check::check` found
+    /// in `data` and `state`: those the state cannot change.
+    pub fn files_among(&mut self, all: usize, data: &Data, state: &State) {
+        self.files = all.saturating_sub(crate::rules::check::of_state(data, state).len());
+    }
+
     /// `event`, counting only.
     pub fn count(&mut self, data: &Data, state: &State, line: usize, e: &Entry, now: DateTime<Utc>) {
         self.event(data, state, line, e, now, &mut Vec::new(), &mut Vec::new());
