@@ -108,8 +108,44 @@ impl<P> StateHead<P> {
     }
 }
 
-/// The state's head for the cache, its chunks appended to `body` (positions within it).
-pub fn write<'a>(state: &'a State, journal: &JournalIndex, body: &mut Vec<u8>) -> Option<StateHead<ProgressRef<'a>>> {
+/// The cache's body as it is written: every chunk streamed to `out`, where it is counted from
+/// the body's start (a chunk's `Span::at`).
+pub struct Body<'w> {
+    out: &'w mut dyn std::io::Write,
+    len: u64,
+    failed: Option<std::io::Error>,
+}
+
+impl<'w> Body<'w> {
+    pub fn new(out: &'w mut dyn std::io::Write) -> Body<'w> {
+        Body { out, len: 0, failed: None }
+    }
+
+    /// `bytes` appended: where they start, or `None` once a write failed.
+    fn put(&mut self, bytes: &[u8]) -> Option<u64> {
+        if self.failed.is_some() {
+            return None;
+        }
+        match self.out.write_all(bytes) {
+            Ok(()) => {
+                self.len += bytes.len() as u64;
+                Some(self.len - bytes.len() as u64)
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                None
+            }
+        }
+    }
+
+    /// What stopped the writing, if anything did.
+    pub fn failed(self) -> Option<std::io::Error> {
+        self.failed
+    }
+}
+
+/// The state's head for the cache, its chunks written to `body`.
+pub fn write<'a>(state: &'a State, journal: &JournalIndex, body: &mut Body) -> Option<StateHead<ProgressRef<'a>>> {
     let nanos = |v: &[Option<DateTime<Utc>>]| -> Vec<Option<i64>> {
         v.iter().map(|t| t.and_then(|t| t.timestamp_nanos_opt())).collect()
     };
@@ -123,7 +159,7 @@ pub fn write<'a>(state: &'a State, journal: &JournalIndex, body: &mut Vec<u8>) -
             .map(|p| chunked(body, p.members.iter(), SERVERS_PER_CHUNK))
             .collect::<Option<_>>()?,
         lines: chunked(body, journal.lines.iter(), LINES_PER_CHUNK)?,
-        names: names_block(state, body),
+        names: names_block(state, body)?,
     };
     let progress = (state.progress.iter())
         .map(|p| ProgressRef {
@@ -149,15 +185,15 @@ pub fn write<'a>(state: &'a State, journal: &JournalIndex, body: &mut Vec<u8>) -
 }
 
 /// `items` in chunks of about `CHUNK_BYTES` and at most `most` items, each encoded as postcard
-/// encodes a `Vec` of them, appended to `body`.
+/// encodes a `Vec` of them, written to `body`.
 fn chunked<'a, T: Serialize + 'a>(
-    body: &mut Vec<u8>,
+    body: &mut Body,
     items: impl Iterator<Item = &'a T>,
     most: usize,
 ) -> Option<Vec<Span>> {
-    let (mut spans, mut chunk, mut count, mut first) = (Vec::new(), Vec::new(), 0, 0);
-    let mut flush = |body: &mut Vec<u8>, chunk: &mut Vec<u8>, count: &mut usize, first: &mut u64| {
-        let mut bytes = Vec::with_capacity(chunk.len() + 10);
+    let (mut spans, mut chunk, mut bytes, mut count, mut first) = (Vec::new(), Vec::new(), Vec::new(), 0, 0);
+    let mut flush = |body: &mut Body, chunk: &mut Vec<u8>, count: &mut usize, first: &mut u64| {
+        bytes.clear();
         let mut n = *count as u64;
         while n >= 0x80 {
             bytes.push(n as u8 | 0x80);
@@ -165,31 +201,31 @@ fn chunked<'a, T: Serialize + 'a>(
         }
         bytes.push(n as u8);
         bytes.append(chunk);
-        spans.push(span(body, *first, &bytes));
+        spans.push(span(body, *first, &bytes)?);
         *first += *count as u64;
         *count = 0;
+        Some(())
     };
     for item in items {
         chunk = postcard::to_extend(item, chunk).ok()?;
         count += 1;
         if chunk.len() >= CHUNK_BYTES || count == most {
-            flush(body, &mut chunk, &mut count, &mut first);
+            flush(body, &mut chunk, &mut count, &mut first)?;
         }
     }
     if count > 0 {
-        flush(body, &mut chunk, &mut count, &mut first);
+        flush(body, &mut chunk, &mut count, &mut first)?;
     }
     Some(spans)
 }
 
-fn span(body: &mut Vec<u8>, first: u64, bytes: &[u8]) -> Span {
-    let at = body.len() as u64;
-    body.extend_from_slice(bytes);
-    Span { first, at, len: bytes.len() as u64, sum: *blake3::hash(bytes).as_bytes() }
+fn span(body: &mut Body, first: u64, bytes: &[u8]) -> Option<Span> {
+    let at = body.put(bytes)?;
+    Some(Span { first, at, len: bytes.len() as u64, sum: *blake3::hash(bytes).as_bytes() })
 }
 
 /// The names block: `n` server indices in name order, `n + 1` starts, the names (all u32 LE).
-fn names_block(state: &State, body: &mut Vec<u8>) -> Span {
+fn names_block(state: &State, body: &mut Body) -> Option<Span> {
     let mut block = Vec::new();
     let mut names = Vec::new();
     let mut starts = vec![0u32];

@@ -53,6 +53,10 @@ impl super::CacheRead for AFile {
     fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
         self.0.read_at(at, len)
     }
+
+    fn size(&self) -> Option<u64> {
+        self.0.size()
+    }
 }
 
 impl MemoryStore {

@@ -262,6 +262,15 @@ pub trait Store: fmt::Debug + Send + Sync {
     }
     /// Keep the derived-state cache (best effort: a store may decline).
     fn save_cache(&self, bytes: &[u8]);
+    /// Keep the derived-state cache `write` writes, as `save_cache` does, streamed: at 100,000
+    /// servers it is tens of megabytes, never to be held whole in memory beside the state it is
+    /// written from. Nothing is kept when `write` fails. By default collected, then saved.
+    fn save_cache_with(&self, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>) {
+        let mut bytes = Vec::new();
+        if write(&mut bytes).is_ok() {
+            self.save_cache(&bytes);
+        }
+    }
     /// Let go of the derived-state cache: the next load reads everything (an empty cache is
     /// none: no magic, no key).
     fn drop_cache(&self) {
@@ -320,6 +329,8 @@ pub trait Locked {
 pub trait CacheRead: Send + Sync {
     /// `len` bytes at `at`; `None` when they are not all there.
     fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>>;
+    /// How many bytes it holds.
+    fn size(&self) -> Option<u64>;
     /// Whether it holds every byte in memory (then a part read later keeps them all).
     fn in_memory(&self) -> bool {
         false
@@ -330,6 +341,10 @@ impl CacheRead for Vec<u8> {
     fn read_at(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
         let at = usize::try_from(at).ok()?;
         self.get(at..at.checked_add(len)?).map(std::borrow::Cow::Borrowed)
+    }
+
+    fn size(&self) -> Option<u64> {
+        Some(self.len() as u64)
     }
 
     fn in_memory(&self) -> bool {
@@ -343,5 +358,9 @@ impl CacheRead for std::fs::File {
         let mut bytes = vec![0; len];
         self.read_exact_at(&mut bytes, at).ok()?;
         Some(std::borrow::Cow::Owned(bytes))
+    }
+
+    fn size(&self) -> Option<u64> {
+        self.metadata().ok().map(|m| m.len())
     }
 }

@@ -210,12 +210,21 @@ pub fn replace(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
 }
 
 fn replace_as(path: &Path, bytes: &[u8], durable: bool, mode: fs::Permissions) -> io::Result<()> {
-    use std::io::Write;
+    replace_with(path, &mut |w| w.write_all(bytes), durable, mode)
+}
+
+/// `replace_as` with the bytes written by `write`, not held whole.
+fn replace_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>,
+    durable: bool,
+    mode: fs::Permissions,
+) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     remove_stale_temps(dir);
     let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir)?;
     tmp.as_file().set_permissions(mode)?;
-    tmp.write_all(bytes)?;
+    write(tmp.as_file_mut())?;
     if durable {
         tmp.as_file().sync_all()?;
     }
@@ -297,9 +306,19 @@ pub fn read_own(path: &Path) -> Option<Vec<u8>> {
 
 /// Keep a file for this user alone (best effort): its folder made 0700, the file 0600.
 pub fn save_own(path: &Path, bytes: &[u8]) {
+    save_own_with(path, &mut |w| w.write_all(bytes));
+}
+
+/// `save_own` with the bytes written by `write`, streamed; nothing is kept when it fails.
+pub fn save_own_with(path: &Path, write: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>) {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     if let Some(base) = path.parent() {
         let _ = fs::DirBuilder::new().recursive(true).mode(0o700).create(base);
-        let _ = replace_as(path, bytes, false, fs::Permissions::from_mode(0o600));
+        let mut buffered = |file: &mut dyn io::Write| {
+            let mut out = io::BufWriter::with_capacity(256 << 10, file);
+            write(&mut out)?;
+            io::Write::flush(&mut out)
+        };
+        let _ = replace_with(path, &mut buffered, false, fs::Permissions::from_mode(0o600));
     }
 }

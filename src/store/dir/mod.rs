@@ -357,6 +357,12 @@ impl Store for FileStore {
         }
     }
 
+    fn save_cache_with(&self, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>) {
+        if let Some(path) = self.cache_path() {
+            files::save_own_with(&path, write);
+        }
+    }
+
     fn cache_part(&self, part: &'static str) -> Option<Vec<u8>> {
         files::read_own(&self.cache_path()?.with_extension(part))
     }

@@ -183,6 +183,12 @@ impl Store for PgStore {
         }
     }
 
+    fn save_cache_with(&self, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>) {
+        if let Some(path) = self.cache_path() {
+            super::dir::files::save_own_with(&path, write);
+        }
+    }
+
     fn operator(&self, os: &Operator) -> Operator {
         let role = match self.role.get() {
             Some(r) => Some(r.clone()),
