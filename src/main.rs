@@ -107,7 +107,10 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     // A first load of a large fleet (no cache yet) takes seconds: past a quarter second a bar
     // on the terminal says what it is doing, cleared before the dashboard's screen opens.
     let bar = if terminal.is_some() { cli::progress::Bar::silent() } else { cli::progress::Bar::start() };
-    let (loaded, unsaved) = sprout::live::load_for_rows(&store, bar.progress())?;
+    let (loaded, unsaved) = sprout::live::load_unsaved(&store, bar.progress())?;
+    // What a full load freed (the fleet's text, the journal's decoded blocks, each in the
+    // arena of the thread that read it) given back before the views are built.
+    sprout::heap::give_back();
     // A full load's cache is written beside the first rows, at the lowest priority, and waited
     // for on the way out (a cache is whole or absent: it is replaced, never written in place).
     let saving = unsaved.then(|| {

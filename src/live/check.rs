@@ -37,7 +37,7 @@ pub(super) fn run(store: &Arc<dyn Store>, now: DateTime<Utc>, judged: &mut Judge
     let (mut journal, mut history) = (Vec::new(), Vec::new());
     let stamp = store.stamp();
     let loaded = plans(store).and_then(|plans| {
-        load_full(store, stamp, plans, &Progress::new(), None, |line, e, data, state| {
+        load_full(store, stamp, plans, &Progress::new(), None, super::full::Servers::Kept, |line, e, data, state| {
             judged.event(data, state, line, e, now, &mut journal, &mut history);
         })
     });

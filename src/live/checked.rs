@@ -69,15 +69,6 @@ pub fn adopt(loaded: &mut Loaded) {
     }
 }
 
-/// A full load's own judgement of the journal it replayed (`judged`, every event judged on the
-/// way): with the files' problems counted now, while the parsed fleet is at hand, it is the
-/// state's (kept with the cache when the cache is written: `cache::save`).
-pub fn judged_in_full(loaded: &mut Loaded, mut judged: Judged) {
-    let all = crate::rules::check::check(&loaded.data, &loaded.state).len();
-    judged.files_among(all, &loaded.data, &loaded.state);
-    loaded.judged = Some(judged);
-}
-
 /// Keep `judged`, the judgement of the journal a state `over` holds, for the next load.
 pub fn keep(store: &Arc<dyn Store>, over: &Over, judged: &Judged) {
     let kept = Kept { program: PROGRAM.to_string(), over: over.clone(), judged: judged.clone() };

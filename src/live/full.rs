@@ -10,6 +10,16 @@ use crate::store::{Mark, Plans, ReadError, Stamp, Store};
 
 use super::{Loaded, Source, Until};
 
+/// What a full load does with the fleet baseline's servers once the state is built from them.
+pub(super) enum Servers<'a> {
+    /// Kept in `Data::fleet` beside the state (`check` asks them again at the end).
+    Kept,
+    /// Shown to `files` (the files' own problems are counted from them), then moved into the
+    /// state: one copy of 100,000 servers in memory, not two. `Data::fleet` keeps its roles and
+    /// sites, as a state from the derived-state cache does.
+    Moved(&'a mut dyn FnMut(&Data)),
+}
+
 /// Read the fleet and replay the whole journal, streaming it: `each` sees every event with the
 /// state just before it. Where the store allows it (`Store::fleet_beside_read`) the fleet is
 /// parsed on a thread of its own while the journal's first lines are decoded (`store::scan`);
@@ -20,6 +30,7 @@ pub(super) fn load_full(
     plans: Plans,
     progress: &Progress,
     until: Option<Until>,
+    mut servers: Servers,
     mut each: impl FnMut(usize, &Entry, &Data, &State),
 ) -> Result<Loaded, Vec<String>> {
     let Plans { catalog, plan, team, key, key_but_fleet } = plans;
@@ -30,8 +41,15 @@ pub(super) fn load_full(
         let (catalog, plan, team) = baseline.take().unwrap_or_default();
         fleet.map(|(fleet, digest)| {
             fleet_digest = digest;
-            let data = Data { catalog, fleet, plan, journal: Default::default(), team };
-            let state = State::new(&data);
+            let mut data = Data { catalog, fleet, plan, journal: Default::default(), team };
+            let state = match &mut servers {
+                Servers::Kept => State::new(&data),
+                Servers::Moved(files) => {
+                    files(&data);
+                    let servers = std::mem::take(&mut data.fleet.servers);
+                    State::with_servers(&data, servers)
+                }
+            };
             (data, state)
         })
     };
@@ -43,7 +61,7 @@ pub(super) fn load_full(
         let mut replayed: Option<Result<(Data, State), Vec<String>>> = None;
         // Applied events are freed on a thread of their own: a million events' strings, each
         // allocated by the worker that decoded it, cost the replay a fifth of its time to free.
-        let (graves, freed) = std::sync::mpsc::sync_channel::<Vec<Entry>>(4);
+        let (graves, freed) = std::sync::mpsc::sync_channel::<Vec<Entry>>(2);
         s.spawn(move || freed.into_iter().for_each(drop));
         let mut grave = Vec::with_capacity(GRAVE);
         if store.fleet_beside_read() {
@@ -55,11 +73,7 @@ pub(super) fn load_full(
             }
             replayed = Some(first);
         }
-        let read = store.read(None, &mut |e, begin, end, line| {
-            progress.set(end);
-            let replayed = replayed.get_or_insert_with(|| start(joined(fleet.take()), &mut baseline));
-            // A fleet that does not parse is reported alone, as before any journal was read.
-            let Ok((data, state)) = replayed else { return };
+        let mut one = |e: Entry, begin, end, line, data: &mut Data, state: &mut State| {
             if let Some(n) = &mut left {
                 *n += 1;
                 return;
@@ -77,12 +91,34 @@ pub(super) fn load_full(
             if grave.len() == GRAVE {
                 let _ = graves.send(std::mem::replace(&mut grave, Vec::with_capacity(GRAVE)));
             }
+        };
+        // Each event waits `AHEAD` events before it is applied, its server's place in the name
+        // table fetched meanwhile (`State::prefetch`).
+        let mut queue = std::collections::VecDeque::with_capacity(AHEAD + 1);
+        let read = store.read(None, &mut |e, begin, end, line| {
+            progress.set(end);
+            let replayed = replayed.get_or_insert_with(|| start(joined(fleet.take()), &mut baseline));
+            // A fleet that does not parse is reported alone, as before any journal was read.
+            let Ok((data, state)) = replayed else { return };
+            state.prefetch(&e);
+            queue.push_back((e, begin, end, line));
+            if queue.len() > AHEAD
+                && let Some((e, begin, end, line)) = queue.pop_front()
+            {
+                one(e, begin, end, line, data, state);
+            }
         });
+        if let Some(Ok((data, state))) = &mut replayed {
+            for (e, begin, end, line) in queue {
+                one(e, begin, end, line, data, state);
+            }
+        }
         drop(graves);
         let replayed = replayed.unwrap_or_else(|| start(joined(fleet.take()), &mut baseline));
         (replayed, Some(read))
     });
-    let (mut data, state) = replayed?;
+    let (mut data, mut state) = replayed?;
+    state.compact();
     // Read whenever the fleet parsed.
     let read = read.unwrap_or(Err(ReadError::Stale));
     let read = read.map_err(|e| match e {
@@ -122,7 +158,9 @@ pub(super) fn load_full(
 }
 
 /// Applied events freed together, elsewhere.
-const GRAVE: usize = 4096;
+const GRAVE: usize = 1024;
+/// Events read ahead of the one applied.
+const AHEAD: usize = 16;
 
 /// The fleet parsed on its own thread (a panic there is passed on), taken once.
 fn joined<T>(fleet: Option<std::thread::ScopedJoinHandle<'_, Result<T, Vec<String>>>>) -> Result<T, Vec<String>> {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::full::Servers;
 use super::{LoadError, Loaded, Source, cache, checked, judged, load_full, plans};
 use crate::progress::{Progress, Stage};
 use crate::store::{Plans, Stamp, Store};
@@ -29,31 +30,14 @@ pub fn load_with_progress(store: &Arc<dyn Store>, progress: &Progress) -> Result
 /// (`cache::save`) when the second value says it must be: the dashboard shows its first rows
 /// first and writes the cache beside them (a tenth of a second or more at 100,000 servers).
 pub fn load_unsaved(store: &Arc<dyn Store>, progress: &Progress) -> Result<(Loaded, bool), LoadError> {
-    load_by(store, progress, cache::restore, Judge::OnTheWay)
-}
-
-/// `load_unsaved` for the dashboard's first rows: a full load does not judge the journal on its
-/// way (a tenth of its time, 0.2 s at 100,000 servers after an edit of fleet.ron), so the rows
-/// come first; the header's count then replays the journal behind them (`live::checker`) and
-/// keeps its judgement for the next start.
-pub fn load_for_rows(store: &Arc<dyn Store>, progress: &Progress) -> Result<(Loaded, bool), LoadError> {
-    load_by(store, progress, cache::restore, Judge::Later)
-}
-
-/// Whether a full load judges the journal as `check` does while it replays it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Judge {
-    /// On its way: the count needs no second replay beside the state.
-    OnTheWay,
-    /// Not now: the first rows come first.
-    Later,
+    load_by(store, progress, cache::restore)
 }
 
 /// `load` for a record about one server: the derived-state cache's small parts only, each
 /// chunk of the fleet read when a rule first looks at it (`record_on_demand` writes through
 /// it); in full, rewriting the cache, when the cache does not match.
 pub fn load_on_demand(store: &Arc<dyn Store>) -> Result<Loaded, LoadError> {
-    let (loaded, unsaved) = load_by(store, &Progress::new(), cache::restore_on_demand, Judge::OnTheWay)?;
+    let (loaded, unsaved) = load_by(store, &Progress::new(), cache::restore_on_demand)?;
     if unsaved {
         cache::save(&loaded);
     }
@@ -75,12 +59,7 @@ type Restore = fn(&Arc<dyn Store>, &Stamp, &Plans) -> Option<(Loaded, bool)>;
 
 /// A load by `restore` from the derived-state cache, else in full; and whether the cache must
 /// be written (a full load, a long tail, or a cache that matched only by the fleet's digest).
-fn load_by(
-    store: &Arc<dyn Store>,
-    progress: &Progress,
-    restore: Restore,
-    judge: Judge,
-) -> Result<(Loaded, bool), LoadError> {
+fn load_by(store: &Arc<dyn Store>, progress: &Progress, restore: Restore) -> Result<(Loaded, bool), LoadError> {
     let stamp = store.stamp();
     let plans = plans(store).map_err(LoadError::Invalid)?;
     progress.begin(Stage::ReadingCache, 0);
@@ -92,18 +71,20 @@ fn load_by(
         }
         return Ok((loaded, stale || rekeyed));
     }
-    if judge == Judge::Later {
-        let loaded = load_full(store, stamp, plans, progress, None, |_, _, _, _| {}).map_err(LoadError::Invalid)?;
-        return Ok((loaded, true));
-    }
-    // The replay judges every event as `check` does on its way (a tenth of its time): the
-    // header's problem count then needs no second replay beside the state, which at 100,000
-    // servers would double the memory of a first start.
+    // The replay judges every event as `check` does on its way: the header's problem count
+    // then needs no second replay beside the state, which at 100,000 servers would double the
+    // memory of a first start.
+    // The baseline's servers are wanted for the files' own problems only, counted before the
+    // first event; then the state takes them (a state from the cache keeps none beside it
+    // either).
     let now = Utc::now();
     let mut judged = judged::Judged::new(now);
-    let mut loaded =
-        load_full(store, stamp, plans, progress, None, |line, e, data, state| judged.count(data, state, line, e, now))
-            .map_err(LoadError::Invalid)?;
-    checked::judged_in_full(&mut loaded, judged);
+    let mut files = 0;
+    let mut count_files = |data: &crate::model::Data| files = crate::rules::check::of_files(data).len();
+    let each = |line, e: &_, data: &_, state: &_| judged.count(data, state, line, e, now);
+    let mut loaded = load_full(store, stamp, plans, progress, None, Servers::Moved(&mut count_files), each)
+        .map_err(LoadError::Invalid)?;
+    judged.files = files;
+    loaded.judged = Some(judged);
     Ok((loaded, true))
 }

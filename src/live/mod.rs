@@ -28,7 +28,7 @@ use crate::store::{FileStore, Mark, Plans, Stamp, Start, Store, Torn};
 
 pub use check::check;
 use full::load_full;
-pub use load::{load, load_for_rows, load_on_demand, load_unsaved, load_with_progress, restore_small};
+pub use load::{load, load_on_demand, load_unsaved, load_with_progress, restore_small};
 pub use write::{Recorded, WriteError, WriteOptions, record, record_baseline, record_in, record_on_demand};
 
 /// A loaded store: the baseline, the state the journal replays to, and where in the journal
@@ -152,7 +152,8 @@ fn plans(store: &Arc<dyn Store>) -> Result<Plans, Vec<String>> {
 /// neither used (it holds the present) nor written.
 pub fn load_until(store: &Arc<dyn Store>, until: Until) -> Result<Loaded, LoadError> {
     let plans = plans(store).map_err(LoadError::Invalid)?;
-    load_full(store, store.stamp(), plans, &Progress::new(), Some(until), |_, _, _, _| {}).map_err(LoadError::Invalid)
+    load_full(store, store.stamp(), plans, &Progress::new(), Some(until), full::Servers::Kept, |_, _, _, _| {})
+        .map_err(LoadError::Invalid)
 }
 
 /// Load a data directory (the file store).

@@ -85,8 +85,16 @@ fn the_write_path_chains_to_the_journal_not_to_what_a_cache_claims() {
 #[test]
 fn a_history_read_stops_at_its_time_writes_no_cache_and_is_never_written_through() {
     let (memory, store) = sample();
-    let full = load_full(&store, store.stamp(), plans(&store).expect("plans"), &Progress::new(), None, |_, _, _, _| {})
-        .expect("full");
+    let full = load_full(
+        &store,
+        store.stamp(),
+        plans(&store).expect("plans"),
+        &Progress::new(),
+        None,
+        super::full::Servers::Kept,
+        |_, _, _, _| {},
+    )
+    .expect("full");
     let entries = full.entries(&(0..39).collect::<Vec<_>>()).expect("entries");
     let at = entries[29].at;
     let then = load_until(&store, Until::Time(at)).expect("as of");

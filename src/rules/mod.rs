@@ -55,7 +55,10 @@ pub(crate) mod fixture {
     pub fn sample() -> (Data, State) {
         let store = MemoryStore::sample(now()).expect("sample").arc();
         let loaded = crate::live::load(&store).expect("load");
-        (std::sync::Arc::unwrap_or_clone(loaded.data), std::sync::Arc::unwrap_or_clone(loaded.state))
+        let mut data = std::sync::Arc::unwrap_or_clone(loaded.data);
+        // A load lets the baseline's servers go (the state holds them); the tests change them.
+        data.fleet.servers = store.fleet_and_digest().expect("fleet").0.servers;
+        (data, std::sync::Arc::unwrap_or_clone(loaded.state))
     }
 
     /// Apply `event` as if `by` recorded it at `now()`; returns its seq (each call its own).

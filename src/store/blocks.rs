@@ -23,8 +23,9 @@ use super::dir::files;
 
 /// What a block file starts with: the format, so a later format is never misread.
 const MAGIC: &[u8; 16] = b"sprout-blocks-2\n";
-/// A block ends at the first line end after this many bytes: about 10,000 lines.
-pub const BLOCK_BYTES: usize = 2 << 20;
+/// A block ends at the first line end after this many bytes: about 5,000 lines (a block is
+/// decoded whole, and four are read ahead: at 2 MB they held 20 MB at the end of a load).
+pub const BLOCK_BYTES: usize = 1 << 20;
 
 /// A raw block's name: the BLAKE3 of its bytes.
 pub type Key = [u8; 32];

@@ -26,7 +26,7 @@ pub const MIN_PARALLEL_BYTES: u64 = 4 << 20;
 const BATCH_BYTES: usize = 256 << 10;
 /// Bytes of batches the workers may decode ahead of the one the caller is handing on (at
 /// least two batches).
-const WINDOW_BYTES: usize = 32 * BATCH_BYTES;
+const WINDOW_BYTES: usize = 16 * BATCH_BYTES;
 /// Workers at most: more cores than this help little (the caller's own pass is sequential).
 const MAX_WORKERS: usize = 4;
 

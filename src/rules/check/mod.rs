@@ -96,6 +96,17 @@ fn unmatched(ro: &crate::model::Rollout, phase: &crate::model::Phase) -> String 
 
 /// Every cross-reference problem of the files (journal events are checked by `event`).
 pub fn check(data: &Data, state: &State) -> Vec<Problem> {
+    check_with(data, Some(state))
+}
+
+/// The problems of `check` that no state can change: the files' own (`check` less
+/// `of_state`), found in the baseline alone, before any event is replayed onto it.
+pub fn of_files(data: &Data) -> Vec<Problem> {
+    check_with(data, None)
+}
+
+/// `check`, or without a state `of_files`.
+fn check_with(data: &Data, state: Option<&State>) -> Vec<Problem> {
     let mut out = Vec::new();
     let cat = &data.catalog;
     let fleet = &data.fleet;
@@ -208,7 +219,7 @@ pub fn check(data: &Data, state: &State) -> Vec<Problem> {
         for h in s.hot_fixes.iter().filter(|h| cat.hot_fix(h).is_none()) {
             out.push(at("fleet.ron", &s.name, format!("server {} has unknown hot fix '{h}'", s.name)));
         }
-        out.extend(replaced(cat, state, s));
+        out.extend(state.and_then(|state| replaced(cat, state, s)));
     }
 
     if let Some(team) = &data.team {
@@ -272,13 +283,13 @@ pub fn check(data: &Data, state: &State) -> Vec<Problem> {
         if ro.phases.is_empty() {
             near(&ro.id, format!("rollout {} has no phases", ro.id));
         }
-        let matched = matched(state, r, ro);
+        let matched = state.map(|state| matched(state, r, ro));
         for (p, phase) in ro.phases.iter().enumerate() {
             let unknown = unknown_in_selector(&phase.members, &roles, &sites, &servers);
             for u in &unknown {
                 near(&phase.name, format!("phase '{}' of rollout {} selects unknown {u}", phase.name, ro.id));
             }
-            if known_product && unknown.is_empty() && !matched[p] {
+            if known_product && unknown.is_empty() && matched.as_ref().is_some_and(|m| !m[p]) {
                 near(&phase.name, unmatched(ro, phase));
             }
             if phase.soak.min_days > phase.soak.max_days {

@@ -32,6 +32,14 @@ fn what_the_state_can_change_is_found_alike_without_the_parsed_fleet() {
     assert!(messages[0].contains("does not match it"), "{messages:?}");
     assert!(messages[1].ends_with("matches no server"), "{messages:?}");
     assert!(of_state.iter().all(|p| all.contains(p)), "each is one check finds");
+    // The files' own problems, found before any state: every other problem check finds.
+    data.fleet.servers[1].role = "printer".into();
+    let (state, files) = (State::new(&data), of_files(&data));
+    let all = check(&data, &state);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].message.ends_with("unknown role 'printer'"), "{files:?}");
+    assert_eq!(files.len() + of_state.len(), all.len(), "{all:?}");
+    assert!(files.iter().chain(&of_state).all(|p| all.contains(p)));
     // As a state read from the derived-state cache holds it: no servers in the fleet.
     data.fleet.servers.clear();
     assert_eq!(super::of_state(&data, &state), of_state);
