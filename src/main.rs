@@ -20,6 +20,7 @@ mod terminal;
 use terminal::{FrameLog, run, watchdog};
 
 fn main() -> ExitCode {
+    sprout::heap::policy();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // clap's messages quote the arguments: they pass the same boundary as everything else.
@@ -118,6 +119,9 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
         std::thread::spawn(move || {
             sprout::parallel::background();
             sprout::live::cache::save(&loaded);
+            // What writing it took (its buffers, the sorted names) given back, not kept.
+            drop(loaded);
+            sprout::heap::give_back();
         })
     });
     let rollout = cli::rollout_index(&loaded, ctx.rollout.as_deref())?;

@@ -52,7 +52,7 @@ impl AgendaPane {
             }
             if whom.as_ref() != Some(&item.whom) {
                 whom = Some(item.whom.clone());
-                self.rows.push(Row::Whom(item.whom.clone()));
+                self.rows.push(Row::Whom(item.whom.to_string()));
             }
             self.rows.push(Row::Item(k));
         }

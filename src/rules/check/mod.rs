@@ -42,14 +42,15 @@ pub fn of_state(data: &Data, state: &State) -> Vec<Problem> {
         out.extend(replaced(&data.catalog, state, s));
     }
     // The servers as the state holds them: a state from the derived-state cache keeps no
-    // second copy in the fleet.
+    // second copy in the fleet. Names are asked of the state's own index, not gathered into
+    // a set (5 MB at 100,000 servers, each time the header's count is made).
     let roles: HashSet<&str> = data.fleet.roles.iter().map(|r| r.id.as_str()).collect();
-    let servers: HashSet<&str> = state.servers.iter().map(|s| s.name.as_str()).collect();
+    let server = |name: &str| state.server_index(name).is_some();
     let sites: HashSet<&str> = state.servers.iter().map(|s| s.site.as_str()).collect();
     for (r, ro) in data.plan.rollouts.iter().enumerate() {
         let (known_product, matched) = (data.catalog.product(&ro.product).is_some(), matched(state, r, ro));
         for (p, phase) in ro.phases.iter().enumerate() {
-            let unknown = unknown_in_selector(&phase.members, &roles, &sites, &servers);
+            let unknown = unknown_in_selector(&phase.members, &roles, &sites, &server);
             if known_product && unknown.is_empty() && !matched[p] {
                 out.push(at("rollout.ron", &phase.name, unmatched(ro, phase)));
             }
@@ -285,7 +286,7 @@ fn check_with(data: &Data, state: Option<&State>) -> Vec<Problem> {
         }
         let matched = state.map(|state| matched(state, r, ro));
         for (p, phase) in ro.phases.iter().enumerate() {
-            let unknown = unknown_in_selector(&phase.members, &roles, &sites, &servers);
+            let unknown = unknown_in_selector(&phase.members, &roles, &sites, &|n| servers.contains(n));
             for u in &unknown {
                 near(&phase.name, format!("phase '{}' of rollout {} selects unknown {u}", phase.name, ro.id));
             }
@@ -371,11 +372,11 @@ fn unknown_in_selector(
     sel: &Selector,
     roles: &HashSet<&str>,
     sites: &HashSet<&str>,
-    servers: &HashSet<&str>,
+    server: &dyn Fn(&str) -> bool,
 ) -> Vec<String> {
     let roles = sel.roles.iter().filter(|r| !roles.contains(r.as_str())).map(|r| format!("role '{r}'"));
     let sites = sel.sites.iter().filter(|s| !sites.contains(s.as_str())).map(|s| format!("site '{s}'"));
-    let names = sel.servers.iter().filter(|s| !servers.contains(s.as_str())).map(|s| format!("server '{s}'"));
+    let names = sel.servers.iter().filter(|s| !server(s.as_str())).map(|s| format!("server '{s}'"));
     roles.chain(sites).chain(names).collect()
 }
 

@@ -159,6 +159,11 @@ impl FleetTable {
         self.orders.job(self.generation, self.fleet, input)
     }
 
+    /// A worker is sorting the columns ahead.
+    pub fn sorting(&self) -> bool {
+        self.orders.sorting()
+    }
+
     /// Every column's order is sorted ahead for the rows shown now.
     pub fn orders_ready(&self) -> bool {
         self.orders.is_ready(self.generation)

@@ -70,6 +70,11 @@ impl Orders {
         self.shared.lock().is_ok_and(|r| r.generation == generation && !r.orders.is_empty())
     }
 
+    /// A worker is sorting.
+    pub(super) fn sorting(&self) -> bool {
+        self.shared.lock().is_ok_and(|r| r.running.is_some())
+    }
+
     /// A worker would be started for `generation`: its orders are not ready, and no worker is
     /// sorting (checked before the name order is copied for one).
     pub(super) fn wanted(&self, generation: u64) -> bool {
