@@ -90,8 +90,8 @@ impl Checker {
             // Judged as `status` judges them, on this worker, never on a key press.
             let failing = failing(&store);
             let _ = tx.send(Counted { problems, failing, judged });
-            // What the count built (every server's name and site in sets) is freed in this
-            // thread's arena: given back, not kept beside the dashboard's state.
+            // What the count built (the sites of every server in a set, the phases' flags) is
+            // freed in this thread's arena: given back, not kept beside the dashboard's state.
             crate::heap::give_back();
         });
         self.running = spawned.ok().map(|_| rx);
