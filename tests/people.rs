@@ -161,7 +161,7 @@ fn a_view_hidden_during_a_change_is_derived_when_it_is_shown() {
     assert!(a.panes.agenda.items.is_empty(), "hidden: let go, and not derived again until shown");
     a.update(Action::Tab(Tab::Agenda));
     assert!(a.panes.agenda.items.len() < before, "shown: the overdue item is gone");
-    assert!(!a.panes.agenda.items.iter().any(|i| i.what.starts_with("BOS-IMS01: checkout OVERDUE")));
+    assert!(!a.panes.agenda.items.iter().any(|i| i.text(&a.live.state).starts_with("BOS-IMS01: checkout OVERDUE")));
 }
 
 #[test]
@@ -175,7 +175,8 @@ fn the_agenda_item_under_the_cursor_stays_under_it_after_a_change_while_hidden()
     };
     // The cursor onto an item below the overdue one the change takes away: its line moves.
     let items = &a.panes.agenda.items;
-    let overdue = items.iter().position(|i| i.what.starts_with("BOS-IMS01: checkout OVERDUE")).expect("overdue");
+    let overdue =
+        items.iter().position(|i| i.text(&a.live.state).starts_with("BOS-IMS01: checkout OVERDUE")).expect("overdue");
     let below = (overdue + 1..items.len())
         .find(|&k| items[k].section != sprout::rules::agenda::Section::Decisions && items[k].server.is_some())
         .expect("an item below it");

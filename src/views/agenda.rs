@@ -153,7 +153,7 @@ impl View for AgendaPane {
                         Section::Unmet => Span::styled("    · ", theme.warn),
                         Section::Decisions => Span::styled("    ? ", theme.key),
                     };
-                    Line::from(vec![mark, Span::raw(fit(&item.what, width.saturating_sub(6)))])
+                    Line::from(vec![mark, Span::raw(fit(&item.text(&snap.live.state), width.saturating_sub(6)))])
                 }
             })
             .collect();
