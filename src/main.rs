@@ -114,9 +114,13 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     sprout::heap::give_back();
     // A full load's cache is written beside the first rows, at the lowest priority, and waited
     // for on the way out (a cache is whole or absent: it is replaced, never written in place).
+    // The workers ahead wait for it (`App::wait_for`): beside it on a busy disk, their
+    // memory stacked on its.
+    let (hold, held) = sprout::app::Hold::new();
     let saving = unsaved.then(|| {
         let loaded = loaded.clone();
         std::thread::spawn(move || {
+            let _hold = hold;
             sprout::parallel::background();
             sprout::live::cache::save(&loaded);
             // What writing it took (its buffers, the sorted names) given back, not kept.
@@ -129,6 +133,9 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     let mut app =
         App::from_loaded(loaded, store.operator(&Operator::current()), ctx.read_only, ctx.now, pinned, rollout);
     app.keys = settings.keys.clone();
+    if unsaved {
+        app.wait_for(held);
+    }
     // What the load and the views freed, given back before the views derived ahead stack on it.
     sprout::heap::give_back();
     bar.finish();

@@ -3,6 +3,7 @@
 //! 100,000 servers that is 10-60 ms for the grid, 70-180 ms for the others). Derived only once the data has been still for `STILL`, so a
 //! run of writes is not chased (a write while the worker reads the state copies the state).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,29 @@ pub struct Ahead {
     seen: Option<(Basis, Instant)>,
     /// The basis a worker was started for.
     started: Option<Basis>,
+    /// Set while a job the workers wait for runs (`Hold`).
+    held: Option<Arc<AtomicBool>>,
+}
+
+/// A job the workers ahead (the sorts, the Agenda, the Plan, the Risk grid) wait for: the
+/// derived-state cache written at a first start. On a busy disk it ran for seconds beside
+/// them, and their memory stacked on its (a first start's peak 5 MB higher). Set from `new`
+/// until dropped, however the job ends.
+#[derive(Debug)]
+pub struct Hold(Arc<AtomicBool>);
+
+impl Hold {
+    /// The hold, and the flag for `App::wait_for`.
+    pub fn new() -> (Hold, Arc<AtomicBool>) {
+        let flag = Arc::new(AtomicBool::new(true));
+        (Hold(Arc::clone(&flag)), flag)
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl Ahead {
@@ -55,6 +79,11 @@ impl Ahead {
     /// Let go of what was derived ahead, on the calling thread (a worker: tens of thousands
     /// of Agenda lines cost milliseconds to free). The clock's worker calls it before a new
     /// minute, which makes it out of date, is taken in: a show meanwhile derives on show.
+    /// A job the workers wait for is under way.
+    fn held(&self) -> bool {
+        self.held.as_ref().is_some_and(|h| h.load(Ordering::Acquire))
+    }
+
     pub(super) fn let_go(&self) {
         let derived = self.derived.lock().map(|mut d| std::mem::take(&mut *d));
         drop(derived);
@@ -62,6 +91,11 @@ impl Ahead {
 }
 
 impl App {
+    /// No worker ahead starts while `held` is set (by a `Hold`).
+    pub fn wait_for(&mut self, held: Arc<AtomicBool>) {
+        self.ahead.held = Some(held);
+    }
+
     /// Start the worker that derives the hidden Risk grid, Agenda and Plan, when they are out of date and
     /// the data has been still for `STILL` (the terminal loop calls this when idle). True when
     /// a worker was started.
@@ -71,7 +105,11 @@ impl App {
         let basis = Basis::of(self);
         // One worker at a time: the sorts' keys (3 MB at 100,000 servers) and the Agenda's
         // items, built at once, were the peak of a first start.
-        if !(agenda || plan || risk) || self.ahead.started == Some(basis) || self.panes.fleet.sorting() {
+        if !(agenda || plan || risk)
+            || self.ahead.started == Some(basis)
+            || self.panes.fleet.sorting()
+            || self.ahead.held()
+        {
             return false;
         }
         match self.ahead.seen {
@@ -134,6 +172,9 @@ impl App {
     /// now, unless that is done or under way (the terminal loop calls this when idle). The
     /// handle is for tests to wait on.
     pub fn sort_ahead(&mut self) -> Option<std::thread::JoinHandle<()>> {
+        if self.ahead.held() {
+            return None;
+        }
         let job = self.panes.fleet.sort_job(&self.live.data, &self.live.state, &self.view)?;
         // A job that cannot start is dropped, which lets the next one start.
         std::thread::Builder::new()

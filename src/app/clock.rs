@@ -175,6 +175,21 @@ mod tests {
     }
 
     #[test]
+    fn no_worker_ahead_starts_while_a_first_starts_cache_is_written_and_all_start_after() {
+        let now = crate::rules::fixture::now();
+        let store = crate::synthetic::memory_store(2000, 5000, now).arc();
+        let mut a = open(&store, now);
+        let (hold, held) = crate::app::Hold::new();
+        a.wait_for(held);
+        let t = std::time::Instant::now();
+        assert!(a.sort_ahead().is_none(), "no sorts while the cache is written");
+        assert!(!a.derive_ahead(t) && !a.derive_ahead(t + crate::app::ahead::STILL), "nothing derived ahead");
+        drop(hold);
+        a.sort_ahead().expect("the sorts start once it is written").join().expect("the sorts' worker");
+        assert!(!a.derive_ahead(t) && a.derive_ahead(t + crate::app::ahead::STILL), "derived ahead after it");
+    }
+
+    #[test]
     fn a_minute_taken_in_from_the_worker_at_thousands_of_members_shows_what_a_fresh_start_shows() {
         let now = crate::rules::fixture::now();
         let store = crate::synthetic::memory_store(30_000, 100_000, now).arc();

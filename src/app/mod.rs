@@ -11,6 +11,7 @@ pub mod front;
 pub mod input;
 mod people;
 mod reload;
+pub use ahead::Hold;
 pub use people::Announcer;
 mod writes;
 
