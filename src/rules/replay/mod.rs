@@ -79,7 +79,7 @@ impl State {
     }
 
     /// Server indices in name order.
-    pub fn by_name(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
+    pub fn by_name(&self) -> impl DoubleEndedIterator<Item = usize> + Clone + '_ {
         self.by_name.iter().map(|&i| i as usize)
     }
 

@@ -54,3 +54,25 @@ fn every_column_sorts_as_a_stable_sort_by_its_values_in_both_directions() {
         }
     }
 }
+
+#[test]
+fn every_columns_order_made_the_other_way_from_its_runs_is_the_order_sorted_descending() {
+    let now = crate::rules::fixture::now();
+    let store = crate::synthetic::memory_store(3000, 30000, now);
+    let loaded = crate::live::load(&store.arc()).expect("load");
+    let (data, state) = (&loaded.data, &loaded.state);
+    let view = FleetView::build(data, state, Some(0), now);
+    let mut table = FleetTable::default();
+    table.index(data, state, &view);
+    let groups = orders::groups(data.fleet.roles.len(), state.by_name(), &table.words);
+    assert!(groups.iter().any(|g| g.len() > 200), "groups of several words of bits");
+    let mut keyed = Vec::new();
+    for column in Column::ALL {
+        let (up, runs) = orders::order_of(column, false, &groups, &view.rows, &table.words, &mut keyed);
+        let (down, _) = orders::order_of(column, true, &groups, &view.rows, &table.words, &mut keyed);
+        let ties = up.iter().map(Vec::len).sum::<usize>()
+            - runs.iter().flatten().map(|w| w.count_ones() as usize).sum::<usize>();
+        assert!(column == Column::Server || ties > 0, "{column:?} has ties to keep in name order");
+        assert_eq!(orders::reversed(&up, &runs), down, "{column:?}");
+    }
+}
