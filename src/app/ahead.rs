@@ -39,8 +39,8 @@ pub struct Ahead {
 }
 
 /// A job the workers ahead (the sorts, the Agenda, the Plan, the Risk grid) wait for: the
-/// derived-state cache written at a first start. On a busy disk it ran for seconds beside
-/// them, and their memory stacked on its (a first start's peak 5 MB higher). Set from `new`
+/// derived-state cache written at a first start. Beside another process's large write it ran
+/// a quarter second and more beside them, and their memory stacked on its. Set from `new`
 /// until dropped, however the job ends.
 #[derive(Debug)]
 pub struct Hold(Arc<AtomicBool>);
@@ -76,14 +76,14 @@ impl Ahead {
         if d.basis != Some(basis) { None } else { d.risk.take() }
     }
 
-    /// Let go of what was derived ahead, on the calling thread (a worker: tens of thousands
-    /// of Agenda lines cost milliseconds to free). The clock's worker calls it before a new
-    /// minute, which makes it out of date, is taken in: a show meanwhile derives on show.
     /// A job the workers wait for is under way.
     fn held(&self) -> bool {
         self.held.as_ref().is_some_and(|h| h.load(Ordering::Acquire))
     }
 
+    /// Let go of what was derived ahead, on the calling thread (a worker: tens of thousands
+    /// of Agenda lines cost milliseconds to free). The clock's worker calls it before a new
+    /// minute, which makes it out of date, is taken in: a show meanwhile derives on show.
     pub(super) fn let_go(&self) {
         let derived = self.derived.lock().map(|mut d| std::mem::take(&mut *d));
         drop(derived);
