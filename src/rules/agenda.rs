@@ -66,9 +66,14 @@ impl Item {
     }
 }
 
+/// Whom an item about server `i` waits on: its site's operators.
+fn operators(state: &State, i: usize) -> compact_str::CompactString {
+    compact_str::format_compact!("{} operators", state.servers[i].site)
+}
+
 /// The agenda for the rollout `view` shows, sorted by section, then whom, then server name.
 pub fn agenda(data: &Data, state: &State, view: &FleetView) -> Vec<Item> {
-    let operators = |i: usize| compact_str::format_compact!("{} operators", state.servers[i].site);
+    let operators = |i: usize| operators(state, i);
     // The rollout's items (hundreds, thousands at most) first, so that the violations (one a
     // server, 33,000 at 100,000) go into a list of its final size: grown by doubling, it was
     // twice as large at its last copy, and half of it spare.
@@ -91,7 +96,7 @@ pub fn agenda(data: &Data, state: &State, view: &FleetView) -> Vec<Item> {
 /// and unmet gates, and the decisions due, in the sections' order.
 fn rollout_items(data: &Data, state: &State, view: &FleetView) -> Vec<Item> {
     let mut items = Vec::new();
-    let operators = |i: usize| compact_str::format_compact!("{} operators", state.servers[i].site);
+    let operators = |i: usize| operators(state, i);
     let Some(v) = &view.rollout else { return items };
     let ro = &data.plan.rollouts[v.rollout];
     let progress = &state.progress[v.rollout];
