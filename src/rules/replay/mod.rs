@@ -8,7 +8,7 @@ use super::meeting::Meeting;
 pub use super::names::{NameIndex, SortedNames};
 
 mod records;
-pub use records::{CheckoutRecord, MemberRecord, Opened, Progress, Request, SignOffRecord};
+pub use records::{CheckoutRecord, Member, MemberRecord, Opened, Progress, Request, SignOffRecord};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
@@ -72,7 +72,7 @@ impl State {
     /// table built for the replay's million lookups (8 MB).
     pub fn compact(&mut self) {
         for p in &mut self.progress {
-            p.members.as_vec_mut().iter_mut().for_each(|m| m.checkouts.shrink_to_fit());
+            p.members.as_vec_mut().iter_mut().filter_map(Member::made).for_each(|m| m.checkouts.shrink_to_fit());
         }
         self.history.as_vec_mut().iter_mut().for_each(|h| h.shrink_to_fit());
         self.names = NameIndex::sorted(SortedNames::of(&self.by_name, &self.servers));
@@ -226,8 +226,8 @@ impl State {
                 for (r, rollout) in data.plan.rollouts.iter().enumerate() {
                     if &rollout.product == product && rollout.target > *to_level {
                         let progress = &mut self.progress[r];
-                        let m = &mut progress.members[i];
-                        if m.installed_at.is_some() {
+                        // Only a record with an install changes (none is made to be read).
+                        if let Some(m) = progress.members[i].made().filter(|m| m.installed_at.is_some()) {
                             m.installed_at = None;
                             m.installed_seq = 0;
                             m.verified = None;

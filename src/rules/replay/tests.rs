@@ -40,3 +40,32 @@ fn events_about_unknown_things_change_nothing_and_extensions_add_up() {
     apply(&data, &mut state, "op", extend(3));
     assert_eq!(state.progress[0].extra_days[2], 5);
 }
+
+#[test]
+fn a_record_is_held_only_for_servers_the_journal_names_in_the_rollout() {
+    let (data, mut state) = sample();
+    let made = |state: &State| {
+        let mut members = state.progress[0].members.clone();
+        members.as_vec_mut().iter_mut().filter_map(Member::made).count()
+    };
+    let before = made(&state);
+    let unnamed = (0..state.servers.len()).filter(|&i| state.progress[0].members[i] == Member::default()).count();
+    assert_eq!(before + unnamed, state.servers.len(), "an empty record and none read alike");
+    // A back-out of a server the rollout never installed reads its record and makes none.
+    let back = Event::BackedOut { server: "BOS-PF02".into(), product: "ex55".into(), to_level: 2, reason: "r".into() };
+    apply(&data, &mut state, "op", back);
+    assert_eq!(made(&state), before, "reading a record makes none");
+    state.compact();
+    assert_eq!(made(&state), before, "compacting the checkouts makes none");
+    let install = Event::Install { server: "BOS-PF02".into(), product: "ex55".into(), level: 4, verified: None };
+    apply(&data, &mut state, "op", install);
+    assert_eq!(made(&state), before + 1, "an install makes its server's record");
+    // In the derived-state cache a record is the record itself: none reads back as none.
+    let i = state.server_index("BOS-PF02").expect("server");
+    let bytes = postcard::to_stdvec(&state.progress[0].members[i]).expect("encoded");
+    assert_eq!(bytes, postcard::to_stdvec(&*state.progress[0].members[i]).expect("encoded"));
+    let none = postcard::to_stdvec(&Member::default()).expect("encoded");
+    let mut back: Member = postcard::from_bytes(&none).expect("decoded");
+    assert!(back.made().is_none(), "an empty record read back is held as none");
+    assert_eq!(MemberRecord::EMPTY, MemberRecord::default());
+}
