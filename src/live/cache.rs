@@ -20,7 +20,7 @@ use super::{Loaded, Source};
 pub const REWRITE_AFTER: usize = 2000;
 const MAGIC: &[u8; 16] = b"sprout-cache-v9\n";
 /// The program that wrote a cache must be this one: state rules may change between versions.
-pub(crate) const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 10");
+pub(crate) const PROGRAM: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"), " format 11");
 
 /// What the cache is keyed by, the small parts of the state, and where the chunks are.
 #[derive(Serialize, Deserialize)]

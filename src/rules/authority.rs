@@ -127,8 +127,11 @@ mod tests {
         // mfinger checked out two servers in phase 3: one entry, the earlier checkout's server.
         let theirs: Vec<_> = progress.checked[2].iter().filter(|(by, _)| by == "mfinger").collect();
         assert_eq!(theirs.len(), 1, "{:?}", progress.checked[2]);
+        // Who recorded a checkout is its journal line's.
+        let journal = &data.journal;
+        let by = |seq: u64| journal.operators[usize::from(journal.lines[seq as usize - 1].by)].clone();
         let first = (0..state.servers.len())
-            .flat_map(|i| progress.members[i].checkouts.iter().map(move |c| (c.seq, c.by.clone(), c.phase, i)))
+            .flat_map(|i| progress.members[i].checkouts.iter().map(move |c| (c.seq, by(c.seq), c.phase, i)))
             .filter(|(_, by, phase, _)| by == "mfinger" && *phase == 2)
             .min()
             .map(|(.., i)| state.servers[i].name.to_string())

@@ -317,7 +317,7 @@ mod tests {
     }
 
     fn checkout(day: i64, result: CheckoutResult) -> CheckoutRecord {
-        CheckoutRecord { at: at(day), by: "op".into(), result, note: Default::default(), phase: 0, seq: 1 }
+        CheckoutRecord { at: at(day), result, phase: 0, seq: 1 }
     }
 
     #[test]

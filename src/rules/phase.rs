@@ -239,7 +239,7 @@ mod tests {
     }
 
     fn checkout(day: i64, result: CheckoutResult) -> CheckoutRecord {
-        CheckoutRecord { at: at(day), by: "op".into(), result, note: Default::default(), phase: 0, seq: 1 }
+        CheckoutRecord { at: at(day), result, phase: 0, seq: 1 }
     }
 
     const W: Window = Window { min: 10, max: 14, phase: 0 };

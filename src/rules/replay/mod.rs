@@ -163,15 +163,13 @@ impl State {
                     self.last_backup[i] = Some(at);
                 }
             }
-            Event::Checkout { result, note, phase, .. } => {
+            Event::Checkout { result, phase, .. } => {
                 if let (Some(i), Some(r)) = (server, rollout) {
                     let progress = &mut self.progress[r];
                     let index = data.plan.rollouts[r].phase_index(phase);
                     progress.members[i].checkouts.push(CheckoutRecord {
                         at,
-                        by: entry.by.as_str().into(),
                         result: *result,
-                        note: note.as_str().into(),
                         phase: index.and_then(|p| u16::try_from(p).ok()).unwrap_or(u16::MAX),
                         seq: entry.seq,
                     });
