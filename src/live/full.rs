@@ -84,8 +84,8 @@ pub(super) fn load_full(
             }
             last_line = line;
             each(line, &e, data, state);
-            let pos = data.journal.len();
-            let server = state.apply(data, pos, &e);
+            // Each server's history is made from the index at the end (`note_histories`).
+            let server = state.apply_but_history(data, &e);
             data.journal.push(&e, begin, end, server);
             grave.push(e);
             if grave.len() == GRAVE {
@@ -118,6 +118,7 @@ pub(super) fn load_full(
         (replayed, Some(read))
     });
     let (mut data, mut state) = replayed?;
+    state.note_histories(&data.journal);
     state.compact();
     // Read whenever the fleet parsed.
     let read = read.unwrap_or(Err(ReadError::Stale));

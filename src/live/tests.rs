@@ -129,3 +129,30 @@ fn a_refusal_records_nothing() {
     ));
     assert_eq!(memory.lines().len(), 39);
 }
+
+/// A full load notes every server's history from the journal index at its end: the same
+/// positions, in the same order, as applying the events one by one notes.
+#[test]
+fn a_full_loads_histories_are_those_of_a_replay_event_by_event() {
+    let (_, store) = sample();
+    let loaded = load(&store).expect("load");
+    assert_eq!(loaded.source, Source::Full);
+    let plans = store.plans().expect("plans");
+    let (fleet, _) = store.fleet_and_digest().expect("fleet");
+    let data = crate::model::Data {
+        catalog: plans.catalog,
+        fleet,
+        plan: plans.plan,
+        journal: Default::default(),
+        team: plans.team,
+    };
+    let mut entries = Vec::new();
+    store.read(None, &mut |e, _, _, _| entries.push(e)).expect("read");
+    let replayed = crate::rules::State::replay(&data, &entries);
+    let noted =
+        |state: &crate::rules::State| (0..state.servers.len()).map(|i| state.history[i].clone()).collect::<Vec<_>>();
+    let (full, one_by_one) = (noted(&loaded.state), noted(&replayed));
+    assert!(one_by_one.iter().filter(|h| h.len() > 1).count() > 3, "the sample names several servers more than once");
+    assert_eq!(full, one_by_one);
+    assert!(full.iter().all(|h| h.capacity() == h.len()), "each history is held at its length");
+}
