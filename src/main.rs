@@ -99,6 +99,14 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     // The operator's own keys and theme first: a mistake in them is said before anything loads.
     let settings = sprout::config::load(sprout::config::dir().as_deref(), &ctx.asked).map_err(Failure)?;
     let store = ctx.store();
+    // SIGHUP and SIGTERM end the dashboard like `q` (checked at least four times a second).
+    // Watched before the first frame: one that came while the state loads behind an early frame
+    // took the process down with the screen still the dashboard's (the default action).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, std::sync::Arc::clone(&stop))
+            .map_err(|e| Failure(format!("cannot watch for signal {signal}: {e}")))?;
+    }
     // The first frame from the front of the derived-state cache when it matches the state and
     // the clock (`app::front`): drawn before the whole state is read; keys wait for the full
     // app below, which draws the same frame again.
@@ -141,12 +149,6 @@ fn dashboard(ctx: &Context, pinned: bool, first_run: String, meeting: Meeting) -
     bar.finish();
     if !first_run.is_empty() {
         app.say(true, first_run.trim_start_matches("sprout: ").to_string());
-    }
-    // SIGHUP and SIGTERM end the dashboard like `q` (checked at least four times a second).
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, std::sync::Arc::clone(&stop))
-            .map_err(|e| Failure(format!("cannot watch for signal {signal}: {e}")))?;
     }
     let mut announcer = meeting.presence.then(|| sprout::app::Announcer::new(Arc::clone(&store)));
     if let Some(a) = &mut announcer {
