@@ -61,9 +61,8 @@ pub(super) fn load_full(
         let mut replayed: Option<Result<(Data, State), Vec<String>>> = None;
         // Applied events are freed on a thread of their own: a million events' strings, each
         // allocated by the worker that decoded it, cost the replay a fifth of its time to free.
-        let (graves, freed) = std::sync::mpsc::sync_channel::<Vec<Entry>>(2);
+        let (graves, freed) = std::sync::mpsc::sync_channel::<Vec<Received>>(2);
         s.spawn(move || freed.into_iter().for_each(drop));
-        let mut grave = Vec::with_capacity(GRAVE);
         if store.fleet_beside_read() {
             fleet = Some(s.spawn(|| store.fleet_and_digest()));
         } else {
@@ -73,49 +72,53 @@ pub(super) fn load_full(
             }
             replayed = Some(first);
         }
-        let mut one = |e: Entry, begin, end, line, data: &mut Data, state: &mut State| {
+        let mut one = |(e, begin, end, line): &Received, data: &mut Data, state: &mut State| {
             if let Some(n) = &mut left {
                 *n += 1;
                 return;
             }
-            if until.is_some_and(|u| u.passed(&e)) {
+            if until.is_some_and(|u| u.passed(e)) {
                 left = Some(1);
                 return;
             }
-            last_line = line;
-            each(line, &e, data, state);
+            last_line = *line;
+            each(*line, e, data, state);
             // Each server's history is made from the index at the end (`note_histories`).
-            let server = state.apply_but_history(data, &e);
-            data.journal.push(&e, begin, end, server);
-            grave.push(e);
-            if grave.len() == GRAVE {
-                let _ = graves.send(std::mem::replace(&mut grave, Vec::with_capacity(GRAVE)));
-            }
+            let server = state.apply_but_history(data, e);
+            data.journal.push(e, *begin, *end, server);
         };
-        // Each event waits `AHEAD` events before it is applied, its server's place in the name
-        // table fetched meanwhile (`State::prefetch`).
-        let mut queue = std::collections::VecDeque::with_capacity(AHEAD + 1);
-        let read = store.read(None, &mut |e, begin, end, line| {
+        // Each event is moved once, into `received`, and applied there `AHEAD` events later, its
+        // server's place in the name table fetched meanwhile (`State::prefetch`); the applied
+        // are sent to be freed `GRAVE` at a time. (Moved along a queue and into a list of the
+        // applied, each event's 288 bytes were copied about four times more on this thread.)
+        let mut received: Vec<Received> = Vec::with_capacity(GRAVE + AHEAD + 1);
+        let mut applied = 0;
+        let done = store.read(None, &mut |e, begin, end, line| {
             progress.set(end);
             let replayed = replayed.get_or_insert_with(|| start(joined(fleet.take()), &mut baseline));
             // A fleet that does not parse is reported alone, as before any journal was read.
             let Ok((data, state)) = replayed else { return };
             state.prefetch(&e);
-            queue.push_back((e, begin, end, line));
-            if queue.len() > AHEAD
-                && let Some((e, begin, end, line)) = queue.pop_front()
-            {
-                one(e, begin, end, line, data, state);
+            received.push((e, begin, end, line));
+            if received.len() - applied > AHEAD {
+                one(&received[applied], data, state);
+                applied += 1;
+            }
+            if applied == GRAVE {
+                let mut next = Vec::with_capacity(GRAVE + AHEAD + 1);
+                next.extend(received.drain(GRAVE..));
+                let _ = graves.send(std::mem::replace(&mut received, next));
+                applied = 0;
             }
         });
         if let Some(Ok((data, state))) = &mut replayed {
-            for (e, begin, end, line) in queue {
-                one(e, begin, end, line, data, state);
+            for r in &received[applied..] {
+                one(r, data, state);
             }
         }
         drop(graves);
         let replayed = replayed.unwrap_or_else(|| start(joined(fleet.take()), &mut baseline));
-        (replayed, Some(read))
+        (replayed, Some(done))
     });
     let (mut data, mut state) = replayed?;
     state.note_histories(&data.journal);
@@ -157,6 +160,9 @@ pub(super) fn load_full(
         judged: None,
     })
 }
+
+/// An event as the store read it: where its line begins and ends, its line number.
+type Received = (Entry, u64, u64, usize);
 
 /// Applied events freed together, elsewhere.
 const GRAVE: usize = 1024;

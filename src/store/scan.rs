@@ -269,38 +269,44 @@ fn hand_on<R>(
                 early.insert(number, batch);
             },
         };
-        for line in batch.lines.drain(..) {
-            let Some(decoded) = line.decoded else {
+        for line in &mut batch.lines {
+            let Some(decoded) = line.decoded.take() else {
                 (offset, lineno) = (line.end, line.number);
                 continue;
             };
-            match decoded.and_then(|e| journal::link(seq, &sum, e, line.number)) {
-                Ok(e) => {
-                    seq = e.seq;
-                    sum.clone_from(&e.sum);
-                    (offset, lineno) = (line.end, line.number);
-                    each(e, line.begin, line.end, line.number);
-                }
-                // A last line without its newline never finished being written.
-                Err(error) if !line.whole => {
-                    let end = Start { pos: line.begin, lines: line.number - 1, seq, sum };
-                    return Ok((end, Some((line.number, line.begin as usize, error))));
-                }
-                Err(mut error) => {
-                    error.message.push_str(if line.last {
-                        "; the last line is damaged although complete: run `sprout verify` and restore journal.ron from backup"
-                    } else {
-                        "; the journal is damaged before its end: run `sprout verify`, restore journal.ron from backup, and do not edit it by hand"
-                    });
-                    return Err(error);
-                }
+            // The event is checked where it is and moved once, to `each`.
+            let mut error = match decoded {
+                Ok(e) => match journal::linked(seq, &sum, &e, line.number) {
+                    Ok(()) => {
+                        seq = e.seq;
+                        sum.clone_from(&e.sum);
+                        (offset, lineno) = (line.end, line.number);
+                        each(e, line.begin, line.end, line.number);
+                        continue;
+                    }
+                    Err(error) => error,
+                },
+                Err(error) => error,
+            };
+            // A last line without its newline never finished being written.
+            if !line.whole {
+                let end = Start { pos: line.begin, lines: line.number - 1, seq, sum };
+                return Ok((end, Some((line.number, line.begin as usize, error))));
             }
+            error.message.push_str(if line.last {
+                "; the last line is damaged although complete: run `sprout verify` and restore journal.ron from backup"
+            } else {
+                "; the journal is damaged before its end: run `sprout verify`, restore journal.ron from backup, and do not edit it by hand"
+            });
+            return Err(error);
         }
         if let Some(error) = batch.failed.take() {
             return Err(error);
         }
         next += 1;
         handed.store(next, Ordering::Release);
+        // Every line's event was taken above: the batch goes back empty, to be filled again.
+        batch.lines.clear();
         let mut f = feed.lock().unwrap_or_else(|e| e.into_inner());
         f.spare.push(batch);
         room.notify_all();
