@@ -179,6 +179,18 @@ fn press_through_tick(pty: &mut Pty, s: &mut Samples) {
     }
 }
 
+/// `bin` on `data` as the operator whose cache, state and configuration are under `home`.
+fn sprout(bin: &Path, data: &Path, home: &Path) -> Command {
+    let mut command = Command::new(bin);
+    command
+        .arg("--data")
+        .arg(data)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("SPROUT_CONFIG", home.join("config"));
+    command
+}
+
 fn fleet_dir(bin: &Path, scratch: &Path) -> PathBuf {
     if let Some(dir) = std::env::var_os("SPROUT_BENCH_DATA") {
         return PathBuf::from(dir);
@@ -222,13 +234,8 @@ fn main() {
     // only after proving the chain up to it (half a full read), once in the directory's life.
     // One write first, so that every measured write is an ordinary one for every build.
     if !data.join(".sprout.head").exists() {
-        let out = Command::new(&bins[0])
-            .arg("--data")
-            .arg(&data)
+        let out = sprout(&bins[0], &data, &homes[0])
             .args(["record", "checkout", &server, "pass", "--note", "bench: the directory's first write"])
-            .env("XDG_CACHE_HOME", homes[0].join("cache"))
-            .env("XDG_STATE_HOME", homes[0].join("state"))
-            .env("SPROUT_CONFIG", homes[0].join("config"))
             .output()
             .expect("record");
         assert!(out.status.success(), "the first record failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -239,16 +246,7 @@ fn main() {
     for round in 0..rounds {
         for (((bin, samples, starts), seen), home) in results.iter_mut().zip(&mut seen).zip(&homes) {
             // The cache written (or proved current) before the launch that is measured.
-            let warm = Command::new(&*bin)
-                .arg("--data")
-                .arg(&data)
-                .arg("frame")
-                .env("XDG_CACHE_HOME", home.join("cache"))
-                .env("XDG_STATE_HOME", home.join("state"))
-                .env("SPROUT_CONFIG", home.join("config"))
-                .stdout(Stdio::null())
-                .status()
-                .expect("frame");
+            let warm = sprout(bin, &data, home).arg("frame").stdout(Stdio::null()).status().expect("frame");
             assert!(warm.success(), "sprout frame failed");
             eprintln!("round {} of {rounds}: {}", round + 1, bin.display());
             let launched = Instant::now();
@@ -275,13 +273,8 @@ fn main() {
     for _ in 0..10 {
         for (((bin, ..), times), home) in results.iter().zip(&mut records).zip(&homes) {
             let start = Instant::now();
-            let out = Command::new(bin)
-                .arg("--data")
-                .arg(&data)
+            let out = sprout(bin, &data, home)
                 .args(["record", "checkout", &server, "pass", "--note", "bench"])
-                .env("XDG_CACHE_HOME", home.join("cache"))
-                .env("XDG_STATE_HOME", home.join("state"))
-                .env("SPROUT_CONFIG", home.join("config"))
                 .output()
                 .expect("record");
             times.push(start.elapsed());

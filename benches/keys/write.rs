@@ -3,7 +3,7 @@
 //! (the record durable) to the end of the first frame that took the write in.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::pty::Pty;
@@ -34,13 +34,8 @@ pub fn record_seen(pty: &mut Pty, bin: &Path, data: &Path, home: &Path, server: 
     let before = pty.loads();
     let first = pty.frames_read();
     let start = Instant::now();
-    let mut child = Command::new(bin)
-        .arg("--data")
-        .arg(data)
+    let mut child = super::sprout(bin, data, home)
         .args(["record", "checkout", server, "pass", "--note", "bench: another dashboard"])
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("SPROUT_CONFIG", home.join("config"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
